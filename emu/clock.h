@@ -1,0 +1,60 @@
+/* Virtual time. In icount mode (the default) time is derived from the
+ * instruction counter: each instruction is 2^shift ns, so a run is exactly
+ * reproducible. In host mode time follows CLOCK_MONOTONIC.
+ * Timers hold absolute deadlines in virtual nanoseconds; the main loop runs
+ * the CPU up to the next deadline and then fires expired timers. */
+#ifndef EMU_CLOCK_H
+#define EMU_CLOCK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define CLOCK_NEVER UINT64_MAX
+
+typedef enum ClockMode {
+    CLOCK_MODE_ICOUNT,
+    CLOCK_MODE_HOST,
+} ClockMode;
+
+typedef struct Timer {
+    uint64_t expire_ns;          /* CLOCK_NEVER when not armed */
+    void (*cb)(void *opaque);
+    void *opaque;
+    const char *name;
+    struct Timer *next;          /* list of armed timers, sorted by deadline */
+    bool armed;
+} Timer;
+
+typedef struct VirtClock {
+    ClockMode mode;
+    unsigned shift;              /* icount mode: ns per instruction = 1 << shift */
+    /* Returns the precise number of instructions executed so far (icount). */
+    uint64_t (*icount)(void *opaque);
+    void *icount_opaque;
+    uint64_t host_start_ns;      /* host mode: CLOCK_MONOTONIC at clock start */
+    uint64_t offset_ns;          /* added to the raw clock; set on restore */
+    Timer *timers;
+} VirtClock;
+
+/* The machine's one clock. */
+extern VirtClock vclock;
+
+void clock_init(ClockMode mode, unsigned shift,
+                uint64_t (*icount)(void *opaque), void *opaque);
+uint64_t clock_ns(void);
+/* Instructions until virtual time reaches ns (0 if already there; UINT64_MAX
+ * for CLOCK_NEVER). In host mode a fixed slice is returned instead. */
+uint64_t clock_ns_to_icount_delta(uint64_t ns);
+/* Moves the clock so that clock_ns() returns ns (used after loading state). */
+void clock_set_ns(uint64_t ns);
+uint64_t clock_host_ns(void);      /* CLOCK_MONOTONIC */
+uint64_t clock_realtime_ns(void);  /* CLOCK_REALTIME */
+
+void timer_init(Timer *t, const char *name, void (*cb)(void *opaque), void *opaque);
+void timer_mod(Timer *t, uint64_t expire_ns);
+void timer_del(Timer *t);
+uint64_t clock_next_deadline(void);  /* CLOCK_NEVER if no timer armed */
+/* Fires every timer whose deadline has passed; returns how many fired. */
+int clock_run_timers(void);
+
+#endif

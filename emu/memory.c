@@ -1,0 +1,369 @@
+#include "emu/memory.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+void memory_init(PhysMemory *m)
+{
+    memset(m, 0, sizeof(*m));
+}
+
+void memory_destroy(PhysMemory *m)
+{
+    for (int i = 0; i < m->nr_regions; i++) {
+        MemoryRegion *r = &m->regions[i];
+        if (r->host) {
+            munmap(r->host, r->size);
+        }
+    }
+    free(m->page_flags);
+    free(m->dirty);
+    memset(m, 0, sizeof(*m));
+}
+
+/* Keeps regions ordered by descending priority so the first match wins. */
+static MemoryRegion *memory_insert(PhysMemory *m, const MemoryRegion *proto)
+{
+    if (m->nr_regions >= MEMORY_MAX_REGIONS) {
+        errno = ENOSPC;
+        return NULL;
+    }
+    int i = m->nr_regions;
+    while (i > 0 && m->regions[i - 1].priority < proto->priority) {
+        m->regions[i] = m->regions[i - 1];
+        i--;
+    }
+    m->regions[i] = *proto;
+    m->nr_regions++;
+    /* Pointers into the array moved: refresh the RAM shortcut. */
+    m->ram = NULL;
+    for (int j = 0; j < m->nr_regions; j++) {
+        if (m->regions[j].kind == MR_RAM) {
+            m->ram = &m->regions[j];
+        }
+    }
+    return &m->regions[i];
+}
+
+static void memory_mark_io_pages(PhysMemory *m)
+{
+    if (!m->ram) {
+        return;
+    }
+    uint64_t pages = m->ram->size >> PAGE_BITS;
+    for (uint64_t p = 0; p < pages; p++) {
+        m->page_flags[p] &= (uint8_t)~MEM_PAGE_IO;
+    }
+    for (int i = 0; i < m->nr_regions; i++) {
+        MemoryRegion *r = &m->regions[i];
+        if (r->kind != MR_MMIO || r->base + r->size <= m->ram->base ||
+            r->base >= m->ram->base + m->ram->size) {
+            continue;
+        }
+        uint64_t lo = r->base > m->ram->base ? r->base : m->ram->base;
+        uint64_t hi = r->base + r->size < m->ram->base + m->ram->size ?
+                      r->base + r->size : m->ram->base + m->ram->size;
+        for (uint64_t a = lo & PAGE_MASK; a < hi; a += PAGE_SIZE) {
+            m->page_flags[(a - m->ram->base) >> PAGE_BITS] |= MEM_PAGE_IO;
+        }
+    }
+}
+
+static uint8_t *memory_map_anon(uint64_t size)
+{
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+MemoryRegion *memory_add_ram(PhysMemory *m, const char *name, uint64_t base, uint64_t size)
+{
+    if (m->ram || size == 0 || (size & (PAGE_SIZE - 1)) || (base & (PAGE_SIZE - 1))) {
+        errno = EINVAL;
+        return NULL;
+    }
+    uint64_t pages = size >> PAGE_BITS;
+    uint8_t *host = memory_map_anon(size);
+    uint8_t *flags = calloc(pages, 1);
+    uint64_t *dirty = calloc((pages + 63) / 64, sizeof(uint64_t));
+    if (!host || !flags || !dirty) {
+        if (host) {
+            munmap(host, size);
+        }
+        free(flags);
+        free(dirty);
+        errno = ENOMEM;
+        return NULL;
+    }
+    MemoryRegion r = { .name = name, .kind = MR_RAM, .base = base, .size = size, .host = host };
+    m->page_flags = flags;
+    m->dirty = dirty;
+    MemoryRegion *mr = memory_insert(m, &r);
+    if (!mr) {
+        munmap(host, size);
+        free(flags);
+        free(dirty);
+        m->page_flags = NULL;
+        m->dirty = NULL;
+        return NULL;
+    }
+    memory_mark_io_pages(m);
+    return m->ram;
+}
+
+MemoryRegion *memory_add_rom(PhysMemory *m, const char *name, uint64_t base, uint64_t size)
+{
+    uint64_t mapsize = (size + PAGE_SIZE - 1) & PAGE_MASK;
+    uint8_t *host = memory_map_anon(mapsize);
+    if (!host) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    MemoryRegion r = { .name = name, .kind = MR_ROM, .base = base, .size = size, .host = host };
+    MemoryRegion *mr = memory_insert(m, &r);
+    if (!mr) {
+        munmap(host, mapsize);
+    }
+    return mr;
+}
+
+MemoryRegion *memory_add_mmio(PhysMemory *m, const char *name, uint64_t base, uint64_t size,
+                              const MemoryRegionOps *ops, void *opaque, int priority)
+{
+    MemoryRegion r = { .name = name, .kind = MR_MMIO, .base = base, .size = size,
+                       .ops = ops, .opaque = opaque, .priority = priority };
+    MemoryRegion *mr = memory_insert(m, &r);
+    if (mr) {
+        const char *nm = mr->name;
+        memory_mark_io_pages(m);
+        /* memory_insert may have moved the entry; find it again by name. */
+        for (int i = 0; i < m->nr_regions; i++) {
+            if (m->regions[i].name == nm && m->regions[i].base == base) {
+                return &m->regions[i];
+            }
+        }
+    }
+    return mr;
+}
+
+MemoryRegion *memory_find(PhysMemory *m, uint64_t addr)
+{
+    for (int i = 0; i < m->nr_regions; i++) {
+        MemoryRegion *r = &m->regions[i];
+        if (addr >= r->base && addr - r->base < r->size) {
+            return r;
+        }
+    }
+    return NULL;
+}
+
+uint8_t *memory_page_host(PhysMemory *m, uint64_t paddr, bool *is_rom)
+{
+    uint64_t page = paddr & PAGE_MASK;
+    MemoryRegion *r = memory_find(m, page);
+    if (!r || r->kind == MR_MMIO) {
+        return NULL;
+    }
+    if (r->kind == MR_RAM) {
+        if (m->page_flags[(page - r->base) >> PAGE_BITS] & MEM_PAGE_IO) {
+            return NULL;
+        }
+    } else if (page - r->base + PAGE_SIZE > ((r->size + PAGE_SIZE - 1) & PAGE_MASK) ||
+               page < r->base) {
+        return NULL;
+    }
+    if (is_rom) {
+        *is_rom = r->kind == MR_ROM;
+    }
+    return r->host + (page - r->base);
+}
+
+bool memory_page_write_fast(PhysMemory *m, uint64_t paddr)
+{
+    if (!memory_in_ram(m, paddr & PAGE_MASK, PAGE_SIZE)) {
+        return false;
+    }
+    uint64_t p = ((paddr & PAGE_MASK) - m->ram->base) >> PAGE_BITS;
+    if (m->page_flags[p] & (MEM_PAGE_CODE | MEM_PAGE_IO)) {
+        return false;
+    }
+    return !m->dirty_log || memory_page_dirty(m, p);
+}
+
+/* Bookkeeping for a write of len bytes at paddr inside RAM. */
+static void memory_ram_written(PhysMemory *m, uint64_t paddr, uint64_t len)
+{
+    memory_mark_dirty(m, paddr, len);
+    uint64_t first = (paddr - m->ram->base) >> PAGE_BITS;
+    uint64_t last = (paddr + len - 1 - m->ram->base) >> PAGE_BITS;
+    for (uint64_t p = first; p <= last; p++) {
+        if (m->page_flags[p] & MEM_PAGE_CODE) {
+            if (m->code_write) {
+                m->code_write(m->code_write_opaque, paddr, len);
+            }
+            break;
+        }
+    }
+}
+
+static uint64_t load_le(const uint8_t *p, unsigned size)
+{
+    uint64_t v = 0;
+    memcpy(&v, p, size);   /* host is little-endian (checked by configure's target) */
+    return v;
+}
+
+static void store_le(uint8_t *p, unsigned size, uint64_t v)
+{
+    memcpy(p, &v, size);
+}
+
+static bool memory_mmio_size_ok(const MemoryRegion *r, unsigned size)
+{
+    unsigned lo = r->ops->min_size ? r->ops->min_size : 1;
+    unsigned hi = r->ops->max_size ? r->ops->max_size : 8;
+    return size >= lo && size <= hi;
+}
+
+bool memory_read(PhysMemory *m, uint64_t addr, unsigned size, uint64_t *val)
+{
+    MemoryRegion *r = memory_find(m, addr);
+    if (!r || addr - r->base > r->size - size || size > r->size) {
+        return false;
+    }
+    if (r->kind == MR_MMIO) {
+        if (!memory_mmio_size_ok(r, size) || !r->ops->read) {
+            return false;
+        }
+        uint64_t v = 0;
+        if (!r->ops->read(r->opaque, addr - r->base, size, &v)) {
+            return false;
+        }
+        *val = size == 8 ? v : v & ((1ull << (size * 8)) - 1);
+        return true;
+    }
+    *val = load_le(r->host + (addr - r->base), size);
+    return true;
+}
+
+bool memory_write(PhysMemory *m, uint64_t addr, unsigned size, uint64_t val)
+{
+    MemoryRegion *r = memory_find(m, addr);
+    if (!r || addr - r->base > r->size - size || size > r->size) {
+        return false;
+    }
+    switch (r->kind) {
+    case MR_MMIO:
+        if (!memory_mmio_size_ok(r, size) || !r->ops->write) {
+            return false;
+        }
+        if (size < 8) {
+            val &= (1ull << (size * 8)) - 1;
+        }
+        return r->ops->write(r->opaque, addr - r->base, size, val);
+    case MR_ROM:
+        return false;
+    case MR_RAM:
+        store_le(r->host + (addr - r->base), size, val);
+        memory_ram_written(m, addr, size);
+        return true;
+    }
+    return false;
+}
+
+bool memory_rw(PhysMemory *m, uint64_t addr, void *buf, uint64_t len, bool is_write, bool rom_ok)
+{
+    uint8_t *b = buf;
+    while (len > 0) {
+        MemoryRegion *r = memory_find(m, addr);
+        if (!r || r->kind == MR_MMIO || (is_write && r->kind == MR_ROM && !rom_ok)) {
+            return false;
+        }
+        uint64_t off = addr - r->base;
+        uint64_t chunk = r->size - off < len ? r->size - off : len;
+        /* Stop at the next MMIO region that might overlap this RAM. */
+        if (r->kind == MR_RAM) {
+            for (int i = 0; i < m->nr_regions; i++) {
+                MemoryRegion *o = &m->regions[i];
+                if (o->kind == MR_MMIO && o->base > addr && o->base - addr < chunk) {
+                    chunk = o->base - addr;
+                }
+            }
+        }
+        if (is_write) {
+            memcpy(r->host + off, b, chunk);
+            if (r->kind == MR_RAM) {
+                memory_ram_written(m, addr, chunk);
+            }
+        } else {
+            memcpy(b, r->host + off, chunk);
+        }
+        b += chunk;
+        addr += chunk;
+        len -= chunk;
+    }
+    return true;
+}
+
+void memory_set_code_page(PhysMemory *m, uint64_t paddr)
+{
+    if (memory_in_ram(m, paddr, 1)) {
+        m->page_flags[(paddr - m->ram->base) >> PAGE_BITS] |= MEM_PAGE_CODE;
+    }
+}
+
+void memory_clear_code_page(PhysMemory *m, uint64_t paddr)
+{
+    if (memory_in_ram(m, paddr, 1)) {
+        m->page_flags[(paddr - m->ram->base) >> PAGE_BITS] &= (uint8_t)~MEM_PAGE_CODE;
+    }
+}
+
+static void memory_withdraw_fast_writes(PhysMemory *m)
+{
+    if (m->tlb_flush) {
+        m->tlb_flush(m->tlb_flush_opaque);
+    }
+}
+
+void memory_dirty_set_all(PhysMemory *m, bool dirty)
+{
+    if (!m->ram) {
+        return;
+    }
+    uint64_t pages = m->ram->size >> PAGE_BITS;
+    memset(m->dirty, dirty ? 0xff : 0, ((pages + 63) / 64) * sizeof(uint64_t));
+    if (dirty && (pages & 63)) {
+        m->dirty[pages / 64] = (1ull << (pages & 63)) - 1;
+    }
+    if (!dirty) {
+        memory_withdraw_fast_writes(m);
+    }
+}
+
+void memory_dirty_log_start(PhysMemory *m)
+{
+    m->dirty_log = true;
+    memory_withdraw_fast_writes(m);
+}
+
+void memory_dirty_log_stop(PhysMemory *m)
+{
+    m->dirty_log = false;
+}
+
+bool memory_dirty_test_and_clear(PhysMemory *m, uint64_t page_index)
+{
+    uint64_t bit = 1ull << (page_index & 63);
+    uint64_t *w = &m->dirty[page_index >> 6];
+    bool was = (*w & bit) != 0;
+    *w &= ~bit;
+    return was;
+}
+
+void memory_dirty_sync_done(PhysMemory *m)
+{
+    memory_withdraw_fast_writes(m);
+}

@@ -1,0 +1,39 @@
+/* SiFive PLIC as on QEMU's virt board: 96 sources (1..95), one hart with two
+ * contexts (0 = M-mode, 1 = S-mode), 7 priority levels. */
+#ifndef HW_PLIC_H
+#define HW_PLIC_H
+
+#include <stdint.h>
+
+#include "emu/irq.h"
+#include "emu/memory.h"
+
+#define PLIC_NUM_SOURCES 96
+#define PLIC_NUM_CONTEXTS 2
+#define PLIC_MMIO_SIZE 0x600000
+
+typedef struct PlicState {
+    uint32_t priority[PLIC_NUM_SOURCES];
+    uint32_t pending[PLIC_NUM_SOURCES / 32];
+    uint32_t claimed[PLIC_NUM_SOURCES / 32];        /* claimed, not yet completed */
+    uint32_t level[PLIC_NUM_SOURCES / 32];          /* current input levels */
+    uint32_t enable[PLIC_NUM_CONTEXTS][PLIC_NUM_SOURCES / 32];
+    uint32_t threshold[PLIC_NUM_CONTEXTS];
+} PlicState;
+
+typedef struct Plic {
+    PlicState st;
+    IRQLine out[PLIC_NUM_CONTEXTS];  /* context 0 -> MEIP, 1 -> SEIP */
+} Plic;
+
+void plic_init(Plic *s, PhysMemory *mem, uint64_t base, IRQLine meip, IRQLine seip);
+void plic_reset(Plic *s);
+/* IRQHandler for device lines; n is the source number (1..95). */
+void plic_set_irq(void *opaque, int n, int level);
+static inline IRQLine plic_input(Plic *s, int source)
+{
+    return irq_line(plic_set_irq, s, source);
+}
+void plic_update(Plic *s);       /* re-drives outputs (after loading state) */
+
+#endif
