@@ -47,8 +47,21 @@ typedef struct MachineOptions {
     bool start_paused;           /* -S */
     ClockMode clock_mode;
     unsigned icount_shift;
+    bool icount_sleep;           /* icount: an idle (WFI) guest waits in real time */
+    bool no_reboot;              /* -no-reboot: a guest reset request exits instead */
     uint64_t rtc_base_ns;        /* 0: host wall time at start */
 } MachineOptions;
+
+/* A loaded image (firmware, kernel, initrd, FDT) as it was first written to
+ * guest memory: copied back on system reset, as QEMU does with its ROM blobs,
+ * so firmware re-runs from pristine .data (OpenSBI's boot-hart lottery). */
+typedef struct MachineBlob {
+    uint64_t addr, len;
+    uint8_t *data;
+    const char *owner;           /* "-bios", "-kernel", "-initrd", "device tree" */
+} MachineBlob;
+
+#define MACHINE_MAX_BLOBS 80
 
 typedef struct Machine {
     MachineOptions opts;
@@ -67,6 +80,9 @@ typedef struct Machine {
     uint64_t fdt_addr;
     void *fdt;                   /* generated device tree blob (host memory) */
     uint32_t fdt_size;
+    uint64_t initrd_start, initrd_end;   /* both 0 without -initrd */
+    MachineBlob blobs[MACHINE_MAX_BLOBS];
+    int nr_blobs;
     /* Requests raised by the guest, acted on by the main loop. */
     bool shutdown_requested;
     bool reset_requested;
@@ -76,14 +92,29 @@ typedef struct Machine {
 /* The machine (one per process). */
 extern Machine *current_machine;
 
-/* Builds the board and loads firmware/kernel. On error prints nothing and
- * returns false with a one-line message in err (names the file or option). */
+/* Builds the board and loads firmware/kernel. The caller sets up m->serial0
+ * (chardev_init_*) first; every other field is initialised here. On error
+ * prints nothing and returns false with a one-line message in err (names the
+ * file or option). */
 bool machine_init(Machine *m, const MachineOptions *opts, char *err, size_t errlen);
 void machine_destroy(Machine *m);
 /* System reset: CPU and devices to power-on state, boot ROM re-entered. RAM
- * contents are kept (the loaded images stay), as on QEMU. */
+ * contents are kept, except that the loaded images (firmware, kernel, initrd,
+ * FDT) are copied back over whatever the guest did to them, as on QEMU. */
 void machine_reset(Machine *m);
-/* Generates the device tree into m->fdt (called by machine_init). */
+/* Generates the device tree into m->fdt (called by machine_init). Reads
+ * opts.ram_size, opts.append and initrd_start/end. */
 bool machine_build_fdt(Machine *m, char *err, size_t errlen);
+/* Where QEMU 7.2 puts a device tree of fdt_size bytes: 2 MiB aligned, below
+ * the end of RAM or 3 GiB, whichever is lower (kept below 4 GiB). */
+uint64_t machine_fdt_address(uint64_t ram_size, uint32_t fdt_size);
+
+/* The device tree's phandles (the same numbers QEMU uses). */
+#define FDT_PHANDLE_CPU   1
+#define FDT_PHANDLE_INTC  2
+#define FDT_PHANDLE_PLIC  3
+#define FDT_PHANDLE_TEST  4
+/* The generated tree is built in a buffer of this size, then packed. */
+#define FDT_MAX_SIZE      0x10000
 
 #endif

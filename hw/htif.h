@@ -28,5 +28,7 @@ typedef struct Htif {
 void htif_init(Htif *s, PhysMemory *mem, uint64_t tohost_addr, uint64_t fromhost_addr,
                CharBackend *chr, void (*finish)(void *opaque, int code, bool reset),
                void *opaque);
+/* Clears both mailboxes. */
+void htif_reset(Htif *s);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "emu/chardev.h"
+#include "emu/clock.h"
 #include "emu/irq.h"
 #include "emu/memory.h"
 
@@ -18,6 +19,7 @@ typedef struct Uart16550State {
     uint8_t rx_head, rx_count;
     uint8_t thr_ipending;        /* THR-empty interrupt latched */
     uint8_t timeout_ipending;    /* character timeout (FIFO mode) */
+    uint64_t timeout_ns;         /* deadline of the character-timeout timer, 0 = stopped */
 } Uart16550State;
 
 typedef struct Uart16550 {
@@ -26,13 +28,15 @@ typedef struct Uart16550 {
     IRQLine irq;
     CharBackend *chr;
     int irq_level;
+    Timer timeout_timer;         /* armed from st.timeout_ns */
 } Uart16550;
 
 #define UART16550_MMIO_SIZE 0x100
 
 void uart16550_init(Uart16550 *s, PhysMemory *mem, uint64_t base, IRQLine irq, CharBackend *chr);
 void uart16550_reset(Uart16550 *s);
-/* Re-drives the IRQ line from the state (after loading state). */
+/* Re-drives the IRQ line and re-arms the character-timeout timer from the
+ * state (after loading state). */
 void uart16550_update_irq(Uart16550 *s);
 
 #endif

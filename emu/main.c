@@ -1,0 +1,509 @@
+/* amber: the command line (QEMU's spelling) and the stdio serial console.
+ *
+ * Time: -icount shift=N (default 3: 8 ns per instruction) is deterministic;
+ * shift 3 makes virtual time run near our interpreter's real speed, so a
+ * guest that busy-waits on mtime (U-Boot's bootdelay, udelay loops) spends
+ * 125 M instructions per virtual second instead of 1 G with shift=0.
+ * `-icount shift=auto` selects host-clock mode (time follows CLOCK_MONOTONIC;
+ * runs are then not reproducible), the closest thing to QEMU's adaptive
+ * icount. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "emu/machine.h"
+#include "emu/main-loop.h"
+#include "emu/runstate.h"
+
+#ifndef AMBER_VERSION
+#define AMBER_VERSION "0.0.0"
+#endif
+
+#define DEFAULT_ICOUNT_SHIFT 3
+#define MIN_RAM (16ull << 20)
+#define MAX_RAM (1ull << 40)
+
+static Machine machine;
+
+typedef struct CmdLine {
+    MachineOptions opts;
+    const char *serial;          /* NULL: stdio */
+    bool nographic;
+} CmdLine;
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+static void die(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("amber: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    exit(1);
+}
+
+static void main_usage(void)
+{
+    printf("usage: amber [options]\n"
+           "RISC-V (RV64) system emulator of QEMU's riscv 'virt' board.\n"
+           "\n"
+           "Machine:\n"
+           "  -M, -machine virt[,dumpdtb=FILE]  board (only 'virt'; 'help' lists boards)\n"
+           "  -m SIZE               RAM size; plain number in MiB, or with K/M/G/T suffix\n"
+           "                        (default 128M, at least 16M)\n"
+           "  -smp 1                one hart (the only choice)\n"
+           "Boot:\n"
+           "  -bios FILE|none       M-mode firmware at 0x80000000 (default: Debian's OpenSBI\n"
+           "                        /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin);\n"
+           "                        'none' boots -kernel directly in M-mode\n"
+           "  -kernel FILE          ELF (loaded at its addresses) or raw image (0x80200000\n"
+           "                        after firmware, 0x80000000 with -bios none)\n"
+           "  -append STRING        kernel command line (/chosen/bootargs)\n"
+           "  -initrd FILE          initial ramdisk (/chosen/linux,initrd-start/end)\n"
+           "  -dumpdtb FILE         write the generated device tree blob and exit\n"
+           "Console:\n"
+           "  -nographic            serial console on stdio (Ctrl-A h for help)\n"
+           "  -serial stdio|null|none|file:PATH\n"
+           "                        back end of UART0 (default stdio)\n"
+           "  -display none         accepted (there is no graphical display)\n"
+           "Time and run control:\n"
+           "  -icount [shift=]N[,sleep=on|off]\n"
+           "                        deterministic time, 2^N ns per instruction (default 3);\n"
+           "                        sleep=on paces an idle guest to the wall clock\n"
+           "  -icount shift=auto    host-clock time (not reproducible)\n"
+           "  -rtc base=utc|localtime|YYYY-MM-DD[THH:MM:SS]\n"
+           "                        RTC start (a fixed date makes runs reproducible)\n"
+           "  -S                    do not start the CPU (paused in 'prelaunch')\n"
+           "  -no-reboot            exit instead of resetting when the guest asks\n"
+           "Other:\n"
+           "  -h, -help, --help     this text\n"
+           "  -version, --version   version and copyright\n"
+           "\n"
+           "The exit status is the guest's sifive_test (or HTIF) exit code & 0xff.\n");
+}
+
+static void main_version(void)
+{
+    printf("amber version %s\n"
+           "Copyright (c) 2026 the Amber developers\n", AMBER_VERSION);
+}
+
+/* -m: a plain number is MiB, as in QEMU; suffixes K, M, G, T (any case,
+ * an optional trailing B). */
+static uint64_t parse_ram_size(const char *s)
+{
+    const char *v = strncmp(s, "size=", 5) == 0 ? s + 5 : s;
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(v, &end, 10);
+    if (end == v || errno || *v == '-') {
+        die("-m %s: invalid RAM size", s);
+    }
+    unsigned shift = 20;
+    if (*end) {
+        switch (*end) {
+        case 'k': case 'K': shift = 10; break;
+        case 'm': case 'M': shift = 20; break;
+        case 'g': case 'G': shift = 30; break;
+        case 't': case 'T': shift = 40; break;
+        case 'b': case 'B': shift = 0; end--; break;
+        default: die("-m %s: invalid RAM size (use a number of MiB or a K/M/G/T suffix)", s);
+        }
+        end++;
+        if (*end == 'b' || *end == 'B') {
+            end++;
+        }
+        if (*end) {
+            die("-m %s: invalid RAM size", s);
+        }
+    }
+    if (n > (MAX_RAM >> shift)) {
+        die("-m %s: RAM size is larger than the maximum of 1 TiB", s);
+    }
+    uint64_t size = (uint64_t)n << shift;
+    if (size < MIN_RAM) {
+        die("-m %s: RAM size must be at least 16 MiB", s);
+    }
+    if (size & (PAGE_SIZE - 1)) {
+        die("-m %s: RAM size must be a multiple of 4 KiB", s);
+    }
+    return size;
+}
+
+static void parse_machine(CmdLine *cl, const char *arg)
+{
+    char *copy = strdup(arg);
+    char *save = NULL;
+    bool first = true;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save), first = false) {
+        const char *type = NULL;
+        if (strncmp(tok, "type=", 5) == 0) {
+            type = tok + 5;
+        } else if (first && !strchr(tok, '=')) {
+            type = tok;
+        }
+        if (type) {
+            if (strcmp(type, "help") == 0 || strcmp(type, "?") == 0) {
+                printf("Supported machines are:\n"
+                       "virt                 RISC-V VirtIO board (default)\n");
+                exit(0);
+            }
+            if (strcmp(type, "virt") != 0) {
+                die("-machine %s: unsupported machine type (supported machines: virt)", type);
+            }
+            continue;
+        }
+        if (strncmp(tok, "dumpdtb=", 8) == 0) {
+            cl->opts.dtb_dump = strdup(tok + 8);
+            continue;
+        }
+        die("-machine %s: unknown machine property '%s'", arg, tok);
+    }
+    free(copy);
+}
+
+static void parse_icount(CmdLine *cl, const char *arg)
+{
+    char *copy = strdup(arg);
+    char *save = NULL;
+    bool first = true;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save), first = false) {
+        const char *shift = NULL;
+        if (strncmp(tok, "shift=", 6) == 0) {
+            shift = tok + 6;
+        } else if (first && !strchr(tok, '=')) {
+            shift = tok;
+        }
+        if (shift) {
+            if (strcmp(shift, "auto") == 0) {
+                cl->opts.clock_mode = CLOCK_MODE_HOST;
+                continue;
+            }
+            char *end;
+            unsigned long n = strtoul(shift, &end, 10);
+            if (end == shift || *end || n > 10) {
+                die("-icount %s: shift must be a number from 0 to 10, or auto", arg);
+            }
+            cl->opts.clock_mode = CLOCK_MODE_ICOUNT;
+            cl->opts.icount_shift = (unsigned)n;
+        } else if (strcmp(tok, "sleep=on") == 0) {
+            cl->opts.icount_sleep = true;
+        } else if (strcmp(tok, "sleep=off") == 0) {
+            cl->opts.icount_sleep = false;
+        } else {
+            die("-icount %s: unknown parameter '%s'", arg, tok);
+        }
+    }
+    free(copy);
+}
+
+static uint64_t parse_rtc_date(const char *arg, const char *date)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof(tm));
+    char tail;
+    int n = sscanf(date, "%d-%d-%dT%d:%d:%d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &tail);
+    if (n != 6 && n != 3) {
+        die("-rtc %s: invalid date (use utc, localtime, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS)", arg);
+    }
+    if (n == 3 && strchr(date, 'T')) {
+        die("-rtc %s: invalid date", arg);
+    }
+    if (tm.tm_year < 1970 || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+        tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60 || tm.tm_hour < 0 || tm.tm_min < 0 ||
+        tm.tm_sec < 0) {
+        die("-rtc %s: date out of range", arg);
+    }
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    time_t t = timegm(&tm);
+    uint64_t ns = (uint64_t)t * 1000000000ull;
+    return ns ? ns : 1;          /* 0 means "host time" */
+}
+
+static void parse_rtc(CmdLine *cl, const char *arg)
+{
+    char *copy = strdup(arg);
+    char *save = NULL;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (strcmp(tok, "base=utc") == 0) {
+            cl->opts.rtc_base_ns = 0;
+        } else if (strcmp(tok, "base=localtime") == 0) {
+            time_t now = time(NULL);
+            struct tm lt;
+            localtime_r(&now, &lt);
+            cl->opts.rtc_base_ns = clock_realtime_ns() + (uint64_t)((int64_t)lt.tm_gmtoff * 1000000000);
+        } else if (strncmp(tok, "base=", 5) == 0) {
+            cl->opts.rtc_base_ns = parse_rtc_date(arg, tok + 5);
+        } else if (strcmp(tok, "clock=vm") == 0) {
+            /* the RTC always follows the virtual clock */
+        } else if (strncmp(tok, "clock=", 6) == 0) {
+            die("-rtc %s: not supported (the RTC follows the virtual clock; "
+                "use -icount shift=auto for host time)", arg);
+        } else {
+            die("-rtc %s: unknown parameter '%s'", arg, tok);
+        }
+    }
+    free(copy);
+}
+
+static void parse_args(CmdLine *cl, int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (a[0] != '-' || a[1] == '\0') {
+            die("%s: invalid option (options start with '-'; see -h)", a);
+        }
+        const char *opt = (a[1] == '-') ? a + 1 : a;   /* --opt == -opt, as QEMU */
+        static const char *const with_arg[] = {
+            "-M", "-machine", "-m", "-bios", "-kernel", "-append", "-initrd", "-serial",
+            "-display", "-icount", "-rtc", "-dumpdtb", "-smp", NULL,
+        };
+        const char *val = NULL;
+        for (int k = 0; with_arg[k]; k++) {
+            if (strcmp(opt, with_arg[k]) == 0) {
+                if (i + 1 >= argc) {
+                    die("%s: requires an argument", a);
+                }
+                val = argv[++i];
+            }
+        }
+        if (!strcmp(opt, "-h") || !strcmp(opt, "-help")) {
+            main_usage();
+            exit(0);
+        } else if (!strcmp(opt, "-version")) {
+            main_version();
+            exit(0);
+        } else if (!strcmp(opt, "-M") || !strcmp(opt, "-machine")) {
+            parse_machine(cl, val);
+        } else if (!strcmp(opt, "-m")) {
+            cl->opts.ram_size = parse_ram_size(val);
+        } else if (!strcmp(opt, "-bios")) {
+            cl->opts.bios = val;
+        } else if (!strcmp(opt, "-kernel")) {
+            cl->opts.kernel = val;
+        } else if (!strcmp(opt, "-append")) {
+            cl->opts.append = val;
+        } else if (!strcmp(opt, "-initrd")) {
+            cl->opts.initrd = val;
+        } else if (!strcmp(opt, "-dumpdtb")) {
+            cl->opts.dtb_dump = val;
+        } else if (!strcmp(opt, "-serial")) {
+            if (cl->serial) {
+                die("-serial %s: only one serial port (UART0) is supported", val);
+            }
+            cl->serial = val;
+        } else if (!strcmp(opt, "-display")) {
+            if (strcmp(val, "none") != 0) {
+                die("-display %s: not supported (only -display none)", val);
+            }
+        } else if (!strcmp(opt, "-nographic")) {
+            cl->nographic = true;
+        } else if (!strcmp(opt, "-icount")) {
+            parse_icount(cl, val);
+        } else if (!strcmp(opt, "-rtc")) {
+            parse_rtc(cl, val);
+        } else if (!strcmp(opt, "-S")) {
+            cl->opts.start_paused = true;
+        } else if (!strcmp(opt, "-no-reboot")) {
+            cl->opts.no_reboot = true;
+        } else if (!strcmp(opt, "-smp")) {
+            if (strcmp(val, "1") != 0 && strcmp(val, "cpus=1") != 0) {
+                die("-smp %s: only one hart is supported", val);
+            }
+        } else {
+            die("%s: invalid option (see -h)", a);
+        }
+    }
+    if (cl->opts.append && !cl->opts.kernel) {
+        die("-append only allowed with -kernel option");
+    }
+    if (cl->opts.initrd && !cl->opts.kernel) {
+        die("-initrd only allowed with -kernel option");
+    }
+}
+
+/* ---- stdio console: raw terminal, Ctrl-A escapes ---- */
+
+typedef struct StdioConsole {
+    CharBackend *be;
+    bool tty;                    /* escapes and raw mode only on a terminal */
+    bool raw;
+    bool escape;                 /* Ctrl-A seen */
+    struct termios saved;
+} StdioConsole;
+
+static StdioConsole console;
+
+static void console_restore(void)
+{
+    if (console.raw) {
+        tcsetattr(0, TCSANOW, &console.saved);
+        console.raw = false;
+    }
+}
+
+/* QEMU's -nographic terminal settings: no echo, no line editing, no signals
+ * (Ctrl-C goes to the guest), output post-processing kept. */
+static void console_set_raw(void)
+{
+    struct termios t;
+    if (tcgetattr(0, &console.saved) < 0) {
+        return;
+    }
+    t = console.saved;
+    t.c_iflag &= ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
+    t.c_oflag |= OPOST;
+    t.c_lflag &= ~(ECHO | ECHONL | ICANON | IEXTEN | ISIG);
+    t.c_cflag &= ~(CSIZE | PARENB);
+    t.c_cflag |= CS8;
+    t.c_cc[VMIN] = 1;
+    t.c_cc[VTIME] = 0;
+    if (tcsetattr(0, TCSANOW, &t) == 0) {
+        console.raw = true;
+        atexit(console_restore);
+    }
+}
+
+static void console_print(const char *s)
+{
+    ssize_t r = write(1, s, strlen(s));
+    (void)r;
+}
+
+static void console_escape(uint8_t c, uint8_t *out, size_t *n)
+{
+    switch (c) {
+    case 'x':
+    case 'X':
+        console_print("amber: Terminated\r\n");
+        main_loop_quit(0);
+        break;
+    case 'h':
+    case 'H':
+    case '?':
+        console_print("\r\nC-a h    print this help\r\n"
+                      "C-a x    exit emulator\r\n"
+                      "C-a C-a  sends C-a\r\n");
+        break;
+    case 0x01:
+        out[(*n)++] = 0x01;
+        break;
+    default:
+        break;                   /* unknown escapes are dropped, as QEMU */
+    }
+}
+
+static void console_read(void *opaque)
+{
+    uint8_t buf[256], out[256];
+    size_t room = sizeof(console.be->pending) - console.be->pending_len;
+    if (room == 0) {
+        return;                  /* the guest is not reading: leave it in the pipe */
+    }
+    ssize_t len = read(0, buf, room < sizeof(buf) ? room : sizeof(buf));
+    if (len < 0 && (errno == EINTR || errno == EAGAIN)) {
+        return;
+    }
+    if (len <= 0) {
+        /* EOF on a pipe or file: the guest keeps running and ends the run
+         * itself through the finisher. */
+        main_loop_remove_fd(0);
+        return;
+    }
+    if (!console.tty) {
+        chardev_feed(console.be, buf, (size_t)len);
+        return;
+    }
+    size_t n = 0;
+    for (ssize_t i = 0; i < len; i++) {
+        if (console.escape) {
+            console.escape = false;
+            console_escape(buf[i], out, &n);
+        } else if (buf[i] == 0x01) {
+            console.escape = true;
+        } else {
+            out[n++] = buf[i];
+        }
+    }
+    if (n) {
+        chardev_feed(console.be, out, n);
+    }
+}
+
+static void setup_serial(CmdLine *cl, CharBackend *be)
+{
+    const char *s = cl->serial ? cl->serial : "stdio";
+    if (strcmp(s, "stdio") == 0) {
+        chardev_init_fd(be, "serial0", 0, 1);
+        console.be = be;
+        console.tty = isatty(0);
+    } else if (strcmp(s, "null") == 0 || strcmp(s, "none") == 0) {
+        chardev_init_null(be, "serial0");
+    } else if (strncmp(s, "file:", 5) == 0) {
+        int fd = open(s + 5, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+        if (fd < 0) {
+            die("-serial %s: %s", s, strerror(errno));
+        }
+        chardev_init_fd(be, "serial0", -1, fd);
+    } else {
+        die("-serial %s: not supported yet (use stdio, null, none or file:PATH)", s);
+    }
+}
+
+static void dump_dtb(const Machine *m, const char *path)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        die("-dumpdtb %s: %s", path, strerror(errno));
+    }
+    if (fwrite(m->fdt, 1, m->fdt_size, f) != m->fdt_size || fclose(f) != 0) {
+        die("-dumpdtb %s: %s", path, strerror(errno));
+    }
+}
+
+int main(int argc, char **argv)
+{
+    CmdLine cl;
+    char err[512];
+    memset(&cl, 0, sizeof(cl));
+    cl.opts.machine = "virt";
+    cl.opts.ram_size = MACHINE_DEFAULT_RAM;
+    cl.opts.clock_mode = CLOCK_MODE_ICOUNT;
+    cl.opts.icount_shift = DEFAULT_ICOUNT_SHIFT;
+    parse_args(&cl, argc, argv);
+
+    setup_serial(&cl, &machine.serial0);
+    if (!machine_init(&machine, &cl.opts, err, sizeof(err))) {
+        die("%s", err);
+    }
+    if (cl.opts.dtb_dump) {
+        dump_dtb(&machine, cl.opts.dtb_dump);
+        machine_destroy(&machine);
+        return 0;
+    }
+
+    if (console.be) {
+        if (console.tty) {
+            console_set_raw();
+        }
+        main_loop_add_fd(0, console_read, NULL);
+    }
+    main_loop_set_cleanup(console_restore);
+    main_loop_install_signals();
+    runstate_set(cl.opts.start_paused ? RUN_STATE_PRELAUNCH : RUN_STATE_RUNNING);
+    int status = main_loop_run(&machine);
+    console_restore();
+    machine_destroy(&machine);
+    return status;
+}

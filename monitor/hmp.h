@@ -1,0 +1,219 @@
+/* The human monitor's internals: the command table, parsed arguments, the
+ * Monitor object and the helpers handlers print with. Handlers live in
+ * monitor/hmp-*.c; the table in monitor/commands.def drives parsing, help,
+ * completion and doc/monitor.md. */
+#ifndef MONITOR_HMP_H
+#define MONITOR_HMP_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct Monitor Monitor;
+typedef struct MonArgs MonArgs;
+
+typedef void (*HmpHandler)(Monitor *mon, const MonArgs *args);
+
+/* One command. `args` is the argument spec, a space-separated list of:
+ *   name:T     required argument of type T
+ *   name:T?    optional argument
+ *   -x         flag (a word "-x" at that position)
+ *   /fmt       QEMU's /FMT suffix on the command name (x, xp, print)
+ * with T one of
+ *   s  word or quoted string        S  the rest of the line
+ *   i  integer expression           z  size (expression, K/M/G/T suffix)
+ *   b  on|off                       F  file name (completes file names)
+ *   I  info subcommand name         C  command name
+ *   T  snapshot tag (completion hook)  P  capability/parameter name (hook) */
+typedef struct MonCmd {
+    const char *name;            /* "cont|c": the first name is the main one */
+    const char *args;
+    const char *params;          /* parameter text shown by help */
+    const char *help;            /* one line */
+    HmpHandler handler;
+    const struct MonCmd *sub;    /* subcommand table (info), NULL-terminated */
+    const char *doc;             /* longer text for doc/monitor.md: output, errors */
+} MonCmd;
+
+extern const MonCmd hmp_cmds[];
+extern const MonCmd hmp_info_cmds[];
+
+#define MON_MAX_ARGS 8
+
+typedef enum MonArgType {
+    MON_ARG_STR = 's',
+    MON_ARG_REST = 'S',
+    MON_ARG_INT = 'i',
+    MON_ARG_SIZE = 'z',
+    MON_ARG_BOOL = 'b',
+    MON_ARG_FILE = 'F',
+    MON_ARG_INFO = 'I',
+    MON_ARG_CMD = 'C',
+    MON_ARG_TAG = 'T',
+    MON_ARG_PARAM = 'P',
+    MON_ARG_FLAG = '-',
+    MON_ARG_FMT = '/',
+} MonArgType;
+
+/* One element of a parsed spec. */
+typedef struct MonArgSpec {
+    char name[24];
+    MonArgType type;
+    bool optional;
+    char flag;                   /* MON_ARG_FLAG: the letter */
+} MonArgSpec;
+
+typedef struct MonFormat {
+    int count;
+    char format;                 /* x d u o c s i */
+    int size;                    /* 1 2 4 8 */
+} MonFormat;
+
+struct MonArgs {
+    const MonCmd *cmd;
+    int n;
+    struct {
+        MonArgSpec spec;
+        bool present;
+        char *str;               /* strings, files, rest-of-line (owned) */
+        int64_t num;             /* integers, sizes, booleans */
+    } v[MON_MAX_ARGS];
+    MonFormat fmt;
+};
+
+/* Looks up $name values for expressions (registers, CSRs, pc). */
+typedef bool (*MonRegLookup)(void *opaque, const char *name, uint64_t *val);
+
+typedef struct MonParseCtx {
+    MonRegLookup reg_lookup;     /* may be NULL: every $name is unknown */
+    void *reg_opaque;
+    MonFormat last_fmt;          /* defaults for /FMT (QEMU remembers the last one) */
+} MonParseCtx;
+
+/* ---- parse.c ---- */
+/* Splits a spec; false (with message) on a malformed spec (a table bug). */
+bool mon_spec_parse(const char *spec, MonArgSpec *out, int *n, char *err, size_t errlen);
+/* Reads a word or quoted string at *p; advances *p. Double quotes take
+ * escapes (\n \t \r \e \0 \\ \" \xHH; unknown ones are kept, backslash and
+ * all, so regexes survive); single quotes are literal. Returns a malloc'd
+ * string, or NULL with a message (unterminated string, bad escape). */
+char *mon_parse_string(const char **p, char *err, size_t errlen);
+/* Parses a /FMT suffix (without the '/'); defaults come from ctx->last_fmt. */
+bool mon_parse_format(const char **p, MonFormat *fmt, const MonFormat *last, char *err, size_t errlen);
+/* Parses the arguments of cmd from p into a. On error prints nothing and
+ * returns false with the reason in err. */
+bool mon_parse_args(const MonCmd *cmd, const char *p, const MonParseCtx *ctx, MonArgs *a,
+                    char *err, size_t errlen);
+void mon_args_free(MonArgs *a);
+/* Accessors by argument name (the spec's name). */
+bool mon_arg_present(const MonArgs *a, const char *name);
+const char *mon_arg_str(const MonArgs *a, const char *name, const char *dflt);
+int64_t mon_arg_int(const MonArgs *a, const char *name, int64_t dflt);
+bool mon_arg_flag(const MonArgs *a, char flag);
+/* A line split into command name and the rest: name is copied into buf
+ * (up to '/', space or the end). Returns a pointer to what follows. */
+const char *mon_split_name(const char *line, char *buf, size_t buflen);
+
+/* ---- expr.c ---- */
+/* Evaluates an integer expression at *p (C operators | ^ & << >> + - * / %
+ * ~ ! unary -, parentheses, numbers in decimal, 0x hex, 0o octal, 0b binary,
+ * 'c' characters, $name register values). Stops at the first character that
+ * cannot continue the expression; advances *p. 64-bit wrap-around arithmetic;
+ * a literal that does not fit 64 bits, division by zero or an unknown
+ * register is an error. */
+bool mon_eval_expr(const char **p, const MonParseCtx *ctx, int64_t *out, char *err, size_t errlen);
+
+/* ---- commands.c ---- */
+/* Finds a command by any of its names in a table; NULL if none. */
+const MonCmd *mon_find_cmd(const MonCmd *table, const char *name);
+/* True when name is one of "a|b|c". */
+bool mon_name_matches(const char *names, const char *name);
+/* The usage line: "x /fmt addr" style from params. */
+void mon_print_usage(Monitor *mon, const MonCmd *cmd, const char *prefix);
+void mon_print_help(Monitor *mon, const MonCmd *table, const char *prefix);
+
+/* ---- complete.c ---- */
+/* Completion candidates for the word ending at `end` of line[0..end): calls
+ * add(opaque, candidate) for each. Pure (no readline), so it is unit-tested. */
+typedef void (*MonCompleteAdd)(void *opaque, const char *candidate);
+void mon_complete(const char *line, size_t end, MonCompleteAdd add, void *opaque);
+/* Hooks other subsystems fill: each calls add() for every name starting with
+ * prefix. NULL until set. */
+extern void (*monitor_complete_snapshot_tags)(const char *prefix, MonCompleteAdd add, void *opaque);
+extern void (*monitor_complete_params)(const char *prefix, MonCompleteAdd add, void *opaque);
+
+/* ---- doc.c ---- */
+struct _IO_FILE;
+/* Writes the command reference (markdown) generated from the table. */
+void mon_doc_write_reference(char **buf, size_t *len);
+
+/* ---- disas.c ---- */
+/* Disassembles the instruction at buf (2 or 4 bytes available as avail);
+ * writes "mnemonic operands" into out and returns its length in bytes (2 or
+ * 4). pc is used for branch targets. Unknown encodings give "illegal". */
+int disas_riscv(uint64_t pc, const uint8_t *buf, size_t avail, char *out, size_t outlen);
+
+/* ---- monitor.c ---- */
+void monitor_printf(Monitor *mon, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void monitor_vprintf(Monitor *mon, const char *fmt, va_list ap);
+void monitor_puts(Monitor *mon, const char *s);
+/* Prints "Error: ..." and marks the running command as failed. */
+void monitor_error(Monitor *mon, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Runs one command line as if typed (no echo, no prompt). */
+void monitor_handle_line(Monitor *mon, const char *line);
+/* A handler that keeps waiting after it returns (expect) marks the monitor
+ * busy; no further input is processed until monitor_resume(). */
+void monitor_suspend(Monitor *mon);
+void monitor_resume(Monitor *mon);
+bool monitor_is_interactive(const Monitor *mon);
+/* A monitor that only collects output (unit tests, the fuzzer). */
+Monitor *monitor_new_buffer(void);
+const char *monitor_buffer(Monitor *mon);
+void monitor_buffer_clear(Monitor *mon);
+void monitor_free(Monitor *mon);
+/* The command history (info history); newest last. */
+int monitor_history_count(void);
+const char *monitor_history_get(int i);
+void monitor_history_add(const char *line);
+/* Batch error policy (command errexit). */
+void monitor_set_errexit(Monitor *mon, bool on);
+int monitor_last_format(Monitor *mon, MonFormat *fmt);
+void monitor_set_last_format(Monitor *mon, const MonFormat *fmt);
+/* Ctrl-C on the monitor's terminal: cancels a waiting command. */
+typedef void (*MonitorCancelFn)(Monitor *mon, void *opaque);
+void monitor_set_cancel(Monitor *mon, MonitorCancelFn fn, void *opaque);
+
+/* ---- hmp-*.c handlers ---- */
+bool hmp_reg_lookup(void *opaque, const char *name, uint64_t *val);
+void hmp_help(Monitor *mon, const MonArgs *a);
+void hmp_info(Monitor *mon, const MonArgs *a);
+void hmp_info_version(Monitor *mon, const MonArgs *a);
+void hmp_info_status(Monitor *mon, const MonArgs *a);
+void hmp_info_registers(Monitor *mon, const MonArgs *a);
+void hmp_info_cpus(Monitor *mon, const MonArgs *a);
+void hmp_info_mtree(Monitor *mon, const MonArgs *a);
+void hmp_info_qtree(Monitor *mon, const MonArgs *a);
+void hmp_info_history(Monitor *mon, const MonArgs *a);
+void hmp_info_jit(Monitor *mon, const MonArgs *a);
+void hmp_info_chardev(Monitor *mon, const MonArgs *a);
+void hmp_stop(Monitor *mon, const MonArgs *a);
+void hmp_cont(Monitor *mon, const MonArgs *a);
+void hmp_quit(Monitor *mon, const MonArgs *a);
+void hmp_system_reset(Monitor *mon, const MonArgs *a);
+void hmp_system_powerdown(Monitor *mon, const MonArgs *a);
+void hmp_errexit(Monitor *mon, const MonArgs *a);
+void hmp_x(Monitor *mon, const MonArgs *a);
+void hmp_xp(Monitor *mon, const MonArgs *a);
+void hmp_memsave(Monitor *mon, const MonArgs *a);
+void hmp_pmemsave(Monitor *mon, const MonArgs *a);
+void hmp_print(Monitor *mon, const MonArgs *a);
+void hmp_type(Monitor *mon, const MonArgs *a);
+void hmp_sendkey(Monitor *mon, const MonArgs *a);
+void hmp_expect(Monitor *mon, const MonArgs *a);
+void hmp_echo(Monitor *mon, const MonArgs *a);
+
+/* Prints c as QEMU's monitor does: 'a', '\n', '\x01'. */
+void hmp_printc(Monitor *mon, int c);
+
+#endif

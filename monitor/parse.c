@@ -1,0 +1,412 @@
+/* Argument parsing driven by the command table's argument specs. Nothing
+ * here prints or touches the machine: every error comes back as text, so the
+ * parser can be unit-tested and fuzzed on its own. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "monitor/hmp.h"
+
+/* Input lines are capped so a pathological line costs bounded work. */
+#define MON_MAX_STRING 65536
+
+static const char *skip_ws(const char *p)
+{
+    while (*p == ' ' || *p == '\t') {
+        p++;
+    }
+    return p;
+}
+
+bool mon_spec_parse(const char *spec, MonArgSpec *out, int *n, char *err, size_t errlen)
+{
+    *n = 0;
+    const char *p = spec ? spec : "";
+    for (;;) {
+        p = skip_ws(p);
+        if (!*p) {
+            return true;
+        }
+        if (*n == MON_MAX_ARGS) {
+            snprintf(err, errlen, "spec '%s': too many arguments", spec);
+            return false;
+        }
+        MonArgSpec *s = &out[(*n)++];
+        memset(s, 0, sizeof(*s));
+        size_t len = strcspn(p, " \t");
+        if (p[0] == '-' && len == 2 && isalpha((unsigned char)p[1])) {
+            s->type = MON_ARG_FLAG;
+            s->flag = p[1];
+            s->optional = true;
+            snprintf(s->name, sizeof(s->name), "-%c", p[1]);
+        } else if (p[0] == '/') {
+            if (*n != 1) {
+                snprintf(err, errlen, "spec '%s': /fmt must come first", spec);
+                return false;
+            }
+            s->type = MON_ARG_FMT;
+            s->optional = true;
+            snprintf(s->name, sizeof(s->name), "%.*s", (int)(len - 1), p + 1);
+        } else {
+            const char *colon = memchr(p, ':', len);
+            if (!colon || colon == p || (size_t)(colon - p) >= sizeof(s->name) ||
+                colon + 1 >= p + len || !strchr("sSizbFICTP", colon[1]) ||
+                (colon + 2 < p + len && !(colon[2] == '?' && colon + 3 == p + len))) {
+                snprintf(err, errlen, "spec '%s': bad element '%.*s'", spec, (int)len, p);
+                return false;
+            }
+            memcpy(s->name, p, (size_t)(colon - p));
+            s->type = (MonArgType)colon[1];
+            s->optional = colon + 2 < p + len;
+        }
+        p += len;
+    }
+}
+
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    c = tolower(c);
+    return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+}
+
+char *mon_parse_string(const char **pp, char *err, size_t errlen)
+{
+    const char *p = skip_ws(*pp);
+    size_t cap = strlen(p) + 1;
+    if (cap > MON_MAX_STRING) {
+        snprintf(err, errlen, "string too long (limit %d bytes)", MON_MAX_STRING);
+        return NULL;
+    }
+    char *out = malloc(cap);
+    size_t n = 0;
+    if (*p == '"' || *p == '\'') {
+        char q = *p++;
+        for (;;) {
+            if (!*p) {
+                snprintf(err, errlen, "unterminated string (missing %c)", q);
+                free(out);
+                return NULL;
+            }
+            if (*p == q) {
+                p++;
+                break;
+            }
+            if (q == '"' && *p == '\\') {
+                p++;
+                switch (*p) {
+                case 'n': out[n++] = '\n'; p++; break;
+                case 't': out[n++] = '\t'; p++; break;
+                case 'r': out[n++] = '\r'; p++; break;
+                case 'e': out[n++] = 0x1b; p++; break;
+                case '0': out[n++] = '\0'; p++; break;
+                case '\\': out[n++] = '\\'; p++; break;
+                case '"': out[n++] = '"'; p++; break;
+                case 'x': {
+                    int h1 = hexval((unsigned char)p[1]);
+                    int h2 = h1 >= 0 ? hexval((unsigned char)p[2]) : -1;
+                    if (h1 < 0 || h2 < 0) {
+                        snprintf(err, errlen, "bad escape '\\x' (use \\xHH)");
+                        free(out);
+                        return NULL;
+                    }
+                    out[n++] = (char)(h1 * 16 + h2);
+                    p += 3;
+                    break;
+                }
+                case '\0':
+                    snprintf(err, errlen, "unterminated string (missing %c)", q);
+                    free(out);
+                    return NULL;
+                default:
+                    /* Kept as written, so regexes like "\d+" work. */
+                    out[n++] = '\\';
+                    out[n++] = *p++;
+                    break;
+                }
+                continue;
+            }
+            out[n++] = *p++;
+        }
+        if (*p && *p != ' ' && *p != '\t') {
+            snprintf(err, errlen, "junk after closing quote: '%.20s'", p);
+            free(out);
+            return NULL;
+        }
+    } else {
+        while (*p && *p != ' ' && *p != '\t') {
+            out[n++] = *p++;
+        }
+    }
+    out[n] = '\0';
+    *pp = p;
+    return out;
+}
+
+static int size_of_letter(char c)
+{
+    switch (c) {
+    case 'b': return 1;
+    case 'h': return 2;
+    case 'w': return 4;
+    case 'g': return 8;
+    default: return 0;
+    }
+}
+
+bool mon_parse_format(const char **pp, MonFormat *fmt, const MonFormat *last, char *err, size_t errlen)
+{
+    const char *p = *pp;
+    int count = 1;
+    if (isdigit((unsigned char)*p)) {
+        long long c = 0;
+        while (isdigit((unsigned char)*p)) {
+            c = c * 10 + (*p++ - '0');
+            if (c > 1000000) {
+                snprintf(err, errlen, "count too large (limit 1000000)");
+                return false;
+            }
+        }
+        count = (int)c;
+    }
+    char format = 0;
+    int size = 0;
+    /* Format and size letters may come in either order (QEMU accepts both). */
+    while (*p && *p != ' ' && *p != '\t') {
+        char c = *p++;
+        if (strchr("xduocsi", c) && !format) {
+            format = c;
+        } else if (size_of_letter(c) && !size) {
+            size = size_of_letter(c);
+        } else {
+            snprintf(err, errlen, "invalid char in format: '%c'", c);
+            return false;
+        }
+    }
+    if (!format) {
+        format = last && last->format ? last->format : 'x';
+    }
+    if (!size) {
+        if (format == 'c' || format == 's') {
+            size = 1;
+        } else if (format == 'i') {
+            size = 4;
+        } else {
+            size = last && last->size ? last->size : 4;
+        }
+    }
+    fmt->count = count;
+    fmt->format = format;
+    fmt->size = size;
+    *pp = p;
+    return true;
+}
+
+/* Sizes: an expression and an optional binary suffix (K M G T). */
+static bool parse_size(const char **pp, const MonParseCtx *ctx, int64_t *out, char *err, size_t errlen)
+{
+    int64_t v;
+    if (!mon_eval_expr(pp, ctx, &v, err, errlen)) {
+        return false;
+    }
+    const char *p = *pp;
+    int shift = 0;
+    switch (*p) {
+    case 'k': case 'K': shift = 10; break;
+    case 'm': case 'M': shift = 20; break;
+    case 'g': case 'G': shift = 30; break;
+    case 't': case 'T': shift = 40; break;
+    default: break;
+    }
+    if (shift) {
+        p++;
+        if (*p == 'b' || *p == 'B') {
+            p++;
+        }
+    }
+    if (*p && *p != ' ' && *p != '\t') {
+        snprintf(err, errlen, "invalid size suffix '%c' (use K, M, G or T)", *p);
+        return false;
+    }
+    if (v < 0) {
+        snprintf(err, errlen, "size must not be negative");
+        return false;
+    }
+    if (shift && (uint64_t)v > (UINT64_MAX >> 1) >> shift) {
+        snprintf(err, errlen, "size out of range");
+        return false;
+    }
+    *out = (int64_t)((uint64_t)v << shift);
+    *pp = p;
+    return true;
+}
+
+const char *mon_split_name(const char *line, char *buf, size_t buflen)
+{
+    const char *p = skip_ws(line);
+    size_t n = 0;
+    while (*p && *p != ' ' && *p != '\t' && *p != '/') {
+        if (n + 1 < buflen) {
+            buf[n++] = *p;
+        }
+        p++;
+    }
+    if (buflen) {
+        buf[n] = '\0';
+    }
+    return p;
+}
+
+bool mon_parse_args(const MonCmd *cmd, const char *p, const MonParseCtx *ctx, MonArgs *a,
+                    char *err, size_t errlen)
+{
+    MonArgSpec specs[MON_MAX_ARGS];
+    int nspecs;
+    memset(a, 0, sizeof(*a));
+    a->cmd = cmd;
+    if (!mon_spec_parse(cmd->args, specs, &nspecs, err, errlen)) {
+        return false;
+    }
+    a->n = nspecs;
+    for (int i = 0; i < nspecs; i++) {
+        a->v[i].spec = specs[i];
+    }
+    /* No /FMT given: the remembered defaults, count 1. */
+    a->fmt.count = 1;
+    a->fmt.format = ctx->last_fmt.format ? ctx->last_fmt.format : 'x';
+    a->fmt.size = ctx->last_fmt.size ? ctx->last_fmt.size : 4;
+
+    for (int i = 0; i < nspecs; i++) {
+        MonArgSpec *s = &a->v[i].spec;
+        if (s->type == MON_ARG_FMT) {
+            if (*p == '/') {
+                p++;
+                if (!mon_parse_format(&p, &a->fmt, &ctx->last_fmt, err, errlen)) {
+                    return false;
+                }
+                a->v[i].present = true;
+            }
+            continue;
+        }
+        p = skip_ws(p);
+        if (s->type == MON_ARG_FLAG) {
+            if (p[0] == '-' && p[1] == s->flag && (p[2] == '\0' || p[2] == ' ' || p[2] == '\t')) {
+                a->v[i].present = true;
+                p += 2;
+            }
+            continue;
+        }
+        if (!*p) {
+            if (!s->optional) {
+                snprintf(err, errlen, "missing argument '%s'", s->name);
+                return false;
+            }
+            continue;
+        }
+        switch (s->type) {
+        case MON_ARG_INT:
+            if (!mon_eval_expr(&p, ctx, &a->v[i].num, err, errlen)) {
+                return false;
+            }
+            if (*p && *p != ' ' && *p != '\t') {
+                snprintf(err, errlen, "invalid character '%c' in expression", *p);
+                return false;
+            }
+            break;
+        case MON_ARG_SIZE:
+            if (!parse_size(&p, ctx, &a->v[i].num, err, errlen)) {
+                return false;
+            }
+            break;
+        case MON_ARG_REST: {
+            size_t len = strlen(p);
+            while (len && (p[len - 1] == ' ' || p[len - 1] == '\t')) {
+                len--;
+            }
+            a->v[i].str = strndup(p, len);
+            p += strlen(p);
+            break;
+        }
+        case MON_ARG_BOOL: {
+            char *w = mon_parse_string(&p, err, errlen);
+            if (!w) {
+                return false;
+            }
+            if (!strcmp(w, "on")) {
+                a->v[i].num = 1;
+            } else if (!strcmp(w, "off")) {
+                a->v[i].num = 0;
+            } else {
+                snprintf(err, errlen, "'%s' expects on or off", s->name);
+                free(w);
+                return false;
+            }
+            free(w);
+            break;
+        }
+        default:
+            a->v[i].str = mon_parse_string(&p, err, errlen);
+            if (!a->v[i].str) {
+                return false;
+            }
+            break;
+        }
+        a->v[i].present = true;
+    }
+    p = skip_ws(p);
+    if (*p) {
+        snprintf(err, errlen, "too many arguments: '%.20s%s'", p, strlen(p) > 20 ? "..." : "");
+        return false;
+    }
+    return true;
+}
+
+void mon_args_free(MonArgs *a)
+{
+    for (int i = 0; i < a->n && i < MON_MAX_ARGS; i++) {
+        free(a->v[i].str);
+        a->v[i].str = NULL;
+    }
+}
+
+static int arg_index(const MonArgs *a, const char *name)
+{
+    for (int i = 0; i < a->n; i++) {
+        if (!strcmp(a->v[i].spec.name, name)) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+bool mon_arg_present(const MonArgs *a, const char *name)
+{
+    int i = arg_index(a, name);
+    return i >= 0 && a->v[i].present;
+}
+
+const char *mon_arg_str(const MonArgs *a, const char *name, const char *dflt)
+{
+    int i = arg_index(a, name);
+    return i >= 0 && a->v[i].present && a->v[i].str ? a->v[i].str : dflt;
+}
+
+int64_t mon_arg_int(const MonArgs *a, const char *name, int64_t dflt)
+{
+    int i = arg_index(a, name);
+    return i >= 0 && a->v[i].present ? a->v[i].num : dflt;
+}
+
+bool mon_arg_flag(const MonArgs *a, char flag)
+{
+    for (int i = 0; i < a->n; i++) {
+        if (a->v[i].spec.type == MON_ARG_FLAG && a->v[i].spec.flag == flag) {
+            return a->v[i].present;
+        }
+    }
+    return false;
+}

@@ -1,0 +1,781 @@
+#include "savevm/savevm.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "savevm/channel.h"
+#include "savevm/globalstate.h"
+
+typedef struct SaveStateEntry {
+    char idstr[128];
+    uint32_t instance_id;
+    uint32_t section_id;
+    int version_id;
+    const VMStateDescription *vmsd;   /* device sections */
+    const SaveLiveOps *ops;           /* live sections */
+    void *opaque;
+    /* Save: iteration finished. Load: START seen, with the stream's id. */
+    bool live_done;
+    bool load_started;
+    uint32_t load_section_id;
+} SaveStateEntry;
+
+static struct {
+    SaveStateEntry *entries;
+    int nr, cap;
+    uint32_t next_section_id;
+    const char *machine_type;
+    VMDescWriter vmdesc;
+    bool saving;
+} savevm_state;
+
+static const char *savevm_machine_type(void)
+{
+    return savevm_state.machine_type ? savevm_state.machine_type : "virt";
+}
+
+void savevm_set_machine_type(const char *name)
+{
+    savevm_state.machine_type = name;
+}
+
+static SaveStateEntry *savevm_find(const char *idstr, uint32_t instance_id)
+{
+    for (int i = 0; i < savevm_state.nr; i++) {
+        SaveStateEntry *se = &savevm_state.entries[i];
+        if (se->instance_id == instance_id && strcmp(se->idstr, idstr) == 0) {
+            return se;
+        }
+    }
+    return NULL;
+}
+
+static uint32_t savevm_next_instance(const char *idstr)
+{
+    uint32_t n = 0;
+    for (int i = 0; i < savevm_state.nr; i++) {
+        SaveStateEntry *se = &savevm_state.entries[i];
+        if (strcmp(se->idstr, idstr) == 0 && se->instance_id >= n) {
+            n = se->instance_id + 1;
+        }
+    }
+    return n;
+}
+
+static int savevm_add(const char *idstr, uint32_t instance_id, int version_id,
+                      const VMStateDescription *vmsd, const SaveLiveOps *ops, void *opaque)
+{
+    size_t len = strlen(idstr);
+    if (len == 0 || len > 127) {
+        return -EINVAL;
+    }
+    if (instance_id == VMSTATE_INSTANCE_ID_ANY) {
+        instance_id = savevm_next_instance(idstr);
+    }
+    if (savevm_find(idstr, instance_id)) {
+        return -EEXIST;
+    }
+    if (savevm_state.nr == savevm_state.cap) {
+        int cap = savevm_state.cap ? savevm_state.cap * 2 : 16;
+        SaveStateEntry *e = realloc(savevm_state.entries, sizeof(*e) * (size_t)cap);
+        if (!e) {
+            return -ENOMEM;
+        }
+        savevm_state.entries = e;
+        savevm_state.cap = cap;
+    }
+    SaveStateEntry *se = &savevm_state.entries[savevm_state.nr++];
+    memset(se, 0, sizeof(*se));
+    memcpy(se->idstr, idstr, len + 1);
+    se->instance_id = instance_id;
+    se->section_id = savevm_state.next_section_id++;
+    se->version_id = version_id;
+    se->vmsd = vmsd;
+    se->ops = ops;
+    se->opaque = opaque;
+    return 0;
+}
+
+int savevm_register(const char *idstr, uint32_t instance_id, const VMStateDescription *vmsd,
+                    void *opaque)
+{
+    return savevm_add(idstr, instance_id, vmsd->version_id, vmsd, NULL, opaque);
+}
+
+int savevm_register_live(const char *idstr, uint32_t instance_id, int version_id,
+                         const SaveLiveOps *ops, void *opaque)
+{
+    return savevm_add(idstr, instance_id, version_id, NULL, ops, opaque);
+}
+
+void savevm_unregister(const char *idstr, uint32_t instance_id)
+{
+    SaveStateEntry *se = savevm_find(idstr, instance_id);
+    if (se) {
+        int i = (int)(se - savevm_state.entries);
+        memmove(se, se + 1, sizeof(*se) * (size_t)(savevm_state.nr - i - 1));
+        savevm_state.nr--;
+    }
+}
+
+void savevm_unregister_all(void)
+{
+    free(savevm_state.entries);
+    savevm_state.entries = NULL;
+    savevm_state.nr = savevm_state.cap = 0;
+    savevm_state.next_section_id = 0;
+}
+
+static void savevm_ensure_globalstate(void)
+{
+    if (!savevm_find("globalstate", 0)) {
+        globalstate_register();
+    }
+}
+
+int savevm_check_blocked(Error *err)
+{
+    for (int i = 0; i < savevm_state.nr; i++) {
+        SaveStateEntry *se = &savevm_state.entries[i];
+        if (se->vmsd && se->vmsd->unmigratable) {
+            error_setf(err, "State blocked by non-migratable device '%s'", se->idstr);
+            return -EPERM;
+        }
+    }
+    return 0;
+}
+
+/* ---- saving ---- */
+
+static void savevm_put_section_header(QEMUFile *f, SaveStateEntry *se, uint8_t type)
+{
+    qemu_file_put_u8(f, type);
+    qemu_file_put_be32(f, se->section_id);
+    if (type == QEMU_VM_SECTION_START || type == QEMU_VM_SECTION_FULL) {
+        qemu_file_put_str8(f, se->idstr);
+        qemu_file_put_be32(f, se->instance_id);
+        qemu_file_put_be32(f, (uint32_t)se->version_id);
+    }
+}
+
+static void savevm_put_footer(QEMUFile *f, SaveStateEntry *se)
+{
+    qemu_file_put_u8(f, QEMU_VM_SECTION_FOOTER);
+    qemu_file_put_be32(f, se->section_id);
+}
+
+/* A payload callback failed or the file did: one message either way. */
+static int savevm_save_failed(QEMUFile *f, SaveStateEntry *se, int ret, Error *lerr, Error *err)
+{
+    if (ret >= 0) {
+        ret = qemu_file_get_error(f);
+    }
+    if (lerr && lerr->set) {
+        error_setf(err, "saving section '%s' failed: %s", se->idstr, lerr->msg);
+    } else {
+        error_setf(err, "saving section '%s' failed: %s", se->idstr, qemu_file_error_msg(f));
+    }
+    return ret;
+}
+
+int savevm_save_begin(QEMUFile *f, Error *err)
+{
+    savevm_ensure_globalstate();
+    int ret = savevm_check_blocked(err);
+    if (ret < 0) {
+        return ret;
+    }
+    const char *machine = savevm_machine_type();
+    VMDescWriter *d = &savevm_state.vmdesc;
+    vmdesc_free(d);
+    vmdesc_init(d);
+    savevm_state.saving = true;
+
+    qemu_file_put_be32(f, QEMU_VM_FILE_MAGIC);
+    qemu_file_put_be32(f, QEMU_VM_FILE_VERSION);
+    /* Configuration: VMState data with no section header or footer. */
+    qemu_file_put_u8(f, QEMU_VM_CONFIGURATION);
+    qemu_file_put_be32(f, (uint32_t)strlen(machine));
+    qemu_file_put_buffer(f, machine, strlen(machine));
+
+    vmdesc_start_object(d, NULL);
+    vmdesc_start_object(d, "configuration");
+    vmdesc_str(d, "vmsd_name", "configuration");
+    vmdesc_int(d, "version", 1);
+    vmdesc_start_array(d, "fields");
+    vmdesc_start_object(d, NULL);
+    vmdesc_str(d, "name", "len");
+    vmdesc_str(d, "type", "uint32");
+    vmdesc_int(d, "size", 4);
+    vmdesc_end_object(d);
+    vmdesc_start_object(d, NULL);
+    vmdesc_str(d, "name", "name");
+    vmdesc_str(d, "type", "buffer");
+    vmdesc_int(d, "size", (int64_t)strlen(machine));
+    vmdesc_end_object(d);
+    vmdesc_end_array(d);
+    vmdesc_end_object(d);
+    vmdesc_int(d, "page_size", SAVEVM_PAGE_SIZE);
+    vmdesc_start_array(d, "devices");
+
+    for (int i = 0; i < savevm_state.nr; i++) {
+        SaveStateEntry *se = &savevm_state.entries[i];
+        if (!se->ops) {
+            continue;
+        }
+        se->live_done = false;
+        savevm_put_section_header(f, se, QEMU_VM_SECTION_START);
+        Error lerr;
+        error_init(&lerr);
+        ret = se->ops->save_setup ? se->ops->save_setup(f, se->opaque, &lerr) : 0;
+        if (ret < 0 || qemu_file_get_error(f)) {
+            return savevm_save_failed(f, se, ret, &lerr, err);
+        }
+        savevm_put_footer(f, se);
+    }
+    qemu_file_flush(f);
+    if (qemu_file_get_error(f)) {
+        error_setf(err, "writing the stream header failed: %s", qemu_file_error_msg(f));
+    }
+    return qemu_file_get_error(f);
+}
+
+int savevm_save_iterate(QEMUFile *f, Error *err)
+{
+    bool all_done = true;
+    for (int i = 0; i < savevm_state.nr; i++) {
+        SaveStateEntry *se = &savevm_state.entries[i];
+        if (!se->ops || se->live_done || !se->ops->save_iterate) {
+            continue;
+        }
+        savevm_put_section_header(f, se, QEMU_VM_SECTION_PART);
+        Error lerr;
+        error_init(&lerr);
+        int ret = se->ops->save_iterate(f, se->opaque, &lerr);
+        if (ret < 0 || qemu_file_get_error(f)) {
+            return savevm_save_failed(f, se, ret, &lerr, err);
+        }
+        savevm_put_footer(f, se);
+        se->live_done = ret > 0;
+        all_done = all_done && se->live_done;
+    }
+    qemu_file_flush(f);
+    if (qemu_file_get_error(f)) {
+        error_setf(err, "writing the stream failed: %s", qemu_file_error_msg(f));
+        return qemu_file_get_error(f);
+    }
+    return all_done ? 1 : 0;
+}
+
+uint64_t savevm_save_pending(void)
+{
+    uint64_t total = 0;
+    for (int i = 0; i < savevm_state.nr; i++) {
+        SaveStateEntry *se = &savevm_state.entries[i];
+        if (se->ops && se->ops->save_pending) {
+            total += se->ops->save_pending(se->opaque);
+        }
+    }
+    return total;
+}
+
+/* analyze-migration.py finds the JSON as the first '{' after the last NUL
+ * byte, so the length bytes after their last zero byte must not be '{'. */
+static bool savevm_vmdesc_len_ok(uint32_t len)
+{
+    uint8_t b[4] = { len >> 24, len >> 16, len >> 8, len };
+    int last_zero = -1;
+    for (int i = 0; i < 4; i++) {
+        if (b[i] == 0) {
+            last_zero = i;
+        }
+    }
+    for (int i = last_zero + 1; i < 4; i++) {
+        if (b[i] == '{') {
+            return false;
+        }
+    }
+    return true;
+}
+
+static int savevm_save_devices(QEMUFile *f, Error *err)
+{
+    VMDescWriter *d = &savevm_state.vmdesc;
+    for (int i = 0; i < savevm_state.nr; i++) {
+        SaveStateEntry *se = &savevm_state.entries[i];
+        if (!se->vmsd || (se->vmsd->needed && !se->vmsd->needed(se->opaque))) {
+            continue;
+        }
+        savevm_put_section_header(f, se, QEMU_VM_SECTION_FULL);
+        vmdesc_start_object(d, NULL);
+        vmdesc_str(d, "name", se->idstr);
+        vmdesc_int(d, "instance_id", se->instance_id);
+        Error lerr;
+        error_init(&lerr);
+        int ret = vmstate_save(f, se->vmsd, se->opaque, d, &lerr);
+        vmdesc_end_object(d);
+        if (ret < 0 || qemu_file_get_error(f)) {
+            return savevm_save_failed(f, se, ret, &lerr, err);
+        }
+        savevm_put_footer(f, se);
+    }
+    return 0;
+}
+
+int savevm_save_complete(QEMUFile *f, Error *err)
+{
+    int ret = 0;
+    for (int i = 0; i < savevm_state.nr && ret == 0; i++) {
+        SaveStateEntry *se = &savevm_state.entries[i];
+        if (!se->ops) {
+            continue;
+        }
+        savevm_put_section_header(f, se, QEMU_VM_SECTION_END);
+        Error lerr;
+        error_init(&lerr);
+        ret = se->ops->save_complete ? se->ops->save_complete(f, se->opaque, &lerr) : 0;
+        if (ret < 0 || qemu_file_get_error(f)) {
+            ret = savevm_save_failed(f, se, ret, &lerr, err);
+            break;
+        }
+        savevm_put_footer(f, se);
+    }
+    if (ret == 0) {
+        ret = savevm_save_devices(f, err);
+    }
+    if (ret == 0) {
+        VMDescWriter *d = &savevm_state.vmdesc;
+        qemu_file_put_u8(f, QEMU_VM_EOF);
+        vmdesc_end_array(d);
+        vmdesc_end_object(d);
+        while (!d->oom && !savevm_vmdesc_len_ok((uint32_t)d->len)) {
+            vmdesc_pad(d, 1);
+        }
+        if (d->oom) {
+            error_setf(err, "out of memory building the stream description");
+            ret = -ENOMEM;
+        } else {
+            qemu_file_put_u8(f, QEMU_VM_VMDESCRIPTION);
+            qemu_file_put_be32(f, (uint32_t)d->len);
+            qemu_file_put_buffer(f, d->buf, d->len);
+            qemu_file_flush(f);
+            ret = qemu_file_get_error(f);
+            if (ret < 0) {
+                error_setf(err, "writing the stream failed: %s", qemu_file_error_msg(f));
+            }
+        }
+    }
+    savevm_save_cleanup();
+    return ret;
+}
+
+void savevm_save_cleanup(void)
+{
+    if (!savevm_state.saving) {
+        return;
+    }
+    for (int i = 0; i < savevm_state.nr; i++) {
+        SaveStateEntry *se = &savevm_state.entries[i];
+        if (se->ops && se->ops->save_cleanup) {
+            se->ops->save_cleanup(se->opaque);
+        }
+    }
+    vmdesc_free(&savevm_state.vmdesc);
+    globalstate_save_done();
+    savevm_state.saving = false;
+}
+
+int savevm_save(QEMUFile *f, Error *err)
+{
+    /* The guest is stopped: START, then END carries every page; no PARTs. */
+    int ret = savevm_save_begin(f, err);
+    if (ret < 0) {
+        savevm_save_cleanup();
+        return ret;
+    }
+    return savevm_save_complete(f, err);
+}
+
+/* ---- loading ---- */
+
+/* What the loader was doing, for messages. */
+typedef struct LoadContext {
+    QEMUFile *f;
+    char what[200];              /* "section 'x'", "the stream header", ... */
+    char last[140];              /* the last section read: "section 'x'" */
+} LoadContext;
+
+/* Turns a failure into one message: a truncated stream or a channel error is
+ * reported as such (whatever the layer below said, it read zeros after it);
+ * otherwise the layer's own message, prefixed with the context. */
+static int savevm_load_fail(LoadContext *lc, int ret, const Error *lerr, Error *err)
+{
+    QEMUFile *f = lc->f;
+    if (qemu_file_is_truncated(f)) {
+        error_setf(err, "stream truncated at offset %llu while reading %s",
+                   (unsigned long long)qemu_file_tell(f), lc->what);
+        return -EIO;
+    }
+    if (qemu_file_get_error(f)) {
+        error_setf(err, "stream error at offset %llu while reading %s: %s",
+                   (unsigned long long)qemu_file_tell(f), lc->what, qemu_file_error_msg(f));
+        return qemu_file_get_error(f);
+    }
+    error_setf(err, "%s", lerr && lerr->set ? lerr->msg : strerror(ret < 0 ? -ret : EINVAL));
+    return ret < 0 ? ret : -EINVAL;
+}
+
+static int savevm_load_error(LoadContext *lc, int ret, Error *err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int savevm_load_error(LoadContext *lc, int ret, Error *err, const char *fmt, ...)
+{
+    Error lerr;
+    error_init(&lerr);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(lerr.msg, sizeof(lerr.msg), fmt, ap);
+    va_end(ap);
+    lerr.set = true;
+    return savevm_load_fail(lc, ret, &lerr, err);
+}
+
+static int savevm_load_footer(LoadContext *lc, SaveStateEntry *se, uint32_t section_id,
+                              Error *err)
+{
+    QEMUFile *f = lc->f;
+    uint64_t pos = qemu_file_tell(f);
+    uint8_t b = qemu_file_get_u8(f);
+    if (qemu_file_get_error(f)) {
+        return savevm_load_fail(lc, -EIO, NULL, err);
+    }
+    if (b != QEMU_VM_SECTION_FOOTER) {
+        return savevm_load_error(lc, -EINVAL, err,
+                                 "missing section footer for '%s' at offset %llu "
+                                 "(found byte 0x%02x)", se->idstr, (unsigned long long)pos, b);
+    }
+    uint32_t id = qemu_file_get_be32(f);
+    if (qemu_file_get_error(f)) {
+        return savevm_load_fail(lc, -EIO, NULL, err);
+    }
+    if (id != section_id) {
+        return savevm_load_error(lc, -EINVAL, err,
+                                 "mismatched section id in footer for '%s' at offset %llu: "
+                                 "read 0x%x expected 0x%x", se->idstr,
+                                 (unsigned long long)pos, id, section_id);
+    }
+    return 0;
+}
+
+static int savevm_load_configuration(LoadContext *lc, Error *err)
+{
+    QEMUFile *f = lc->f;
+    snprintf(lc->what, sizeof(lc->what), "the configuration section");
+    uint64_t pos = qemu_file_tell(f);
+    uint8_t type = qemu_file_get_u8(f);
+    if (qemu_file_get_error(f)) {
+        return savevm_load_fail(lc, -EIO, NULL, err);
+    }
+    if (type != QEMU_VM_CONFIGURATION) {
+        return savevm_load_error(lc, -EINVAL, err,
+                                 "configuration section missing: found section type %u at "
+                                 "offset %llu", type, (unsigned long long)pos);
+    }
+    uint32_t len = qemu_file_get_be32(f);
+    if (qemu_file_get_error(f)) {
+        return savevm_load_fail(lc, -EIO, NULL, err);
+    }
+    if (len > 255) {
+        return savevm_load_error(lc, -EINVAL, err,
+                                 "machine type name length %u at offset %llu is too long "
+                                 "(at most 255)", len, (unsigned long long)pos + 1);
+    }
+    char name[256];
+    qemu_file_get_buffer(f, name, len);
+    name[len] = '\0';
+    if (qemu_file_get_error(f)) {
+        return savevm_load_fail(lc, -EIO, NULL, err);
+    }
+    const char *local = savevm_machine_type();
+    if (strlen(name) != len || strcmp(name, local) != 0) {
+        return savevm_load_error(lc, -EINVAL, err,
+                                 "machine type received is '%s' and local is '%s'", name, local);
+    }
+    return 0;
+}
+
+static int savevm_load_start_full(LoadContext *lc, uint8_t type, Error *err)
+{
+    QEMUFile *f = lc->f;
+    uint64_t pos = qemu_file_tell(f) - 1;
+    snprintf(lc->what, sizeof(lc->what), "a section header at offset %llu",
+             (unsigned long long)pos);
+    uint32_t section_id = qemu_file_get_be32(f);
+    char idstr[256];
+    qemu_file_get_str8(f, idstr);
+    uint32_t instance_id = qemu_file_get_be32(f);
+    int version_id = (int)qemu_file_get_be32(f);
+    if (qemu_file_get_error(f)) {
+        return savevm_load_fail(lc, -EIO, NULL, err);
+    }
+    SaveStateEntry *se = savevm_find(idstr, instance_id);
+    if (!se) {
+        return savevm_load_error(lc, -ENOENT, err,
+                                 "unknown section '%s' instance %u at offset %llu: the saved "
+                                 "machine has a device this one lacks", idstr, instance_id,
+                                 (unsigned long long)pos);
+    }
+    snprintf(lc->what, sizeof(lc->what), "section '%s'", se->idstr);
+    snprintf(lc->last, sizeof(lc->last), "section '%s'", se->idstr);
+    if (version_id > se->version_id) {
+        return savevm_load_error(lc, -EINVAL, err,
+                                 "incoming version %d of section '%s' is too new for local "
+                                 "version %d", version_id, se->idstr, se->version_id);
+    }
+    Error lerr;
+    error_init(&lerr);
+    int ret;
+    if (se->vmsd) {
+        if (type != QEMU_VM_SECTION_FULL) {
+            return savevm_load_error(lc, -EINVAL, err,
+                                     "section '%s' at offset %llu is a START section but "
+                                     "'%s' is not iterative", se->idstr,
+                                     (unsigned long long)pos, se->idstr);
+        }
+        ret = vmstate_load(f, se->vmsd, se->opaque, version_id, &lerr);
+    } else {
+        se->load_started = true;
+        se->load_section_id = section_id;
+        ret = se->ops->load_state(f, se->opaque, version_id, type, &lerr);
+    }
+    if (ret < 0 || qemu_file_get_error(f)) {
+        if (lerr.set && !qemu_file_get_error(f)) {
+            error_prependf(&lerr, "error while loading state for instance 0x%x of device '%s': ",
+                           se->instance_id, se->idstr);
+        }
+        return savevm_load_fail(lc, ret, &lerr, err);
+    }
+    return savevm_load_footer(lc, se, section_id, err);
+}
+
+static int savevm_load_part_end(LoadContext *lc, uint8_t type, Error *err)
+{
+    QEMUFile *f = lc->f;
+    uint64_t pos = qemu_file_tell(f) - 1;
+    snprintf(lc->what, sizeof(lc->what), "a section header at offset %llu",
+             (unsigned long long)pos);
+    uint32_t section_id = qemu_file_get_be32(f);
+    if (qemu_file_get_error(f)) {
+        return savevm_load_fail(lc, -EIO, NULL, err);
+    }
+    SaveStateEntry *se = NULL;
+    for (int i = 0; i < savevm_state.nr; i++) {
+        SaveStateEntry *e = &savevm_state.entries[i];
+        if (e->ops && e->load_started && e->load_section_id == section_id) {
+            se = e;
+            break;
+        }
+    }
+    if (!se) {
+        return savevm_load_error(lc, -EINVAL, err,
+                                 "unknown section id %u in a %s section at offset %llu",
+                                 section_id, type == QEMU_VM_SECTION_PART ? "PART" : "END",
+                                 (unsigned long long)pos);
+    }
+    snprintf(lc->what, sizeof(lc->what), "section '%s'", se->idstr);
+    snprintf(lc->last, sizeof(lc->last), "section '%s'", se->idstr);
+    Error lerr;
+    error_init(&lerr);
+    int ret = se->ops->load_state(f, se->opaque, se->version_id, type, &lerr);
+    if (ret < 0 || qemu_file_get_error(f)) {
+        if (lerr.set && !qemu_file_get_error(f)) {
+            error_prependf(&lerr, "error while loading state section id %u(%s): ", section_id,
+                           se->idstr);
+        }
+        return savevm_load_fail(lc, ret, &lerr, err);
+    }
+    return savevm_load_footer(lc, se, section_id, err);
+}
+
+static int savevm_load_command(LoadContext *lc, Error *err)
+{
+    QEMUFile *f = lc->f;
+    uint64_t pos = qemu_file_tell(f) - 1;
+    snprintf(lc->what, sizeof(lc->what), "a command at offset %llu", (unsigned long long)pos);
+    uint16_t cmd = qemu_file_get_be16(f);
+    uint16_t len = qemu_file_get_be16(f);
+    if (qemu_file_get_error(f)) {
+        return savevm_load_fail(lc, -EIO, NULL, err);
+    }
+    /* Only QEMU 10's SWITCHOVER_START, which carries nothing for us. */
+    if (cmd != 0x0b || len != 0) {
+        return savevm_load_error(lc, -EINVAL, err,
+                                 "unsupported command 0x%x (length %u) at offset %llu", cmd, len,
+                                 (unsigned long long)pos);
+    }
+    return 0;
+}
+
+static int savevm_load_main(LoadContext *lc, Error *err)
+{
+    QEMUFile *f = lc->f;
+    snprintf(lc->what, sizeof(lc->what), "the stream header");
+    uint32_t magic = qemu_file_get_be32(f);
+    if (qemu_file_get_error(f)) {
+        return savevm_load_fail(lc, -EIO, NULL, err);
+    }
+    if (magic != QEMU_VM_FILE_MAGIC) {
+        return savevm_load_error(lc, -EINVAL, err,
+                                 "not a savevm stream: bad magic 0x%08x at offset 0", magic);
+    }
+    uint32_t version = qemu_file_get_be32(f);
+    if (qemu_file_get_error(f)) {
+        return savevm_load_fail(lc, -EIO, NULL, err);
+    }
+    if (version == QEMU_VM_FILE_VERSION_COMPAT) {
+        return savevm_load_error(lc, -ENOTSUP, err,
+                                 "unsupported stream version 2: the v2 format is obsolete");
+    }
+    if (version != QEMU_VM_FILE_VERSION) {
+        return savevm_load_error(lc, -ENOTSUP, err, "unsupported stream version %u", version);
+    }
+    int ret = savevm_load_configuration(lc, err);
+    snprintf(lc->last, sizeof(lc->last), "the configuration section");
+    for (;;) {
+        if (ret < 0) {
+            return ret;
+        }
+        /* A truncation right here names the section before it. */
+        snprintf(lc->what, sizeof(lc->what), "the section type after %s", lc->last);
+        uint64_t pos = qemu_file_tell(f);
+        uint8_t type = qemu_file_get_u8(f);
+        if (qemu_file_get_error(f)) {
+            return savevm_load_fail(lc, -EIO, NULL, err);
+        }
+        switch (type) {
+        case QEMU_VM_EOF:
+            return 0;
+        case QEMU_VM_SECTION_START:
+        case QEMU_VM_SECTION_FULL:
+            ret = savevm_load_start_full(lc, type, err);
+            break;
+        case QEMU_VM_SECTION_PART:
+        case QEMU_VM_SECTION_END:
+            ret = savevm_load_part_end(lc, type, err);
+            break;
+        case QEMU_VM_COMMAND:
+            ret = savevm_load_command(lc, err);
+            break;
+        default:
+            return savevm_load_error(lc, -EINVAL, err,
+                                     "Unknown savevm section type %u at offset %llu", type,
+                                     (unsigned long long)pos);
+        }
+    }
+}
+
+/* The vmdesc after EOF is optional (QEMU only warns without it); when it is
+ * there it must be complete, or the stream was cut. */
+static int savevm_load_vmdesc(LoadContext *lc, Error *err)
+{
+    QEMUFile *f = lc->f;
+    uint8_t b;
+    if (qemu_file_peek(f, &b, 1, 0) < 1 || b != QEMU_VM_VMDESCRIPTION) {
+        return qemu_file_get_error(f) ? savevm_load_fail(lc, -EIO, NULL, err) : 0;
+    }
+    snprintf(lc->what, sizeof(lc->what), "the stream description (vmdesc)");
+    qemu_file_skip(f, 1);
+    uint32_t len = qemu_file_get_be32(f);
+    qemu_file_skip(f, len);
+    if (qemu_file_get_error(f)) {
+        return savevm_load_fail(lc, -EIO, NULL, err);
+    }
+    return 0;
+}
+
+/* Device state as it was before the load, to put back if the load fails. */
+typedef struct SaveVMBackup {
+    ChannelBuffer *bufs;
+    int nr;
+} SaveVMBackup;
+
+static bool savevm_backs_up(const SaveStateEntry *se)
+{
+    /* globalstate is a record of the stream, not device state. */
+    return se->vmsd && strcmp(se->idstr, "globalstate") != 0;
+}
+
+static void savevm_backup_take(SaveVMBackup *b)
+{
+    b->nr = savevm_state.nr;
+    b->bufs = calloc((size_t)b->nr + 1, sizeof(*b->bufs));
+    for (int i = 0; b->bufs && i < b->nr; i++) {
+        SaveStateEntry *se = &savevm_state.entries[i];
+        if (!savevm_backs_up(se)) {
+            continue;
+        }
+        QEMUFile *f = channel_buffer_writer(&b->bufs[i]);
+        if (f) {
+            vmstate_save(f, se->vmsd, se->opaque, NULL, NULL);
+            if (qemu_file_close(f, NULL) < 0) {
+                channel_buffer_free(&b->bufs[i]);
+            }
+        }
+    }
+}
+
+static void savevm_backup_restore(SaveVMBackup *b)
+{
+    for (int i = 0; b->bufs && i < b->nr; i++) {
+        SaveStateEntry *se = &savevm_state.entries[i];
+        if (!savevm_backs_up(se) || !b->bufs[i].data) {
+            continue;
+        }
+        QEMUFile *f = channel_buffer_reader(b->bufs[i].data, b->bufs[i].len);
+        if (f) {
+            vmstate_load(f, se->vmsd, se->opaque, se->vmsd->version_id, NULL);
+            qemu_file_close(f, NULL);
+        }
+    }
+}
+
+static void savevm_backup_free(SaveVMBackup *b)
+{
+    for (int i = 0; b->bufs && i < b->nr; i++) {
+        channel_buffer_free(&b->bufs[i]);
+    }
+    free(b->bufs);
+}
+
+int savevm_load(QEMUFile *f, Error *err)
+{
+    savevm_ensure_globalstate();
+    int ret = savevm_check_blocked(err);
+    if (ret < 0) {
+        return ret;
+    }
+    globalstate_load_begin();
+    for (int i = 0; i < savevm_state.nr; i++) {
+        SaveStateEntry *se = &savevm_state.entries[i];
+        se->load_started = false;
+        if (se->ops && se->ops->load_setup) {
+            se->ops->load_setup(se->opaque);
+        }
+    }
+    SaveVMBackup backup;
+    savevm_backup_take(&backup);
+    LoadContext lc = { .f = f };
+    ret = savevm_load_main(&lc, err);
+    if (ret == 0) {
+        ret = savevm_load_vmdesc(&lc, err);
+    }
+    if (ret < 0) {
+        savevm_backup_restore(&backup);
+        globalstate_load_begin();
+    }
+    savevm_backup_free(&backup);
+    return ret;
+}

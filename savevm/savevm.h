@@ -1,0 +1,97 @@
+/* The section engine: a registry of state handlers and the writer/reader of
+ * complete QEMU v3 streams (ref-stream-format.md §1.8):
+ *
+ *   magic, version 3, configuration (machine type),
+ *   START per live section (RAM), [PART ...], END per live section,
+ *   FULL per VMState device (needed() true), globalstate among them,
+ *   every section followed by its footer, EOF, then the JSON vmdesc.
+ *
+ * Load safety: savevm_load() first saves every VMState device's current
+ * state to memory; if the load fails anywhere (bad header, truncation, a
+ * refused value, an unknown section) it loads those copies back, so device
+ * state is as before the call. Live sections (RAM) are written in place and
+ * are NOT rolled back: after a failed load guest RAM is partly overwritten,
+ * so the caller must not resume the guest (keep it stopped, report, and
+ * load another stream or reset). After a successful load the caller drops
+ * TLBs and translated code, which the RAM loader does not touch. */
+#ifndef SAVEVM_SAVEVM_H
+#define SAVEVM_SAVEVM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "savevm/error.h"
+#include "savevm/qemu-file.h"
+#include "savevm/vmstate.h"
+
+#define QEMU_VM_FILE_MAGIC          0x5145564d
+#define QEMU_VM_FILE_VERSION_COMPAT 0x00000002
+#define QEMU_VM_FILE_VERSION        0x00000003
+
+#define QEMU_VM_EOF             0x00
+#define QEMU_VM_SECTION_START   0x01
+#define QEMU_VM_SECTION_PART    0x02
+#define QEMU_VM_SECTION_END     0x03
+#define QEMU_VM_SECTION_FULL    0x04
+#define QEMU_VM_SUBSECTION      0x05
+#define QEMU_VM_VMDESCRIPTION   0x06
+#define QEMU_VM_CONFIGURATION   0x07
+#define QEMU_VM_COMMAND         0x08
+#define QEMU_VM_SECTION_FOOTER  0x7e
+
+#define VMSTATE_INSTANCE_ID_ANY UINT32_MAX
+/* The target page size the vmdesc announces (analyze-migration.py uses it
+ * to parse RAM records). */
+#define SAVEVM_PAGE_SIZE 4096
+
+/* An iterative section (RAM). Payload callbacks write or read what follows
+ * the section header; the engine writes headers and footers. */
+typedef struct SaveLiveOps {
+    int (*save_setup)(QEMUFile *f, void *opaque, Error *err);           /* START */
+    /* One PART: 1 when nothing is left to send, 0 when more remains. */
+    int (*save_iterate)(QEMUFile *f, void *opaque, Error *err);
+    int (*save_complete)(QEMUFile *f, void *opaque, Error *err);        /* END */
+    uint64_t (*save_pending)(void *opaque);   /* bytes still to send */
+    void (*save_cleanup)(void *opaque);       /* after complete or abort */
+    void (*load_setup)(void *opaque);         /* before a load starts */
+    /* section_type is QEMU_VM_SECTION_START/PART/END/FULL. */
+    int (*load_state)(QEMUFile *f, void *opaque, int version_id, int section_type, Error *err);
+} SaveLiveOps;
+
+/* idstr is copied (1..127 bytes: analyze-migration.py reads the length as
+ * signed). instance_id VMSTATE_INSTANCE_ID_ANY takes the next free one.
+ * Section ids come from registration order. Returns 0 or -EEXIST/-EINVAL. */
+int savevm_register(const char *idstr, uint32_t instance_id, const VMStateDescription *vmsd,
+                    void *opaque);
+int savevm_register_live(const char *idstr, uint32_t instance_id, int version_id,
+                         const SaveLiveOps *ops, void *opaque);
+void savevm_unregister(const char *idstr, uint32_t instance_id);
+void savevm_unregister_all(void);
+
+/* The machine type sent in and checked against the configuration section
+ * (default "virt"). The string must outlive its use. */
+void savevm_set_machine_type(const char *name);
+
+/* Fails with "State blocked by non-migratable device '<idstr>'" if any. */
+int savevm_check_blocked(Error *err);
+
+/* A whole stream with the guest stopped (snapshot, file migration). */
+int savevm_save(QEMUFile *f, Error *err);
+
+/* The same stream in steps, for live migration: begin writes the header,
+ * configuration and START sections; iterate writes one PART per live section
+ * (1 when all report done); complete writes the END sections, the device
+ * sections, EOF and the vmdesc, then cleans up. On any error call
+ * savevm_save_cleanup() (complete does it itself). */
+int savevm_save_begin(QEMUFile *f, Error *err);
+int savevm_save_iterate(QEMUFile *f, Error *err);
+uint64_t savevm_save_pending(void);
+int savevm_save_complete(QEMUFile *f, Error *err);
+void savevm_save_cleanup(void);
+
+/* Reads a whole stream into the registered handlers (see the load safety
+ * note above). Returns 0 or a negative errno with err describing the
+ * failure: section, field, value and stream offset. */
+int savevm_load(QEMUFile *f, Error *err);
+
+#endif

@@ -1,0 +1,71 @@
+# Guest programs (RISC-V ELFs) for Amber's tests and benchmarks.
+# Included by Makefile.in; sources under $(srcdir)/tests/guest, outputs
+# under tests/guest/ in the build directory (out-of-tree safe).
+
+G_SRC   := $(srcdir)/tests/guest
+# Absolute output paths: Makefile.in sets VPATH = $(srcdir), and relative
+# targets would be "found" in an in-tree build's srcdir and never rebuilt.
+G_OUT   := $(CURDIR)/tests/guest
+G_CC    := $(CROSS)gcc
+G_ARCH  := -misa-spec=2.2 -march=rv64imac -mabi=lp64 -mcmodel=medany
+G_CFLAGS := $(G_ARCH) -O2 -g -Wall -ffreestanding -fno-builtin \
+	-fno-tree-loop-distribute-patterns -I$(G_SRC)/common
+G_LDFLAGS := -nostdlib -nostartfiles -T $(G_SRC)/common/link.ld -Wl,--no-warn-rwx-segments
+G_COMMON := $(G_SRC)/common/crt0.S $(G_SRC)/common/fmt.c
+G_TEST   := $(G_COMMON) $(G_SRC)/common/test.c $(G_SRC)/common/harness.S
+G_HDRS   := $(wildcard $(G_SRC)/common/*.h) $(G_SRC)/common/link.ld $(G_SRC)/guest.mk
+G_PICO   := $(G_ARCH) -O2 -g --specs=picolibc.specs --crt0=hosted \
+	-Wl,--defsym=__flash=0x80000000 -Wl,--defsym=__flash_size=0x100000 \
+	-Wl,--defsym=__ram=0x80100000 -Wl,--defsym=__ram_size=0x100000
+
+# Short benchmark for tests (~78 M instructions; long ~3.2 G), long one for make bench.
+RVBENCH_SHORT ?= 120
+RVBENCH_LONG  ?= 5000
+
+ISA_PROGS := rv64i rv64m rv64a rvc priv vm irq smc
+GUEST_ISA := $(patsubst %,$(G_OUT)/isa/isa-%.elf,$(ISA_PROGS))
+GUEST_ELFS += $(G_OUT)/hello/hello.elf $(G_OUT)/hello/hello42.elf \
+	$(G_OUT)/demo/demo.elf $(G_OUT)/demo/demo-ticks.elf \
+	$(GUEST_ISA) \
+	$(G_OUT)/bench/rvbench-short.elf $(G_OUT)/bench/rvbench.elf
+
+$(G_OUT)/hello/hello.elf: $(G_SRC)/hello/hello.c $(G_SRC)/guest.mk
+	@mkdir -p $(@D)
+	$(G_CC) $(G_PICO) $< -o $@
+
+$(G_OUT)/hello/hello42.elf: $(G_SRC)/hello/hello.c $(G_SRC)/guest.mk
+	@mkdir -p $(@D)
+	$(G_CC) $(G_PICO) -DEXIT_CODE=42 $< -o $@
+
+$(G_OUT)/demo/demo.elf: $(G_SRC)/demo/demo.c $(G_COMMON) $(G_HDRS)
+	@mkdir -p $(@D)
+	$(G_CC) $(G_CFLAGS) $(G_LDFLAGS) $(G_COMMON) $< -lgcc -o $@
+
+# Stops by itself after 12 ticks (no input needed): for diff-qemu.sh.
+$(G_OUT)/demo/demo-ticks.elf: $(G_SRC)/demo/demo.c $(G_COMMON) $(G_HDRS)
+	@mkdir -p $(@D)
+	$(G_CC) $(G_CFLAGS) -DMAX_TICKS=12 $(G_LDFLAGS) $(G_COMMON) $< -lgcc -o $@
+
+$(G_OUT)/isa/isa-%.elf: $(G_SRC)/isa/%.c $(G_TEST) $(G_HDRS) $(wildcard $(G_SRC)/isa/*.h)
+	@mkdir -p $(@D)
+	$(G_CC) $(G_CFLAGS) -I$(G_SRC)/isa $(G_LDFLAGS) $(G_TEST) $< -lgcc -o $@
+
+# Host build of the benchmark core: prints the expected checksum.
+$(G_OUT)/bench/host_bench: $(srcdir)/bench/host/host_main.c $(G_SRC)/bench/bench_core.c $(G_SRC)/bench/bench_core.h
+	@mkdir -p $(@D)
+	$(CC) -O2 -I$(G_SRC)/bench -o $@ $(srcdir)/bench/host/host_main.c $(G_SRC)/bench/bench_core.c
+
+G_BENCH_SRCS := $(G_SRC)/bench/guest_main.c $(G_SRC)/bench/bench_core.c
+G_BENCH_DEPS := $(G_BENCH_SRCS) $(G_SRC)/bench/bench_core.h $(G_COMMON) $(G_HDRS) $(G_OUT)/bench/host_bench
+
+$(G_OUT)/bench/rvbench-short.elf: $(G_BENCH_DEPS)
+	@mkdir -p $(@D)
+	$(G_CC) $(G_CFLAGS) -I$(G_SRC)/bench -DITERS=$(RVBENCH_SHORT) \
+	  -DEXPECTED=$$($(G_OUT)/bench/host_bench $(RVBENCH_SHORT)) \
+	  $(G_LDFLAGS) $(G_COMMON) $(G_BENCH_SRCS) -lgcc -o $@
+
+$(G_OUT)/bench/rvbench.elf: $(G_BENCH_DEPS)
+	@mkdir -p $(@D)
+	$(G_CC) $(G_CFLAGS) -I$(G_SRC)/bench -DITERS=$(RVBENCH_LONG) \
+	  -DEXPECTED=$$($(G_OUT)/bench/host_bench $(RVBENCH_LONG)) \
+	  $(G_LDFLAGS) $(G_COMMON) $(G_BENCH_SRCS) -lgcc -o $@
