@@ -85,7 +85,7 @@ mips() { [ -n "$insns" ] && [ -n "$1" ] && echo "scale=0; $insns / $1 / 1000000"
     else echo "| qemu-system-riscv64 | skipped | n/a |"; fi
     if [ -n "$amber_mean" ] && [ -n "$qemu_mean" ]; then
         echo
-        echo "speed ratio amber/qemu (MIPS, = qemu time / amber time): $(echo "scale=2; $qemu_mean / $amber_mean" | bc -l)"
+        echo "speed ratio amber/qemu (MIPS, = qemu time / amber time): $(printf "%.2f" "$(echo "scale=4; $qemu_mean / $amber_mean" | bc -l)")"
     fi
 } >"$out/cpu.md"
 cat "$out/cpu.md"

@@ -49,9 +49,10 @@ expect_err_sub() {
 }
 
 # ---- ELF builder -----------------------------------------------------------
-le() {  # VALUE NBYTES: little-endian bytes
-    local v=$1 n=$2 i
-    for ((i = 0; i < n; i++)); do printf "\\x$(printf %02x $(((v >> (8 * i)) & 0xff)))"; done
+le() {  # VALUE NBYTES: little-endian bytes (no subshells: this runs a lot)
+    local v=$1 n=$2 i esc=
+    for ((i = 0; i < n; i++)); do printf -v esc '%s\\x%02x' "$esc" $(((v >> (8 * i)) & 0xff)); done
+    printf "$esc"
 }
 
 # mkelf FILE [KEY=VALUE...] -- WORDS...: one PT_LOAD segment holding WORDS
