@@ -185,6 +185,10 @@ typedef void (*MonitorCancelFn)(Monitor *mon, void *opaque);
 void monitor_set_cancel(Monitor *mon, MonitorCancelFn fn, void *opaque);
 
 /* ---- hmp-*.c handlers ---- */
+struct Machine;
+/* The machine, or NULL after printing "Error: no machine" (unit tests and the
+ * fuzzer run without one). Handlers that touch the machine start with it. */
+struct Machine *hmp_machine(Monitor *mon);
 bool hmp_reg_lookup(void *opaque, const char *name, uint64_t *val);
 void hmp_help(Monitor *mon, const MonArgs *a);
 void hmp_info(Monitor *mon, const MonArgs *a);
@@ -212,6 +216,8 @@ void hmp_type(Monitor *mon, const MonArgs *a);
 void hmp_sendkey(Monitor *mon, const MonArgs *a);
 void hmp_expect(Monitor *mon, const MonArgs *a);
 void hmp_echo(Monitor *mon, const MonArgs *a);
+struct CharBackend;
+void hmp_serial_log_init(struct CharBackend *be);
 
 /* Prints c as QEMU's monitor does: 'a', '\n', '\x01'. */
 void hmp_printc(Monitor *mon, int c);
