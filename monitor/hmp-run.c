@@ -78,13 +78,22 @@ void hmp_system_powerdown(Monitor *mon, const MonArgs *a)
                       "not notified (use quit, or the guest's poweroff)\n");
 }
 
+static const char *const errexit_names[] = { "off", "on", "ignore" };
+
 void hmp_errexit(Monitor *mon, const MonArgs *a)
 {
-    if (!mon_arg_present(a, "mode")) {
-        monitor_printf(mon, "errexit: %s\n", mon->errexit ? "on" : "off");
+    const char *mode = mon_arg_str(a, "mode", NULL);
+    if (!mode) {
+        monitor_printf(mon, "errexit: %s\n", errexit_names[mon->errexit]);
         return;
     }
-    monitor_set_errexit(mon, mon_arg_int(a, "mode", 0) != 0);
+    for (int i = 0; i < 3; i++) {
+        if (!strcmp(mode, errexit_names[i])) {
+            mon->errexit = (MonErrexit)i;
+            return;
+        }
+    }
+    monitor_error(mon, "errexit: expected on, off or ignore");
 }
 
 void hmp_echo(Monitor *mon, const MonArgs *a)

@@ -20,6 +20,7 @@
 #include "emu/clock.h"
 #include "emu/machine.h"
 #include "emu/main-loop.h"
+#include "emu/runstate.h"
 #include "monitor/monitor-int.h"
 
 
@@ -251,6 +252,15 @@ void hmp_expect(Monitor *mon, const MonArgs *a)
     e->virt = mon_arg_flag(a, 'v');
     if (expect_try()) {
         expect_release();        /* already in the log: done without waiting */
+        return;
+    }
+    /* Waiting on a stopped guest would only time out: let it run. */
+    RunState rs = runstate_get();
+    if (rs == RUN_STATE_PAUSED || rs == RUN_STATE_PRELAUNCH) {
+        runstate_set(RUN_STATE_RUNNING);
+    } else if (rs != RUN_STATE_RUNNING) {
+        monitor_error(mon, "expect: the machine cannot run (state %s)", runstate_name(rs));
+        expect_release();
         return;
     }
     if (e->virt) {

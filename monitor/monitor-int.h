@@ -15,6 +15,13 @@ typedef enum MonitorKind {
     MON_KIND_READLINE,           /* GNU readline on a terminal */
 } MonitorKind;
 
+/* What a failed command does to a batch run (command errexit). */
+typedef enum MonErrexit {
+    MON_ERREXIT_OFF,             /* go on; exit status 1 at the end */
+    MON_ERREXIT_ON,              /* quit with status 1 at once */
+    MON_ERREXIT_IGNORE,          /* go on; exit status 0 */
+} MonErrexit;
+
 /* Transport hooks; NULL ones get the default for the monitor's kind
  * (plain: prompt and run buffered lines on resume; readline: hide and show
  * the prompt). */
@@ -44,7 +51,7 @@ struct Monitor {
     bool suspended;
     bool cmd_failed;
     int nr_failed;
-    bool errexit;
+    MonErrexit errexit;
     MonFormat last_fmt;
     MonitorCancelFn cancel_fn;
     void *cancel_opaque;

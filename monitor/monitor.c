@@ -141,8 +141,11 @@ Monitor *monitor_new(MonitorKind kind, const char *name, int fd_in, int fd_out)
     mon->fd_out = fd_out;
     mon->last_fmt.format = 'x';
     mon->last_fmt.size = 4;
-    mon->next = all_monitors;
-    all_monitors = mon;
+    Monitor **pp = &all_monitors;
+    while (*pp) {
+        pp = &(*pp)->next;       /* creation order, for info chardev */
+    }
+    *pp = mon;
     return mon;
 }
 
@@ -190,10 +193,6 @@ bool monitor_is_interactive(const Monitor *mon)
     return mon->kind == MON_KIND_READLINE;
 }
 
-void monitor_set_errexit(Monitor *mon, bool on)
-{
-    mon->errexit = on;
-}
 
 int monitor_last_format(Monitor *mon, MonFormat *fmt)
 {
@@ -226,7 +225,7 @@ void monitor_suspend(Monitor *mon)
 /* The exit status of a batch run so far. */
 int monitor_exit_status(Monitor *mon)
 {
-    return mon->nr_failed ? 1 : 0;
+    return mon->nr_failed && mon->errexit != MON_ERREXIT_IGNORE ? 1 : 0;
 }
 
 void monitor_request_quit(Monitor *mon, int status)
@@ -239,7 +238,7 @@ static void monitor_command_done(Monitor *mon)
 {
     if (mon->cmd_failed) {
         mon->nr_failed++;
-        if (mon->errexit && mon->batch) {
+        if (mon->errexit == MON_ERREXIT_ON && mon->batch) {
             monitor_puts(mon, "errexit: stopping at the first failed command\n");
             monitor_request_quit(mon, 1);
         }

@@ -235,33 +235,34 @@ static void ep_wait_client(Endpoint *ep, const char *what)
 
 /* ---- monitor sockets ---- */
 
-static void mon_sock_disconnect(Endpoint *ep)
+/* Every line the client sent has run: close, and wait for the next one. */
+static void mon_sock_eof(Monitor *mon)
 {
-    Monitor *mon = ep->mon;
-    main_loop_remove_fd(ep->client_fd);
+    Endpoint *ep = mon->opaque;
     close(ep->client_fd);
     ep->client_fd = -1;
     mon->fd_in = mon->fd_out = -1;
     mon->inlen = 0;
+    mon->eof = false;
     mon->overlong = false;
-    if (mon->suspended && mon->cancel_fn) {
-        mon->cancel_fn(mon, mon->cancel_opaque);   /* nobody is left to wait for it */
-    }
 }
 
 static void mon_sock_read(void *opaque)
 {
     Endpoint *ep = opaque;
+    Monitor *mon = ep->mon;
     char buf[4096];
     ssize_t n = read(ep->client_fd, buf, sizeof(buf));
     if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
         return;
     }
     if (n <= 0) {
-        mon_sock_disconnect(ep);
+        /* The client closed (or half-closed) its side: what it sent still
+         * runs, a waiting expect included, then the connection is closed. */
+        main_loop_remove_fd(ep->client_fd);
+        monitor_input_eof(mon);
         return;
     }
-    Monitor *mon = ep->mon;
     if (mon->suspended && memchr(buf, 0x03, (size_t)n) && mon->cancel_fn) {
         mon->cancel_fn(mon, mon->cancel_opaque);   /* Ctrl-C from a raw client */
         return;
@@ -297,7 +298,7 @@ static void mon_sock_accept(void *opaque)
     mon_sock_connected(ep);
 }
 
-static const MonitorOps mon_sock_ops = { NULL, NULL, NULL };
+static const MonitorOps mon_sock_ops = { .eof = mon_sock_eof };
 
 /* ---- stdio batch / plain monitor ---- */
 
@@ -458,6 +459,7 @@ bool monitor_start(char *err, size_t errlen)
         Monitor *mon = monitor_new(MON_KIND_PLAIN, name, -1, -1);
         snprintf(mon->desc, sizeof(mon->desc), "%s", ep->desc);
         mon->ops = &mon_sock_ops;
+        mon->opaque = ep;
         mon->show_prompt = true;
         ep->mon = mon;
         main_loop_add_fd(ep->listen_fd, mon_sock_accept, ep);
