@@ -77,8 +77,14 @@ stop
 info status
 stop
 info status
-cont
+system_reset
+p $pc
 info status
+c
+info status
+info tcg
+help ?
+help info jit
 info history
-quit
+q
 p 1
