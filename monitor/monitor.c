@@ -194,12 +194,6 @@ bool monitor_is_interactive(const Monitor *mon)
 }
 
 
-int monitor_last_format(Monitor *mon, MonFormat *fmt)
-{
-    *fmt = mon->last_fmt;
-    return 0;
-}
-
 void monitor_set_last_format(Monitor *mon, const MonFormat *fmt)
 {
     mon->last_fmt.format = fmt->format;

@@ -90,6 +90,24 @@ out=$(mon "TCP:127.0.0.1:$port" 'quit\n')
 wait $apid; rc=$?
 check quit-from-socket '[ $rc = 0 ]' "status $rc"
 
+# ---- stdio (batch) and a socket monitor at once ----
+mkfifo "$tmp/s2.in"
+"$AMBER" -M virt -bios none -kernel "$elf" -monitor stdio -monitor "unix:$tmp/m2.sock,server,nowait" \
+    <"$tmp/s2.in" >"$tmp/s2.out" 2>&1 &
+spid=$!; pids+=($spid)
+exec 3>"$tmp/s2.in"
+printf 'expect "never-printed" 60\n' >&3
+wait_for "$tmp/s2.out" '(amber) expect'
+end=$((SECONDS + 30)); while [ ! -S "$tmp/m2.sock" ] && [ $SECONDS -lt $end ]; do sleep 0.05; done
+out=$(mon "UNIX-CONNECT:$tmp/m2.sock" 'info chardev\nstop\ninfo status\n')
+check stdio-and-socket '[[ $out == *"monitor0: filename=stdio"* && $out == *"VM status: paused"* ]]' "$out"
+kill -INT $spid
+wait_for "$tmp/s2.out" 'expect: cancelled'
+printf 'info status\n' >&3
+exec 3>&-
+wait $spid; rc=$?
+check stdio-batch-after-cancel 'grep -q "VM status: paused" "$tmp/s2.out" && [ $rc = 1 ]' "status $rc: $(cat "$tmp/s2.out")"
+
 # ---- a socket monitor without nowait holds the machine until a client comes ----
 "$AMBER" -M virt -bios none -kernel "$elf" -serial null -monitor "unix:$tmp/w.sock,server" \
     >"$tmp/b.out" 2>"$tmp/b.err" &
