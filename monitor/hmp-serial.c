@@ -215,7 +215,8 @@ static void expect_vtimer(void *opaque)
 static void expect_cancel(Monitor *mon, void *opaque)
 {
     if (expect_state.mon == mon) {
-        monitor_error(mon, "expect: cancelled");
+        monitor_error(mon, "expect: cancelled%s",
+                      runstate_get() == RUN_STATE_SHUTDOWN ? " (the machine has shut down)" : "");
         expect_finish();
     }
 }
