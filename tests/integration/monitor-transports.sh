@@ -90,6 +90,25 @@ out=$(mon "TCP:127.0.0.1:$port" 'quit\n')
 wait $apid; rc=$?
 check quit-from-socket '[ $rc = 0 ]' "status $rc"
 
+# ---- the monitor answers while the guest computes flat out ----
+bench=$build/tests/guest/bench/rvbench.elf
+if [ -f "$bench" ]; then
+    "$AMBER" -M virt -bios none -kernel "$bench" -serial null \
+        -monitor "unix:$tmp/r.sock,server,nowait" >/dev/null 2>&1 &
+    rpid=$!; pids+=($rpid)
+    end=$((SECONDS + 30)); while [ ! -S "$tmp/r.sock" ] && [ $SECONDS -lt $end ]; do sleep 0.05; done
+    pc1=$(mon "UNIX-CONNECT:$tmp/r.sock" 'info status\np $pc\n')
+    pc2=$(mon "UNIX-CONNECT:$tmp/r.sock" 'p $pc\ninfo jit\n')
+    check busy-guest-answers '[[ $pc1 == *"VM status: running"* && $pc2 == *"instructions"* ]]' "$pc1 $pc2"
+    i1=$(mon "UNIX-CONNECT:$tmp/r.sock" 'info jit\n' | sed -n 's/^instructions *//p')
+    i2=$(mon "UNIX-CONNECT:$tmp/r.sock" 'info jit\n' | sed -n 's/^instructions *//p')
+    check busy-guest-progresses '[ -n "$i1" ] && [ -n "$i2" ] && [ "$i2" -gt "$i1" ]' "$i1 -> $i2"
+    mon "UNIX-CONNECT:$tmp/r.sock" 'quit\n' >/dev/null
+    wait $rpid
+else
+    echo "skip busy-guest checks: $bench not built"
+fi
+
 # ---- stdio (batch) and a socket monitor at once ----
 mkfifo "$tmp/s2.in"
 "$AMBER" -M virt -bios none -kernel "$elf" -monitor stdio -monitor "unix:$tmp/m2.sock,server,nowait" \
