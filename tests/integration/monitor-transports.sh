@@ -65,6 +65,8 @@ wait_for "$tmp/w.out" '(amber) $' || true
 sleep 0.3
 out=$(mon "TCP:127.0.0.1:$port" 'info status\np 6*7\n')
 check responsive-while-expect '[[ $out == *"VM status: running"* && $out == *"0x2a"* ]]' "$out"
+out=$(mon "TCP:127.0.0.1:$port" 'expect "never" 5\n')
+check one-expect-at-a-time '[[ $out == *"Error: expect: another monitor is already waiting"* ]]' "$out"
 printf '\003' >&3
 wait_for "$tmp/w.out" 'expect: cancelled'; check cancel-by-ctrl-c-byte '[ $? = 0 ]' "$(cat "$tmp/w.out")"
 printf 'expect "never-printed" 60\n' >&3
