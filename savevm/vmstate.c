@@ -252,13 +252,18 @@ static int vmstate_load_subsections(QEMUFile *f, const VMStateDescription *vmsd,
     size_t plen = strlen(vmsd->name);
     for (;;) {
         uint8_t hdr[2];
-        if (qemu_file_peek(f, hdr, 2, 0) < 2 || hdr[0] != VMS_SUBSECTION) {
+        size_t got = qemu_file_peek(f, hdr, 2, 0);
+        if (got == 0 || hdr[0] != VMS_SUBSECTION) {
             return 0;
         }
         char name[256];
-        size_t len = hdr[1];
-        if (qemu_file_peek(f, name, len, 2) < len) {
-            return 0;
+        size_t len = got == 2 ? hdr[1] : 0;
+        if (got < 2 || qemu_file_peek(f, name, len, 2) < len) {
+            /* A subsection header cut by the end of the stream: consuming
+             * it records the truncation for the caller's message. */
+            qemu_file_skip(f, 2 + len);
+            error_setf(err, "'%s': %s", vmsd->name, qemu_file_error_msg(f));
+            return qemu_file_get_error(f);
         }
         name[len] = '\0';
         /* Bytes that do not look like one of ours belong to the next reader. */
