@@ -374,19 +374,19 @@ static void test_header_errors(void)
     b.data[0] = 'X';
     error_init(&err);
     CU_ASSERT_EQUAL(load_stream(b.data, b.len, &err), -EINVAL);
-    CU_ASSERT_STRING_EQUAL(err.msg, "not a savevm stream: bad magic 0x5845564d at offset 0");
+    CU_ASSERT_STRING_EQUAL(err.msg, "Not a migration stream, magic: 5845564d != 5145564d");
     b.data[0] = 'Q';
 
     b.data[7] = 4;
     error_init(&err);
     CU_ASSERT_TRUE(load_stream(b.data, b.len, &err) < 0);
-    CU_ASSERT_STRING_EQUAL(err.msg, "unsupported stream version 4");
+    CU_ASSERT_STRING_EQUAL(err.msg, "Unsupported migration stream version, file version 4 != 3");
     b.data[7] = 3;
 
     savevm_set_machine_type("sifive_u");
     error_init(&err);
     CU_ASSERT_TRUE(load_stream(b.data, b.len, &err) < 0);
-    CU_ASSERT_STRING_EQUAL(err.msg, "machine type received is 'virt' and local is 'sifive_u'");
+    CU_ASSERT_STRING_EQUAL(err.msg, "Machine type received is 'virt' and local is 'sifive_u'");
     savevm_set_machine_type("virt");
 
     /* The first section type byte follows the 4-byte name. */
@@ -402,14 +402,14 @@ static void test_header_errors(void)
     b.data[footer] = 0x7f;
     error_init(&err);
     CU_ASSERT_TRUE(load_stream(b.data, b.len, &err) < 0);
-    CU_ASSERT_STRING_EQUAL(err.msg, "missing section footer for 'ram' at offset 79 (found byte "
-                                    "0x7f)");
+    CU_ASSERT_STRING_EQUAL(err.msg, "Missing section footer for ram (offset 79 has byte 0x7f); "
+                                    "Section footer error, section_id: 2");
     b.data[footer] = QEMU_VM_SECTION_FOOTER;
     b.data[footer + 4] ^= 1;
     error_init(&err);
     CU_ASSERT_TRUE(load_stream(b.data, b.len, &err) < 0);
-    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "mismatched section id in footer for 'ram' at "
-                                           "offset 79"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "Mismatched section id in footer for ram - read 0x3 "
+                                           "expected 0x2 (offset 79)"));
     b.data[footer + 4] ^= 1;
     CU_ASSERT_EQUAL(load_stream(b.data, b.len, NULL), 0);
     channel_buffer_free(&b);
@@ -426,7 +426,7 @@ static void test_section_errors(void)
     savevm_unregister("pic", 0);
     error_init(&err);
     CU_ASSERT_TRUE(load_stream(b.data, b.len, &err) < 0);
-    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "unknown section 'pic' instance 0"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "Unknown section or instance 'pic' 0"));
     savevm_register("pic", 0, &vmstate_pic, &pic);
 
     /* A value post_load refuses: names the device, field and value, and the

@@ -280,8 +280,8 @@ static void test_version_skew(void)
     /* ... but not below the minimum version. */
     error_init(&err);
     CU_ASSERT_EQUAL(load_from(&b, &vmstate_serial_v3_min2, &d, 1, &err), -EINVAL);
-    CU_ASSERT_STRING_EQUAL(err.msg, "incoming version 1 of 'serial' is too old for local "
-                                    "minimum version 2");
+    CU_ASSERT_STRING_EQUAL(err.msg, "serial: incoming version_id 1 is too old for local "
+                                    "minimum version_id 2");
     channel_buffer_free(&b);
 
     /* New stream (v2) into the old table: refused by version. */
@@ -289,8 +289,8 @@ static void test_version_skew(void)
     CU_ASSERT_EQUAL(b.len, 5);
     error_init(&err);
     CU_ASSERT_EQUAL(load_from(&b, &vmstate_serial_v1, &d, 2, &err), -EINVAL);
-    CU_ASSERT_STRING_EQUAL(err.msg, "incoming version 2 of 'serial' is too new for local "
-                                    "version 1");
+    CU_ASSERT_STRING_EQUAL(err.msg, "serial: incoming version_id 2 is too new for local "
+                                    "version_id 1");
     d = (Serial){ 0 };
     CU_ASSERT_EQUAL(load_from(&b, &vmstate_serial_v2, &d, 2, NULL), 0);
     CU_ASSERT_EQUAL(d.fifo, 0x11223344);
@@ -324,7 +324,7 @@ static void test_subsection_skew(void)
     free(json);
     error_init(&err);
     CU_ASSERT_EQUAL(load_from(&b, &vmstate_serial_v1, &d, 1, &err), -ENOENT);
-    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "subsection 'serial/extra' in 'serial' does not "
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "VM subsection 'serial/extra' in 'serial' does not "
                                            "exist"));
     CU_ASSERT_EQUAL(load_from(&b, &vmstate_serial_v1_sub, &d, 1, NULL), 0);
     CU_ASSERT_EQUAL(d.extra, 42);
