@@ -2,7 +2,9 @@
 #include "emu/machine-vmstate.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "emu/runstate.h"
@@ -187,6 +189,13 @@ static int machine_close(QEMUFile *f, int ret, Error *err)
         error_propagate(err, &cerr);
         return cret;
     }
+    if (ret < 0 && cret < 0 && cerr.set && err && err->set && strchr(cerr.msg, ';')) {
+        /* The stream's first error and the channel's close error (a command
+         * that exited non-zero) together explain a stream cut short. */
+        const char *why = strchr(cerr.msg, ';') + 2;
+        size_t n = strlen(err->msg);
+        snprintf(err->msg + n, sizeof(err->msg) - n, " (%s)", why);
+    }
     return ret;
 }
 
@@ -290,19 +299,34 @@ int machine_dump_vmstate(const char *path, Error *err)
     vmdesc_start_array(&w, "sections");
     savevm_describe_sections(&w);
     vmdesc_end_array(&w);
+    /* Tables only some configurations register (HTIF: an ELF with tohost),
+     * so the dump always covers every table the build has. */
+    vmdesc_start_array(&w, "optional_sections");
+    vmdesc_start_object(&w, NULL);
+    vmdesc_str(&w, "name", "riscv.htif.uart");
+    vmdesc_str(&w, "registered_when", "the ELF defines tohost");
+    vmstate_describe(&vmstate_htif, &w);
+    vmdesc_end_object(&w);
+    vmdesc_end_array(&w);
     vmdesc_end_object(&w);
     int ret = 0;
-    FILE *out = w.oom ? NULL : fopen(path, "w");
+    /* Indented, one field per line, so a change shows as a readable diff
+     * against the committed copy. */
+    json_t *j = w.oom ? NULL : json_loadb(w.buf, w.len, 0, NULL);
+    char *text = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(j);
+    FILE *out = text ? fopen(path, "w") : NULL;
     if (!out) {
-        error_setf(err, "-dump-vmstate %s: %s", path, strerror(w.oom ? ENOMEM : errno));
+        error_setf(err, "-dump-vmstate %s: %s", path, strerror(text ? errno : ENOMEM));
         ret = -EIO;
     } else {
-        fprintf(out, "%s\n", w.buf);
+        fprintf(out, "%s\n", text);
         if (fclose(out) != 0) {
             error_setf(err, "-dump-vmstate %s: %s", path, strerror(errno));
             ret = -EIO;
         }
     }
+    free(text);
     vmdesc_free(&w);
     return ret;
 }

@@ -4,6 +4,7 @@
  * failed loads that leave the machine unrunnable, and every truncation point
  * and random bit flips of a real stream. */
 #include <errno.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -517,6 +518,165 @@ static void test_truncation_and_bit_flips(void)
     machine_down();
 }
 
+/* Runs cmd, captures stdout into a malloc'd string; *status gets the exit
+ * status. */
+static char *run_capture(const char *cmd, int *status)
+{
+    FILE *p = popen(cmd, "r");
+    if (!p) {
+        *status = -1;
+        return NULL;
+    }
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap);
+    size_t n;
+    while ((n = fread(buf + len, 1, cap - len - 1, p)) > 0) {
+        len += n;
+        if (cap - len < 2) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+        }
+    }
+    buf[len] = '\0';
+    int st = pclose(p);
+    *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return buf;
+}
+
+/* What QEMU's scripts/analyze-migration.py requires (ref-stream-format.md
+ * §4): the JSON found as the first '{' after the last NUL, 0x06 and a be32
+ * length before it, page_size, every FULL section described by (name,
+ * instance_id) with its fields, RAM not described, names 1..127 bytes. The
+ * script itself is not available here, so this checks its rules directly
+ * and amber-analyze (which locates and walks the stream the same way)
+ * parses the whole stream. */
+static void check_analyzable(const uint8_t *d, size_t len, bool with_ram)
+{
+    size_t nul = len;
+    for (size_t i = len; i > 0; i--) {
+        if (d[i - 1] == 0) {
+            nul = i - 1;
+            break;
+        }
+    }
+    CU_ASSERT_FATAL(nul < len);
+    size_t brace = nul;
+    while (brace < len && d[brace] != '{') {
+        brace++;
+    }
+    CU_ASSERT_FATAL(brace < len && brace >= 5 && d[brace - 5] == QEMU_VM_VMDESCRIPTION);
+    size_t jlen = (size_t)d[brace - 4] << 24 | (size_t)d[brace - 3] << 16 |
+                  (size_t)d[brace - 2] << 8 | d[brace - 1];
+    CU_ASSERT_EQUAL(brace + jlen, len);          /* nothing after the JSON */
+    json_error_t je;
+    json_t *j = json_loadb((const char *)d + brace, jlen, 0, &je);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(j, "page_size")), 4096);
+    CU_ASSERT_TRUE(json_is_object(json_object_get(j, "configuration")));
+    json_t *devs = json_object_get(j, "devices");
+    CU_ASSERT_TRUE_FATAL(json_is_array(devs));
+    size_t i;
+    json_t *dev;
+    bool saw_cpu = false, saw_gs = false;
+    json_array_foreach(devs, i, dev) {
+        const char *name = json_string_value(json_object_get(dev, "name"));
+        CU_ASSERT_PTR_NOT_NULL_FATAL(name);
+        CU_ASSERT_TRUE(strlen(name) >= 1 && strlen(name) <= 127);
+        CU_ASSERT_STRING_NOT_EQUAL(name, "ram");
+        CU_ASSERT_TRUE(json_is_integer(json_object_get(dev, "instance_id")));
+        CU_ASSERT_TRUE(json_is_array(json_object_get(dev, "fields")));
+        saw_cpu |= strcmp(name, "cpu") == 0;
+        saw_gs |= strcmp(name, "globalstate") == 0;
+    }
+    CU_ASSERT_TRUE(saw_cpu && saw_gs);
+
+    /* amber-analyze walks every section with that description. */
+    const char *build = getenv("AMBER_BUILD");
+    char path[700], cmd[1600];
+    snprintf(path, sizeof(path), "%s/analyze-input", tmpdir);
+    FILE *f = fopen(path, "wb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fwrite(d, 1, len, f);
+    fclose(f);
+    snprintf(cmd, sizeof(cmd), "'%s/tools/amber-analyze' --json '%s'", build ? build : ".", path);
+    int st;
+    char *out = run_capture(cmd, &st);
+    CU_ASSERT_EQUAL(st, 0);
+    json_t *o = json_loads(out ? out : "", 0, &je);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+    /* The FULL sections, in stream order, are exactly the described devices. */
+    size_t k = 0;
+    json_t *sec;
+    bool saw_ram = false;
+    json_array_foreach(json_object_get(o, "sections"), i, sec) {
+        const char *type = json_string_value(json_object_get(sec, "type"));
+        const char *name = json_string_value(json_object_get(sec, "name"));
+        if (strcmp(type, "FULL") == 0) {
+            CU_ASSERT_STRING_EQUAL(name, json_string_value(json_object_get(
+                json_array_get(devs, k), "name")));
+            k++;
+        } else {
+            CU_ASSERT_STRING_EQUAL(name, "ram");
+            saw_ram = true;
+        }
+    }
+    CU_ASSERT_EQUAL(k, json_array_size(devs));
+    CU_ASSERT_EQUAL(saw_ram, with_ram);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(o, "machine")), "virt");
+    json_decref(o);
+    free(out);
+    /* --desc prints the embedded description. */
+    snprintf(cmd, sizeof(cmd), "'%s/tools/amber-analyze' --desc '%s'", build ? build : ".", path);
+    out = run_capture(cmd, &st);
+    CU_ASSERT_EQUAL(st, 0);
+    o = json_loads(out ? out : "", 0, &je);
+    CU_ASSERT_TRUE(o && json_equal(o, j));
+    json_decref(o);
+    free(out);
+    /* Text output names sections and fields. */
+    snprintf(cmd, sizeof(cmd), "'%s/tools/amber-analyze' '%s'", build ? build : ".", path);
+    out = run_capture(cmd, &st);
+    CU_ASSERT_EQUAL(st, 0);
+    CU_ASSERT_PTR_NOT_NULL(out && strstr(out, "FULL section"));
+    CU_ASSERT_PTR_NOT_NULL(out && strstr(out, "  env.pc = \"0x"));
+    free(out);
+    json_decref(j);
+}
+
+static void test_analyzable_and_amber_analyze(void)
+{
+    if (!have_guest()) {
+        printf("skipped: guest %s not built (no cross compiler)\n", guest_path);
+        return;
+    }
+    machine_up();
+    run_until(20000000);
+    runstate_set(RUN_STATE_PAUSED);
+    ChannelBuffer full, dev;
+    CU_ASSERT_EQUAL_FATAL(save_to(&full, false, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(save_to(&dev, true, NULL), 0);
+    check_analyzable(full.data, full.len, true);
+    check_analyzable(dev.data, dev.len, false);
+
+    /* Malformed input: an error naming the offset, exit status 1. */
+    const char *build = getenv("AMBER_BUILD");
+    char path[700], cmd[1600];
+    snprintf(path, sizeof(path), "%s/analyze-bad", tmpdir);
+    full.data[dev.len > 17 ? 17 : 0] = 0x42;  /* the first section type byte */
+    FILE *f = fopen(path, "wb");
+    fwrite(full.data, 1, full.len, f);
+    fclose(f);
+    snprintf(cmd, sizeof(cmd), "'%s/tools/amber-analyze' '%s' 2>&1", build ? build : ".", path);
+    int st;
+    char *out = run_capture(cmd, &st);
+    CU_ASSERT_EQUAL(st, 1);
+    CU_ASSERT_PTR_NOT_NULL(out && strstr(out, "offset 17: unknown section type 66"));
+    free(out);
+    channel_buffer_free(&full);
+    channel_buffer_free(&dev);
+    machine_down();
+}
+
 static const UnitTest tests[] = {
     { "round trip of every device table", test_device_round_trips },
     { "post_load refusals name device, field, value", test_validation },
@@ -524,6 +684,7 @@ static const UnitTest tests[] = {
     { "device-only state", test_device_state },
     { "failed load leaves no runnable machine", test_failed_load_is_not_runnable },
     { "every truncation point and bit flips of a real stream", test_truncation_and_bit_flips },
+    { "streams are analyzable; amber-analyze", test_analyzable_and_amber_analyze },
     { NULL, NULL },
 };
 
