@@ -212,6 +212,9 @@ void hmp_type(Monitor *mon, const MonArgs *a);
 void hmp_sendkey(Monitor *mon, const MonArgs *a);
 void hmp_expect(Monitor *mon, const MonArgs *a);
 void hmp_echo(Monitor *mon, const MonArgs *a);
+void hmp_migrate(Monitor *mon, const MonArgs *a);
+void hmp_save_devices_state(Monitor *mon, const MonArgs *a);
+void hmp_load_devices_state(Monitor *mon, const MonArgs *a);
 
 /* Prints c as QEMU's monitor does: 'a', '\n', '\x01'. */
 void hmp_printc(Monitor *mon, int c);
