@@ -10,10 +10,9 @@
  * nothing. Success prints nothing, as QEMU. */
 void hmp_migrate(Monitor *mon, const MonArgs *a)
 {
-    Machine *m = current_machine;
+    Machine *m = hmp_machine(mon);
     const char *uri = mon_arg_str(a, "uri", "");
     if (!m) {
-        monitor_error(mon, "no machine");
         return;
     }
     Error err;
@@ -25,10 +24,9 @@ void hmp_migrate(Monitor *mon, const MonArgs *a)
 
 void hmp_save_devices_state(Monitor *mon, const MonArgs *a)
 {
-    Machine *m = current_machine;
+    Machine *m = hmp_machine(mon);
     const char *file = mon_arg_str(a, "filename", "");
     if (!m) {
-        monitor_error(mon, "no machine");
         return;
     }
     Error err;
@@ -40,10 +38,9 @@ void hmp_save_devices_state(Monitor *mon, const MonArgs *a)
 
 void hmp_load_devices_state(Monitor *mon, const MonArgs *a)
 {
-    Machine *m = current_machine;
+    Machine *m = hmp_machine(mon);
     const char *file = mon_arg_str(a, "filename", "");
     if (!m) {
-        monitor_error(mon, "no machine");
         return;
     }
     if (runstate_is_running()) {
