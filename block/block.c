@@ -99,30 +99,34 @@ int bdrv_sync(BlockDriverState *bs, Error *err)
     return 0;
 }
 
-/* AMBER_BLOCK_FAULT parsing happens once; the counter is per process. */
+static int fault_mode = -1;      /* -1 unread, 0 none, 1 kill, 2 enospc */
+static unsigned long long fault_target, fault_count;
+
+void bdrv_fault_configure(const char *spec)
+{
+    fault_mode = 0;
+    fault_count = 0;
+    if (spec && strncmp(spec, "kill:", 5) == 0) {
+        fault_mode = 1;
+        fault_target = strtoull(spec + 5, NULL, 10);
+    } else if (spec && strncmp(spec, "enospc:", 7) == 0) {
+        fault_mode = 2;
+        fault_target = strtoull(spec + 7, NULL, 10);
+    }
+}
+
 int bdrv_fault_point(void)
 {
-    static int mode = -1;        /* -1 unknown, 0 none, 1 kill, 2 enospc */
-    static unsigned long long target, count;
-    if (mode < 0) {
-        const char *s = getenv("AMBER_BLOCK_FAULT");
-        mode = 0;
-        if (s && strncmp(s, "kill:", 5) == 0) {
-            mode = 1;
-            target = strtoull(s + 5, NULL, 10);
-        } else if (s && strncmp(s, "enospc:", 7) == 0) {
-            mode = 2;
-            target = strtoull(s + 7, NULL, 10);
-        }
+    if (fault_mode < 0) {
+        bdrv_fault_configure(getenv("AMBER_BLOCK_FAULT"));
     }
-    if (mode == 0) {
+    if (fault_mode == 0) {
         return 0;
     }
-    count++;
-    if (count < target) {
+    if (++fault_count < fault_target) {
         return 0;
     }
-    if (mode == 1) {
+    if (fault_mode == 1) {
         raise(SIGKILL);
     }
     return -ENOSPC;

@@ -151,11 +151,13 @@ struct BlockCheckResult {
 int bdrv_check(BlockDriverState *bs, BlockCheckResult *res, int fix, Error *err);
 
 /* Crash and I/O-error injection for tests: AMBER_BLOCK_FAULT=kill:N makes the
- * process SIGKILL itself just before its Nth metadata write (counted from
- * the open of the image), AMBER_BLOCK_FAULT=enospc:N makes that write and
+ * process SIGKILL itself just before its Nth write to any image file, AMBER_BLOCK_FAULT=enospc:N makes that write and
  * every later write fail with ENOSPC. Returns 0, or -ENOSPC when a write
  * must fail. */
 int bdrv_fault_point(void);
+/* Sets the fault spec (as the variable's value; NULL or "" for none) and
+ * restarts the count. */
+void bdrv_fault_configure(const char *spec);
 
 /* Helpers shared by the drivers. */
 int bdrv_pread_full(int fd, uint64_t off, void *buf, size_t len, bool zero_fill, Error *err,

@@ -66,7 +66,7 @@ int qcow2_refcount_init(Qcow2State *s, Error *err)
     return ret;
 }
 
-static uint64_t qcow2_block_offset(const Qcow2State *s, uint64_t ri)
+uint64_t qcow2_block_offset(const Qcow2State *s, uint64_t ri)
 {
     return ri < s->reftable_entries ? s->reftable[ri] & REFT_OFFSET_MASK : 0;
 }
@@ -100,7 +100,7 @@ int qcow2_flush_refcounts(Qcow2State *s, Error *err)
 }
 
 /* First run of n clusters with refcount 0 at or after the allocation hint. */
-static int qcow2_find_free_run(Qcow2State *s, uint64_t n, uint64_t *start, Error *err)
+int qcow2_find_free_run(Qcow2State *s, uint64_t n, uint64_t *start, Error *err)
 {
     uint64_t i = s->free_cluster_index, run = 0;
     *start = i;
@@ -109,12 +109,15 @@ static int qcow2_find_free_run(Qcow2State *s, uint64_t n, uint64_t *start, Error
             error_setf(err, "no free clusters below the 64 PiB qcow2 limit");
             return -ENOSPC;
         }
-        uint64_t rc;
+        uint64_t rc, old = 0;
         int ret = qcow2_get_refcount(s, i, &rc, err);
+        if (ret == 0 && s->txn) {
+            ret = qcow2_get_refcount_old(s, i, &old, err);   /* still live before commit */
+        }
         if (ret < 0) {
             return ret;
         }
-        if (rc == 0) {
+        if (rc == 0 && old == 0) {
             run++;
         } else {
             run = 0;
@@ -130,6 +133,9 @@ static int qcow2_find_free_run(Qcow2State *s, uint64_t n, uint64_t *start, Error
  * write; the old table is freed afterwards. */
 static int qcow2_grow_reftable(Qcow2State *s, uint64_t need_ri, Error *err)
 {
+    if (s->txn) {
+        return qcow2_txn_grow(s, need_ri, err);
+    }
     uint64_t cs = s->cluster_size;
     uint64_t want = need_ri + 1 > s->reftable_entries * 2 ? need_ri + 1 : s->reftable_entries * 2;
     uint64_t rt_clusters = (want * 8 + cs - 1) / cs;
@@ -301,6 +307,11 @@ static int qcow2_alloc_with_blocks(Qcow2State *s, uint64_t n, uint64_t need_ri, 
             return -ENOMEM;
         }
     }
+    if (s->txn) {
+        /* Counting these clusters may move a refcount block (shadow): its
+         * new place must be searched for past them. */
+        s->free_cluster_index = start + n + nb;
+    }
     for (uint64_t c = start; c < start + n + nb && ret == 0; c++) {
         uint64_t ri = c >> s->rb_bits, j;
         for (j = 0; j < nb && missing[j] != ri; j++) {
@@ -323,8 +334,12 @@ static int qcow2_alloc_with_blocks(Qcow2State *s, uint64_t n, uint64_t need_ri, 
         uint8_t e[8];
         uint64_t off = (start + n + j) << s->cluster_bits;
         qcow2_put64(e, off);
-        ret = qcow2_meta_write(s, s->reftable_offset + missing[j] * 8, e, 8, err,
-                               "refcount table entry");
+        if (s->txn) {
+            s->txn_shadowed[missing[j]] = 1;     /* new: written with the new table */
+        } else {
+            ret = qcow2_meta_write(s, s->reftable_offset + missing[j] * 8, e, 8, err,
+                                   "refcount table entry");
+        }
         if (ret == 0) {
             s->reftable[missing[j]] = off;
             s->rb_written = true;    /* the next ordering point syncs the entry */
@@ -364,6 +379,12 @@ int qcow2_update_refcount(Qcow2State *s, uint64_t offset, uint64_t len, int64_t 
                 return ret;
             }
         }
+        if (s->txn && !s->txn_shadowed[ri]) {
+            ret = qcow2_txn_shadow(s, ri, err);
+            if (ret < 0) {
+                return ret;
+            }
+        }
         uint8_t *block;
         ret = qcow2_cache_get(s, &s->rb_cache, qcow2_block_offset(s, ri), true, &block, err);
         if (ret < 0) {
@@ -388,7 +409,7 @@ int qcow2_update_refcount(Qcow2State *s, uint64_t offset, uint64_t len, int64_t 
              * next owner. */
             qcow2_cache_discard(&s->l2_cache, c << s->cluster_bits);
             s->zbuf_entry = 0;
-            if (c < s->free_cluster_index) {
+            if (c < s->free_cluster_index && !s->txn) {
                 s->free_cluster_index = c;
             }
         }

@@ -142,6 +142,14 @@ typedef struct Qcow2State {
     Qcow2FreeRange *pending_frees;
     int nr_pending_frees, cap_pending_frees;
 
+    /* Snapshot transaction (qcow2-txn.c): refcount changes go to shadow
+     * copies of the refcount blocks and table, switched in by the same
+     * header write as the new L1 and snapshot table. */
+    bool txn;
+    uint64_t *txn_old_reftable;
+    uint64_t txn_old_entries;
+    uint8_t *txn_shadowed;       /* per refcount table entry: block already copied */
+
     uint8_t *cbuf;               /* scratch: one cluster */
     uint8_t *zbuf;               /* decompressed cluster cache */
     uint64_t zbuf_entry;         /* L2 entry zbuf holds (0: none) */
@@ -228,11 +236,24 @@ int qcow2_get_refcount(Qcow2State *s, uint64_t cluster, uint64_t *rc, Error *err
 int qcow2_update_refcount(Qcow2State *s, uint64_t offset, uint64_t len, int64_t delta,
                           Error *err);
 int64_t qcow2_alloc_clusters(Qcow2State *s, uint64_t n, Error *err);
+int qcow2_find_free_run(Qcow2State *s, uint64_t n, uint64_t *start, Error *err);
+uint64_t qcow2_block_offset(const Qcow2State *s, uint64_t ri);
 void qcow2_free_later(Qcow2State *s, uint64_t offset, uint64_t len);
 int qcow2_process_frees(Qcow2State *s, Error *err);
 int qcow2_flush_refcounts(Qcow2State *s, Error *err);
 uint64_t qcow2_refcount_entry_get(const Qcow2State *s, const uint8_t *block, uint64_t idx);
 void qcow2_refcount_entry_set(const Qcow2State *s, uint8_t *block, uint64_t idx, uint64_t v);
+
+/* qcow2-txn.c */
+int qcow2_txn_begin(Qcow2State *s, Error *err);
+/* Writes the shadow refcount structures and switches the header to
+ * (l1, reftable, snapshot table) in one write. */
+int qcow2_txn_commit(Qcow2State *s, uint32_t l1_size, uint64_t l1_offset, uint32_t nb_snapshots,
+                     uint64_t snapshots_offset, Error *err);
+void qcow2_txn_abort(Qcow2State *s);
+int qcow2_txn_shadow(Qcow2State *s, uint64_t ri, Error *err);
+int qcow2_txn_grow(Qcow2State *s, uint64_t need_ri, Error *err);
+int qcow2_get_refcount_old(Qcow2State *s, uint64_t cluster, uint64_t *rc, Error *err);
 
 /* qcow2-cluster.c */
 Qcow2ClusterType qcow2_cluster_type(const Qcow2State *s, uint64_t l2e);
