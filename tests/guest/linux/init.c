@@ -162,6 +162,7 @@ static void cmd_help(const char *arg)
         "  disk         checksum of the first 8 sectors of /dev/vda\n"
         "  cat FILE     print a file (/proc/interrupts, /proc/cpuinfo, ...)\n"
         "  uptime       monotonic time and kernel ticks\n"
+        "  instret      instructions retired since reset\n"
         "  poweroff     power the machine off\n");
 }
 
@@ -255,6 +256,19 @@ static void cmd_uptime(const char *arg)
     out("\n");
 }
 
+/* Instructions retired since reset (OpenSBI lets S and U mode read the
+ * counter): with -- instret on the kernel command line, the cost of the
+ * boot to the first prompt. */
+static void cmd_instret(const char *arg)
+{
+    uint64_t n;
+    (void)arg;
+    __asm__ volatile("rdinstret %0" : "=r"(n));
+    out("instret ");
+    out_udec(n);
+    out("\n");
+}
+
 static void cmd_poweroff(const char *arg)
 {
     (void)arg;
@@ -276,6 +290,7 @@ static const Command commands[] = {
     { "disk", cmd_disk },
     { "cat", cmd_cat },
     { "uptime", cmd_uptime },
+    { "instret", cmd_instret },
     { "poweroff", cmd_poweroff },
 };
 
@@ -330,22 +345,29 @@ static long read_line(char *buf, size_t size)
 }
 
 /* The kernel hands /init the words after `--` on its command line: they
- * are run as if typed at the first prompt (`-append "... -- poweroff"`
- * boots to the prompt and stops: the boot benchmark). */
+ * are run as if typed at the first prompt, `;` separating commands
+ * (`-append "... -- instret ; poweroff"` boots to the prompt, prints the
+ * instruction count and stops: the boot benchmark). */
 static void run_args(int argc, char **argv, char *line, size_t size)
 {
     size_t n = 0;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i <= argc; i++) {
+        if (i == argc || str_eq(argv[i], ";")) {
+            line[n ? n - 1 : 0] = 0;
+            out(line);
+            out("\n");
+            run_line(line);
+            out("# ");
+            n = 0;
+            continue;
+        }
         for (const char *a = argv[i]; *a && n + 2 < size; a++) {
             line[n++] = *a;
         }
-        line[n++] = ' ';
+        if (n + 1 < size) {
+            line[n++] = ' ';
+        }
     }
-    line[n ? n - 1 : 0] = 0;
-    out(line);
-    out("\n");
-    run_line(line);
-    out("# ");
 }
 
 int init_main(int argc, char **argv)
