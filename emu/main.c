@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "emu/machine.h"
+#include "emu/machine-vmstate.h"
 #include "emu/main-loop.h"
 #include "emu/runstate.h"
 #include "monitor/monitor.h"
@@ -34,6 +35,8 @@ static Machine machine;
 
 typedef struct CmdLine {
     MachineOptions opts;
+    const char *incoming;        /* -incoming URI */
+    const char *dump_vmstate;    /* -dump-vmstate FILE */
 } CmdLine;
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -86,6 +89,10 @@ static void main_usage(void)
            "                        RTC start (a fixed date makes runs reproducible)\n"
            "  -S                    do not start the CPU (paused in 'prelaunch')\n"
            "  -no-reboot            exit instead of resetting when the guest asks\n"
+           "VM state:\n"
+           "  -incoming exec:CMD|file:PATH\n"
+           "                        start from a migration stream (CMD's stdout or a file)\n"
+           "  -dump-vmstate FILE    write every VM state section as JSON and exit\n"
            "Other:\n"
            "  -h, -help, --help     this text\n"
            "  -version, --version   version and copyright\n"
@@ -269,7 +276,8 @@ static void parse_args(CmdLine *cl, int argc, char **argv)
         const char *opt = (a[1] == '-') ? a + 1 : a;   /* --opt == -opt, as QEMU */
         static const char *const with_arg[] = {
             "-M", "-machine", "-m", "-bios", "-kernel", "-append", "-initrd", "-serial",
-            "-display", "-icount", "-rtc", "-dumpdtb", "-smp", "-monitor", NULL,
+            "-display", "-icount", "-rtc", "-dumpdtb", "-smp", "-monitor", "-incoming",
+            "-dump-vmstate", NULL,
         };
         const char *val = NULL;
         for (int k = 0; with_arg[k]; k++) {
@@ -322,6 +330,10 @@ static void parse_args(CmdLine *cl, int argc, char **argv)
             parse_rtc(cl, val);
         } else if (!strcmp(opt, "-S")) {
             cl->opts.start_paused = true;
+        } else if (!strcmp(opt, "-incoming")) {
+            cl->incoming = val;
+        } else if (!strcmp(opt, "-dump-vmstate")) {
+            cl->dump_vmstate = val;
         } else if (!strcmp(opt, "-no-reboot")) {
             cl->opts.no_reboot = true;
         } else if (!strcmp(opt, "-smp")) {
@@ -374,7 +386,27 @@ int main(int argc, char **argv)
         return 0;
     }
 
-    runstate_set(cl.opts.start_paused ? RUN_STATE_PRELAUNCH : RUN_STATE_RUNNING);
+    if (cl.dump_vmstate) {
+        Error e;
+        error_init(&e);
+        if (machine_dump_vmstate(cl.dump_vmstate, &e) < 0) {
+            die("%s", e.msg);
+        }
+        machine_destroy(&machine);
+        return 0;
+    }
+
+    if (cl.incoming) {
+        Error e;
+        error_init(&e);
+        int ret = machine_incoming(&machine, cl.incoming, cl.opts.start_paused, &e);
+        if (ret < 0) {
+            monitor_cleanup();
+            die("load of migration failed: %s: %s", strerror(-ret), e.msg);
+        }
+    } else {
+        runstate_set(cl.opts.start_paused ? RUN_STATE_PRELAUNCH : RUN_STATE_RUNNING);
+    }
     main_loop_install_signals();
     main_loop_set_cleanup(monitor_cleanup);
     main_loop_set_interrupt(monitor_interrupt);
