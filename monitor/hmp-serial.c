@@ -72,24 +72,29 @@ static void serial_tap(void *opaque, const uint8_t *buf, size_t len)
     }
 }
 
-static void print_escaped(Monitor *mon, const char *s, size_t len)
+/* s with newlines, quotes and non-printing bytes escaped (malloc'd). */
+static char *escaped(const char *s, size_t len)
 {
+    char *out = malloc(len * 4 + 1);
+    size_t n = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == '\n') {
-            monitor_puts(mon, "\\n");
+            n += (size_t)sprintf(out + n, "\\n");
         } else if (c == '\r') {
-            monitor_puts(mon, "\\r");
+            n += (size_t)sprintf(out + n, "\\r");
         } else if (c == '\t') {
-            monitor_puts(mon, "\\t");
-        } else if (c == '\\' || c == '\'') {
-            monitor_printf(mon, "\\%c", c);
+            n += (size_t)sprintf(out + n, "\\t");
+        } else if (c == '\'') {
+            n += (size_t)sprintf(out + n, "\\'");
         } else if (c < 32 || c >= 127) {
-            monitor_printf(mon, "\\x%02x", c);
+            n += (size_t)sprintf(out + n, "\\x%02x", c);
         } else {
-            monitor_printf(mon, "%c", c);
+            out[n++] = (char)c;
         }
     }
+    out[n] = '\0';
+    return out;
 }
 
 /* Frees the waiting state; the monitor is not resumed. */
@@ -141,9 +146,9 @@ static bool expect_try(void)
         return true;
     }
     PCRE2_SIZE *ov = pcre2_get_ovector_pointer(e->md);
-    monitor_puts(e->mon, "expect: matched '");
-    print_escaped(e->mon, serial_log.buf + ov[0], ov[1] - ov[0]);
-    monitor_puts(e->mon, "'\n");
+    char *text = escaped(serial_log.buf + ov[0], ov[1] - ov[0]);
+    monitor_printf(e->mon, "expect: matched '%s'\n", text);
+    free(text);
     size_t end = ov[1];
     memmove(serial_log.buf, serial_log.buf + end, serial_log.len - end);
     serial_log.len -= end;
@@ -186,8 +191,10 @@ static void expect_timeout(void)
         expect_finish();
         return;
     }
+    char *pat = escaped(e->pattern, strlen(e->pattern));
     monitor_error(e->mon, "expect: timeout after %lld s%s waiting for '%s'", (long long)e->timeout,
-                  e->virt ? " of virtual time" : "", e->pattern);
+                  e->virt ? " of virtual time" : "", pat);
+    free(pat);
     expect_finish();
 }
 

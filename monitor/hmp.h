@@ -191,9 +191,12 @@ void monitor_error(Monitor *mon, const char *fmt, ...) __attribute__((format(pri
 /* Runs one command line as if typed (no echo, no prompt). */
 void monitor_handle_line(Monitor *mon, const char *line);
 /* A handler that keeps waiting after it returns (expect) marks the monitor
- * busy; no further input is processed until monitor_resume(). */
+ * busy; no further input is processed until monitor_resume(), which also
+ * counts the command's failure (monitor_error since suspend) and prompts. */
 void monitor_suspend(Monitor *mon);
 void monitor_resume(Monitor *mon);
+/* True on a terminal with readline (a person is typing), false for batch
+ * files, sockets and buffers. */
 bool monitor_is_interactive(const Monitor *mon);
 /* A monitor that only collects output (unit tests, the fuzzer). */
 Monitor *monitor_new_buffer(void);
@@ -204,9 +207,13 @@ void monitor_free(Monitor *mon);
 int monitor_history_count(void);
 const char *monitor_history_get(int i);
 void monitor_history_add(const char *line);
-int monitor_last_format(Monitor *mon, MonFormat *fmt);
+/* x and xp remember their last /FMT format and size, as QEMU. */
 void monitor_set_last_format(Monitor *mon, const MonFormat *fmt);
-/* Ctrl-C on the monitor's terminal: cancels a waiting command. */
+/* How a suspended command is ended early: Ctrl-C (SIGINT, or byte 0x03 on a
+ * raw terminal or socket) calls fn, which
+ * must release what the command holds, print its error (monitor_error) and
+ * call monitor_resume(). Clear it with monitor_set_cancel(mon, NULL, NULL)
+ * when the command ends by itself. */
 typedef void (*MonitorCancelFn)(Monitor *mon, void *opaque);
 void monitor_set_cancel(Monitor *mon, MonitorCancelFn fn, void *opaque);
 

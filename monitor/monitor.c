@@ -194,12 +194,6 @@ bool monitor_is_interactive(const Monitor *mon)
 }
 
 
-int monitor_last_format(Monitor *mon, MonFormat *fmt)
-{
-    *fmt = mon->last_fmt;
-    return 0;
-}
-
 void monitor_set_last_format(Monitor *mon, const MonFormat *fmt)
 {
     mon->last_fmt.format = fmt->format;
@@ -279,13 +273,29 @@ static const char *trim(char *s)
     return s;
 }
 
+/* A name as typed, safe to print: control and non-ASCII bytes as \xHH. */
+static const char *printable(const char *s, char *buf, size_t len)
+{
+    size_t n = 0;
+    for (; *s && n + 5 < len; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c < 32 || c >= 127) {
+            n += (size_t)snprintf(buf + n, len - n, "\\x%02x", c);
+        } else {
+            buf[n++] = (char)c;
+        }
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
 static void dispatch(Monitor *mon, const char *line)
 {
-    char name[64];
+    char name[64], shown[256];
     const char *rest = mon_split_name(line, name, sizeof(name));
     const MonCmd *cmd = mon_find_cmd(hmp_cmds, name);
     if (!cmd) {
-        monitor_error(mon, "unknown command: '%.60s'", name);
+        monitor_error(mon, "unknown command: '%s'", printable(name, shown, sizeof(shown)));
         return;
     }
     char prefix[80] = "";
@@ -299,7 +309,8 @@ static void dispatch(Monitor *mon, const char *line)
             const char *after = mon_split_name(p, subname, sizeof(subname));
             const MonCmd *sub = mon_find_cmd(cmd->sub, subname);
             if (!sub) {
-                monitor_error(mon, "unknown %s subcommand: '%.60s'", name, subname);
+                monitor_error(mon, "unknown %s subcommand: '%s'", name,
+                              printable(subname, shown, sizeof(shown)));
                 mon_print_help(mon, cmd->sub, "info ");
                 return;
             }

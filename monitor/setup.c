@@ -434,7 +434,7 @@ bool monitor_start(char *err, size_t errlen)
     }
     for (int i = 0; i < nr_mon_eps; i++) {
         Endpoint *ep = &mon_eps[i];
-        char name[24];            /* "monitor" + any int: no truncation */
+        char name[32];
         snprintf(name, sizeof(name), "monitor%d", i);
         if (ep->tr == TR_STDIO) {
             bool tty = isatty(0);
