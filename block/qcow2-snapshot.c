@@ -16,7 +16,7 @@
 
 static void qcow2_free_snapshot_list(Qcow2Snapshot *list, uint32_t n)
 {
-    for (uint32_t i = 0; i < n; i++) {
+    for (uint32_t i = 0; list && i < n; i++) {
         free(list[i].id);
         free(list[i].name);
         free(list[i].extra_unknown);

@@ -65,8 +65,10 @@ static int request(uint32_t type, uint64_t sector, void *buf, uint32_t len, int 
     avail.idx++;
     __asm__ volatile("fence rw, rw" ::: "memory");
     R(slot, 0x050) = 0;                      /* QueueNotify */
-    for (long spin = 0; *(volatile uint16_t *)&used.idx == seen; spin++) {
-        if (spin > 10000000) {
+    uint64_t start = mtime();
+    while (*(volatile uint16_t *)&used.idx == seen) {
+        /* 10 s of mtime: QEMU completes requests (fdatasync) asynchronously */
+        if (mtime() - start > 10 * TIMEBASE_HZ) {
             puts_raw("virtio-blk: request timed out\n");
             virt_exit(3);
         }
