@@ -1,0 +1,388 @@
+/* Block layer front end: format lookup and probing, open/close, and the
+ * dispatch through each driver's operation table. */
+#include "block/block.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Probe order matters: raw accepts anything with the lowest score. */
+static const BlockDriver *const bdrv_drivers[] = {
+    &bdrv_qcow2,
+    &bdrv_raw,
+};
+
+#define BDRV_NDRIVERS (sizeof(bdrv_drivers) / sizeof(bdrv_drivers[0]))
+
+const BlockDriver *bdrv_find_format(const char *fmt)
+{
+    for (size_t i = 0; i < BDRV_NDRIVERS; i++) {
+        if (strcmp(bdrv_drivers[i]->format_name, fmt) == 0) {
+            return bdrv_drivers[i];
+        }
+    }
+    return NULL;
+}
+
+int bdrv_pread_full(int fd, uint64_t off, void *buf, size_t len, bool zero_fill, Error *err,
+                    const char *what)
+{
+    uint8_t *p = buf;
+    size_t done = 0;
+    while (done < len) {
+        ssize_t r = pread(fd, p + done, len - done, (off_t)(off + done));
+        if (r < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            int e = errno;
+            error_setf(err, "read of %s at offset %llu failed: %s", what,
+                       (unsigned long long)(off + done), strerror(e));
+            return -e;
+        }
+        if (r == 0) {
+            if (!zero_fill) {
+                error_setf(err, "read of %s at offset %llu: unexpected end of file", what,
+                           (unsigned long long)(off + done));
+                return -EIO;
+            }
+            memset(p + done, 0, len - done);   /* past EOF reads as zeros */
+            break;
+        }
+        done += (size_t)r;
+    }
+    return 0;
+}
+
+int bdrv_pwrite_full(int fd, uint64_t off, const void *buf, size_t len, Error *err,
+                     const char *what)
+{
+    int f = bdrv_fault_point();
+    if (f < 0) {
+        error_setf(err, "write of %s at offset %llu failed: %s", what,
+                   (unsigned long long)off, strerror(-f));
+        return f;
+    }
+    const uint8_t *p = buf;
+    size_t done = 0;
+    while (done < len) {
+        ssize_t r = pwrite(fd, p + done, len - done, (off_t)(off + done));
+        if (r < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            int e = errno;
+            error_setf(err, "write of %s at offset %llu failed: %s", what,
+                       (unsigned long long)(off + done), strerror(e));
+            return -e;
+        }
+        done += (size_t)r;
+    }
+    return 0;
+}
+
+int bdrv_sync(BlockDriverState *bs, Error *err)
+{
+    if (bs->no_flush) {
+        return 0;
+    }
+    if (fdatasync(bs->fd) < 0) {
+        int e = errno;
+        error_setf(err, "%s: fdatasync failed: %s", bs->filename, strerror(e));
+        return -e;
+    }
+    return 0;
+}
+
+static int fault_mode = -1;      /* -1 unread, 0 none, 1 kill, 2 enospc */
+static unsigned long long fault_target, fault_count;
+
+void bdrv_fault_configure(const char *spec)
+{
+    fault_mode = 0;
+    fault_count = 0;
+    if (spec && strncmp(spec, "kill:", 5) == 0) {
+        fault_mode = 1;
+        fault_target = strtoull(spec + 5, NULL, 10);
+    } else if (spec && strncmp(spec, "enospc:", 7) == 0) {
+        fault_mode = 2;
+        fault_target = strtoull(spec + 7, NULL, 10);
+    }
+}
+
+int bdrv_fault_point(void)
+{
+    if (fault_mode < 0) {
+        bdrv_fault_configure(getenv("AMBER_BLOCK_FAULT"));
+    }
+    if (fault_mode == 0) {
+        return 0;
+    }
+    if (++fault_count < fault_target) {
+        return 0;
+    }
+    if (fault_mode == 1) {
+        raise(SIGKILL);
+    }
+    return -ENOSPC;
+}
+
+static const BlockDriver *bdrv_probe(int fd)
+{
+    uint8_t buf[512];
+    Error dummy;
+    error_init(&dummy);
+    if (bdrv_pread_full(fd, 0, buf, sizeof(buf), true, &dummy, "header") < 0) {
+        return &bdrv_raw;
+    }
+    const BlockDriver *best = &bdrv_raw;
+    int score = 0;
+    for (size_t i = 0; i < BDRV_NDRIVERS; i++) {
+        int s = bdrv_drivers[i]->probe ? bdrv_drivers[i]->probe(buf, sizeof(buf)) : 0;
+        if (s > score) {
+            score = s;
+            best = bdrv_drivers[i];
+        }
+    }
+    return best;
+}
+
+BlockDriverState *bdrv_open(const char *path, const char *fmt, int flags, Error *err)
+{
+    const BlockDriver *drv = NULL;
+    if (fmt) {
+        drv = bdrv_find_format(fmt);
+        if (!drv) {
+            error_setf(err, "Unknown driver '%s' (formats: qcow2, raw)", fmt);
+            return NULL;
+        }
+    }
+    bool rw = flags & BDRV_O_RDWR;
+    int fd = open(path, (rw ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+    if (fd < 0) {
+        error_setf(err, "Could not open '%s': %s", path, strerror(errno));
+        return NULL;
+    }
+    if (!drv) {
+        drv = bdrv_probe(fd);
+    }
+    BlockDriverState *bs = calloc(1, sizeof(*bs));
+    void *opaque = drv->state_size ? calloc(1, drv->state_size) : NULL;
+    if (!bs || (drv->state_size && !opaque)) {
+        free(bs);
+        free(opaque);
+        close(fd);
+        error_setf(err, "Could not open '%s': out of memory", path);
+        return NULL;
+    }
+    bs->drv = drv;
+    bs->fd = fd;
+    bs->read_only = !rw;
+    bs->no_flush = flags & BDRV_O_NO_FLUSH;
+    bs->opaque = opaque;
+    snprintf(bs->filename, sizeof(bs->filename), "%s", path);
+    Error local;
+    error_init(&local);
+    if (drv->open(bs, flags, &local) < 0) {
+        error_setf(err, "Could not open '%s': %s", path, local.msg);
+        free(bs->opaque);
+        close(fd);
+        free(bs);
+        return NULL;
+    }
+    return bs;
+}
+
+void bdrv_close(BlockDriverState *bs)
+{
+    if (!bs) {
+        return;
+    }
+    if (bs->drv->close) {
+        bs->drv->close(bs);
+    }
+    close(bs->fd);
+    free(bs->opaque);
+    free(bs);
+}
+
+int bdrv_create(const char *path, const BlockCreateOptions *opts, Error *err)
+{
+    const BlockDriver *drv = bdrv_find_format(opts->format ? opts->format : "raw");
+    if (!drv || !drv->create) {
+        error_setf(err, "Unknown file format '%s'", opts->format);
+        return -EINVAL;
+    }
+    return drv->create(path, opts, err);
+}
+
+uint64_t bdrv_getlength(const BlockDriverState *bs)
+{
+    return bs->total_size;
+}
+
+const char *bdrv_format_name(const BlockDriverState *bs)
+{
+    return bs->drv->format_name;
+}
+
+static int bdrv_check_range(BlockDriverState *bs, uint64_t off, uint64_t len, Error *err)
+{
+    if (off > bs->total_size || len > bs->total_size - off) {
+        error_setf(err, "%s: access of %llu bytes at offset %llu is beyond the end of the "
+                   "%llu-byte disk", bs->filename, (unsigned long long)len,
+                   (unsigned long long)off, (unsigned long long)bs->total_size);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+int bdrv_pread(BlockDriverState *bs, uint64_t off, void *buf, uint64_t len, Error *err)
+{
+    int ret = bdrv_check_range(bs, off, len, err);
+    return ret < 0 ? ret : bs->drv->pread(bs, off, buf, len, err);
+}
+
+int bdrv_pwrite(BlockDriverState *bs, uint64_t off, const void *buf, uint64_t len, Error *err)
+{
+    int ret = bdrv_check_range(bs, off, len, err);
+    if (ret < 0) {
+        return ret;
+    }
+    if (bs->read_only) {
+        error_setf(err, "%s: image is read-only", bs->filename);
+        return -EROFS;
+    }
+    return bs->drv->pwrite(bs, off, buf, len, err);
+}
+
+int bdrv_flush(BlockDriverState *bs, Error *err)
+{
+    if (bs->read_only) {
+        return 0;
+    }
+    return bs->drv->flush ? bs->drv->flush(bs, err) : bdrv_sync(bs, err);
+}
+
+bool bdrv_can_snapshot(const BlockDriverState *bs)
+{
+    return bs->drv->snapshot_create != NULL;
+}
+
+static int bdrv_no_snapshots(BlockDriverState *bs, Error *err)
+{
+    error_setf(err, "Device '%s' does not support internal snapshots (format %s)",
+               bs->id[0] ? bs->id : bs->filename, bs->drv->format_name);
+    return -ENOTSUP;
+}
+
+static int bdrv_check_writable(BlockDriverState *bs, Error *err)
+{
+    if (bs->read_only) {
+        error_setf(err, "%s: image is read-only", bs->filename);
+        return -EROFS;
+    }
+    return 0;
+}
+
+int bdrv_snapshot_list(BlockDriverState *bs, BlockSnapshotInfo **list, Error *err)
+{
+    if (!bs->drv->snapshot_list) {
+        *list = NULL;
+        return 0;                /* raw: no snapshots to list */
+    }
+    return bs->drv->snapshot_list(bs, list, err);
+}
+
+int bdrv_snapshot_find(BlockDriverState *bs, const char *id_or_name, bool by_name_only,
+                       BlockSnapshotInfo *out, Error *err)
+{
+    BlockSnapshotInfo *list;
+    int n = bdrv_snapshot_list(bs, &list, err);
+    if (n < 0) {
+        return n;
+    }
+    int found = -1;
+    for (int pass = by_name_only ? 1 : 0; pass < 2 && found < 0; pass++) {
+        for (int i = 0; i < n && found < 0; i++) {
+            if (strcmp(pass == 0 ? list[i].id : list[i].name, id_or_name) == 0) {
+                found = i;
+            }
+        }
+    }
+    if (found >= 0) {
+        *out = list[found];
+    }
+    free(list);
+    return found >= 0 ? 0 : -ENOENT;
+}
+
+int bdrv_snapshot_create(BlockDriverState *bs, BlockSnapshotInfo *sn, BlockVmstate *vm,
+                         Error *err)
+{
+    if (!bs->drv->snapshot_create || bdrv_check_writable(bs, err) < 0) {
+        if (vm) {
+            bdrv_vmstate_close(vm);
+        }
+        return bs->read_only ? -EROFS : bdrv_no_snapshots(bs, err);
+    }
+    return bs->drv->snapshot_create(bs, sn, vm, err);
+}
+
+int bdrv_snapshot_goto(BlockDriverState *bs, const char *id_or_name, Error *err)
+{
+    if (!bs->drv->snapshot_goto) {
+        return bdrv_no_snapshots(bs, err);
+    }
+    int ret = bdrv_check_writable(bs, err);
+    return ret < 0 ? ret : bs->drv->snapshot_goto(bs, id_or_name, err);
+}
+
+int bdrv_snapshot_delete(BlockDriverState *bs, const char *name, Error *err)
+{
+    if (!bs->drv->snapshot_delete) {
+        return bdrv_no_snapshots(bs, err);
+    }
+    int ret = bdrv_check_writable(bs, err);
+    return ret < 0 ? ret : bs->drv->snapshot_delete(bs, name, err);
+}
+
+BlockVmstate *bdrv_vmstate_writer_open(BlockDriverState *bs, Error *err)
+{
+    if (!bs->drv->vmstate_writer) {
+        bdrv_no_snapshots(bs, err);
+        return NULL;
+    }
+    if (bdrv_check_writable(bs, err) < 0) {
+        return NULL;
+    }
+    return bs->drv->vmstate_writer(bs, err);
+}
+
+BlockVmstate *bdrv_vmstate_reader_open(BlockDriverState *bs, const char *name, Error *err)
+{
+    if (!bs->drv->vmstate_reader) {
+        bdrv_no_snapshots(bs, err);
+        return NULL;
+    }
+    return bs->drv->vmstate_reader(bs, name, err);
+}
+
+int bdrv_check(BlockDriverState *bs, BlockCheckResult *res, int fix, Error *err)
+{
+    memset(res, 0, sizeof(*res));
+    if (!bs->drv->check) {
+        error_setf(err, "This image format does not support checks");
+        return -ENOTSUP;
+    }
+    if (fix && bs->read_only) {
+        error_setf(err, "%s: image is read-only; cannot repair", bs->filename);
+        return -EROFS;
+    }
+    return bs->drv->check(bs, res, fix, err);
+}
