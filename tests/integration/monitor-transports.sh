@@ -163,10 +163,23 @@ printf 'expect -v "tick +2" 5\nquit\n' | timeout 30 "$AMBER" -M virt -bios none 
 check serial-file 'grep -q "^tick     2" "$tmp/serial.txt" && grep -q "matched" "$tmp/d.out"' "$(cat "$tmp/d.out")"
 
 # ---- -nographic mux over a pipe: Ctrl-A c, h, x ----
-{ sleep 0.5; printf '\001h'; printf '\001cinfo status\nstop\ninfo status\n'; sleep 0.5
-  printf '\001cx'; sleep 0.3; printf '\001ccont\n'; sleep 1; printf '\001x'; } |
-    timeout 30 "$AMBER" -M virt -bios none -kernel "$elf" -nographic -icount shift=3,sleep=on \
-    >"$tmp/e.out" 2>&1
+# Keys go in only once the guest shows it is up (and paused, and echoing):
+# fixed sleeps lose keys typed before the guest has set up its UART on a
+# loaded machine.
+mkfifo "$tmp/mux.in"
+timeout 30 "$AMBER" -M virt -bios none -kernel "$elf" -nographic -icount shift=3,sleep=on \
+    <"$tmp/mux.in" >"$tmp/e.out" 2>&1 &
+apid=$!
+exec 4>"$tmp/mux.in"
+mux_wait() { local i; for ((i = 0; i < 300; i++)); do grep -q "$1" "$tmp/e.out" && return 0; sleep 0.1; done; return 1; }
+mux_wait "tick "
+printf '\001h' >&4; printf '\001cinfo status\nstop\ninfo status\n' >&4
+mux_wait "VM status: paused"
+printf '\001cx' >&4; sleep 0.3; printf '\001ccont\n' >&4
+mux_wait "you typed: 'x'"
+printf '\001x' >&4
+exec 4>&-
+wait $apid
 rc=$?
 e=$(tr -d '\r' <"$tmp/e.out")
 check mux-help '[[ $e == *"C-a c    switch between console and monitor"* ]]' "$e"
