@@ -202,6 +202,15 @@ rc=$?
 check long-line 'grep -q "Error: line too long (limit 65535 bytes)" "$tmp/g.out" && grep -q "^0x1$" "$tmp/g.out" && [ $rc = 1 ]' "status $rc"
 check long-line-bounded '[ $(stat -c %s "$tmp/g.out") -lt 2000 ]' "output $(stat -c %s "$tmp/g.out") bytes"
 
+# ---- input waits (bounded) while expect waits, then every line runs ----
+# (200 KB of lines arrive while expect waits a host second: reading pauses
+# at 128 KiB buffered and resumes when the expect times out)
+python3 -c 'import sys; sys.stdout.write("expect never-printed 1\n" + "p 7\n" * 50000 + "echo end\n")' |
+    timeout 60 "$AMBER" -M virt -bios none -kernel "$elf" -S -monitor stdio >"$tmp/h.out" 2>&1
+rc=$?
+n=$(grep -c '^0x7$' "$tmp/h.out")
+check batch-after-wait '[ "$n" = 50000 ] && grep -q "^end$" "$tmp/h.out" && [ $rc = 1 ]' "status $rc, $n answers"
+
 # ---- option errors ----
 experr() {   # name message args...
     local name=$1 msg=$2; shift 2
