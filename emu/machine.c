@@ -1,6 +1,7 @@
 /* The riscv `virt` board: RAM, boot ROM, hart, devices, and the images
  * (firmware, kernel, initrd, device tree) placed where QEMU 7.2 puts them. */
 #include "emu/machine.h"
+#include "emu/machine-vmstate.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -279,6 +280,7 @@ bool machine_init(Machine *m, const MachineOptions *opts, char *err, size_t errl
     m->entry = start;
     machine_write_rom(m, start, kernel_entry);
     cpu_reset(&m->cpu, VIRT_MROM_BASE);
+    machine_vmstate_register(m);
     return true;
 }
 
@@ -302,6 +304,7 @@ void machine_reset(Machine *m)
 
 void machine_destroy(Machine *m)
 {
+    machine_vmstate_unregister();
     machine_destroy_drives(m);
     cpu_destroy(&m->cpu);
     memory_destroy(&m->mem);

@@ -24,6 +24,7 @@ static bool quit_requested;
 static int quit_status;
 static volatile sig_atomic_t signal_received;
 static void (*cleanup_fn)(void);
+static bool (*interrupt_fn)(void);
 
 bool main_loop_add_fd_rw(int fd, MainLoopFdFunc read_cb, MainLoopFdFunc write_cb, void *opaque)
 {
@@ -153,6 +154,11 @@ void main_loop_install_signals(void)
     signal(SIGPIPE, SIG_IGN);    /* a closed output pipe must not kill the run */
 }
 
+void main_loop_set_interrupt(bool (*fn)(void))
+{
+    interrupt_fn = fn;
+}
+
 void main_loop_set_cleanup(void (*fn)(void))
 {
     cleanup_fn = fn;
@@ -191,6 +197,9 @@ static void main_loop_idle(Machine *m)
 int main_loop_run(Machine *m)
 {
     for (;;) {
+        if (signal_received == SIGINT && interrupt_fn && interrupt_fn()) {
+            signal_received = 0;
+        }
         if (signal_received) {
             fprintf(stderr, "amber: terminating on signal %d\n", (int)signal_received);
             quit_requested = true;

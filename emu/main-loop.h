@@ -37,6 +37,9 @@ int main_loop_poll_once(int64_t timeout_ns);
 
 /* SIGINT/SIGTERM/SIGHUP request a clean exit; SIGPIPE is ignored. */
 void main_loop_install_signals(void);
+/* SIGINT goes to fn first; when it returns true (it cancelled a waiting
+ * monitor command) the signal does not end the run. */
+void main_loop_set_interrupt(bool (*fn)(void));
 /* Called once on the way out (restores the terminal). */
 void main_loop_set_cleanup(void (*fn)(void));
 

@@ -1,4 +1,4 @@
-/* amber: the command line (QEMU's spelling) and the stdio serial console.
+/* amber: the command line (QEMU's spelling); consoles and monitors are monitor/'s.
  *
  * Time: -icount shift=N (default 3: 8 ns per instruction) is deterministic;
  * shift 3 makes virtual time run near our interpreter's real speed, so a
@@ -14,13 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "emu/machine.h"
+#include "emu/machine-vmstate.h"
 #include "emu/main-loop.h"
 #include "emu/runstate.h"
+#include "monitor/monitor.h"
 
 #ifndef AMBER_VERSION
 #define AMBER_VERSION "0.0.0"
@@ -34,8 +35,8 @@ static Machine machine;
 
 typedef struct CmdLine {
     MachineOptions opts;
-    const char *serial;          /* NULL: stdio */
-    bool nographic;
+    const char *incoming;        /* -incoming URI */
+    const char *dump_vmstate;    /* -dump-vmstate FILE */
 } CmdLine;
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -75,9 +76,13 @@ static void main_usage(void)
            "                        a disk image; if=virtio (default) attaches virtio-blk\n"
            "                        (first drive at 0x10008000, as QEMU)\n"
            "Console:\n"
-           "  -nographic            serial console on stdio (Ctrl-A h for help)\n"
-           "  -serial stdio|null|none|file:PATH\n"
-           "                        back end of UART0 (default stdio)\n"
+           "  -nographic            serial console and monitor on stdio (Ctrl-A c switches,\n"
+           "                        Ctrl-A x quits, Ctrl-A h helps)\n"
+           "  -serial stdio|mon:stdio|null|none|file:PATH|unix:PATH,server[,nowait]\n"
+           "                        back end of UART0 (default stdio; null with -monitor stdio)\n"
+           "  -monitor stdio|unix:PATH,server[,nowait]|tcp:HOST:PORT,server[,nowait]|none\n"
+           "                        the HMP monitor (repeatable; see doc/monitor.md); on a\n"
+           "                        pipe, stdio runs a batch file and exits at its end\n"
            "  -display none         accepted (there is no graphical display)\n"
            "Time and run control:\n"
            "  -icount [shift=]N[,sleep=on|off]\n"
@@ -88,6 +93,10 @@ static void main_usage(void)
            "                        RTC start (a fixed date makes runs reproducible)\n"
            "  -S                    do not start the CPU (paused in 'prelaunch')\n"
            "  -no-reboot            exit instead of resetting when the guest asks\n"
+           "VM state:\n"
+           "  -incoming exec:CMD|file:PATH\n"
+           "                        start from a migration stream (CMD's stdout or a file)\n"
+           "  -dump-vmstate FILE    write every VM state section as JSON and exit\n"
            "Other:\n"
            "  -h, -help, --help     this text\n"
            "  -version, --version   version and copyright\n"
@@ -271,7 +280,8 @@ static void parse_args(CmdLine *cl, int argc, char **argv)
         const char *opt = (a[1] == '-') ? a + 1 : a;   /* --opt == -opt, as QEMU */
         static const char *const with_arg[] = {
             "-M", "-machine", "-m", "-bios", "-kernel", "-append", "-initrd", "-serial",
-            "-display", "-icount", "-rtc", "-dumpdtb", "-smp", "-drive", NULL,
+            "-display", "-icount", "-rtc", "-dumpdtb", "-smp", "-monitor", "-incoming",
+            "-dump-vmstate", "-drive", NULL,
         };
         const char *val = NULL;
         for (int k = 0; with_arg[k]; k++) {
@@ -303,22 +313,31 @@ static void parse_args(CmdLine *cl, int argc, char **argv)
         } else if (!strcmp(opt, "-dumpdtb")) {
             cl->opts.dtb_dump = val;
         } else if (!strcmp(opt, "-serial")) {
-            if (cl->serial) {
-                die("-serial %s: only one serial port (UART0) is supported", val);
+            char err[256];
+            if (!monitor_opt_serial(val, err, sizeof(err))) {
+                die("%s", err);
             }
-            cl->serial = val;
+        } else if (!strcmp(opt, "-monitor")) {
+            char err[256];
+            if (!monitor_opt_monitor(val, err, sizeof(err))) {
+                die("%s", err);
+            }
         } else if (!strcmp(opt, "-display")) {
             if (strcmp(val, "none") != 0) {
                 die("-display %s: not supported (only -display none)", val);
             }
         } else if (!strcmp(opt, "-nographic")) {
-            cl->nographic = true;
+            monitor_opt_nographic();
         } else if (!strcmp(opt, "-icount")) {
             parse_icount(cl, val);
         } else if (!strcmp(opt, "-rtc")) {
             parse_rtc(cl, val);
         } else if (!strcmp(opt, "-S")) {
             cl->opts.start_paused = true;
+        } else if (!strcmp(opt, "-incoming")) {
+            cl->incoming = val;
+        } else if (!strcmp(opt, "-dump-vmstate")) {
+            cl->dump_vmstate = val;
         } else if (!strcmp(opt, "-no-reboot")) {
             cl->opts.no_reboot = true;
         } else if (!strcmp(opt, "-drive")) {
@@ -339,134 +358,6 @@ static void parse_args(CmdLine *cl, int argc, char **argv)
     }
     if (cl->opts.initrd && !cl->opts.kernel) {
         die("-initrd only allowed with -kernel option");
-    }
-}
-
-/* ---- stdio console: raw terminal, Ctrl-A escapes ---- */
-
-typedef struct StdioConsole {
-    CharBackend *be;
-    bool tty;                    /* escapes and raw mode only on a terminal */
-    bool raw;
-    bool escape;                 /* Ctrl-A seen */
-    struct termios saved;
-} StdioConsole;
-
-static StdioConsole console;
-
-static void console_restore(void)
-{
-    if (console.raw) {
-        tcsetattr(0, TCSANOW, &console.saved);
-        console.raw = false;
-    }
-}
-
-/* QEMU's -nographic terminal settings: no echo, no line editing, no signals
- * (Ctrl-C goes to the guest), output post-processing kept. */
-static void console_set_raw(void)
-{
-    struct termios t;
-    if (tcgetattr(0, &console.saved) < 0) {
-        return;
-    }
-    t = console.saved;
-    t.c_iflag &= ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
-    t.c_oflag |= OPOST;
-    t.c_lflag &= ~(ECHO | ECHONL | ICANON | IEXTEN | ISIG);
-    t.c_cflag &= ~(CSIZE | PARENB);
-    t.c_cflag |= CS8;
-    t.c_cc[VMIN] = 1;
-    t.c_cc[VTIME] = 0;
-    if (tcsetattr(0, TCSANOW, &t) == 0) {
-        console.raw = true;
-        atexit(console_restore);
-    }
-}
-
-static void console_print(const char *s)
-{
-    ssize_t r = write(1, s, strlen(s));
-    (void)r;
-}
-
-static void console_escape(uint8_t c, uint8_t *out, size_t *n)
-{
-    switch (c) {
-    case 'x':
-    case 'X':
-        console_print("amber: Terminated\r\n");
-        main_loop_quit(0);
-        break;
-    case 'h':
-    case 'H':
-    case '?':
-        console_print("\r\nC-a h    print this help\r\n"
-                      "C-a x    exit emulator\r\n"
-                      "C-a C-a  sends C-a\r\n");
-        break;
-    case 0x01:
-        out[(*n)++] = 0x01;
-        break;
-    default:
-        break;                   /* unknown escapes are dropped, as QEMU */
-    }
-}
-
-static void console_read(void *opaque)
-{
-    uint8_t buf[256], out[256];
-    size_t room = sizeof(console.be->pending) - console.be->pending_len;
-    if (room == 0) {
-        return;                  /* the guest is not reading: leave it in the pipe */
-    }
-    ssize_t len = read(0, buf, room < sizeof(buf) ? room : sizeof(buf));
-    if (len < 0 && (errno == EINTR || errno == EAGAIN)) {
-        return;
-    }
-    if (len <= 0) {
-        /* EOF on a pipe or file: the guest keeps running and ends the run
-         * itself through the finisher. */
-        main_loop_remove_fd(0);
-        return;
-    }
-    if (!console.tty) {
-        chardev_feed(console.be, buf, (size_t)len);
-        return;
-    }
-    size_t n = 0;
-    for (ssize_t i = 0; i < len; i++) {
-        if (console.escape) {
-            console.escape = false;
-            console_escape(buf[i], out, &n);
-        } else if (buf[i] == 0x01) {
-            console.escape = true;
-        } else {
-            out[n++] = buf[i];
-        }
-    }
-    if (n) {
-        chardev_feed(console.be, out, n);
-    }
-}
-
-static void setup_serial(CmdLine *cl, CharBackend *be)
-{
-    const char *s = cl->serial ? cl->serial : "stdio";
-    if (strcmp(s, "stdio") == 0) {
-        chardev_init_fd(be, "serial0", 0, 1);
-        console.be = be;
-        console.tty = isatty(0);
-    } else if (strcmp(s, "null") == 0 || strcmp(s, "none") == 0) {
-        chardev_init_null(be, "serial0");
-    } else if (strncmp(s, "file:", 5) == 0) {
-        int fd = open(s + 5, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-        if (fd < 0) {
-            die("-serial %s: %s", s, strerror(errno));
-        }
-        chardev_init_fd(be, "serial0", -1, fd);
-    } else {
-        die("-serial %s: not supported yet (use stdio, null, none or file:PATH)", s);
     }
 }
 
@@ -492,7 +383,9 @@ int main(int argc, char **argv)
     cl.opts.icount_shift = DEFAULT_ICOUNT_SHIFT;
     parse_args(&cl, argc, argv);
 
-    setup_serial(&cl, &machine.serial0);
+    if (!monitor_init_serial(&machine.serial0, err, sizeof(err))) {
+        die("%s", err);
+    }
     if (!machine_init(&machine, &cl.opts, err, sizeof(err))) {
         die("%s", err);
     }
@@ -502,17 +395,36 @@ int main(int argc, char **argv)
         return 0;
     }
 
-    if (console.be) {
-        if (console.tty) {
-            console_set_raw();
+    if (cl.dump_vmstate) {
+        Error e;
+        error_init(&e);
+        if (machine_dump_vmstate(cl.dump_vmstate, &e) < 0) {
+            die("%s", e.msg);
         }
-        main_loop_add_fd(0, console_read, NULL);
+        machine_destroy(&machine);
+        return 0;
     }
-    main_loop_set_cleanup(console_restore);
+
+    if (cl.incoming) {
+        Error e;
+        error_init(&e);
+        int ret = machine_incoming(&machine, cl.incoming, cl.opts.start_paused, &e);
+        if (ret < 0) {
+            monitor_cleanup();
+            die("load of migration failed: %s: %s", strerror(-ret), e.msg);
+        }
+    } else {
+        runstate_set(cl.opts.start_paused ? RUN_STATE_PRELAUNCH : RUN_STATE_RUNNING);
+    }
     main_loop_install_signals();
-    runstate_set(cl.opts.start_paused ? RUN_STATE_PRELAUNCH : RUN_STATE_RUNNING);
+    main_loop_set_cleanup(monitor_cleanup);
+    main_loop_set_interrupt(monitor_interrupt);
+    if (!monitor_start(err, sizeof(err))) {
+        monitor_cleanup();
+        die("%s", err);
+    }
     int status = main_loop_run(&machine);
-    console_restore();
+    monitor_cleanup();
     machine_destroy(&machine);
     return status;
 }

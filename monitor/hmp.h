@@ -1,7 +1,35 @@
-/* The human monitor's internals: the command table, parsed arguments, the
- * Monitor object and the helpers handlers print with. Handlers live in
- * monitor/hmp-*.c; the table in monitor/commands.def drives parsing, help,
- * completion and doc/monitor.md. */
+/* The human monitor's command API: the table, parsed arguments, output and
+ * errors, and commands that wait.
+ *
+ * Adding a command takes two steps, in files of your own plus one table line:
+ *   1. An entry in monitor/commands.def (see there): names, argument spec,
+ *      parameter text, one-line help, handler, and the doc text that goes to
+ *      doc/monitor.md (output and errors). Parsing, `help`, completion and
+ *      the reference follow from it. Regenerate the doc with
+ *      `tests/unit/test-monitor-doc --update` (make check fails until then).
+ *   2. The handler, `void hmp_NAME(Monitor *mon, const MonArgs *a)`, in
+ *      monitor/hmp-TOPIC.c. Its prototype comes from the table (the
+ *      X-macro at the end of this header), so no other file changes.
+ *
+ * In a handler:
+ *   - arguments by their spec name: mon_arg_str(a, "file", NULL),
+ *     mon_arg_int(a, "size", 0), mon_arg_present(a, "tag"),
+ *     mon_arg_flag(a, 'f'); /FMT in a->fmt. They are already validated
+ *     against the spec (a malformed line never reaches the handler).
+ *   - output with monitor_printf()/monitor_puts(); failure with
+ *     monitor_error(mon, "...") which prints "Error: ..." and marks the
+ *     command failed (batch exit status, errexit). Print what QEMU prints.
+ *   - hmp_machine(mon) for the machine (NULL after an error when there is
+ *     none, as in unit tests and the fuzzer).
+ *   - a command that must wait for the machine (expect; a migration that
+ *     ends later) calls monitor_suspend(mon) before returning, registers
+ *     monitor_set_cancel(mon, fn, opaque) so Ctrl-C, a closing socket or
+ *     amber's exit can end the wait, and later, from a main-loop callback
+ *     (an fd, a timer), prints its result and calls monitor_resume(mon). The
+ *     monitor reads no further lines meanwhile; other monitors and the guest
+ *     keep running. See hmp_expect() in monitor/hmp-serial.c.
+ *   - handlers run on the main-loop thread between CPU slices, so they may
+ *     read and change any machine state. */
 #ifndef MONITOR_HMP_H
 #define MONITOR_HMP_H
 
@@ -144,8 +172,8 @@ extern void (*monitor_complete_snapshot_tags)(const char *prefix, MonCompleteAdd
 extern void (*monitor_complete_params)(const char *prefix, MonCompleteAdd add, void *opaque);
 
 /* ---- doc.c ---- */
-struct _IO_FILE;
-/* Writes the command reference (markdown) generated from the table. */
+/* The command reference (markdown) generated from the table, in a malloc'd
+ * buffer (*buf, *len). */
 void mon_doc_write_reference(char **buf, size_t *len);
 
 /* ---- disas.c ---- */
@@ -163,9 +191,12 @@ void monitor_error(Monitor *mon, const char *fmt, ...) __attribute__((format(pri
 /* Runs one command line as if typed (no echo, no prompt). */
 void monitor_handle_line(Monitor *mon, const char *line);
 /* A handler that keeps waiting after it returns (expect) marks the monitor
- * busy; no further input is processed until monitor_resume(). */
+ * busy; no further input is processed until monitor_resume(), which also
+ * counts the command's failure (monitor_error since suspend) and prompts. */
 void monitor_suspend(Monitor *mon);
 void monitor_resume(Monitor *mon);
+/* True on a terminal with readline (a person is typing), false for batch
+ * files, sockets and buffers. */
 bool monitor_is_interactive(const Monitor *mon);
 /* A monitor that only collects output (unit tests, the fuzzer). */
 Monitor *monitor_new_buffer(void);
@@ -176,42 +207,33 @@ void monitor_free(Monitor *mon);
 int monitor_history_count(void);
 const char *monitor_history_get(int i);
 void monitor_history_add(const char *line);
-/* Batch error policy (command errexit). */
-void monitor_set_errexit(Monitor *mon, bool on);
-int monitor_last_format(Monitor *mon, MonFormat *fmt);
+/* x and xp remember their last /FMT format and size, as QEMU. */
 void monitor_set_last_format(Monitor *mon, const MonFormat *fmt);
-/* Ctrl-C on the monitor's terminal: cancels a waiting command. */
+/* How a suspended command is ended early: Ctrl-C (SIGINT, or byte 0x03 on a
+ * raw terminal or socket) calls fn, which
+ * must release what the command holds, print its error (monitor_error) and
+ * call monitor_resume(). Clear it with monitor_set_cancel(mon, NULL, NULL)
+ * when the command ends by itself. */
 typedef void (*MonitorCancelFn)(Monitor *mon, void *opaque);
 void monitor_set_cancel(Monitor *mon, MonitorCancelFn fn, void *opaque);
 
 /* ---- hmp-*.c handlers ---- */
+struct Machine;
+/* The machine, or NULL after printing "Error: no machine" (unit tests and the
+ * fuzzer run without one). Handlers that touch the machine start with it. */
+struct Machine *hmp_machine(Monitor *mon);
+/* $name lookup for expressions: pc, priv, x0..x31, ABI names, CSR names. */
 bool hmp_reg_lookup(void *opaque, const char *name, uint64_t *val);
-void hmp_help(Monitor *mon, const MonArgs *a);
-void hmp_info(Monitor *mon, const MonArgs *a);
-void hmp_info_version(Monitor *mon, const MonArgs *a);
-void hmp_info_status(Monitor *mon, const MonArgs *a);
-void hmp_info_registers(Monitor *mon, const MonArgs *a);
-void hmp_info_cpus(Monitor *mon, const MonArgs *a);
-void hmp_info_mtree(Monitor *mon, const MonArgs *a);
-void hmp_info_qtree(Monitor *mon, const MonArgs *a);
-void hmp_info_history(Monitor *mon, const MonArgs *a);
-void hmp_info_jit(Monitor *mon, const MonArgs *a);
-void hmp_info_chardev(Monitor *mon, const MonArgs *a);
-void hmp_stop(Monitor *mon, const MonArgs *a);
-void hmp_cont(Monitor *mon, const MonArgs *a);
-void hmp_quit(Monitor *mon, const MonArgs *a);
-void hmp_system_reset(Monitor *mon, const MonArgs *a);
-void hmp_system_powerdown(Monitor *mon, const MonArgs *a);
-void hmp_errexit(Monitor *mon, const MonArgs *a);
-void hmp_x(Monitor *mon, const MonArgs *a);
-void hmp_xp(Monitor *mon, const MonArgs *a);
-void hmp_memsave(Monitor *mon, const MonArgs *a);
-void hmp_pmemsave(Monitor *mon, const MonArgs *a);
-void hmp_print(Monitor *mon, const MonArgs *a);
-void hmp_type(Monitor *mon, const MonArgs *a);
-void hmp_sendkey(Monitor *mon, const MonArgs *a);
-void hmp_expect(Monitor *mon, const MonArgs *a);
-void hmp_echo(Monitor *mon, const MonArgs *a);
+struct CharBackend;
+/* Starts logging the guest's serial output for expect (monitor start-up). */
+void hmp_serial_log_init(struct CharBackend *be);
+
+/* Every handler named in the table, declared from the table itself. */
+#define HMP_CMD(names, args, params, help, handler, sub, doc) \
+    void handler(Monitor *mon, const MonArgs *a);
+#define INFO_CMD(names, args, params, help, handler, doc) \
+    void handler(Monitor *mon, const MonArgs *a);
+#include "monitor/commands.def"
 
 /* Prints c as QEMU's monitor does: 'a', '\n', '\x01'. */
 void hmp_printc(Monitor *mon, int c);

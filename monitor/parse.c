@@ -206,30 +206,45 @@ bool mon_parse_format(const char **pp, MonFormat *fmt, const MonFormat *last, ch
     return true;
 }
 
-/* Sizes: an expression and an optional binary suffix (K M G T). */
+/* Sizes: an expression and an optional binary suffix (K M G T, optionally
+ * followed by B). The suffix is split off the word first, because "4K" is
+ * not a valid number for the expression parser. */
 static bool parse_size(const char **pp, const MonParseCtx *ctx, int64_t *out, char *err, size_t errlen)
 {
-    int64_t v;
-    if (!mon_eval_expr(pp, ctx, &v, err, errlen)) {
-        return false;
-    }
-    const char *p = *pp;
+    const char *p = skip_ws(*pp);
+    size_t wl = strcspn(p, " \t");
+    char *word = strndup(p, wl);
+    size_t l = wl;
     int shift = 0;
-    switch (*p) {
-    case 'k': case 'K': shift = 10; break;
-    case 'm': case 'M': shift = 20; break;
-    case 'g': case 'G': shift = 30; break;
-    case 't': case 'T': shift = 40; break;
-    default: break;
+    if (l > 1 && (word[l - 1] == 'b' || word[l - 1] == 'B') && strchr("kKmMgGtT", word[l - 2])) {
+        l--;
     }
-    if (shift) {
-        p++;
-        if (*p == 'b' || *p == 'B') {
-            p++;
+    if (l > 1) {
+        switch (word[l - 1]) {
+        case 'k': case 'K': shift = 10; break;
+        case 'm': case 'M': shift = 20; break;
+        case 'g': case 'G': shift = 30; break;
+        case 't': case 'T': shift = 40; break;
+        default: l = wl; break;
         }
     }
-    if (*p && *p != ' ' && *p != '\t') {
-        snprintf(err, errlen, "invalid size suffix '%c' (use K, M, G or T)", *p);
+    if (shift) {
+        l--;
+    }
+    word[l] = '\0';
+    const char *q = word;
+    int64_t v;
+    bool ok = mon_eval_expr(&q, ctx, &v, err, errlen);
+    if (ok && *q) {
+        if (isalpha((unsigned char)*q)) {
+            snprintf(err, errlen, "invalid size suffix '%c' (use K, M, G or T)", *q);
+        } else {
+            snprintf(err, errlen, "invalid character '%c' in size", *q);
+        }
+        ok = false;
+    }
+    free(word);
+    if (!ok) {
         return false;
     }
     if (v < 0) {
@@ -241,7 +256,7 @@ static bool parse_size(const char **pp, const MonParseCtx *ctx, int64_t *out, ch
         return false;
     }
     *out = (int64_t)((uint64_t)v << shift);
-    *pp = p;
+    *pp = p + wl;
     return true;
 }
 

@@ -362,16 +362,21 @@ int qemu_file_close(QEMUFile *f, Error *err)
     if (f->writable) {
         qemu_file_flush(f);
     }
+    Error cerr;
+    error_init(&cerr);
+    bool had_error = f->last_error != 0;
     if (f->ops->close) {
-        Error cerr;
-        error_init(&cerr);
         int ret = f->ops->close(f->opaque, &cerr);
         if (ret < 0) {
             qemu_file_set_channel_error(f, ret, &cerr);
         }
     }
     int ret = f->last_error;
-    if (ret) {
+    if (ret && had_error && cerr.set) {
+        /* The first error stays the result, but a failing close (a command
+         * that exited non-zero) often explains it: name both. */
+        error_setf(err, "%s; %s", f->error_msg, cerr.msg);
+    } else if (ret) {
         error_setf(err, "%s", f->error_msg);
     }
     free(f);

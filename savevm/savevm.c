@@ -30,6 +30,7 @@ static struct {
     const char *machine_type;
     VMDescWriter vmdesc;
     bool saving;
+    bool load_touched_live;      /* the last load wrote into a live section */
 } savevm_state;
 
 static const char *savevm_machine_type(void)
@@ -181,13 +182,9 @@ static int savevm_save_failed(QEMUFile *f, SaveStateEntry *se, int ret, Error *l
     return ret;
 }
 
-int savevm_save_begin(QEMUFile *f, Error *err)
+/* Magic, version, configuration; opens the vmdesc up to its device list. */
+static void savevm_put_header(QEMUFile *f)
 {
-    savevm_ensure_globalstate();
-    int ret = savevm_check_blocked(err);
-    if (ret < 0) {
-        return ret;
-    }
     const char *machine = savevm_machine_type();
     VMDescWriter *d = &savevm_state.vmdesc;
     vmdesc_free(d);
@@ -220,7 +217,16 @@ int savevm_save_begin(QEMUFile *f, Error *err)
     vmdesc_end_object(d);
     vmdesc_int(d, "page_size", SAVEVM_PAGE_SIZE);
     vmdesc_start_array(d, "devices");
+}
 
+int savevm_save_begin(QEMUFile *f, Error *err)
+{
+    savevm_ensure_globalstate();
+    int ret = savevm_check_blocked(err);
+    if (ret < 0) {
+        return ret;
+    }
+    savevm_put_header(f);
     for (int i = 0; i < savevm_state.nr; i++) {
         SaveStateEntry *se = &savevm_state.entries[i];
         if (!se->ops) {
@@ -325,6 +331,31 @@ static int savevm_save_devices(QEMUFile *f, Error *err)
     return 0;
 }
 
+/* EOF, then the vmdesc. */
+static int savevm_put_trailer(QEMUFile *f, Error *err)
+{
+    VMDescWriter *d = &savevm_state.vmdesc;
+    qemu_file_put_u8(f, QEMU_VM_EOF);
+    vmdesc_end_array(d);
+    vmdesc_end_object(d);
+    while (!d->oom && !savevm_vmdesc_len_ok((uint32_t)d->len)) {
+        vmdesc_pad(d, 1);
+    }
+    if (d->oom) {
+        error_setf(err, "out of memory building the stream description");
+        return -ENOMEM;
+    }
+    qemu_file_put_u8(f, QEMU_VM_VMDESCRIPTION);
+    qemu_file_put_be32(f, (uint32_t)d->len);
+    qemu_file_put_buffer(f, d->buf, d->len);
+    qemu_file_flush(f);
+    int ret = qemu_file_get_error(f);
+    if (ret < 0) {
+        error_setf(err, "writing the stream failed: %s", qemu_file_error_msg(f));
+    }
+    return ret;
+}
+
 int savevm_save_complete(QEMUFile *f, Error *err)
 {
     int ret = 0;
@@ -347,28 +378,28 @@ int savevm_save_complete(QEMUFile *f, Error *err)
         ret = savevm_save_devices(f, err);
     }
     if (ret == 0) {
-        VMDescWriter *d = &savevm_state.vmdesc;
-        qemu_file_put_u8(f, QEMU_VM_EOF);
-        vmdesc_end_array(d);
-        vmdesc_end_object(d);
-        while (!d->oom && !savevm_vmdesc_len_ok((uint32_t)d->len)) {
-            vmdesc_pad(d, 1);
-        }
-        if (d->oom) {
-            error_setf(err, "out of memory building the stream description");
-            ret = -ENOMEM;
-        } else {
-            qemu_file_put_u8(f, QEMU_VM_VMDESCRIPTION);
-            qemu_file_put_be32(f, (uint32_t)d->len);
-            qemu_file_put_buffer(f, d->buf, d->len);
-            qemu_file_flush(f);
-            ret = qemu_file_get_error(f);
-            if (ret < 0) {
-                error_setf(err, "writing the stream failed: %s", qemu_file_error_msg(f));
-            }
-        }
+        ret = savevm_put_trailer(f, err);
     }
     savevm_save_cleanup();
+    return ret;
+}
+
+int savevm_save_devices_state(QEMUFile *f, Error *err)
+{
+    savevm_ensure_globalstate();
+    int ret = savevm_check_blocked(err);
+    if (ret < 0) {
+        return ret;
+    }
+    savevm_put_header(f);
+    ret = savevm_save_devices(f, err);
+    if (ret == 0) {
+        ret = savevm_put_trailer(f, err);
+    }
+    /* No live section was set up, so only the description is dropped. */
+    vmdesc_free(&savevm_state.vmdesc);
+    globalstate_save_done();
+    savevm_state.saving = false;
     return ret;
 }
 
@@ -404,6 +435,7 @@ int savevm_save(QEMUFile *f, Error *err)
 /* What the loader was doing, for messages. */
 typedef struct LoadContext {
     QEMUFile *f;
+    bool devices_only;           /* device state: no live (RAM) sections */
     char what[200];              /* "section 'x'", "the stream header", ... */
     char last[140];              /* the last section read: "section 'x'" */
 } LoadContext;
@@ -454,8 +486,9 @@ static int savevm_load_footer(LoadContext *lc, SaveStateEntry *se, uint32_t sect
     }
     if (b != QEMU_VM_SECTION_FOOTER) {
         return savevm_load_error(lc, -EINVAL, err,
-                                 "missing section footer for '%s' at offset %llu "
-                                 "(found byte 0x%02x)", se->idstr, (unsigned long long)pos, b);
+                                 "Missing section footer for %s (offset %llu has byte 0x%02x); "
+                                 "Section footer error, section_id: %u", se->idstr,
+                                 (unsigned long long)pos, b, section_id);
     }
     uint32_t id = qemu_file_get_be32(f);
     if (qemu_file_get_error(f)) {
@@ -463,9 +496,10 @@ static int savevm_load_footer(LoadContext *lc, SaveStateEntry *se, uint32_t sect
     }
     if (id != section_id) {
         return savevm_load_error(lc, -EINVAL, err,
-                                 "mismatched section id in footer for '%s' at offset %llu: "
-                                 "read 0x%x expected 0x%x", se->idstr,
-                                 (unsigned long long)pos, id, section_id);
+                                 "Mismatched section id in footer for %s - read 0x%x expected 0x%x "
+                                 "(offset %llu); Section footer error, section_id: %u",
+                                 se->idstr, id, section_id, (unsigned long long)pos,
+                                 section_id);
     }
     return 0;
 }
@@ -481,8 +515,8 @@ static int savevm_load_configuration(LoadContext *lc, Error *err)
     }
     if (type != QEMU_VM_CONFIGURATION) {
         return savevm_load_error(lc, -EINVAL, err,
-                                 "configuration section missing: found section type %u at "
-                                 "offset %llu", type, (unsigned long long)pos);
+                                 "Configuration section missing, %x != %x (offset %llu)", type,
+                                 QEMU_VM_CONFIGURATION, (unsigned long long)pos);
     }
     uint32_t len = qemu_file_get_be32(f);
     if (qemu_file_get_error(f)) {
@@ -502,7 +536,7 @@ static int savevm_load_configuration(LoadContext *lc, Error *err)
     const char *local = savevm_machine_type();
     if (strlen(name) != len || strcmp(name, local) != 0) {
         return savevm_load_error(lc, -EINVAL, err,
-                                 "machine type received is '%s' and local is '%s'", name, local);
+                                 "Machine type received is '%s' and local is '%s'", name, local);
     }
     return 0;
 }
@@ -524,16 +558,17 @@ static int savevm_load_start_full(LoadContext *lc, uint8_t type, Error *err)
     SaveStateEntry *se = savevm_find(idstr, instance_id);
     if (!se) {
         return savevm_load_error(lc, -ENOENT, err,
-                                 "unknown section '%s' instance %u at offset %llu: the saved "
-                                 "machine has a device this one lacks", idstr, instance_id,
+                                 "Unknown section or instance '%s' %u (offset %llu). Make sure "
+                                 "that your current VM setup matches your saved VM setup, "
+                                 "including any hotplugged devices", idstr, instance_id,
                                  (unsigned long long)pos);
     }
     snprintf(lc->what, sizeof(lc->what), "section '%s'", se->idstr);
     snprintf(lc->last, sizeof(lc->last), "section '%s'", se->idstr);
     if (version_id > se->version_id) {
         return savevm_load_error(lc, -EINVAL, err,
-                                 "incoming version %d of section '%s' is too new for local "
-                                 "version %d", version_id, se->idstr, se->version_id);
+                                 "unsupported version %d for '%s' v%d", version_id, se->idstr,
+                                 se->version_id);
     }
     Error lerr;
     error_init(&lerr);
@@ -547,6 +582,12 @@ static int savevm_load_start_full(LoadContext *lc, uint8_t type, Error *err)
         }
         ret = vmstate_load(f, se->vmsd, se->opaque, version_id, &lerr);
     } else {
+        if (lc->devices_only) {
+            return savevm_load_error(lc, -EINVAL, err,
+                                     "loadvm: %s RAM loading not allowed in device state "
+                                     "(offset %llu)", se->idstr, (unsigned long long)pos);
+        }
+        savevm_state.load_touched_live = true;
         se->load_started = true;
         se->load_section_id = section_id;
         ret = se->ops->load_state(f, se->opaque, version_id, type, &lerr);
@@ -581,8 +622,8 @@ static int savevm_load_part_end(LoadContext *lc, uint8_t type, Error *err)
     }
     if (!se) {
         return savevm_load_error(lc, -EINVAL, err,
-                                 "unknown section id %u in a %s section at offset %llu",
-                                 section_id, type == QEMU_VM_SECTION_PART ? "PART" : "END",
+                                 "Unknown section %u (in a %s section at offset %llu)", section_id,
+                                 type == QEMU_VM_SECTION_PART ? "PART" : "END",
                                  (unsigned long long)pos);
     }
     snprintf(lc->what, sizeof(lc->what), "section '%s'", se->idstr);
@@ -629,7 +670,8 @@ static int savevm_load_main(LoadContext *lc, Error *err)
     }
     if (magic != QEMU_VM_FILE_MAGIC) {
         return savevm_load_error(lc, -EINVAL, err,
-                                 "not a savevm stream: bad magic 0x%08x at offset 0", magic);
+                                 "Not a migration stream, magic: %x != %x", magic,
+                                 QEMU_VM_FILE_MAGIC);
     }
     uint32_t version = qemu_file_get_be32(f);
     if (qemu_file_get_error(f)) {
@@ -637,12 +679,19 @@ static int savevm_load_main(LoadContext *lc, Error *err)
     }
     if (version == QEMU_VM_FILE_VERSION_COMPAT) {
         return savevm_load_error(lc, -ENOTSUP, err,
-                                 "unsupported stream version 2: the v2 format is obsolete");
+                                 "SaveVM v2 format is obsolete and no longer supported");
     }
     if (version != QEMU_VM_FILE_VERSION) {
-        return savevm_load_error(lc, -ENOTSUP, err, "unsupported stream version %u", version);
+        return savevm_load_error(lc, -ENOTSUP, err, "Unsupported migration stream version, file version %x != %x", version,
+                                 QEMU_VM_FILE_VERSION);
     }
-    int ret = savevm_load_configuration(lc, err);
+    /* Device state from QEMU's xen-save-devices-state has no configuration. */
+    uint8_t next;
+    int ret = 0;
+    if (!lc->devices_only || (qemu_file_peek(f, &next, 1, 0) == 1 &&
+                              next == QEMU_VM_CONFIGURATION)) {
+        ret = savevm_load_configuration(lc, err);
+    }
     snprintf(lc->last, sizeof(lc->last), "the configuration section");
     for (;;) {
         if (ret < 0) {
@@ -750,7 +799,12 @@ static void savevm_backup_free(SaveVMBackup *b)
     free(b->bufs);
 }
 
-int savevm_load(QEMUFile *f, Error *err)
+bool savevm_load_touched_live(void)
+{
+    return savevm_state.load_touched_live;
+}
+
+static int savevm_load_common(QEMUFile *f, bool devices_only, Error *err)
 {
     savevm_ensure_globalstate();
     int ret = savevm_check_blocked(err);
@@ -758,6 +812,7 @@ int savevm_load(QEMUFile *f, Error *err)
         return ret;
     }
     globalstate_load_begin();
+    savevm_state.load_touched_live = false;
     for (int i = 0; i < savevm_state.nr; i++) {
         SaveStateEntry *se = &savevm_state.entries[i];
         se->load_started = false;
@@ -767,7 +822,7 @@ int savevm_load(QEMUFile *f, Error *err)
     }
     SaveVMBackup backup;
     savevm_backup_take(&backup);
-    LoadContext lc = { .f = f };
+    LoadContext lc = { .f = f, .devices_only = devices_only };
     ret = savevm_load_main(&lc, err);
     if (ret == 0) {
         ret = savevm_load_vmdesc(&lc, err);
@@ -778,4 +833,32 @@ int savevm_load(QEMUFile *f, Error *err)
     }
     savevm_backup_free(&backup);
     return ret;
+}
+
+int savevm_load(QEMUFile *f, Error *err)
+{
+    return savevm_load_common(f, false, err);
+}
+
+int savevm_load_devices_state(QEMUFile *f, Error *err)
+{
+    return savevm_load_common(f, true, err);
+}
+
+void savevm_describe_sections(VMDescWriter *w)
+{
+    savevm_ensure_globalstate();
+    for (int i = 0; i < savevm_state.nr; i++) {
+        SaveStateEntry *se = &savevm_state.entries[i];
+        vmdesc_start_object(w, NULL);
+        vmdesc_str(w, "name", se->idstr);
+        vmdesc_int(w, "instance_id", se->instance_id);
+        vmdesc_int(w, "section_version", se->version_id);
+        if (se->vmsd) {
+            vmstate_describe(se->vmsd, w);
+        } else {
+            vmdesc_str(w, "type", "iterative");
+        }
+        vmdesc_end_object(w);
+    }
 }

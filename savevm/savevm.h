@@ -89,9 +89,23 @@ uint64_t savevm_save_pending(void);
 int savevm_save_complete(QEMUFile *f, Error *err);
 void savevm_save_cleanup(void);
 
+/* Device-only state: magic, version, configuration, the FULL sections, EOF
+ * and the vmdesc; no live (RAM) sections. */
+int savevm_save_devices_state(QEMUFile *f, Error *err);
+
 /* Reads a whole stream into the registered handlers (see the load safety
  * note above). Returns 0 or a negative errno with err describing the
  * failure: section, field, value and stream offset. */
 int savevm_load(QEMUFile *f, Error *err);
+/* The same for device-only state: live sections are refused, and the
+ * configuration section may be absent (QEMU's xen-save-devices-state). */
+int savevm_load_devices_state(QEMUFile *f, Error *err);
+/* True when the last load wrote into a live section (guest RAM), which a
+ * failed load does not roll back. */
+bool savevm_load_touched_live(void);
+
+/* Describes every registered section's table (not its values) as a JSON
+ * array element per section, for -dump-vmstate. */
+void savevm_describe_sections(VMDescWriter *w);
 
 #endif

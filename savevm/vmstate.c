@@ -252,13 +252,18 @@ static int vmstate_load_subsections(QEMUFile *f, const VMStateDescription *vmsd,
     size_t plen = strlen(vmsd->name);
     for (;;) {
         uint8_t hdr[2];
-        if (qemu_file_peek(f, hdr, 2, 0) < 2 || hdr[0] != VMS_SUBSECTION) {
+        size_t got = qemu_file_peek(f, hdr, 2, 0);
+        if (got == 0 || hdr[0] != VMS_SUBSECTION) {
             return 0;
         }
         char name[256];
-        size_t len = hdr[1];
-        if (qemu_file_peek(f, name, len, 2) < len) {
-            return 0;
+        size_t len = got == 2 ? hdr[1] : 0;
+        if (got < 2 || qemu_file_peek(f, name, len, 2) < len) {
+            /* A subsection header cut by the end of the stream: consuming
+             * it records the truncation for the caller's message. */
+            qemu_file_skip(f, 2 + len);
+            error_setf(err, "'%s': %s", vmsd->name, qemu_file_error_msg(f));
+            return qemu_file_get_error(f);
         }
         name[len] = '\0';
         /* Bytes that do not look like one of ours belong to the next reader. */
@@ -267,7 +272,7 @@ static int vmstate_load_subsections(QEMUFile *f, const VMStateDescription *vmsd,
         }
         const VMStateDescription *sub = vmstate_find_subsection(vmsd, name);
         if (!sub) {
-            error_setf(err, "subsection '%s' in '%s' does not exist (stream offset %llu)", name,
+            error_setf(err, "VM subsection '%s' in '%s' does not exist (stream offset %llu)", name,
                        vmsd->name, vmstate_offset(f));
             return -ENOENT;
         }
@@ -281,8 +286,8 @@ static int vmstate_load_subsections(QEMUFile *f, const VMStateDescription *vmsd,
         error_init(&serr);
         int ret = vmstate_load(f, sub, opaque, version, &serr);
         if (ret < 0) {
-            error_setf(err, "loading subsection '%s' in '%s' failed: %s", name, vmsd->name,
-                       serr.msg);
+            error_setf(err, "Loading VM subsection '%s' in '%s' failed: %d: %s", name, vmsd->name,
+                       ret, serr.msg);
             return ret;
         }
     }
@@ -292,13 +297,13 @@ int vmstate_load(QEMUFile *f, const VMStateDescription *vmsd, void *opaque, int 
                  Error *err)
 {
     if (version_id > vmsd->version_id) {
-        error_setf(err, "incoming version %d of '%s' is too new for local version %d",
-                   version_id, vmsd->name, vmsd->version_id);
+        error_setf(err, "%s: incoming version_id %d is too new for local version_id %d",
+                   vmsd->name, version_id, vmsd->version_id);
         return -EINVAL;
     }
     if (version_id < vmsd->minimum_version_id) {
-        error_setf(err, "incoming version %d of '%s' is too old for local minimum version %d",
-                   version_id, vmsd->name, vmsd->minimum_version_id);
+        error_setf(err, "%s: incoming version_id %d is too old for local minimum version_id %d",
+                   vmsd->name, version_id, vmsd->minimum_version_id);
         return -EINVAL;
     }
     for (const VMStateField *fd = vmsd->fields; !vmstate_field_end(fd); fd++) {
@@ -329,4 +334,54 @@ int vmstate_load(QEMUFile *f, const VMStateDescription *vmsd, void *opaque, int 
         }
     }
     return 0;
+}
+
+int vmstate_check_max(Error *err, const char *field, uint64_t value, uint64_t max)
+{
+    if (value <= max) {
+        return 0;
+    }
+    error_setf(err, "field '%s' value %llu out of range (at most %llu)", field,
+               (unsigned long long)value, (unsigned long long)max);
+    return -EINVAL;
+}
+
+/* The schema of a table (not its values): what -dump-vmstate writes and a
+ * golden copy pins, so an incompatible change shows up as a diff. */
+void vmstate_describe(const VMStateDescription *vmsd, VMDescWriter *w)
+{
+    vmdesc_str(w, "vmsd_name", vmsd->name);
+    vmdesc_int(w, "version", vmsd->version_id);
+    vmdesc_int(w, "minimum_version", vmsd->minimum_version_id);
+    vmdesc_start_array(w, "fields");
+    for (const VMStateField *fd = vmsd->fields; !vmstate_field_end(fd); fd++) {
+        char name[128];
+        vmstate_desc_name(vmsd, fd, name, sizeof(name));
+        vmdesc_start_object(w, NULL);
+        vmdesc_str(w, "name", name);
+        vmdesc_str(w, "type", (fd->flags & VMS_STRUCT) ? "struct" : fd->info->name);
+        vmdesc_int(w, "size", (int64_t)fd->size);
+        if (fd->flags & VMS_ARRAY) {
+            vmdesc_int(w, "array_len", fd->num);
+        } else if (fd->flags & VMS_VARRAY_UINT32) {
+            vmdesc_int(w, "max_len", fd->num);
+        }
+        vmdesc_int(w, "field_version", fd->version_id);
+        if (fd->flags & VMS_STRUCT) {
+            vmdesc_start_object(w, "struct");
+            vmstate_describe(fd->vmsd, w);
+            vmdesc_end_object(w);
+        }
+        vmdesc_end_object(w);
+    }
+    vmdesc_end_array(w);
+    if (vmsd->subsections && vmsd->subsections[0]) {
+        vmdesc_start_array(w, "subsections");
+        for (const VMStateDescription *const *sub = vmsd->subsections; *sub; sub++) {
+            vmdesc_start_object(w, NULL);
+            vmstate_describe(*sub, w);
+            vmdesc_end_object(w);
+        }
+        vmdesc_end_array(w);
+    }
 }

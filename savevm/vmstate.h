@@ -95,6 +95,14 @@ int vmstate_save(QEMUFile *f, const VMStateDescription *vmsd, void *opaque, VMDe
 int vmstate_load(QEMUFile *f, const VMStateDescription *vmsd, void *opaque, int version_id,
                  Error *err);
 
+/* Writes the table's schema (names, types, sizes, versions, subsections;
+ * no values) as the body of an open JSON object. */
+void vmstate_describe(const VMStateDescription *vmsd, VMDescWriter *w);
+
+/* For post_load hooks: 0 when value <= max, else -EINVAL with
+ * "field 'NAME' value V out of range (at most MAX)" in err. */
+int vmstate_check_max(Error *err, const char *field, uint64_t value, uint64_t max);
+
 /* ---- field macros ---- */
 
 /* 0, but fails to compile when cond is false. */

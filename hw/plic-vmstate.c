@@ -1,0 +1,71 @@
+/* VM state of the PLIC: priorities, pending/claimed/level bitmaps, enables
+ * and thresholds. The output lines are re-driven after a load. */
+#include <errno.h>
+#include <stdio.h>
+
+#include "emu/machine-vmstate.h"
+
+#define PLIC_WORDS (PLIC_NUM_SOURCES / 32)
+#define PLIC_MAX_PRIORITY 7
+
+_Static_assert(sizeof(PlicState) == 4 * (PLIC_NUM_SOURCES + 3 * PLIC_WORDS +
+                                         PLIC_NUM_CONTEXTS * PLIC_WORDS + PLIC_NUM_CONTEXTS),
+               "PlicState changed: update vmstate_plic");
+
+static int plic_check_words(Error *err, const char *field, const uint32_t *w)
+{
+    /* Source 0 does not exist: its bit can never be set. */
+    if (w[0] & 1) {
+        error_setf(err, "field '%s' value 0x%08x sets the bit of source 0, which does not "
+                   "exist", field, w[0]);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int plic_post_load(void *opaque, int version_id, Error *err)
+{
+    Plic *s = opaque;
+    PlicState *st = &s->st;
+    char name[40];
+    for (unsigned i = 0; i < PLIC_NUM_SOURCES; i++) {
+        snprintf(name, sizeof(name), "priority[%u]", i);
+        if (vmstate_check_max(err, name, st->priority[i], PLIC_MAX_PRIORITY)) {
+            return -EINVAL;
+        }
+    }
+    for (unsigned c = 0; c < PLIC_NUM_CONTEXTS; c++) {
+        snprintf(name, sizeof(name), "threshold[%u]", c);
+        if (vmstate_check_max(err, name, st->threshold[c], PLIC_MAX_PRIORITY)) {
+            return -EINVAL;
+        }
+        snprintf(name, sizeof(name), "enable[%u]", c);
+        if (plic_check_words(err, name, st->enable[c])) {
+            return -EINVAL;
+        }
+    }
+    if (plic_check_words(err, "pending", st->pending) ||
+        plic_check_words(err, "claimed", st->claimed) ||
+        plic_check_words(err, "level", st->level)) {
+        return -EINVAL;
+    }
+    plic_update(s);
+    return 0;
+}
+
+const VMStateDescription vmstate_plic = {
+    .name = "riscv_sifive_plic",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .post_load = plic_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32_ARRAY(st.priority, Plic, PLIC_NUM_SOURCES),
+        VMSTATE_UINT32_ARRAY(st.pending, Plic, PLIC_WORDS),
+        VMSTATE_UINT32_ARRAY(st.claimed, Plic, PLIC_WORDS),
+        VMSTATE_UINT32_ARRAY(st.level, Plic, PLIC_WORDS),
+        VMSTATE_UINT32_ARRAY(st.enable[0], Plic, PLIC_WORDS),
+        VMSTATE_UINT32_ARRAY(st.enable[1], Plic, PLIC_WORDS),
+        VMSTATE_UINT32_ARRAY(st.threshold, Plic, PLIC_NUM_CONTEXTS),
+        VMSTATE_END_OF_LIST()
+    },
+};

@@ -1,0 +1,20 @@
+/* The terminal on stdio: the serial console (raw mode on a tty, Ctrl-A
+ * escapes) and, with -nographic or -serial mon:stdio, a monitor sharing it
+ * (QEMU's mux: Ctrl-A c switches between them). */
+#ifndef MONITOR_CONSOLE_H
+#define MONITOR_CONSOLE_H
+
+#include <stdbool.h>
+
+#include "emu/chardev.h"
+
+typedef struct Monitor Monitor;
+
+/* serial: UART0's back end on stdio; mux: a monitor will share it. */
+void console_init(CharBackend *serial, bool mux);
+void console_set_monitor(Monitor *mon);
+/* Puts a tty in raw mode and starts reading stdin (no-op without console_init). */
+void console_start(void);
+void console_restore(void);
+
+#endif

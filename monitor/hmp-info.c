@@ -1,0 +1,188 @@
+/* info registers, mtree, qtree, jit, chardev, and $register lookup for
+ * expressions. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emu/machine.h"
+#include "monitor/monitor-int.h"
+
+
+/* The CSRs QEMU's riscv_cpu_dump_state shows for RV64 without H or V. */
+static const char *const dump_csrs[] = {
+    "mhartid", "mstatus", "mip", "mie", "mideleg", "medeleg", "mtvec", "stvec",
+    "mepc", "sepc", "mcause", "scause", "mtval", "stval", "mscratch", "sscratch", "satp",
+};
+
+static bool csr_read(RISCVCPU *cpu, const char *name, uint64_t *val)
+{
+    int csr = cpu_csr_by_name(name);
+    return csr >= 0 && cpu_csr_peek(cpu, csr, val);
+}
+
+void hmp_info_registers(Monitor *mon, const MonArgs *a)
+{
+    Machine *m = hmp_machine(mon);
+    if (!m) {
+        return;
+    }
+    RISCVCPU *cpu = &m->cpu;
+    monitor_printf(mon, " %s %016llx\n", "pc      ", (unsigned long long)cpu->env.pc);
+    for (size_t i = 0; i < sizeof(dump_csrs) / sizeof(dump_csrs[0]); i++) {
+        uint64_t v;
+        if (csr_read(cpu, dump_csrs[i], &v)) {
+            monitor_printf(mon, " %-8s %016llx\n", dump_csrs[i], (unsigned long long)v);
+        }
+    }
+    for (int i = 0; i < 32; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "x%d/%s", i, cpu_gpr_names[i]);
+        monitor_printf(mon, " %-8s %016llx", name, (unsigned long long)cpu->env.gpr[i]);
+        if ((i & 3) == 3) {
+            monitor_puts(mon, "\n");
+        }
+    }
+}
+
+bool hmp_reg_lookup(void *opaque, const char *name, uint64_t *val)
+{
+    Machine *m = current_machine;
+    if (!m) {
+        return false;
+    }
+    CPURISCVState *env = &m->cpu.env;
+    if (!strcmp(name, "pc")) {
+        *val = env->pc;
+        return true;
+    }
+    if (!strcmp(name, "priv")) {
+        *val = env->priv;
+        return true;
+    }
+    if (!strcmp(name, "fp")) {
+        *val = env->gpr[8];
+        return true;
+    }
+    if (name[0] == 'x' && name[1]) {
+        char *end;
+        long n = strtol(name + 1, &end, 10);
+        if (!*end && n >= 0 && n < 32 && (name[1] != '0' || !name[2])) {
+            *val = env->gpr[n];
+            return true;
+        }
+    }
+    for (int i = 0; i < 32; i++) {
+        if (!strcmp(name, cpu_gpr_names[i])) {
+            *val = env->gpr[i];
+            return true;
+        }
+    }
+    return csr_read(&m->cpu, name, val);
+}
+
+static int region_cmp(const void *a, const void *b)
+{
+    const MemoryRegion *x = *(const MemoryRegion *const *)a;
+    const MemoryRegion *y = *(const MemoryRegion *const *)b;
+    if (x->base != y->base) {
+        return x->base < y->base ? -1 : 1;
+    }
+    return y->priority - x->priority;
+}
+
+static const char *kind_name(MemoryRegionKind k)
+{
+    return k == MR_RAM ? "ram" : k == MR_ROM ? "rom" : "i/o";
+}
+
+/* Regions sorted by address (a stable picture for transcripts). */
+static int sorted_regions(PhysMemory *mem, MemoryRegion **out)
+{
+    int n = mem->nr_regions;
+    for (int i = 0; i < n; i++) {
+        out[i] = &mem->regions[i];
+    }
+    qsort(out, (size_t)n, sizeof(out[0]), region_cmp);
+    return n;
+}
+
+void hmp_info_mtree(Monitor *mon, const MonArgs *a)
+{
+    Machine *m = hmp_machine(mon);
+    if (!m) {
+        return;
+    }
+    MemoryRegion *r[MEMORY_MAX_REGIONS];
+    int n = sorted_regions(&m->mem, r);
+    monitor_puts(mon, "address-space: memory\n"
+                      "  0000000000000000-ffffffffffffffff (prio 0, i/o): system\n");
+    for (int i = 0; i < n; i++) {
+        monitor_printf(mon, "    %016llx-%016llx (prio %d, %s): %s\n",
+                       (unsigned long long)r[i]->base,
+                       (unsigned long long)(r[i]->base + r[i]->size - 1), r[i]->priority,
+                       kind_name(r[i]->kind), r[i]->name ? r[i]->name : "");
+    }
+    monitor_puts(mon, "\n");
+}
+
+void hmp_info_qtree(Monitor *mon, const MonArgs *a)
+{
+    Machine *m = hmp_machine(mon);
+    if (!m) {
+        return;
+    }
+    MemoryRegion *r[MEMORY_MAX_REGIONS];
+    int n = sorted_regions(&m->mem, r);
+    monitor_puts(mon, "bus: main-system-bus\n  type System\n");
+    monitor_puts(mon, "  dev: riscv.hart_array, id \"\"\n    num-harts = 1 (0x1)\n"
+                      "    hartid-base = 0 (0x0)\n");
+    for (int i = 0; i < n; i++) {
+        if (r[i]->kind != MR_MMIO) {
+            continue;
+        }
+        monitor_printf(mon, "  dev: %s, id \"\"\n    mmio %016llx/%016llx\n",
+                       r[i]->name ? r[i]->name : "?", (unsigned long long)r[i]->base,
+                       (unsigned long long)r[i]->size);
+    }
+}
+
+void hmp_info_jit(Monitor *mon, const MonArgs *a)
+{
+    Machine *m = hmp_machine(mon);
+    if (!m) {
+        return;
+    }
+    const CPUStats *s = &m->cpu.stats;
+    const CPURISCVState *env = &m->cpu.env;
+    monitor_printf(mon, "Translation buffer state:\n");
+    monitor_printf(mon, "TB count            %llu\n", (unsigned long long)s->tb_translated);
+    monitor_printf(mon, "TB lookups          %llu\n", (unsigned long long)s->tb_lookups);
+    monitor_printf(mon, "TB lookup hits      %llu (%llu%%)\n", (unsigned long long)s->tb_hits,
+                   (unsigned long long)(s->tb_lookups ? s->tb_hits * 100 / s->tb_lookups : 0));
+    monitor_printf(mon, "TB direct jumps     %llu\n", (unsigned long long)s->tb_chained);
+    monitor_printf(mon, "TB invalidated      %llu\n", (unsigned long long)s->tb_invalidated);
+    monitor_printf(mon, "TB flush count      %llu\n", (unsigned long long)s->tb_flushes);
+    monitor_printf(mon, "\nTLB state:\n");
+    monitor_printf(mon, "TLB misses          %llu\n", (unsigned long long)s->tlb_misses);
+    monitor_printf(mon, "TLB flush count     %llu\n", (unsigned long long)s->tlb_flushes);
+    monitor_printf(mon, "\nExecution:\n");
+    monitor_printf(mon, "instructions        %llu\n", (unsigned long long)env->instret);
+    monitor_printf(mon, "MMIO accesses       %llu\n", (unsigned long long)s->mmio_accesses);
+    monitor_printf(mon, "exceptions          %llu\n", (unsigned long long)s->exceptions);
+    monitor_printf(mon, "interrupts          %llu\n", (unsigned long long)s->interrupts);
+}
+
+void hmp_info_chardev(Monitor *mon, const MonArgs *a)
+{
+    Machine *m = current_machine;
+    if (m) {
+        const char *what = m->serial0.fd_out < 0 && m->serial0.fd_in < 0 ? "null" : "fd";
+        monitor_printf(mon, "%s: filename=%s\n", m->serial0.name ? m->serial0.name : "serial0",
+                       monitor_serial_desc ? monitor_serial_desc : what);
+    }
+    for (Monitor *x = monitor_first(); x; x = x->next) {
+        if (x->kind != MON_KIND_BUFFER) {
+            monitor_printf(mon, "%s: filename=%s\n", x->name, x->desc);
+        }
+    }
+}

@@ -1,0 +1,135 @@
+/* Run control and simple commands: stop, cont, quit, resets, status,
+ * version, errexit, echo. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "emu/machine.h"
+#include "emu/main-loop.h"
+#include "emu/runstate.h"
+#include "monitor/monitor-int.h"
+
+#ifndef AMBER_VERSION
+#define AMBER_VERSION "0.0.0"
+#endif
+
+/* The machine, or NULL after an error was printed (unit tests run without). */
+Machine *hmp_machine(Monitor *mon)
+{
+    if (!current_machine) {
+        monitor_error(mon, "no machine");
+    }
+    return current_machine;
+}
+
+void hmp_stop(Monitor *mon, const MonArgs *a)
+{
+    Machine *m = hmp_machine(mon);
+    if (!m) {
+        return;
+    }
+    if (runstate_is_running()) {
+        runstate_set(RUN_STATE_PAUSED);
+        cpu_request_exit(&m->cpu);
+    }
+}
+
+static bool needs_reset(RunState s)
+{
+    return s == RUN_STATE_INTERNAL_ERROR || s == RUN_STATE_GUEST_PANICKED ||
+           s == RUN_STATE_SHUTDOWN;
+}
+
+void hmp_cont(Monitor *mon, const MonArgs *a)
+{
+    if (!hmp_machine(mon)) {
+        return;
+    }
+    if (needs_reset(runstate_get())) {
+        monitor_error(mon, "Resetting the Virtual Machine is required");
+        return;
+    }
+    runstate_set(RUN_STATE_RUNNING);
+}
+
+void hmp_quit(Monitor *mon, const MonArgs *a)
+{
+    monitor_request_quit(mon, mon->batch ? monitor_exit_status(mon) : 0);
+}
+
+void hmp_system_reset(Monitor *mon, const MonArgs *a)
+{
+    Machine *m = hmp_machine(mon);
+    if (!m) {
+        return;
+    }
+    /* Called from the event loop, never from inside cpu_exec: safe to reset
+     * here rather than raising the guest's request (which -no-reboot turns
+     * into an exit). */
+    machine_reset(m);
+    if (needs_reset(runstate_get())) {
+        runstate_set(RUN_STATE_PAUSED);
+    }
+}
+
+void hmp_system_powerdown(Monitor *mon, const MonArgs *a)
+{
+    monitor_puts(mon, "system_powerdown: the virt board has no power button; the guest was "
+                      "not notified (use quit, or the guest's poweroff)\n");
+}
+
+static const char *const errexit_names[] = { "off", "on", "ignore" };
+
+void hmp_errexit(Monitor *mon, const MonArgs *a)
+{
+    const char *mode = mon_arg_str(a, "mode", NULL);
+    if (!mode) {
+        monitor_printf(mon, "errexit: %s\n", errexit_names[mon->errexit]);
+        return;
+    }
+    for (int i = 0; i < 3; i++) {
+        if (!strcmp(mode, errexit_names[i])) {
+            mon->errexit = (MonErrexit)i;
+            return;
+        }
+    }
+    monitor_error(mon, "errexit: expected on, off or ignore");
+}
+
+void hmp_echo(Monitor *mon, const MonArgs *a)
+{
+    monitor_printf(mon, "%s\n", mon_arg_str(a, "text", ""));
+}
+
+void hmp_info_version(Monitor *mon, const MonArgs *a)
+{
+    monitor_printf(mon, "%s\n", AMBER_VERSION);
+}
+
+void hmp_info_status(Monitor *mon, const MonArgs *a)
+{
+    RunState s = runstate_get();
+    monitor_printf(mon, "VM status: %s", s == RUN_STATE_RUNNING ? "running" : "paused");
+    if (s != RUN_STATE_RUNNING && s != RUN_STATE_PAUSED) {
+        monitor_printf(mon, " (%s)", runstate_name(s));
+    }
+    monitor_puts(mon, "\n");
+}
+
+void hmp_info_cpus(Monitor *mon, const MonArgs *a)
+{
+    Machine *m = hmp_machine(mon);
+    if (!m) {
+        return;
+    }
+    monitor_printf(mon, "* CPU #0: pc=0x%016llx thread_id=%d%s\n",
+                   (unsigned long long)m->cpu.env.pc, (int)getpid(),
+                   m->cpu.env.halted ? " (halted)" : "");
+}
+
+void hmp_info_history(Monitor *mon, const MonArgs *a)
+{
+    for (int i = 0; i < monitor_history_count(); i++) {
+        monitor_printf(mon, "%d: '%s'\n", i, monitor_history_get(i));
+    }
+}

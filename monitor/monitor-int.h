@@ -1,0 +1,91 @@
+/* The Monitor object, shared by monitor.c (dispatch, plain input),
+ * readline.c (terminal input) and setup.c (transports). Handlers use the
+ * functions in hmp.h only. */
+#ifndef MONITOR_MONITOR_INT_H
+#define MONITOR_MONITOR_INT_H
+
+#include "monitor/hmp.h"
+#include "monitor/monitor.h"
+
+#define MONITOR_PROMPT "(amber) "
+
+typedef enum MonitorKind {
+    MON_KIND_BUFFER,             /* output collected in memory (tests) */
+    MON_KIND_PLAIN,              /* line input from a pipe, file or socket */
+    MON_KIND_READLINE,           /* GNU readline on a terminal */
+} MonitorKind;
+
+/* What a failed command does to a batch run (command errexit). */
+typedef enum MonErrexit {
+    MON_ERREXIT_OFF,             /* go on; exit status 1 at the end */
+    MON_ERREXIT_ON,              /* quit with status 1 at once */
+    MON_ERREXIT_IGNORE,          /* go on; exit status 0 */
+} MonErrexit;
+
+/* Transport hooks; NULL ones get the default for the monitor's kind
+ * (plain: prompt and run buffered lines on resume; readline: hide and show
+ * the prompt). */
+typedef struct MonitorOps {
+    void (*suspend)(Monitor *mon);   /* a command waits: stop showing a prompt */
+    void (*resume)(Monitor *mon);    /* it finished: prompt again */
+    void (*eof)(Monitor *mon);       /* input ended and every line ran */
+} MonitorOps;
+
+struct Monitor {
+    char name[32];
+    char desc[128];              /* "stdio", "unix:/tmp/m,server" (info chardev) */
+    MonitorKind kind;
+    const MonitorOps *ops;
+    void *opaque;                /* transport's state */
+    int fd_in, fd_out;
+    bool show_prompt;            /* print "(amber) " before each command */
+    bool echo;                   /* echo each command after the prompt (batch) */
+    bool batch;                  /* input is a file: quit at its end, exit status */
+    bool hidden;                 /* muxed, and the serial console has the focus */
+    /* plain input */
+    char *inbuf;
+    size_t inlen, incap;
+    bool eof;
+    bool overlong;               /* skipping the rest of a too-long line */
+    /* command state */
+    bool suspended;
+    bool cmd_failed;
+    int nr_failed;
+    MonErrexit errexit;
+    MonFormat last_fmt;
+    MonitorCancelFn cancel_fn;
+    void *cancel_opaque;
+    /* buffer kind */
+    char *outbuf;
+    size_t outlen, outcap;
+    Monitor *next;
+};
+
+extern bool monitor_quitting;
+extern const char *monitor_serial_desc;    /* set by setup.c for info chardev */
+
+Monitor *monitor_new(MonitorKind kind, const char *name, int fd_in, int fd_out);
+Monitor *monitor_first(void);
+void monitor_write(Monitor *mon, const char *buf, size_t len);
+void monitor_print_prompt(Monitor *mon);
+/* "Amber 0.1.0 monitor - type 'help' for more information" (QEMU's words). */
+void monitor_print_banner(Monitor *mon);
+void monitor_process_input(Monitor *mon);
+void monitor_input(Monitor *mon, const char *buf, size_t len);
+void monitor_input_eof(Monitor *mon);
+void monitor_fd_read(void *opaque);
+int monitor_exit_status(Monitor *mon);
+void monitor_request_quit(Monitor *mon, int status);
+
+/* readline.c: the one terminal monitor (readline is process-global).
+ * muxed: the -nographic console owns the terminal and feeds the bytes. */
+void monitor_readline_start(Monitor *mon, bool muxed);
+/* Bytes typed on the terminal (from its fd, or from the -nographic mux). */
+void monitor_readline_input(Monitor *mon, const char *buf, size_t len);
+/* Hands the terminal to / takes it from readline (mux focus changes). */
+void monitor_readline_attach(Monitor *mon);
+void monitor_readline_detach(Monitor *mon);
+void monitor_readline_cleanup(void);
+const char *monitor_history_path(void);
+
+#endif

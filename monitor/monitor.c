@@ -1,0 +1,462 @@
+/* Monitor objects: output, line input (plain and batch), dispatch of one
+ * command line through the table, failure accounting and history. Terminal
+ * line editing is in monitor/readline.c, transports in monitor/setup.c. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "emu/main-loop.h"
+#include "monitor/monitor-int.h"
+
+/* Longest accepted input line; longer ones are refused as a whole. */
+#define MON_MAX_LINE 65536
+
+#ifndef AMBER_VERSION
+#define AMBER_VERSION "0.0.0"
+#endif
+#define MON_HISTORY_MAX 1000
+
+static char *history[MON_HISTORY_MAX];
+static int history_len;
+static Monitor *all_monitors;
+bool monitor_quitting;
+
+void monitor_history_add(const char *line)
+{
+    if (history_len == MON_HISTORY_MAX) {
+        free(history[0]);
+        memmove(history, history + 1, sizeof(history[0]) * (MON_HISTORY_MAX - 1));
+        history_len--;
+    }
+    history[history_len++] = strdup(line);
+}
+
+int monitor_history_count(void)
+{
+    return history_len;
+}
+
+const char *monitor_history_get(int i)
+{
+    return i >= 0 && i < history_len ? history[i] : NULL;
+}
+
+static void out_write(Monitor *mon, const char *buf, size_t len)
+{
+    if (mon->kind == MON_KIND_BUFFER) {
+        /* Capped so a fuzzed "x/1000000xg" cannot eat memory. */
+        if (mon->outlen + len + 1 > mon->outcap) {
+            size_t cap = mon->outcap ? mon->outcap : 4096;
+            while (cap < mon->outlen + len + 1 && cap < (64u << 20)) {
+                cap *= 2;
+            }
+            if (cap < mon->outlen + len + 1) {
+                return;
+            }
+            mon->outbuf = realloc(mon->outbuf, cap);
+            mon->outcap = cap;
+        }
+        memcpy(mon->outbuf + mon->outlen, buf, len);
+        mon->outlen += len;
+        mon->outbuf[mon->outlen] = '\0';
+        return;
+    }
+    if (mon->fd_out < 0) {
+        return;
+    }
+    while (len) {
+        ssize_t w = write(mon->fd_out, buf, len);
+        if (w < 0 && errno == EINTR) {
+            continue;
+        }
+        if (w <= 0) {
+            if (errno == EAGAIN) {
+                continue;        /* a socket client that reads slowly: wait for it */
+            }
+            return;              /* peer gone: output is dropped, the machine goes on */
+        }
+        buf += w;
+        len -= (size_t)w;
+    }
+}
+
+void monitor_vprintf(Monitor *mon, const char *fmt, va_list ap)
+{
+    char small[1024];
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(small, sizeof(small), fmt, ap);
+    if (n < 0) {
+        va_end(ap2);
+        return;
+    }
+    if ((size_t)n < sizeof(small)) {
+        monitor_write(mon, small, (size_t)n);
+    } else {
+        char *big = malloc((size_t)n + 1);
+        vsnprintf(big, (size_t)n + 1, fmt, ap2);
+        monitor_write(mon, big, (size_t)n);
+        free(big);
+    }
+    va_end(ap2);
+}
+
+void monitor_write(Monitor *mon, const char *buf, size_t len)
+{
+    out_write(mon, buf, len);
+}
+
+void monitor_printf(Monitor *mon, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    monitor_vprintf(mon, fmt, ap);
+    va_end(ap);
+}
+
+void monitor_puts(Monitor *mon, const char *s)
+{
+    monitor_write(mon, s, strlen(s));
+}
+
+void monitor_error(Monitor *mon, const char *fmt, ...)
+{
+    va_list ap;
+    monitor_puts(mon, "Error: ");
+    va_start(ap, fmt);
+    monitor_vprintf(mon, fmt, ap);
+    va_end(ap);
+    monitor_puts(mon, "\n");
+    mon->cmd_failed = true;
+}
+
+Monitor *monitor_new(MonitorKind kind, const char *name, int fd_in, int fd_out)
+{
+    Monitor *mon = calloc(1, sizeof(*mon));
+    mon->kind = kind;
+    snprintf(mon->name, sizeof(mon->name), "%s", name);
+    mon->fd_in = fd_in;
+    mon->fd_out = fd_out;
+    mon->last_fmt.format = 'x';
+    mon->last_fmt.size = 4;
+    Monitor **pp = &all_monitors;
+    while (*pp) {
+        pp = &(*pp)->next;       /* creation order, for info chardev */
+    }
+    *pp = mon;
+    return mon;
+}
+
+Monitor *monitor_new_buffer(void)
+{
+    return monitor_new(MON_KIND_BUFFER, "buffer", -1, -1);
+}
+
+const char *monitor_buffer(Monitor *mon)
+{
+    return mon->outbuf ? mon->outbuf : "";
+}
+
+void monitor_buffer_clear(Monitor *mon)
+{
+    mon->outlen = 0;
+    if (mon->outbuf) {
+        mon->outbuf[0] = '\0';
+    }
+}
+
+void monitor_free(Monitor *mon)
+{
+    for (Monitor **pp = &all_monitors; *pp; pp = &(*pp)->next) {
+        if (*pp == mon) {
+            *pp = mon->next;
+            break;
+        }
+    }
+    if (mon->cancel_fn) {
+        mon->cancel_fn(mon, mon->cancel_opaque);
+    }
+    free(mon->outbuf);
+    free(mon->inbuf);
+    free(mon);
+}
+
+Monitor *monitor_first(void)
+{
+    return all_monitors;
+}
+
+bool monitor_is_interactive(const Monitor *mon)
+{
+    return mon->kind == MON_KIND_READLINE;
+}
+
+
+void monitor_set_last_format(Monitor *mon, const MonFormat *fmt)
+{
+    mon->last_fmt.format = fmt->format;
+    mon->last_fmt.size = fmt->size;
+}
+
+void monitor_set_cancel(Monitor *mon, MonitorCancelFn fn, void *opaque)
+{
+    mon->cancel_fn = fn;
+    mon->cancel_opaque = opaque;
+}
+
+void monitor_suspend(Monitor *mon)
+{
+    mon->suspended = true;
+    if (mon->ops && mon->ops->suspend) {
+        mon->ops->suspend(mon);
+    } else if (mon->kind == MON_KIND_READLINE) {
+        monitor_readline_detach(mon);
+    }
+}
+
+/* The exit status of a batch run so far. */
+int monitor_exit_status(Monitor *mon)
+{
+    return mon->nr_failed && mon->errexit != MON_ERREXIT_IGNORE ? 1 : 0;
+}
+
+void monitor_request_quit(Monitor *mon, int status)
+{
+    monitor_quitting = true;
+    main_loop_quit(status);
+}
+
+static void monitor_command_done(Monitor *mon)
+{
+    if (mon->cmd_failed) {
+        mon->nr_failed++;
+        if (mon->errexit == MON_ERREXIT_ON && mon->batch) {
+            monitor_puts(mon, "errexit: stopping at the first failed command\n");
+            monitor_request_quit(mon, 1);
+        }
+    }
+    mon->cmd_failed = false;
+}
+
+void monitor_resume(Monitor *mon)
+{
+    if (!mon->suspended) {
+        return;
+    }
+    mon->suspended = false;
+    monitor_command_done(mon);
+    if (mon->ops && mon->ops->resume) {
+        mon->ops->resume(mon);
+    } else if (mon->kind == MON_KIND_READLINE) {
+        if (!mon->hidden) {
+            monitor_readline_attach(mon);
+        }
+    } else if (mon->kind == MON_KIND_PLAIN) {
+        if (!mon->hidden && !monitor_quitting) {
+            monitor_print_prompt(mon);
+        }
+        monitor_process_input(mon);
+    }
+}
+
+static const char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t') {
+        s++;
+    }
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n')) {
+        s[--n] = '\0';
+    }
+    return s;
+}
+
+/* A name as typed, safe to print: control and non-ASCII bytes as \xHH. */
+static const char *printable(const char *s, char *buf, size_t len)
+{
+    size_t n = 0;
+    for (; *s && n + 5 < len; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c < 32 || c >= 127) {
+            n += (size_t)snprintf(buf + n, len - n, "\\x%02x", c);
+        } else {
+            buf[n++] = (char)c;
+        }
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+static void dispatch(Monitor *mon, const char *line)
+{
+    char name[64], shown[256];
+    const char *rest = mon_split_name(line, name, sizeof(name));
+    const MonCmd *cmd = mon_find_cmd(hmp_cmds, name);
+    if (!cmd) {
+        monitor_error(mon, "unknown command: '%s'", printable(name, shown, sizeof(shown)));
+        return;
+    }
+    char prefix[80] = "";
+    if (cmd->sub && *rest != '/') {
+        const char *p = rest;
+        while (*p == ' ' || *p == '\t') {
+            p++;
+        }
+        if (*p) {
+            char subname[64];
+            const char *after = mon_split_name(p, subname, sizeof(subname));
+            const MonCmd *sub = mon_find_cmd(cmd->sub, subname);
+            if (!sub) {
+                monitor_error(mon, "unknown %s subcommand: '%s'", name,
+                              printable(subname, shown, sizeof(shown)));
+                mon_print_help(mon, cmd->sub, "info ");
+                return;
+            }
+            snprintf(prefix, sizeof(prefix), "%s ", name);
+            cmd = sub;
+            rest = after;
+        }
+    }
+    MonParseCtx ctx = { hmp_reg_lookup, NULL, mon->last_fmt };
+    MonArgs args;
+    char err[256];
+    if (!mon_parse_args(cmd, rest, &ctx, &args, err, sizeof(err))) {
+        monitor_error(mon, "%s", err);
+        mon_print_usage(mon, cmd, prefix);
+        mon_args_free(&args);
+        return;
+    }
+    cmd->handler(mon, &args);
+    mon_args_free(&args);
+}
+
+void monitor_handle_line(Monitor *mon, const char *line)
+{
+    if (strlen(line) >= MON_MAX_LINE) {
+        monitor_error(mon, "line too long (limit %d bytes)", MON_MAX_LINE - 1);
+        monitor_command_done(mon);
+        return;
+    }
+    char *copy = strdup(line);
+    const char *l = trim(copy);
+    if (*l) {
+        monitor_history_add(l);
+        dispatch(mon, l);
+        if (!mon->suspended) {
+            monitor_command_done(mon);
+        }
+    }
+    free(copy);
+}
+
+/* ---- plain line input (pipes, files, sockets) ---- */
+
+void monitor_print_banner(Monitor *mon)
+{
+    monitor_puts(mon, "Amber " AMBER_VERSION " monitor - type 'help' for more information\n");
+}
+
+void monitor_print_prompt(Monitor *mon)
+{
+    if (mon->show_prompt) {
+        monitor_puts(mon, MONITOR_PROMPT);
+    }
+}
+
+/* Runs the complete lines in the input buffer until a command waits. */
+void monitor_process_input(Monitor *mon)
+{
+    while (!mon->suspended && !monitor_quitting) {
+        char *nl = mon->inbuf ? memchr(mon->inbuf, '\n', mon->inlen) : NULL;
+        if (!nl) {
+            break;
+        }
+        size_t len = (size_t)(nl - mon->inbuf);
+        char *line = strndup(mon->inbuf, len);
+        bool had_nul = strlen(line) != len;
+        memmove(mon->inbuf, nl + 1, mon->inlen - len - 1);
+        mon->inlen -= len + 1;
+        if (mon->overlong) {
+            mon->overlong = false;     /* tail of a refused line */
+            free(line);
+            continue;
+        }
+        if (mon->echo) {
+            monitor_printf(mon, "%s\n", line);
+        }
+        if (had_nul) {
+            monitor_error(mon, "line contains a NUL byte");
+            monitor_command_done(mon);
+        } else {
+            monitor_handle_line(mon, line);
+        }
+        free(line);
+        if (!mon->suspended && !monitor_quitting && (mon->inlen || !mon->eof)) {
+            monitor_print_prompt(mon);
+        }
+    }
+    if (mon->eof && !mon->suspended && !monitor_quitting && mon->ops && mon->ops->eof) {
+        mon->ops->eof(mon);
+    }
+}
+
+void monitor_input(Monitor *mon, const char *buf, size_t len)
+{
+    if (mon->inlen + len + 1 > mon->incap) {
+        size_t cap = mon->incap ? mon->incap : 4096;
+        while (cap < mon->inlen + len + 1) {
+            cap *= 2;
+        }
+        mon->inbuf = realloc(mon->inbuf, cap);
+        mon->incap = cap;
+    }
+    memcpy(mon->inbuf + mon->inlen, buf, len);
+    mon->inlen += len;
+    if (mon->inlen > MON_MAX_LINE && !memchr(mon->inbuf, '\n', mon->inlen)) {
+        /* Refuse the whole line now and skip to its end (bounded memory). */
+        if (!mon->overlong) {
+            if (mon->echo) {
+                monitor_puts(mon, "...\n");
+            }
+            monitor_error(mon, "line too long (limit %d bytes)", MON_MAX_LINE - 1);
+            monitor_command_done(mon);
+            monitor_print_prompt(mon);
+        }
+        mon->overlong = true;
+        mon->inlen = 0;
+        return;
+    }
+    monitor_process_input(mon);
+}
+
+void monitor_input_eof(Monitor *mon)
+{
+    if (mon->inlen && !memchr(mon->inbuf, '\n', mon->inlen)) {
+        monitor_input(mon, "\n", 1);   /* a last line without its newline */
+    }
+    mon->eof = true;
+    monitor_process_input(mon);
+}
+
+/* Main-loop callback for a plain input fd. */
+void monitor_fd_read(void *opaque)
+{
+    Monitor *mon = opaque;
+    char buf[4096];
+    ssize_t n = read(mon->fd_in, buf, sizeof(buf));
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
+        return;
+    }
+    if (n <= 0) {
+        main_loop_remove_fd(mon->fd_in);
+        monitor_input_eof(mon);
+        return;
+    }
+    if (mon->suspended && memchr(buf, 0x03, (size_t)n) && mon->cancel_fn) {
+        mon->cancel_fn(mon, mon->cancel_opaque);   /* Ctrl-C from a raw socket client */
+        return;
+    }
+    monitor_input(mon, buf, (size_t)n);
+}

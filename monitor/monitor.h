@@ -1,0 +1,40 @@
+/* The monitor's public face for emu/main.c: the command-line options that
+ * say where monitors and the serial console live (-monitor, -serial,
+ * -nographic), start-up after the machine exists, and the way out.
+ *
+ * Order of calls in main():
+ *   monitor_opt_monitor() / monitor_opt_serial() / monitor_opt_nographic()
+ *                                         while parsing the command line
+ *   monitor_init_serial(&machine.serial0)  before machine_init()
+ *   monitor_start()                         after machine_init()
+ *   main_loop_run(); monitor_cleanup()      (also registered as loop cleanup)
+ */
+#ifndef MONITOR_MONITOR_H
+#define MONITOR_MONITOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "emu/chardev.h"
+
+/* -monitor stdio|unix:PATH,server[,nowait]|tcp:HOST:PORT,server[,nowait]|none
+ * (may be given more than once). The syntax is checked here, so a typo is
+ * reported before the machine is built. */
+bool monitor_opt_monitor(const char *val, char *err, size_t errlen);
+/* -serial stdio|file:PATH|unix:PATH,server[,nowait]|null|none|mon:stdio */
+bool monitor_opt_serial(const char *val, char *err, size_t errlen);
+/* -nographic: serial and monitor multiplexed on stdio (Ctrl-A c switches). */
+void monitor_opt_nographic(void);
+
+/* Sets up the serial back end (UART0's host side). */
+bool monitor_init_serial(CharBackend *be, char *err, size_t errlen);
+/* Opens the monitors (listening sockets, the terminal), registers their fds
+ * with the main loop and prints the first prompts. */
+bool monitor_start(char *err, size_t errlen);
+/* Restores the terminal and writes the readline history. Idempotent. */
+void monitor_cleanup(void);
+/* SIGINT: cancels commands that wait (expect). True when one was waiting, so
+ * the signal is consumed instead of ending amber. */
+bool monitor_interrupt(void);
+
+#endif

@@ -1,0 +1,507 @@
+/* Where the monitors and the serial console live: the -monitor, -serial and
+ * -nographic options, listening sockets (unix, tcp) for both, and start-up.
+ * The terminal (stdio, and the -nographic mux) is monitor/console.c. */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "emu/main-loop.h"
+#include "monitor/console.h"
+#include "monitor/monitor-int.h"
+
+#define MON_MAX_CLI 4
+
+typedef enum Transport {
+    TR_STDIO,
+    TR_UNIX,
+    TR_TCP,
+} Transport;
+
+/* One -monitor or socket -serial: where, and once open, who is connected. */
+typedef struct Endpoint {
+    Transport tr;
+    char *addr;                  /* unix path, or tcp host */
+    char *port;                  /* tcp */
+    bool nowait;
+    char desc[160];              /* as given, for messages and info chardev */
+    int listen_fd, client_fd;
+    Monitor *mon;                /* a monitor endpoint */
+    CharBackend *be;             /* the serial endpoint */
+} Endpoint;
+
+static Endpoint mon_eps[MON_MAX_CLI];
+static int nr_mon_eps;
+static bool monitor_none;
+static const char *serial_opt;
+static bool nographic;
+static Endpoint serial_ep = { .listen_fd = -1, .client_fd = -1 };
+static bool stdio_mux;           /* serial and a monitor share stdio */
+const char *monitor_serial_desc;
+
+/* "PATH,server,nowait" style suboptions after the address. */
+static bool parse_endpoint(const char *opt, const char *val, Endpoint *ep, char *err, size_t errlen)
+{
+    memset(ep, 0, sizeof(*ep));
+    ep->listen_fd = ep->client_fd = -1;
+    snprintf(ep->desc, sizeof(ep->desc), "%s", val);
+    const char *rest;
+    if (!strncmp(val, "unix:", 5)) {
+        ep->tr = TR_UNIX;
+        rest = val + 5;
+    } else if (!strncmp(val, "tcp:", 4)) {
+        ep->tr = TR_TCP;
+        rest = val + 4;
+    } else {
+        snprintf(err, errlen, "%s %s: unknown back end", opt, val);
+        return false;
+    }
+    char *copy = strdup(rest);
+    char *save = NULL;
+    bool server = false, ok = true;
+    char *addr = strtok_r(copy, ",", &save);
+    if (!addr || !*addr) {
+        snprintf(err, errlen, "%s %s: missing %s", opt, val, ep->tr == TR_UNIX ? "path" : "host:port");
+        free(copy);
+        return false;
+    }
+    for (char *t = strtok_r(NULL, ",", &save); t && ok; t = strtok_r(NULL, ",", &save)) {
+        if (!strcmp(t, "server") || !strcmp(t, "server=on")) {
+            server = true;
+        } else if (!strcmp(t, "nowait") || !strcmp(t, "wait=off")) {
+            ep->nowait = true;
+        } else if (!strcmp(t, "wait=on")) {
+            ep->nowait = false;
+        } else {
+            snprintf(err, errlen, "%s %s: unknown option '%s' (use server, nowait)", opt, val, t);
+            ok = false;
+        }
+    }
+    if (ok && !server) {
+        snprintf(err, errlen, "%s %s: only server sockets are supported (add ',server')", opt, val);
+        ok = false;
+    }
+    if (ok && ep->tr == TR_TCP) {
+        char *colon = strrchr(addr, ':');
+        if (!colon || !colon[1]) {
+            snprintf(err, errlen, "%s %s: expected tcp:HOST:PORT", opt, val);
+            ok = false;
+        } else {
+            char *end;
+            long p = strtol(colon + 1, &end, 10);
+            if (*end || p < 0 || p > 65535) {
+                snprintf(err, errlen, "%s %s: invalid port '%s'", opt, val, colon + 1);
+                ok = false;
+            } else {
+                ep->port = strdup(colon + 1);
+                *colon = '\0';
+            }
+        }
+    }
+    if (ok && ep->tr == TR_UNIX && strlen(addr) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+        snprintf(err, errlen, "%s %s: socket path too long", opt, val);
+        ok = false;
+    }
+    if (ok) {
+        ep->addr = strdup(addr);
+    }
+    free(copy);
+    return ok;
+}
+
+bool monitor_opt_monitor(const char *val, char *err, size_t errlen)
+{
+    if (!strcmp(val, "none")) {
+        monitor_none = true;
+        return true;
+    }
+    if (nr_mon_eps == MON_MAX_CLI) {
+        snprintf(err, errlen, "-monitor %s: too many monitors (limit %d)", val, MON_MAX_CLI);
+        return false;
+    }
+    Endpoint *ep = &mon_eps[nr_mon_eps];
+    if (!strcmp(val, "stdio")) {
+        memset(ep, 0, sizeof(*ep));
+        ep->tr = TR_STDIO;
+        ep->listen_fd = ep->client_fd = -1;
+        snprintf(ep->desc, sizeof(ep->desc), "stdio");
+        for (int i = 0; i < nr_mon_eps; i++) {
+            if (mon_eps[i].tr == TR_STDIO) {
+                snprintf(err, errlen, "-monitor stdio: cannot use stdio by multiple character devices");
+                return false;
+            }
+        }
+    } else if (!parse_endpoint("-monitor", val, ep, err, errlen)) {
+        return false;
+    }
+    nr_mon_eps++;
+    return true;
+}
+
+bool monitor_opt_serial(const char *val, char *err, size_t errlen)
+{
+    if (serial_opt) {
+        snprintf(err, errlen, "-serial %s: only one serial port (UART0) is supported", val);
+        return false;
+    }
+    if (!strcmp(val, "stdio") || !strcmp(val, "mon:stdio") || !strcmp(val, "null") ||
+        !strcmp(val, "none") || !strncmp(val, "file:", 5)) {
+        if (!strncmp(val, "file:", 5) && !val[5]) {
+            snprintf(err, errlen, "-serial %s: missing file name", val);
+            return false;
+        }
+        serial_opt = val;
+        return true;
+    }
+    if (!strncmp(val, "unix:", 5)) {
+        if (!parse_endpoint("-serial", val, &serial_ep, err, errlen)) {
+            return false;
+        }
+        serial_opt = val;
+        return true;
+    }
+    snprintf(err, errlen, "-serial %s: not supported yet (use stdio, mon:stdio, null, none, "
+             "file:PATH or unix:PATH,server)", val);
+    return false;
+}
+
+void monitor_opt_nographic(void)
+{
+    nographic = true;
+}
+
+/* ---- listening sockets ---- */
+
+static int listen_on(Endpoint *ep, char *err, size_t errlen)
+{
+    int fd = -1;
+    if (ep->tr == TR_UNIX) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", ep->addr);
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        unlink(ep->addr);            /* a stale socket from an earlier run */
+        if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 1) < 0) {
+            snprintf(err, errlen, "%s: %s", ep->desc, strerror(errno));
+            if (fd >= 0) {
+                close(fd);
+            }
+            return -1;
+        }
+        return fd;
+    }
+    struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                              .ai_flags = AI_PASSIVE };
+    struct addrinfo *res;
+    int rc = getaddrinfo(*ep->addr ? ep->addr : NULL, ep->port, &hints, &res);
+    if (rc != 0) {
+        snprintf(err, errlen, "%s: %s", ep->desc, gai_strerror(rc));
+        return -1;
+    }
+    int saved = 0;
+    for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+        if (fd < 0) {
+            saved = errno;
+            continue;
+        }
+        int one = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 1) == 0) {
+            break;
+        }
+        saved = errno;
+        close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(res);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: %s", ep->desc, strerror(saved));
+    }
+    return fd;
+}
+
+static void ep_wait_client(Endpoint *ep, const char *what)
+{
+    fprintf(stderr, "amber: %s: waiting for connection on %s\n", what, ep->desc);
+    do {
+        ep->client_fd = accept4(ep->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+    } while (ep->client_fd < 0 && errno == EINTR);
+}
+
+/* ---- monitor sockets ---- */
+
+/* Every line the client sent has run: close, and wait for the next one. */
+static void mon_sock_eof(Monitor *mon)
+{
+    Endpoint *ep = mon->opaque;
+    close(ep->client_fd);
+    ep->client_fd = -1;
+    mon->fd_in = mon->fd_out = -1;
+    mon->inlen = 0;
+    mon->eof = false;
+    mon->overlong = false;
+}
+
+static void mon_sock_read(void *opaque)
+{
+    Endpoint *ep = opaque;
+    Monitor *mon = ep->mon;
+    char buf[4096];
+    ssize_t n = read(ep->client_fd, buf, sizeof(buf));
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
+        return;
+    }
+    if (n <= 0) {
+        /* The client closed (or half-closed) its side: what it sent still
+         * runs, a waiting expect included, then the connection is closed. */
+        main_loop_remove_fd(ep->client_fd);
+        monitor_input_eof(mon);
+        return;
+    }
+    if (mon->suspended && memchr(buf, 0x03, (size_t)n) && mon->cancel_fn) {
+        mon->cancel_fn(mon, mon->cancel_opaque);   /* Ctrl-C from a raw client */
+        return;
+    }
+    monitor_input(mon, buf, (size_t)n);
+}
+
+static void mon_sock_connected(Endpoint *ep)
+{
+    Monitor *mon = ep->mon;
+    mon->fd_in = mon->fd_out = ep->client_fd;
+    main_loop_add_fd(ep->client_fd, mon_sock_read, ep);
+    monitor_print_banner(mon);
+    monitor_print_prompt(mon);
+}
+
+static void mon_sock_accept(void *opaque)
+{
+    Endpoint *ep = opaque;
+    int fd = accept4(ep->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+    if (fd < 0) {
+        return;
+    }
+    if (ep->client_fd >= 0) {
+        /* One client at a time, as QEMU. */
+        static const char busy[] = "amber: this monitor already has a client\n";
+        ssize_t r = write(fd, busy, sizeof(busy) - 1);
+        (void)r;
+        close(fd);
+        return;
+    }
+    ep->client_fd = fd;
+    mon_sock_connected(ep);
+}
+
+static const MonitorOps mon_sock_ops = { .eof = mon_sock_eof };
+
+/* ---- stdio batch / plain monitor ---- */
+
+static void mon_stdio_eof(Monitor *mon)
+{
+    /* A batch file ran to its end: quit, with its exit status. */
+    monitor_request_quit(mon, monitor_exit_status(mon));
+}
+
+static const MonitorOps mon_stdio_ops = { .eof = mon_stdio_eof };
+
+/* ---- serial on a socket ---- */
+
+static void serial_sock_read(void *opaque);
+
+static void serial_sock_attach(Endpoint *ep)
+{
+    ep->be->fd_out = ep->client_fd;
+    main_loop_add_fd(ep->client_fd, serial_sock_read, ep);
+}
+
+static void serial_sock_read(void *opaque)
+{
+    Endpoint *ep = opaque;
+    CharBackend *be = ep->be;
+    uint8_t buf[256];
+    size_t room = sizeof(be->pending) - be->pending_len;
+    if (room == 0) {
+        return;                  /* the guest is not reading: leave it in the socket */
+    }
+    ssize_t n = read(ep->client_fd, buf, room < sizeof(buf) ? room : sizeof(buf));
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
+        return;
+    }
+    if (n <= 0) {
+        main_loop_remove_fd(ep->client_fd);
+        close(ep->client_fd);
+        ep->client_fd = -1;
+        be->fd_out = -1;         /* output is dropped until the next client */
+        return;
+    }
+    chardev_feed(be, buf, (size_t)n);
+}
+
+static void serial_sock_accept(void *opaque)
+{
+    Endpoint *ep = opaque;
+    int fd = accept4(ep->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+    if (fd < 0) {
+        return;
+    }
+    if (ep->client_fd >= 0) {
+        close(fd);
+        return;
+    }
+    ep->client_fd = fd;
+    serial_sock_attach(ep);
+}
+
+/* ---- start-up ---- */
+
+static bool stdio_monitor_requested(void)
+{
+    for (int i = 0; i < nr_mon_eps; i++) {
+        if (mon_eps[i].tr == TR_STDIO) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool monitor_init_serial(CharBackend *be, char *err, size_t errlen)
+{
+    const char *s = serial_opt;
+    if (!s) {
+        /* QEMU's defaults: -nographic alone muxes serial and monitor on
+         * stdio; a monitor on stdio leaves the serial port unconnected. */
+        if (nographic && !nr_mon_eps && !monitor_none) {
+            s = "mon:stdio";
+        } else if (stdio_monitor_requested()) {
+            s = "null";
+        } else {
+            s = "stdio";
+        }
+    }
+    monitor_serial_desc = s;
+    if (!strcmp(s, "stdio") || !strcmp(s, "mon:stdio")) {
+        if (stdio_monitor_requested()) {
+            snprintf(err, errlen, "-serial %s: cannot use stdio by multiple character devices "
+                     "(-monitor stdio; use -serial mon:stdio to share it)", s);
+            return false;
+        }
+        stdio_mux = !strcmp(s, "mon:stdio") && !monitor_none;
+        chardev_init_fd(be, "serial0", 0, 1);
+        console_init(be, stdio_mux);
+        return true;
+    }
+    if (!strcmp(s, "null") || !strcmp(s, "none")) {
+        chardev_init_null(be, "serial0");
+        return true;
+    }
+    if (!strncmp(s, "file:", 5)) {
+        int fd = open(s + 5, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+        if (fd < 0) {
+            snprintf(err, errlen, "-serial %s: %s", s, strerror(errno));
+            return false;
+        }
+        chardev_init_fd(be, "serial0", -1, fd);
+        return true;
+    }
+    chardev_init_fd(be, "serial0", -1, -1);
+    serial_ep.be = be;
+    serial_ep.listen_fd = listen_on(&serial_ep, err, errlen);
+    if (serial_ep.listen_fd < 0) {
+        return false;
+    }
+    if (!serial_ep.nowait) {
+        ep_wait_client(&serial_ep, "-serial");
+    }
+    return true;
+}
+
+bool monitor_start(char *err, size_t errlen)
+{
+    if (current_machine) {
+        hmp_serial_log_init(&current_machine->serial0);
+    }
+    if (serial_ep.listen_fd >= 0) {
+        main_loop_add_fd(serial_ep.listen_fd, serial_sock_accept, &serial_ep);
+        if (serial_ep.client_fd >= 0) {
+            serial_sock_attach(&serial_ep);
+        }
+    }
+    for (int i = 0; i < nr_mon_eps; i++) {
+        Endpoint *ep = &mon_eps[i];
+        char name[32];
+        snprintf(name, sizeof(name), "monitor%d", i);
+        if (ep->tr == TR_STDIO) {
+            bool tty = isatty(0);
+            Monitor *mon = monitor_new(tty ? MON_KIND_READLINE : MON_KIND_PLAIN, name, 0, 1);
+            snprintf(mon->desc, sizeof(mon->desc), "stdio");
+            ep->mon = mon;
+            if (tty) {
+                monitor_readline_start(mon, false);
+                continue;
+            }
+            mon->ops = &mon_stdio_ops;
+            mon->show_prompt = mon->echo = mon->batch = true;
+            main_loop_add_fd(0, monitor_fd_read, mon);
+            monitor_print_banner(mon);
+            monitor_print_prompt(mon);
+            continue;
+        }
+        ep->listen_fd = listen_on(ep, err, errlen);
+        if (ep->listen_fd < 0) {
+            return false;
+        }
+        Monitor *mon = monitor_new(MON_KIND_PLAIN, name, -1, -1);
+        snprintf(mon->desc, sizeof(mon->desc), "%s", ep->desc);
+        mon->ops = &mon_sock_ops;
+        mon->opaque = ep;
+        mon->show_prompt = true;
+        ep->mon = mon;
+        main_loop_add_fd(ep->listen_fd, mon_sock_accept, ep);
+        if (!ep->nowait) {
+            ep_wait_client(ep, "-monitor");
+            if (ep->client_fd >= 0) {
+                mon_sock_connected(ep);
+            }
+        }
+    }
+    if (stdio_mux) {
+        Monitor *mon = monitor_new(isatty(0) ? MON_KIND_READLINE : MON_KIND_PLAIN, "monitor-mux",
+                                   -1, 1);
+        snprintf(mon->desc, sizeof(mon->desc), "mon:stdio");
+        console_set_monitor(mon);
+    }
+    console_start();
+    return true;
+}
+
+void monitor_cleanup(void)
+{
+    console_restore();
+    monitor_readline_cleanup();
+    for (int i = 0; i < nr_mon_eps; i++) {
+        if (mon_eps[i].tr == TR_UNIX && mon_eps[i].listen_fd >= 0) {
+            unlink(mon_eps[i].addr);
+        }
+    }
+    if (serial_ep.tr == TR_UNIX && serial_ep.listen_fd >= 0) {
+        unlink(serial_ep.addr);
+    }
+}
+
+bool monitor_interrupt(void)
+{
+    bool any = false;
+    for (Monitor *m = monitor_first(); m; m = m->next) {
+        if (m->suspended && m->cancel_fn) {
+            m->cancel_fn(m, m->cancel_opaque);
+            any = true;
+        }
+    }
+    return any;
+}

@@ -1,0 +1,32 @@
+/* The RAM live section ("ram", instance 0, version 4) in QEMU's page-record
+ * format over PhysMemory's main RAM, as one RAM block.
+ *
+ * START carries the block list; PART/END carry pages found dirty in the
+ * memory's dirty bitmap (setup marks every page dirty and starts dirty
+ * logging, so the first pass sends everything and later passes resend what
+ * the guest wrote). Each PART is bounded (RAM_ITERATE_MAX_PAGES); END sends
+ * all that is left. Pages are queued by reference and flushed before the
+ * callback returns, so the guest cannot change them in between.
+ *
+ * Loading writes pages straight into guest RAM; the caller drops translated
+ * code and TLBs after a load. */
+#ifndef SAVEVM_RAM_H
+#define SAVEVM_RAM_H
+
+#include "emu/memory.h"
+
+#define RAM_BLOCK_NAME "riscv_virt_board.ram"   /* QEMU's name on riscv virt */
+#define RAM_ITERATE_MAX_PAGES 4096
+
+#define RAM_SAVE_FLAG_ZERO          0x002
+#define RAM_SAVE_FLAG_MEM_SIZE      0x004
+#define RAM_SAVE_FLAG_PAGE          0x008
+#define RAM_SAVE_FLAG_EOS           0x010
+#define RAM_SAVE_FLAG_CONTINUE      0x020
+
+/* Registers the section for m's RAM (block_name NULL: RAM_BLOCK_NAME).
+ * 0 or a negative errno (no RAM, already registered). */
+int ram_register(PhysMemory *m, const char *block_name);
+void ram_unregister(void);
+
+#endif

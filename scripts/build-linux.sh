@@ -1,0 +1,138 @@
+#!/bin/bash
+# Builds Amber's guest Linux: Debian's linux-source-6.1, `make tinyconfig`
+# plus tests/guest/linux/amber.config, with a built-in initramfs holding the
+# project's own /init (tests/guest/linux/init.c, start.S). About 2 minutes on
+# 2 cores the first time; afterwards the cached Image is reused.
+#
+# Usage: scripts/build-linux.sh [--cached-only]
+#   Prints the path of the kernel Image as its last line of stdout.
+#   --cached-only: do not build; exit 3 if no cached Image matches.
+# Exit status 2: a needed Debian package is missing (the apt-get line to run
+# is printed; as root it is run).
+#
+# Cache: $AMBER_LINUX_CACHE (default $XDG_CACHE_HOME/amber/linux or
+# $HOME/.cache/amber/linux), one directory per hash of the config, the /init
+# sources, this script and the kernel source package version. It holds
+# Image, System.map, .config and the init ELF; the kernel tree is deleted.
+set -euo pipefail
+
+say() { echo "build-linux: $*" >&2; }
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+guest=$here/tests/guest/linux
+cached_only=false
+case ${1:-} in
+--cached-only) cached_only=true ;;
+"") ;;
+*) echo "usage: $0 [--cached-only]" >&2; exit 2 ;;
+esac
+
+src_tar=/usr/src/linux-source-6.1.tar.xz
+cross=${CROSS_COMPILE:-riscv64-linux-gnu-}
+pkgs="linux-source-6.1 gcc-riscv64-linux-gnu flex bison bc libssl-dev libelf-dev cpio make xz-utils"
+
+missing=""
+for p in $pkgs; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+        missing="$missing $p"
+    fi
+done
+
+cache_root=${AMBER_LINUX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/amber/linux}
+src_version=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null || echo none)
+key=$( { cat "$guest/amber.config" "$guest/init.c" "$guest/start.S" "$0"; echo "$src_version"; } |
+       sha256sum | cut -c1-16)
+out=$cache_root/$key
+
+if [ -f "$out/Image" ]; then
+    say "using cached kernel $out/Image (key $key)"
+    echo "$out/Image"
+    exit 0
+fi
+if $cached_only; then
+    say "no cached kernel for key $key in $cache_root"
+    exit 3
+fi
+
+if [ -n "$missing" ]; then
+    if [ "$(id -u)" = 0 ]; then
+        say "installing Debian packages:$missing"
+        export DEBIAN_FRONTEND=noninteractive
+        # shellcheck disable=SC2086
+        if ! apt-get install -y -q --no-install-recommends $missing >&2; then
+            apt-get update -q >&2 || true
+            # shellcheck disable=SC2086
+            apt-get install -y -q --no-install-recommends $missing >&2 || {
+                say "cannot install:$missing"; exit 2; }
+        fi
+    else
+        say "needs Debian packages. Run as root:"
+        echo "  apt-get install -y$missing" >&2
+        exit 2
+    fi
+fi
+
+mkdir -p "$cache_root"
+exec 9>"$cache_root/.lock"
+say "waiting for the cache lock $cache_root/.lock"
+flock 9
+if [ -f "$out/Image" ]; then            # another build finished meanwhile
+    say "using cached kernel $out/Image (key $key)"
+    echo "$out/Image"
+    exit 0
+fi
+
+work=$cache_root/build-$key
+rm -rf "$work"
+mkdir -p "$work/init"
+trap 'rm -rf "$work"' EXIT
+jobs=$(nproc 2>/dev/null || echo 2)
+
+say "building /init (no libc, rv64imac, soft-float)"
+"${cross}gcc" -march=rv64imac -mabi=lp64 -static -nostdlib -nostartfiles -ffreestanding \
+    -fno-builtin -fno-tree-loop-distribute-patterns -fno-stack-protector -O2 -Wall -Wextra -Werror \
+    -Wl,--build-id=none -o "$work/init/init" "$guest/start.S" "$guest/init.c"
+
+cat >"$work/initramfs.list" <<LIST
+dir /dev 0755 0 0
+nod /dev/console 0600 0 0 c 5 1
+dir /proc 0555 0 0
+file /init $work/init/init 0755 0 0
+LIST
+
+say "extracting $src_tar ($src_version)"
+tar -C "$work" -xf "$src_tar"
+ksrc=$work/linux-source-6.1
+kmake() { make -C "$ksrc" O="$work/build" ARCH=riscv CROSS_COMPILE="$cross" "$@"; }
+
+say "configuring: tinyconfig + amber.config"
+kmake -s tinyconfig >/dev/null
+{ cat "$guest/amber.config"; echo "CONFIG_INITRAMFS_SOURCE=\"$work/initramfs.list\""; } >"$work/fragment"
+(cd "$ksrc" && ARCH=riscv scripts/kconfig/merge_config.sh -m -O "$work/build" \
+    "$work/build/.config" "$work/fragment" >/dev/null)
+kmake -s olddefconfig >&2
+# Every line of the fragment must have taken effect (a typo or a missing
+# dependency would silently build a different kernel).
+bad=0
+while IFS= read -r l; do
+    case $l in
+    CONFIG_*=*) grep -qxF -- "$l" "$work/build/.config" || { say "config line not taken: $l"; bad=1; } ;;
+    "# CONFIG_"*" is not set")
+        opt=${l#\# }; opt=${opt%% *}
+        if grep -q "^$opt=" "$work/build/.config"; then say "config line not taken: $l"; bad=1; fi ;;
+    esac
+done <"$work/fragment"
+[ $bad = 0 ] || { say "amber.config does not apply cleanly"; exit 1; }
+
+say "compiling the kernel with -j$jobs (about 2 minutes on 2 cores)"
+start=$SECONDS
+kmake -s -j"$jobs" Image >&2
+say "compiled in $((SECONDS - start)) s"
+
+mkdir -p "$out.tmp"
+cp "$work/build/arch/riscv/boot/Image" "$work/build/System.map" "$work/build/.config" \
+   "$work/init/init" "$out.tmp/"
+rm -rf "$out"
+mv "$out.tmp" "$out"
+say "kernel ready: $out/Image ($(stat -c %s "$out/Image") bytes)"
+echo "$out/Image"

@@ -1,0 +1,141 @@
+#!/bin/bash
+# Linux on $AMBER: the project's guest kernel (scripts/build-linux.sh; built
+# once, then cached) boots through Debian's OpenSBI to /init's `# ` prompt,
+# answers commands typed on the serial console (UART receive interrupts),
+# counts timer ticks, and powers off (SBI SRST -> sifive_test, exit 0).
+#  - the boot log up to the prompt is identical in two runs (icount time);
+#  - the answers match qemu-system-riscv64's on the same Image and firmware;
+#  - without -bios, the default firmware (fw_dynamic) boots it too.
+# Skipped with the reason when the kernel cannot be built here.
+set -u
+build=${AMBER_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)}
+src=${AMBER_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+AMBER=${AMBER:-$build/amber}
+QEMU=${QEMU:-qemu-system-riscv64}
+FW=${OPENSBI_DIR:-/usr/lib/riscv64-linux-gnu/opensbi/generic}/fw_jump.bin
+TMO=${LINUX_TIMEOUT:-120}
+passed=0 failed=0 skipped=0
+pass() { echo "PASS $*"; passed=$((passed + 1)); }
+fail() { echo "FAIL $*"; failed=$((failed + 1)); }
+check() { if [ "$1" = 0 ]; then pass "$2"; else fail "$2"; fi; }
+finish() { echo "$passed passed, $failed failed, $skipped skipped"; [ "$failed" -eq 0 ]; exit; }
+
+if ! command -v "$AMBER" >/dev/null 2>&1; then
+    fail "emulator '$AMBER' not found"; finish
+fi
+if [ -n "${AMBER_LINUX_IMAGE:-}" ]; then
+    image=$AMBER_LINUX_IMAGE
+else
+    echo "building (or finding the cached) guest kernel: $src/scripts/build-linux.sh"
+    image=$("$src/scripts/build-linux.sh" | tail -n 1)
+    rc=${PIPESTATUS[0]}
+    if [ "$rc" = 2 ]; then
+        echo "SKIP: the guest kernel cannot be built here: Debian packages are missing and cannot be installed (see the message above)"
+        skipped=1; finish
+    fi
+    [ "$rc" = 0 ] || { fail "scripts/build-linux.sh failed (status $rc)"; finish; }
+fi
+[ -f "$image" ] || { fail "kernel Image '$image' not found"; finish; }
+[ -f "$FW" ] || { echo "SKIP: $FW missing (Debian package opensbi)"; skipped=1; finish; }
+
+tmp=$(mktemp -d)
+pid=
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; exec 3>&- 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+# start OUT EMULATOR ARGS...: background run, stdin from a FIFO on fd 3
+start() {
+    local out=$1; shift
+    rm -f "$tmp/in"
+    mkfifo "$tmp/in"
+    : >"$out"
+    timeout "$TMO" "$@" <"$tmp/in" >"$out" 2>&1 &
+    pid=$!
+    exec 3>"$tmp/in"
+    cur=$out
+}
+prompts() { tr -d '\r' <"$cur" | grep -c '^# '; }
+# wait_prompts N: until N prompts were printed (or the emulator ended)
+wait_prompts() {
+    local end=$((SECONDS + TMO))
+    while [ "$(prompts)" -lt "$1" ] && [ $SECONDS -lt $end ]; do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.05
+    done
+    [ "$(prompts)" -ge "$1" ]
+}
+# wait_exit: status of the emulator (124 after the timeout)
+wait_exit() { wait "$pid"; local rc=$?; pid=; exec 3>&-; return $rc; }
+
+cmds=("echo hello from the amber console" "sum" "sum" "churn 20" "cat /proc/interrupts"
+      "uptime" "bogus" "disk")
+# session OUT EMULATOR ARGS...: boot, type cmds one prompt at a time, poweroff
+session() {
+    start "$@"
+    local n=1
+    wait_prompts 1 || return 1
+    for c in "${cmds[@]}"; do
+        printf '%s\n' "$c" >&3
+        n=$((n + 1))
+        wait_prompts $n || return 1
+    done
+    printf 'poweroff\n' >&3
+    wait_exit
+}
+# transcript FILE: from the first prompt on, without the timing-dependent lines
+transcript() {
+    tr -d '\r' <"$1" | sed -n '/^amber-init:/,$p' | grep -Ev '^uptime |reboot: Power down|^ +CPU0|^ +[0-9]+: '
+}
+
+common=(-M virt -m 256M -nographic -bios "$FW" -kernel "$image" -append "console=ttyS0")
+session "$tmp/a1" "$AMBER" "${common[@]}" -rtc base=2026-01-01
+rc=$?
+out=$(tr -d '\r' <"$tmp/a1")
+check $rc "amber: boot, ${#cmds[@]} commands and poweroff (exit status $rc)"
+grep -q '] Linux version 6\.1' <<<"$out"; check $? "kernel banner"
+grep -q 'ttyS0 at MMIO 0x10000000 .* is a 16550A' <<<"$out"; check $? "8250 driver finds a 16550A"
+grep -q 'plic@c000000: mapped [0-9]* interrupts' <<<"$out"; check $? "PLIC driver probes"
+! grep -Eq 'Oops|BUG:|WARNING:|Kernel panic|unhandled signal' <<<"$out"; check $? "no oops, warning or panic"
+grep -qx 'hello from the amber console' <<<"$out"; check $? "echo answers"
+s1=$(grep -m1 '^sum .* round 1$' <<<"$out" | awk '{print $2}')
+s2=$(grep -m1 '^sum .* round 2$' <<<"$out" | awk '{print $2}')
+[ -n "$s1" ] && [ -n "$s2" ] && [ "$s1" != "$s2" ]; check $? "sum changes memory each call ($s1, $s2)"
+grep -q '^sum 0x[0-9a-f]\{16\} round 22$' <<<"$out"; check $? "churn 20 runs 20 rounds"
+rx=$(grep -E '^ +[0-9]+: .*ttyS0$' <<<"$out" | awk '{print $2}')
+[ "${rx:-0}" -gt 0 ]; check $? "UART receive interrupts counted through the PLIC (${rx:-none})"
+tk=$(grep -E '^ +[0-9]+: .*riscv-timer$' <<<"$out" | awk '{print $2}')
+[ "${tk:-0}" -gt 0 ]; check $? "timer interrupts through SBI set_timer (${tk:-none})"
+grep -Eq '^uptime [0-9]+\.[0-9]{3} s ticks [1-9][0-9]*$' <<<"$out"; check $? "uptime: jiffies advance"
+grep -qx 'bogus: unknown command (try help)' <<<"$out"; check $? "unknown command answered"
+grep -q 'reboot: Power down' <<<"$out"; check $? "poweroff reaches the kernel"
+
+# Determinism: a second run prints the same boot log, timestamps included.
+session "$tmp/a2" "$AMBER" "${common[@]}" -rtc base=2026-01-01
+boot() { tr -d '\r' <"$1" | sed '/^amber-init:/q'; }
+if cmp -s <(boot "$tmp/a1") <(boot "$tmp/a2"); then
+    pass "boot log identical in two runs ($(boot "$tmp/a1" | wc -l) lines)"
+else
+    fail "boot log differs between two runs:"; diff <(boot "$tmp/a1") <(boot "$tmp/a2") | head -n 10
+fi
+
+# The default firmware (no -bios); the words after -- run at the first prompt.
+start "$tmp/d" "$AMBER" -M virt -m 256M -nographic -kernel "$image" -append "console=ttyS0 -- poweroff"
+wait_exit; rc=$?
+out=$(tr -d '\r' <"$tmp/d")
+[ $rc = 0 ] && grep -q '^Domain0 Next Mode *: S-mode' <<<"$out" && grep -qx '# poweroff' <<<"$out" &&
+    grep -q 'reboot: Power down' <<<"$out"
+check $? "no -bios: Debian's fw_dynamic boots the kernel to the prompt (exit status $rc)"
+
+# The same session on QEMU: same answers.
+if command -v "$QEMU" >/dev/null 2>&1; then
+    session "$tmp/q" "$QEMU" "${common[@]}"
+    if diff <(transcript "$tmp/q") <(transcript "$tmp/a1") >"$tmp/diff"; then
+        pass "answers match $QEMU ($(transcript "$tmp/a1" | wc -l) lines)"
+    else
+        fail "answers differ from $QEMU (< qemu, > amber):"; head -n 20 "$tmp/diff"
+    fi
+else
+    echo "SKIP: $QEMU not installed: no comparison"; skipped=$((skipped + 1))
+fi
+echo "--- amber transcript ---"; transcript "$tmp/a1" | head -n 40
+finish

@@ -1,0 +1,134 @@
+#!/bin/bash
+# Whole-machine migration through a command, with the monitor: the demo
+# guest (timer interrupts, WFI, UART output) is migrated with
+# `migrate "exec:cat > FILE"` mid-run and restored with
+# `-incoming "exec:cat FILE"`; the restored run must print exactly what an
+# uninterrupted run prints after that point and reach the same instruction
+# count at the same later point. Also gzip through exec:, the stream read
+# by amber-analyze, and device-only state through the monitor.
+set -u
+build=${AMBER_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)}
+AMBER=${AMBER:-$build/amber}
+ANALYZE=$build/tools/amber-analyze
+elf=$build/tests/guest/demo/demo-ticks.elf
+if [ ! -f "$elf" ]; then
+    echo "SKIP: $elf not built (no RISC-V cross compiler?)"
+    echo "0 passed, 0 failed, 1 skipped"
+    exit 0
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0 failed=0
+check() { if [ "$1" = 0 ]; then echo "PASS $2"; passed=$((passed + 1)); else echo "FAIL $2"; failed=$((failed + 1)); fi; }
+# The same command line on both sides, as QEMU requires.
+args=(-bios none -kernel "$elf" -m 32M -icount shift=3 -rtc base=2020-01-01)
+run() {   # run NAME [extra args...] < batch: transcript in $tmp/NAME.mon
+    local name=$1; shift
+    timeout 120 "$AMBER" "${args[@]}" -serial "file:$tmp/$name.serial" -monitor stdio "$@" \
+        >"$tmp/$name.mon" 2>"$tmp/$name.err"
+}
+instructions() { grep -m1 '^instructions' "$1" | awk '{print $2}'; }
+
+# The uninterrupted reference run.
+run ref <<'CMDS'
+expect "tick +9 "
+stop
+info jit
+cont
+expect "stopping after 12"
+CMDS
+check $? "reference run"
+
+# The source: migrated after tick 3, then stays in postmigrate.
+run src <<CMDS
+expect "tick +3 "
+migrate "exec:cat > $tmp/vm.mig"
+info status
+migrate "exec:cat > $tmp/again.mig"
+quit
+CMDS
+grep -q "VM status: paused (postmigrate)" "$tmp/src.mon"
+check $? "source is in postmigrate after migrate"
+grep -q "Error: Can't migrate the vm that was paused due to previous migration" "$tmp/src.mon"
+check $? "a second migrate is refused as QEMU does"
+[ -s "$tmp/vm.mig" ] && [ "$(head -c 4 "$tmp/vm.mig")" = "QEVM" ]
+check $? "stream written through exec:"
+
+# The destination.
+run dst -incoming "exec:cat $tmp/vm.mig" <<'CMDS'
+info status
+expect "tick +9 "
+stop
+info jit
+cont
+expect "stopping after 12"
+CMDS
+check $? "destination run"
+grep -q "VM status: running" "$tmp/dst.mon"
+check $? "destination runs at once (source was running, no -S)"
+cat "$tmp/src.serial" "$tmp/dst.serial" | cmp -s - "$tmp/ref.serial"
+check $? "serial output: source + destination == uninterrupted run"
+a=$(instructions "$tmp/ref.mon") b=$(instructions "$tmp/dst.mon")
+[ -n "$a" ] && [ "$a" = "$b" ]
+check $? "same instruction count at tick 9 ($a vs $b)"
+
+# -S keeps the restored machine paused.
+run dstS -S -incoming "exec:cat $tmp/vm.mig" <<'CMDS'
+info status
+CMDS
+grep -q "VM status: paused" "$tmp/dstS.mon"
+check $? "-incoming with -S: paused"
+
+# Compression through exec:, both ways.
+run gz <<CMDS
+expect "tick +3 "
+migrate "exec:gzip -c > $tmp/vm.mig.gz"
+quit
+CMDS
+run gzdst -incoming "exec:gzip -dc $tmp/vm.mig.gz" <<'CMDS'
+expect "stopping after 12"
+CMDS
+check $? "gzip -c / gzip -dc through exec:"
+cat "$tmp/gz.serial" "$tmp/gzdst.serial" | cmp -s - "$tmp/ref.serial"
+check $? "serial output after the gzip round trip"
+
+# A failing command is reported.
+run fail <<'CMDS'
+migrate "exec:exit 7"
+info status
+CMDS
+grep -q "Error: .*command 'exit 7' exited with status 7" "$tmp/fail.mon"
+check $? "migrate to a failing command: error"
+grep -q "VM status: running" "$tmp/fail.mon"
+check $? "failed migrate: the machine runs on"
+
+if [ -x "$ANALYZE" ]; then
+    "$ANALYZE" "$tmp/vm.mig" >"$tmp/an.txt" 2>&1 && grep -q "FULL section .* 'cpu'" "$tmp/an.txt"
+    check $? "amber-analyze reads the migrated stream"
+fi
+
+# Device-only state through the monitor.
+run dev <<CMDS
+expect "tick +2 "
+stop
+save_devices_state $tmp/dev.state
+info registers
+cont
+expect "tick +4 "
+load_devices_state $tmp/dev.state
+stop
+load_devices_state $tmp/dev.state
+info registers
+load_devices_state $tmp/vm.mig
+quit
+CMDS
+grep -q "Error: Cannot update device state while vm is running" "$tmp/dev.mon"
+check $? "load_devices_state refused while running"
+pcs=$(grep '^ pc ' "$tmp/dev.mon" | sort -u | wc -l)
+[ "$pcs" = 1 ] && [ "$(grep -c '^ pc ' "$tmp/dev.mon")" = 2 ]
+check $? "load_devices_state restores the CPU in place"
+grep -q "Error: loading device state failed: .*RAM loading not allowed in device state" "$tmp/dev.mon"
+check $? "a migration stream is not device state"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

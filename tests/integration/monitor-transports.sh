@@ -1,0 +1,187 @@
+#!/bin/bash
+# Monitor transports: unix and tcp socket monitors (two at once), one
+# answering while the other waits in expect, cancelling with SIGINT and with
+# a 0x03 byte, waiting for a client, serial on a unix socket and in a file,
+# the -nographic mux keys over a pipe, an over-long line, and option errors.
+set -u
+build=${AMBER_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)}
+AMBER=${AMBER:-$build/amber}
+elf=$build/tests/guest/demo/demo.elf
+if [ ! -f "$elf" ]; then
+    echo "SKIP: $elf not built (no RISC-V cross compiler?)"
+    echo "0 passed, 0 failed, 1 skipped"
+    exit 0
+fi
+if ! command -v socat >/dev/null; then
+    echo "SKIP: socat not installed (apt-get install socat)"
+    echo "0 passed, 0 failed, 1 skipped"
+    exit 0
+fi
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+    exec 3>&- 2>/dev/null
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+passed=0 failed=0
+ok() { echo "PASS $1"; passed=$((passed + 1)); }
+bad() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
+check() { if eval "$2"; then ok "$1"; else bad "$1" "${3:-condition false}"; fi; }
+# wait_for FILE PATTERN: until the pattern shows up (or 30 s pass)
+wait_for() {
+    local end=$((SECONDS + 30))
+    while ! grep -q -- "$2" "$1" 2>/dev/null && [ $SECONDS -lt $end ]; do sleep 0.05; done
+    grep -q -- "$2" "$1" 2>/dev/null
+}
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+# mon SOCKETADDR COMMANDS: one client session; prints what the monitor said
+mon() { printf '%b' "$2" | timeout 30 socat -t 5 - "$1" 2>&1; }
+
+# ---- two socket monitors at once ----
+port=$(free_port)
+"$AMBER" -M virt -bios none -kernel "$elf" -S -serial null \
+    -monitor "unix:$tmp/m.sock,server,nowait" -monitor "tcp:127.0.0.1:$port,server,nowait" \
+    >"$tmp/a.out" 2>&1 &
+apid=$!; pids+=($apid)
+end=$((SECONDS + 30)); while [ ! -S "$tmp/m.sock" ] && [ $SECONDS -lt $end ]; do sleep 0.05; done
+out=$(mon "UNIX-CONNECT:$tmp/m.sock" 'info status\ncont\ninfo status\n')
+check unix-banner '[[ $out == *"monitor - type '"'help'"' for more information"* ]]' "$out"
+check unix-prelaunch '[[ $out == *"VM status: paused (prelaunch)"* ]]' "$out"
+check unix-running '[[ $out == *"(amber) VM status: running"* ]]' "$out"
+out=$(mon "TCP:127.0.0.1:$port" 'info chardev\n')
+check tcp-chardev '[[ $out == *"monitor0: filename=unix:$tmp/m.sock,server,nowait"* && $out == *"monitor1: filename=tcp:127.0.0.1:$port,server,nowait"* ]]' "$out"
+
+# A client that waits in expect; the other monitor still answers.
+mkfifo "$tmp/w.in"
+socat -t 30 - "UNIX-CONNECT:$tmp/m.sock" <"$tmp/w.in" >"$tmp/w.out" 2>&1 &
+pids+=($!)
+exec 3>"$tmp/w.in"
+printf 'expect "never-printed" 60\n' >&3
+wait_for "$tmp/w.out" '(amber) $' || true
+sleep 0.3
+out=$(mon "TCP:127.0.0.1:$port" 'info status\np 6*7\n')
+check responsive-while-expect '[[ $out == *"VM status: running"* && $out == *"0x2a"* ]]' "$out"
+printf '\003' >&3
+wait_for "$tmp/w.out" 'expect: cancelled'; check cancel-by-ctrl-c-byte '[ $? = 0 ]' "$(cat "$tmp/w.out")"
+printf 'expect "never-printed" 60\n' >&3
+sleep 0.5
+kill -INT $apid
+wait_for "$tmp/w.out" 'cancelled.*' || true
+n=$(grep -c 'Error: expect: cancelled' "$tmp/w.out")
+check cancel-by-sigint '[ "$n" = 2 ]' "$(cat "$tmp/w.out")"
+out=$(mon "TCP:127.0.0.1:$port" 'info status\n')
+check sigint-consumed '[[ $out == *"VM status: running"* ]]' "$out"
+exec 3>&-
+# A second client while one is connected is turned away.
+mkfifo "$tmp/h.in"
+socat -t 30 - "UNIX-CONNECT:$tmp/m.sock" <"$tmp/h.in" >"$tmp/h.out" 2>&1 &
+pids+=($!)
+exec 3>"$tmp/h.in"
+wait_for "$tmp/h.out" '(amber)'
+out=$(mon "UNIX-CONNECT:$tmp/m.sock" 'info status\n')
+check one-client-at-a-time '[[ $out == *"already has a client"* ]]' "$out"
+exec 3>&-
+sleep 0.2
+out=$(mon "TCP:127.0.0.1:$port" 'quit\n')
+wait $apid; rc=$?
+check quit-from-socket '[ $rc = 0 ]' "status $rc"
+
+# ---- stdio (batch) and a socket monitor at once ----
+mkfifo "$tmp/s2.in"
+"$AMBER" -M virt -bios none -kernel "$elf" -monitor stdio -monitor "unix:$tmp/m2.sock,server,nowait" \
+    <"$tmp/s2.in" >"$tmp/s2.out" 2>&1 &
+spid=$!; pids+=($spid)
+exec 3>"$tmp/s2.in"
+printf 'expect "never-printed" 60\n' >&3
+wait_for "$tmp/s2.out" '(amber) expect'
+end=$((SECONDS + 30)); while [ ! -S "$tmp/m2.sock" ] && [ $SECONDS -lt $end ]; do sleep 0.05; done
+out=$(mon "UNIX-CONNECT:$tmp/m2.sock" 'info chardev\nstop\ninfo status\n')
+check stdio-and-socket '[[ $out == *"monitor0: filename=stdio"* && $out == *"VM status: paused"* ]]' "$out"
+kill -INT $spid
+wait_for "$tmp/s2.out" 'expect: cancelled'
+printf 'info status\n' >&3
+exec 3>&-
+wait $spid; rc=$?
+check stdio-batch-after-cancel 'grep -q "VM status: paused" "$tmp/s2.out" && [ $rc = 1 ]' "status $rc: $(cat "$tmp/s2.out")"
+
+# ---- a socket monitor without nowait holds the machine until a client comes ----
+"$AMBER" -M virt -bios none -kernel "$elf" -serial null -monitor "unix:$tmp/w.sock,server" \
+    >"$tmp/b.out" 2>"$tmp/b.err" &
+bpid=$!; pids+=($bpid)
+wait_for "$tmp/b.err" "waiting for connection on unix:$tmp/w.sock,server"
+check wait-message '[ $? = 0 ]' "$(cat "$tmp/b.err")"
+out=$(mon "UNIX-CONNECT:$tmp/w.sock" 'info status\nquit\n')
+check wait-then-run '[[ $out == *"VM status: running"* ]]' "$out"
+wait $bpid
+
+# ---- serial on a unix socket, monitor on stdio (batch) ----
+mkfifo "$tmp/c.in"
+"$AMBER" -M virt -bios none -kernel "$elf" -S -serial "unix:$tmp/s.sock,server,nowait" \
+    -monitor stdio <"$tmp/c.in" >"$tmp/c.out" 2>&1 &
+cpid=$!; pids+=($cpid)
+exec 3>"$tmp/c.in"
+end=$((SECONDS + 30)); while [ ! -S "$tmp/s.sock" ] && [ $SECONDS -lt $end ]; do sleep 0.05; done
+(sleep 1; printf 'z'; sleep 3) | socat -t 5 - "UNIX-CONNECT:$tmp/s.sock" >"$tmp/serial.out" 2>&1 &
+pids+=($!)
+sleep 0.3
+printf 'expect "you typed: .z." 20\ninfo chardev\nquit\n' >&3
+exec 3>&-
+wait $cpid; rc=$?
+check serial-socket-input '[[ $(cat "$tmp/c.out") == *"expect: matched '"'you typed: \\\\'z\\\\''"'"* ]]' "$(cat "$tmp/c.out")"
+check serial-socket-output 'grep -q "tick " "$tmp/serial.out"' "$(head -c 300 "$tmp/serial.out")"
+check serial-socket-chardev 'grep -q "serial0: filename=unix:$tmp/s.sock,server,nowait" "$tmp/c.out"'
+check serial-socket-status '[ $rc = 0 ]' "status $rc"
+
+# ---- serial to a file ----
+printf 'expect -v "tick +2" 5\nquit\n' | timeout 30 "$AMBER" -M virt -bios none -kernel "$elf" \
+    -serial "file:$tmp/serial.txt" -monitor stdio >"$tmp/d.out" 2>&1
+check serial-file 'grep -q "^tick     2" "$tmp/serial.txt" && grep -q "matched" "$tmp/d.out"' "$(cat "$tmp/d.out")"
+
+# ---- -nographic mux over a pipe: Ctrl-A c, h, x ----
+{ sleep 0.5; printf '\001h'; printf '\001cinfo status\nstop\ninfo status\n'; sleep 0.5
+  printf '\001cx'; sleep 0.3; printf '\001ccont\n'; sleep 1; printf '\001x'; } |
+    timeout 30 "$AMBER" -M virt -bios none -kernel "$elf" -nographic -icount shift=3,sleep=on \
+    >"$tmp/e.out" 2>&1
+rc=$?
+e=$(tr -d '\r' <"$tmp/e.out")
+check mux-help '[[ $e == *"C-a c    switch between console and monitor"* ]]' "$e"
+check mux-monitor '[[ $e == *"(amber) info status"$'"'\\n'"'"VM status: running"* && $e == *"VM status: paused"* ]]' "$e"
+check mux-serial-focus '[[ $e == *"you typed: '"'x'"'"* ]]' "$e"
+check mux-quit '[[ $e == *"amber: Terminated"* && $rc = 0 ]]' "status $rc"
+check mux-guest-output '[[ $e == *"tick "* ]]' "$e"
+{ sleep 0.3; printf '\001cinfo chardev\n\001x'; } |
+    timeout 30 "$AMBER" -M virt -bios none -kernel "$elf" -serial mon:stdio >"$tmp/f.out" 2>&1
+check serial-mon-stdio 'grep -q "monitor-mux: filename=mon:stdio" "$tmp/f.out"' "$(cat "$tmp/f.out")"
+
+# ---- an over-long line, then a normal one ----
+python3 -c 'import sys; sys.stdout.write("p " + "1" * 100000 + "\np 1\n")' |
+    timeout 30 "$AMBER" -M virt -bios none -kernel "$elf" -S -monitor stdio >"$tmp/g.out" 2>&1
+rc=$?
+check long-line 'grep -q "Error: line too long (limit 65535 bytes)" "$tmp/g.out" && grep -q "^0x1$" "$tmp/g.out" && [ $rc = 1 ]' "status $rc"
+check long-line-bounded '[ $(stat -c %s "$tmp/g.out") -lt 2000 ]' "output $(stat -c %s "$tmp/g.out") bytes"
+
+# ---- option errors ----
+experr() {   # name message args...
+    local name=$1 msg=$2; shift 2
+    local e
+    e=$(timeout 10 "$AMBER" -M virt -bios none -kernel "$elf" "$@" </dev/null 2>&1 >/dev/null)
+    local rc=$?
+    if [ $rc = 1 ] && [[ $e == *"$msg"* ]]; then ok "$name"; else bad "$name" "status $rc: $e"; fi
+}
+experr err-stdio-twice "cannot use stdio by multiple character devices" -monitor stdio -serial stdio
+experr err-monitor-twice "cannot use stdio by multiple character devices" -monitor stdio -monitor stdio
+experr err-backend "-monitor foo: unknown back end" -monitor foo
+experr err-client "only server sockets are supported (add ',server')" -monitor "unix:$tmp/x"
+experr err-tcp-port "expected tcp:HOST:PORT" -monitor tcp:localhost,server
+experr err-tcp-badport "invalid port '99999'" -monitor tcp:localhost:99999,server
+experr err-option "unknown option 'bogus'" -monitor "unix:$tmp/x,server,bogus"
+experr err-bind "unix:/nonexistent/dir/m,server,nowait: No such file or directory" \
+    -monitor unix:/nonexistent/dir/m,server,nowait
+experr err-serial "-serial tcp:1.2.3.4:5: not supported" -serial tcp:1.2.3.4:5
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,5 @@
+errexit on
+errexit
+p 1
+nosuch
+p 2

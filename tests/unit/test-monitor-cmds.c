@@ -1,0 +1,258 @@
+/* The command table and dispatch, without a machine: table consistency,
+ * help, errors and usage lines, errexit, input framing (long lines, NUL
+ * bytes), completion and the RISC-V disassembler. */
+#include "monitor/monitor-int.h"
+#include "tests/unit/unit.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static Monitor *mon;
+
+static const char *run(const char *line)
+{
+    monitor_buffer_clear(mon);
+    monitor_handle_line(mon, line);
+    return monitor_buffer(mon);
+}
+
+static void check_table(const MonCmd *table, bool is_info)
+{
+    for (const MonCmd *c = table; c->name; c++) {
+        MonArgSpec s[MON_MAX_ARGS];
+        int n;
+        char err[128];
+        CU_ASSERT(mon_spec_parse(c->args, s, &n, err, sizeof(err)));
+        CU_ASSERT(c->handler != NULL);
+        CU_ASSERT(c->help && *c->help);
+        CU_ASSERT(c->params != NULL);
+        CU_ASSERT(c->doc && *c->doc);
+        CU_ASSERT(is_info ? c->sub == NULL : true);
+        /* Every name is unique in its table. */
+        const char *p = c->name;
+        while (*p) {
+            size_t l = strcspn(p, "|");
+            char name[64];
+            snprintf(name, sizeof(name), "%.*s", (int)l, p);
+            CU_ASSERT(mon_find_cmd(table, name) == c);
+            p += l;
+            if (*p) {
+                p++;
+            }
+        }
+    }
+}
+
+static void test_table(void)
+{
+    check_table(hmp_cmds, false);
+    check_table(hmp_info_cmds, true);
+    CU_ASSERT(mon_find_cmd(hmp_cmds, "c") == mon_find_cmd(hmp_cmds, "cont"));
+    CU_ASSERT(mon_find_cmd(hmp_cmds, "?") == mon_find_cmd(hmp_cmds, "help"));
+    CU_ASSERT_PTR_NULL(mon_find_cmd(hmp_cmds, "con"));   /* no prefix matching */
+    CU_ASSERT_PTR_NULL(mon_find_cmd(hmp_cmds, ""));
+}
+
+static void test_help(void)
+{
+    const char *out = run("help");
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "cont|c  -- resume emulation\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "x /fmt addr -- virtual memory dump starting at addr\n"));
+    CU_ASSERT_STRING_EQUAL(run("help quit"), "quit|q  -- quit the emulator\n");
+    CU_ASSERT_STRING_EQUAL(run("? q"), "quit|q  -- quit the emulator\n");
+    CU_ASSERT_STRING_EQUAL(run("help info status"),
+                           "info status  -- show the current VM status (running|paused)\n");
+    CU_ASSERT_PTR_NOT_NULL(strstr(run("help info"), "info registers [-a] -- show the cpu registers\n"));
+    CU_ASSERT_STRING_EQUAL(run("help foo"), "Error: unknown command: 'foo'\n");
+    CU_ASSERT_STRING_EQUAL(run("help info foo"), "Error: unknown info subcommand: 'foo'\n");
+    CU_ASSERT_STRING_EQUAL(run("help stop x"), "Error: 'stop' has no subcommands\n");
+    CU_ASSERT_PTR_NOT_NULL(strstr(run("info"), "info version  -- show the version of Amber\n"));
+}
+
+static void test_errors(void)
+{
+    CU_ASSERT_STRING_EQUAL(run("foo"), "Error: unknown command: 'foo'\n");
+    CU_ASSERT_STRING_EQUAL(run("   "), "");
+    CU_ASSERT_STRING_EQUAL(run("info version extra"),
+                           "Error: too many arguments: 'extra'\nUsage: info version\n");
+    CU_ASSERT_STRING_EQUAL(run("x/3q 0"), "Error: invalid char in format: 'q'\nUsage: x/fmt addr\n");
+    CU_ASSERT_STRING_EQUAL(run("x"), "Error: missing argument 'addr'\nUsage: x/fmt addr\n");
+    CU_ASSERT_STRING_EQUAL(run("memsave 0 4Q f"),
+                           "Error: invalid character 'Q' in number\nUsage: memsave addr size file\n");
+    CU_ASSERT_STRING_EQUAL(run("p 1/0"), "Error: division by zero\nUsage: print/fmt expr\n");
+    CU_ASSERT_STRING_EQUAL(run("p $nosuch"),
+                           "Error: unknown register '$nosuch'\nUsage: print/fmt expr\n");
+    CU_ASSERT_STRING_EQUAL(run("type \"abc"),
+                           "Error: unterminated string (missing \")\nUsage: type \"text\"\n");
+    const char *out = run("info nosuch");
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "Error: unknown info subcommand: 'nosuch'\n"));
+    CU_ASSERT_STRING_EQUAL(run("stop"), "Error: no machine\n");
+    CU_ASSERT_STRING_EQUAL(run("p 0x10"), "0x10\n");
+    CU_ASSERT_STRING_EQUAL(run("p/d -2"), "-2\n");
+    CU_ASSERT_STRING_EQUAL(run("p/o 8"), "010\n");
+    CU_ASSERT_STRING_EQUAL(run("p/u -1"), "18446744073709551615\n");
+    CU_ASSERT_STRING_EQUAL(run("p/c 65"), "'A'\n");
+    CU_ASSERT_STRING_EQUAL(run("p/i 1"), "Error: invalid format 'i' for print (use x d u o c)\n");
+    CU_ASSERT_STRING_EQUAL(run("echo  hello  there "), "hello  there\n");
+    CU_ASSERT_STRING_EQUAL(run("system_powerdown"),
+                           "system_powerdown: the virt board has no power button; the guest was "
+                           "not notified (use quit, or the guest's poweroff)\n");
+    /* Names longer than the buffer are truncated in the message, not overflowed. */
+    char longname[300];
+    memset(longname, 'a', sizeof(longname) - 1);
+    longname[sizeof(longname) - 1] = '\0';
+    out = run(longname);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "Error: unknown command: 'aaaa"));
+    CU_ASSERT(strlen(out) < 120);
+}
+
+static void test_errexit(void)
+{
+    CU_ASSERT_STRING_EQUAL(run("errexit"), "errexit: off\n");
+    CU_ASSERT_STRING_EQUAL(run("errexit ignore"), "");
+    CU_ASSERT_STRING_EQUAL(run("errexit"), "errexit: ignore\n");
+    CU_ASSERT_STRING_EQUAL(run("errexit sometimes"), "Error: errexit: expected on, off or ignore\n");
+    run("errexit off");
+    int before = mon->nr_failed;
+    run("nosuch");
+    CU_ASSERT_EQUAL(mon->nr_failed, before + 1);
+    CU_ASSERT_EQUAL(monitor_exit_status(mon), 1);
+    run("errexit ignore");
+    CU_ASSERT_EQUAL(monitor_exit_status(mon), 0);
+    run("errexit off");
+}
+
+static void test_input_framing(void)
+{
+    monitor_buffer_clear(mon);
+    monitor_input(mon, "p 1\np 2\np", 9);
+    CU_ASSERT_STRING_EQUAL(monitor_buffer(mon), "0x1\n0x2\n");
+    monitor_input(mon, " 3\n", 3);
+    CU_ASSERT_STRING_EQUAL(monitor_buffer(mon), "0x1\n0x2\n0x3\n");
+    monitor_buffer_clear(mon);
+    monitor_input(mon, "p 1\0 2\n", 7);
+    CU_ASSERT_STRING_EQUAL(monitor_buffer(mon), "Error: line contains a NUL byte\n");
+    /* A line over the limit is refused once, and its tail is skipped. */
+    monitor_buffer_clear(mon);
+    char *big = malloc(200000);
+    memset(big, 'x', 200000);
+    monitor_input(mon, big, 100000);
+    monitor_input(mon, big, 100000);
+    monitor_input(mon, "\np 5\n", 5);
+    CU_ASSERT_STRING_EQUAL(monitor_buffer(mon), "Error: line too long (limit 65535 bytes)\n0x5\n");
+    free(big);
+    /* Binary bytes are an unknown command, shown safely truncated. */
+    monitor_buffer_clear(mon);
+    monitor_input(mon, "\xff\xfe\x01\x02 zz\n", 8);
+    CU_ASSERT_PTR_NOT_NULL(strstr(monitor_buffer(mon), "Error: unknown command: '"));
+}
+
+typedef struct Cands {
+    char list[64][64];
+    int n;
+} Cands;
+
+static void add(void *opaque, const char *c)
+{
+    Cands *cs = opaque;
+    if (cs->n < 64) {
+        snprintf(cs->list[cs->n++], 64, "%s", c);
+    }
+}
+
+static bool has(const Cands *cs, const char *s)
+{
+    for (int i = 0; i < cs->n; i++) {
+        if (!strcmp(cs->list[i], s)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static Cands complete(const char *line)
+{
+    Cands cs = { .n = 0 };
+    mon_complete(line, strlen(line), add, &cs);
+    return cs;
+}
+
+static void test_complete(void)
+{
+    Cands cs = complete("in");
+    CU_ASSERT(cs.n == 1 && has(&cs, "info"));
+    cs = complete("");
+    CU_ASSERT(has(&cs, "help") && has(&cs, "x") && has(&cs, "cont") && has(&cs, "c"));
+    cs = complete("info st");
+    CU_ASSERT(cs.n == 1 && has(&cs, "status"));
+    cs = complete("info ");
+    CU_ASSERT(has(&cs, "registers") && has(&cs, "mtree"));
+    cs = complete("help inf");
+    CU_ASSERT(cs.n == 1 && has(&cs, "info"));
+    cs = complete("help info re");
+    CU_ASSERT(cs.n == 1 && has(&cs, "registers"));
+    cs = complete("errexit o");
+    CU_ASSERT(cs.n == 0);                        /* a string: nothing to offer */
+    cs = complete("memsave 0 4K " AMBER_SRCDIR "/monitor/commands.de");
+    CU_ASSERT(cs.n == 1 && has(&cs, AMBER_SRCDIR "/monitor/commands.def"));
+    cs = complete("memsave 0 4K " AMBER_SRCDIR "/moni");
+    CU_ASSERT(cs.n == 1 && has(&cs, AMBER_SRCDIR "/monitor/"));
+    cs = complete("nosuch ");
+    CU_ASSERT(cs.n == 0);
+    cs = complete("stop extra more ");
+    CU_ASSERT(cs.n == 0);
+}
+
+static void test_disas(void)
+{
+    static const struct { uint32_t w; int len; const char *text; } cases[] = {
+        { 0x00003197, 4, "auipc   gp,0x3" },
+        { 0x80018193, 4, "addi    gp,gp,-2048" },
+        { 0xf14022f3, 4, "csrrs   t0,mhartid,zero" },
+        { 0x10500073, 4, "wfi" },
+        { 0x30200073, 4, "mret" },
+        { 0x00000013, 4, "addi    zero,zero,0" },
+        { 0x02b50533, 4, "mul     a0,a0,a1" },
+        { 0x00a5b023, 4, "sd      a0,0(a1)" },
+        { 0x0000100f, 4, "fence.i" },
+        { 0xffffffff, 4, "illegal" },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        uint8_t b[4] = { cases[i].w & 0xff, (cases[i].w >> 8) & 0xff, (cases[i].w >> 16) & 0xff,
+                         cases[i].w >> 24 };
+        char out[96];
+        int len = disas_riscv(0x80000000, b, 4, out, sizeof(out));
+        CU_ASSERT_EQUAL(len, cases[i].len);
+        CU_ASSERT_STRING_EQUAL(out, cases[i].text);
+        if (strcmp(out, cases[i].text)) {
+            fprintf(stderr, "%08x: got '%s' want '%s'\n", cases[i].w, out, cases[i].text);
+        }
+    }
+    /* A compressed instruction with only two bytes available. */
+    uint8_t c[2] = { 0x01, 0x00 };                 /* c.nop */
+    char out[96];
+    CU_ASSERT_EQUAL(disas_riscv(0x80000000, c, 2, out, sizeof(out)), 2);
+    /* A 32-bit encoding cut short is not read past the buffer. */
+    uint8_t cut[2] = { 0x97, 0x31 };
+    CU_ASSERT_EQUAL(disas_riscv(0x80000000, cut, 2, out, sizeof(out)), 2);
+    CU_ASSERT_STRING_EQUAL(out, "illegal");
+}
+
+static const UnitTest tests[] = {
+    { "table", test_table },
+    { "help", test_help },
+    { "errors and usage", test_errors },
+    { "errexit", test_errexit },
+    { "input framing", test_input_framing },
+    { "completion", test_complete },
+    { "disassembler", test_disas },
+    { NULL, NULL },
+};
+
+int main(void)
+{
+    mon = monitor_new_buffer();
+    int rc = unit_run("monitor-cmds", tests);
+    monitor_free(mon);
+    return rc;
+}
