@@ -419,7 +419,9 @@ int qcow2_snapshot_create(BlockDriverState *bs, BlockSnapshotInfo *info, BlockVm
     }
     Qcow2Snapshot *sn = list ? &list[s->nb_snapshots] : NULL;
     if (ret == 0) {
-        memcpy(list, s->snapshots, (size_t)s->nb_snapshots * sizeof(*list));
+        if (s->nb_snapshots) {
+            memcpy(list, s->snapshots, (size_t)s->nb_snapshots * sizeof(*list));
+        }
         sn->l1_offset = sn_off;
         sn->l1_size = sn_n;
         sn->id = strdup(info->id);
