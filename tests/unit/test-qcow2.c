@@ -16,6 +16,7 @@
 
 #include "block/block.h"
 #include "block/qcow2.h"
+#include "savevm/qemu-file.h"
 #include "tests/unit/unit.h"
 
 static char dir[64];
@@ -265,6 +266,51 @@ static void test_vmstate(void)
     }
     free(back);
     free(state);
+}
+
+/* The VM state as a QEMUFile stream, the way savevm/loadvm use it. */
+static void test_vmstate_qemufile(void)
+{
+    create_img("qf.qcow2", 8 << 20, 12, 3);
+    BlockDriverState *bs = open_img("qf.qcow2", BDRV_O_RDWR);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(bs);
+    Error err;
+    error_init(&err);
+    BlockVmstate *vm = bdrv_vmstate_writer_open(bs, &err);
+    QEMUFile *f = bdrv_vmstate_open_file(vm);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    static uint8_t page[4096];
+    fill(page, sizeof(page), 77);
+    qemu_file_put_be32(f, 0x5145564d);   /* "QEVM" */
+    qemu_file_put_be32(f, 3);
+    for (int i = 0; i < 100; i++) {
+        qemu_file_put_be64(f, (uint64_t)i);
+        qemu_file_put_buffer(f, page, sizeof(page));
+    }
+    uint64_t total = qemu_file_tell(f);
+    CU_ASSERT_EQUAL(qemu_file_close(f, &err), 0);
+    CU_ASSERT_EQUAL(bdrv_vmstate_size(vm), total);
+    snap(bs, "qf", vm);
+    vm = bdrv_vmstate_reader_open(bs, "qf", &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(vm);
+    f = bdrv_vmstate_open_file(vm);
+    CU_ASSERT_EQUAL(qemu_file_get_be32(f), 0x5145564d);
+    CU_ASSERT_EQUAL(qemu_file_get_be32(f), 3);
+    static uint8_t back[4096];
+    bool same = true;
+    for (int i = 0; i < 100; i++) {
+        same &= qemu_file_get_be64(f) == (uint64_t)i;
+        same &= qemu_file_get_buffer(f, back, sizeof(back)) == sizeof(back) &&
+                memcmp(back, page, sizeof(page)) == 0;
+    }
+    CU_ASSERT_TRUE(same);
+    CU_ASSERT_EQUAL(qemu_file_get_error(f), 0);
+    qemu_file_get_u8(f);                 /* past the end: truncated */
+    CU_ASSERT_TRUE(qemu_file_is_truncated(f));
+    qemu_file_close(f, &err);
+    bdrv_vmstate_close(vm);
+    bdrv_close(bs);
+    CU_ASSERT_EQUAL(qemu_check("qf.qcow2"), 0);
 }
 
 /* A snapshot QEMU made and applied is usable, and QEMU reads ours. */
@@ -597,6 +643,7 @@ static const UnitTest tests[] = {
     { "cow v2 4k", test_cow_v2 },
     { "vmstate", test_vmstate },
     { "qemu interop", test_qemu_interop },
+    { "vmstate as a QEMUFile", test_vmstate_qemufile },
     { "corrupt and dirty bits", test_corrupt_and_dirty },
     { "unknown extension kept", test_unknown_extension },
     { "bad headers", test_bad_images },
