@@ -71,6 +71,10 @@ static void main_usage(void)
            "  -append STRING        kernel command line (/chosen/bootargs)\n"
            "  -initrd FILE          initial ramdisk (/chosen/linux,initrd-start/end)\n"
            "  -dumpdtb FILE         write the generated device tree blob and exit\n"
+           "Disks:\n"
+           "  -drive file=PATH[,format=qcow2|raw][,if=virtio|none][,id=NAME][,readonly=on]\n"
+           "                        a disk image; if=virtio (default) attaches virtio-blk\n"
+           "                        (first drive at 0x10008000, as QEMU)\n"
            "Console:\n"
            "  -nographic            serial console and monitor on stdio (Ctrl-A c switches,\n"
            "                        Ctrl-A x quits, Ctrl-A h helps)\n"
@@ -277,7 +281,7 @@ static void parse_args(CmdLine *cl, int argc, char **argv)
         static const char *const with_arg[] = {
             "-M", "-machine", "-m", "-bios", "-kernel", "-append", "-initrd", "-serial",
             "-display", "-icount", "-rtc", "-dumpdtb", "-smp", "-monitor", "-incoming",
-            "-dump-vmstate", NULL,
+            "-dump-vmstate", "-drive", NULL,
         };
         const char *val = NULL;
         for (int k = 0; with_arg[k]; k++) {
@@ -336,6 +340,11 @@ static void parse_args(CmdLine *cl, int argc, char **argv)
             cl->dump_vmstate = val;
         } else if (!strcmp(opt, "-no-reboot")) {
             cl->opts.no_reboot = true;
+        } else if (!strcmp(opt, "-drive")) {
+            if (cl->opts.nr_drives == MACHINE_MAX_DRIVES) {
+                die("-drive %s: at most %d drives", val, MACHINE_MAX_DRIVES);
+            }
+            cl->opts.drives[cl->opts.nr_drives++] = val;
         } else if (!strcmp(opt, "-smp")) {
             if (strcmp(val, "1") != 0 && strcmp(val, "cpus=1") != 0) {
                 die("-smp %s: only one hart is supported", val);

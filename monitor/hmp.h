@@ -123,7 +123,7 @@ typedef struct MonParseCtx {
 /* Splits a spec; false (with message) on a malformed spec (a table bug). */
 bool mon_spec_parse(const char *spec, MonArgSpec *out, int *n, char *err, size_t errlen);
 /* Reads a word or quoted string at *p; advances *p. Double quotes take
- * escapes (\n \t \r \e \0 \\ \" \xHH; unknown ones are kept, backslash and
+ * escapes (\n \t \r \e \\ \" \xHH but not \x00; unknown ones are kept, backslash and
  * all, so regexes survive); single quotes are literal. Returns a malloc'd
  * string, or NULL with a message (unterminated string, bad escape). */
 char *mon_parse_string(const char **p, char *err, size_t errlen);

@@ -41,6 +41,7 @@ struct Monitor {
     bool show_prompt;            /* print "(amber) " before each command */
     bool echo;                   /* echo each command after the prompt (batch) */
     bool batch;                  /* input is a file: quit at its end, exit status */
+    bool out_stalled;            /* output dropped: the client stopped reading */
     bool hidden;                 /* muxed, and the serial console has the focus */
     /* plain input */
     char *inbuf;

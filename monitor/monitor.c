@@ -2,6 +2,7 @@
  * command line through the table, failure accounting and history. Terminal
  * line editing is in monitor/readline.c, transports in monitor/setup.c. */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #define AMBER_VERSION "0.0.0"
 #endif
 #define MON_HISTORY_MAX 1000
+#define MON_OUTPUT_STALL_MS 2000
 
 static char *history[MON_HISTORY_MAX];
 static int history_len;
@@ -63,7 +65,7 @@ static void out_write(Monitor *mon, const char *buf, size_t len)
         mon->outbuf[mon->outlen] = '\0';
         return;
     }
-    if (mon->fd_out < 0) {
+    if (mon->fd_out < 0 || mon->out_stalled) {
         return;
     }
     while (len) {
@@ -71,10 +73,17 @@ static void out_write(Monitor *mon, const char *buf, size_t len)
         if (w < 0 && errno == EINTR) {
             continue;
         }
-        if (w <= 0) {
-            if (errno == EAGAIN) {
-                continue;        /* a socket client that reads slowly: wait for it */
+        if (w < 0 && errno == EAGAIN) {
+            /* A client that stopped reading must not freeze the emulator:
+             * give it a moment, then drop output until it sends a line. */
+            struct pollfd p = { .fd = mon->fd_out, .events = POLLOUT };
+            if (poll(&p, 1, MON_OUTPUT_STALL_MS) <= 0) {
+                mon->out_stalled = true;
+                return;
             }
+            continue;
+        }
+        if (w <= 0) {
             return;              /* peer gone: output is dropped, the machine goes on */
         }
         buf += w;
@@ -404,6 +413,7 @@ void monitor_process_input(Monitor *mon)
 
 void monitor_input(Monitor *mon, const char *buf, size_t len)
 {
+    mon->out_stalled = false;    /* the client is back */
     if (mon->inlen + len + 1 > mon->incap) {
         size_t cap = mon->incap ? mon->incap : 4096;
         while (cap < mon->inlen + len + 1) {

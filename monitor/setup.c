@@ -274,6 +274,7 @@ static void mon_sock_connected(Endpoint *ep)
 {
     Monitor *mon = ep->mon;
     mon->fd_in = mon->fd_out = ep->client_fd;
+    mon->out_stalled = false;
     main_loop_add_fd(ep->client_fd, mon_sock_read, ep);
     monitor_print_banner(mon);
     monitor_print_prompt(mon);
@@ -295,6 +296,7 @@ static void mon_sock_accept(void *opaque)
         return;
     }
     ep->client_fd = fd;
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);   /* see out_write's stall rule */
     mon_sock_connected(ep);
 }
 
@@ -466,6 +468,7 @@ bool monitor_start(char *err, size_t errlen)
         if (!ep->nowait) {
             ep_wait_client(ep, "-monitor");
             if (ep->client_fd >= 0) {
+                fcntl(ep->client_fd, F_SETFL, fcntl(ep->client_fd, F_GETFL) | O_NONBLOCK);
                 mon_sock_connected(ep);
             }
         }
@@ -482,6 +485,10 @@ bool monitor_start(char *err, size_t errlen)
 
 void monitor_cleanup(void)
 {
+    /* A command still waiting (the guest ended the run) says so; nothing
+     * further runs. */
+    monitor_quitting = true;
+    monitor_interrupt();
     console_restore();
     monitor_readline_cleanup();
     for (int i = 0; i < nr_mon_eps; i++) {

@@ -65,6 +65,8 @@ wait_for "$tmp/w.out" '(amber) $' || true
 sleep 0.3
 out=$(mon "TCP:127.0.0.1:$port" 'info status\np 6*7\n')
 check responsive-while-expect '[[ $out == *"VM status: running"* && $out == *"0x2a"* ]]' "$out"
+out=$(mon "TCP:127.0.0.1:$port" 'expect "never" 5\n')
+check one-expect-at-a-time '[[ $out == *"Error: expect: another monitor is already waiting"* ]]' "$out"
 printf '\003' >&3
 wait_for "$tmp/w.out" 'expect: cancelled'; check cancel-by-ctrl-c-byte '[ $? = 0 ]' "$(cat "$tmp/w.out")"
 printf 'expect "never-printed" 60\n' >&3
@@ -89,6 +91,25 @@ sleep 0.2
 out=$(mon "TCP:127.0.0.1:$port" 'quit\n')
 wait $apid; rc=$?
 check quit-from-socket '[ $rc = 0 ]' "status $rc"
+
+# ---- the monitor answers while the guest computes flat out ----
+bench=$build/tests/guest/bench/rvbench.elf
+if [ -f "$bench" ]; then
+    "$AMBER" -M virt -bios none -kernel "$bench" -serial null \
+        -monitor "unix:$tmp/r.sock,server,nowait" >/dev/null 2>&1 &
+    rpid=$!; pids+=($rpid)
+    end=$((SECONDS + 30)); while [ ! -S "$tmp/r.sock" ] && [ $SECONDS -lt $end ]; do sleep 0.05; done
+    pc1=$(mon "UNIX-CONNECT:$tmp/r.sock" 'info status\np $pc\n')
+    pc2=$(mon "UNIX-CONNECT:$tmp/r.sock" 'p $pc\ninfo jit\n')
+    check busy-guest-answers '[[ $pc1 == *"VM status: running"* && $pc2 == *"instructions"* ]]' "$pc1 $pc2"
+    i1=$(mon "UNIX-CONNECT:$tmp/r.sock" 'info jit\n' | sed -n 's/^instructions *//p')
+    i2=$(mon "UNIX-CONNECT:$tmp/r.sock" 'info jit\n' | sed -n 's/^instructions *//p')
+    check busy-guest-progresses '[ -n "$i1" ] && [ -n "$i2" ] && [ "$i2" -gt "$i1" ]' "$i1 -> $i2"
+    mon "UNIX-CONNECT:$tmp/r.sock" 'quit\n' >/dev/null
+    wait $rpid
+else
+    echo "skip busy-guest checks: $bench not built"
+fi
 
 # ---- stdio (batch) and a socket monitor at once ----
 mkfifo "$tmp/s2.in"
