@@ -15,11 +15,11 @@ fi
 out=$build/tests/fuzz-build
 mkdir -p "$out/obj" "$out/seed"
 bin=$out/fuzz-loadvm
-srcs=$(cd "$src" && ls emu/*.c hw/*.c savevm/*.c | grep -v '^emu/main.c$')
+srcs=$(cd "$src" && ls emu/*.c hw/*.c savevm/*.c block/*.c | grep -v '^emu/main.c$')
 flags="-std=gnu11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
  -D_GNU_SOURCE -I$src -DAMBER_VERSION=\"fuzz\" -DAMBER_SRCDIR=\"$src\""
 # Rebuild when any source or header is newer than the binary.
-if [ ! -x "$bin" ] || [ -n "$(find "$src/emu" "$src/hw" "$src/savevm" "$src/tests/fuzz" \
+if [ ! -x "$bin" ] || [ -n "$(find "$src/emu" "$src/hw" "$src/savevm" "$src/block" "$src/tests/fuzz" \
         -newer "$bin" \( -name '*.c' -o -name '*.h' \) | head -n 1)" ]; then
     echo "building $bin"
     objs=()
