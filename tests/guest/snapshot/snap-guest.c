@@ -4,7 +4,8 @@
  *
  * Each tick: a few hundred thousand instructions of arithmetic folded into
  * `state`, a write of one sector derived from it to the virtio disk (if
- * there is one), a read of an earlier sector folded into `disk`, then
+ * there is one) and a flush, a read of an earlier sector folded into `disk`,
+ * then
  *   tick N state=0x........ disk=0x........ mtime=M
  * After TICKS ticks it prints "done" and exits 0 (sifive_test).
  *
@@ -55,8 +56,12 @@ static int blk_request(uint32_t type, uint64_t sector, void *buf, uint32_t len, 
     hdr.sector = sector;
     status = 0xff;
     descs[0] = (struct desc){ (uint64_t)(uintptr_t)&hdr, 16, 1, 1 };
-    descs[1] = (struct desc){ (uint64_t)(uintptr_t)buf, len, (uint16_t)(1 | (dev_writes ? 2 : 0)), 2 };
-    descs[2] = (struct desc){ (uint64_t)(uintptr_t)&status, 1, 2, 0 };
+    int n = 1;
+    if (len) {
+        descs[1] = (struct desc){ (uint64_t)(uintptr_t)buf, len, (uint16_t)(1 | (dev_writes ? 2 : 0)), 2 };
+        n = 2;
+    }
+    descs[n] = (struct desc){ (uint64_t)(uintptr_t)&status, 1, 2, 0 };
     avail.ring[avail.idx % QSIZE] = 0;
     __asm__ volatile("fence rw, rw" ::: "memory");
     avail.idx++;
@@ -86,7 +91,8 @@ static void blk_init(void)
     R(slot, 0x024) = 1;
     R(slot, 0x020) = 1;                      /* VERSION_1 */
     R(slot, 0x024) = 0;
-    R(slot, 0x020) = 0;
+    R(slot, 0x014) = 0;
+    R(slot, 0x020) = R(slot, 0x010) & (1u << 9);   /* FLUSH if offered */
     R(slot, 0x070) = 1 | 2 | 8;
     R(slot, 0x030) = 0;
     R(slot, 0x038) = QSIZE;
@@ -141,6 +147,7 @@ int main(void)
                 sector_buf[i] = (uint8_t)(state >> (i % 4 * 8)) ^ (uint8_t)i;
             }
             blk_request(1, 64 + tick % SECTORS, sector_buf, 512, 0);
+            blk_request(4, 0, 0, 0, 0);      /* flush: the write must survive a crash */
             blk_request(0, 64 + (tick * 7) % SECTORS, sector_buf, 512, 1);
             disk = fnv1a(disk, sector_buf, 512);
         }
