@@ -446,8 +446,13 @@ int snapshot_info(Machine *m, char **out, Error *err)
     int total = 0, ret = 0;
     for (int i = 0; i < m->nr_drives && ret == 0; i++) {
         if (snap_writable(m, i) && bdrv_can_snapshot(m->drive_bs[i])) {
-            ret = counts[i] = bdrv_snapshot_list(m->drive_bs[i], &lists[i], err);
-            total += counts[i] > 0 ? counts[i] : 0;
+            counts[i] = bdrv_snapshot_list(m->drive_bs[i], &lists[i], err);
+            if (counts[i] < 0) {
+                ret = counts[i];
+                counts[i] = 0;
+                lists[i] = NULL;
+            }
+            total += counts[i];
         }
     }
     SnapText t = { NULL, 0, 0 };

@@ -117,6 +117,24 @@ if [ $have_qemu_img = 1 ]; then
     check_clean p.qcow2 "after loadvm and guest writes"
 fi
 
+# The demo guest (timer interrupts, WFI): the same after a loadvm.
+DEMO=$build/tests/guest/demo/demo-ticks.elf
+if [ -f "$DEMO" ]; then
+    "$IMG" create -f qcow2 demo.qcow2 16M >/dev/null
+    dargs=(-bios none -kernel "$DEMO" -m 32M -rtc base=2020-01-01 -drive file=demo.qcow2)
+    printf 'expect "tick +9 "\nstop\ninfo jit\n' | timeout 60 "$AMBER" "${dargs[@]}" \
+        -serial file:dref.serial -monitor stdio >dref.mon 2>&1
+    printf 'expect "tick +3 "\nstop\nsavevm d\ncont\nexpect "tick +6 "\nloadvm d\nexpect "tick +9 "\nstop\ninfo jit\n' |
+        timeout 60 "$AMBER" "${dargs[@]}" -serial file:dsnap.serial -monitor stdio >dsnap.mon 2>&1
+    # what the reference printed after the save point (the end of the match)
+    m=$(grep -E -b -o 'tick +3 ' dref.serial | head -1)
+    off=${m%%:*} txt=${m#*:}
+    n=$(( $(stat -c %s dref.serial) - off - ${#txt} ))
+    a=$(instructions dref.mon) b=$(instructions dsnap.mon)
+    tail -c "$n" dsnap.serial | cmp -s - <(tail -c "$n" dref.serial) && [ -n "$a" ] && [ "$a" = "$b" ]
+    ok $? "demo guest (timer interrupts, WFI): same output and instruction count after loadvm"
+fi
+
 # ---- run states and failures ----
 run paused c.qcow2 -S <<'CMDS'
 info status
@@ -195,6 +213,25 @@ CMDS
 grep -q "Error: No block device can accept snapshots" none.mon &&
     grep -q "^No available block device supports snapshots" none.mon
 ok $? "no disk: QEMU's messages"
+
+# Two snapshot disks: a snapshot only on the second is listed as partial.
+"$IMG" create -f qcow2 x1.qcow2 16M >/dev/null
+"$IMG" create -f qcow2 x2.qcow2 16M >/dev/null
+"$IMG" snapshot -c only2 x2.qcow2
+timeout 60 "$AMBER" "${args[@]}" -S -drive file=x1.qcow2,id=first -drive file=x2.qcow2,if=none,id=second \
+    -serial null -monitor stdio >two.mon 2>&1 <<'CMDS'
+savevm both
+info snapshots
+delvm both
+CMDS
+grep -Eq '^-- +both ' two.mon && grep -q "^List of partial (non-loadable) snapshots on 'second':" two.mon &&
+    grep -Eq '^1 +only2 +0 B' two.mon && ! "$IMG" snapshot -l x2.qcow2 | grep -q ' both ' &&
+    ! "$IMG" snapshot -l x1.qcow2 | grep -q ' both '
+ok $? "two disks: savevm snapshots both, partial ones listed apart, delvm removes from both"
+timeout 60 "$AMBER" "${args[@]}" -S -drive file=x1.qcow2 -loadvm nosuch -serial null \
+    -monitor none >lv.out 2>&1 </dev/null
+[ $? = 1 ] && grep -q "amber: -loadvm nosuch: Snapshot 'nosuch' does not exist in one or more devices" lv.out
+ok $? "-loadvm of a missing snapshot: exit 1 with QEMU's message"
 
 # ---- qemu-img interoperability ----
 if [ $have_qemu_img = 1 ]; then
