@@ -124,6 +124,12 @@ int machine_vmstate_register(Machine *m)
     if (m->has_htif) {
         ret = ret ? ret : savevm_register("riscv.htif.uart", 0, &vmstate_htif, &m->htif);
     }
+    for (int n = 0; n < VIRT_VIRTIO_COUNT; n++) {
+        if (m->virtio[n].ops) {
+            ret = ret ? ret : savevm_register("virtio-mmio", (uint32_t)n, &vmstate_virtio_mmio,
+                                              &m->virtio[n]);
+        }
+    }
     ret = ret ? ret : savevm_register("virt", 0, &vmstate_virt_board, &board_vmstate);
     return ret;
 }
