@@ -419,7 +419,7 @@ int qcow2_snapshot_create(BlockDriverState *bs, BlockSnapshotInfo *info, BlockVm
     }
     Qcow2Snapshot *sn = list ? &list[s->nb_snapshots] : NULL;
     if (ret == 0) {
-        if (s->nb_snapshots) {
+        if (s->nb_snapshots) {   /* s->snapshots is NULL while the table is empty */
             memcpy(list, s->snapshots, (size_t)s->nb_snapshots * sizeof(*list));
         }
         sn->l1_offset = sn_off;

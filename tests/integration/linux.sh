@@ -67,7 +67,7 @@ wait_prompts() {
 # wait_exit: status of the emulator (124 after the timeout)
 wait_exit() { wait "$pid"; local rc=$?; pid=; exec 3>&-; return $rc; }
 
-cmds=("echo hello from the amber console" "sum" "sum" "churn 20" "cat /proc/interrupts"
+cmds=("echo hello from the amber console" "sum" "sum" "churn 20" "spawn 6" "cat /proc/interrupts"
       "uptime" "bogus" "disk")
 # session OUT EMULATOR ARGS...: boot, type cmds one prompt at a time, poweroff
 session() {
@@ -101,6 +101,7 @@ s1=$(grep -m1 '^sum .* round 1$' <<<"$out" | awk '{print $2}')
 s2=$(grep -m1 '^sum .* round 2$' <<<"$out" | awk '{print $2}')
 [ -n "$s1" ] && [ -n "$s2" ] && [ "$s1" != "$s2" ]; check $? "sum changes memory each call ($s1, $s2)"
 grep -q '^sum 0x[0-9a-f]\{16\} round 22$' <<<"$out"; check $? "churn 20 runs 20 rounds"
+grep -Eq '^spawn( [0-9]+){6}$' <<<"$out"; check $? "spawn 6: six children forked, changed their copy-on-write memory, exited"
 rx=$(grep -E '^ +[0-9]+: .*ttyS0$' <<<"$out" | awk '{print $2}')
 [ "${rx:-0}" -gt 0 ]; check $? "UART receive interrupts counted through the PLIC (${rx:-none})"
 tk=$(grep -E '^ +[0-9]+: .*riscv-timer$' <<<"$out" | awk '{print $2}')
