@@ -1,17 +1,14 @@
-/* VM state of a virtio-mmio transport: feature selection, status, interrupt
- * status and the split virtqueues (sizes, ring addresses, ring indices).
- * virtio-blk serves requests synchronously, so no request is ever in flight
- * at a save; the rings themselves live in guest RAM. Ring addresses are not
- * checked here: the transport validates them on every use (a ring outside
- * RAM makes the device need a reset, as for a misbehaving guest). */
+/* VM state of a virtio-mmio transport (with its virtio-blk device, whose
+ * requests complete synchronously, so nothing is ever in flight): the
+ * register file and the queues' ring positions. Loaded values are checked
+ * against what the device offers before the interrupt line is re-driven. */
 #include <errno.h>
 #include <stdio.h>
 
 #include "emu/machine-vmstate.h"
 
-_Static_assert(sizeof(VirtQueueState) == 40, "VirtQueueState changed: update vmstate_virtqueue");
-_Static_assert(sizeof(VirtioMmioState) == 32 + 2 * sizeof(VirtQueueState),
-               "VirtioMmioState changed: update vmstate_virtio_mmio");
+_Static_assert(sizeof(VirtQueueState) == 4 * 2 + 8 * 3 + 2 * 2 + 4,
+               "VirtQueueState changed: update vmstate_virtqueue");
 
 static const VMStateDescription vmstate_virtqueue = {
     .name = "virtqueue",
@@ -32,24 +29,33 @@ static const VMStateDescription vmstate_virtqueue = {
 static int virtio_mmio_post_load(void *opaque, int version_id, Error *err)
 {
     VirtioMmio *t = opaque;
-    char name[32];
-    if (vmstate_check_max(err, "st.interrupt_status", t->st.interrupt_status, 3)) {
+    VirtioMmioState *st = &t->st;
+    uint64_t offered = t->ops ? t->ops->features(t->dev) | (1ull << VIRTIO_F_VERSION_1) : 0;
+    uint64_t accepted = st->driver_features[0] | ((uint64_t)st->driver_features[1] << 32);
+    if (accepted & ~offered) {
+        error_setf(err, "field 'driver_features' value 0x%llx has features %s does not offer "
+                   "(0x%llx)", (unsigned long long)accepted, t->label,
+                   (unsigned long long)offered);
         return -EINVAL;
     }
-    for (unsigned q = 0; q < VIRTIO_MMIO_MAX_QUEUES; q++) {
-        const VirtQueueState *vq = &t->st.vq[q];
-        unsigned max = t->ops && q < t->ops->num_queues ? t->ops->queue_max : 0;
-        snprintf(name, sizeof(name), "st.vq[%u].num", q);
-        if (vq->num & (vq->num - 1)) {
-            error_setf(err, "%s: field '%s' value %u is not a power of two", t->name, name,
-                       vq->num);
+    if (vmstate_check_max(err, "status", st->status, 0xff) ||
+        vmstate_check_max(err, "interrupt_status", st->interrupt_status, 3)) {
+        return -EINVAL;
+    }
+    unsigned nq = t->ops ? t->ops->num_queues : 0;
+    for (unsigned i = 0; i < VIRTIO_MMIO_MAX_QUEUES; i++) {
+        const VirtQueueState *q = &st->vq[i];
+        char name[32];
+        snprintf(name, sizeof(name), "vq[%u].num", i);
+        if (vmstate_check_max(err, name, q->num, i < nq ? t->ops->queue_max : 0)) {
             return -EINVAL;
         }
-        if (vmstate_check_max(err, name, vq->num, max)) {
+        if (q->num & (q->num - 1)) {
+            error_setf(err, "field '%s' value %u is not a power of two", name, q->num);
             return -EINVAL;
         }
-        snprintf(name, sizeof(name), "st.vq[%u].ready", q);
-        if (vmstate_check_max(err, name, vq->ready, vq->num ? 1 : 0)) {
+        snprintf(name, sizeof(name), "vq[%u].ready", i);
+        if (vmstate_check_max(err, name, q->ready, i < nq ? 1 : 0)) {
             return -EINVAL;
         }
     }

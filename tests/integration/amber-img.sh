@@ -41,6 +41,11 @@ qemu-img create -q -f qcow2 i.qcow2 64M && qemu-img snapshot -c s1 i.qcow2
 "$IMG" info i.qcow2 | grep -v '^disk size' >a.txt
 qemu-img info i.qcow2 | grep -v '^disk size' >q.txt
 diff a.txt q.txt; ok $? "info: same as qemu-img info (but disk size)"
+qemu-img create -q -f qcow2 -o compat=0.10 iv2.qcow2 64M && qemu-img create -q -f raw ir.raw 10M
+for f in iv2.qcow2 ir.raw; do
+    diff <("$IMG" info $f | grep -v '^disk size') <(qemu-img info $f | grep -v '^disk size')
+    ok $? "info $f: same as qemu-img info (but disk size)"
+done
 
 # ---- data: qemu-img images read back ----
 head -c 3000000 /dev/urandom >data.bin
