@@ -76,6 +76,18 @@ bool drive_parse(const char *spec, DriveOptions *o, char *err, size_t errlen)
             } else {
                 ok = drive_fail(err, errlen, spec, "readonly expects on or off, got", val);
             }
+        } else if (!strcmp(key, "cache")) {
+            /* QEMU's modes; only unsafe changes anything here (no fdatasync:
+             * writes stay ordered, so a killed process still leaves at most
+             * leaks, but a host crash may lose them). */
+            static const char *const modes[] = { "writeback", "writethrough", "none",
+                                                 "directsync", "unsafe", NULL };
+            int m = 0;
+            while (modes[m] && strcmp(modes[m], val)) {
+                m++;
+            }
+            o->no_flush = modes[m] && !strcmp(val, "unsafe");
+            ok = modes[m] || drive_fail(err, errlen, spec, "invalid cache option", val);
         } else {
             ok = drive_fail(err, errlen, spec, "Invalid parameter", key);
         }
@@ -102,7 +114,8 @@ BlockDriverState *drive_open(const DriveOptions *o, char *err, size_t errlen)
     }
     error_init(&e);
     BlockDriverState *bs = bdrv_open(o->file, o->format[0] ? o->format : NULL,
-                                     o->read_only ? 0 : BDRV_O_RDWR, &e);
+                                     (o->read_only ? 0 : BDRV_O_RDWR) |
+                                     (o->no_flush ? BDRV_O_NO_FLUSH : 0), &e);
     if (!bs) {
         snprintf(err, errlen, "-drive file=%s: %s", o->file, e.msg);
         return NULL;

@@ -1,4 +1,5 @@
-/* -drive file=PATH[,format=qcow2|raw][,if=virtio|none][,id=NAME][,readonly=on|off]:
+/* -drive file=PATH[,format=qcow2|raw][,if=virtio|none][,id=NAME][,readonly=on|off]
+ *        [,cache=writeback|unsafe|...]:
  * parsing and opening, shared by the command line and (later) the monitor. */
 #ifndef BLOCK_DRIVE_H
 #define BLOCK_DRIVE_H
@@ -19,6 +20,7 @@ typedef struct DriveOptions {
     DriveInterface iface;
     char id[64];                 /* "" = generated (virtioN / noneN, as QEMU) */
     bool read_only;
+    bool no_flush;               /* cache=unsafe: no fdatasync (throw-away images, tests) */
 } DriveOptions;
 
 /* Parses one -drive argument; false with a message naming the parameter. */

@@ -19,6 +19,7 @@
 
 #include "emu/machine.h"
 #include "emu/machine-vmstate.h"
+#include "savevm/snapshot.h"
 #include "emu/main-loop.h"
 #include "emu/runstate.h"
 #include "monitor/monitor.h"
@@ -37,6 +38,7 @@ typedef struct CmdLine {
     MachineOptions opts;
     const char *incoming;        /* -incoming URI */
     const char *dump_vmstate;    /* -dump-vmstate FILE */
+    const char *loadvm;          /* -loadvm TAG */
 } CmdLine;
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -96,6 +98,7 @@ static void main_usage(void)
            "VM state:\n"
            "  -incoming exec:CMD|file:PATH\n"
            "                        start from a migration stream (CMD's stdout or a file)\n"
+           "  -loadvm TAG           start from the internal snapshot TAG of the disks\n"
            "  -dump-vmstate FILE    write every VM state section as JSON and exit\n"
            "Other:\n"
            "  -h, -help, --help     this text\n"
@@ -281,7 +284,7 @@ static void parse_args(CmdLine *cl, int argc, char **argv)
         static const char *const with_arg[] = {
             "-M", "-machine", "-m", "-bios", "-kernel", "-append", "-initrd", "-serial",
             "-display", "-icount", "-rtc", "-dumpdtb", "-smp", "-monitor", "-incoming",
-            "-dump-vmstate", "-drive", NULL,
+            "-dump-vmstate", "-drive", "-loadvm", NULL,
         };
         const char *val = NULL;
         for (int k = 0; with_arg[k]; k++) {
@@ -336,6 +339,8 @@ static void parse_args(CmdLine *cl, int argc, char **argv)
             cl->opts.start_paused = true;
         } else if (!strcmp(opt, "-incoming")) {
             cl->incoming = val;
+        } else if (!strcmp(opt, "-loadvm")) {
+            cl->loadvm = val;
         } else if (!strcmp(opt, "-dump-vmstate")) {
             cl->dump_vmstate = val;
         } else if (!strcmp(opt, "-no-reboot")) {
@@ -415,6 +420,15 @@ int main(int argc, char **argv)
         }
     } else {
         runstate_set(cl.opts.start_paused ? RUN_STATE_PRELAUNCH : RUN_STATE_RUNNING);
+    }
+    if (cl.loadvm) {
+        Error e;
+        error_init(&e);
+        if (cl.incoming || snapshot_load(&machine, cl.loadvm, &e) < 0) {
+            monitor_cleanup();
+            die("-loadvm %s: %s", cl.loadvm,
+                cl.incoming ? "cannot be combined with -incoming" : e.msg);
+        }
     }
     main_loop_install_signals();
     main_loop_set_cleanup(monitor_cleanup);
