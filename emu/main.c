@@ -20,6 +20,7 @@
 #include "emu/machine.h"
 #include "emu/machine-vmstate.h"
 #include "savevm/snapshot.h"
+#include "savevm/migration.h"
 #include "emu/main-loop.h"
 #include "emu/runstate.h"
 #include "monitor/monitor.h"
@@ -96,8 +97,8 @@ static void main_usage(void)
            "  -S                    do not start the CPU (paused in 'prelaunch')\n"
            "  -no-reboot            exit instead of resetting when the guest asks\n"
            "VM state:\n"
-           "  -incoming exec:CMD|file:PATH\n"
-           "                        start from a migration stream (CMD's stdout or a file)\n"
+           "  -incoming tcp:HOST:PORT|unix:PATH|exec:CMD|fd:NAME|file:PATH|defer\n"
+           "                        start from a migration stream (defer: migrate_incoming)\n"
            "  -loadvm TAG           start from the internal snapshot TAG of the disks\n"
            "  -dump-vmstate FILE    write every VM state section as JSON and exit\n"
            "Other:\n"
@@ -413,7 +414,13 @@ int main(int argc, char **argv)
     if (cl.incoming) {
         Error e;
         error_init(&e);
-        int ret = machine_incoming(&machine, cl.incoming, cl.opts.start_paused, &e);
+        int ret = 0;
+        if (!strcmp(cl.incoming, "defer")) {
+            migration_incoming_set_defer(true);    /* migrate_incoming URI later */
+            runstate_set(RUN_STATE_INMIGRATE);
+        } else {
+            ret = migration_incoming_start(&machine, cl.incoming, cl.opts.start_paused, true, &e);
+        }
         if (ret < 0) {
             monitor_cleanup();
             die("load of migration failed: %s: %s", strerror(-ret), e.msg);

@@ -220,6 +220,10 @@ void monitor_set_last_format(Monitor *mon, const MonFormat *fmt);
 typedef void (*MonitorCancelFn)(Monitor *mon, void *opaque);
 void monitor_set_cancel(Monitor *mon, MonitorCancelFn fn, void *opaque);
 
+/* The descriptor that came with the current command over a unix monitor
+ * socket (SCM_RIGHTS), handed over to the caller; -1 if none (getfd). */
+int monitor_take_passed_fd(Monitor *mon);
+
 /* ---- hmp-*.c handlers ---- */
 struct Machine;
 /* The machine, or NULL after printing "Error: no machine" (unit tests and the

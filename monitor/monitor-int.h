@@ -61,6 +61,8 @@ struct Monitor {
     MonFormat last_fmt;
     MonitorCancelFn cancel_fn;
     void *cancel_opaque;
+    bool has_passed_fd;          /* SCM_RIGHTS: the last fd received (getfd) */
+    int passed_fd;
     /* buffer kind */
     char *outbuf;
     size_t outlen, outcap;

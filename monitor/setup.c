@@ -247,14 +247,57 @@ static void mon_sock_eof(Monitor *mon)
     mon->overlong = false;
 }
 
+static void monitor_note_passed_fds(Monitor *mon, struct msghdr *msg)
+{
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) {
+            continue;
+        }
+        size_t nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < nfd; i++) {
+            int fd;
+            memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+            if (mon->has_passed_fd) {
+                close(mon->passed_fd);   /* QEMU keeps only the latest one */
+            }
+            mon->passed_fd = fd;
+            mon->has_passed_fd = true;
+        }
+    }
+}
+
+int monitor_take_passed_fd(Monitor *mon)
+{
+    if (!mon || !mon->has_passed_fd) {
+        return -1;
+    }
+    mon->has_passed_fd = false;
+    return mon->passed_fd;
+}
+
 static void mon_sock_read(void *opaque)
 {
     Endpoint *ep = opaque;
     Monitor *mon = ep->mon;
     char buf[4096];
-    ssize_t n = read(ep->client_fd, buf, sizeof(buf));
+    /* recvmsg, so descriptors passed with SCM_RIGHTS reach getfd. */
+    union {
+        char b[CMSG_SPACE(4 * sizeof(int))];
+        struct cmsghdr align;
+    } ctl;
+    struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+                          .msg_control = ctl.b, .msg_controllen = sizeof(ctl.b) };
+    ssize_t n = recvmsg(ep->client_fd, &msg, MSG_CMSG_CLOEXEC);
+    if (n < 0 && errno == ENOTSOCK) {
+        n = read(ep->client_fd, buf, sizeof(buf));
+        msg.msg_controllen = 0;
+    }
     if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
         return;
+    }
+    if (n > 0) {
+        monitor_note_passed_fds(mon, &msg);
     }
     if (n <= 0) {
         /* The client closed (or half-closed) its side: what it sent still

@@ -22,7 +22,7 @@ trap 'rm -rf "$tmp"' EXIT
 passed=0 failed=0
 check() { if [ "$1" = 0 ]; then echo "PASS $2"; passed=$((passed + 1)); else echo "FAIL $2"; failed=$((failed + 1)); fi; }
 # The same command line on both sides, as QEMU requires.
-args=(-bios none -kernel "$elf" -m 32M -icount shift=3 -rtc base=2020-01-01)
+args=(-bios none -kernel "$elf" -m 32M -icount shift=3,sleep=on -rtc base=2020-01-01)
 run() {   # run NAME [extra args...] < batch: transcript in $tmp/NAME.mon
     local name=$1; shift
     timeout 120 "$AMBER" "${args[@]}" -serial "file:$tmp/$name.serial" -monitor stdio "$@" \
