@@ -7,12 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const machine_virtio_names[VIRT_VIRTIO_COUNT] = {
-    "virtio-mmio@10001000", "virtio-mmio@10002000", "virtio-mmio@10003000",
-    "virtio-mmio@10004000", "virtio-mmio@10005000", "virtio-mmio@10006000",
-    "virtio-mmio@10007000", "virtio-mmio@10008000",
-};
-
 bool machine_init_drives(Machine *m, char *err, size_t errlen)
 {
     const VirtioDeviceOps *ops[VIRT_VIRTIO_COUNT] = { NULL };
@@ -57,7 +51,7 @@ bool machine_init_drives(Machine *m, char *err, size_t errlen)
     for (int n = 0; n < VIRT_VIRTIO_COUNT; n++) {
         virtio_mmio_init(&m->virtio[n], &m->mem, VIRT_VIRTIO_BASE + (uint64_t)n * VIRT_VIRTIO_STRIDE,
                          plic_input(&m->plic, VIRT_VIRTIO_IRQ + n), ops[n],
-                         ops[n] ? &m->virtio_blk[n] : NULL, machine_virtio_names[n]);
+                         ops[n] ? &m->virtio_blk[n] : NULL, "virtio-mmio");
     }
     return true;
 }

@@ -51,7 +51,7 @@ void virtio_mmio_reset(VirtioMmio *t)
 void virtio_mmio_set_needs_reset(VirtioMmio *t, const char *why)
 {
     if (!(t->st.status & VIRTIO_STATUS_NEEDS_RESET)) {
-        fprintf(stderr, "amber: %s: %s; device needs reset\n", t->name, why);
+        fprintf(stderr, "amber: %s: %s; device needs reset\n", t->label, why);
     }
     t->st.status |= VIRTIO_STATUS_NEEDS_RESET;
 }
@@ -191,6 +191,7 @@ void virtio_mmio_init(VirtioMmio *t, PhysMemory *mem, uint64_t base, IRQLine irq
     t->mem = mem;
     t->irq = irq;
     t->name = name;
+    snprintf(t->label, sizeof(t->label), "%s@%llx", name, (unsigned long long)base);
     memory_add_mmio(mem, name, base, VIRTIO_MMIO_SIZE, &virtio_mmio_ops, t, 0);
     virtio_mmio_reset(t);
 }

@@ -13,7 +13,7 @@
 #include "emu/irq.h"
 #include "emu/memory.h"
 
-#define VIRTIO_MMIO_SIZE        0x1000
+#define VIRTIO_MMIO_SIZE        0x200    /* registers; slots are 4 KiB apart */
 #define VIRTIO_MMIO_MAX_QUEUES  2
 #define VIRTIO_MMIO_MAGIC       0x74726976u   /* "virt" */
 #define VIRTIO_MMIO_VENDOR      0x554d4551u   /* "QEMU" */
@@ -73,7 +73,8 @@ struct VirtioMmio {
     void *dev;
     PhysMemory *mem;
     IRQLine irq;
-    const char *name;
+    const char *name;            /* memory region name ("virtio-mmio", as QEMU) */
+    char label[32];              /* "virtio-mmio@10008000", for messages */
 };
 
 void virtio_mmio_init(VirtioMmio *t, PhysMemory *mem, uint64_t base, IRQLine irq,

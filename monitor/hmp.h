@@ -20,7 +20,10 @@
  *     monitor_error(mon, "...") which prints "Error: ..." and marks the
  *     command failed (batch exit status, errexit). Print what QEMU prints.
  *   - hmp_machine(mon) for the machine (NULL after an error when there is
- *     none, as in unit tests and the fuzzer).
+ *     none, as in unit tests and the fuzzer). Call it before any side
+ *     effect (files, sockets, child processes): the parser fuzzer
+ *     (tests/fuzz/fuzz-monitor.c) runs every command with random arguments
+ *     and no machine, and must stay harmless.
  *   - a command that must wait for the machine (expect; a migration that
  *     ends later) calls monitor_suspend(mon) before returning, registers
  *     monitor_set_cancel(mon, fn, opaque) so Ctrl-C, a closing socket or

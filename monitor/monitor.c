@@ -19,6 +19,7 @@
 #endif
 #define MON_HISTORY_MAX 1000
 #define MON_OUTPUT_STALL_MS 2000
+#define MON_MAX_PENDING (128 << 10)     /* more than one line (MON_MAX_LINE) */
 
 static char *history[MON_HISTORY_MAX];
 static int history_len;
@@ -256,6 +257,10 @@ void monitor_resume(Monitor *mon)
     }
     mon->suspended = false;
     monitor_command_done(mon);
+    if (mon->rd_paused) {
+        main_loop_add_fd(mon->rd_fd, mon->rd_cb, mon->rd_opaque);
+        mon->rd_paused = false;
+    }
     if (mon->ops && mon->ops->resume) {
         mon->ops->resume(mon);
     } else if (mon->kind == MON_KIND_READLINE) {
@@ -411,6 +416,19 @@ void monitor_process_input(Monitor *mon)
     }
 }
 
+void monitor_watch_input(Monitor *mon, int fd, void (*cb)(void *opaque), void *opaque)
+{
+    if (cb) {
+        main_loop_add_fd(fd, cb, opaque);
+    } else if (mon->rd_cb) {
+        main_loop_remove_fd(mon->rd_fd);
+    }
+    mon->rd_fd = fd;
+    mon->rd_cb = cb;
+    mon->rd_opaque = opaque;
+    mon->rd_paused = false;
+}
+
 void monitor_input(Monitor *mon, const char *buf, size_t len)
 {
     mon->out_stalled = false;    /* the client is back */
@@ -439,6 +457,10 @@ void monitor_input(Monitor *mon, const char *buf, size_t len)
         return;
     }
     monitor_process_input(mon);
+    if (mon->suspended && mon->inlen > MON_MAX_PENDING && mon->rd_cb && !mon->rd_paused) {
+        main_loop_add_fd(mon->rd_fd, NULL, NULL);   /* stays registered, not polled */
+        mon->rd_paused = true;
+    }
 }
 
 void monitor_input_eof(Monitor *mon)
@@ -460,7 +482,7 @@ void monitor_fd_read(void *opaque)
         return;
     }
     if (n <= 0) {
-        main_loop_remove_fd(mon->fd_in);
+        monitor_watch_input(mon, -1, NULL, NULL);
         monitor_input_eof(mon);
         return;
     }

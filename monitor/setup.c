@@ -259,7 +259,7 @@ static void mon_sock_read(void *opaque)
     if (n <= 0) {
         /* The client closed (or half-closed) its side: what it sent still
          * runs, a waiting expect included, then the connection is closed. */
-        main_loop_remove_fd(ep->client_fd);
+        monitor_watch_input(mon, -1, NULL, NULL);
         monitor_input_eof(mon);
         return;
     }
@@ -275,7 +275,7 @@ static void mon_sock_connected(Endpoint *ep)
     Monitor *mon = ep->mon;
     mon->fd_in = mon->fd_out = ep->client_fd;
     mon->out_stalled = false;
-    main_loop_add_fd(ep->client_fd, mon_sock_read, ep);
+    monitor_watch_input(mon, ep->client_fd, mon_sock_read, ep);
     monitor_print_banner(mon);
     monitor_print_prompt(mon);
 }
@@ -449,7 +449,7 @@ bool monitor_start(char *err, size_t errlen)
             }
             mon->ops = &mon_stdio_ops;
             mon->show_prompt = mon->echo = mon->batch = true;
-            main_loop_add_fd(0, monitor_fd_read, mon);
+            monitor_watch_input(mon, 0, monitor_fd_read, mon);
             monitor_print_banner(mon);
             monitor_print_prompt(mon);
             continue;
