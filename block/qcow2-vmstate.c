@@ -17,13 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The writer buffers a window of up to 2 MiB of consecutive clusters (one
- * L2 table's worth at most) and gives the new non-zero ones one contiguous
- * run of host clusters: one allocation and one write per window instead of
- * one of each per cluster. */
-#define VM_WINDOW_BYTES (2u << 20)
-#define VM_WINDOW_MAX   64           /* clusters; the dirty mask is 64 bits */
-
 struct BlockVmstate {
     BlockDriverState *bs;
     Qcow2State *s;
@@ -33,10 +26,9 @@ struct BlockVmstate {
     /* writer */
     uint8_t **l2;                /* in-memory L2 tables (big-endian), by L1 index */
     uint32_t nr_l2;
-    uint8_t *cur;                /* the window being filled */
-    uint64_t cur_idx;            /* its first cluster index in the state; UINT64_MAX: none */
-    uint32_t win;                /* clusters per window (a power of two) */
-    uint64_t dirty;              /* clusters of the window written since loaded */
+    uint8_t *cur;                /* the cluster being filled */
+    uint64_t cur_idx;            /* its cluster index in the state; UINT64_MAX: none */
+    bool cur_dirty;
     /* reader */
     uint64_t *l1;
     uint32_t l1_size;
@@ -62,17 +54,26 @@ static bool vm_all_zero(const uint8_t *p, uint64_t n)
     return true;
 }
 
-/* The in-memory L2 table covering cluster idx, created on first use. */
-static uint8_t *vm_l2_table(BlockVmstate *vm, uint64_t idx, Error *err)
+/* Writes the buffered cluster to its host cluster (allocated on first
+ * non-zero content). */
+static int vm_commit(BlockVmstate *vm, Error *err)
 {
     Qcow2State *s = vm->s;
+    if (vm->cur_idx == UINT64_MAX || !vm->cur_dirty) {
+        return 0;
+    }
+    uint64_t idx = vm->cur_idx, host = vm_l2e(vm, idx) & L2E_OFFSET_MASK;
+    if (!host && vm_all_zero(vm->cur, s->cluster_size)) {
+        vm->cur_dirty = false;
+        return 0;
+    }
     uint64_t li = idx >> s->l2_bits;
     if (li >= vm->nr_l2) {
         uint32_t n = (uint32_t)li + 1 > vm->nr_l2 * 2 ? (uint32_t)li + 1 : vm->nr_l2 * 2;
         uint8_t **p = realloc(vm->l2, (size_t)n * sizeof(*p));
         if (!p) {
             error_setf(err, "out of memory for VM state tables");
-            return NULL;
+            return -ENOMEM;
         }
         memset(p + vm->nr_l2, 0, (size_t)(n - vm->nr_l2) * sizeof(*p));
         vm->l2 = p;
@@ -82,96 +83,45 @@ static uint8_t *vm_l2_table(BlockVmstate *vm, uint64_t idx, Error *err)
         vm->l2[li] = calloc(1, s->cluster_size);
         if (!vm->l2[li]) {
             error_setf(err, "out of memory for VM state tables");
+            return -ENOMEM;
         }
     }
-    return vm->l2[li];
+    if (!host) {
+        int64_t a = qcow2_alloc_clusters(s, 1, err);
+        if (a < 0) {
+            return (int)a;
+        }
+        host = (uint64_t)a;
+        qcow2_put64(vm->l2[li] + (idx & (s->l2_entries - 1)) * 8, host | QCOW_OFLAG_COPIED);
+    }
+    int ret = bdrv_pwrite_full(s->bs->fd, host, vm->cur, s->cluster_size, err, "VM state");
+    if (ret == 0) {
+        vm->cur_dirty = false;
+    }
+    return ret;
 }
 
-/* Writes the window's dirty clusters: rewritten ones in place, new non-zero
- * ones into one freshly allocated run (all-zero ones are not allocated:
- * they read back as zeros). */
-static int vm_commit(BlockVmstate *vm, Error *err)
-{
-    Qcow2State *s = vm->s;
-    if (vm->cur_idx == UINT64_MAX || !vm->dirty) {
-        return 0;
-    }
-    uint64_t cs = s->cluster_size, fresh = 0;
-    for (uint32_t i = 0; i < vm->win; i++) {
-        if (!(vm->dirty >> i & 1)) {
-            continue;
-        }
-        uint8_t *data = vm->cur + i * cs;
-        uint64_t host = vm_l2e(vm, vm->cur_idx + i) & L2E_OFFSET_MASK;
-        if (host) {
-            int ret = bdrv_pwrite_full(s->bs->fd, host, data, cs, err, "VM state");
-            if (ret < 0) {
-                return ret;
-            }
-        } else if (!vm_all_zero(data, cs)) {
-            fresh |= 1ull << i;
-        }
-    }
-    vm->dirty = 0;
-    if (!fresh) {
-        return 0;
-    }
-    uint8_t *l2 = vm_l2_table(vm, vm->cur_idx, err);
-    if (!l2) {
-        return -ENOMEM;
-    }
-    int64_t a = qcow2_alloc_clusters(s, (uint64_t)__builtin_popcountll(fresh), err);
-    if (a < 0) {
-        return (int)a;
-    }
-    uint64_t host = (uint64_t)a;
-    for (uint32_t i = 0; i < vm->win;) {
-        if (!(fresh >> i & 1)) {
-            i++;
-            continue;
-        }
-        /* a run of adjacent new clusters goes out in one write */
-        uint32_t n = 0;
-        for (; i + n < vm->win && (fresh >> (i + n) & 1); n++) {
-            qcow2_put64(l2 + ((vm->cur_idx + i + n) & (s->l2_entries - 1)) * 8,
-                        (host + n * cs) | QCOW_OFLAG_COPIED);
-        }
-        int ret = bdrv_pwrite_full(s->bs->fd, host, vm->cur + i * cs, n * cs, err, "VM state");
-        if (ret < 0) {
-            return ret;
-        }
-        host += n * cs;
-        i += n;
-    }
-    return 0;
-}
-
-/* Makes the window holding cluster idx current (committing the old one). */
 static int vm_load(BlockVmstate *vm, uint64_t idx, Error *err)
 {
-    uint64_t first = idx & ~(uint64_t)(vm->win - 1);
-    if (vm->cur_idx == first) {
+    if (vm->cur_idx == idx) {
         return 0;
     }
     int ret = vm_commit(vm, err);
     if (ret < 0) {
         return ret;
     }
-    uint64_t cs = vm->s->cluster_size;
+    uint64_t host = vm_l2e(vm, idx) & L2E_OFFSET_MASK;
     vm->cur_idx = UINT64_MAX;
-    for (uint32_t i = 0; i < vm->win; i++) {
-        uint64_t host = vm_l2e(vm, first + i) & L2E_OFFSET_MASK;
-        if (host) {
-            ret = bdrv_pread_full(vm->s->bs->fd, host, vm->cur + i * cs, cs, true, err,
-                                  "VM state");
-            if (ret < 0) {
-                return ret;
-            }
-        } else {
-            memset(vm->cur + i * cs, 0, cs);
+    if (host) {
+        ret = bdrv_pread_full(vm->s->bs->fd, host, vm->cur, vm->s->cluster_size, true, err,
+                              "VM state");
+        if (ret < 0) {
+            return ret;
         }
+    } else {
+        memset(vm->cur, 0, vm->s->cluster_size);
     }
-    vm->cur_idx = first;
+    vm->cur_idx = idx;
     return 0;
 }
 
@@ -179,10 +129,8 @@ BlockVmstate *qcow2_vmstate_writer(BlockDriverState *bs, Error *err)
 {
     BlockVmstate *vm = calloc(1, sizeof(*vm));
     Qcow2State *s = bs->opaque;
-    uint32_t win = s->cluster_size >= VM_WINDOW_BYTES ? 1 : VM_WINDOW_BYTES / s->cluster_size;
-    win = win > VM_WINDOW_MAX ? VM_WINDOW_MAX : win;
     if (vm) {
-        vm->cur = malloc((size_t)win * s->cluster_size);
+        vm->cur = malloc(s->cluster_size);
     }
     if (!vm || !vm->cur) {
         free(vm);
@@ -192,7 +140,6 @@ BlockVmstate *qcow2_vmstate_writer(BlockDriverState *bs, Error *err)
     vm->bs = bs;
     vm->s = s;
     vm->writer = true;
-    vm->win = win;
     vm->cur_idx = UINT64_MAX;
     return vm;
 }
@@ -210,18 +157,14 @@ int bdrv_vmstate_pwrite(BlockVmstate *vm, uint64_t off, const void *buf, uint64_
         return -EFBIG;
     }
     while (len) {
-        uint64_t idx = off >> s->cluster_bits;
-        int ret = vm_load(vm, idx, err);
+        uint64_t in = off & (s->cluster_size - 1);
+        uint64_t n = s->cluster_size - in < len ? s->cluster_size - in : len;
+        int ret = vm_load(vm, off >> s->cluster_bits, err);
         if (ret < 0) {
             return ret;
         }
-        /* as much as fits in the window from here */
-        uint64_t in = off - (vm->cur_idx << s->cluster_bits);
-        uint64_t room = ((uint64_t)vm->win << s->cluster_bits) - in;
-        uint64_t n = room < len ? room : len;
         memcpy(vm->cur + in, p, n);
-        uint64_t c0 = in >> s->cluster_bits, c1 = (in + n - 1) >> s->cluster_bits;
-        vm->dirty |= (c1 - c0 == 63 ? ~0ull : ((1ull << (c1 - c0 + 1)) - 1)) << c0;
+        vm->cur_dirty = true;
         off += n;
         p += n;
         len -= n;
