@@ -130,7 +130,7 @@ static int snap_save_stopped(Machine *m, const char *name, Error *err)
     sn.date_sec = (uint32_t)(now / 1000000000ull);
     sn.date_nsec = (uint32_t)(now % 1000000000ull / 1000 * 1000);   /* QEMU: µs */
     sn.vm_clock_nsec = clock_ns();
-    sn.icount = cpu_get_icount(&m->cpu);
+    sn.icount = m->cpu.env.instret;          /* instructions retired */
 
     BlockVmstate *vm = snap_write_vmstate(m, vi, err);
     if (!vm) {

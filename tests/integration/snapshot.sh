@@ -59,6 +59,7 @@ ok $? "reference run"
 run save a.qcow2 <<'CMDS'
 expect "tick 10 "
 stop
+info jit
 savevm s1
 info status
 cont
@@ -239,6 +240,8 @@ if [ $have_qemu_img = 1 ]; then
     grep -Eq '^1 +s1 +[0-9.]+ KiB 20[0-9-]+ [0-9:]+ +00:00:00\.[0-9]{3} +[0-9]+$' ql.txt &&
         grep -Eq '^2 +s2 ' ql.txt
     ok $? "qemu-img snapshot -l lists Amber's snapshots with VM size, date, VM clock, icount"
+    [ "$(awk '$2 == "s1" {print $NF}' ql.txt)" = "$(instructions save.mon)" ]
+    ok $? "ICOUNT is the number of instructions retired at the save"
     "$IMG" snapshot -l a.qcow2 | cmp -s - ql.txt
     ok $? "amber-img snapshot -l prints the same"
     run info a.qcow2 -S <<'CMDS'
