@@ -1,5 +1,6 @@
 /* savevm / loadvm / delvm / info snapshots over the machine's disks. */
 #include "savevm/snapshot.h"
+#include "savevm/migration.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -193,6 +194,11 @@ int snapshot_save(Machine *m, const char *name, Error *err)
     ret = savevm_check_blocked(err);
     if (ret < 0) {
         return ret;
+    }
+    /* The migration owns the dirty log and the stopped state while it runs. */
+    if (migration_is_running()) {
+        error_setf(err, "There's a migration process in progress");
+        return -EBUSY;
     }
     RunState before = runstate_get();
     if (before == RUN_STATE_INMIGRATE) {
