@@ -302,7 +302,7 @@ static void mon_sock_read(void *opaque)
     if (n <= 0) {
         /* The client closed (or half-closed) its side: what it sent still
          * runs, a waiting expect included, then the connection is closed. */
-        main_loop_remove_fd(ep->client_fd);
+        monitor_watch_input(mon, -1, NULL, NULL);
         monitor_input_eof(mon);
         return;
     }
@@ -317,7 +317,8 @@ static void mon_sock_connected(Endpoint *ep)
 {
     Monitor *mon = ep->mon;
     mon->fd_in = mon->fd_out = ep->client_fd;
-    main_loop_add_fd(ep->client_fd, mon_sock_read, ep);
+    mon->out_stalled = false;
+    monitor_watch_input(mon, ep->client_fd, mon_sock_read, ep);
     monitor_print_banner(mon);
     monitor_print_prompt(mon);
 }
@@ -338,6 +339,7 @@ static void mon_sock_accept(void *opaque)
         return;
     }
     ep->client_fd = fd;
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);   /* see out_write's stall rule */
     mon_sock_connected(ep);
 }
 
@@ -490,7 +492,7 @@ bool monitor_start(char *err, size_t errlen)
             }
             mon->ops = &mon_stdio_ops;
             mon->show_prompt = mon->echo = mon->batch = true;
-            main_loop_add_fd(0, monitor_fd_read, mon);
+            monitor_watch_input(mon, 0, monitor_fd_read, mon);
             monitor_print_banner(mon);
             monitor_print_prompt(mon);
             continue;
@@ -509,6 +511,7 @@ bool monitor_start(char *err, size_t errlen)
         if (!ep->nowait) {
             ep_wait_client(ep, "-monitor");
             if (ep->client_fd >= 0) {
+                fcntl(ep->client_fd, F_SETFL, fcntl(ep->client_fd, F_GETFL) | O_NONBLOCK);
                 mon_sock_connected(ep);
             }
         }
@@ -525,6 +528,10 @@ bool monitor_start(char *err, size_t errlen)
 
 void monitor_cleanup(void)
 {
+    /* A command still waiting (the guest ended the run) says so; nothing
+     * further runs. */
+    monitor_quitting = true;
+    monitor_interrupt();
     console_restore();
     monitor_readline_cleanup();
     for (int i = 0; i < nr_mon_eps; i++) {
