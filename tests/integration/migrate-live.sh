@@ -20,7 +20,8 @@ fi
 tmp=$(mktemp -d)
 pids=()
 cleanup() {
-    for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
+    # amber first (timeout's child), then timeout: none may outlive the test
+    for p in "${pids[@]}"; do pkill -9 -P "$p" 2>/dev/null; kill -9 "$p" 2>/dev/null; done
     wait 2>/dev/null
     rm -rf "$tmp"
 }
