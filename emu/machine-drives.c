@@ -53,6 +53,7 @@ bool machine_init_drives(Machine *m, char *err, size_t errlen)
                          plic_input(&m->plic, VIRT_VIRTIO_IRQ + n), ops[n],
                          ops[n] ? &m->virtio_blk[n] : NULL, "virtio-mmio");
     }
+    machine_migration_register_drives(m);
     return true;
 }
 
@@ -65,6 +66,7 @@ void machine_reset_drives(Machine *m)
 
 void machine_destroy_drives(Machine *m)
 {
+    machine_migration_unregister_drives(m);
     for (int n = 0; n < VIRT_VIRTIO_COUNT; n++) {
         virtio_blk_destroy(&m->virtio_blk[n]);
     }

@@ -118,6 +118,9 @@ void machine_reset(Machine *m);
 /* machine-drives.c: opens the -drive images, creates the virtio-mmio slots
  * (resets them with the machine, closes the images on destroy). */
 bool machine_init_drives(Machine *m, char *err, size_t errlen);
+/* machine-migration.c: the drives' inactivate/activate hooks of migration. */
+void machine_migration_register_drives(Machine *m);
+void machine_migration_unregister_drives(Machine *m);
 void machine_reset_drives(Machine *m);
 void machine_destroy_drives(Machine *m);
 /* Generates the device tree into m->fdt (called by machine_init). Reads

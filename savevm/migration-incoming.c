@@ -84,6 +84,10 @@ static int incoming_load(int fd, Error *err)
     if (ret == 0 && xret < 0) {
         error_propagate(err, &xerr);
         ret = xret;
+    } else if (ret < 0 && xret < 0 && err && err->set) {
+        /* A command that failed explains a stream cut short. */
+        size_t n = strlen(err->msg);
+        snprintf(err->msg + n, sizeof(err->msg) - n, " (%s)", xerr.msg);
     }
     if (ret < 0) {
         inc.status = MIGRATION_STATUS_FAILED;

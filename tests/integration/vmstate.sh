@@ -65,8 +65,8 @@ expect_fail "-incoming: unknown section" "Unknown section or instance 'nope' 0" 
     "$AMBER" -bios none -serial null -incoming "file:$tmp/unknown"
 expect_fail "-incoming: missing file" "$tmp/none" \
     "$AMBER" -bios none -serial null -incoming "file:$tmp/none"
-expect_fail "-incoming: unsupported URI" "expects a migration URI" \
-    "$AMBER" -bios none -serial null -incoming "tcp:localhost:1"
+expect_fail "-incoming: unsupported URI" "unknown migration protocol: vsock:1:2" \
+    "$AMBER" -bios none -serial null -incoming "vsock:1:2"
 
 if [ -x "$ANALYZE" ]; then
     expect_fail "amber-analyze: not a stream" "offset" "$ANALYZE" "$tmp/badmagic"
