@@ -69,3 +69,9 @@ $(G_OUT)/bench/rvbench.elf: $(G_BENCH_DEPS)
 	$(G_CC) $(G_CFLAGS) -I$(G_SRC)/bench -DITERS=$(RVBENCH_LONG) \
 	  -DEXPECTED=$$($(G_OUT)/bench/host_bench $(RVBENCH_LONG)) \
 	  $(G_LDFLAGS) $(G_COMMON) $(G_BENCH_SRCS) -lgcc -o $@
+
+# Migration test guest (tests/integration/migrate-live.sh, bench/migrate.sh).
+GUEST_ELFS += $(G_OUT)/migtest/migtest.elf
+$(G_OUT)/migtest/migtest.elf: $(G_SRC)/migtest/migtest.c $(G_COMMON) $(G_HDRS)
+	@mkdir -p $(@D)
+	$(G_CC) $(G_CFLAGS) $(G_LDFLAGS) $(G_COMMON) $< -lgcc -o $@
