@@ -102,7 +102,7 @@ if has_cmd getfd && has_incoming fd:; then
     # Source: a connected socket handed over with getfd; destination: an
     # accepted socket inherited as fd 3.
     port=$(free_port)
-    $PY -c '
+    (cd "$tmp" && exec $PY -c '
 import os, socket, sys
 l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 l.bind(("127.0.0.1", int(sys.argv[1]))); l.listen(1)
@@ -111,7 +111,7 @@ c, _ = l.accept(); l.close()
 os.dup2(c.fileno(), 3); os.set_inheritable(3, True)
 os.execvp(sys.argv[3], sys.argv[3:])' "$port" "$tmp/fdlisten" "$BIN" -M virt -bios none -kernel "$elf" -m "$MEM" \
         -display none -serial "file:$tmp/dst.ser" -monitor "unix:$tmp/dst.sock,server,nowait" \
-        -incoming fd:3 >"$tmp/dst.out" 2>"$tmp/dst.err" &
+        -incoming fd:3 >"$tmp/dst.out" 2>"$tmp/dst.err") &
     vm_pids+=($!)
     start_vm src
     wait_markers src 2
@@ -232,9 +232,9 @@ else
     BIN="ip"
     # start_vm runs $BIN with the machine's arguments: prefix the namespace.
     start_vm_ns() { local ns=$1 name=$2; shift 2
-        ip netns exec "$ns" "$BIN0" -M virt -bios none -kernel "$elf" -m "$MEM" -display none \
+        (cd "$tmp" && exec ip netns exec "$ns" "$BIN0" -M virt -bios none -kernel "$elf" -m "$MEM" -display none \
             -serial "file:$tmp/$name.ser" -monitor "unix:$tmp/$name.sock,server,nowait" "$@" \
-            >"$tmp/$name.out" 2>"$tmp/$name.err" &
+            >"$tmp/$name.out" 2>"$tmp/$name.err") &
         vm_pids+=($!)
         local end=$((SECONDS + 20)); while [ ! -S "$tmp/$name.sock" ] && [ $SECONDS -lt $end ]; do sleep 0.02; done
     }
