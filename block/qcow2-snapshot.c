@@ -16,7 +16,7 @@
 
 static void qcow2_free_snapshot_list(Qcow2Snapshot *list, uint32_t n)
 {
-    for (uint32_t i = 0; i < n; i++) {
+    for (uint32_t i = 0; list && i < n; i++) {
         free(list[i].id);
         free(list[i].name);
         free(list[i].extra_unknown);
@@ -419,7 +419,9 @@ int qcow2_snapshot_create(BlockDriverState *bs, BlockSnapshotInfo *info, BlockVm
     }
     Qcow2Snapshot *sn = list ? &list[s->nb_snapshots] : NULL;
     if (ret == 0) {
-        memcpy(list, s->snapshots, (size_t)s->nb_snapshots * sizeof(*list));
+        if (s->nb_snapshots) {   /* s->snapshots is NULL while the table is empty */
+            memcpy(list, s->snapshots, (size_t)s->nb_snapshots * sizeof(*list));
+        }
         sn->l1_offset = sn_off;
         sn->l1_size = sn_n;
         sn->id = strdup(info->id);

@@ -159,8 +159,8 @@ int qcow2_update_header(Qcow2State *s, Error *err)
 
 static int qcow2_probe(const uint8_t *buf, size_t len)
 {
-    return len >= 8 && qcow2_be32(buf) == QCOW2_MAGIC && (qcow2_be32(buf + 4) == 2 ||
-                                                          qcow2_be32(buf + 4) == 3) ? 100 : 0;
+    /* QEMU's test: any version from 2 up is qcow2 (open then names it) */
+    return len >= 8 && qcow2_be32(buf) == QCOW2_MAGIC && qcow2_be32(buf + 4) >= 2 ? 100 : 0;
 }
 
 static int qcow2_parse_extensions(Qcow2State *s, const uint8_t *hdr, uint64_t end, Error *err)

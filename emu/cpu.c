@@ -85,6 +85,7 @@ void cpu_state_changed(RISCVCPU *cpu)
     }
     riscv_update_mmu_idx(cpu);
     cpu->translation_changed = true;
+    cpu->jc_stale = true;
 }
 
 void cpu_tlb_flush(RISCVCPU *cpu)

@@ -121,6 +121,12 @@ typedef struct RISCVCPU {
     /* Set by trap/CSR code when translation-relevant state changed (priv, satp,
      * mstatus MPRV/SUM/MXR): cached block lookups must be redone. */
     bool translation_changed;
+    /* Set with translation_changed when virtual-to-physical fetch mappings
+     * may have changed (satp, sfence.vma, PMP, state load): the jump cache,
+     * keyed by virtual pc, is cleared. Privilege and mstatus changes do not
+     * set it: cached blocks carry their privilege, and SUM/MXR/MPRV do not
+     * affect fetch. */
+    bool jc_stale;
     CPUStats stats;
 } RISCVCPU;
 

@@ -235,6 +235,7 @@ static int write_satp(RISCVCPU *cpu, int csrno, uint64_t val)
         cpu->env.satp = nv;
         cpu_tlb_flush(cpu);
         cpu->translation_changed = true;
+        cpu->jc_stale = true;
     }
     return EXCP_NONE;
 }
@@ -327,6 +328,7 @@ static int write_pmpcfg(RISCVCPU *cpu, int csrno, uint64_t val)
         env->pmpcfg[reg] = nv;
         cpu_tlb_flush(cpu);
         cpu->translation_changed = true;
+        cpu->jc_stale = true;
     }
     return EXCP_NONE;
 }
@@ -353,6 +355,7 @@ static int write_pmpaddr(RISCVCPU *cpu, int csrno, uint64_t val)
         env->pmpaddr[i] = val;
         cpu_tlb_flush(cpu);
         cpu->translation_changed = true;
+        cpu->jc_stale = true;
     }
     return EXCP_NONE;
 }

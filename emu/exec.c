@@ -213,7 +213,10 @@ lookup_nochain:
 lookup:
     if (unlikely(cpu->translation_changed)) {
         cpu->translation_changed = false;
-        exec_jc_clear(c);
+        if (cpu->jc_stale) {
+            cpu->jc_stale = false;
+            exec_jc_clear(c);
+        }
     }
     tlbd = cpu->tlb[cpu->mmu_idx_data];
     {

@@ -1,7 +1,7 @@
 /* The flattened device tree handed to firmware in a1. It describes exactly
  * the devices the board has, with QEMU 7.2's node names, phandles and
  * property order (dtc output of both trees diffs cleanly). QEMU's extra
- * nodes (pci, virtio_mmio, fw-cfg, flash, platform-bus, pmu) and the random
+ * nodes (pci, fw-cfg, flash, platform-bus, pmu) and the random
  * rng-seed are left out: we have none of those devices, and a seed would
  * make runs differ. */
 #include "emu/machine.h"
@@ -166,6 +166,19 @@ static void fdt_build_soc(FdtBuilder *b)
     fdt_reg(b, VIRT_TEST_BASE, SIFIVE_TEST_MMIO_SIZE);
     fdt_strlist(b, "compatible", test_compat, sizeof(test_compat));
     fdt_end(b);
+
+    /* All eight virtio-mmio slots, highest first, as QEMU lists them. */
+    for (int i = VIRT_VIRTIO_COUNT - 1; i >= 0; i--) {
+        char name[32];
+        uint64_t base = VIRT_VIRTIO_BASE + (uint64_t)i * VIRT_VIRTIO_STRIDE;
+        snprintf(name, sizeof(name), "virtio_mmio@%llx", (unsigned long long)base);
+        fdt_begin(b, name);
+        fdt_u32(b, "interrupts", VIRT_VIRTIO_IRQ + i);
+        fdt_u32(b, "interrupt-parent", FDT_PHANDLE_PLIC);
+        fdt_reg(b, base, VIRT_VIRTIO_STRIDE);
+        fdt_str(b, "compatible", "virtio,mmio");
+        fdt_end(b);
+    }
 
     fdt_begin(b, "plic@c000000");
     fdt_u32(b, "phandle", FDT_PHANDLE_PLIC);

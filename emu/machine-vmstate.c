@@ -124,6 +124,12 @@ int machine_vmstate_register(Machine *m)
     if (m->has_htif) {
         ret = ret ? ret : savevm_register("riscv.htif.uart", 0, &vmstate_htif, &m->htif);
     }
+    for (int n = 0; n < VIRT_VIRTIO_COUNT; n++) {
+        if (m->virtio[n].ops) {
+            ret = ret ? ret : savevm_register("virtio-mmio", (uint32_t)n, &vmstate_virtio_mmio,
+                                              &m->virtio[n]);
+        }
+    }
     ret = ret ? ret : savevm_register("virt", 0, &vmstate_virt_board, &board_vmstate);
     return ret;
 }
@@ -306,6 +312,11 @@ int machine_dump_vmstate(const char *path, Error *err)
     vmdesc_str(&w, "name", "riscv.htif.uart");
     vmdesc_str(&w, "registered_when", "the ELF defines tohost");
     vmstate_describe(&vmstate_htif, &w);
+    vmdesc_end_object(&w);
+    vmdesc_start_object(&w, NULL);
+    vmdesc_str(&w, "name", "virtio-mmio");
+    vmdesc_str(&w, "registered_when", "a -drive sits in the slot");
+    vmstate_describe(&vmstate_virtio_mmio, &w);
     vmdesc_end_object(&w);
     vmdesc_end_array(&w);
     vmdesc_end_object(&w);

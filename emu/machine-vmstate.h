@@ -5,7 +5,8 @@
  *
  * Sections, in stream order: "ram" (iterative), then FULL sections "cpu",
  * "timer", "riscv_sifive_plic", "riscv_aclint", "serial", "goldfish_rtc",
- * ["riscv.htif.uart"], "virt", "globalstate". The clock comes right after
+ * ["riscv.htif.uart"], ["virtio-mmio" per slot with a disk, instance = slot],
+ * "virt", "globalstate". The clock comes right after
  * the CPU so that device post_load hooks, which re-arm timers and re-drive
  * interrupt lines, see the restored virtual time. */
 #ifndef EMU_MACHINE_VMSTATE_H
@@ -26,6 +27,7 @@ extern const VMStateDescription vmstate_goldfish_rtc;
 extern const VMStateDescription vmstate_htif;
 extern const VMStateDescription vmstate_timer;
 extern const VMStateDescription vmstate_virt_board;
+extern const VMStateDescription vmstate_virtio_mmio;
 
 void cpu_vmstate_note_misa(uint64_t misa);
 

@@ -228,6 +228,9 @@ bool machine_init(Machine *m, const MachineOptions *opts, char *err, size_t errl
     cpu_init(&m->cpu, &m->mem);
     clock_init(m->opts.clock_mode, m->opts.icount_shift, cpu_get_icount, &m->cpu);
     machine_init_devices(m);
+    if (!machine_init_drives(m, err, errlen)) {
+        return false;
+    }
 
     uint64_t start, kernel_start, kernel_entry = 0, kernel_end;
     LoadedImage fw, kernel;
@@ -290,6 +293,7 @@ void machine_reset(Machine *m)
     clint_reset(&m->clint);
     uart16550_reset(&m->uart0);
     goldfish_rtc_reset(&m->rtc);
+    machine_reset_drives(m);
     if (m->has_htif) {
         htif_reset(&m->htif);
     }
@@ -301,6 +305,7 @@ void machine_reset(Machine *m)
 void machine_destroy(Machine *m)
 {
     machine_vmstate_unregister();
+    machine_destroy_drives(m);
     cpu_destroy(&m->cpu);
     memory_destroy(&m->mem);
     for (int i = 0; i < m->nr_blobs; i++) {

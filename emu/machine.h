@@ -17,6 +17,9 @@
 #include "hw/plic.h"
 #include "hw/sifive_test.h"
 #include "hw/uart16550.h"
+#include "hw/virtio-blk.h"
+#include "hw/virtio-mmio.h"
+#include "block/drive.h"
 
 #define VIRT_MROM_BASE      0x1000ull
 #define VIRT_MROM_SIZE      0xf000ull
@@ -34,6 +37,7 @@
 #define VIRT_VIRTIO_IRQ     1        /* slot n uses irq 1 + n */
 
 #define MACHINE_DEFAULT_RAM (128ull << 20)
+#define MACHINE_MAX_DRIVES  16
 
 /* What the command line asked for. */
 typedef struct MachineOptions {
@@ -50,6 +54,8 @@ typedef struct MachineOptions {
     bool icount_sleep;           /* icount: an idle (WFI) guest waits in real time */
     bool no_reboot;              /* -no-reboot: a guest reset request exits instead */
     uint64_t rtc_base_ns;        /* 0: host wall time at start */
+    const char *drives[MACHINE_MAX_DRIVES];  /* -drive arguments, in order */
+    int nr_drives;
 } MachineOptions;
 
 /* A loaded image (firmware, kernel, initrd, FDT) as it was first written to
@@ -76,6 +82,13 @@ typedef struct Machine {
     Htif htif;
     bool has_htif;
     CharBackend serial0;         /* back end of UART0 (and HTIF console) */
+    /* Disks (-drive) and the virtio-mmio slots; the first virtio drive sits
+     * in the last slot, as on QEMU (machine-drives.c). */
+    DriveOptions drive[MACHINE_MAX_DRIVES];
+    BlockDriverState *drive_bs[MACHINE_MAX_DRIVES];
+    int nr_drives;
+    VirtioMmio virtio[VIRT_VIRTIO_COUNT];
+    VirtioBlk virtio_blk[VIRT_VIRTIO_COUNT];
     uint64_t entry;              /* where the boot ROM jumps */
     uint64_t fdt_addr;
     void *fdt;                   /* generated device tree blob (host memory) */
@@ -102,6 +115,11 @@ void machine_destroy(Machine *m);
  * contents are kept, except that the loaded images (firmware, kernel, initrd,
  * FDT) are copied back over whatever the guest did to them, as on QEMU. */
 void machine_reset(Machine *m);
+/* machine-drives.c: opens the -drive images, creates the virtio-mmio slots
+ * (resets them with the machine, closes the images on destroy). */
+bool machine_init_drives(Machine *m, char *err, size_t errlen);
+void machine_reset_drives(Machine *m);
+void machine_destroy_drives(Machine *m);
 /* Generates the device tree into m->fdt (called by machine_init). Reads
  * opts.ram_size, opts.append and initrd_start/end. */
 bool machine_build_fdt(Machine *m, char *err, size_t errlen);

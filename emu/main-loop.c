@@ -25,6 +25,12 @@ static int quit_status;
 static volatile sig_atomic_t signal_received;
 static void (*cleanup_fn)(void);
 static bool (*interrupt_fn)(void);
+static uint64_t (*cpu_gate_fn)(void);
+
+void main_loop_set_cpu_gate(uint64_t (*fn)(void))
+{
+    cpu_gate_fn = fn;
+}
 
 bool main_loop_add_fd_rw(int fd, MainLoopFdFunc read_cb, MainLoopFdFunc write_cb, void *opaque)
 {
@@ -229,6 +235,11 @@ int main_loop_run(Machine *m)
         clock_run_timers();
         if (quit_requested || signal_received || m->shutdown_requested || m->reset_requested ||
             !runstate_is_running()) {
+            continue;
+        }
+        uint64_t gate = cpu_gate_fn ? cpu_gate_fn() : 0;
+        if (gate) {
+            main_loop_poll_once((int64_t)gate);
             continue;
         }
         uint64_t n = clock_ns_to_icount_delta(clock_next_deadline());

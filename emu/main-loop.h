@@ -40,6 +40,9 @@ void main_loop_install_signals(void);
 /* SIGINT goes to fn first; when it returns true (it cancelled a waiting
  * monitor command) the signal does not end the run. */
 void main_loop_set_interrupt(bool (*fn)(void));
+/* Asked before each CPU slice while set: ns the vCPU must wait first (the
+ * auto-converge throttle); the loop polls its fds meanwhile. NULL: none. */
+void main_loop_set_cpu_gate(uint64_t (*fn)(void));
 /* Called once on the way out (restores the terminal). */
 void main_loop_set_cleanup(void (*fn)(void));
 

@@ -19,6 +19,8 @@
 
 #include "emu/machine.h"
 #include "emu/machine-vmstate.h"
+#include "savevm/snapshot.h"
+#include "savevm/migration.h"
 #include "emu/main-loop.h"
 #include "emu/runstate.h"
 #include "monitor/monitor.h"
@@ -37,6 +39,7 @@ typedef struct CmdLine {
     MachineOptions opts;
     const char *incoming;        /* -incoming URI */
     const char *dump_vmstate;    /* -dump-vmstate FILE */
+    const char *loadvm;          /* -loadvm TAG */
 } CmdLine;
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -71,6 +74,10 @@ static void main_usage(void)
            "  -append STRING        kernel command line (/chosen/bootargs)\n"
            "  -initrd FILE          initial ramdisk (/chosen/linux,initrd-start/end)\n"
            "  -dumpdtb FILE         write the generated device tree blob and exit\n"
+           "Disks:\n"
+           "  -drive file=PATH[,format=qcow2|raw][,if=virtio|none][,id=NAME][,readonly=on]\n"
+           "                        a disk image; if=virtio (default) attaches virtio-blk\n"
+           "                        (first drive at 0x10008000, as QEMU)\n"
            "Console:\n"
            "  -nographic            serial console and monitor on stdio (Ctrl-A c switches,\n"
            "                        Ctrl-A x quits, Ctrl-A h helps)\n"
@@ -90,8 +97,9 @@ static void main_usage(void)
            "  -S                    do not start the CPU (paused in 'prelaunch')\n"
            "  -no-reboot            exit instead of resetting when the guest asks\n"
            "VM state:\n"
-           "  -incoming exec:CMD|file:PATH\n"
-           "                        start from a migration stream (CMD's stdout or a file)\n"
+           "  -incoming tcp:HOST:PORT|unix:PATH|exec:CMD|fd:NAME|file:PATH|defer\n"
+           "                        start from a migration stream (defer: migrate_incoming)\n"
+           "  -loadvm TAG           start from the internal snapshot TAG of the disks\n"
            "  -dump-vmstate FILE    write every VM state section as JSON and exit\n"
            "Other:\n"
            "  -h, -help, --help     this text\n"
@@ -277,7 +285,7 @@ static void parse_args(CmdLine *cl, int argc, char **argv)
         static const char *const with_arg[] = {
             "-M", "-machine", "-m", "-bios", "-kernel", "-append", "-initrd", "-serial",
             "-display", "-icount", "-rtc", "-dumpdtb", "-smp", "-monitor", "-incoming",
-            "-dump-vmstate", NULL,
+            "-dump-vmstate", "-drive", "-loadvm", NULL,
         };
         const char *val = NULL;
         for (int k = 0; with_arg[k]; k++) {
@@ -332,10 +340,17 @@ static void parse_args(CmdLine *cl, int argc, char **argv)
             cl->opts.start_paused = true;
         } else if (!strcmp(opt, "-incoming")) {
             cl->incoming = val;
+        } else if (!strcmp(opt, "-loadvm")) {
+            cl->loadvm = val;
         } else if (!strcmp(opt, "-dump-vmstate")) {
             cl->dump_vmstate = val;
         } else if (!strcmp(opt, "-no-reboot")) {
             cl->opts.no_reboot = true;
+        } else if (!strcmp(opt, "-drive")) {
+            if (cl->opts.nr_drives == MACHINE_MAX_DRIVES) {
+                die("-drive %s: at most %d drives", val, MACHINE_MAX_DRIVES);
+            }
+            cl->opts.drives[cl->opts.nr_drives++] = val;
         } else if (!strcmp(opt, "-smp")) {
             if (strcmp(val, "1") != 0 && strcmp(val, "cpus=1") != 0) {
                 die("-smp %s: only one hart is supported", val);
@@ -399,13 +414,28 @@ int main(int argc, char **argv)
     if (cl.incoming) {
         Error e;
         error_init(&e);
-        int ret = machine_incoming(&machine, cl.incoming, cl.opts.start_paused, &e);
+        int ret = 0;
+        if (!strcmp(cl.incoming, "defer")) {
+            migration_incoming_set_defer(true);    /* migrate_incoming URI later */
+            runstate_set(RUN_STATE_INMIGRATE);
+        } else {
+            ret = migration_incoming_start(&machine, cl.incoming, cl.opts.start_paused, true, &e);
+        }
         if (ret < 0) {
             monitor_cleanup();
             die("load of migration failed: %s: %s", strerror(-ret), e.msg);
         }
     } else {
         runstate_set(cl.opts.start_paused ? RUN_STATE_PRELAUNCH : RUN_STATE_RUNNING);
+    }
+    if (cl.loadvm) {
+        Error e;
+        error_init(&e);
+        if (cl.incoming || snapshot_load(&machine, cl.loadvm, &e) < 0) {
+            monitor_cleanup();
+            die("-loadvm %s: %s", cl.loadvm,
+                cl.incoming ? "cannot be combined with -incoming" : e.msg);
+        }
     }
     main_loop_install_signals();
     main_loop_set_cleanup(monitor_cleanup);

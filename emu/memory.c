@@ -71,11 +71,33 @@ static void memory_mark_io_pages(PhysMemory *m)
     }
 }
 
+#define MEMORY_HUGE_PAGE (2ull << 20)
+
+/* Guest RAM starts on a 2 MiB host boundary and asks for transparent huge
+ * pages: a booting kernel touches memory all over its RAM, and one host
+ * fault per 2 MiB instead of per 4 KiB is much cheaper (Linux boot: see
+ * bench/linux-boot.sh). Untouched RAM still costs nothing. */
 static uint8_t *memory_map_anon(uint64_t size)
 {
-    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+    uint64_t len = size + MEMORY_HUGE_PAGE;
+    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    return p == MAP_FAILED ? NULL : p;
+    if (p == MAP_FAILED) {
+        return NULL;
+    }
+    uintptr_t start = (uintptr_t)p;
+    uintptr_t aligned = (start + MEMORY_HUGE_PAGE - 1) & ~(uintptr_t)(MEMORY_HUGE_PAGE - 1);
+    if (aligned > start) {
+        munmap(p, aligned - start);
+    }
+    uintptr_t end = start + len, want_end = aligned + size;
+    if (end > want_end) {
+        munmap((void *)want_end, end - want_end);
+    }
+#ifdef MADV_HUGEPAGE
+    madvise((void *)aligned, size, MADV_HUGEPAGE);   /* a hint: failure is harmless */
+#endif
+    return (uint8_t *)aligned;
 }
 
 MemoryRegion *memory_add_ram(PhysMemory *m, const char *name, uint64_t base, uint64_t size)

@@ -184,5 +184,6 @@ int riscv_do_sfence_vma(RISCVCPU *cpu, uint64_t vaddr, bool has_vaddr,
         cpu_tlb_flush(cpu);
     }
     cpu->translation_changed = true;
+    cpu->jc_stale = true;
     return EXCP_NONE;
 }

@@ -45,8 +45,7 @@ static void dump_insns(Monitor *mon, Machine *m, const MonFormat *f, uint64_t ad
         if (!mem_read(m, addr, buf, 4, phys)) {
             avail = 2;           /* the last halfword before unmapped memory */
             if (!mem_read(m, addr, buf, 2, phys)) {
-                monitor_printf(mon, "0x%016llx: Cannot access memory\n", (unsigned long long)addr);
-                mon->cmd_failed = true;
+                monitor_error(mon, "Cannot access memory at 0x%016llx", (unsigned long long)addr);
                 return;
             }
         }
@@ -67,12 +66,16 @@ static void dump_insns(Monitor *mon, Machine *m, const MonFormat *f, uint64_t ad
 static void dump_strings(Monitor *mon, Machine *m, const MonFormat *f, uint64_t addr, bool phys)
 {
     for (int i = 0; i < f->count; i++) {
+        uint8_t c;
+        if (!mem_read(m, addr, &c, 1, phys)) {
+            monitor_error(mon, "Cannot access memory at 0x%016llx", (unsigned long long)addr);
+            return;
+        }
         monitor_printf(mon, "%016llx: \"", (unsigned long long)addr);
         for (int n = 0; n < 1024; n++) {
-            uint8_t c;
             if (!mem_read(m, addr, &c, 1, phys)) {
-                monitor_puts(mon, "\" Cannot access memory\n");
-                mon->cmd_failed = true;
+                monitor_puts(mon, "\"\n");
+                monitor_error(mon, "Cannot access memory at 0x%016llx", (unsigned long long)addr);
                 return;
             }
             addr++;
@@ -120,14 +123,13 @@ static void memory_dump(Monitor *mon, const MonFormat *f, uint64_t addr, bool ph
     }
     uint64_t len = (uint64_t)wsize * (uint64_t)f->count;
     while (len > 0) {
-        monitor_printf(mon, "%016llx:", (unsigned long long)addr);
         int l = len < (uint64_t)line_size ? (int)len : line_size;
         uint8_t buf[16];
         if (!mem_read(m, addr, buf, (uint64_t)l, phys)) {
-            monitor_puts(mon, " Cannot access memory\n");
-            mon->cmd_failed = true;
+            monitor_error(mon, "Cannot access memory at 0x%016llx", (unsigned long long)addr);
             return;
         }
+        monitor_printf(mon, "%016llx:", (unsigned long long)addr);
         for (int i = 0; i < l; i += wsize) {
             uint64_t v = 0;
             for (int b = wsize - 1; b >= 0; b--) {

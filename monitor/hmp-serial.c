@@ -215,7 +215,8 @@ static void expect_vtimer(void *opaque)
 static void expect_cancel(Monitor *mon, void *opaque)
 {
     if (expect_state.mon == mon) {
-        monitor_error(mon, "expect: cancelled");
+        monitor_error(mon, "expect: cancelled%s",
+                      runstate_get() == RUN_STATE_SHUTDOWN ? " (the machine has shut down)" : "");
         expect_finish();
     }
 }
@@ -300,7 +301,14 @@ void hmp_type(Monitor *mon, const MonArgs *a)
         return;
     }
     const char *text = mon_arg_str(a, "text", "");
-    chardev_feed(&m->serial0, (const uint8_t *)text, strlen(text));
+    size_t len = strlen(text);
+    size_t room = sizeof(m->serial0.pending) - m->serial0.pending_len;
+    if (len > room) {
+        monitor_error(mon, "type: the guest has not read its input: %zu bytes fit, %zu given",
+                      room, len);
+        return;
+    }
+    chardev_feed(&m->serial0, (const uint8_t *)text, len);
 }
 
 typedef struct KeyName {

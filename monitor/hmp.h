@@ -20,7 +20,10 @@
  *     monitor_error(mon, "...") which prints "Error: ..." and marks the
  *     command failed (batch exit status, errexit). Print what QEMU prints.
  *   - hmp_machine(mon) for the machine (NULL after an error when there is
- *     none, as in unit tests and the fuzzer).
+ *     none, as in unit tests and the fuzzer). Call it before any side
+ *     effect (files, sockets, child processes): the parser fuzzer
+ *     (tests/fuzz/fuzz-monitor.c) runs every command with random arguments
+ *     and no machine, and must stay harmless.
  *   - a command that must wait for the machine (expect; a migration that
  *     ends later) calls monitor_suspend(mon) before returning, registers
  *     monitor_set_cancel(mon, fn, opaque) so Ctrl-C, a closing socket or
@@ -123,7 +126,7 @@ typedef struct MonParseCtx {
 /* Splits a spec; false (with message) on a malformed spec (a table bug). */
 bool mon_spec_parse(const char *spec, MonArgSpec *out, int *n, char *err, size_t errlen);
 /* Reads a word or quoted string at *p; advances *p. Double quotes take
- * escapes (\n \t \r \e \0 \\ \" \xHH; unknown ones are kept, backslash and
+ * escapes (\n \t \r \e \\ \" \xHH but not \x00; unknown ones are kept, backslash and
  * all, so regexes survive); single quotes are literal. Returns a malloc'd
  * string, or NULL with a message (unterminated string, bad escape). */
 char *mon_parse_string(const char **p, char *err, size_t errlen);
@@ -216,6 +219,10 @@ void monitor_set_last_format(Monitor *mon, const MonFormat *fmt);
  * when the command ends by itself. */
 typedef void (*MonitorCancelFn)(Monitor *mon, void *opaque);
 void monitor_set_cancel(Monitor *mon, MonitorCancelFn fn, void *opaque);
+
+/* The descriptor that came with the current command over a unix monitor
+ * socket (SCM_RIGHTS), handed over to the caller; -1 if none (getfd). */
+int monitor_take_passed_fd(Monitor *mon);
 
 /* ---- hmp-*.c handlers ---- */
 struct Machine;

@@ -41,12 +41,18 @@ struct Monitor {
     bool show_prompt;            /* print "(amber) " before each command */
     bool echo;                   /* echo each command after the prompt (batch) */
     bool batch;                  /* input is a file: quit at its end, exit status */
+    bool out_stalled;            /* output dropped: the client stopped reading */
     bool hidden;                 /* muxed, and the serial console has the focus */
     /* plain input */
     char *inbuf;
     size_t inlen, incap;
     bool eof;
     bool overlong;               /* skipping the rest of a too-long line */
+    /* the fd lines come from, so input can pause while a command waits */
+    int rd_fd;
+    void (*rd_cb)(void *opaque);
+    void *rd_opaque;
+    bool rd_paused;
     /* command state */
     bool suspended;
     bool cmd_failed;
@@ -55,6 +61,8 @@ struct Monitor {
     MonFormat last_fmt;
     MonitorCancelFn cancel_fn;
     void *cancel_opaque;
+    bool has_passed_fd;          /* SCM_RIGHTS: the last fd received (getfd) */
+    int passed_fd;
     /* buffer kind */
     char *outbuf;
     size_t outlen, outcap;
@@ -72,6 +80,10 @@ void monitor_print_prompt(Monitor *mon);
 void monitor_print_banner(Monitor *mon);
 void monitor_process_input(Monitor *mon);
 void monitor_input(Monitor *mon, const char *buf, size_t len);
+/* Registers (cb != NULL) or forgets (cb == NULL) the fd a plain monitor
+ * reads lines from. While a command waits and more than MON_MAX_PENDING
+ * bytes are buffered, the fd is not polled (memory stays bounded). */
+void monitor_watch_input(Monitor *mon, int fd, void (*cb)(void *opaque), void *opaque);
 void monitor_input_eof(Monitor *mon);
 void monitor_fd_read(void *opaque);
 int monitor_exit_status(Monitor *mon);

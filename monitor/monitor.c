@@ -2,6 +2,7 @@
  * command line through the table, failure accounting and history. Terminal
  * line editing is in monitor/readline.c, transports in monitor/setup.c. */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,8 @@
 #define AMBER_VERSION "0.0.0"
 #endif
 #define MON_HISTORY_MAX 1000
+#define MON_OUTPUT_STALL_MS 2000
+#define MON_MAX_PENDING (128 << 10)     /* more than one line (MON_MAX_LINE) */
 
 static char *history[MON_HISTORY_MAX];
 static int history_len;
@@ -63,7 +66,7 @@ static void out_write(Monitor *mon, const char *buf, size_t len)
         mon->outbuf[mon->outlen] = '\0';
         return;
     }
-    if (mon->fd_out < 0) {
+    if (mon->fd_out < 0 || mon->out_stalled) {
         return;
     }
     while (len) {
@@ -71,10 +74,17 @@ static void out_write(Monitor *mon, const char *buf, size_t len)
         if (w < 0 && errno == EINTR) {
             continue;
         }
-        if (w <= 0) {
-            if (errno == EAGAIN) {
-                continue;        /* a socket client that reads slowly: wait for it */
+        if (w < 0 && errno == EAGAIN) {
+            /* A client that stopped reading must not freeze the emulator:
+             * give it a moment, then drop output until it sends a line. */
+            struct pollfd p = { .fd = mon->fd_out, .events = POLLOUT };
+            if (poll(&p, 1, MON_OUTPUT_STALL_MS) <= 0) {
+                mon->out_stalled = true;
+                return;
             }
+            continue;
+        }
+        if (w <= 0) {
             return;              /* peer gone: output is dropped, the machine goes on */
         }
         buf += w;
@@ -247,6 +257,10 @@ void monitor_resume(Monitor *mon)
     }
     mon->suspended = false;
     monitor_command_done(mon);
+    if (mon->rd_paused) {
+        main_loop_add_fd(mon->rd_fd, mon->rd_cb, mon->rd_opaque);
+        mon->rd_paused = false;
+    }
     if (mon->ops && mon->ops->resume) {
         mon->ops->resume(mon);
     } else if (mon->kind == MON_KIND_READLINE) {
@@ -402,8 +416,22 @@ void monitor_process_input(Monitor *mon)
     }
 }
 
+void monitor_watch_input(Monitor *mon, int fd, void (*cb)(void *opaque), void *opaque)
+{
+    if (cb) {
+        main_loop_add_fd(fd, cb, opaque);
+    } else if (mon->rd_cb) {
+        main_loop_remove_fd(mon->rd_fd);
+    }
+    mon->rd_fd = fd;
+    mon->rd_cb = cb;
+    mon->rd_opaque = opaque;
+    mon->rd_paused = false;
+}
+
 void monitor_input(Monitor *mon, const char *buf, size_t len)
 {
+    mon->out_stalled = false;    /* the client is back */
     if (mon->inlen + len + 1 > mon->incap) {
         size_t cap = mon->incap ? mon->incap : 4096;
         while (cap < mon->inlen + len + 1) {
@@ -429,6 +457,10 @@ void monitor_input(Monitor *mon, const char *buf, size_t len)
         return;
     }
     monitor_process_input(mon);
+    if (mon->suspended && mon->inlen > MON_MAX_PENDING && mon->rd_cb && !mon->rd_paused) {
+        main_loop_add_fd(mon->rd_fd, NULL, NULL);   /* stays registered, not polled */
+        mon->rd_paused = true;
+    }
 }
 
 void monitor_input_eof(Monitor *mon)
@@ -450,7 +482,7 @@ void monitor_fd_read(void *opaque)
         return;
     }
     if (n <= 0) {
-        main_loop_remove_fd(mon->fd_in);
+        monitor_watch_input(mon, -1, NULL, NULL);
         monitor_input_eof(mon);
         return;
     }

@@ -103,7 +103,6 @@ char *mon_parse_string(const char **pp, char *err, size_t errlen)
                 case 't': out[n++] = '\t'; p++; break;
                 case 'r': out[n++] = '\r'; p++; break;
                 case 'e': out[n++] = 0x1b; p++; break;
-                case '0': out[n++] = '\0'; p++; break;
                 case '\\': out[n++] = '\\'; p++; break;
                 case '"': out[n++] = '"'; p++; break;
                 case 'x': {
@@ -111,6 +110,11 @@ char *mon_parse_string(const char **pp, char *err, size_t errlen)
                     int h2 = h1 >= 0 ? hexval((unsigned char)p[2]) : -1;
                     if (h1 < 0 || h2 < 0) {
                         snprintf(err, errlen, "bad escape '\\x' (use \\xHH)");
+                        free(out);
+                        return NULL;
+                    }
+                    if (h1 == 0 && h2 == 0) {
+                        snprintf(err, errlen, "bad escape '\\x00' (strings cannot hold NUL bytes)");
                         free(out);
                         return NULL;
                     }

@@ -247,19 +247,62 @@ static void mon_sock_eof(Monitor *mon)
     mon->overlong = false;
 }
 
+static void monitor_note_passed_fds(Monitor *mon, struct msghdr *msg)
+{
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) {
+            continue;
+        }
+        size_t nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < nfd; i++) {
+            int fd;
+            memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+            if (mon->has_passed_fd) {
+                close(mon->passed_fd);   /* QEMU keeps only the latest one */
+            }
+            mon->passed_fd = fd;
+            mon->has_passed_fd = true;
+        }
+    }
+}
+
+int monitor_take_passed_fd(Monitor *mon)
+{
+    if (!mon || !mon->has_passed_fd) {
+        return -1;
+    }
+    mon->has_passed_fd = false;
+    return mon->passed_fd;
+}
+
 static void mon_sock_read(void *opaque)
 {
     Endpoint *ep = opaque;
     Monitor *mon = ep->mon;
     char buf[4096];
-    ssize_t n = read(ep->client_fd, buf, sizeof(buf));
+    /* recvmsg, so descriptors passed with SCM_RIGHTS reach getfd. */
+    union {
+        char b[CMSG_SPACE(4 * sizeof(int))];
+        struct cmsghdr align;
+    } ctl;
+    struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+                          .msg_control = ctl.b, .msg_controllen = sizeof(ctl.b) };
+    ssize_t n = recvmsg(ep->client_fd, &msg, MSG_CMSG_CLOEXEC);
+    if (n < 0 && errno == ENOTSOCK) {
+        n = read(ep->client_fd, buf, sizeof(buf));
+        msg.msg_controllen = 0;
+    }
     if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
         return;
+    }
+    if (n > 0) {
+        monitor_note_passed_fds(mon, &msg);
     }
     if (n <= 0) {
         /* The client closed (or half-closed) its side: what it sent still
          * runs, a waiting expect included, then the connection is closed. */
-        main_loop_remove_fd(ep->client_fd);
+        monitor_watch_input(mon, -1, NULL, NULL);
         monitor_input_eof(mon);
         return;
     }
@@ -274,7 +317,8 @@ static void mon_sock_connected(Endpoint *ep)
 {
     Monitor *mon = ep->mon;
     mon->fd_in = mon->fd_out = ep->client_fd;
-    main_loop_add_fd(ep->client_fd, mon_sock_read, ep);
+    mon->out_stalled = false;
+    monitor_watch_input(mon, ep->client_fd, mon_sock_read, ep);
     monitor_print_banner(mon);
     monitor_print_prompt(mon);
 }
@@ -295,6 +339,7 @@ static void mon_sock_accept(void *opaque)
         return;
     }
     ep->client_fd = fd;
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);   /* see out_write's stall rule */
     mon_sock_connected(ep);
 }
 
@@ -447,7 +492,7 @@ bool monitor_start(char *err, size_t errlen)
             }
             mon->ops = &mon_stdio_ops;
             mon->show_prompt = mon->echo = mon->batch = true;
-            main_loop_add_fd(0, monitor_fd_read, mon);
+            monitor_watch_input(mon, 0, monitor_fd_read, mon);
             monitor_print_banner(mon);
             monitor_print_prompt(mon);
             continue;
@@ -466,6 +511,7 @@ bool monitor_start(char *err, size_t errlen)
         if (!ep->nowait) {
             ep_wait_client(ep, "-monitor");
             if (ep->client_fd >= 0) {
+                fcntl(ep->client_fd, F_SETFL, fcntl(ep->client_fd, F_GETFL) | O_NONBLOCK);
                 mon_sock_connected(ep);
             }
         }
@@ -482,6 +528,10 @@ bool monitor_start(char *err, size_t errlen)
 
 void monitor_cleanup(void)
 {
+    /* A command still waiting (the guest ended the run) says so; nothing
+     * further runs. */
+    monitor_quitting = true;
+    monitor_interrupt();
     console_restore();
     monitor_readline_cleanup();
     for (int i = 0; i < nr_mon_eps; i++) {

@@ -1,9 +1,14 @@
 #include "savevm/ram.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "savevm/savevm.h"
+#include "savevm/xbzrle.h"
 
 typedef struct RamState {
     PhysMemory *m;
@@ -15,9 +20,58 @@ typedef struct RamState {
      * Load: the same for received pages. */
     bool block_sent;
     bool block_received;
+    uint64_t iterate_max;        /* pages per PART */
+    RamStats stats;
+    /* XBZRLE: a direct-mapped cache of the last sent copy of pages, used
+     * from the second pass on (the first pass sends every page anyway). */
+    uint64_t xb_size;            /* bytes requested; 0 = off */
+    uint64_t xb_slots;
+    uint8_t *xb_data;
+    uint64_t *xb_tag;            /* page index + 1; 0 = empty slot */
+    uint8_t xb_buf[PAGE_SIZE];
 } RamState;
 
 static RamState ram_state;
+
+/* Pages the process never touched read as zero but cost a page fault each
+ * to check (tens of microseconds under a hypervisor: seconds for a large,
+ * mostly idle guest). /proc/self/pagemap says which pages were never
+ * touched (neither present nor swapped), a batch at a time. */
+#define PAGEMAP_BATCH 512
+#define PAGEMAP_PRESENT (1ull << 63)
+#define PAGEMAP_SWAPPED (1ull << 62)
+
+typedef struct RamPagemap {
+    int fd;                      /* -1: unavailable, check by reading */
+    const uint8_t *base;         /* host address of the cached batch */
+    uint64_t entries[PAGEMAP_BATCH];
+    bool valid;
+} RamPagemap;
+
+static RamPagemap ram_pagemap = { .fd = -2 };
+
+static bool ram_page_untouched(const uint8_t *host)
+{
+    RamPagemap *pm = &ram_pagemap;
+    if (pm->fd == -2) {
+        pm->fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+    }
+    if (pm->fd < 0) {
+        return false;
+    }
+    uintptr_t hp = (uintptr_t)host / PAGE_SIZE;
+    uintptr_t first = hp - hp % PAGEMAP_BATCH;
+    if (!pm->valid || (uintptr_t)pm->base != first) {
+        ssize_t n = pread(pm->fd, pm->entries, sizeof(pm->entries), (off_t)(first * 8));
+        if (n != (ssize_t)sizeof(pm->entries)) {
+            pm->valid = false;
+            return false;
+        }
+        pm->base = (const uint8_t *)first;
+        pm->valid = true;
+    }
+    return !(pm->entries[hp - first] & (PAGEMAP_PRESENT | PAGEMAP_SWAPPED));
+}
 
 static bool ram_page_is_zero(const uint8_t *p)
 {
@@ -31,6 +85,71 @@ static bool ram_page_is_zero(const uint8_t *p)
     return true;
 }
 
+/* Zero test that avoids faulting in pages never touched. The batch cache
+ * is dropped at each section end, since the guest runs in between. */
+static void ram_pagemap_written(const uint8_t *host)
+{
+    uintptr_t first = (uintptr_t)host / PAGE_SIZE;
+    first -= first % PAGEMAP_BATCH;
+    if (ram_pagemap.valid && (uintptr_t)ram_pagemap.base == first) {
+        ram_pagemap.valid = false;   /* that batch is stale now */
+    }
+}
+
+static bool ram_page_is_zero_fast(const uint8_t *host)
+{
+    return ram_page_untouched(host) || ram_page_is_zero(host);
+}
+
+static uint64_t ram_iterate_max = RAM_ITERATE_MAX_PAGES;
+static uint64_t ram_xbzrle_size;
+
+const RamStats *ram_stats(void)
+{
+    return &ram_state.stats;
+}
+
+void ram_set_iterate_max_pages(uint64_t n)
+{
+    ram_iterate_max = n ? n : RAM_ITERATE_MAX_PAGES;
+}
+
+int ram_set_xbzrle(uint64_t cache_size)
+{
+    ram_xbzrle_size = cache_size;
+    return 0;
+}
+
+static void ram_xbzrle_free(RamState *rs)
+{
+    free(rs->xb_data);
+    free(rs->xb_tag);
+    rs->xb_data = NULL;
+    rs->xb_tag = NULL;
+    rs->xb_slots = 0;
+}
+
+static int ram_xbzrle_alloc(RamState *rs, uint64_t size)
+{
+    ram_xbzrle_free(rs);
+    if (!size) {
+        return 0;
+    }
+    uint64_t slots = size / PAGE_SIZE;
+    if (slots > rs->pages) {
+        slots = rs->pages;           /* more slots than pages would stay empty */
+    }
+    rs->xb_data = malloc(slots * PAGE_SIZE);
+    rs->xb_tag = calloc(slots, sizeof(uint64_t));
+    if (!rs->xb_data || !rs->xb_tag) {
+        ram_xbzrle_free(rs);
+        return -ENOMEM;
+    }
+    rs->xb_slots = slots;
+    return 0;
+}
+
+
 static void ram_put_page_header(QEMUFile *f, RamState *rs, uint64_t offset, uint64_t flag)
 {
     qemu_file_put_be64(f, offset | flag | (rs->block_sent ? RAM_SAVE_FLAG_CONTINUE : 0));
@@ -40,16 +159,54 @@ static void ram_put_page_header(QEMUFile *f, RamState *rs, uint64_t offset, uint
     }
 }
 
+/* XBZRLE for one non-zero page: true when the page was dealt with (sent
+ * encoded, or unchanged and skipped), false to send it whole. The cache
+ * always ends up holding what the destination will have. */
+static bool ram_send_xbzrle(QEMUFile *f, RamState *rs, uint64_t page, const uint8_t *host)
+{
+    uint64_t slot = page % rs->xb_slots;
+    uint8_t *cached = rs->xb_data + slot * PAGE_SIZE;
+    if (rs->xb_tag[slot] != page + 1) {
+        rs->stats.xbzrle_cache_miss++;
+        rs->xb_tag[slot] = page + 1;
+        memcpy(cached, host, PAGE_SIZE);
+        return false;
+    }
+    /* QEMU sends a whole page when the encoding would not be shorter. */
+    int n = xbzrle_encode(cached, host, PAGE_SIZE, rs->xb_buf, PAGE_SIZE - PAGE_SIZE / 8);
+    memcpy(cached, host, PAGE_SIZE);
+    if (n < 0) {
+        rs->stats.xbzrle_overflow++;
+        return false;
+    }
+    rs->stats.xbzrle_pages++;
+    if (n == 0) {
+        return true;             /* unchanged since it was sent */
+    }
+    ram_put_page_header(f, rs, page << PAGE_BITS, RAM_SAVE_FLAG_XBZRLE);
+    qemu_file_put_u8(f, RAM_XBZRLE_ENCODING);
+    qemu_file_put_be16(f, (uint16_t)n);
+    qemu_file_put_buffer(f, rs->xb_buf, (size_t)n);
+    rs->stats.xbzrle_bytes += (uint64_t)n + 3;
+    return true;
+}
+
 static void ram_send_page(QEMUFile *f, RamState *rs, uint64_t page)
 {
     uint64_t offset = page << PAGE_BITS;
     const uint8_t *host = rs->m->ram->host + offset;
-    if (ram_page_is_zero(host)) {
+    bool xb = rs->xb_slots && rs->stats.sync_count > 0;
+    if (ram_page_is_zero_fast(host)) {
+        if (xb && rs->xb_tag[page % rs->xb_slots] == page + 1) {
+            memset(rs->xb_data + (page % rs->xb_slots) * PAGE_SIZE, 0, PAGE_SIZE);
+        }
         ram_put_page_header(f, rs, offset, RAM_SAVE_FLAG_ZERO);
         qemu_file_put_u8(f, 0);
-    } else {
+        rs->stats.zero_pages++;
+    } else if (!xb || !ram_send_xbzrle(f, rs, page, host)) {
         ram_put_page_header(f, rs, offset, RAM_SAVE_FLAG_PAGE);
         qemu_file_put_buffer_ref(f, host, PAGE_SIZE);
+        rs->stats.normal_pages++;
     }
 }
 
@@ -95,6 +252,13 @@ static int ram_save_setup(QEMUFile *f, void *opaque, Error *err)
     memory_dirty_set_all(rs->m, true);
     rs->cursor = 0;
     rs->block_sent = false;
+    rs->iterate_max = ram_iterate_max;
+    memset(&rs->stats, 0, sizeof(rs->stats));
+    if (ram_xbzrle_alloc(rs, ram_xbzrle_size) < 0) {
+        error_setf(err, "cannot allocate the XBZRLE cache of %llu bytes",
+                   (unsigned long long)ram_xbzrle_size);
+        return -ENOMEM;
+    }
     uint64_t size = rs->m->ram->size;
     qemu_file_put_be64(f, size | RAM_SAVE_FLAG_MEM_SIZE);
     qemu_file_put_str8(f, rs->name);
@@ -105,6 +269,7 @@ static int ram_save_setup(QEMUFile *f, void *opaque, Error *err)
 
 static int ram_finish_section(QEMUFile *f, RamState *rs)
 {
+    ram_pagemap.valid = false;
     memory_dirty_sync_done(rs->m);
     qemu_file_put_be64(f, RAM_SAVE_FLAG_EOS);
     /* Pages went out by reference: they must be written before returning. */
@@ -114,9 +279,11 @@ static int ram_finish_section(QEMUFile *f, RamState *rs)
 static int ram_save_iterate(QEMUFile *f, void *opaque, Error *err)
 {
     RamState *rs = opaque;
-    uint64_t sent = ram_send_dirty(f, rs, &rs->cursor, RAM_ITERATE_MAX_PAGES);
-    if (sent < RAM_ITERATE_MAX_PAGES && rs->cursor >= rs->pages) {
+    ram_send_dirty(f, rs, &rs->cursor, rs->iterate_max);
+    if (rs->cursor >= rs->pages) {
         rs->cursor = 0;          /* next pass picks up pages dirtied meanwhile */
+        rs->stats.sync_count++;
+        rs->stats.dirty_pages_last_sync = ram_dirty_pages(rs);
     }
     int ret = ram_finish_section(f, rs);
     if (ret < 0) {
@@ -142,6 +309,7 @@ static void ram_save_cleanup(void *opaque)
 {
     RamState *rs = opaque;
     memory_dirty_log_stop(rs->m);
+    ram_xbzrle_free(rs);
 }
 
 static void ram_load_setup(void *opaque)
@@ -211,6 +379,34 @@ static int ram_load_page(QEMUFile *f, RamState *rs, uint64_t addr, uint64_t flag
         return -EINVAL;
     }
     uint8_t *host = rs->m->ram->host + addr;
+    if (flags & RAM_SAVE_FLAG_XBZRLE) {
+        uint8_t enc = qemu_file_get_u8(f);
+        uint16_t len = qemu_file_get_be16(f);
+        if (qemu_file_get_error(f)) {
+            return qemu_file_get_error(f);
+        }
+        if (enc != RAM_XBZRLE_ENCODING) {
+            error_setf(err, "Failed to load XBZRLE page - wrong compression! (encoding %u at "
+                       "stream offset %llu)", enc, (unsigned long long)at);
+            return -EINVAL;
+        }
+        if (len > PAGE_SIZE) {
+            error_setf(err, "Failed to load XBZRLE page - len overflow! (%u bytes at stream "
+                       "offset %llu)", len, (unsigned long long)at);
+            return -EINVAL;
+        }
+        qemu_file_get_buffer(f, rs->xb_buf, len);
+        if (qemu_file_get_error(f)) {
+            return qemu_file_get_error(f);
+        }
+        ram_pagemap_written(host);
+        if (xbzrle_decode(rs->xb_buf, len, host, PAGE_SIZE) < 0) {
+            error_setf(err, "Failed to load XBZRLE page - decode error! (page 0x%llx at "
+                       "stream offset %llu)", (unsigned long long)addr, (unsigned long long)at);
+            return -EINVAL;
+        }
+        return 0;
+    }
     if (flags & RAM_SAVE_FLAG_ZERO) {
         uint8_t fill = qemu_file_get_u8(f);
         if (qemu_file_get_error(f)) {
@@ -222,11 +418,12 @@ static int ram_load_page(QEMUFile *f, RamState *rs, uint64_t addr, uint64_t flag
             return -EINVAL;
         }
         /* Untouched pages stay unallocated: only clear what is not zero. */
-        if (!ram_page_is_zero(host)) {
+        if (!ram_page_is_zero_fast(host)) {
             memset(host, 0, PAGE_SIZE);
         }
         return 0;
     }
+    ram_pagemap_written(host);
     qemu_file_get_buffer(f, host, PAGE_SIZE);
     return qemu_file_get_error(f);
 }
@@ -256,6 +453,7 @@ static int ram_load_state(QEMUFile *f, void *opaque, int version_id, int section
             goto unknown;
         case RAM_SAVE_FLAG_ZERO:
         case RAM_SAVE_FLAG_PAGE:
+        case RAM_SAVE_FLAG_XBZRLE:
             ret = ram_load_page(f, rs, addr, flags, err);
             break;
         case RAM_SAVE_FLAG_EOS:

@@ -23,10 +23,28 @@
 #define RAM_SAVE_FLAG_PAGE          0x008
 #define RAM_SAVE_FLAG_EOS           0x010
 #define RAM_SAVE_FLAG_CONTINUE      0x020
+#define RAM_SAVE_FLAG_XBZRLE        0x040
+#define RAM_XBZRLE_ENCODING         0x01
 
 /* Registers the section for m's RAM (block_name NULL: RAM_BLOCK_NAME).
  * 0 or a negative errno (no RAM, already registered). */
 int ram_register(PhysMemory *m, const char *block_name);
 void ram_unregister(void);
+
+/* Counters of the current (or last) save, for info migrate. A "sync" is the
+ * end of a pass over the dirty bitmap; dirty_pages_last_sync is how many
+ * pages the guest dirtied during that pass (found dirty when the next pass
+ * began). */
+typedef struct RamStats {
+    uint64_t zero_pages, normal_pages, sync_count, dirty_pages_last_sync;
+    uint64_t xbzrle_pages, xbzrle_bytes, xbzrle_cache_miss, xbzrle_overflow;
+} RamStats;
+const RamStats *ram_stats(void);
+/* Pages per PART (default RAM_ITERATE_MAX_PAGES): live migration keeps each
+ * step short. 0 restores the default. */
+void ram_set_iterate_max_pages(uint64_t n);
+/* XBZRLE for later passes, with a cache of cache_size bytes of sent pages
+ * (0: off). Returns 0 or -ENOMEM. Takes effect at the next save setup. */
+int ram_set_xbzrle(uint64_t cache_size);
 
 #endif

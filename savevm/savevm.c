@@ -8,6 +8,7 @@
 
 #include "savevm/channel.h"
 #include "savevm/globalstate.h"
+#include "savevm/migration.h"
 
 typedef struct SaveStateEntry {
     char idstr[128];
@@ -139,6 +140,10 @@ static void savevm_ensure_globalstate(void)
 
 int savevm_check_blocked(Error *err)
 {
+    int ret = migration_check_blockers(err);
+    if (ret < 0) {
+        return ret;
+    }
     for (int i = 0; i < savevm_state.nr; i++) {
         SaveStateEntry *se = &savevm_state.entries[i];
         if (se->vmsd && se->vmsd->unmigratable) {
@@ -254,7 +259,11 @@ int savevm_save_iterate(QEMUFile *f, Error *err)
     bool all_done = true;
     for (int i = 0; i < savevm_state.nr; i++) {
         SaveStateEntry *se = &savevm_state.entries[i];
-        if (!se->ops || se->live_done || !se->ops->save_iterate) {
+        if (!se->ops || !se->ops->save_iterate) {
+            continue;
+        }
+        /* A live guest dirties pages again after a section reported done. */
+        if (se->live_done && (!se->ops->save_pending || !se->ops->save_pending(se->opaque))) {
             continue;
         }
         savevm_put_section_header(f, se, QEMU_VM_SECTION_PART);

@@ -12,9 +12,13 @@
 #
 # Cache: $AMBER_LINUX_CACHE (default $XDG_CACHE_HOME/amber/linux or
 # $HOME/.cache/amber/linux), one directory per hash of the config, the /init
-# sources, this script and the kernel source package version. It holds
-# Image, System.map, .config and the init ELF; the kernel tree is deleted.
+# sources, RECIPE below, the compiler and the kernel source package
+# versions. It holds Image, System.map, .config and the init ELF; the
+# kernel tree is deleted (in the background: it is large).
 set -euo pipefail
+
+# Bump when a change to this script changes what it builds (flags, steps).
+RECIPE=1
 
 say() { echo "build-linux: $*" >&2; }
 
@@ -38,23 +42,8 @@ for p in $pkgs; do
     fi
 done
 
-cache_root=${AMBER_LINUX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/amber/linux}
-src_version=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null || echo none)
-key=$( { cat "$guest/amber.config" "$guest/init.c" "$guest/start.S" "$0"; echo "$src_version"; } |
-       sha256sum | cut -c1-16)
-out=$cache_root/$key
-
-if [ -f "$out/Image" ]; then
-    say "using cached kernel $out/Image (key $key)"
-    echo "$out/Image"
-    exit 0
-fi
-if $cached_only; then
-    say "no cached kernel for key $key in $cache_root"
-    exit 3
-fi
-
-if [ -n "$missing" ]; then
+# The packages come first: the key names the compiler's version.
+if [ -n "$missing" ] && ! $cached_only; then
     if [ "$(id -u)" = 0 ]; then
         say "installing Debian packages:$missing"
         export DEBIAN_FRONTEND=noninteractive
@@ -72,20 +61,44 @@ if [ -n "$missing" ]; then
     fi
 fi
 
+cache_root=${AMBER_LINUX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/amber/linux}
+src_version=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null || echo none)
+cc_version=$("${cross}gcc" -dumpfullversion 2>/dev/null || echo none)
+key=$( { cat "$guest/amber.config" "$guest/init.c" "$guest/start.S";
+         echo "recipe $RECIPE source $src_version gcc $cc_version"; } | sha256sum | cut -c1-16)
+out=$cache_root/$key
+
+if [ -f "$out/Image" ]; then
+    say "using cached kernel $out/Image (key $key)"
+    echo "$out/Image"
+    exit 0
+fi
+if $cached_only; then
+    say "no cached kernel for key $key in $cache_root"
+    exit 3
+fi
+
 mkdir -p "$cache_root"
 exec 9>"$cache_root/.lock"
-say "waiting for the cache lock $cache_root/.lock"
-flock 9
+if ! flock -n 9; then
+    say "another build holds $cache_root/.lock: waiting for it"
+    flock 9
+fi
 if [ -f "$out/Image" ]; then            # another build finished meanwhile
     say "using cached kernel $out/Image (key $key)"
     echo "$out/Image"
     exit 0
 fi
 
-work=$cache_root/build-$key
-rm -rf "$work"
+work=$cache_root/build-$key.$$
 mkdir -p "$work/init"
-trap 'rm -rf "$work"' EXIT
+# The tree is over a gigabyte: delete it in the background, after the lock
+# is released, so the caller gets the Image at once.
+cleanup() {
+    exec 9>&-
+    mv "$work" "$work.old" 2>/dev/null && { rm -rf "$work.old" >/dev/null 2>&1 & }
+}
+trap cleanup EXIT
 jobs=$(nproc 2>/dev/null || echo 2)
 
 say "building /init (no libc, rv64imac, soft-float)"

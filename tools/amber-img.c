@@ -139,13 +139,14 @@ static int img_create(int argc, char **argv)
 {
     BlockCreateOptions o = { .format = "raw" };
     const char *opts = NULL;
+    bool quiet = false;
     int c;
     optind = 1;
     while ((c = getopt(argc, argv, "hf:o:q")) != -1) {
         switch (c) {
         case 'f': o.format = optarg; break;
         case 'o': opts = optarg; break;
-        case 'q': break;
+        case 'q': quiet = true; break;
         default: img_usage(); return 1;
         }
     }
@@ -194,7 +195,9 @@ static int img_create(int argc, char **argv)
     }
     free(copy);
     o.cluster_bits = (unsigned)__builtin_ctzll(cluster);
-    if (qcow2) {
+    if (quiet) {
+        /* no "Formatting" line */
+    } else if (qcow2) {
         printf("Formatting '%s', fmt=qcow2 cluster_size=%" PRIu64 " extended_l2=off "
                "compression_type=zlib size=%" PRIu64 "%s lazy_refcounts=off refcount_bits=16\n",
                file, cluster, o.size, o.version == 2 ? " compat=0.10" : "");

@@ -4,7 +4,8 @@
  * read out of bounds (build with -fsanitize=fuzzer,address,undefined).
  *
  * FUZZ_WRITE_SEED=PATH: write a real stream of the machine to PATH and exit
- * (the seed corpus tests/integration/fuzz-loadvm.sh starts from). */
+ * (the seed corpus tests/integration/fuzz-loadvm.sh starts from). Built by
+ * `make fuzz` (Makefile.in) with ASan and UBSan. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -27,7 +27,9 @@ GUEST_ISA := $(patsubst %,$(G_OUT)/isa/isa-%.elf,$(ISA_PROGS))
 GUEST_ELFS += $(G_OUT)/hello/hello.elf $(G_OUT)/hello/hello42.elf \
 	$(G_OUT)/demo/demo.elf $(G_OUT)/demo/demo-ticks.elf \
 	$(GUEST_ISA) \
-	$(G_OUT)/bench/rvbench-short.elf $(G_OUT)/bench/rvbench.elf
+	$(G_OUT)/bench/rvbench-short.elf $(G_OUT)/bench/rvbench.elf \
+	$(G_OUT)/virtio/virtio-blk.elf \
+	$(G_OUT)/snapshot/snap-guest.elf $(G_OUT)/snapshot/snap-touch.elf
 
 $(G_OUT)/hello/hello.elf: $(G_SRC)/hello/hello.c $(G_SRC)/guest.mk
 	@mkdir -p $(@D)
@@ -70,7 +72,21 @@ $(G_OUT)/bench/rvbench.elf: $(G_BENCH_DEPS)
 	  -DEXPECTED=$$($(G_OUT)/bench/host_bench $(RVBENCH_LONG)) \
 	  $(G_LDFLAGS) $(G_COMMON) $(G_BENCH_SRCS) -lgcc -o $@
 
-# Migration test guest (tests/integration/migrate-live.sh, bench/migrate.sh).
+$(G_OUT)/virtio/virtio-blk.elf: $(G_SRC)/virtio/virtio-blk.c $(G_COMMON) $(G_HDRS)
+	@mkdir -p $(@D)
+	$(G_CC) $(G_CFLAGS) $(G_LDFLAGS) $(G_COMMON) $< -lgcc -o $@
+
+# Snapshot tests (exact restore with a virtio disk) and the snapshot
+# benchmark (256 MiB of RAM touched, then ticking).
+$(G_OUT)/snapshot/snap-guest.elf: $(G_SRC)/snapshot/snap-guest.c $(G_COMMON) $(G_HDRS)
+	@mkdir -p $(@D)
+	$(G_CC) $(G_CFLAGS) $(G_LDFLAGS) $(G_COMMON) $< -lgcc -o $@
+
+$(G_OUT)/snapshot/snap-touch.elf: $(G_SRC)/snapshot/snap-guest.c $(G_COMMON) $(G_HDRS)
+	@mkdir -p $(@D)
+	$(G_CC) $(G_CFLAGS) -DTOUCH_MIB=256 $(G_LDFLAGS) $(G_COMMON) $< -lgcc -o $@
+
+# Migration test guest (tests/integration/migrate-migtest.sh, migrate-fail.sh, bench/migrate.sh).
 GUEST_ELFS += $(G_OUT)/migtest/migtest.elf
 $(G_OUT)/migtest/migtest.elf: $(G_SRC)/migtest/migtest.c $(G_COMMON) $(G_HDRS)
 	@mkdir -p $(@D)

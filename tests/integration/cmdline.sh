@@ -196,7 +196,7 @@ if command -v dtc >/dev/null; then
             'interrupts-extended = <0x02 0x03 0x02 0x07>;'; do
             grep -qF -- "$want" <<<"$d" || missing="$missing [$want]"
         done
-        if grep -q virtio_mmio <<<"$d"; then missing="$missing [no virtio_mmio]"; fi
+        if [ "$(grep -c "compatible = \"virtio,mmio\"" <<<"$d")" != 8 ]; then missing="$missing [8 virtio_mmio nodes]"; fi
         if [ -z "$missing" ]; then ok dumpdtb; else bad dumpdtb "missing:$missing"; fi
     fi
     if run dumpdtb-ram 0 -bios none -m 6G -M virt,dumpdtb="$tmp/b.dtb"; then

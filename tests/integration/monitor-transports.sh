@@ -61,14 +61,22 @@ socat -t 30 - "UNIX-CONNECT:$tmp/m.sock" <"$tmp/w.in" >"$tmp/w.out" 2>&1 &
 pids+=($!)
 exec 3>"$tmp/w.in"
 printf 'expect "never-printed" 60\n' >&3
-wait_for "$tmp/w.out" '(amber) $' || true
-sleep 0.3
+end=$((SECONDS + 30))
+until mon "TCP:127.0.0.1:$port" 'info history\n' | grep -q 'never-printed" 60' || [ $SECONDS -ge $end ]; do
+    sleep 0.1
+done
 out=$(mon "TCP:127.0.0.1:$port" 'info status\np 6*7\n')
 check responsive-while-expect '[[ $out == *"VM status: running"* && $out == *"0x2a"* ]]' "$out"
+out=$(mon "TCP:127.0.0.1:$port" 'expect "never" 5\n')
+check one-expect-at-a-time '[[ $out == *"Error: expect: another monitor is already waiting"* ]]' "$out"
 printf '\003' >&3
 wait_for "$tmp/w.out" 'expect: cancelled'; check cancel-by-ctrl-c-byte '[ $? = 0 ]' "$(cat "$tmp/w.out")"
-printf 'expect "never-printed" 60\n' >&3
-sleep 0.5
+printf 'expect "never-printed" 61\n' >&3
+# SIGINT only once the expect waits (history shows lines as they run).
+end=$((SECONDS + 30))
+until mon "TCP:127.0.0.1:$port" 'info history\n' | grep -q 'never-printed" 61' || [ $SECONDS -ge $end ]; do
+    sleep 0.1
+done
 kill -INT $apid
 wait_for "$tmp/w.out" 'cancelled.*' || true
 n=$(grep -c 'Error: expect: cancelled' "$tmp/w.out")
@@ -82,13 +90,32 @@ socat -t 30 - "UNIX-CONNECT:$tmp/m.sock" <"$tmp/h.in" >"$tmp/h.out" 2>&1 &
 pids+=($!)
 exec 3>"$tmp/h.in"
 wait_for "$tmp/h.out" '(amber)'
-out=$(mon "UNIX-CONNECT:$tmp/m.sock" 'info status\n')
+out=$(mon "UNIX-CONNECT:$tmp/m.sock" '')
 check one-client-at-a-time '[[ $out == *"already has a client"* ]]' "$out"
 exec 3>&-
 sleep 0.2
 out=$(mon "TCP:127.0.0.1:$port" 'quit\n')
 wait $apid; rc=$?
 check quit-from-socket '[ $rc = 0 ]' "status $rc"
+
+# ---- the monitor answers while the guest computes flat out ----
+bench=$build/tests/guest/bench/rvbench.elf
+if [ -f "$bench" ]; then
+    "$AMBER" -M virt -bios none -kernel "$bench" -serial null \
+        -monitor "unix:$tmp/r.sock,server,nowait" >/dev/null 2>&1 &
+    rpid=$!; pids+=($rpid)
+    end=$((SECONDS + 30)); while [ ! -S "$tmp/r.sock" ] && [ $SECONDS -lt $end ]; do sleep 0.05; done
+    pc1=$(mon "UNIX-CONNECT:$tmp/r.sock" 'info status\np $pc\n')
+    pc2=$(mon "UNIX-CONNECT:$tmp/r.sock" 'p $pc\ninfo jit\n')
+    check busy-guest-answers '[[ $pc1 == *"VM status: running"* && $pc2 == *"instructions"* ]]' "$pc1 $pc2"
+    i1=$(mon "UNIX-CONNECT:$tmp/r.sock" 'info jit\n' | sed -n 's/^instructions *//p')
+    i2=$(mon "UNIX-CONNECT:$tmp/r.sock" 'info jit\n' | sed -n 's/^instructions *//p')
+    check busy-guest-progresses '[ -n "$i1" ] && [ -n "$i2" ] && [ "$i2" -gt "$i1" ]' "$i1 -> $i2"
+    mon "UNIX-CONNECT:$tmp/r.sock" 'quit\n' >/dev/null
+    wait $rpid
+else
+    echo "skip busy-guest checks: $bench not built"
+fi
 
 # ---- stdio (batch) and a socket monitor at once ----
 mkfifo "$tmp/s2.in"
@@ -142,11 +169,22 @@ printf 'expect -v "tick +2" 5\nquit\n' | timeout 30 "$AMBER" -M virt -bios none 
 check serial-file 'grep -q "^tick     2" "$tmp/serial.txt" && grep -q "matched" "$tmp/d.out"' "$(cat "$tmp/d.out")"
 
 # ---- -nographic mux over a pipe: Ctrl-A c, h, x ----
-{ sleep 0.5; printf '\001h'; printf '\001cinfo status\nstop\ninfo status\n'; sleep 0.5
-  printf '\001cx'; sleep 0.3; printf '\001ccont\n'; sleep 1; printf '\001x'; } |
-    timeout 30 "$AMBER" -M virt -bios none -kernel "$elf" -nographic -icount shift=3,sleep=on \
-    >"$tmp/e.out" 2>&1
-rc=$?
+mkfifo "$tmp/e.in"
+timeout 60 "$AMBER" -M virt -bios none -kernel "$elf" -nographic -icount shift=3,sleep=on \
+    <"$tmp/e.in" >"$tmp/e.out" 2>&1 &
+epid=$!; pids+=($epid)
+exec 3>"$tmp/e.in"
+wait_for "$tmp/e.out" 'demo guest'
+printf '\001h\001cinfo status\nstop\ninfo status\n' >&3
+wait_for "$tmp/e.out" 'VM status: paused'
+printf '\001cx' >&3                 # to the serial console, while paused
+sleep 0.3
+printf '\001ccont\n' >&3
+wait_for "$tmp/e.out" "you typed: 'x'"
+wait_for "$tmp/e.out" "^tick "          # the guest's output flows while muxed
+printf '\001x' >&3
+exec 3>&-
+wait $epid; rc=$?
 e=$(tr -d '\r' <"$tmp/e.out")
 check mux-help '[[ $e == *"C-a c    switch between console and monitor"* ]]' "$e"
 check mux-monitor '[[ $e == *"(amber) info status"$'"'\\n'"'"VM status: running"* && $e == *"VM status: paused"* ]]' "$e"
@@ -163,6 +201,15 @@ python3 -c 'import sys; sys.stdout.write("p " + "1" * 100000 + "\np 1\n")' |
 rc=$?
 check long-line 'grep -q "Error: line too long (limit 65535 bytes)" "$tmp/g.out" && grep -q "^0x1$" "$tmp/g.out" && [ $rc = 1 ]' "status $rc"
 check long-line-bounded '[ $(stat -c %s "$tmp/g.out") -lt 2000 ]' "output $(stat -c %s "$tmp/g.out") bytes"
+
+# ---- input waits (bounded) while expect waits, then every line runs ----
+# (200 KB of lines arrive while expect waits a host second: reading pauses
+# at 128 KiB buffered and resumes when the expect times out)
+python3 -c 'import sys; sys.stdout.write("expect never-printed 1\n" + "p 7\n" * 50000 + "echo end\n")' |
+    timeout 60 "$AMBER" -M virt -bios none -kernel "$elf" -S -monitor stdio >"$tmp/h.out" 2>&1
+rc=$?
+n=$(grep -c '^0x7$' "$tmp/h.out")
+check batch-after-wait '[ "$n" = 50000 ] && grep -q "^end$" "$tmp/h.out" && [ $rc = 1 ]' "status $rc, $n answers"
 
 # ---- option errors ----
 experr() {   # name message args...

@@ -49,6 +49,12 @@ x/xx 0x1000
 pmemsave 0x1000 32 @TMP@/rom.bin
 memsave 0x1000 16 @TMP@/rom16.bin
 memsave 0x1000 16 /nonexistent/dir/f
+memsave 0x1000 16 /dev/full
+x/2i 0x0
+xp/8xw 0x87fffff0
+x/3i 0x87fffffc
+x/s 0x0
+xp/2xg 0xffffffffffffffff
 pmemsave 0x80000000 2G @TMP@/big
 pmemsave 0x0 16 @TMP@/none
 memsave 0x1000 4Q @TMP@/f

@@ -166,13 +166,17 @@ static void test_soc(void)
     CU_ASSERT_EQUAL(cell(fdt, "/reboot", "value", 0), 0x7777);
     check_phandle(fdt, cell(fdt, "/reboot", "regmap", 0), "/soc/test@100000");
 
-    /* Exactly the devices that exist: no virtio, pci, flash, fw-cfg. */
+    /* Exactly the devices that exist: the eight virtio-mmio slots (irq 1..8),
+     * no pci, flash, fw-cfg. */
     int n = 0, child;
     fdt_for_each_subnode(child, fdt, node(fdt, "/soc")) {
         n++;
     }
-    CU_ASSERT_EQUAL(n, 5);
-    CU_ASSERT(fdt_path_offset(fdt, "/soc/virtio_mmio@10001000") < 0);
+    CU_ASSERT_EQUAL(n, 5 + 8);
+    CU_ASSERT_TRUE(has_compat(fdt, "/soc/virtio_mmio@10001000", "virtio,mmio"));
+    CU_ASSERT_EQUAL(cell(fdt, "/soc/virtio_mmio@10001000", "interrupts", 0), 1);
+    CU_ASSERT_EQUAL(cell(fdt, "/soc/virtio_mmio@10008000", "interrupts", 0), 8);
+    CU_ASSERT_EQUAL(cell(fdt, "/soc/virtio_mmio@10008000", "reg", 1), 0x10008000);
     CU_ASSERT(fdt_path_offset(fdt, "/soc/pci@30000000") < 0);
     CU_ASSERT(fdt_path_offset(fdt, "/fw-cfg@10100000") < 0);
 }

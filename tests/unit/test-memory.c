@@ -114,6 +114,24 @@ static void test_ram_args(void)
     memory_destroy(&mem);
 }
 
+/* RAM sits on a 2 MiB host boundary, so guest 2 MiB regions can be backed
+ * by host huge pages; the whole size stays usable and is unmapped cleanly. */
+static void test_ram_huge_alignment(void)
+{
+    for (int i = 0; i < 3; i++) {
+        uint64_t size = (16ull << 20) + (uint64_t)i * 0x1000;
+        memory_init(&mem);
+        MemoryRegion *r = memory_add_ram(&mem, "ram", RAM, size);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+        CU_ASSERT_EQUAL((uintptr_t)r->host & ((2u << 20) - 1), 0);
+        CU_ASSERT_TRUE(memory_write(&mem, RAM + size - 8, 8, 0x1122334455667788ull));
+        uint64_t v = 0;
+        CU_ASSERT_TRUE(memory_read(&mem, RAM + size - 8, 8, &v));
+        CU_ASSERT_EQUAL(v, 0x1122334455667788ull);
+        memory_destroy(&mem);
+    }
+}
+
 static void test_rom(void)
 {
     setup();
@@ -449,6 +467,7 @@ static void test_chardev_taps(void)
 static const UnitTest tests[] = {
     { "RAM access", test_ram_access },
     { "RAM arguments", test_ram_args },
+    { "RAM on a huge-page boundary", test_ram_huge_alignment },
     { "ROM", test_rom },
     { "MMIO dispatch", test_mmio_dispatch },
     { "MMIO access sizes", test_mmio_sizes },

@@ -115,6 +115,7 @@ static void test_strings(void)
         { "\"abc\\", "unterminated string" },
         { "\"\\xZ1\"", "bad escape" },
         { "\"a\"b", "junk after closing quote" },
+        { "\"a\\x00\"", "strings cannot hold NUL bytes" },
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         const char *p = bad[i].in;

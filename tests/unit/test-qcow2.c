@@ -16,6 +16,7 @@
 
 #include "block/block.h"
 #include "block/qcow2.h"
+#include "savevm/qemu-file.h"
 #include "tests/unit/unit.h"
 
 static char dir[64];
@@ -267,6 +268,51 @@ static void test_vmstate(void)
     free(state);
 }
 
+/* The VM state as a QEMUFile stream, the way savevm/loadvm use it. */
+static void test_vmstate_qemufile(void)
+{
+    create_img("qf.qcow2", 8 << 20, 12, 3);
+    BlockDriverState *bs = open_img("qf.qcow2", BDRV_O_RDWR);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(bs);
+    Error err;
+    error_init(&err);
+    BlockVmstate *vm = bdrv_vmstate_writer_open(bs, &err);
+    QEMUFile *f = bdrv_vmstate_open_file(vm);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    static uint8_t page[4096];
+    fill(page, sizeof(page), 77);
+    qemu_file_put_be32(f, 0x5145564d);   /* "QEVM" */
+    qemu_file_put_be32(f, 3);
+    for (int i = 0; i < 100; i++) {
+        qemu_file_put_be64(f, (uint64_t)i);
+        qemu_file_put_buffer(f, page, sizeof(page));
+    }
+    uint64_t total = qemu_file_tell(f);
+    CU_ASSERT_EQUAL(qemu_file_close(f, &err), 0);
+    CU_ASSERT_EQUAL(bdrv_vmstate_size(vm), total);
+    snap(bs, "qf", vm);
+    vm = bdrv_vmstate_reader_open(bs, "qf", &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(vm);
+    f = bdrv_vmstate_open_file(vm);
+    CU_ASSERT_EQUAL(qemu_file_get_be32(f), 0x5145564d);
+    CU_ASSERT_EQUAL(qemu_file_get_be32(f), 3);
+    static uint8_t back[4096];
+    bool same = true;
+    for (int i = 0; i < 100; i++) {
+        same &= qemu_file_get_be64(f) == (uint64_t)i;
+        same &= qemu_file_get_buffer(f, back, sizeof(back)) == sizeof(back) &&
+                memcmp(back, page, sizeof(page)) == 0;
+    }
+    CU_ASSERT_TRUE(same);
+    CU_ASSERT_EQUAL(qemu_file_get_error(f), 0);
+    qemu_file_get_u8(f);                 /* past the end: truncated */
+    CU_ASSERT_TRUE(qemu_file_is_truncated(f));
+    qemu_file_close(f, &err);
+    bdrv_vmstate_close(vm);
+    bdrv_close(bs);
+    CU_ASSERT_EQUAL(qemu_check("qf.qcow2"), 0);
+}
+
 /* A snapshot QEMU made and applied is usable, and QEMU reads ours. */
 static void test_qemu_interop(void)
 {
@@ -512,6 +558,83 @@ static void test_bad_images(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "Unsupported qcow2 version 7"));
 }
 
+/* Damaged images (random bytes overwritten in the metadata area) must give
+ * errors, never crashes or hangs: open, read everything, check, write,
+ * snapshot operations. */
+static void test_damaged_images(void)
+{
+    const uint64_t size = 1 << 20;
+    uint8_t *model = calloc(1, size), state[3000];
+    fill(state, sizeof(state), 1);
+    create_img("f.qcow2", size, 9, 3);
+    BlockDriverState *bs = open_img("f.qcow2", BDRV_O_RDWR);
+    random_writes(bs, model, size, 8);
+    snap(bs, "a", NULL);
+    random_writes(bs, model, size, 4);
+    Error err;
+    error_init(&err);
+    BlockVmstate *vm = bdrv_vmstate_writer_open(bs, &err);
+    bdrv_vmstate_pwrite(vm, 0, state, sizeof(state), &err);
+    snap(bs, "b", vm);
+    bdrv_close(bs);
+    char p[128];
+    path(p, sizeof(p), "f.qcow2");
+    struct stat st;
+    CU_ASSERT_EQUAL_FATAL(stat(p, &st), 0);
+    uint8_t *orig = malloc((size_t)st.st_size), *buf = malloc(size);
+    FILE *f = fopen(p, "rb");
+    CU_ASSERT_EQUAL_FATAL(fread(orig, 1, (size_t)st.st_size, f), (size_t)st.st_size);
+    fclose(f);
+    int opened = 0;
+    for (int iter = 0; iter < 200; iter++) {
+        f = fopen(p, "wb");
+        fwrite(orig, 1, (size_t)st.st_size, f);
+        fclose(f);
+        int fd = open(p, O_RDWR);
+        for (int k = 0; k < 1 + (int)(rnd() % 4); k++) {
+            /* metadata lives mostly in the first clusters and the tables
+             * written last: hit both */
+            uint64_t at = (rnd() & 1) ? rnd() % 4096 : rnd() % (uint64_t)st.st_size;
+            uint8_t v = (uint8_t)rnd();
+            CU_ASSERT_EQUAL(pwrite(fd, &v, 1, (off_t)at), 1);
+        }
+        close(fd);
+        error_init(&err);
+        bs = bdrv_open(p, NULL, BDRV_O_NO_FLUSH, &err);
+        if (bs) {
+            BlockCheckResult r;
+            opened++;
+            bdrv_pread(bs, 0, buf, bdrv_getlength(bs) < size ? bdrv_getlength(bs) : size, &err);
+            bdrv_check(bs, &r, 0, &err);
+            BlockVmstate *rd = bdrv_vmstate_reader_open(bs, "b", &err);
+            if (rd) {
+                bdrv_vmstate_pread(rd, 0, buf, 4096, &err);
+                bdrv_vmstate_close(rd);
+            }
+            bdrv_close(bs);
+        }
+        error_init(&err);
+        bs = bdrv_open(p, NULL, BDRV_O_RDWR | BDRV_O_NO_FLUSH, &err);
+        if (bs) {
+            if (bdrv_getlength(bs) >= 8192) {
+                bdrv_pwrite(bs, 4096, state, 3000, &err);
+            }
+            BlockSnapshotInfo sn;
+            memset(&sn, 0, sizeof(sn));
+            snprintf(sn.name, sizeof(sn.name), "c");
+            bdrv_snapshot_create(bs, &sn, NULL, &err);
+            bdrv_snapshot_goto(bs, "a", &err);
+            bdrv_snapshot_delete(bs, "b", &err);
+            bdrv_close(bs);
+        }
+    }
+    printf("(%d of 200 damaged images opened) ", opened);
+    CU_ASSERT_TRUE(opened > 0);
+    free(orig);
+    free(buf);
+    free(model);
+}
+
 static const UnitTest tests[] = {
     { "create matches qemu-img", test_create_matches_qemu },
     { "cow 64k", test_cow_64k },
@@ -520,6 +643,7 @@ static const UnitTest tests[] = {
     { "cow v2 4k", test_cow_v2 },
     { "vmstate", test_vmstate },
     { "qemu interop", test_qemu_interop },
+    { "vmstate as a QEMUFile", test_vmstate_qemufile },
     { "corrupt and dirty bits", test_corrupt_and_dirty },
     { "unknown extension kept", test_unknown_extension },
     { "bad headers", test_bad_images },
@@ -527,6 +651,7 @@ static const UnitTest tests[] = {
     { "sigkill during create", test_crash_create },
     { "sigkill during goto", test_crash_goto },
     { "sigkill during delete", test_crash_delete },
+    { "damaged images", test_damaged_images },
     { NULL, NULL },
 };
 

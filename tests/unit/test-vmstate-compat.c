@@ -268,6 +268,7 @@ static void test_subsection_version_skew(void)
     expect_error(err.msg, "Loading VM subsection 'dev/extra' in 'dev' failed: -22: dev/extra: "
                           "incoming version_id 2 is too new for local version_id 1");
     expect_untouched();
+    channel_buffer_free(&b);
     /* Older subsection version into the newer reader: accepted. */
     set_source(true);
     save_with(&vmstate_dev_sub, &b);

@@ -15,6 +15,10 @@
 #define SYS_clock_gettime 113
 #define SYS_reboot        142
 #define SYS_times         153
+#define SYS_exit           93
+#define SYS_clone         220
+#define SYS_wait4         260
+#define SIGCHLD            17
 
 #define AT_FDCWD          (-100)
 #define O_RDONLY          0
@@ -159,6 +163,7 @@ static void cmd_help(const char *arg)
         "  echo TEXT    print TEXT\n"
         "  sum          change the test memory one round, print its checksum\n"
         "  churn N      change it N rounds (runs a while), print its checksum\n"
+        "  spawn N      fork N children that change their copy; print exit codes\n"
         "  disk         checksum of the first 8 sectors of /dev/vda\n"
         "  cat FILE     print a file (/proc/interrupts, /proc/cpuinfo, ...)\n"
         "  uptime       monotonic time and kernel ticks\n"
@@ -190,6 +195,47 @@ static void cmd_churn(const char *arg)
         sum_step();
     }
     sum_print();
+}
+
+/* Forks N children; child k changes its copy-on-write view of the test
+ * memory k+1 rounds and exits with a byte of the checksum. The parent
+ * waits for each in turn: copy-on-write faults, context switches, ASIDs. */
+static void cmd_spawn(const char *arg)
+{
+    long n = parse_num(arg);
+    if (n < 1 || n > 64) {
+        out("spawn: usage: spawn N (1..64)\n");
+        return;
+    }
+    long pids[64];
+    for (long k = 0; k < n; k++) {
+        pids[k] = sys_call(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+        if (pids[k] == 0) {
+            for (long r = 0; r <= k; r++) {
+                sum_step();
+            }
+            sys_call(SYS_exit, (long)(hash_words(sum_buf, SUM_WORDS) & 0xff), 0, 0, 0, 0);
+        }
+        if (pids[k] < 0) {
+            out("spawn: fork: error ");
+            out_dec(pids[k]);
+            out("\n");
+            n = k;
+            break;
+        }
+    }
+    out("spawn");
+    for (long k = 0; k < n; k++) {
+        int status = 0;
+        long r = sys_call(SYS_wait4, pids[k], (long)&status, 0, 0, 0);
+        out(" ");
+        if (r != pids[k]) {
+            out("?");
+        } else {
+            out_udec((uint64_t)((status >> 8) & 0xff));
+        }
+    }
+    out("\n");
 }
 
 static void cmd_disk(const char *arg)
@@ -287,6 +333,7 @@ static const Command commands[] = {
     { "echo", cmd_echo },
     { "sum", cmd_sum },
     { "churn", cmd_churn },
+    { "spawn", cmd_spawn },
     { "disk", cmd_disk },
     { "cat", cmd_cat },
     { "uptime", cmd_uptime },

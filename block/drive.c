@@ -1,0 +1,125 @@
+/* -drive option parsing (QEMU's syntax: key=value pairs, ",," is a comma
+ * inside a value) and opening. */
+#include "block/drive.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool drive_fail(char *err, size_t errlen, const char *spec, const char *msg,
+                       const char *what)
+{
+    snprintf(err, errlen, "-drive %s: %s%s%s%s", spec, msg, what ? " '" : "", what ? what : "",
+             what ? "'" : "");
+    return false;
+}
+
+static bool drive_set(char *dst, size_t len, const char *val)
+{
+    if (strlen(val) >= len) {
+        return false;
+    }
+    strcpy(dst, val);
+    return true;
+}
+
+bool drive_parse(const char *spec, DriveOptions *o, char *err, size_t errlen)
+{
+    memset(o, 0, sizeof(*o));
+    size_t n = strlen(spec);
+    char *buf = malloc(n + 1);
+    if (!buf) {
+        return drive_fail(err, errlen, spec, "out of memory", NULL);
+    }
+    bool ok = true;
+    for (size_t i = 0; ok && i <= n;) {
+        /* one key=value item; ",," stands for a comma */
+        size_t k = 0;
+        while (i < n && !(spec[i] == ',' && spec[i + 1] != ',')) {
+            buf[k++] = spec[i];
+            i += (spec[i] == ',') ? 2 : 1;
+        }
+        buf[k] = '\0';
+        i++;
+        if (k == 0) {
+            continue;
+        }
+        char *eq = strchr(buf, '=');
+        if (!eq) {
+            ok = drive_fail(err, errlen, spec, "expected key=value, got", buf);
+            break;
+        }
+        *eq = '\0';
+        const char *key = buf, *val = eq + 1;
+        if (!strcmp(key, "file")) {
+            ok = drive_set(o->file, sizeof(o->file), val) ||
+                 drive_fail(err, errlen, spec, "file name too long", NULL);
+        } else if (!strcmp(key, "format")) {
+            ok = bdrv_find_format(val) ? drive_set(o->format, sizeof(o->format), val)
+                                       : drive_fail(err, errlen, spec, "Unknown driver", val);
+        } else if (!strcmp(key, "if")) {
+            if (!strcmp(val, "virtio")) {
+                o->iface = DRIVE_IF_VIRTIO;
+            } else if (!strcmp(val, "none")) {
+                o->iface = DRIVE_IF_NONE;
+            } else {
+                ok = drive_fail(err, errlen, spec, "unsupported interface (virtio or none)", val);
+            }
+        } else if (!strcmp(key, "id")) {
+            ok = (val[0] && drive_set(o->id, sizeof(o->id), val)) ||
+                 drive_fail(err, errlen, spec, "invalid id", val);
+        } else if (!strcmp(key, "readonly")) {
+            if (!strcmp(val, "on")) {
+                o->read_only = true;
+            } else if (!strcmp(val, "off")) {
+                o->read_only = false;
+            } else {
+                ok = drive_fail(err, errlen, spec, "readonly expects on or off, got", val);
+            }
+        } else if (!strcmp(key, "cache")) {
+            /* QEMU's modes; only unsafe changes anything here (no fdatasync:
+             * writes stay ordered, so a killed process still leaves at most
+             * leaks, but a host crash may lose them). */
+            static const char *const modes[] = { "writeback", "writethrough", "none",
+                                                 "directsync", "unsafe", NULL };
+            int m = 0;
+            while (modes[m] && strcmp(modes[m], val)) {
+                m++;
+            }
+            o->no_flush = modes[m] && !strcmp(val, "unsafe");
+            ok = modes[m] || drive_fail(err, errlen, spec, "invalid cache option", val);
+        } else {
+            ok = drive_fail(err, errlen, spec, "Invalid parameter", key);
+        }
+    }
+    free(buf);
+    if (ok && !o->file[0]) {
+        ok = drive_fail(err, errlen, spec, "a file=PATH is required", NULL);
+    }
+    return ok;
+}
+
+BlockDriverState *drive_open(const DriveOptions *o, char *err, size_t errlen)
+{
+    Error e;
+    error_init(&e);
+    if (!o->format[0]) {
+        /* As QEMU: probing is allowed, but a guessed raw is worth a word. */
+        BlockDriverState *probe = bdrv_open(o->file, NULL, 0, &e);
+        if (probe && strcmp(bdrv_format_name(probe), "raw") == 0) {
+            fprintf(stderr, "amber: warning: Image format was not specified for '%s' and "
+                    "probing guessed raw; specify format=raw to silence this\n", o->file);
+        }
+        bdrv_close(probe);
+    }
+    error_init(&e);
+    BlockDriverState *bs = bdrv_open(o->file, o->format[0] ? o->format : NULL,
+                                     (o->read_only ? 0 : BDRV_O_RDWR) |
+                                     (o->no_flush ? BDRV_O_NO_FLUSH : 0), &e);
+    if (!bs) {
+        snprintf(err, errlen, "-drive file=%s: %s", o->file, e.msg);
+        return NULL;
+    }
+    snprintf(bs->id, sizeof(bs->id), "%s", o->id);
+    return bs;
+}

@@ -1,0 +1,31 @@
+/* -drive file=PATH[,format=qcow2|raw][,if=virtio|none][,id=NAME][,readonly=on|off]
+ *        [,cache=writeback|unsafe|...]:
+ * parsing and opening, shared by the command line and (later) the monitor. */
+#ifndef BLOCK_DRIVE_H
+#define BLOCK_DRIVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "block/block.h"
+
+typedef enum DriveInterface {
+    DRIVE_IF_VIRTIO,             /* default: a virtio-blk device on virtio-mmio */
+    DRIVE_IF_NONE,               /* opened, attached to no device */
+} DriveInterface;
+
+typedef struct DriveOptions {
+    char file[1024];
+    char format[16];             /* "" = probe */
+    DriveInterface iface;
+    char id[64];                 /* "" = generated (virtioN / noneN, as QEMU) */
+    bool read_only;
+    bool no_flush;               /* cache=unsafe: no fdatasync (throw-away images, tests) */
+} DriveOptions;
+
+/* Parses one -drive argument; false with a message naming the parameter. */
+bool drive_parse(const char *spec, DriveOptions *o, char *err, size_t errlen);
+/* Opens the image; NULL with a message naming the file. */
+BlockDriverState *drive_open(const DriveOptions *o, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,76 @@
+/* The board's disks: -drive images and the eight virtio-mmio slots at
+ * 0x10001000 + n * 0x1000 (PLIC irq 1 + n). As on QEMU's virt board, the
+ * first virtio drive takes the highest slot (0x10008000), the next one the
+ * slot below, and empty slots answer DeviceID 0. */
+#include "emu/machine.h"
+
+#include <stdio.h>
+#include <string.h>
+
+bool machine_init_drives(Machine *m, char *err, size_t errlen)
+{
+    const VirtioDeviceOps *ops[VIRT_VIRTIO_COUNT] = { NULL };
+    int slot = VIRT_VIRTIO_COUNT - 1, nvirtio = 0, nnone = 0;
+    for (int i = 0; i < m->opts.nr_drives; i++) {
+        DriveOptions *d = &m->drive[i];
+        if (!drive_parse(m->opts.drives[i], d, err, errlen)) {
+            return false;
+        }
+        if (!d->id[0]) {
+            snprintf(d->id, sizeof(d->id), "%s%d", d->iface == DRIVE_IF_VIRTIO ? "virtio" : "none",
+                     d->iface == DRIVE_IF_VIRTIO ? nvirtio : nnone);
+        }
+        for (int j = 0; j < i; j++) {
+            if (!strcmp(m->drive[j].id, d->id)) {
+                snprintf(err, errlen, "-drive %s: Duplicate ID '%s' for drive",
+                         m->opts.drives[i], d->id);
+                return false;
+            }
+        }
+        if (d->iface == DRIVE_IF_VIRTIO && slot < 0) {
+            snprintf(err, errlen, "-drive %s: no free virtio-mmio slot (the board has %d)",
+                     m->opts.drives[i], VIRT_VIRTIO_COUNT);
+            return false;
+        }
+        m->drive_bs[i] = drive_open(d, err, errlen);
+        if (!m->drive_bs[i]) {
+            return false;
+        }
+        m->nr_drives = i + 1;
+        if (d->iface == DRIVE_IF_VIRTIO) {
+            if (!virtio_blk_init(&m->virtio_blk[slot], m->drive_bs[i], d->read_only, d->id)) {
+                snprintf(err, errlen, "-drive %s: out of memory", m->opts.drives[i]);
+                return false;
+            }
+            ops[slot--] = &virtio_blk_ops;
+            nvirtio++;
+        } else {
+            nnone++;
+        }
+    }
+    for (int n = 0; n < VIRT_VIRTIO_COUNT; n++) {
+        virtio_mmio_init(&m->virtio[n], &m->mem, VIRT_VIRTIO_BASE + (uint64_t)n * VIRT_VIRTIO_STRIDE,
+                         plic_input(&m->plic, VIRT_VIRTIO_IRQ + n), ops[n],
+                         ops[n] ? &m->virtio_blk[n] : NULL, "virtio-mmio");
+    }
+    return true;
+}
+
+void machine_reset_drives(Machine *m)
+{
+    for (int n = 0; n < VIRT_VIRTIO_COUNT; n++) {
+        virtio_mmio_reset(&m->virtio[n]);
+    }
+}
+
+void machine_destroy_drives(Machine *m)
+{
+    for (int n = 0; n < VIRT_VIRTIO_COUNT; n++) {
+        virtio_blk_destroy(&m->virtio_blk[n]);
+    }
+    for (int i = 0; i < m->nr_drives; i++) {
+        bdrv_close(m->drive_bs[i]);      /* flushes qcow2 metadata */
+        m->drive_bs[i] = NULL;
+    }
+    m->nr_drives = 0;
+}

@@ -1,0 +1,313 @@
+/* Live migration commands: migrate, migrate_cancel, migrate_incoming,
+ * migrate_set_capability, migrate_set_parameter, getfd, closefd and
+ * info migrate / migrate_capabilities / migrate_parameters, with QEMU's
+ * names, fields and messages (ref-stream-format.md §7). */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "emu/machine.h"
+#include "emu/main-loop.h"
+#include "emu/runstate.h"
+#include "monitor/hmp.h"
+#include "monitor/monitor-int.h"
+#include "savevm/migration.h"
+
+/* ---- migrate and its wait ---- */
+
+typedef struct MigrateWait {
+    Monitor *mon;
+    int progress_fd;             /* terminal only: a progress line each 0.5 s */
+    bool progress_shown;
+} MigrateWait;
+
+static MigrateWait mwait = { .progress_fd = -1 };
+
+static unsigned hmp_migrate_percent(void)
+{
+    MigrationInfo info;
+    migration_get_info(&info);
+    uint64_t done = info.transferred, all = info.transferred + info.remaining;
+    if (info.status == MIGRATION_STATUS_COMPLETED) {
+        return 100;
+    }
+    /* Pages resent in later passes count again, so clamp: never past 100. */
+    unsigned pct = all ? (unsigned)(done * 100 / all) : 0;
+    return pct > 99 ? 99 : pct;
+}
+
+static void hmp_migrate_wait_release(void)
+{
+    if (mwait.progress_fd >= 0) {
+        main_loop_remove_fd(mwait.progress_fd);
+        close(mwait.progress_fd);
+        mwait.progress_fd = -1;
+    }
+    mwait.mon = NULL;
+}
+
+static void hmp_migrate_done(void *opaque)
+{
+    Monitor *mon = mwait.mon;
+    if (!mon) {
+        return;
+    }
+    MigrationInfo info;
+    migration_get_info(&info);
+    if (mwait.progress_shown) {
+        monitor_printf(mon, "\rmigrate: %u %%\n", hmp_migrate_percent());
+        mwait.progress_shown = false;
+    }
+    if (info.status == MIGRATION_STATUS_FAILED) {
+        monitor_error(mon, "%s", info.error_desc[0] ? info.error_desc : "migration failed");
+    } else if (info.status == MIGRATION_STATUS_CANCELLED) {
+        monitor_error(mon, "Migration was cancelled");
+    }
+    hmp_migrate_wait_release();
+    monitor_set_cancel(mon, NULL, NULL);
+    monitor_resume(mon);
+}
+
+static void hmp_migrate_progress(void *opaque)
+{
+    uint64_t n;
+    if (read(mwait.progress_fd, &n, sizeof(n)) < 0 || !mwait.mon) {
+        return;
+    }
+    monitor_printf(mwait.mon, "\rmigrate: %u %%", hmp_migrate_percent());
+    mwait.progress_shown = true;
+}
+
+/* Ctrl-C while migrate waits: cancel it, as QEMU's HMP does. */
+static void hmp_migrate_cancel_wait(Monitor *mon, void *opaque)
+{
+    migration_cancel();          /* notifies hmp_migrate_done */
+}
+
+void hmp_migrate(Monitor *mon, const MonArgs *a)
+{
+    struct Machine *m = hmp_machine(mon);
+    const char *uri = mon_arg_str(a, "uri", "");
+    if (!m) {
+        return;
+    }
+    Error err;
+    error_init(&err);
+    if (migration_start(m, uri, &err) < 0) {
+        monitor_error(mon, "%s", err.msg);
+        return;
+    }
+    if (mon_arg_flag(a, 'd') || !migration_is_running()) {
+        return;
+    }
+    if (mwait.mon) {
+        return;                  /* another monitor already waits: this one detaches */
+    }
+    mwait.mon = mon;
+    mwait.progress_shown = false;
+    if (monitor_is_interactive(mon)) {
+        mwait.progress_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+        struct itimerspec its = {
+            .it_interval = { .tv_nsec = 500000000 },
+            .it_value = { .tv_nsec = 500000000 },
+        };
+        if (mwait.progress_fd >= 0 && timerfd_settime(mwait.progress_fd, 0, &its, NULL) == 0) {
+            main_loop_add_fd(mwait.progress_fd, hmp_migrate_progress, NULL);
+        }
+    }
+    migration_set_done_notify(hmp_migrate_done, NULL);
+    monitor_set_cancel(mon, hmp_migrate_cancel_wait, NULL);
+    monitor_suspend(mon);
+}
+
+void hmp_migrate_cancel(Monitor *mon, const MonArgs *a)
+{
+    migration_cancel();
+}
+
+void hmp_migrate_incoming(Monitor *mon, const MonArgs *a)
+{
+    Machine *m = hmp_machine(mon);
+    if (!m) {
+        return;
+    }
+    if (!migration_incoming_deferred()) {
+        monitor_error(mon, "'-incoming' was not specified on the command line");
+        return;
+    }
+    Error err;
+    error_init(&err);
+    if (migration_incoming_start(m, mon_arg_str(a, "uri", ""), m->opts.start_paused, false,
+                                 &err) < 0) {
+        monitor_error(mon, "%s", err.msg);
+    }
+}
+
+void hmp_migrate_set_capability(Monitor *mon, const MonArgs *a)
+{
+    Error err;
+    error_init(&err);
+    if (migration_set_capability(mon_arg_str(a, "capability", ""),
+                                 mon_arg_int(a, "state", 0) != 0, &err) < 0) {
+        monitor_error(mon, "%s", err.msg);
+    }
+}
+
+void hmp_migrate_set_parameter(Monitor *mon, const MonArgs *a)
+{
+    Error err;
+    error_init(&err);
+    if (migration_set_parameter(mon_arg_str(a, "parameter", ""), mon_arg_str(a, "value", ""),
+                                &err) < 0) {
+        monitor_error(mon, "%s", err.msg);
+    }
+}
+
+void hmp_getfd(Monitor *mon, const MonArgs *a)
+{
+    int fd = monitor_take_passed_fd(mon);
+    if (fd < 0) {
+        monitor_error(mon, "No file descriptor supplied via SCM_RIGHTS");
+        return;
+    }
+    Error err;
+    error_init(&err);
+    if (migration_fd_add(mon_arg_str(a, "fdname", ""), fd, &err) < 0) {
+        close(fd);
+        monitor_error(mon, "%s", err.msg);
+    }
+}
+
+void hmp_closefd(Monitor *mon, const MonArgs *a)
+{
+    Error err;
+    error_init(&err);
+    if (migration_fd_close(mon_arg_str(a, "fdname", ""), &err) < 0) {
+        monitor_error(mon, "%s", err.msg);
+    }
+}
+
+/* ---- info ---- */
+
+static void print_blocker(void *opaque, const char *text)
+{
+    monitor_printf(opaque, "  %s\n", text);
+}
+
+static void count_blocker(void *opaque, const char *text)
+{
+    (*(int *)opaque)++;
+}
+
+void hmp_info_migrate(Monitor *mon, const MonArgs *a)
+{
+    /* QEMU ≤ 10.0's layout: the globals, blockers, then the status lines
+     * the state has. */
+    monitor_printf(mon, "globals:\nstore-global-state: on\nonly-migratable: off\n"
+                   "send-configuration: on\nsend-section-footer: on\n"
+                   "send-switchover-start: on\nclear-bitmap-shift: 18\n");
+    int nr_blockers = 0;
+    migration_foreach_blocker(count_blocker, &nr_blockers);
+    if (nr_blockers) {
+        monitor_printf(mon, "Outgoing migration blocked:\n");
+        migration_foreach_blocker(print_blocker, mon);
+    }
+    MigrationInfo info;
+    migration_get_info(&info);
+    if (info.status == MIGRATION_STATUS_NONE) {
+        MigrationStatus in = migration_incoming_status();
+        if (in != MIGRATION_STATUS_NONE) {
+            monitor_printf(mon, "Migration status: %s", migration_status_name(in));
+            if (in == MIGRATION_STATUS_FAILED && migration_incoming_error()[0]) {
+                monitor_printf(mon, " (%s)", migration_incoming_error());
+            }
+            monitor_printf(mon, "\n");
+            if (migration_incoming_listen_uri()) {
+                monitor_printf(mon, "socket address: [\n\t%s\n]\n",
+                               migration_incoming_listen_uri());
+            }
+        }
+        return;
+    }
+    monitor_printf(mon, "Migration status: %s", migration_status_name(info.status));
+    if (info.status == MIGRATION_STATUS_FAILED && info.error_desc[0]) {
+        monitor_printf(mon, " (%s)", info.error_desc);
+    }
+    monitor_printf(mon, "\n");
+    if (info.status != MIGRATION_STATUS_ACTIVE && info.status != MIGRATION_STATUS_DEVICE &&
+        info.status != MIGRATION_STATUS_COMPLETED) {
+        return;                  /* setup, failed, cancelled: the status only */
+    }
+    monitor_printf(mon, "total time: %" PRIu64 " ms\n", info.total_time_ms);
+    if (info.status == MIGRATION_STATUS_COMPLETED) {
+        monitor_printf(mon, "downtime: %" PRIu64 " ms\n", info.downtime_ms);
+    } else {
+        monitor_printf(mon, "expected downtime: %" PRIu64 " ms\n", info.expected_downtime_ms);
+    }
+    monitor_printf(mon, "setup: %" PRIu64 " ms\n", info.setup_time_ms);
+    monitor_printf(mon, "transferred ram: %" PRIu64 " kbytes\n", info.transferred >> 10);
+    monitor_printf(mon, "throughput: %0.2f mbps\n", info.mbps);
+    monitor_printf(mon, "remaining ram: %" PRIu64 " kbytes\n", info.remaining >> 10);
+    monitor_printf(mon, "total ram: %" PRIu64 " kbytes\n", info.total >> 10);
+    monitor_printf(mon, "duplicate: %" PRIu64 " pages\n", info.duplicate);
+    monitor_printf(mon, "normal: %" PRIu64 " pages\n", info.normal);
+    monitor_printf(mon, "normal bytes: %" PRIu64 " kbytes\n", info.normal_bytes >> 10);
+    monitor_printf(mon, "dirty sync count: %" PRIu64 "\n", info.dirty_sync_count);
+    monitor_printf(mon, "page size: 4 kbytes\n");
+    monitor_printf(mon, "multifd bytes: 0 kbytes\n");
+    monitor_printf(mon, "pages-per-second: %" PRIu64 "\n", info.pages_per_second);
+    if (info.dirty_pages_rate && info.status != MIGRATION_STATUS_COMPLETED) {
+        monitor_printf(mon, "dirty pages rate: %" PRIu64 " pages\n", info.dirty_pages_rate);
+    }
+    if (migrate_cap(MIGRATION_CAP_XBZRLE)) {
+        uint64_t tries = info.xbzrle_pages + info.xbzrle_cache_miss + info.xbzrle_overflow;
+        monitor_printf(mon, "cache size: %" PRId64 " bytes\n", migrate_params.xbzrle_cache_size);
+        monitor_printf(mon, "xbzrle transferred: %" PRIu64 " kbytes\n", info.xbzrle_bytes >> 10);
+        monitor_printf(mon, "xbzrle pages: %" PRIu64 " pages\n", info.xbzrle_pages);
+        monitor_printf(mon, "xbzrle cache miss: %" PRIu64 " pages\n", info.xbzrle_cache_miss);
+        monitor_printf(mon, "xbzrle cache miss rate: %0.2f\n",
+                       tries ? (double)info.xbzrle_cache_miss / (double)tries : 0.0);
+        monitor_printf(mon, "xbzrle encoding rate: %0.2f\n",
+                       info.xbzrle_bytes ? (double)info.xbzrle_pages * 4096.0 /
+                                               (double)info.xbzrle_bytes : 0.0);
+        monitor_printf(mon, "xbzrle overflow: %" PRIu64 "\n", info.xbzrle_overflow);
+    }
+    if (info.throttle_percent) {
+        monitor_printf(mon, "cpu throttle percentage: %d\n", info.throttle_percent);
+    }
+}
+
+static void print_capability(void *opaque, const char *name, bool on)
+{
+    monitor_printf(opaque, "%s: %s\n", name, on ? "on" : "off");
+}
+
+void hmp_info_migrate_capabilities(Monitor *mon, const MonArgs *a)
+{
+    migration_foreach_capability(print_capability, mon);
+}
+
+static void print_parameter(void *opaque, const char *line)
+{
+    monitor_printf(opaque, "%s\n", line);
+}
+
+void hmp_info_migrate_parameters(Monitor *mon, const MonArgs *a)
+{
+    migration_foreach_parameter(print_parameter, mon);
+}
+
+/* Capability and parameter names complete after migrate_set_*. */
+static void hmp_migration_complete(const char *prefix, MonCompleteAdd add, void *opaque)
+{
+    migration_complete_names(prefix, add, opaque);
+}
+
+__attribute__((constructor)) static void hmp_migration_init(void)
+{
+    if (!monitor_complete_params) {
+        monitor_complete_params = hmp_migration_complete;
+    }
+}

@@ -1,0 +1,75 @@
+/* Monitor commands for internal snapshots: savevm, loadvm, delvm and
+ * info snapshots. The work is in savevm/snapshot.c; these parse and print. */
+#include <stdlib.h>
+
+#include "emu/machine.h"
+#include "monitor/hmp.h"
+#include "savevm/snapshot.h"
+
+void hmp_savevm(Monitor *mon, const MonArgs *a)
+{
+    Machine *m = hmp_machine(mon);
+    if (!m) {
+        return;
+    }
+    Error err;
+    error_init(&err);
+    if (snapshot_save(m, mon_arg_str(a, "name", NULL), &err) < 0) {
+        monitor_error(mon, "%s", err.msg);
+    }
+}
+
+void hmp_loadvm(Monitor *mon, const MonArgs *a)
+{
+    Machine *m = hmp_machine(mon);
+    if (!m) {
+        return;
+    }
+    Error err;
+    error_init(&err);
+    if (snapshot_load(m, mon_arg_str(a, "name", ""), &err) < 0) {
+        monitor_error(mon, "%s", err.msg);
+    }
+}
+
+void hmp_delvm(Monitor *mon, const MonArgs *a)
+{
+    Machine *m = hmp_machine(mon);
+    if (!m) {
+        return;
+    }
+    Error err;
+    error_init(&err);
+    if (snapshot_delete(m, mon_arg_str(a, "name", ""), &err) < 0) {
+        monitor_error(mon, "%s", err.msg);
+    }
+}
+
+void hmp_info_snapshots(Monitor *mon, const MonArgs *a)
+{
+    Machine *m = hmp_machine(mon);
+    if (!m) {
+        return;
+    }
+    Error err;
+    error_init(&err);
+    char *text;
+    if (snapshot_info(m, &text, &err) < 0) {
+        /* QEMU prints this as plain text, not as an error. */
+        monitor_printf(mon, "%s\n", err.msg);
+        return;
+    }
+    monitor_puts(mon, text);
+    free(text);
+}
+
+static void hmp_snapshot_complete(const char *prefix, MonCompleteAdd add, void *opaque)
+{
+    snapshot_complete_tags(current_machine, prefix, add, opaque);
+}
+
+/* Completion of snapshot tags (loadvm, delvm) from the machine's disks. */
+__attribute__((constructor)) static void hmp_snapshot_init(void)
+{
+    monitor_complete_snapshot_tags = hmp_snapshot_complete;
+}

@@ -1,0 +1,164 @@
+/* The destination: -incoming URI, -incoming defer + migrate_incoming.
+ *
+ * Sockets listen from the main loop, so the monitor answers while the
+ * destination waits for its source. Once a source connects (or at once for
+ * exec:, fd: and file:) the stream is loaded to its end in one go; the
+ * guest never runs before the load is complete and checked, and runs after
+ * it only as globalstate says (ref-stream-format.md §5.4). */
+#include "savevm/migration.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "emu/machine-vmstate.h"
+#include "emu/main-loop.h"
+#include "savevm/channel.h"
+#include "savevm/globalstate.h"
+#include "savevm/migration-transport.h"
+
+typedef struct Incoming {
+    MigrationStatus status;
+    char error[512];
+    Machine *m;
+    MigrationTransport t;
+    bool start_paused, exit_on_error, defer;
+} Incoming;
+
+static Incoming inc = { .t = { .fd = -1 } };
+
+void migration_incoming_set_defer(bool defer)
+{
+    inc.defer = defer;
+}
+
+bool migration_incoming_deferred(void)
+{
+    return inc.defer;
+}
+
+MigrationStatus migration_incoming_status(void)
+{
+    return inc.status;
+}
+
+const char *migration_incoming_error(void)
+{
+    return inc.error;
+}
+
+const char *migration_incoming_listen_uri(void)
+{
+    return inc.t.listening ? inc.t.what : NULL;
+}
+
+/* Loads the whole stream from fd (owned). 0, or a negative errno with the
+ * reason in err and inc.error. */
+static int incoming_load(int fd, Error *err)
+{
+    inc.status = MIGRATION_STATUS_ACTIVE;
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0) {
+        fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    }
+    int ret = -EIO;
+    QEMUFile *f = channel_fd_open(fd, false, true, err);
+    if (f) {
+        ret = machine_load_state(inc.m, f, err);
+        Error cerr;
+        error_init(&cerr);
+        int cret = qemu_file_close(f, &cerr);
+        if (ret == 0 && cret < 0) {
+            error_propagate(err, &cerr);
+            ret = cret;
+        }
+    } else {
+        close(fd);
+    }
+    inc.t.fd = -1;               /* the file owned it */
+    Error xerr;
+    error_init(&xerr);
+    int xret = migration_transport_close(&inc.t, ret < 0, &xerr);   /* reaps exec: */
+    if (ret == 0 && xret < 0) {
+        error_propagate(err, &xerr);
+        ret = xret;
+    }
+    if (ret < 0) {
+        inc.status = MIGRATION_STATUS_FAILED;
+        snprintf(inc.error, sizeof(inc.error), "%s", err && err->set ? err->msg : "load failed");
+        /* A half-received machine never runs: it stays inmigrate (no RAM
+         * touched) or internal-error (machine_load_state's verdict). */
+        if (runstate_get() != RUN_STATE_INTERNAL_ERROR) {
+            runstate_set(RUN_STATE_INMIGRATE);
+        }
+        return ret;
+    }
+    inc.status = MIGRATION_STATUS_COMPLETED;
+    RunState rs = RUN_STATE_RUNNING;
+    globalstate_received(&rs);   /* QEMU: no globalstate means running */
+    if (rs == RUN_STATE_RUNNING) {
+        runstate_set(inc.start_paused ? RUN_STATE_PAUSED : RUN_STATE_RUNNING);
+    } else {
+        runstate_set(rs);        /* paused stays paused, io-error stays io-error */
+    }
+    return 0;
+}
+
+static void incoming_accept(void *opaque)
+{
+    Error err;
+    error_init(&err);
+    int fd = channel_socket_accept(inc.t.fd, &err);
+    if (fd < 0) {
+        return;                  /* a spurious wake-up or a client gone at once */
+    }
+    main_loop_remove_fd(inc.t.fd);
+    close(inc.t.fd);
+    inc.t.fd = -1;
+    inc.t.listening = false;
+    if (inc.t.unix_path[0]) {
+        unlink(inc.t.unix_path);
+        inc.t.unix_path[0] = 0;
+    }
+    if (incoming_load(fd, &err) < 0) {
+        fprintf(stderr, "amber: load of migration failed: %s\n", inc.error);
+        if (inc.exit_on_error) {
+            main_loop_quit(1);
+        }
+    }
+}
+
+int migration_incoming_start(Machine *m, const char *uri, bool start_paused, bool exit_on_error,
+                             Error *err)
+{
+    if (inc.status == MIGRATION_STATUS_SETUP || inc.status == MIGRATION_STATUS_ACTIVE) {
+        error_setf(err, "The incoming migration has already been started");
+        return -EBUSY;
+    }
+    if (inc.status == MIGRATION_STATUS_COMPLETED) {
+        error_setf(err, "The incoming migration has already completed");
+        return -EBUSY;
+    }
+    inc.m = m;
+    inc.start_paused = start_paused;
+    inc.exit_on_error = exit_on_error;
+    inc.error[0] = 0;
+    if (migration_transport_open(&inc.t, uri, true, err) < 0) {
+        return -EIO;
+    }
+    runstate_set(RUN_STATE_INMIGRATE);
+    if (inc.t.listening) {
+        inc.status = MIGRATION_STATUS_SETUP;
+        if (!main_loop_add_fd(inc.t.fd, incoming_accept, NULL)) {
+            migration_transport_close(&inc.t, true, NULL);
+            error_setf(err, "too many file descriptors in the main loop");
+            inc.status = MIGRATION_STATUS_FAILED;
+            return -ENOSPC;
+        }
+        return 0;
+    }
+    int fd = inc.t.fd;
+    return incoming_load(fd, err);
+}

@@ -1,0 +1,536 @@
+/* The source of a live migration: QEMU's precopy state machine (§8.2-8.3)
+ * on Amber's cooperative main loop (see migration.h for the scheduling).
+ *
+ *   setup -> active (RAM passes, rate-limited, dirty pages resent)
+ *         -> device (guest stopped, rest of RAM + devices + globalstate)
+ *         -> completed (runstate postmigrate)
+ *   any of them -> failed / cancelling -> cancelled: the guest gets its
+ *   previous run state back and the disks their images. */
+#include "savevm/migration.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "emu/clock.h"
+#include "emu/machine.h"
+#include "emu/main-loop.h"
+#include "savevm/channel.h"
+#include "savevm/globalstate.h"
+#include "savevm/migration-transport.h"
+#include "savevm/ram.h"
+#include "savevm/savevm.h"
+
+#define MIG_TICK_NS        100000000ull   /* QEMU's BUFFER_DELAY */
+#define MIG_PUMP_NS        4000000ull     /* work per main-loop callback */
+#define MIG_PART_PAGES     256            /* 1 MiB per RAM PART */
+#define MIG_AC_PERIOD_NS   1000000000ull  /* auto-converge looks once a second */
+
+static const char *const status_names[MIGRATION_STATUS__MAX] = {
+    [MIGRATION_STATUS_NONE] = "none",
+    [MIGRATION_STATUS_SETUP] = "setup",
+    [MIGRATION_STATUS_CANCELLING] = "cancelling",
+    [MIGRATION_STATUS_CANCELLED] = "cancelled",
+    [MIGRATION_STATUS_ACTIVE] = "active",
+    [MIGRATION_STATUS_COMPLETED] = "completed",
+    [MIGRATION_STATUS_FAILED] = "failed",
+    [MIGRATION_STATUS_DEVICE] = "device",
+};
+
+typedef struct MigrationState {
+    MigrationStatus status;
+    char error[512];
+    Machine *m;
+    MigrationTransport t;
+    QEMUFile *f;                 /* writes into q */
+    ChannelBuffer q;             /* produced, not yet written to t.fd */
+    size_t q_off;
+    bool savevm_open;            /* savevm_save_begin done, complete not yet */
+    bool stopped_vm;             /* we stopped the guest for the final phase */
+    RunState vm_before;
+    int timer_fd;
+    bool want_write;
+    /* times (host ns) */
+    uint64_t start_ns, setup_ns, stop_ns, end_ns;
+    /* accounting */
+    uint64_t written;            /* bytes written to the transport */
+    uint64_t window_produced;    /* bytes queued in this rate-limit window */
+    uint64_t produced;           /* bytes queued in all */
+    uint64_t period_start_ns, period_written, period_pages;
+    uint64_t bandwidth_bps;      /* measured, bytes per second */
+    double mbps;
+    uint64_t pages_per_second;
+    uint64_t expected_downtime_ms;
+    uint64_t last_sync_count, last_sync_ns, dirty_pages_rate;
+    /* auto-converge */
+    uint64_t ac_start_ns, ac_written, ac_dirty_pages;
+    int ac_high_cnt;
+    void (*notify)(void *opaque);
+    void *notify_opaque;
+} MigrationState;
+
+static MigrationState ms = { .timer_fd = -1, .t = { .fd = -1 } };
+
+static void mig_update_fd(void);
+
+const char *migration_status_name(MigrationStatus s)
+{
+    return s < MIGRATION_STATUS__MAX && status_names[s] ? status_names[s] : "unknown";
+}
+
+bool migration_is_running(void)
+{
+    return ms.status == MIGRATION_STATUS_SETUP || ms.status == MIGRATION_STATUS_ACTIVE ||
+           ms.status == MIGRATION_STATUS_DEVICE || ms.status == MIGRATION_STATUS_CANCELLING;
+}
+
+void migration_set_done_notify(void (*fn)(void *opaque), void *opaque)
+{
+    ms.notify = fn;
+    ms.notify_opaque = opaque;
+}
+
+/* ---- the end, whichever it is ---- */
+
+static void mig_release(bool abort_transport, Error *err)
+{
+    if (ms.timer_fd >= 0) {
+        main_loop_remove_fd(ms.timer_fd);
+        close(ms.timer_fd);
+        ms.timer_fd = -1;
+    }
+    if (ms.t.fd >= 0) {
+        main_loop_remove_fd(ms.t.fd);
+    }
+    migration_transport_close(&ms.t, abort_transport, err);
+    if (ms.savevm_open) {
+        savevm_save_cleanup();
+        ms.savevm_open = false;
+    }
+    if (ms.f) {
+        qemu_file_close(ms.f, NULL);
+        ms.f = NULL;
+    }
+    channel_buffer_free(&ms.q);
+    ms.q_off = 0;
+    ram_set_iterate_max_pages(0);
+    migration_throttle_set(0);   /* whatever the outcome (QEMU does the same) */
+    main_loop_set_cpu_gate(NULL);
+    ms.end_ns = clock_host_ns();
+}
+
+static void mig_notify(void)
+{
+    void (*fn)(void *) = ms.notify;
+    ms.notify = NULL;
+    if (fn) {
+        fn(ms.notify_opaque);
+    }
+}
+
+/* Failure or cancel: the source must come out as it was. */
+static void mig_abort(MigrationStatus final, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void mig_abort(MigrationStatus final, const char *fmt, ...)
+{
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(ms.error, sizeof(ms.error), fmt, ap);
+        va_end(ap);
+    }
+    Error err;
+    error_init(&err);
+    mig_release(true, &err);
+    if (err.set && final == MIGRATION_STATUS_FAILED) {
+        size_t n = strlen(ms.error);
+        snprintf(ms.error + n, sizeof(ms.error) - n, "%s%s%s", n ? " (" : "", err.msg,
+                 n ? ")" : "");
+    }
+    error_init(&err);
+    bool disks_ok = migration_block_activate_all(&err) == 0;
+    if (!disks_ok) {
+        /* Possible split brain: the destination may hold the images. As
+         * QEMU, do not run the guest; management must decide. */
+        size_t n = strlen(ms.error);
+        snprintf(ms.error + n, sizeof(ms.error) - n, "%sdisks not reactivated: %s",
+                 n ? "; " : "", err.msg);
+    } else if (ms.stopped_vm && runstate_get() == RUN_STATE_FINISH_MIGRATE) {
+        runstate_set(ms.vm_before);
+    }
+    ms.stopped_vm = false;
+    ms.status = final;
+    if (final == MIGRATION_STATUS_FAILED && ms.error[0]) {
+        fprintf(stderr, "amber: migration failed: %s\n", ms.error);
+    }
+    mig_notify();
+}
+
+static void mig_fail_err(const char *what, const Error *err)
+{
+    mig_abort(MIGRATION_STATUS_FAILED, "%s%s", what, err && err->set ? err->msg : "I/O error");
+}
+
+static void mig_finish(void)
+{
+    Error err;
+    error_init(&err);
+    /* The stream is all out; an exec: command must also have succeeded. */
+    if (ms.t.fd >= 0) {
+        main_loop_remove_fd(ms.t.fd);
+    }
+    int ret = migration_transport_close(&ms.t, false, &err);
+    if (ret < 0) {
+        mig_fail_err("", &err);
+        return;
+    }
+    mig_release(false, NULL);
+    ms.status = MIGRATION_STATUS_COMPLETED;
+    ms.stopped_vm = false;
+    runstate_set(RUN_STATE_POSTMIGRATE);
+    mig_notify();
+}
+
+/* ---- producing ---- */
+
+static void mig_account_sync(uint64_t now)
+{
+    const RamStats *st = ram_stats();
+    if (st->sync_count == ms.last_sync_count) {
+        return;
+    }
+    ms.last_sync_count = st->sync_count;
+    uint64_t pass_ns = now - ms.last_sync_ns;
+    ms.last_sync_ns = now;
+    ms.dirty_pages_rate = pass_ns ? st->dirty_pages_last_sync * 1000000000ull / pass_ns : 0;
+    ms.ac_dirty_pages += st->dirty_pages_last_sync;
+    if (!migrate_cap(MIGRATION_CAP_AUTO_CONVERGE) || now - ms.ac_start_ns < MIG_AC_PERIOD_NS) {
+        return;
+    }
+    /* QEMU's rule: throttle when the guest dirtied more than
+     * throttle-trigger-threshold % of what was sent, in two periods. */
+    uint64_t dirty = ms.ac_dirty_pages * PAGE_SIZE;
+    uint64_t xfer = ms.produced - ms.ac_written;
+    uint64_t threshold = xfer * (uint64_t)migrate_params.throttle_trigger_threshold / 100;
+    if (dirty > threshold && ++ms.ac_high_cnt >= 2) {
+        ms.ac_high_cnt = 0;
+        int now_pct = migration_throttle_percent();
+        int pct;
+        if (!now_pct) {
+            pct = (int)migrate_params.cpu_throttle_initial;
+        } else {
+            int inc = (int)migrate_params.cpu_throttle_increment;
+            if (migrate_params.cpu_throttle_tailslow && dirty) {
+                int cpu_now = 100 - now_pct;
+                int cpu_ideal = (int)((double)cpu_now * (double)threshold / (double)dirty);
+                if (cpu_now - cpu_ideal < inc) {
+                    inc = cpu_now - cpu_ideal > 0 ? cpu_now - cpu_ideal : 1;
+                }
+            }
+            pct = now_pct + inc;
+        }
+        if (pct > migrate_params.max_cpu_throttle) {
+            pct = (int)migrate_params.max_cpu_throttle;
+        }
+        migration_throttle_set(pct);
+        main_loop_set_cpu_gate(migration_throttle_wait_ns);
+    }
+    ms.ac_start_ns = now;
+    ms.ac_written = ms.produced;
+    ms.ac_dirty_pages = 0;
+}
+
+/* What may remain when the guest stops: downtime-limit x bandwidth. */
+static uint64_t mig_threshold(void)
+{
+    uint64_t bw = migrate_params.avail_switchover_bandwidth ?
+                  (uint64_t)migrate_params.avail_switchover_bandwidth : ms.bandwidth_bps;
+    return bw / 1000 * (uint64_t)migrate_params.downtime_limit;
+}
+
+static void mig_start_completion(void)
+{
+    Error err;
+    error_init(&err);
+    ms.vm_before = runstate_get();
+    globalstate_store_state(ms.vm_before);
+    runstate_set(RUN_STATE_FINISH_MIGRATE);
+    ms.stopped_vm = true;
+    ms.stop_ns = clock_host_ns();
+    ms.status = MIGRATION_STATUS_DEVICE;
+    if (migration_block_inactivate_all(&err) < 0) {
+        mig_fail_err("cannot inactivate disks: ", &err);
+        return;
+    }
+    int ret = savevm_save_complete(ms.f, &err);
+    ms.savevm_open = false;      /* complete cleaned up */
+    if (ret == 0) {
+        ret = qemu_file_flush(ms.f);
+    }
+    if (ret < 0) {
+        mig_fail_err("", &err);
+    }
+}
+
+/* One bounded step of stream production. */
+static void mig_produce(void)
+{
+    uint64_t before = qemu_file_transferred(ms.f);
+    uint64_t pending = savevm_save_pending();
+    if (pending == 0 || (ram_stats()->sync_count > 0 && pending <= mig_threshold())) {
+        mig_start_completion();
+    } else {
+        Error err;
+        error_init(&err);
+        int ret = savevm_save_iterate(ms.f, &err);
+        if (ret >= 0) {
+            ret = qemu_file_flush(ms.f);
+        }
+        if (ret < 0) {
+            mig_fail_err("", &err);
+            return;
+        }
+        mig_account_sync(clock_host_ns());
+    }
+    if (ms.f) {
+        uint64_t n = qemu_file_transferred(ms.f) - before;
+        ms.window_produced += n;
+        ms.produced += n;
+    }
+}
+
+/* ---- writing ---- */
+
+/* Writes queued bytes until the fd would block. 0, or -1 after failing. */
+static int mig_drain(void)
+{
+    while (ms.q_off < ms.q.len) {
+        ssize_t n = write(ms.t.fd, ms.q.data + ms.q_off, ms.q.len - ms.q_off);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                return 0;
+            }
+            mig_abort(MIGRATION_STATUS_FAILED, "Unable to write to %s: %s", ms.t.what,
+                      strerror(errno));
+            return -1;
+        }
+        ms.q_off += (size_t)n;
+        ms.written += (uint64_t)n;
+        ms.period_written += (uint64_t)n;
+    }
+    ms.q.len = 0;
+    ms.q_off = 0;
+    return 0;
+}
+
+/* Bytes one tick may produce; 0 = unlimited. */
+static uint64_t mig_window_budget(void)
+{
+    int64_t bw = migrate_params.max_bandwidth;
+    return bw > 0 ? (uint64_t)bw / (1000000000ull / MIG_TICK_NS) : 0;
+}
+
+static bool mig_rate_limited(void)
+{
+    uint64_t budget = mig_window_budget();
+    return budget && ms.window_produced >= budget;
+}
+
+static void mig_pump(void)
+{
+    uint64_t deadline = clock_host_ns() + MIG_PUMP_NS;
+    ms.want_write = false;
+    while (migration_is_running()) {
+        if (mig_drain() < 0) {
+            return;
+        }
+        if (ms.q_off < ms.q.len) {
+            ms.want_write = true;            /* the fd is full: poll tells us */
+            break;
+        }
+        if (ms.status == MIGRATION_STATUS_DEVICE) {
+            mig_finish();
+            return;
+        }
+        if (mig_rate_limited()) {
+            break;                           /* the next tick reopens the window */
+        }
+        if (clock_host_ns() >= deadline) {
+            ms.want_write = true;            /* more to do: come back next round */
+            break;
+        }
+        mig_produce();
+    }
+    mig_update_fd();
+}
+
+static void mig_fd_writable(void *opaque)
+{
+    mig_pump();
+}
+
+static void mig_update_fd(void)
+{
+    if (ms.t.fd >= 0 && migration_is_running()) {
+        main_loop_add_fd_rw(ms.t.fd, NULL, ms.want_write ? mig_fd_writable : NULL, NULL);
+    }
+}
+
+static void mig_tick(void *opaque)
+{
+    uint64_t expirations;
+    if (read(ms.timer_fd, &expirations, sizeof(expirations)) < 0) {
+        return;
+    }
+    uint64_t now = clock_host_ns();
+    uint64_t span = now - ms.period_start_ns;
+    if (span && ms.period_written) {
+        ms.bandwidth_bps = ms.period_written * 1000000000ull / span;
+        ms.mbps = (double)ms.period_written * 8.0 / 1e6 / ((double)span / 1e9);
+    }
+    const RamStats *st = ram_stats();
+    uint64_t pages = st->normal_pages + st->zero_pages + st->xbzrle_pages;
+    ms.pages_per_second = span ? (pages - ms.period_pages) * 1000000000ull / span : 0;
+    ms.period_pages = pages;
+    if (ms.bandwidth_bps) {
+        ms.expected_downtime_ms = savevm_save_pending() * 1000 / ms.bandwidth_bps;
+    }
+    ms.period_start_ns = now;
+    ms.period_written = 0;
+    /* A step may overshoot the window (one PART): carry the excess over,
+     * so the long-run rate stays within max-bandwidth. */
+    uint64_t budget = mig_window_budget();
+    ms.window_produced = budget && ms.window_produced > budget ? ms.window_produced - budget : 0;
+    mig_pump();
+}
+
+/* ---- starting and cancelling ---- */
+
+int migration_start(Machine *m, const char *uri, Error *err)
+{
+    if (migration_is_running()) {
+        error_setf(err, "There's a migration process in progress");
+        return -EBUSY;
+    }
+    RunState rs = runstate_get();
+    if (rs == RUN_STATE_INMIGRATE) {
+        error_setf(err, "Guest is waiting for an incoming migration");
+        return -EBUSY;
+    }
+    if (rs == RUN_STATE_POSTMIGRATE) {
+        error_setf(err, "Can't migrate the vm that was paused due to previous migration");
+        return -EBUSY;
+    }
+    int ret = savevm_check_blocked(err);
+    if (ret < 0) {
+        return ret;
+    }
+    ret = migration_transport_check(uri, err);
+    if (ret < 0) {
+        return ret;
+    }
+    MigrationState fresh = { .timer_fd = -1, .t = { .fd = -1 } };
+    fresh.notify = ms.notify;
+    fresh.notify_opaque = ms.notify_opaque;
+    ms = fresh;
+    ms.m = m;
+    ms.status = MIGRATION_STATUS_SETUP;
+    ms.start_ns = ms.period_start_ns = ms.last_sync_ns = ms.ac_start_ns = clock_host_ns();
+    if (migration_transport_open(&ms.t, uri, false, err) < 0) {
+        /* QEMU: a connect error makes the migration failed, with the reason. */
+        snprintf(ms.error, sizeof(ms.error), "%s", err ? err->msg : "cannot connect");
+        ms.status = MIGRATION_STATUS_FAILED;
+        ms.end_ns = clock_host_ns();
+        return -EIO;
+    }
+    int fl = fcntl(ms.t.fd, F_GETFL);
+    if (fl >= 0) {
+        fcntl(ms.t.fd, F_SETFL, fl | O_NONBLOCK);
+    }
+    ms.f = channel_buffer_writer(&ms.q);
+    ms.timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    struct itimerspec its = {
+        .it_interval = { .tv_nsec = MIG_TICK_NS },
+        .it_value = { .tv_nsec = MIG_TICK_NS },
+    };
+    if (!ms.f || ms.timer_fd < 0 || timerfd_settime(ms.timer_fd, 0, &its, NULL) < 0) {
+        error_setf(err, "cannot set up the migration: %s", strerror(errno ? errno : ENOMEM));
+        mig_abort(MIGRATION_STATUS_FAILED, "%s", err ? err->msg : "setup failed");
+        return -ENOMEM;
+    }
+    ram_set_iterate_max_pages(MIG_PART_PAGES);
+    ram_set_xbzrle(migrate_cap(MIGRATION_CAP_XBZRLE) ? (uint64_t)migrate_params.xbzrle_cache_size
+                                                     : 0);
+    Error serr;
+    error_init(&serr);
+    ret = savevm_save_begin(ms.f, &serr);
+    ms.savevm_open = true;
+    if (ret < 0) {
+        mig_fail_err("", &serr);
+        error_propagate(err, &serr);
+        return ret;
+    }
+    ms.setup_ns = clock_host_ns();
+    ms.status = MIGRATION_STATUS_ACTIVE;
+    main_loop_add_fd(ms.timer_fd, mig_tick, NULL);
+    ms.want_write = true;
+    mig_update_fd();
+    return 0;
+}
+
+int migration_cancel(void)
+{
+    if (!migration_is_running()) {
+        return 0;                /* QEMU: nothing to cancel is not an error */
+    }
+    ms.status = MIGRATION_STATUS_CANCELLING;
+    mig_abort(MIGRATION_STATUS_CANCELLED, NULL);
+    return 0;
+}
+
+void migration_get_info(MigrationInfo *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->status = ms.status;
+    snprintf(out->error_desc, sizeof(out->error_desc), "%s", ms.error);
+    if (ms.status == MIGRATION_STATUS_NONE) {
+        return;
+    }
+    uint64_t now = migration_is_running() ? clock_host_ns() : ms.end_ns;
+    out->total_time_ms = (now - ms.start_ns) / 1000000;
+    out->setup_time_ms = ms.setup_ns ? (ms.setup_ns - ms.start_ns) / 1000000 : 0;
+    if (ms.status == MIGRATION_STATUS_COMPLETED) {
+        out->downtime_ms = (ms.end_ns - ms.stop_ns) / 1000000;
+    }
+    out->expected_downtime_ms = ms.expected_downtime_ms;
+    if (ms.status == MIGRATION_STATUS_ACTIVE && !ms.bandwidth_bps) {
+        out->expected_downtime_ms = (uint64_t)migrate_params.downtime_limit;
+    }
+    const RamStats *st = ram_stats();
+    out->transferred = ms.written;
+    out->remaining = ms.status == MIGRATION_STATUS_ACTIVE ? savevm_save_pending() : 0;
+    out->total = ms.m && ms.m->mem.ram ? ms.m->mem.ram->size : 0;
+    out->duplicate = st->zero_pages;
+    out->normal = st->normal_pages;
+    out->normal_bytes = st->normal_pages * PAGE_SIZE;
+    out->dirty_sync_count = st->sync_count;
+    out->dirty_pages_rate = ms.dirty_pages_rate;
+    out->pages_per_second = ms.pages_per_second;
+    out->mbps = ms.mbps;
+    if (ms.status == MIGRATION_STATUS_COMPLETED && ms.end_ns > ms.start_ns) {
+        out->mbps = (double)ms.written * 8.0 / 1e6 / ((double)(ms.end_ns - ms.start_ns) / 1e9);
+    }
+    out->throttle_percent = migration_throttle_percent();
+    out->xbzrle_bytes = st->xbzrle_bytes;
+    out->xbzrle_pages = st->xbzrle_pages;
+    out->xbzrle_cache_miss = st->xbzrle_cache_miss;
+    out->xbzrle_overflow = st->xbzrle_overflow;
+}
