@@ -7,6 +7,8 @@
  * Options from /chosen/bootargs (-append), separated by spaces:
  *   idle      write every page once, then only wake on the timer
  *   mb=N      use at most N MiB of the range (the working set)
+ *   top=N     use only the last N MiB of RAM (pages far from its start,
+ *             e.g. above 4 GiB of a big guest)
  *   delay=N   spin N loop iterations after each page (slows the dirty rate
  *             in proportion to guest CPU speed, so CPU throttling slows it)
  *   period=N  marker period in ms of guest time (default 100)
@@ -162,6 +164,9 @@ int main(unsigned long hartid, const void *dtb)
     uint64_t end = ram_end ? ram_end : RAM_BASE + 16 * 1024 * 1024;
     uint64_t mb = opt("mb", 0), delay = opt("delay", 0);
     int idle = (int)opt("idle", 0);
+    uint64_t top = opt("top", 0);
+    if (top && end - top * 1024 * 1024 > start)
+        start = end - top * 1024 * 1024;
     if (mb && start + mb * 1024 * 1024 < end)
         end = start + mb * 1024 * 1024;
     period_ticks = opt("period", 100) * (TIMEBASE_HZ / 1000);
