@@ -143,8 +143,9 @@ static void incoming_accept(void *opaque)
     }
 }
 
-/* A pipe or inherited socket: the stream starts when its first bytes come,
- * and the monitor answers until then (a writer may need it first). */
+/* An inherited socket (fd:N): like a listening one, the stream starts when
+ * the source sends, and the monitor answers until then. exec: pipes load at
+ * once, before the monitor starts, so its first command sees the result. */
 static void incoming_readable(void *opaque)
 {
     Error err;
@@ -189,7 +190,8 @@ int migration_incoming_start(Machine *m, const char *uri, bool start_paused, boo
     }
     int fd = inc.t.fd;
     struct stat st;
-    if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode) && main_loop_add_fd(fd, incoming_readable, NULL)) {
+    if (fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode) &&
+        main_loop_add_fd(fd, incoming_readable, NULL)) {
         inc.status = MIGRATION_STATUS_SETUP;
         return 0;
     }
