@@ -97,7 +97,7 @@ static void main_usage(void)
            "  -S                    do not start the CPU (paused in 'prelaunch')\n"
            "  -no-reboot            exit instead of resetting when the guest asks\n"
            "VM state:\n"
-           "  -incoming tcp:HOST:PORT|unix:PATH|exec:CMD|fd:NAME|file:PATH|defer\n"
+           "  -incoming tcp:HOST:PORT|unix:PATH|exec:CMD|fd:N|file:PATH|defer\n"
            "                        start from a migration stream (defer: migrate_incoming)\n"
            "  -loadvm TAG           start from the internal snapshot TAG of the disks\n"
            "  -dump-vmstate FILE    write every VM state section as JSON and exit\n"

@@ -1,7 +1,10 @@
 /* Named file descriptors for fd:NAME migration URIs, as QEMU's getfd and
  * closefd: the monitor receives them over its unix socket (SCM_RIGHTS). */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -77,5 +80,20 @@ int migration_fd_close(const char *name, Error *err)
 
 int migration_fd_take(const char *name, Error *err)
 {
-    return named_fd_remove(name, err);
+    if (named_fd_find(name) >= 0 || !name[0] || name[strspn(name, "0123456789")]) {
+        return named_fd_remove(name, err);
+    }
+    /* As QEMU: a number that names no getfd descriptor is an inherited one
+     * (-incoming fd:3 from the process that started amber). */
+    errno = 0;
+    char *end;
+    long n = strtol(name, &end, 10);
+    int fl = n <= INT_MAX && !errno ? fcntl((int)n, F_GETFD) : -1;
+    if (fl < 0) {
+        error_setf(err, "fd:%s: file descriptor %s is not open: %s", name, name,
+                   strerror(errno ? errno : EBADF));
+        return -1;
+    }
+    fcntl((int)n, F_SETFD, fl | FD_CLOEXEC);   /* not for exec: children */
+    return (int)n;
 }

@@ -11,12 +11,14 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "emu/machine-vmstate.h"
 #include "emu/main-loop.h"
 #include "savevm/channel.h"
 #include "savevm/globalstate.h"
+#include "savevm/migration-rp.h"
 #include "savevm/migration-transport.h"
 
 typedef struct Incoming {
@@ -64,7 +66,9 @@ static int incoming_load(int fd, Error *err)
         fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
     }
     int ret = -EIO;
-    QEMUFile *f = channel_fd_open(fd, false, true, err);
+    /* A socket keeps its fd past the file, for the verdict to the source. */
+    bool rp = migration_rp_usable(fd);
+    QEMUFile *f = channel_fd_open(fd, false, !rp, err);
     if (f) {
         ret = machine_load_state(inc.m, f, err);
         Error cerr;
@@ -74,7 +78,12 @@ static int incoming_load(int fd, Error *err)
             error_propagate(err, &cerr);
             ret = cret;
         }
-    } else {
+    }
+    if (rp) {
+        /* A source already gone cannot hear it; that is its own failure. */
+        migration_rp_send_shut(fd, ret < 0 ? 1 : 0);
+    }
+    if (!f || rp) {
         close(fd);
     }
     inc.t.fd = -1;               /* the file owned it */
@@ -134,6 +143,22 @@ static void incoming_accept(void *opaque)
     }
 }
 
+/* An inherited socket (fd:N): like a listening one, the stream starts when
+ * the source sends, and the monitor answers until then. exec: pipes load at
+ * once, before the monitor starts, so its first command sees the result. */
+static void incoming_readable(void *opaque)
+{
+    Error err;
+    error_init(&err);
+    main_loop_remove_fd(inc.t.fd);
+    if (incoming_load(inc.t.fd, &err) < 0) {
+        fprintf(stderr, "amber: load of migration failed: %s\n", inc.error);
+        if (inc.exit_on_error) {
+            main_loop_quit(1);
+        }
+    }
+}
+
 int migration_incoming_start(Machine *m, const char *uri, bool start_paused, bool exit_on_error,
                              Error *err)
 {
@@ -164,5 +189,11 @@ int migration_incoming_start(Machine *m, const char *uri, bool start_paused, boo
         return 0;
     }
     int fd = inc.t.fd;
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode) &&
+        main_loop_add_fd(fd, incoming_readable, NULL)) {
+        inc.status = MIGRATION_STATUS_SETUP;
+        return 0;
+    }
     return incoming_load(fd, err);
 }

@@ -24,7 +24,7 @@ static const CapDesc cap_table[] = {
     { "postcopy-ram", -1 },
     { "x-colo", -1 },
     { "release-ram", -1 },
-    { "return-path", -1 },
+    { "return-path", MIGRATION_CAP_RETURN_PATH },
     { "pause-before-switchover", -1 },
     { "multifd", -1 },
     { "dirty-bitmaps", -1 },
@@ -101,6 +101,9 @@ static int64_t *param_ptr(const ParamDesc *d)
 void migration_options_reset(void)
 {
     memset(caps, 0, sizeof(caps));
+    /* Amber's one default that differs from QEMU: without a return path a
+     * source cannot know the destination took over (migration-rp.c). */
+    caps[MIGRATION_CAP_RETURN_PATH] = true;
     for (size_t i = 0; i < ARRAY_LEN(param_table); i++) {
         if (param_table[i].kind != PK_FIXED) {
             *param_ptr(&param_table[i]) = param_table[i].def;
@@ -142,7 +145,7 @@ int migration_set_capability(const char *name, bool on, Error *err)
                 return 0;        /* already off */
             }
             error_setf(err, "Capability '%s' is not supported by Amber (supported: xbzrle, "
-                       "auto-converge)", name);
+                       "auto-converge, return-path)", name);
             return -ENOTSUP;
         }
         caps[cap_table[i].cap] = on;

@@ -22,6 +22,7 @@
 #include "emu/main-loop.h"
 #include "savevm/channel.h"
 #include "savevm/globalstate.h"
+#include "savevm/migration-rp.h"
 #include "savevm/migration-transport.h"
 #include "savevm/ram.h"
 #include "savevm/savevm.h"
@@ -55,6 +56,9 @@ typedef struct MigrationState {
     RunState vm_before;
     int timer_fd;
     bool want_write;
+    bool rp_wait;                /* all written: waiting for the return path */
+    uint8_t rp_buf[MIG_RP_SHUT_LEN];
+    size_t rp_len;
     /* times (host ns) */
     uint64_t start_ns, setup_ns, stop_ns, end_ns;
     /* accounting */
@@ -346,6 +350,9 @@ static bool mig_rate_limited(void)
 
 static void mig_pump(void)
 {
+    if (ms.rp_wait) {
+        return;
+    }
     uint64_t deadline = clock_host_ns() + MIG_PUMP_NS;
     ms.want_write = false;
     while (migration_is_running()) {
@@ -357,6 +364,10 @@ static void mig_pump(void)
             break;
         }
         if (ms.status == MIGRATION_STATUS_DEVICE) {
+            if (migration_rp_usable(ms.t.fd)) {
+                ms.rp_wait = true;           /* mig_rp_readable finishes */
+                break;
+            }
             mig_finish();
             return;
         }
@@ -377,10 +388,42 @@ static void mig_fd_writable(void *opaque)
     mig_pump();
 }
 
+/* The destination's verdict on the whole stream (migration-rp.c). */
+static void mig_rp_readable(void *opaque)
+{
+    ssize_t n = read(ms.t.fd, ms.rp_buf + ms.rp_len, sizeof(ms.rp_buf) - ms.rp_len);
+    if (n < 0) {
+        if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) {
+            mig_abort(MIGRATION_STATUS_FAILED, "return path: read from %s failed: %s",
+                      ms.t.what, strerror(errno));
+        }
+        return;
+    }
+    if (n == 0) {
+        mig_abort(MIGRATION_STATUS_FAILED, "return path: the destination closed the "
+                  "connection before acknowledging the migration");
+        return;
+    }
+    ms.rp_len += (size_t)n;
+    uint32_t status = 0;
+    Error err;
+    error_init(&err);
+    int r = migration_rp_parse(ms.rp_buf, ms.rp_len, &status, &err);
+    if (r < 0) {
+        mig_abort(MIGRATION_STATUS_FAILED, "%s", err.msg);
+    } else if (r > 0 && status != 0) {
+        mig_abort(MIGRATION_STATUS_FAILED, "return path: the destination failed to load the "
+                  "migration (status %u)", (unsigned)status);
+    } else if (r > 0) {
+        mig_finish();
+    }
+}
+
 static void mig_update_fd(void)
 {
     if (ms.t.fd >= 0 && migration_is_running()) {
-        main_loop_add_fd_rw(ms.t.fd, NULL, ms.want_write ? mig_fd_writable : NULL, NULL);
+        main_loop_add_fd_rw(ms.t.fd, ms.rp_wait ? mig_rp_readable : NULL,
+                            ms.want_write ? mig_fd_writable : NULL, NULL);
     }
 }
 

@@ -41,6 +41,7 @@ const char *migration_status_name(MigrationStatus s);
 typedef enum MigrationCapability {
     MIGRATION_CAP_XBZRLE,
     MIGRATION_CAP_AUTO_CONVERGE,
+    MIGRATION_CAP_RETURN_PATH,   /* on by default: socket transports only */
     MIGRATION_CAP__SUPPORTED,    /* QEMU's other names follow, refused */
 } MigrationCapability;
 

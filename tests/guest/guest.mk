@@ -85,3 +85,9 @@ $(G_OUT)/snapshot/snap-guest.elf: $(G_SRC)/snapshot/snap-guest.c $(G_COMMON) $(G
 $(G_OUT)/snapshot/snap-touch.elf: $(G_SRC)/snapshot/snap-guest.c $(G_COMMON) $(G_HDRS)
 	@mkdir -p $(@D)
 	$(G_CC) $(G_CFLAGS) -DTOUCH_MIB=256 $(G_LDFLAGS) $(G_COMMON) $< -lgcc -o $@
+
+# Migration test guest (tests/integration/migrate-migtest.sh, migrate-fail.sh, bench/migrate.sh).
+GUEST_ELFS += $(G_OUT)/migtest/migtest.elf
+$(G_OUT)/migtest/migtest.elf: $(G_SRC)/migtest/migtest.c $(G_COMMON) $(G_HDRS)
+	@mkdir -p $(@D)
+	$(G_CC) $(G_CFLAGS) $(G_LDFLAGS) $(G_COMMON) $< -lgcc -o $@

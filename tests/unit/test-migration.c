@@ -5,10 +5,13 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "emu/clock.h"
 #include "emu/memory.h"
 #include "savevm/channel.h"
+#include "savevm/migration-rp.h"
 #include "savevm/migration.h"
 #include "savevm/ram.h"
 #include "savevm/savevm.h"
@@ -167,6 +170,44 @@ static void test_options(void)
     CU_ASSERT_EQUAL(migrate_params.cpu_throttle_increment, 10);
 }
 
+/* The return path: on by default, settable, QEMU's SHUT layout, only on
+ * sockets, and anything but a SHUT is refused. */
+static void test_return_path(void)
+{
+    migration_options_reset();
+    CU_ASSERT_TRUE(migrate_cap(MIGRATION_CAP_RETURN_PATH));
+    Error err;
+    error_init(&err);
+    CU_ASSERT_EQUAL(migration_set_capability("return-path", false, &err), 0);
+    CU_ASSERT_FALSE(migrate_cap(MIGRATION_CAP_RETURN_PATH));
+    migration_options_reset();
+    uint8_t msg[MIG_RP_SHUT_LEN];
+    migration_rp_encode_shut(msg, 1);
+    static const uint8_t want[MIG_RP_SHUT_LEN] = { 0, 1, 0, 4, 0, 0, 0, 1 };
+    CU_ASSERT_EQUAL(memcmp(msg, want, sizeof(want)), 0);
+    uint32_t st = 7;
+    CU_ASSERT_EQUAL(migration_rp_parse(msg, 3, &st, &err), 0);
+    CU_ASSERT_EQUAL(migration_rp_parse(msg, 6, &st, &err), 0);
+    CU_ASSERT_EQUAL(migration_rp_parse(msg, 8, &st, &err), 1);
+    CU_ASSERT_EQUAL(st, 1);
+    msg[1] = 2;                  /* PONG: not expected here */
+    CU_ASSERT_EQUAL(migration_rp_parse(msg, 8, &st, &err), -EINVAL);
+    CU_ASSERT_TRUE(err.set);
+    int sv[2], p[2];
+    CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0 && pipe(p) == 0);
+    CU_ASSERT_TRUE(migration_rp_usable(sv[0]));
+    CU_ASSERT_FALSE(migration_rp_usable(p[1]));
+    CU_ASSERT_EQUAL(migration_rp_send_shut(sv[0], 0), 0);
+    uint8_t got[MIG_RP_SHUT_LEN];
+    CU_ASSERT_EQUAL(read(sv[1], got, sizeof(got)), (ssize_t)sizeof(got));
+    CU_ASSERT_EQUAL(migration_rp_parse(got, sizeof(got), &st, &err), 1);
+    CU_ASSERT_EQUAL(st, 0);
+    close(sv[0]);
+    close(sv[1]);
+    close(p[0]);
+    close(p[1]);
+}
+
 static void test_blockers(void)
 {
     Error err;
@@ -227,6 +268,7 @@ static const UnitTest tests[] = {
     { "xbzrle overflow and bad input", test_xbzrle_overflow_and_bad_input },
     { "ram live save with xbzrle", test_ram_xbzrle_live },
     { "capabilities and parameters", test_options },
+    { "return path message and capability", test_return_path },
     { "blockers refuse savevm", test_blockers },
     { "disk activation hooks", test_block_hooks },
     { "throttle sleep share", test_throttle },
