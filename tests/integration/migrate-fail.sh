@@ -52,6 +52,7 @@ fail_case() {
     local phase=$1 action=$2 name="$1/$2"
     local dport pport bw append
     dport=$(free_port) pport=$(free_port)
+    while [ "$pport" = "$dport" ]; do pport=$(free_port); done   # two asks may get one port
     # setup/iterate: a slow link and 32 MiB dirtied, so RAM is still being
     # sent; device: 1 MiB dirtied, so the migration converges and switches over.
     if [ "$phase" = device ]; then bw=1G append=mb=1; else bw=8M append=""; fi

@@ -66,11 +66,14 @@ v=$($PY "$here/migtest-verify.py" "$tmp/bad.ram")
 check "verifier catches a stale page" '[ $? != 0 ] && [[ $v == "RAM inconsistent"* ]]' "$v"
 stop_vms
 
+# An exec: stream is loaded before the monitor starts (as the non-live
+# tests expect), so the source goes first and the destination's monitor
+# appears once the stream is in.
 mkfifo "$tmp/fifo"
-start_vm dst -incoming "exec:cat $tmp/fifo"
 start_vm src
 wait_markers src 2
 hmp src "migrate -d \"exec:cat > $tmp/fifo\"" >/dev/null
+start_vm dst -incoming "exec:cat $tmp/fifo"
 live_ok exec-pipe
 stop_vms
 
