@@ -416,7 +416,7 @@ static const CSRInfo csr_table[] = {
 
 #define CSR_COUNT ((int)(sizeof(csr_table) / sizeof(csr_table[0])))
 
-/* CSR number -> table index + 1 (0: not implemented), built on first use. */
+/* CSR number -> table index + 1 (0: no such CSR), built on first use. */
 static uint8_t csr_index[4096];
 static bool csr_index_ready;
 

@@ -58,14 +58,14 @@ static const QEMUFileOps channel_exec_ops = {
     .close = channel_exec_close,
 };
 
-QEMUFile *channel_exec_open(const char *cmd, bool writable, Error *err)
+int channel_exec_spawn(const char *cmd, bool writable, pid_t *pid_out, Error *err)
 {
     int p[2];
     if (pipe2(p, O_CLOEXEC) < 0) {
         error_setf(err, "cannot create a pipe for '%s': %s", cmd, strerror(errno));
-        return NULL;
+        return -1;
     }
-    /* The parent keeps the write end for a writable file. */
+    /* The parent keeps the write end for a writable stream. */
     int mine = writable ? p[1] : p[0];
     int theirs = writable ? p[0] : p[1];
     channel_fd_ignore_sigpipe();
@@ -74,7 +74,7 @@ QEMUFile *channel_exec_open(const char *cmd, bool writable, Error *err)
         error_setf(err, "cannot start '%s': %s", cmd, strerror(errno));
         close(p[0]);
         close(p[1]);
-        return NULL;
+        return -1;
     }
     if (pid == 0) {
         /* The command should see a normal SIGPIPE, whatever the parent set. */
@@ -86,6 +86,17 @@ QEMUFile *channel_exec_open(const char *cmd, bool writable, Error *err)
         _exit(127);
     }
     close(theirs);
+    *pid_out = pid;
+    return mine;
+}
+
+QEMUFile *channel_exec_open(const char *cmd, bool writable, Error *err)
+{
+    pid_t pid;
+    int mine = channel_exec_spawn(cmd, writable, &pid, err);
+    if (mine < 0) {
+        return NULL;
+    }
     ChannelExec *c = calloc(1, sizeof(*c));
     QEMUFile *f = c ? qemu_file_new(&channel_exec_ops, c, writable) : NULL;
     if (!f) {

@@ -33,6 +33,9 @@ QEMUFile *channel_file_open(const char *path, bool writable, Error *err);
  * its stdout. Closing the file closes the pipe and reaps the child; an exit
  * status other than 0 or a death by signal is an error naming the command. */
 QEMUFile *channel_exec_open(const char *cmd, bool writable, Error *err);
+/* Starts "/bin/sh -c cmd" and returns the parent's end of the pipe (or -1
+ * with err set); the child's pid goes to *pid. */
+int channel_exec_spawn(const char *cmd, bool writable, pid_t *pid, Error *err);
 
 /* channel-socket.c: "tcp:HOST:PORT" (HOST may be [v6addr] or empty for any)
  * and "unix:PATH". These return fds (CLOEXEC, blocking) for channel_fd_open,

@@ -32,32 +32,7 @@ int migration_transport_check(const char *uri, Error *err)
 
 static int transport_exec(MigrationTransport *t, const char *cmd, bool writable, Error *err)
 {
-    int p[2];
-    if (pipe2(p, O_CLOEXEC) < 0) {
-        error_setf(err, "cannot create a pipe for '%s': %s", cmd, strerror(errno));
-        return -1;
-    }
-    int mine = writable ? p[1] : p[0];
-    int theirs = writable ? p[0] : p[1];
-    channel_fd_ignore_sigpipe();
-    pid_t pid = fork();
-    if (pid < 0) {
-        error_setf(err, "cannot start '%s': %s", cmd, strerror(errno));
-        close(p[0]);
-        close(p[1]);
-        return -1;
-    }
-    if (pid == 0) {
-        signal(SIGPIPE, SIG_DFL);
-        if (dup2(theirs, writable ? STDIN_FILENO : STDOUT_FILENO) < 0) {
-            _exit(127);
-        }
-        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-        _exit(127);
-    }
-    close(theirs);
-    t->pid = pid;
-    return mine;
+    return channel_exec_spawn(cmd, writable, &t->pid, err);
 }
 
 int migration_transport_open(MigrationTransport *t, const char *uri, bool incoming, Error *err)
