@@ -235,6 +235,8 @@ static void ep_wait_client(Endpoint *ep, const char *what)
 
 /* ---- monitor sockets ---- */
 
+static void mon_sock_accept(void *opaque);
+
 /* Every line the client sent has run: close, and wait for the next one. */
 static void mon_sock_eof(Monitor *mon)
 {
@@ -245,6 +247,8 @@ static void mon_sock_eof(Monitor *mon)
     mon->inlen = 0;
     mon->eof = false;
     mon->overlong = false;
+    /* The next client waiting in the listen queue gets its turn. */
+    main_loop_add_fd(ep->listen_fd, mon_sock_accept, ep);
 }
 
 static void monitor_note_passed_fds(Monitor *mon, struct msghdr *msg)
@@ -330,15 +334,12 @@ static void mon_sock_accept(void *opaque)
     if (fd < 0) {
         return;
     }
-    if (ep->client_fd >= 0) {
-        /* One client at a time, as QEMU. */
-        static const char busy[] = "amber: this monitor already has a client\n";
-        ssize_t r = write(fd, busy, sizeof(busy) - 1);
-        (void)r;
-        close(fd);
-        return;
-    }
     ep->client_fd = fd;
+    /* One client at a time, as QEMU: stop accepting until this one leaves,
+     * so the next waits in the listen queue instead of being turned away
+     * (a script's next connection can arrive before its last one's EOF
+     * has been read). */
+    main_loop_remove_fd(ep->listen_fd);
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);   /* see out_write's stall rule */
     mon_sock_connected(ep);
 }
@@ -511,6 +512,7 @@ bool monitor_start(char *err, size_t errlen)
         if (!ep->nowait) {
             ep_wait_client(ep, "-monitor");
             if (ep->client_fd >= 0) {
+                main_loop_remove_fd(ep->listen_fd);
                 fcntl(ep->client_fd, F_SETFL, fcntl(ep->client_fd, F_GETFL) | O_NONBLOCK);
                 mon_sock_connected(ep);
             }

@@ -84,15 +84,21 @@ check cancel-by-sigint '[ "$n" = 2 ]' "$(cat "$tmp/w.out")"
 out=$(mon "TCP:127.0.0.1:$port" 'info status\n')
 check sigint-consumed '[[ $out == *"VM status: running"* ]]' "$out"
 exec 3>&-
-# A second client while one is connected is turned away.
+# A second client while one is connected waits its turn (QEMU's
+# behaviour): no prompt until the first leaves, then its own session.
 mkfifo "$tmp/h.in"
 socat -t 30 - "UNIX-CONNECT:$tmp/m.sock" <"$tmp/h.in" >"$tmp/h.out" 2>&1 &
 pids+=($!)
 exec 3>"$tmp/h.in"
 wait_for "$tmp/h.out" '(amber)'
-out=$(mon "UNIX-CONNECT:$tmp/m.sock" '')
-check one-client-at-a-time '[[ $out == *"already has a client"* ]]' "$out"
+mon "UNIX-CONNECT:$tmp/m.sock" 'info status\n' >"$tmp/second.out" 3>&- &
+second=$!
+sleep 0.5
+check second-client-waits '! grep -q "(amber)" "$tmp/second.out"' "$(cat "$tmp/second.out")"
 exec 3>&-
+wait $second
+out=$(cat "$tmp/second.out")
+check second-client-served-after-first '[[ $out == *"VM status: "* ]]' "$out"
 sleep 0.2
 out=$(mon "TCP:127.0.0.1:$port" 'quit\n')
 wait $apid; rc=$?
