@@ -23,12 +23,12 @@
 #include "savevm/channel.h"
 #include "savevm/globalstate.h"
 #include "savevm/migration-rp.h"
+#include "savevm/migration-sender.h"
 #include "savevm/migration-transport.h"
 #include "savevm/ram.h"
 #include "savevm/savevm.h"
 
 #define MIG_TICK_NS        100000000ull   /* QEMU's BUFFER_DELAY */
-#define MIG_PUMP_NS        4000000ull     /* work per main-loop callback */
 #define MIG_PART_PAGES     256            /* 1 MiB per RAM PART */
 #define MIG_AC_PERIOD_NS   1000000000ull  /* auto-converge looks once a second */
 
@@ -50,22 +50,16 @@ typedef struct MigrationState {
     MigrationTransport t;
     QEMUFile *f;                 /* writes into q */
     ChannelBuffer q;             /* produced, not yet written to t.fd */
-    size_t q_off;
+    bool sender_on;              /* the sender thread runs (migration-sender.c) */
     bool savevm_open;            /* savevm_save_begin done, complete not yet */
     bool stopped_vm;             /* we stopped the guest for the final phase */
     RunState vm_before;
     int timer_fd;
-    bool want_write;
-    bool rp_wait;                /* all written: waiting for the return path */
-    uint8_t rp_buf[MIG_RP_SHUT_LEN];
-    size_t rp_len;
     /* times (host ns) */
     uint64_t start_ns, setup_ns, stop_ns, end_ns;
     /* accounting */
-    uint64_t written;            /* bytes written to the transport */
-    uint64_t window_produced;    /* bytes queued in this rate-limit window */
-    uint64_t produced;           /* bytes queued in all */
-    uint64_t period_start_ns, period_written, period_pages;
+    uint64_t written;            /* bytes written to the transport (at the end) */
+    uint64_t period_start_ns, period_written_mark, period_pages;
     uint64_t bandwidth_bps;      /* measured, bytes per second */
     double mbps;
     uint64_t pages_per_second;
@@ -79,8 +73,6 @@ typedef struct MigrationState {
 } MigrationState;
 
 static MigrationState ms = { .timer_fd = -1, .t = { .fd = -1 } };
-
-static void mig_update_fd(void);
 
 const char *migration_status_name(MigrationStatus s)
 {
@@ -101,8 +93,20 @@ void migration_set_done_notify(void (*fn)(void *opaque), void *opaque)
 
 /* ---- the end, whichever it is ---- */
 
+static uint64_t mig_written(void)
+{
+    return ms.sender_on ? mig_sender_written() : ms.written;
+}
+
 static void mig_release(bool abort_transport, Error *err)
 {
+    if (ms.sender_on) {
+        /* First: the thread may be using the stream and the fd. */
+        ms.written = mig_sender_written();
+        main_loop_remove_fd(mig_sender_event_fd());
+        mig_sender_stop();
+        ms.sender_on = false;
+    }
     if (ms.timer_fd >= 0) {
         main_loop_remove_fd(ms.timer_fd);
         close(ms.timer_fd);
@@ -121,7 +125,6 @@ static void mig_release(bool abort_transport, Error *err)
         ms.f = NULL;
     }
     channel_buffer_free(&ms.q);
-    ms.q_off = 0;
     ram_set_iterate_max_pages(0);
     migration_throttle_set(0);   /* whatever the outcome (QEMU does the same) */
     main_loop_set_cpu_gate(NULL);
@@ -185,8 +188,11 @@ static void mig_finish(void)
     Error err;
     error_init(&err);
     /* The stream is all out; an exec: command must also have succeeded. */
-    if (ms.t.fd >= 0) {
-        main_loop_remove_fd(ms.t.fd);
+    if (ms.sender_on) {
+        ms.written = mig_sender_written();
+        main_loop_remove_fd(mig_sender_event_fd());
+        mig_sender_stop();
+        ms.sender_on = false;
     }
     int ret = migration_transport_close(&ms.t, false, &err);
     if (ret < 0) {
@@ -204,22 +210,23 @@ static void mig_finish(void)
 
 static void mig_account_sync(uint64_t now)
 {
-    const RamStats *st = ram_stats();
-    if (st->sync_count == ms.last_sync_count) {
+    RamStats st;
+    ram_stats_get(&st);
+    if (st.sync_count == ms.last_sync_count) {
         return;
     }
-    ms.last_sync_count = st->sync_count;
+    ms.last_sync_count = st.sync_count;
     uint64_t pass_ns = now - ms.last_sync_ns;
     ms.last_sync_ns = now;
-    ms.dirty_pages_rate = pass_ns ? st->dirty_pages_last_sync * 1000000000ull / pass_ns : 0;
-    ms.ac_dirty_pages += st->dirty_pages_last_sync;
+    ms.dirty_pages_rate = pass_ns ? st.dirty_pages_last_sync * 1000000000ull / pass_ns : 0;
+    ms.ac_dirty_pages += st.dirty_pages_last_sync;
     if (!migrate_cap(MIGRATION_CAP_AUTO_CONVERGE) || now - ms.ac_start_ns < MIG_AC_PERIOD_NS) {
         return;
     }
     /* QEMU's rule: throttle when the guest dirtied more than
      * throttle-trigger-threshold % of what was sent, in two periods. */
     uint64_t dirty = ms.ac_dirty_pages * PAGE_SIZE;
-    uint64_t xfer = ms.produced - ms.ac_written;
+    uint64_t xfer = mig_sender_produced() - ms.ac_written;
     uint64_t threshold = xfer * (uint64_t)migrate_params.throttle_trigger_threshold / 100;
     if (dirty > threshold && ++ms.ac_high_cnt >= 2) {
         ms.ac_high_cnt = 0;
@@ -245,7 +252,7 @@ static void mig_account_sync(uint64_t now)
         main_loop_set_cpu_gate(migration_throttle_wait_ns);
     }
     ms.ac_start_ns = now;
-    ms.ac_written = ms.produced;
+    ms.ac_written = mig_sender_produced();
     ms.ac_dirty_pages = 0;
 }
 
@@ -254,6 +261,11 @@ static uint64_t mig_threshold(void)
 {
     uint64_t bw = migrate_params.avail_switchover_bandwidth ?
                   (uint64_t)migrate_params.avail_switchover_bandwidth : ms.bandwidth_bps;
+    if (!bw) {
+        /* Before the first 100 ms tick: the average so far. */
+        uint64_t span = clock_host_ns() - ms.setup_ns;
+        bw = span ? mig_written() * 1000000000ull / span : 0;
+    }
     return bw / 1000 * (uint64_t)migrate_params.downtime_limit;
 }
 
@@ -271,6 +283,7 @@ static void mig_start_completion(void)
         mig_fail_err("cannot inactivate disks: ", &err);
         return;
     }
+    /* The sender is idle: the stream is ours until the drain job. */
     int ret = savevm_save_complete(ms.f, &err);
     ms.savevm_open = false;      /* complete cleaned up */
     if (ret == 0) {
@@ -278,152 +291,37 @@ static void mig_start_completion(void)
     }
     if (ret < 0) {
         mig_fail_err("", &err);
+        return;
     }
+    mig_sender_drain(migration_rp_usable(ms.t.fd));
 }
 
-/* One bounded step of stream production. */
-static void mig_produce(void)
+/* A pass is out: start the final phase when what is left fits the downtime
+ * limit, else take up what the guest dirtied and send another pass. */
+static void mig_pass_done(void)
 {
-    uint64_t before = qemu_file_transferred(ms.f);
     uint64_t pending = savevm_save_pending();
-    if (pending == 0 || (ram_stats()->sync_count > 0 && pending <= mig_threshold())) {
+    if (pending == 0 || pending <= mig_threshold()) {
         mig_start_completion();
-    } else {
-        Error err;
-        error_init(&err);
-        int ret = savevm_save_iterate(ms.f, &err);
-        if (ret >= 0) {
-            ret = qemu_file_flush(ms.f);
-        }
-        if (ret < 0) {
-            mig_fail_err("", &err);
-            return;
-        }
-        mig_account_sync(clock_host_ns());
-    }
-    if (ms.f) {
-        uint64_t n = qemu_file_transferred(ms.f) - before;
-        ms.window_produced += n;
-        ms.produced += n;
-    }
-}
-
-/* ---- writing ---- */
-
-/* Writes queued bytes until the fd would block. 0, or -1 after failing. */
-static int mig_drain(void)
-{
-    while (ms.q_off < ms.q.len) {
-        ssize_t n = write(ms.t.fd, ms.q.data + ms.q_off, ms.q.len - ms.q_off);
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                return 0;
-            }
-            mig_abort(MIGRATION_STATUS_FAILED, "Unable to write to %s: %s", ms.t.what,
-                      strerror(errno));
-            return -1;
-        }
-        ms.q_off += (size_t)n;
-        ms.written += (uint64_t)n;
-        ms.period_written += (uint64_t)n;
-    }
-    ms.q.len = 0;
-    ms.q_off = 0;
-    return 0;
-}
-
-/* Bytes one tick may produce; 0 = unlimited. */
-static uint64_t mig_window_budget(void)
-{
-    int64_t bw = migrate_params.max_bandwidth;
-    return bw > 0 ? (uint64_t)bw / (1000000000ull / MIG_TICK_NS) : 0;
-}
-
-static bool mig_rate_limited(void)
-{
-    uint64_t budget = mig_window_budget();
-    return budget && ms.window_produced >= budget;
-}
-
-static void mig_pump(void)
-{
-    if (ms.rp_wait) {
         return;
     }
-    uint64_t deadline = clock_host_ns() + MIG_PUMP_NS;
-    ms.want_write = false;
-    while (migration_is_running()) {
-        if (mig_drain() < 0) {
-            return;
-        }
-        if (ms.q_off < ms.q.len) {
-            ms.want_write = true;            /* the fd is full: poll tells us */
-            break;
-        }
-        if (ms.status == MIGRATION_STATUS_DEVICE) {
-            if (migration_rp_usable(ms.t.fd)) {
-                ms.rp_wait = true;           /* mig_rp_readable finishes */
-                break;
-            }
-            mig_finish();
-            return;
-        }
-        if (mig_rate_limited()) {
-            break;                           /* the next tick reopens the window */
-        }
-        if (clock_host_ns() >= deadline) {
-            ms.want_write = true;            /* more to do: come back next round */
-            break;
-        }
-        mig_produce();
-    }
-    mig_update_fd();
+    savevm_save_sync();
+    mig_account_sync(clock_host_ns());
+    mig_sender_round();
 }
 
-static void mig_fd_writable(void *opaque)
+static void mig_sender_event(void *opaque)
 {
-    mig_pump();
-}
-
-/* The destination's verdict on the whole stream (migration-rp.c). */
-static void mig_rp_readable(void *opaque)
-{
-    ssize_t n = read(ms.t.fd, ms.rp_buf + ms.rp_len, sizeof(ms.rp_buf) - ms.rp_len);
-    if (n < 0) {
-        if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) {
-            mig_abort(MIGRATION_STATUS_FAILED, "return path: read from %s failed: %s",
-                      ms.t.what, strerror(errno));
-        }
+    MigSenderResult res;
+    if (!migration_is_running() || !mig_sender_take_result(&res)) {
         return;
     }
-    if (n == 0) {
-        mig_abort(MIGRATION_STATUS_FAILED, "return path: the destination closed the "
-                  "connection before acknowledging the migration");
-        return;
-    }
-    ms.rp_len += (size_t)n;
-    uint32_t status = 0;
-    Error err;
-    error_init(&err);
-    int r = migration_rp_parse(ms.rp_buf, ms.rp_len, &status, &err);
-    if (r < 0) {
-        mig_abort(MIGRATION_STATUS_FAILED, "%s", err.msg);
-    } else if (r > 0 && status != 0) {
-        mig_abort(MIGRATION_STATUS_FAILED, "return path: the destination failed to load the "
-                  "migration (status %u)", (unsigned)status);
-    } else if (r > 0) {
+    if (res.outcome == MIG_SENDER_ERROR) {
+        mig_abort(MIGRATION_STATUS_FAILED, "%s", res.msg);
+    } else if (res.outcome == MIG_SENDER_OK && res.job == MIG_JOB_ROUND) {
+        mig_pass_done();
+    } else if (res.outcome == MIG_SENDER_OK && res.job == MIG_JOB_DRAIN) {
         mig_finish();
-    }
-}
-
-static void mig_update_fd(void)
-{
-    if (ms.t.fd >= 0 && migration_is_running()) {
-        main_loop_add_fd_rw(ms.t.fd, ms.rp_wait ? mig_rp_readable : NULL,
-                            ms.want_write ? mig_fd_writable : NULL, NULL);
     }
 }
 
@@ -435,24 +333,24 @@ static void mig_tick(void *opaque)
     }
     uint64_t now = clock_host_ns();
     uint64_t span = now - ms.period_start_ns;
-    if (span && ms.period_written) {
-        ms.bandwidth_bps = ms.period_written * 1000000000ull / span;
-        ms.mbps = (double)ms.period_written * 8.0 / 1e6 / ((double)span / 1e9);
+    uint64_t written = mig_written();
+    uint64_t period_written = written - ms.period_written_mark;
+    if (span && period_written) {
+        ms.bandwidth_bps = period_written * 1000000000ull / span;
+        ms.mbps = (double)period_written * 8.0 / 1e6 / ((double)span / 1e9);
     }
-    const RamStats *st = ram_stats();
-    uint64_t pages = st->normal_pages + st->zero_pages + st->xbzrle_pages;
+    RamStats st;
+    ram_stats_get(&st);
+    uint64_t pages = st.normal_pages + st.zero_pages + st.xbzrle_pages;
     ms.pages_per_second = span ? (pages - ms.period_pages) * 1000000000ull / span : 0;
     ms.period_pages = pages;
-    if (ms.bandwidth_bps) {
+    if (ms.bandwidth_bps && ms.status == MIGRATION_STATUS_ACTIVE) {
         ms.expected_downtime_ms = savevm_save_pending() * 1000 / ms.bandwidth_bps;
     }
     ms.period_start_ns = now;
-    ms.period_written = 0;
-    /* A step may overshoot the window (one PART): carry the excess over,
-     * so the long-run rate stays within max-bandwidth. */
-    uint64_t budget = mig_window_budget();
-    ms.window_produced = budget && ms.window_produced > budget ? ms.window_produced - budget : 0;
-    mig_pump();
+    ms.period_written_mark = written;
+    mig_sender_set_rate(migrate_params.max_bandwidth > 0 ? (uint64_t)migrate_params.max_bandwidth
+                                                        : 0);
 }
 
 /* ---- starting and cancelling ---- */
@@ -494,10 +392,6 @@ int migration_start(Machine *m, const char *uri, Error *err)
         ms.end_ns = clock_host_ns();
         return -EIO;
     }
-    int fl = fcntl(ms.t.fd, F_GETFL);
-    if (fl >= 0) {
-        fcntl(ms.t.fd, F_SETFL, fl | O_NONBLOCK);
-    }
     ms.f = channel_buffer_writer(&ms.q);
     ms.timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
     struct itimerspec its = {
@@ -521,11 +415,22 @@ int migration_start(Machine *m, const char *uri, Error *err)
         error_propagate(err, &serr);
         return ret;
     }
-    ms.setup_ns = clock_host_ns();
+    mig_sender_set_rate(migrate_params.max_bandwidth > 0 ? (uint64_t)migrate_params.max_bandwidth
+                                                        : 0);
+    ret = mig_sender_start(ms.t.fd, ms.t.what, ms.f, &ms.q);
+    if (ret < 0) {
+        error_setf(err, "cannot start the migration sender thread: %s", strerror(-ret));
+        mig_abort(MIGRATION_STATUS_FAILED, "%s", err ? err->msg : "setup failed");
+        return ret;
+    }
+    ms.sender_on = true;
+    main_loop_add_fd(mig_sender_event_fd(), mig_sender_event, NULL);
+    ms.setup_ns = ms.last_sync_ns = clock_host_ns();
     ms.status = MIGRATION_STATUS_ACTIVE;
     main_loop_add_fd(ms.timer_fd, mig_tick, NULL);
-    ms.want_write = true;
-    mig_update_fd();
+    savevm_save_sync();          /* the first pass: every page */
+    mig_account_sync(ms.setup_ns);
+    mig_sender_round();
     return 0;
 }
 
@@ -557,8 +462,10 @@ void migration_get_info(MigrationInfo *out)
     if (ms.status == MIGRATION_STATUS_ACTIVE && !ms.bandwidth_bps) {
         out->expected_downtime_ms = (uint64_t)migrate_params.downtime_limit;
     }
-    const RamStats *st = ram_stats();
-    out->transferred = ms.written;
+    RamStats stats;
+    ram_stats_get(&stats);
+    const RamStats *st = &stats;
+    out->transferred = mig_written();
     out->remaining = ms.status == MIGRATION_STATUS_ACTIVE ? savevm_save_pending() : 0;
     out->total = ms.m && ms.m->mem.ram ? ms.m->mem.ram->size : 0;
     out->duplicate = st->zero_pages;
@@ -569,7 +476,7 @@ void migration_get_info(MigrationInfo *out)
     out->pages_per_second = ms.pages_per_second;
     out->mbps = ms.mbps;
     if (ms.status == MIGRATION_STATUS_COMPLETED && ms.end_ns > ms.start_ns) {
-        out->mbps = (double)ms.written * 8.0 / 1e6 / ((double)(ms.end_ns - ms.start_ns) / 1e9);
+        out->mbps = (double)mig_written() * 8.0 / 1e6 / ((double)(ms.end_ns - ms.start_ns) / 1e9);
     }
     out->throttle_percent = migration_throttle_percent();
     out->xbzrle_bytes = st->xbzrle_bytes;

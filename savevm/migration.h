@@ -2,15 +2,15 @@
  * the source state machine (precopy), the destination, blockers and the
  * vCPU throttle of auto-converge.
  *
- * Scheduling (source): everything runs on the main-loop thread, cooperatively.
- * The stream is produced into an in-memory queue (a buffer QEMUFile: pages
- * are copied out of guest RAM as they are queued, so the guest may keep
- * writing them) and the queue is drained to the transport's fd, which is
- * non-blocking, from the main loop's fd callbacks. One callback does bounded
- * work (a few ms), so the monitor and the guest are served in between, and a
- * destination that stops reading never blocks the source: the fd merely
- * stays unwritable. A 100 ms host timer (timerfd) resets the bandwidth
- * window, measures throughput and evaluates auto-converge. */
+ * Scheduling (source): the state machine, the dirty-bitmap syncs, the final
+ * phase (guest stopped) and the monitor run on the main-loop thread, with
+ * the guest CPU. Each RAM pass is produced and written by a sender thread
+ * (migration-sender.c) while the guest runs, so a busy guest and the stream
+ * use separate cores. The stream goes through an in-memory queue to the
+ * transport's fd, which is non-blocking: a destination that stops reading
+ * stalls only the sender, and cancel wakes it. A 100 ms host timer
+ * (timerfd) measures throughput, passes max-bandwidth to the sender and
+ * estimates the downtime; auto-converge is evaluated at each sync. */
 #ifndef SAVEVM_MIGRATION_H
 #define SAVEVM_MIGRATION_H
 

@@ -2,7 +2,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <unistd.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,13 +16,20 @@ typedef struct RamState {
     const char *name;
     uint64_t pages;
     uint64_t cursor;             /* next page a PART looks at */
+    /* The pass being sent: the dirty bits taken from the memory at the last
+     * sync. Only the sender touches it during a pass (the guest goes on
+     * marking the memory's own bitmap), so a pass can run on another
+     * thread than the CPU. */
+    uint64_t *round;
+    _Atomic uint64_t round_left; /* pages still set in round */
     /* Save: a page of the block was sent, so later ones may use CONTINUE
      * (it persists across sections, as QEMU's last_sent_block does).
      * Load: the same for received pages. */
     bool block_sent;
     bool block_received;
     uint64_t iterate_max;        /* pages per PART */
-    RamStats stats;
+    RamStats stats;              /* the sender's own counters */
+    RamStats published;          /* a copy for other threads, under stats_lock */
     /* XBZRLE: a direct-mapped cache of the last sent copy of pages, used
      * from the second pass on (the first pass sends every page anyway). */
     uint64_t xb_size;            /* bytes requested; 0 = off */
@@ -29,9 +37,18 @@ typedef struct RamState {
     uint8_t *xb_data;
     uint64_t *xb_tag;            /* page index + 1; 0 = empty slot */
     uint8_t xb_buf[PAGE_SIZE];
+    uint8_t xb_page[PAGE_SIZE];  /* a stable copy of the page being encoded */
 } RamState;
 
 static RamState ram_state;
+static pthread_mutex_t ram_stats_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void ram_publish_stats(RamState *rs)
+{
+    pthread_mutex_lock(&ram_stats_lock);
+    rs->published = rs->stats;
+    pthread_mutex_unlock(&ram_stats_lock);
+}
 
 /* Pages the process never touched read as zero but cost a page fault each
  * to check (tens of microseconds under a hypervisor: seconds for a large,
@@ -104,9 +121,11 @@ static bool ram_page_is_zero_fast(const uint8_t *host)
 static uint64_t ram_iterate_max = RAM_ITERATE_MAX_PAGES;
 static uint64_t ram_xbzrle_size;
 
-const RamStats *ram_stats(void)
+void ram_stats_get(RamStats *out)
 {
-    return &ram_state.stats;
+    pthread_mutex_lock(&ram_stats_lock);
+    *out = ram_state.published;
+    pthread_mutex_unlock(&ram_stats_lock);
 }
 
 void ram_set_iterate_max_pages(uint64_t n)
@@ -170,7 +189,7 @@ static bool ram_send_xbzrle(QEMUFile *f, RamState *rs, uint64_t page, const uint
         rs->stats.xbzrle_cache_miss++;
         rs->xb_tag[slot] = page + 1;
         memcpy(cached, host, PAGE_SIZE);
-        return false;
+        return false;            /* caller sends the cached copy */
     }
     /* QEMU sends a whole page when the encoding would not be shorter. */
     int n = xbzrle_encode(cached, host, PAGE_SIZE, rs->xb_buf, PAGE_SIZE - PAGE_SIZE / 8);
@@ -195,7 +214,13 @@ static void ram_send_page(QEMUFile *f, RamState *rs, uint64_t page)
 {
     uint64_t offset = page << PAGE_BITS;
     const uint8_t *host = rs->m->ram->host + offset;
-    bool xb = rs->xb_slots && rs->stats.sync_count > 0;
+    bool xb = rs->xb_slots && rs->stats.sync_count > 1;
+    if (xb) {
+        /* The guest may be writing the page right now: the cache must hold
+         * exactly what was encoded, so both work from one copy. */
+        memcpy(rs->xb_page, host, PAGE_SIZE);
+        host = rs->xb_page;
+    }
     if (ram_page_is_zero_fast(host)) {
         if (xb && rs->xb_tag[page % rs->xb_slots] == page + 1) {
             memset(rs->xb_data + (page % rs->xb_slots) * PAGE_SIZE, 0, PAGE_SIZE);
@@ -205,20 +230,23 @@ static void ram_send_page(QEMUFile *f, RamState *rs, uint64_t page)
         rs->stats.zero_pages++;
     } else if (!xb || !ram_send_xbzrle(f, rs, page, host)) {
         ram_put_page_header(f, rs, offset, RAM_SAVE_FLAG_PAGE);
-        qemu_file_put_buffer_ref(f, host, PAGE_SIZE);
+        if (xb) {
+            qemu_file_put_buffer(f, host, PAGE_SIZE);    /* host is xb_page */
+        } else {
+            qemu_file_put_buffer_ref(f, host, PAGE_SIZE);
+        }
         rs->stats.normal_pages++;
     }
 }
 
-/* Sends up to max dirty pages from [*cursor, pages), clearing their bits.
- * Returns the count sent; *cursor is where to continue. */
+/* Sends up to max pages of the pass from [*cursor, pages), clearing their
+ * bits. Returns the count sent; *cursor is where to continue. */
 static uint64_t ram_send_dirty(QEMUFile *f, RamState *rs, uint64_t *cursor, uint64_t max)
 {
-    PhysMemory *m = rs->m;
     uint64_t sent = 0;
     uint64_t p = *cursor;
     while (p < rs->pages && sent < max && !qemu_file_get_error(f)) {
-        uint64_t word = m->dirty[p >> 6] >> (p & 63);
+        uint64_t word = rs->round[p >> 6] >> (p & 63);
         if (!word) {
             p = (p | 63) + 1;    /* skip the rest of a clean word */
             continue;
@@ -227,33 +255,65 @@ static uint64_t ram_send_dirty(QEMUFile *f, RamState *rs, uint64_t *cursor, uint
         if (p >= rs->pages) {
             break;
         }
-        memory_dirty_test_and_clear(m, p);
+        rs->round[p >> 6] &= ~(1ull << (p & 63));
         ram_send_page(f, rs, p);
         sent++;
         p++;
     }
+    atomic_fetch_sub(&rs->round_left, sent);
     *cursor = p;
     return sent;
 }
 
-static uint64_t ram_dirty_pages(const RamState *rs)
+static uint64_t ram_count_bits(const uint64_t *map, uint64_t pages)
 {
     uint64_t n = 0;
-    for (uint64_t i = 0; i < (rs->pages + 63) / 64; i++) {
-        n += (uint64_t)__builtin_popcountll(rs->m->dirty[i]);
+    for (uint64_t i = 0; i < (pages + 63) / 64; i++) {
+        n += (uint64_t)__builtin_popcountll(map[i]);
     }
     return n;
+}
+
+/* Starts a pass: what the guest dirtied since the last one moves from the
+ * memory's bitmap into the pass, and the CPU loses its fast-path writes so
+ * that its next write to any page marks it again. The CPU must not be
+ * running (it is the caller's thread) and no pass may be in progress. */
+static void ram_save_sync(void *opaque)
+{
+    RamState *rs = opaque;
+    uint64_t *dirty = rs->m->dirty;
+    uint64_t moved = 0;
+    for (uint64_t i = 0; i < (rs->pages + 63) / 64; i++) {
+        moved += (uint64_t)__builtin_popcountll(dirty[i] & ~rs->round[i]);
+        rs->round[i] |= dirty[i];
+        dirty[i] = 0;
+    }
+    memory_dirty_sync_done(rs->m);
+    ram_pagemap.valid = false;   /* the guest ran since the batch was read */
+    rs->cursor = 0;
+    atomic_store(&rs->round_left, ram_count_bits(rs->round, rs->pages));
+    rs->stats.sync_count++;
+    rs->stats.dirty_pages_last_sync = moved;
+    ram_publish_stats(rs);
 }
 
 static int ram_save_setup(QEMUFile *f, void *opaque, Error *err)
 {
     RamState *rs = opaque;
+    free(rs->round);
+    rs->round = calloc((rs->pages + 63) / 64, sizeof(uint64_t));
+    if (!rs->round) {
+        error_setf(err, "cannot allocate the RAM pass bitmap");
+        return -ENOMEM;
+    }
+    atomic_store(&rs->round_left, 0);
     memory_dirty_log_start(rs->m);
     memory_dirty_set_all(rs->m, true);
     rs->cursor = 0;
     rs->block_sent = false;
     rs->iterate_max = ram_iterate_max;
     memset(&rs->stats, 0, sizeof(rs->stats));
+    ram_publish_stats(rs);
     if (ram_xbzrle_alloc(rs, ram_xbzrle_size) < 0) {
         error_setf(err, "cannot allocate the XBZRLE cache of %llu bytes",
                    (unsigned long long)ram_xbzrle_size);
@@ -269,40 +329,41 @@ static int ram_save_setup(QEMUFile *f, void *opaque, Error *err)
 
 static int ram_finish_section(QEMUFile *f, RamState *rs)
 {
-    ram_pagemap.valid = false;
-    memory_dirty_sync_done(rs->m);
     qemu_file_put_be64(f, RAM_SAVE_FLAG_EOS);
+    ram_publish_stats(rs);
     /* Pages went out by reference: they must be written before returning. */
     return qemu_file_flush(f);
 }
 
+/* One PART of the current pass; 1 when the pass is sent (the caller syncs
+ * for the next one). Touches only the pass, the stream and guest RAM
+ * (read), so it may run on a sender thread while the guest runs. */
 static int ram_save_iterate(QEMUFile *f, void *opaque, Error *err)
 {
     RamState *rs = opaque;
     ram_send_dirty(f, rs, &rs->cursor, rs->iterate_max);
-    if (rs->cursor >= rs->pages) {
-        rs->cursor = 0;          /* next pass picks up pages dirtied meanwhile */
-        rs->stats.sync_count++;
-        rs->stats.dirty_pages_last_sync = ram_dirty_pages(rs);
-    }
     int ret = ram_finish_section(f, rs);
     if (ret < 0) {
         return ret;
     }
-    return ram_dirty_pages(rs) == 0 ? 1 : 0;
+    return atomic_load(&rs->round_left) == 0 ? 1 : 0;
 }
 
+/* The guest is stopped: what is left of the pass and all it dirtied. */
 static int ram_save_complete(QEMUFile *f, void *opaque, Error *err)
 {
     RamState *rs = opaque;
+    ram_save_sync(rs);
     uint64_t cursor = 0;
     ram_send_dirty(f, rs, &cursor, UINT64_MAX);
     return ram_finish_section(f, rs);
 }
 
+/* Not sent yet: the rest of the pass and what the guest dirtied since. */
 static uint64_t ram_save_pending(void *opaque)
 {
-    return ram_dirty_pages(opaque) << PAGE_BITS;
+    RamState *rs = opaque;
+    return (ram_count_bits(rs->m->dirty, rs->pages) + atomic_load(&rs->round_left)) << PAGE_BITS;
 }
 
 static void ram_save_cleanup(void *opaque)
@@ -310,6 +371,9 @@ static void ram_save_cleanup(void *opaque)
     RamState *rs = opaque;
     memory_dirty_log_stop(rs->m);
     ram_xbzrle_free(rs);
+    free(rs->round);
+    rs->round = NULL;
+    atomic_store(&rs->round_left, 0);
 }
 
 static void ram_load_setup(void *opaque)
@@ -476,6 +540,7 @@ static int ram_load_state(QEMUFile *f, void *opaque, int version_id, int section
 
 static const SaveLiveOps ram_ops = {
     .save_setup = ram_save_setup,
+    .save_sync = ram_save_sync,
     .save_iterate = ram_save_iterate,
     .save_complete = ram_save_complete,
     .save_pending = ram_save_pending,
@@ -489,11 +554,13 @@ int ram_register(PhysMemory *m, const char *block_name)
     if (!m->ram) {
         return -EINVAL;
     }
-    ram_state = (RamState){
-        .m = m,
-        .name = block_name ? block_name : RAM_BLOCK_NAME,
-        .pages = m->ram->size >> PAGE_BITS,
-    };
+    free(ram_state.round);
+    ram_xbzrle_free(&ram_state);
+    memset(&ram_state, 0, sizeof(ram_state));
+    ram_state.m = m;
+    ram_state.name = block_name ? block_name : RAM_BLOCK_NAME;
+    ram_state.pages = m->ram->size >> PAGE_BITS;
+    atomic_init(&ram_state.round_left, 0);
     return savevm_register_live("ram", 0, 4, &ram_ops, &ram_state);
 }
 

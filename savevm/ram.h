@@ -4,9 +4,12 @@
  * START carries the block list; PART/END carry pages found dirty in the
  * memory's dirty bitmap (setup marks every page dirty and starts dirty
  * logging, so the first pass sends everything and later passes resend what
- * the guest wrote). Each PART is bounded (RAM_ITERATE_MAX_PAGES); END sends
- * all that is left. Pages are queued by reference and flushed before the
- * callback returns, so the guest cannot change them in between.
+ * the guest wrote). A pass begins with a sync (savevm_save_sync), which
+ * moves the memory's dirty bits into the pass's own bitmap; each PART sends
+ * a bounded part of the pass (RAM_ITERATE_MAX_PAGES) and may run on a
+ * sender thread while the guest runs: a page the guest changes while it is
+ * being copied is dirty again and goes out in a later pass. END (guest
+ * stopped) syncs once more and sends all that is left.
  *
  * Loading writes pages straight into guest RAM; the caller drops translated
  * code and TLBs after a load. */
@@ -32,14 +35,15 @@ int ram_register(PhysMemory *m, const char *block_name);
 void ram_unregister(void);
 
 /* Counters of the current (or last) save, for info migrate. A "sync" is the
- * end of a pass over the dirty bitmap; dirty_pages_last_sync is how many
- * pages the guest dirtied during that pass (found dirty when the next pass
- * began). */
+ * start of a pass over the dirty bitmap; dirty_pages_last_sync is how many
+ * pages it took up that were not already waiting (those the guest dirtied
+ * since the previous sync). */
 typedef struct RamStats {
     uint64_t zero_pages, normal_pages, sync_count, dirty_pages_last_sync;
     uint64_t xbzrle_pages, xbzrle_bytes, xbzrle_cache_miss, xbzrle_overflow;
 } RamStats;
-const RamStats *ram_stats(void);
+/* A consistent copy, from any thread (updated after every PART). */
+void ram_stats_get(RamStats *out);
 /* Pages per PART (default RAM_ITERATE_MAX_PAGES): live migration keeps each
  * step short. 0 restores the default. */
 void ram_set_iterate_max_pages(uint64_t n);

@@ -254,6 +254,19 @@ int savevm_save_begin(QEMUFile *f, Error *err)
     return qemu_file_get_error(f);
 }
 
+void savevm_save_sync(void)
+{
+    for (int i = 0; i < savevm_state.nr; i++) {
+        SaveStateEntry *se = &savevm_state.entries[i];
+        if (se->ops && se->ops->save_iterate) {
+            if (se->ops->save_sync) {
+                se->ops->save_sync(se->opaque);
+            }
+            se->live_done = false;
+        }
+    }
+}
+
 int savevm_save_iterate(QEMUFile *f, Error *err)
 {
     bool all_done = true;
@@ -262,9 +275,8 @@ int savevm_save_iterate(QEMUFile *f, Error *err)
         if (!se->ops || !se->ops->save_iterate) {
             continue;
         }
-        /* A live guest dirties pages again after a section reported done. */
-        if (se->live_done && (!se->ops->save_pending || !se->ops->save_pending(se->opaque))) {
-            continue;
+        if (se->live_done) {
+            continue;            /* its pass is out; the next sync reopens it */
         }
         savevm_put_section_header(f, se, QEMU_VM_SECTION_PART);
         Error lerr;

@@ -48,7 +48,10 @@
  * the section header; the engine writes headers and footers. */
 typedef struct SaveLiveOps {
     int (*save_setup)(QEMUFile *f, void *opaque, Error *err);           /* START */
-    /* One PART: 1 when nothing is left to send, 0 when more remains. */
+    /* Begins a pass: takes up what changed since the last one (guest not
+     * running). Optional. */
+    void (*save_sync)(void *opaque);
+    /* One PART: 1 when the pass is sent, 0 when more of it remains. */
     int (*save_iterate)(QEMUFile *f, void *opaque, Error *err);
     int (*save_complete)(QEMUFile *f, void *opaque, Error *err);        /* END */
     uint64_t (*save_pending)(void *opaque);   /* bytes still to send */
@@ -79,11 +82,14 @@ int savevm_check_blocked(Error *err);
 int savevm_save(QEMUFile *f, Error *err);
 
 /* The same stream in steps, for live migration: begin writes the header,
- * configuration and START sections; iterate writes one PART per live section
- * (1 when all report done); complete writes the END sections, the device
+ * configuration and START sections; sync begins a pass (the guest must not
+ * run during it); iterate writes one PART per live section (1 when all
+ * report their pass sent; it may run on a sender thread while the guest
+ * runs, as long as nothing else uses the stream); complete writes the END sections, the device
  * sections, EOF and the vmdesc, then cleans up. On any error call
  * savevm_save_cleanup() (complete does it itself). */
 int savevm_save_begin(QEMUFile *f, Error *err);
+void savevm_save_sync(void);
 int savevm_save_iterate(QEMUFile *f, Error *err);
 uint64_t savevm_save_pending(void);
 int savevm_save_complete(QEMUFile *f, Error *err);

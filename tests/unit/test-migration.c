@@ -101,26 +101,30 @@ static void test_ram_xbzrle_live(void)
     Error err;
     error_init(&err);
     CU_ASSERT_EQUAL_FATAL(savevm_save_begin(f, &err), 0);
-    while (ram_stats()->sync_count < 1) {
-        CU_ASSERT_FATAL(savevm_save_iterate(f, &err) >= 0);
+    savevm_save_sync();
+    int pr;
+    while ((pr = savevm_save_iterate(f, &err)) == 0) {
     }
+    CU_ASSERT_EQUAL_FATAL(pr, 1);
     /* The guest writes a byte per page through the memory API: dirty. */
     for (int round = 0; round < 3; round++) {
         for (int p = 0; p < RAM_PAGES; p += 3) {
             uint64_t v = (uint64_t)(round * 7 + p);
             CU_ASSERT_TRUE(memory_write(&src, RAM_BASE + (uint64_t)p * PG + 100, 1, v));
         }
-        uint64_t syncs = ram_stats()->sync_count;
-        while (ram_stats()->sync_count == syncs) {
-            CU_ASSERT_FATAL(savevm_save_iterate(f, &err) >= 0);
+        savevm_save_sync();
+        while ((pr = savevm_save_iterate(f, &err)) == 0) {
         }
+        CU_ASSERT_EQUAL_FATAL(pr, 1);
     }
     memset(src.ram->host + 5 * PG, 0, PG);          /* becomes a zero page */
     memory_mark_dirty(&src, RAM_BASE + 5 * PG, PG);
     CU_ASSERT_EQUAL_FATAL(savevm_save_complete(f, &err), 0);
     CU_ASSERT_EQUAL(qemu_file_close(f, &err), 0);
-    CU_ASSERT(ram_stats()->xbzrle_pages > 0);
-    CU_ASSERT(ram_stats()->xbzrle_bytes < ram_stats()->xbzrle_pages * 64);
+    RamStats st;
+    ram_stats_get(&st);
+    CU_ASSERT(st.xbzrle_pages > 0);
+    CU_ASSERT(st.xbzrle_bytes < st.xbzrle_pages * 64);
 
     savevm_unregister_all();
     CU_ASSERT_EQUAL_FATAL(ram_register(&dst, NULL), 0);

@@ -197,6 +197,11 @@ static void test_live_iteration(void)
     error_init(&err);
     CU_ASSERT_EQUAL(savevm_save_begin(f, &err), 0);
     CU_ASSERT_EQUAL(savevm_save_pending(), RAM_SIZE);
+    /* Before a sync the pass is empty: nothing goes out. */
+    CU_ASSERT_EQUAL(savevm_save_iterate(f, &err), 1);
+    CU_ASSERT_EQUAL(savevm_save_pending(), RAM_SIZE);
+    savevm_save_sync();
+    CU_ASSERT_EQUAL(savevm_save_pending(), RAM_SIZE);
     CU_ASSERT_EQUAL(savevm_save_iterate(f, &err), 1);
     CU_ASSERT_EQUAL(savevm_save_pending(), 0);
     /* The guest writes while the first pass is out: resent by the END. */
