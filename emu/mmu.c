@@ -66,6 +66,11 @@ static bool pmp_check(const CPURISCVState *env, uint64_t addr, uint64_t len,
     if (last < addr) {
         return false;
     }
+    /* No entry configured (bare-metal guests, M-mode firmware before it
+     * sets PMP): one test instead of a walk over every entry per TLB fill. */
+    if (!(env->pmpcfg[0] | env->pmpcfg[1])) {
+        return priv == PRV_M;
+    }
     for (unsigned i = 0; i < PMP_ENTRIES; i++) {
         uint8_t cfg = env->pmpcfg[i / 8] >> (8 * (i % 8));
         uint64_t lo, hi;        /* inclusive bounds */

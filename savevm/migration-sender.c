@@ -33,7 +33,8 @@ typedef struct MigSender {
     /* owned by the thread while a job runs */
     int fd;
     char what[128];
-    QEMUFile *f;
+    QEMUFile *f;                 /* the main thread's writer, into q */
+    QEMUFile *fdf;               /* the rounds' writer, straight to fd */
     ChannelBuffer *q;
     size_t q_off;
     uint64_t window_start_ns, window_bytes;
@@ -132,6 +133,59 @@ static int sender_flush_queue(MigSenderResult *res)
     return 0;
 }
 
+/* The rounds write pages straight from guest RAM to the transport (the
+ * QEMUFile queues them by reference): no copy through the queue. */
+static int sender_writev(void *opaque, const struct iovec *iov, int iovcnt, Error *err)
+{
+    int i = 0;
+    size_t off = 0;
+    while (i < iovcnt) {
+        struct iovec v[64];
+        int n = 0;
+        for (int k = i; k < iovcnt && n < 64; k++, n++) {
+            size_t skip = k == i ? off : 0;
+            v[n].iov_base = (uint8_t *)iov[k].iov_base + skip;
+            v[n].iov_len = iov[k].iov_len - skip;
+        }
+        ssize_t w = writev(snd.fd, v, n);
+        if (w < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            int e = errno;
+            if (e == EAGAIN || e == EWOULDBLOCK) {
+                int r = sender_wait(POLLOUT, -1);
+                if (r >= 0) {
+                    continue;
+                }
+                e = -r;
+            }
+            if (e == ECANCELED) {
+                error_setf(err, "migration cancelled");
+            } else {
+                error_setf(err, "Unable to write to %s: %s", snd.what, strerror(e));
+            }
+            return -e;
+        }
+        atomic_fetch_add(&snd.written, (uint64_t)w);
+        size_t left = (size_t)w;
+        while (left && i < iovcnt) {
+            size_t here = iov[i].iov_len - off;
+            if (left < here) {
+                off += left;
+                left = 0;
+            } else {
+                left -= here;
+                i++;
+                off = 0;
+            }
+        }
+    }
+    return 0;
+}
+
+static const QEMUFileOps sender_fd_ops = { .writev = sender_writev };
+
 /* Keeps the long-run rate within max-bandwidth: a window of 100 ms may take
  * rate/10 bytes; an overshoot (one PART) is carried into the next window. */
 static int sender_rate_limit(MigSenderResult *res)
@@ -168,20 +222,23 @@ static void sender_round(MigSenderResult *res)
             res->outcome = MIG_SENDER_CANCELLED;
             return;
         }
-        uint64_t before = qemu_file_transferred(snd.f);
+        uint64_t before = qemu_file_transferred(snd.fdf);
         Error err;
         error_init(&err);
-        int r = savevm_save_iterate(snd.f, &err);
-        uint64_t n = qemu_file_transferred(snd.f) - before;
+        int r = savevm_save_iterate(snd.fdf, &err);
+        uint64_t n = qemu_file_transferred(snd.fdf) - before;
         atomic_fetch_add(&snd.produced, n);
         snd.window_bytes += n;
+        if (r < 0 && atomic_load(&snd.cancel)) {
+            res->outcome = MIG_SENDER_CANCELLED;
+            return;
+        }
         if (r < 0) {
             sender_fail(res, "%s%s", err.set ? err.msg : "writing the stream failed", "");
             return;
         }
         if (r > 0) {
-            sender_flush_queue(res);   /* the pass is out */
-            return;
+            return;              /* the pass is out (each PART is flushed) */
         }
     }
 }
@@ -286,6 +343,11 @@ int mig_sender_start(int fd, const char *what, QEMUFile *f, ChannelBuffer *q)
     }
     snd.fd = fd;
     snprintf(snd.what, sizeof(snd.what), "%s", what);
+    snd.fdf = qemu_file_new(&sender_fd_ops, NULL, true);
+    if (!snd.fdf) {
+        mig_sender_stop();
+        return -ENOMEM;
+    }
     snd.f = f;
     snd.q = q;
     snd.q_off = 0;
@@ -346,6 +408,10 @@ void mig_sender_stop(void)
         close(snd.event_fd);
     }
     snd.wake_fd = snd.event_fd = -1;
+    if (snd.fdf) {
+        qemu_file_close(snd.fdf, NULL);   /* nothing left in it: rounds flush */
+        snd.fdf = NULL;
+    }
     snd.fd = -1;
     snd.f = NULL;
     snd.q = NULL;

@@ -269,6 +269,8 @@ static uint64_t mig_threshold(void)
     return bw / 1000 * (uint64_t)migrate_params.downtime_limit;
 }
 
+/* The final phase: the guest stops, the sender streams the last pass
+ * straight from RAM, then the device state follows (mig_send_devices). */
 static void mig_start_completion(void)
 {
     Error err;
@@ -283,7 +285,17 @@ static void mig_start_completion(void)
         mig_fail_err("cannot inactivate disks: ", &err);
         return;
     }
-    /* The sender is idle: the stream is ours until the drain job. */
+    mig_sender_set_rate(0);      /* the guest is stopped: no limit (as QEMU) */
+    savevm_save_sync();
+    mig_sender_round();
+}
+
+static void mig_send_devices(void)
+{
+    Error err;
+    error_init(&err);
+    /* The sender is idle: the stream is ours until the drain job. The RAM
+     * END finds nothing left (the guest has not run since the last sync). */
     int ret = savevm_save_complete(ms.f, &err);
     ms.savevm_open = false;      /* complete cleaned up */
     if (ret == 0) {
@@ -300,6 +312,10 @@ static void mig_start_completion(void)
  * limit, else take up what the guest dirtied and send another pass. */
 static void mig_pass_done(void)
 {
+    if (ms.status == MIGRATION_STATUS_DEVICE) {
+        mig_send_devices();
+        return;
+    }
     uint64_t pending = savevm_save_pending();
     if (pending == 0 || pending <= mig_threshold()) {
         mig_start_completion();
@@ -349,6 +365,9 @@ static void mig_tick(void *opaque)
     }
     ms.period_start_ns = now;
     ms.period_written_mark = written;
+    if (ms.status != MIGRATION_STATUS_ACTIVE) {
+        return;
+    }
     mig_sender_set_rate(migrate_params.max_bandwidth > 0 ? (uint64_t)migrate_params.max_bandwidth
                                                         : 0);
 }
