@@ -1,9 +1,11 @@
 #include "savevm/channel.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -51,7 +53,51 @@ static int channel_socket_unix_addr(const char *path, struct sockaddr_un *sa, Er
     return 0;
 }
 
-static int channel_socket_tcp(const char *spec, bool listening, Error *err)
+/* connect(), which with wake_fd >= 0 may be abandoned: a readable wake_fd
+ * ends the wait with errno ECANCELED. The fd keeps its blocking mode. */
+static bool channel_socket_do_connect(int fd, const struct sockaddr *sa, socklen_t len,
+                                      int wake_fd)
+{
+    if (wake_fd < 0) {
+        int r;
+        do {
+            r = connect(fd, sa, len);
+        } while (r < 0 && errno == EINTR);
+        return r == 0;
+    }
+    int fl = fcntl(fd, F_GETFL);
+    fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+    bool ok = connect(fd, sa, len) == 0;
+    if (!ok && errno == EINPROGRESS) {
+        for (;;) {
+            struct pollfd p[2] = { { .fd = fd, .events = POLLOUT },
+                                   { .fd = wake_fd, .events = POLLIN } };
+            int r = poll(p, 2, -1);
+            if (r < 0 && errno == EINTR) {
+                continue;
+            }
+            if (r < 0) {
+                break;
+            }
+            if (p[1].revents) {
+                errno = ECANCELED;
+                break;
+            }
+            int soerr = 0;
+            socklen_t sl = sizeof(soerr);
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
+            ok = soerr == 0;
+            errno = soerr;
+            break;
+        }
+    }
+    int saved = errno;
+    fcntl(fd, F_SETFL, fl);
+    errno = saved;
+    return ok;
+}
+
+static int channel_socket_tcp(const char *spec, bool listening, int wake_fd, Error *err)
 {
     char host[256], port[32];
     if (!channel_socket_parse_tcp(spec, host, sizeof(host), port, sizeof(port), err)) {
@@ -80,9 +126,7 @@ static int channel_socket_tcp(const char *spec, bool listening, Error *err)
             setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
             ok = bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 1) == 0;
         } else {
-            do {
-                ok = connect(fd, ai->ai_addr, ai->ai_addrlen) == 0;
-            } while (!ok && errno == EINTR);
+            ok = channel_socket_do_connect(fd, ai->ai_addr, ai->ai_addrlen, wake_fd);
             if (ok) {
                 /* Page records are small writes; do not let Nagle hold them. */
                 setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -94,6 +138,9 @@ static int channel_socket_tcp(const char *spec, bool listening, Error *err)
         last_errno = errno;
         close(fd);
         fd = -1;
+        if (last_errno == ECANCELED) {
+            break;
+        }
     }
     freeaddrinfo(res);
     if (fd < 0) {
@@ -103,7 +150,7 @@ static int channel_socket_tcp(const char *spec, bool listening, Error *err)
     return fd;
 }
 
-static int channel_socket_unix(const char *path, bool listening, Error *err)
+static int channel_socket_unix(const char *path, bool listening, int wake_fd, Error *err)
 {
     struct sockaddr_un sa;
     if (channel_socket_unix_addr(path, &sa, err) < 0) {
@@ -119,9 +166,7 @@ static int channel_socket_unix(const char *path, bool listening, Error *err)
         unlink(path);    /* a stale socket file from an earlier run */
         ok = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 && listen(fd, 1) == 0;
     } else {
-        do {
-            ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
-        } while (!ok && errno == EINTR);
+        ok = channel_socket_do_connect(fd, (struct sockaddr *)&sa, sizeof(sa), wake_fd);
     }
     if (!ok) {
         error_setf(err, "Failed to %s 'unix:%s': %s", listening ? "listen on" : "connect to", path,
@@ -132,13 +177,13 @@ static int channel_socket_unix(const char *path, bool listening, Error *err)
     return fd;
 }
 
-static int channel_socket_open(const char *uri, bool listening, Error *err)
+static int channel_socket_open(const char *uri, bool listening, int wake_fd, Error *err)
 {
     if (strncmp(uri, "tcp:", 4) == 0) {
-        return channel_socket_tcp(uri + 4, listening, err);
+        return channel_socket_tcp(uri + 4, listening, wake_fd, err);
     }
     if (strncmp(uri, "unix:", 5) == 0) {
-        return channel_socket_unix(uri + 5, listening, err);
+        return channel_socket_unix(uri + 5, listening, wake_fd, err);
     }
     error_setf(err, "unknown socket address '%s' (expected tcp:HOST:PORT or unix:PATH)", uri);
     return -1;
@@ -146,12 +191,17 @@ static int channel_socket_open(const char *uri, bool listening, Error *err)
 
 int channel_socket_connect(const char *uri, Error *err)
 {
-    return channel_socket_open(uri, false, err);
+    return channel_socket_open(uri, false, -1, err);
+}
+
+int channel_socket_connect_wake(const char *uri, int wake_fd, Error *err)
+{
+    return channel_socket_open(uri, false, wake_fd, err);
 }
 
 int channel_socket_listen(const char *uri, Error *err)
 {
-    return channel_socket_open(uri, true, err);
+    return channel_socket_open(uri, true, -1, err);
 }
 
 int channel_socket_accept(int listen_fd, Error *err)

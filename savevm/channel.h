@@ -41,6 +41,9 @@ int channel_exec_spawn(const char *cmd, bool writable, pid_t *pid, Error *err);
  * and "unix:PATH". These return fds (CLOEXEC, blocking) for channel_fd_open,
  * or -1 with err set. */
 int channel_socket_connect(const char *uri, Error *err);
+/* The same, abandoned (-1, errno ECANCELED, err set) once wake_fd becomes
+ * readable: a connect that hangs can be cancelled from another thread. */
+int channel_socket_connect_wake(const char *uri, int wake_fd, Error *err);
 int channel_socket_listen(const char *uri, Error *err);
 int channel_socket_accept(int listen_fd, Error *err);
 

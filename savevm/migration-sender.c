@@ -24,6 +24,7 @@ typedef struct MigSender {
     pthread_cond_t cond;
     MigSenderJob job;            /* requested, NONE when idle (under lock) */
     bool job_rp;
+    char job_uri[1024];
     bool exit;
     MigSenderResult result;      /* of the last finished job (under lock) */
     bool result_ready;
@@ -291,6 +292,26 @@ static void sender_await_rp(MigSenderResult *res)
     }
 }
 
+static void sender_connect(MigSenderResult *res)
+{
+    Error err;
+    error_init(&err);
+    int fd = channel_socket_connect_wake(snd.job_uri, snd.wake_fd, &err);
+    if (fd < 0) {
+        if (atomic_load(&snd.cancel)) {
+            res->outcome = MIG_SENDER_CANCELLED;
+        } else {
+            sender_fail(res, "%s%s", err.msg, "");
+        }
+        return;
+    }
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0) {
+        fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+    }
+    snd.fd = fd;                 /* read by the main thread once idle */
+}
+
 static void *sender_main(void *opaque)
 {
     pthread_mutex_lock(&snd.lock);
@@ -306,7 +327,9 @@ static void *sender_main(void *opaque)
         pthread_mutex_unlock(&snd.lock);
 
         MigSenderResult res = { .job = job, .outcome = MIG_SENDER_OK };
-        if (job == MIG_JOB_ROUND) {
+        if (job == MIG_JOB_CONNECT) {
+            sender_connect(&res);
+        } else if (job == MIG_JOB_ROUND) {
             sender_round(&res);
         } else if (sender_flush_queue(&res) == 0 && rp) {
             sender_await_rp(&res);
@@ -337,7 +360,7 @@ int mig_sender_start(int fd, const char *what, QEMUFile *f, ChannelBuffer *q)
         mig_sender_stop();
         return -e;
     }
-    int fl = fcntl(fd, F_GETFL);
+    int fl = fd >= 0 ? fcntl(fd, F_GETFL) : -1;
     if (fl >= 0) {
         fcntl(fd, F_SETFL, fl | O_NONBLOCK);
     }
@@ -425,6 +448,20 @@ static void sender_post(MigSenderJob job, bool rp)
     snd.result_ready = false;
     pthread_cond_broadcast(&snd.cond);
     pthread_mutex_unlock(&snd.lock);
+}
+
+void mig_sender_connect(const char *uri)
+{
+    snprintf(snd.job_uri, sizeof(snd.job_uri), "%s", uri);
+    sender_post(MIG_JOB_CONNECT, false);
+}
+
+int mig_sender_fd(void)
+{
+    pthread_mutex_lock(&snd.lock);
+    int fd = snd.job == MIG_JOB_NONE ? snd.fd : -1;
+    pthread_mutex_unlock(&snd.lock);
+    return fd;
 }
 
 void mig_sender_round(void)

@@ -23,7 +23,12 @@
 #include "savevm/channel.h"
 #include "savevm/qemu-file.h"
 
-typedef enum MigSenderJob { MIG_JOB_NONE, MIG_JOB_ROUND, MIG_JOB_DRAIN } MigSenderJob;
+typedef enum MigSenderJob {
+    MIG_JOB_NONE,
+    MIG_JOB_CONNECT,             /* tcp:/unix: connect, cancellable */
+    MIG_JOB_ROUND,
+    MIG_JOB_DRAIN,
+} MigSenderJob;
 
 typedef enum MigSenderOutcome {
     MIG_SENDER_OK,
@@ -37,14 +42,19 @@ typedef struct MigSenderResult {
     char msg[1024];
 } MigSenderResult;
 
-/* f writes into q; fd is the transport (made non-blocking); what names it
- * in errors. Returns 0 or a negative errno. */
+/* f writes into q; fd is the transport (made non-blocking; -1 until a
+ * connect job made one); what names it in errors. Returns 0 or a negative
+ * errno. */
 int mig_sender_start(int fd, const char *what, QEMUFile *f, ChannelBuffer *q);
 /* Stops the current job (if any), ends and joins the thread. */
 void mig_sender_stop(void);
 /* Stops the current job and waits until the thread is idle. */
 void mig_sender_quiesce(void);
 
+/* Connects to uri (tcp: or unix:) without blocking the caller; the fd is
+ * then mig_sender_fd(), the transport's to close. */
+void mig_sender_connect(const char *uri);
+int mig_sender_fd(void);
 void mig_sender_round(void);
 /* with_rp: after writing, wait for the destination's MIG_RP_MSG_SHUT. */
 void mig_sender_drain(bool with_rp);

@@ -104,6 +104,10 @@ static void mig_release(bool abort_transport, Error *err)
         /* First: the thread may be using the stream and the fd. */
         ms.written = mig_sender_written();
         main_loop_remove_fd(mig_sender_event_fd());
+        mig_sender_quiesce();
+        if (ms.t.fd < 0) {
+            ms.t.fd = mig_sender_fd();   /* connected as the cancel came */
+        }
         mig_sender_stop();
         ms.sender_on = false;
     }
@@ -326,6 +330,8 @@ static void mig_pass_done(void)
     mig_sender_round();
 }
 
+static int mig_begin_stream(Error *err);
+
 static void mig_sender_event(void *opaque)
 {
     MigSenderResult res;
@@ -334,6 +340,9 @@ static void mig_sender_event(void *opaque)
     }
     if (res.outcome == MIG_SENDER_ERROR) {
         mig_abort(MIGRATION_STATUS_FAILED, "%s", res.msg);
+    } else if (res.outcome == MIG_SENDER_OK && res.job == MIG_JOB_CONNECT) {
+        ms.t.fd = mig_sender_fd();
+        mig_begin_stream(NULL);
     } else if (res.outcome == MIG_SENDER_OK && res.job == MIG_JOB_ROUND) {
         mig_pass_done();
     } else if (res.outcome == MIG_SENDER_OK && res.job == MIG_JOB_DRAIN) {
@@ -374,6 +383,34 @@ static void mig_tick(void *opaque)
 
 /* ---- starting and cancelling ---- */
 
+/* The transport is open: the stream's start, then the first pass. */
+static int mig_begin_stream(Error *err)
+{
+    ram_set_iterate_max_pages(MIG_PART_PAGES);
+    ram_set_xbzrle(migrate_cap(MIGRATION_CAP_XBZRLE) ? (uint64_t)migrate_params.xbzrle_cache_size
+                                                     : 0);
+    Error serr;
+    error_init(&serr);
+    int ret = savevm_save_begin(ms.f, &serr);
+    ms.savevm_open = true;
+    if (ret < 0) {
+        mig_fail_err("", &serr);
+        error_propagate(err, &serr);
+        return ret;
+    }
+    ms.setup_ns = ms.last_sync_ns = clock_host_ns();
+    ms.status = MIGRATION_STATUS_ACTIVE;
+    savevm_save_sync();          /* the first pass: every page */
+    mig_account_sync(ms.setup_ns);
+    mig_sender_round();
+    return 0;
+}
+
+static bool mig_uri_is_socket(const char *uri)
+{
+    return !strncmp(uri, "tcp:", 4) || !strncmp(uri, "unix:", 5);
+}
+
 int migration_start(Machine *m, const char *uri, Error *err)
 {
     if (migration_is_running()) {
@@ -404,9 +441,13 @@ int migration_start(Machine *m, const char *uri, Error *err)
     ms.m = m;
     ms.status = MIGRATION_STATUS_SETUP;
     ms.start_ns = ms.period_start_ns = ms.last_sync_ns = ms.ac_start_ns = clock_host_ns();
-    if (migration_transport_open(&ms.t, uri, false, err) < 0) {
-        /* QEMU: a connect error makes the migration failed, with the reason. */
-        snprintf(ms.error, sizeof(ms.error), "%s", err ? err->msg : "cannot connect");
+    bool connect_async = mig_uri_is_socket(uri);
+    if (connect_async) {
+        /* Connected by the sender: a host that does not answer leaves the
+         * monitor free, and migrate_cancel ends the wait. */
+        snprintf(ms.t.what, sizeof(ms.t.what), "%s", uri);
+    } else if (migration_transport_open(&ms.t, uri, false, err) < 0) {
+        snprintf(ms.error, sizeof(ms.error), "%s", err ? err->msg : "cannot open");
         ms.status = MIGRATION_STATUS_FAILED;
         ms.end_ns = clock_host_ns();
         return -EIO;
@@ -422,18 +463,6 @@ int migration_start(Machine *m, const char *uri, Error *err)
         mig_abort(MIGRATION_STATUS_FAILED, "%s", err ? err->msg : "setup failed");
         return -ENOMEM;
     }
-    ram_set_iterate_max_pages(MIG_PART_PAGES);
-    ram_set_xbzrle(migrate_cap(MIGRATION_CAP_XBZRLE) ? (uint64_t)migrate_params.xbzrle_cache_size
-                                                     : 0);
-    Error serr;
-    error_init(&serr);
-    ret = savevm_save_begin(ms.f, &serr);
-    ms.savevm_open = true;
-    if (ret < 0) {
-        mig_fail_err("", &serr);
-        error_propagate(err, &serr);
-        return ret;
-    }
     mig_sender_set_rate(migrate_params.max_bandwidth > 0 ? (uint64_t)migrate_params.max_bandwidth
                                                         : 0);
     ret = mig_sender_start(ms.t.fd, ms.t.what, ms.f, &ms.q);
@@ -444,13 +473,12 @@ int migration_start(Machine *m, const char *uri, Error *err)
     }
     ms.sender_on = true;
     main_loop_add_fd(mig_sender_event_fd(), mig_sender_event, NULL);
-    ms.setup_ns = ms.last_sync_ns = clock_host_ns();
-    ms.status = MIGRATION_STATUS_ACTIVE;
     main_loop_add_fd(ms.timer_fd, mig_tick, NULL);
-    savevm_save_sync();          /* the first pass: every page */
-    mig_account_sync(ms.setup_ns);
-    mig_sender_round();
-    return 0;
+    if (connect_async) {
+        mig_sender_connect(uri);
+        return 0;
+    }
+    return mig_begin_stream(err);
 }
 
 int migration_cancel(void)

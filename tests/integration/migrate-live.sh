@@ -188,6 +188,35 @@ hmp conn "migrate tcp:127.0.0.1:$(free_port)" >"$tmp/conn.out"
 check "connect error reported" "grep -q 'Error: Failed to connect to' $tmp/conn.out"
 check "connect error: info migrate failed" "hmp conn 'info migrate' | grep -q '^Migration status: failed (Failed to connect'"
 
+# A destination that never answers the connection (a listener whose backlog
+# is full drops the SYNs): the migration stays in setup, the monitor
+# answers, and migrate_cancel ends it with the guest running.
+python3 - "$tmp/stall.port" <<'PYEOF' &
+import socket, sys, time
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(0)
+port = l.getsockname()[1]
+fill = []
+for i in range(4):
+    c = socket.socket(); c.setblocking(False)
+    try:
+        c.connect(("127.0.0.1", port))
+    except BlockingIOError:
+        pass
+    fill.append(c)
+time.sleep(0.3)
+open(sys.argv[1], "w").write(str(port))
+time.sleep(60)
+PYEOF
+stall_pid=$!
+end=$((SECONDS + 10)); while [ ! -s "$tmp/stall.port" ] && [ $SECONDS -lt $end ]; do sleep 0.05; done
+hmp conn "migrate -d tcp:127.0.0.1:$(cat "$tmp/stall.port")" >"$tmp/stall.out"
+sleep 0.5
+check "connect hangs: status setup, monitor answers" "hmp conn 'info migrate' | grep -q '^Migration status: setup'"
+hmp conn migrate_cancel >/dev/null
+check "connect hangs: migrate_cancel cancels" "wait_mig conn cancelled"
+check "connect hangs: guest runs" "status conn | grep -q 'VM status: running'"
+kill "$stall_pid" 2>/dev/null
+
 # Capabilities and parameters.
 hmp conn "info migrate_capabilities" >"$tmp/caps"
 check "capabilities in QEMU's order" "head -3 $tmp/caps | tr '\n' ' ' | grep -q '^xbzrle: off rdma-pin-all: off auto-converge: off'"
