@@ -17,7 +17,9 @@
 # Skipped with the reason when the kernel cannot be built here.
 set -u
 build=${AMBER_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)}
+build=$(cd "$build" && pwd)
 src=${AMBER_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+src=$(cd "$src" && pwd)
 AMBER=${AMBER:-$build/amber}
 AIMG=$build/tools/amber-img
 FW=${OPENSBI_DIR:-/usr/lib/riscv64-linux-gnu/opensbi/generic}/fw_jump.bin
