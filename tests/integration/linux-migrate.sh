@@ -123,7 +123,10 @@ rc=$?
 check $rc "destination: churn finishes there, the shell answers a typed sum"
 [ $rc = 0 ] || { show dst.mon; show dst.err; }
 hmp quit >/dev/null 2>&1
-wait $dst_pid 2>/dev/null; dst_pid=
+wait $dst_pid 2>/dev/null
+rc=$?; dst_pid=
+check $rc "destination: quit, exit status $rc"
+[ $rc = 0 ] || show dst.err
 
 d=$(tr -d '\r' <dst.ser)
 ! grep -q 'Linux version' <<<"$d"; check $? "the destination did not boot: its console starts after the switchover"
