@@ -27,8 +27,10 @@ skip() {
 }
 image=${AMBER_LINUX_IMAGE:-}
 if [ -z "$image" ]; then
-    image=$("$src/scripts/build-linux.sh" | tail -n 1)
-    rc=${PIPESTATUS[0]}
+    # The script's status: PIPESTATUS does not see into $( | ).
+    image=$("$src/scripts/build-linux.sh")
+    rc=$?
+    image=$(tail -n 1 <<<"$image")
     [ "$rc" = 0 ] || skip "guest kernel not built (scripts/build-linux.sh status $rc)"
 fi
 [ -f "$FW" ] || skip "$FW missing (Debian package opensbi)"

@@ -27,8 +27,10 @@ if [ -n "${AMBER_LINUX_IMAGE:-}" ]; then
     image=$AMBER_LINUX_IMAGE
 else
     echo "building (or finding the cached) guest kernel: $src/scripts/build-linux.sh"
-    image=$("$src/scripts/build-linux.sh" | tail -n 1)
-    rc=${PIPESTATUS[0]}
+    # The script's status: PIPESTATUS does not see into $( | ).
+    image=$("$src/scripts/build-linux.sh")
+    rc=$?
+    image=$(tail -n 1 <<<"$image")
     if [ "$rc" = 2 ]; then
         echo "SKIP: the guest kernel cannot be built here: Debian packages are missing and cannot be installed (see the message above)"
         skipped=1; finish

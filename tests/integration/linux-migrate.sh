@@ -1,0 +1,147 @@
+#!/bin/bash
+# Live migration of a running Linux (the project's guest kernel, see
+# linux.sh) over tcp on a free loopback port, while /init's shell runs
+# `churn` (every round rewrites 512 KiB: the pre-copy passes chase dirty
+# pages; max-bandwidth 16M makes them last a while):
+#  - the kernel command line (`-- sum ; churn N ; instret ; uptime ; sum`)
+#    runs the commands at the first prompt, so no host timing enters the run
+#    until the last of them: with icount time, a run migrated in the middle
+#    of `churn` must print, on the destination, exactly what a run that was
+#    never migrated prints: the same checksums, the same instruction count
+#    (`instret`) and the same uptime and timer ticks;
+#  - the destination's shell answers a command typed after the migration,
+#    with the reference run's answer to the same command;
+#  - the source ends in `paused (postmigrate)`, `info migrate` says completed,
+#    and its console stops in the middle of `churn` (the rest is printed by
+#    the destination only).
+# The source is driven by a monitor batch (expect, migrate); the destination
+# by its unix-socket monitor (hmp.py: expect, type).
+# Skipped with the reason when the kernel cannot be built here.
+set -u
+build=${AMBER_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)}
+build=$(cd "$build" && pwd)
+src=${AMBER_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+src=$(cd "$src" && pwd)
+AMBER=${AMBER:-$build/amber}
+FW=${OPENSBI_DIR:-/usr/lib/riscv64-linux-gnu/opensbi/generic}/fw_jump.bin
+TMO=${LINUX_TIMEOUT:-120}
+N=${LINUX_CHURN:-2000}
+PY=python3; [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+passed=0 failed=0 skipped=0
+pass() { echo "PASS $*"; passed=$((passed + 1)); }
+fail() { echo "FAIL $*"; failed=$((failed + 1)); }
+skip() { echo "SKIP linux-migrate: skipped: $*"; skipped=$((skipped + 1)); }
+check() { if [ "$1" = 0 ]; then pass "$2"; else fail "$2"; fi; }
+finish() { echo "$passed passed, $failed failed, $skipped skipped"; [ "$failed" -eq 0 ]; exit; }
+
+if ! command -v "$AMBER" >/dev/null 2>&1; then
+    fail "emulator '$AMBER' not found"; finish
+fi
+if [ -n "${AMBER_LINUX_IMAGE:-}" ]; then
+    image=$AMBER_LINUX_IMAGE
+else
+    echo "building (or finding the cached) guest kernel: $src/scripts/build-linux.sh"
+    # The script's status: PIPESTATUS does not see into $( | ).
+    image=$("$src/scripts/build-linux.sh")
+    rc=$?
+    image=$(tail -n 1 <<<"$image")
+    if [ "$rc" = 2 ]; then
+        skip "the guest kernel cannot be built here: Debian packages are missing and cannot be installed (see the message above)"
+        finish
+    fi
+    [ "$rc" = 0 ] || { fail "scripts/build-linux.sh failed (status $rc)"; finish; }
+fi
+[ -f "$image" ] || { fail "kernel Image '$image' not found"; finish; }
+[ -f "$FW" ] || { skip "$FW missing (Debian package opensbi)"; finish; }
+if ! "$AMBER" -help 2>&1 | grep -A2 -- '-incoming' | grep -q 'tcp:'; then
+    skip "$AMBER has no -incoming tcp:"; finish
+fi
+
+tmp=$(mktemp -d)
+dst_pid=
+cleanup() {
+    [ -n "$dst_pid" ] && kill "$dst_pid" 2>/dev/null && wait "$dst_pid" 2>/dev/null
+    [ -n "${KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
+}
+trap cleanup EXIT
+cd "$tmp" || exit 1
+
+common=(-M virt -m 256M -bios "$FW" -kernel "$image"
+        -append "console=ttyS0 -- sum ; churn $N ; instret ; uptime ; sum")
+hmp() { timeout $((TMO + 30)) $PY "$src/tests/integration/hmp.py" "$tmp/dst.sock" "$@"; }
+show() { echo "    --- $1 (tail) ---"; tail -n 8 "$1" | sed 's/^/    /'; }
+P='\r?\n# $'
+r1=$((N + 1)) r2=$((N + 2)) r3=$((N + 3))
+
+# ---- the reference: never migrated ----
+cat >ref.cmd <<EOF
+errexit on
+expect "\bround $r2$P" $TMO
+type "sum\n"
+expect "\bround $r3$P"
+quit
+EOF
+timeout $((TMO * 2)) "$AMBER" "${common[@]}" -serial file:ref.ser -monitor stdio <ref.cmd >ref.mon 2>ref.err
+rc=$?
+check $rc "reference run: boot, churn $N, a typed sum (status $rc)"
+[ $rc = 0 ] || show ref.mon
+
+# ---- source -> destination ----
+port=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$AMBER" "${common[@]}" -serial file:dst.ser -monitor unix:dst.sock,server,nowait \
+    -incoming "tcp:127.0.0.1:$port" >dst.out 2>dst.err &
+dst_pid=$!
+end=$((SECONDS + 60))
+while [ ! -S dst.sock ] && [ $SECONDS -lt $end ] && kill -0 $dst_pid 2>/dev/null; do sleep 0.05; done
+st=$(hmp "info status")
+[ "$st" = "VM status: paused (inmigrate)" ]; check $? "destination waits: $st"
+
+cat >src.cmd <<EOF
+errexit on
+migrate_set_parameter max-bandwidth 16M
+expect "# churn $N\r?\n" $TMO
+migrate tcp:127.0.0.1:$port
+info status
+info migrate
+quit
+EOF
+timeout $((TMO * 2)) "$AMBER" "${common[@]}" -serial file:src.ser -monitor stdio <src.cmd >src.mon 2>src.err
+rc=$?
+check $rc "source: boot, migrate during churn $N (status $rc)"
+[ $rc = 0 ] || { show src.mon; show src.err; }
+grep -q '^Migration status: completed' src.mon; check $? "source: info migrate says completed"
+grep -qx 'VM status: paused (postmigrate)' src.mon; check $? "source: info status says paused (postmigrate)"
+echo "    $(grep -E '^(total time|downtime|transferred ram|dirty sync count):' src.mon | tr '\n' ' ')"
+s=$(tr -d '\r' <src.ser)
+grep -qx "# churn $N" <<<"$s" && ! grep -q "round $r1\$" <<<"$s"
+check $? "the source's console stops in the middle of churn $N (no round $r1 there)"
+
+end=$((SECONDS + TMO))
+while [ "$(hmp "info status")" != "VM status: running" ] && [ $SECONDS -lt $end ] &&
+      kill -0 $dst_pid 2>/dev/null; do sleep 0.05; done
+hmp "expect \"\\bround $r2$P\" $TMO" 'type "sum\n"' "expect \"\\bround $r3$P\"" "info status" >dst.mon 2>&1
+grep -q "^expect: matched .*round $r3" dst.mon && grep -qx 'VM status: running' dst.mon
+rc=$?
+check $rc "destination: churn finishes there, the shell answers a typed sum"
+[ $rc = 0 ] || { show dst.mon; show dst.err; }
+hmp quit >/dev/null 2>&1
+wait $dst_pid 2>/dev/null
+rc=$?; dst_pid=
+check $rc "destination: quit, exit status $rc"
+[ $rc = 0 ] || show dst.err
+
+d=$(tr -d '\r' <dst.ser)
+! grep -q 'Linux version' <<<"$d"; check $? "the destination did not boot: its console starts after the switchover"
+ref=$(tr -d '\r' <ref.ser | sed -n "/^sum 0x[0-9a-f]* round $r1\$/,\$p")
+[ -n "$ref" ] && [ "$(head -n 1 <<<"$d")" = "$(head -n 1 <<<"$ref")" ]
+check $? "first line on the destination: churn's checksum, as in the reference ($(head -n 1 <<<"$d"))"
+if [ -n "$ref" ] && [ "$d" = "$ref" ]; then
+    pass "destination's console after the switchover = the unmigrated run's ($(wc -l <<<"$d") lines: sums, instret, uptime)"
+else
+    fail "destination's console differs from the unmigrated run's (< reference, > destination):"
+    diff <(echo "$ref") <(echo "$d") | head -n 20
+fi
+grep -q '^instret [0-9]' <<<"$d" && grep -Eq '^uptime [0-9.]+ s ticks [1-9]' <<<"$d"
+check $? "instruction count and timer ticks are among what matched: $(grep -E '^(instret|uptime)' <<<"$d" | tr '\n' ' ')"
+echo "--- destination console ---"; sed 's/^/    /' <<<"$d"
+finish
