@@ -206,7 +206,9 @@ void bdrv_close(BlockDriverState *bs)
     if (bs->drv->close) {
         bs->drv->close(bs);
     }
-    close(bs->fd);
+    if (bs->fd >= 0) {
+        close(bs->fd);
+    }
     free(bs->opaque);
     free(bs);
 }

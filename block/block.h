@@ -75,7 +75,7 @@ struct BlockDriverState {
     const BlockDriver *drv;
     char filename[1024];
     char id[64];                 /* -drive id=, or "" */
-    int fd;
+    int fd;                      /* -1: no file of its own (overlay) */
     bool read_only;
     bool no_flush;
     uint64_t total_size;         /* virtual size in bytes */
@@ -138,6 +138,18 @@ void bdrv_vmstate_close(BlockVmstate *vm);
  * writer gives a writable file, a reader a readable one. Closing the file
  * does not close vm. */
 struct QEMUFile *bdrv_vmstate_open_file(BlockVmstate *vm);
+
+/* snapshot=on (block/overlay.c): a writable disk over base, an image opened
+ * read-only, that keeps the guest's writes in this process's memory (4 KiB
+ * chunks, each copied from base on its first write) and never writes base.
+ * Closing it discards them and closes base. Takes base in every case;
+ * NULL with err set when out of memory. Flush is a no-op; no snapshots. */
+BlockDriverState *bdrv_overlay_new(BlockDriverState *base, Error *err);
+bool bdrv_is_overlay(const BlockDriverState *bs);
+/* The image under an overlay, or NULL when bs is not one. */
+BlockDriverState *bdrv_overlay_base(const BlockDriverState *bs);
+/* Host memory the overlay's written chunks take (0 when bs is not one). */
+uint64_t bdrv_overlay_bytes(const BlockDriverState *bs);
 
 /* Consistency check (amber-img check). */
 #define BDRV_FIX_LEAKS  1

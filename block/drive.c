@@ -76,6 +76,15 @@ bool drive_parse(const char *spec, DriveOptions *o, char *err, size_t errlen)
             } else {
                 ok = drive_fail(err, errlen, spec, "readonly expects on or off, got", val);
             }
+        } else if (!strcmp(key, "snapshot")) {
+            o->snapshot_given = true;
+            if (!strcmp(val, "on")) {
+                o->snapshot = true;
+            } else if (!strcmp(val, "off")) {
+                o->snapshot = false;
+            } else {
+                ok = drive_fail(err, errlen, spec, "snapshot expects on or off, got", val);
+            }
         } else if (!strcmp(key, "cache")) {
             /* QEMU's modes; only unsafe changes anything here (no fdatasync:
              * writes stay ordered, so a killed process still leaves at most
@@ -99,6 +108,19 @@ bool drive_parse(const char *spec, DriveOptions *o, char *err, size_t errlen)
     return ok;
 }
 
+void drive_apply_global_snapshot(DriveOptions *o)
+{
+    /* As QEMU's drive_enable_snapshot(): an explicit snapshot=off wins. */
+    if (!o->snapshot_given) {
+        o->snapshot = true;
+    }
+}
+
+bool drive_uses_overlay(const DriveOptions *o)
+{
+    return o->snapshot && !o->read_only;
+}
+
 BlockDriverState *drive_open(const DriveOptions *o, char *err, size_t errlen)
 {
     Error e;
@@ -113,9 +135,15 @@ BlockDriverState *drive_open(const DriveOptions *o, char *err, size_t errlen)
         bdrv_close(probe);
     }
     error_init(&e);
+    /* snapshot=on: the image itself is only read, so it is opened as such
+     * (a read-only file, a qcow2 image that is neither repaired nor marked). */
+    bool overlay = drive_uses_overlay(o);
     BlockDriverState *bs = bdrv_open(o->file, o->format[0] ? o->format : NULL,
-                                     (o->read_only ? 0 : BDRV_O_RDWR) |
+                                     (o->read_only || overlay ? 0 : BDRV_O_RDWR) |
                                      (o->no_flush ? BDRV_O_NO_FLUSH : 0), &e);
+    if (bs && overlay) {
+        bs = bdrv_overlay_new(bs, &e);
+    }
     if (!bs) {
         snprintf(err, errlen, "-drive file=%s: %s", o->file, e.msg);
         return NULL;

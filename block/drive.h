@@ -1,5 +1,5 @@
 /* -drive file=PATH[,format=qcow2|raw][,if=virtio|none][,id=NAME][,readonly=on|off]
- *        [,cache=writeback|unsafe|...]:
+ *        [,snapshot=on|off][,cache=writeback|unsafe|...]:
  * parsing and opening, shared by the command line and (later) the monitor. */
 #ifndef BLOCK_DRIVE_H
 #define BLOCK_DRIVE_H
@@ -21,11 +21,21 @@ typedef struct DriveOptions {
     char id[64];                 /* "" = generated (virtioN / noneN, as QEMU) */
     bool read_only;
     bool no_flush;               /* cache=unsafe: no fdatasync (throw-away images, tests) */
+    /* snapshot=on: the image is opened read-only and the guest's writes go
+     * to an overlay in memory (block/overlay.c), discarded at exit.
+     * snapshot_given: the option was written (-snapshot leaves it alone). */
+    bool snapshot, snapshot_given;
 } DriveOptions;
 
 /* Parses one -drive argument; false with a message naming the parameter. */
 bool drive_parse(const char *spec, DriveOptions *o, char *err, size_t errlen);
-/* Opens the image; NULL with a message naming the file. */
+/* -snapshot: snapshot=on for a drive that does not say snapshot=off. */
+void drive_apply_global_snapshot(DriveOptions *o);
+/* True when the drive's writes go to a memory overlay (snapshot=on on a
+ * drive the guest may write; readonly=on needs none). */
+bool drive_uses_overlay(const DriveOptions *o);
+/* Opens the image (with snapshot=on: read-only, under an overlay); NULL
+ * with a message naming the file. */
 BlockDriverState *drive_open(const DriveOptions *o, char *err, size_t errlen);
 
 #endif

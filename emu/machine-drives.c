@@ -1,11 +1,19 @@
 /* The board's disks: -drive images and the eight virtio-mmio slots at
  * 0x10001000 + n * 0x1000 (PLIC irq 1 + n). As on QEMU's virt board, the
  * first virtio drive takes the highest slot (0x10008000), the next one the
- * slot below, and empty slots answer DeviceID 0. */
+ * slot below, and empty slots answer DeviceID 0. A snapshot=on drive
+ * (or any drive under -snapshot) registers a migration blocker. */
 #include "emu/machine.h"
+#include "savevm/migration.h"
 
 #include <stdio.h>
 #include <string.h>
+
+/* Why a snapshot=on drive blocks migrate and savevm (`info migrate` shows
+ * it after the drive's id). */
+#define DRIVE_SNAPSHOT_BLOCKER \
+    "snapshot=on keeps the guest's disk writes in this process's memory; " \
+    "they cannot move to the destination"
 
 bool machine_init_drives(Machine *m, char *err, size_t errlen)
 {
@@ -15,6 +23,9 @@ bool machine_init_drives(Machine *m, char *err, size_t errlen)
         DriveOptions *d = &m->drive[i];
         if (!drive_parse(m->opts.drives[i], d, err, errlen)) {
             return false;
+        }
+        if (m->opts.snapshot) {
+            drive_apply_global_snapshot(d);
         }
         if (!d->id[0]) {
             snprintf(d->id, sizeof(d->id), "%s%d", d->iface == DRIVE_IF_VIRTIO ? "virtio" : "none",
@@ -32,11 +43,20 @@ bool machine_init_drives(Machine *m, char *err, size_t errlen)
                      m->opts.drives[i], VIRT_VIRTIO_COUNT);
             return false;
         }
+        m->drive_blocker[i] = -1;
         m->drive_bs[i] = drive_open(d, err, errlen);
         if (!m->drive_bs[i]) {
             return false;
         }
         m->nr_drives = i + 1;
+        if (drive_uses_overlay(d)) {
+            m->drive_blocker[i] = migrate_add_blocker(d->id, DRIVE_SNAPSHOT_BLOCKER);
+            if (m->drive_blocker[i] < 0) {
+                snprintf(err, errlen, "-drive %s: cannot register its migration blocker "
+                         "(the table is full)", m->opts.drives[i]);
+                return false;
+            }
+        }
         if (d->iface == DRIVE_IF_VIRTIO) {
             if (!virtio_blk_init(&m->virtio_blk[slot], m->drive_bs[i], d->read_only, d->id)) {
                 snprintf(err, errlen, "-drive %s: out of memory", m->opts.drives[i]);
@@ -71,7 +91,9 @@ void machine_destroy_drives(Machine *m)
         virtio_blk_destroy(&m->virtio_blk[n]);
     }
     for (int i = 0; i < m->nr_drives; i++) {
-        bdrv_close(m->drive_bs[i]);      /* flushes qcow2 metadata */
+        migrate_del_blocker(m->drive_blocker[i]);
+        m->drive_blocker[i] = -1;
+        bdrv_close(m->drive_bs[i]);      /* flushes qcow2 metadata; drops an overlay */
         m->drive_bs[i] = NULL;
     }
     m->nr_drives = 0;

@@ -56,6 +56,7 @@ typedef struct MachineOptions {
     uint64_t rtc_base_ns;        /* 0: host wall time at start */
     const char *drives[MACHINE_MAX_DRIVES];  /* -drive arguments, in order */
     int nr_drives;
+    bool snapshot;               /* -snapshot: snapshot=on unless a drive says off */
 } MachineOptions;
 
 /* A loaded image (firmware, kernel, initrd, FDT) as it was first written to
@@ -86,6 +87,9 @@ typedef struct Machine {
      * in the last slot, as on QEMU (machine-drives.c). */
     DriveOptions drive[MACHINE_MAX_DRIVES];
     BlockDriverState *drive_bs[MACHINE_MAX_DRIVES];
+    /* The migration blocker of a snapshot=on drive (its writes live in
+     * this process), or -1. */
+    int drive_blocker[MACHINE_MAX_DRIVES];
     int nr_drives;
     VirtioMmio virtio[VIRT_VIRTIO_COUNT];
     VirtioBlk virtio_blk[VIRT_VIRTIO_COUNT];

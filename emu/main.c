@@ -76,8 +76,12 @@ static void main_usage(void)
            "  -dumpdtb FILE         write the generated device tree blob and exit\n"
            "Disks:\n"
            "  -drive file=PATH[,format=qcow2|raw][,if=virtio|none][,id=NAME][,readonly=on]\n"
+           "         [,snapshot=on]\n"
            "                        a disk image; if=virtio (default) attaches virtio-blk\n"
-           "                        (first drive at 0x10008000, as QEMU)\n"
+           "                        (first drive at 0x10008000, as QEMU); snapshot=on: the\n"
+           "                        guest's writes stay in memory and are discarded at exit,\n"
+           "                        the image is only read (blocks migrate and savevm)\n"
+           "  -snapshot             snapshot=on for every drive without snapshot=off\n"
            "Console:\n"
            "  -nographic            serial console and monitor on stdio (Ctrl-A c switches,\n"
            "                        Ctrl-A x quits, Ctrl-A h helps)\n"
@@ -344,6 +348,8 @@ static void parse_args(CmdLine *cl, int argc, char **argv)
             cl->loadvm = val;
         } else if (!strcmp(opt, "-dump-vmstate")) {
             cl->dump_vmstate = val;
+        } else if (!strcmp(opt, "-snapshot")) {
+            cl->opts.snapshot = true;
         } else if (!strcmp(opt, "-no-reboot")) {
             cl->opts.no_reboot = true;
         } else if (!strcmp(opt, "-drive")) {

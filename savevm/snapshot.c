@@ -34,8 +34,11 @@ static int snap_check_disks(Machine *m, Error *err)
 {
     for (int i = 0; i < m->nr_drives; i++) {
         if (snap_writable(m, i) && !bdrv_can_snapshot(m->drive_bs[i])) {
-            error_setf(err, "Device '%s' is writable but does not support snapshots",
-                       snap_dev_name(m, i));
+            error_setf(err, "Device '%s' is writable but does not support snapshots%s",
+                       snap_dev_name(m, i),
+                       bdrv_is_overlay(m->drive_bs[i])
+                           ? " (snapshot=on: its writes are in a temporary overlay in memory)"
+                           : "");
             return -ENOTSUP;
         }
     }
@@ -183,17 +186,20 @@ int snapshot_save(Machine *m, const char *name, Error *err)
                    sizeof(((BlockSnapshotInfo *)0)->name) - 1);
         return -EINVAL;
     }
-    int ret = snap_check_disks(m, err);
+    /* Blockers first, as QEMU's save_snapshot(): a snapshot=on drive's
+     * blocker names the drive and why, which beats the generic
+     * "does not support snapshots". */
+    int ret = savevm_check_blocked(err);
+    if (ret < 0) {
+        return ret;
+    }
+    ret = snap_check_disks(m, err);
     if (ret < 0) {
         return ret;
     }
     if (snap_vmstate_disk(m) < 0) {
         error_setf(err, "No block device can accept snapshots");
         return -ENOTSUP;
-    }
-    ret = savevm_check_blocked(err);
-    if (ret < 0) {
-        return ret;
     }
     /* The migration owns the dirty log and the stopped state while it runs. */
     if (migration_is_running()) {

@@ -189,6 +189,7 @@ fi
 # ---- a migration blocker ----
 # Amber: a device bound to a host resource registers one; which one is
 # named by the build's `info migrate` ("Outgoing migration blocked:").
+# By default a snapshot=on drive: its writes live in this process's memory.
 blocker_args=()
 if [ "$EMU" = qemu ]; then
     # QEMU: an ivshmem-plain device needs a PCI host; virt has one, and a
@@ -196,6 +197,9 @@ if [ "$EMU" = qemu ]; then
     blocker_args=(-object memory-backend-ram,id=hm,size=1M -device ivshmem-plain,memdev=hm)
 elif [ -n "${MIGTEST_BLOCKER_ARGS:-}" ]; then
     read -r -a blocker_args <<<"$MIGTEST_BLOCKER_ARGS"
+else
+    truncate -s 1M "$tmp/blocker.raw"
+    blocker_args=(-drive "file=$tmp/blocker.raw,format=raw,if=virtio,snapshot=on")
 fi
 if [ "$have_live" = yes ] || [ "$EMU" = qemu ]; then
     if [ ${#blocker_args[@]} -gt 0 ]; then
