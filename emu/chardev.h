@@ -44,6 +44,10 @@ void chardev_write(CharBackend *be, const uint8_t *buf, size_t len);
 /* Queues host input for the device; delivers what the device can take now. */
 void chardev_feed(CharBackend *be, const uint8_t *buf, size_t len);
 /* Retries delivery of queued input (called when the device drains its FIFO). */
+/* While held (an incoming migration is loading the devices), input stays
+ * in the back ends' pending buffers; chardev_accept_input delivers it
+ * after release. */
+void chardev_hold_input(bool hold);
 void chardev_accept_input(CharBackend *be);
 bool chardev_add_tap(CharBackend *be, void (*fn)(void *, const uint8_t *, size_t), void *opaque);
 void chardev_remove_tap(CharBackend *be, void (*fn)(void *, const uint8_t *, size_t), void *opaque);

@@ -10,6 +10,7 @@
 
 #include "emu/main-loop.h"
 #include "monitor/monitor-int.h"
+#include "savevm/migration.h"
 
 /* Longest accepted input line; longer ones are refused as a whole. */
 #define MON_MAX_LINE 65536
@@ -303,6 +304,34 @@ static const char *printable(const char *s, char *buf, size_t len)
     return buf;
 }
 
+/* What answers while an incoming migration loads the machine on its loader
+ * thread: commands that do not touch the machine's state. */
+static bool mon_allowed_while_loading(const MonCmd *cmd, const char *rest)
+{
+    static const char *const cmds[] = { "help|?", "quit|q", NULL };
+    static const char *const infos[] = { "status", "migrate", "version", "migrate_capabilities",
+                                         "migrate_parameters", "history", NULL };
+    for (int i = 0; cmds[i]; i++) {
+        if (!strcmp(cmd->name, cmds[i])) {
+            return true;
+        }
+    }
+    if (strcmp(cmd->name, "info") != 0) {
+        return false;
+    }
+    char sub[64];
+    while (*rest == ' ' || *rest == '\t') {
+        rest++;
+    }
+    mon_split_name(rest, sub, sizeof(sub));
+    for (int i = 0; infos[i]; i++) {
+        if (!strcmp(sub, infos[i])) {
+            return true;
+        }
+    }
+    return !sub[0];              /* bare `info` lists the subcommands */
+}
+
 static void dispatch(Monitor *mon, const char *line)
 {
     char name[64], shown[256];
@@ -310,6 +339,12 @@ static void dispatch(Monitor *mon, const char *line)
     const MonCmd *cmd = mon_find_cmd(hmp_cmds, name);
     if (!cmd) {
         monitor_error(mon, "unknown command: '%s'", printable(name, shown, sizeof(shown)));
+        return;
+    }
+    if (migration_incoming_loading() && !mon_allowed_while_loading(cmd, rest)) {
+        monitor_error(mon, "'%s' is not available while the incoming migration is loading the "
+                      "machine (see 'info migrate'); 'info status', 'info migrate' and 'quit' "
+                      "answer meanwhile", name);
         return;
     }
     char prefix[80] = "";

@@ -9,11 +9,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "emu/chardev.h"
+#include "emu/machine.h"
 #include "emu/machine-vmstate.h"
 #include "emu/main-loop.h"
 #include "savevm/channel.h"
@@ -27,9 +31,22 @@ typedef struct Incoming {
     Machine *m;
     MigrationTransport t;
     bool start_paused, exit_on_error, defer;
+    /* A socket stream loads on a loader thread, so the monitor answers
+     * while the source sends (the guest does not run meanwhile). */
+    bool loading;
+    pthread_t loader;
+    int loader_event;            /* eventfd: the loader is done */
+    int load_fd, load_ret;
+    bool load_rp, load_file_ok;
+    Error load_err;
 } Incoming;
 
-static Incoming inc = { .t = { .fd = -1 } };
+static Incoming inc = { .t = { .fd = -1 }, .loader_event = -1 };
+
+bool migration_incoming_loading(void)
+{
+    return inc.loading;
+}
 
 void migration_incoming_set_defer(bool defer)
 {
@@ -56,11 +73,11 @@ const char *migration_incoming_listen_uri(void)
     return inc.t.listening ? inc.t.what : NULL;
 }
 
-/* Loads the whole stream from fd (owned). 0, or a negative errno with the
- * reason in err and inc.error. */
-static int incoming_load(int fd, Error *err)
+/* The stream part of a load: reads fd to the end of the stream into the
+ * machine and, on a socket, tells the source the verdict. Touches only the
+ * machine and fd, so it may run on the loader thread. */
+static int incoming_load_stream(int fd, bool *file_ok, Error *err)
 {
-    inc.status = MIGRATION_STATUS_ACTIVE;
     int fl = fcntl(fd, F_GETFL);
     if (fl >= 0) {
         fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
@@ -86,6 +103,13 @@ static int incoming_load(int fd, Error *err)
     if (!f || rp) {
         close(fd);
     }
+    *file_ok = f != NULL;
+    return ret;
+}
+
+/* The rest, on the main thread: the transport, the verdict, the run state. */
+static int incoming_load_finish(int ret, Error *err)
+{
     inc.t.fd = -1;               /* the file owned it */
     Error xerr;
     error_init(&xerr);
@@ -119,6 +143,85 @@ static int incoming_load(int fd, Error *err)
     return 0;
 }
 
+/* Loads the whole stream from fd (owned), here and now. 0, or a negative
+ * errno with the reason in err and inc.error. */
+static int incoming_load(int fd, Error *err)
+{
+    inc.status = MIGRATION_STATUS_ACTIVE;
+    bool file_ok;
+    int ret = incoming_load_stream(fd, &file_ok, err);
+    return incoming_load_finish(ret, err);
+}
+
+static void incoming_report_failure(void)
+{
+    fprintf(stderr, "amber: load of migration failed: %s\n", inc.error);
+    if (inc.exit_on_error) {
+        main_loop_quit(1);
+    }
+}
+
+static void *incoming_loader_main(void *opaque)
+{
+    error_init(&inc.load_err);
+    inc.load_ret = incoming_load_stream(inc.load_fd, &inc.load_file_ok, &inc.load_err);
+    uint64_t one = 1;
+    ssize_t w = write(inc.loader_event, &one, sizeof(one));
+    (void)w;
+    return NULL;
+}
+
+static void incoming_loader_done(void *opaque)
+{
+    uint64_t v;
+    if (read(inc.loader_event, &v, sizeof(v)) < 0) {
+        return;
+    }
+    pthread_join(inc.loader, NULL);
+    main_loop_remove_fd(inc.loader_event);
+    close(inc.loader_event);
+    inc.loader_event = -1;
+    inc.loading = false;
+    chardev_hold_input(false);
+    /* The machine's state is whole again: CPU and devices are the main
+     * thread's, and held serial input may go in. */
+    if (inc.m) {
+        chardev_accept_input(&inc.m->serial0);
+    }
+    if (incoming_load_finish(inc.load_ret, &inc.load_err) < 0) {
+        incoming_report_failure();
+    }
+}
+
+/* A socket stream: loaded on the loader thread. Until it is done, the main
+ * thread leaves the machine alone: the monitor answers only commands that
+ * do not touch it (monitor.c) and serial input waits in its back end. */
+static void incoming_load_async(int fd)
+{
+    inc.status = MIGRATION_STATUS_ACTIVE;
+    inc.load_fd = fd;
+    inc.loader_event = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (inc.loader_event >= 0 && main_loop_add_fd(inc.loader_event, incoming_loader_done, NULL)) {
+        inc.loading = true;
+        chardev_hold_input(true);
+        if (pthread_create(&inc.loader, NULL, incoming_loader_main, NULL) == 0) {
+            return;
+        }
+        inc.loading = false;
+        chardev_hold_input(false);
+        main_loop_remove_fd(inc.loader_event);
+    }
+    if (inc.loader_event >= 0) {
+        close(inc.loader_event);
+        inc.loader_event = -1;
+    }
+    Error err;
+    error_init(&err);
+    if (incoming_load(fd, &err) < 0) {   /* no thread: load here */
+        incoming_report_failure();
+    }
+}
+
 static void incoming_accept(void *opaque)
 {
     Error err;
@@ -135,12 +238,7 @@ static void incoming_accept(void *opaque)
         unlink(inc.t.unix_path);
         inc.t.unix_path[0] = 0;
     }
-    if (incoming_load(fd, &err) < 0) {
-        fprintf(stderr, "amber: load of migration failed: %s\n", inc.error);
-        if (inc.exit_on_error) {
-            main_loop_quit(1);
-        }
-    }
+    incoming_load_async(fd);
 }
 
 /* An inherited socket (fd:N): like a listening one, the stream starts when
@@ -148,21 +246,15 @@ static void incoming_accept(void *opaque)
  * once, before the monitor starts, so its first command sees the result. */
 static void incoming_readable(void *opaque)
 {
-    Error err;
-    error_init(&err);
     main_loop_remove_fd(inc.t.fd);
-    if (incoming_load(inc.t.fd, &err) < 0) {
-        fprintf(stderr, "amber: load of migration failed: %s\n", inc.error);
-        if (inc.exit_on_error) {
-            main_loop_quit(1);
-        }
-    }
+    incoming_load_async(inc.t.fd);
 }
 
 int migration_incoming_start(Machine *m, const char *uri, bool start_paused, bool exit_on_error,
                              Error *err)
 {
-    if (inc.status == MIGRATION_STATUS_SETUP || inc.status == MIGRATION_STATUS_ACTIVE) {
+    if (inc.status == MIGRATION_STATUS_SETUP || inc.status == MIGRATION_STATUS_ACTIVE ||
+        inc.loading) {
         error_setf(err, "The incoming migration has already been started");
         return -EBUSY;
     }

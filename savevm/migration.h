@@ -139,6 +139,9 @@ bool migration_incoming_deferred(void);
 int migration_incoming_start(struct Machine *m, const char *uri, bool start_paused,
                              bool exit_on_error, Error *err);
 MigrationStatus migration_incoming_status(void);
+/* A socket stream is being loaded (on the loader thread): the machine's
+ * state belongs to it until the load ends. */
+bool migration_incoming_loading(void);
 const char *migration_incoming_error(void);
 /* The listening address while waiting ("tcp:127.0.0.1:4444"), or NULL. */
 const char *migration_incoming_listen_uri(void);

@@ -32,6 +32,11 @@ wait_dst_running() {
     while [ "$(vm_status dst)" != running ] && [ $SECONDS -lt $end ]; do sleep 0.1; done
     [ "$(vm_status dst)" = running ]
 }
+wait_dst_status() {
+    local end=$((SECONDS + 20))
+    while [[ $(vm_status dst) != $1* ]] && [ $SECONDS -lt $end ]; do sleep 0.1; done
+    [[ $(vm_status dst) == $1* ]]
+}
 stop_vms() {
     local p
     for p in "${vm_pids[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
@@ -169,6 +174,28 @@ check "paused source: destination RAM consistent" '[[ $v == "RAM consistent"* ]]
 hmp dst cont >/dev/null
 check "paused source: cont runs the guest on" 'wait_markers dst $(( $(markers src) + 2 ))'
 stop_vms
+
+# ---- the destination's monitor answers while a socket stream loads ----
+if [ "$EMU" != qemu ] && has_incoming tcp:; then
+    port=$(free_port)
+    start_vm dst -incoming "tcp:127.0.0.1:$port"
+    start_vm src
+    wait_markers src 2
+    # 32 MiB at 8 MiB/s: the load takes seconds.
+    hmp src stop "migrate_set_parameter max-bandwidth 8M" "migrate -d tcp:127.0.0.1:$port" >/dev/null
+    sleep 1
+    st=$(timeout 10 $PY "$here/hmp.py" "$tmp/dst.sock" "info status" "info migrate" "info registers" 2>&1)
+    check "loading: destination monitor answers" '[[ $st == *"VM status: paused (inmigrate)"* ]]' "$st"
+    check "loading: info migrate says active" '[[ $st == *"Migration status: active"* ]]' "$st"
+    check "loading: state commands refused meanwhile" '[[ $st == *"not available while the incoming migration is loading"* ]]' "$st"
+    check "loading: source completed" 'wait_mig src completed 30'
+    check "loading: destination paused afterwards" 'wait_dst_status "paused"' "$(vm_status dst)"
+    v=$(verify_ram dst)
+    check "loading: destination RAM consistent" '[[ $v == "RAM consistent"* ]]' "$v"
+    stop_vms
+else
+    skip loading "-incoming tcp: not supported"
+fi
 
 # ---- a guest with more than 4 GiB of RAM: the pages it writes lie above 4 GiB ----
 if [ "$have_live" = yes ] || [ "$EMU" = qemu ]; then
