@@ -85,6 +85,7 @@ for emu in amber qemu; do
             "-icount shift=auto"
     fi
     run_one "$emu" "dirty 64M of $MIGTEST_MEM" mb=64 "" "max-bandwidth=100G"
+    run_one "$emu" "dirty 64M of $MIGTEST_MEM, xbzrle" mb=64 xbzrle "max-bandwidth=100G"
     run_one "$emu" "auto-converge, dirty 64M > 32M/s" mb=64 auto-converge "max-bandwidth=32M"
 done
 {

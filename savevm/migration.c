@@ -65,6 +65,8 @@ typedef struct MigrationState {
     uint64_t pages_per_second;
     uint64_t expected_downtime_ms;
     uint64_t last_sync_count, last_sync_ns, dirty_pages_rate;
+    uint64_t sync_pages, sync_produced;   /* pages and bytes sent at the last sync */
+    uint64_t bytes_per_page;     /* in the last pass that resent dirty pages */
     /* auto-converge */
     uint64_t ac_start_ns, ac_written, ac_dirty_pages;
     int ac_high_cnt;
@@ -260,6 +262,16 @@ static void mig_account_sync(uint64_t now)
     ms.ac_dirty_pages = 0;
 }
 
+/* Bytes the pages still to send will take: the cost per page of the last
+ * pass that resent dirty pages (XBZRLE deltas, zero pages and whole pages
+ * as they came), a whole page before there was one. */
+static uint64_t mig_pending_bytes(void)
+{
+    uint64_t pages = savevm_save_pending() / PAGE_SIZE;
+    uint64_t bpp = ms.bytes_per_page ? ms.bytes_per_page : PAGE_SIZE + 8;
+    return pages * bpp;
+}
+
 /* What may remain when the guest stops: downtime-limit x bandwidth. */
 static uint64_t mig_threshold(void)
 {
@@ -320,7 +332,19 @@ static void mig_pass_done(void)
         mig_send_devices();
         return;
     }
-    uint64_t pending = savevm_save_pending();
+    RamStats st;
+    ram_stats_get(&st);
+    uint64_t pages = st.normal_pages + st.zero_pages + st.xbzrle_pages;
+    uint64_t produced = mig_sender_produced();
+    if (st.sync_count >= 2 && pages > ms.sync_pages) {
+        ms.bytes_per_page = (produced - ms.sync_produced) / (pages - ms.sync_pages);
+        if (!ms.bytes_per_page) {
+            ms.bytes_per_page = 1;
+        }
+    }
+    ms.sync_pages = pages;
+    ms.sync_produced = produced;
+    uint64_t pending = mig_pending_bytes();
     if (pending == 0 || pending <= mig_threshold()) {
         mig_start_completion();
         return;
@@ -370,7 +394,7 @@ static void mig_tick(void *opaque)
     ms.pages_per_second = span ? (pages - ms.period_pages) * 1000000000ull / span : 0;
     ms.period_pages = pages;
     if (ms.bandwidth_bps && ms.status == MIGRATION_STATUS_ACTIVE) {
-        ms.expected_downtime_ms = savevm_save_pending() * 1000 / ms.bandwidth_bps;
+        ms.expected_downtime_ms = mig_pending_bytes() * 1000 / ms.bandwidth_bps;
     }
     ms.period_start_ns = now;
     ms.period_written_mark = written;

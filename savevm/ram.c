@@ -30,8 +30,8 @@ typedef struct RamState {
     uint64_t iterate_max;        /* pages per PART */
     RamStats stats;              /* the sender's own counters */
     RamStats published;          /* a copy for other threads, under stats_lock */
-    /* XBZRLE: a direct-mapped cache of the last sent copy of pages, used
-     * from the second pass on (the first pass sends every page anyway). */
+    /* XBZRLE: a direct-mapped cache of the last sent copy of pages, filled
+     * from the first pass on and used for deltas from the second. */
     uint64_t xb_size;            /* bytes requested; 0 = off */
     uint64_t xb_slots;
     uint8_t *xb_data;
@@ -186,7 +186,9 @@ static bool ram_send_xbzrle(QEMUFile *f, RamState *rs, uint64_t page, const uint
     uint64_t slot = page % rs->xb_slots;
     uint8_t *cached = rs->xb_data + slot * PAGE_SIZE;
     if (rs->xb_tag[slot] != page + 1) {
-        rs->stats.xbzrle_cache_miss++;
+        if (rs->stats.sync_count > 1) {
+            rs->stats.xbzrle_cache_miss++;   /* the first pass only fills it */
+        }
         rs->xb_tag[slot] = page + 1;
         memcpy(cached, host, PAGE_SIZE);
         return false;            /* caller sends the cached copy */
@@ -214,7 +216,9 @@ static void ram_send_page(QEMUFile *f, RamState *rs, uint64_t page)
 {
     uint64_t offset = page << PAGE_BITS;
     const uint8_t *host = rs->m->ram->host + offset;
-    bool xb = rs->xb_slots && rs->stats.sync_count > 1;
+    /* From the first pass on: it fills the cache, so the second pass (often
+     * the final one, with the guest stopped) already sends deltas. */
+    bool xb = rs->xb_slots != 0;
     if (xb) {
         /* The guest may be writing the page right now: the cache must hold
          * exactly what was encoded, so both work from one copy. */

@@ -100,6 +100,20 @@ if has_incoming tcp:; then
 else
     skip tcp "-incoming tcp: not supported"
 fi
+# XBZRLE on a guest that rewrites one byte per page: deltas of a few bytes
+# must count as such when deciding to finish, or it never converges.
+if [ "$EMU" != qemu ] && has_incoming tcp:; then
+    port=$(free_port)
+    start_vm dst -incoming "tcp:127.0.0.1:$port"
+    start_vm src
+    wait_markers src 2
+    hmp src "migrate_set_capability xbzrle on" "migrate_set_parameter max-bandwidth 100G" \
+        "migrate -d tcp:127.0.0.1:$port" >/dev/null
+    live_ok xbzrle
+    x=$(hmp src "info migrate" | sed -n 's/^xbzrle pages: \([0-9]*\).*/\1/p')
+    check "xbzrle: pages went as deltas" '[ "${x:-0}" -gt 0 ]' "xbzrle pages: ${x:-none}"
+    stop_vms
+fi
 if has_incoming unix:; then
     live unix "unix:$tmp/mig.sock" "unix:$tmp/mig.sock"
 else
