@@ -284,6 +284,12 @@ static int snap_load_stopped(Machine *m, int vi, const BlockSnapshotInfo *sn, Er
 
 int snapshot_load(Machine *m, const char *name, Error *err)
 {
+    /* The sender thread reads RAM and the stream is half out: a machine
+     * replaced under it would reach the destination as a mix of both. */
+    if (migration_is_running()) {
+        error_setf(err, "There's a migration process in progress");
+        return -EBUSY;
+    }
     int ret = snap_check_disks(m, err);
     if (ret < 0) {
         return ret;

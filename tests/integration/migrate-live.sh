@@ -162,6 +162,8 @@ hmp cancels "migrate_set_capability xbzrle on" >"$tmp/busy.out"
 check "capability change refused while migrating" "grep -q \"Error: There's a migration process in progress\" $tmp/busy.out"
 hmp cancels "migrate tcp:127.0.0.1:1" >"$tmp/busy2.out"
 check "second migrate refused" "grep -q \"Error: There's a migration process in progress\" $tmp/busy2.out"
+hmp cancels "loadvm snap1" >"$tmp/busy3.out"
+check "loadvm refused while migrating" "grep -q \"Error: There's a migration process in progress\" $tmp/busy3.out"
 hmp cancels "migrate_cancel" >/dev/null
 check "cancel: status cancelled" "wait_mig cancels cancelled"
 check "cancel: source runs again" "status cancels | grep -q 'VM status: running'"
