@@ -18,41 +18,10 @@
 # by its unix-socket monitor (hmp.py: expect, type).
 # Skipped with the reason when the kernel cannot be built here.
 set -u
-build=${AMBER_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)}
-build=$(cd "$build" && pwd)
-src=${AMBER_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-src=$(cd "$src" && pwd)
-AMBER=${AMBER:-$build/amber}
-FW=${OPENSBI_DIR:-/usr/lib/riscv64-linux-gnu/opensbi/generic}/fw_jump.bin
-TMO=${LINUX_TIMEOUT:-120}
+LINUX_TEST=linux-migrate
+. "$(dirname "$0")/linux-lib.inc"
 N=${LINUX_CHURN:-2000}
-PY=python3; [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
-passed=0 failed=0 skipped=0
-pass() { echo "PASS $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL $*"; failed=$((failed + 1)); }
-skip() { echo "SKIP linux-migrate: skipped: $*"; skipped=$((skipped + 1)); }
-check() { if [ "$1" = 0 ]; then pass "$2"; else fail "$2"; fi; }
-finish() { echo "$passed passed, $failed failed, $skipped skipped"; [ "$failed" -eq 0 ]; exit; }
-
-if ! command -v "$AMBER" >/dev/null 2>&1; then
-    fail "emulator '$AMBER' not found"; finish
-fi
-if [ -n "${AMBER_LINUX_IMAGE:-}" ]; then
-    image=$AMBER_LINUX_IMAGE
-else
-    echo "building (or finding the cached) guest kernel: $src/scripts/build-linux.sh"
-    # The script's status: PIPESTATUS does not see into $( | ).
-    image=$("$src/scripts/build-linux.sh")
-    rc=$?
-    image=$(tail -n 1 <<<"$image")
-    if [ "$rc" = 2 ]; then
-        skip "the guest kernel cannot be built here: Debian packages are missing and cannot be installed (see the message above)"
-        finish
-    fi
-    [ "$rc" = 0 ] || { fail "scripts/build-linux.sh failed (status $rc)"; finish; }
-fi
-[ -f "$image" ] || { fail "kernel Image '$image' not found"; finish; }
-[ -f "$FW" ] || { skip "$FW missing (Debian package opensbi)"; finish; }
+linux_need_image
 if ! "$AMBER" -help 2>&1 | grep -A2 -- '-incoming' | grep -q 'tcp:'; then
     skip "$AMBER has no -incoming tcp:"; finish
 fi

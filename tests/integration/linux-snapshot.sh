@@ -16,41 +16,10 @@
 #  - the image passes `qemu-img check` (or amber-img check) after each.
 # Skipped with the reason when the kernel cannot be built here.
 set -u
-build=${AMBER_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)}
-build=$(cd "$build" && pwd)
-src=${AMBER_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-src=$(cd "$src" && pwd)
-AMBER=${AMBER:-$build/amber}
+LINUX_TEST=linux-snapshot
+. "$(dirname "$0")/linux-lib.inc"
 AIMG=$build/tools/amber-img
-FW=${OPENSBI_DIR:-/usr/lib/riscv64-linux-gnu/opensbi/generic}/fw_jump.bin
-TMO=${LINUX_TIMEOUT:-120}
-PY=python3; [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
-passed=0 failed=0 skipped=0
-pass() { echo "PASS $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL $*"; failed=$((failed + 1)); }
-skip() { echo "SKIP linux-snapshot: skipped: $*"; skipped=$((skipped + 1)); }
-check() { if [ "$1" = 0 ]; then pass "$2"; else fail "$2"; fi; }
-finish() { echo "$passed passed, $failed failed, $skipped skipped"; [ "$failed" -eq 0 ]; exit; }
-
-if ! command -v "$AMBER" >/dev/null 2>&1; then
-    fail "emulator '$AMBER' not found"; finish
-fi
-if [ -n "${AMBER_LINUX_IMAGE:-}" ]; then
-    image=$AMBER_LINUX_IMAGE
-else
-    echo "building (or finding the cached) guest kernel: $src/scripts/build-linux.sh"
-    # The script's status: PIPESTATUS does not see into $( | ).
-    image=$("$src/scripts/build-linux.sh")
-    rc=$?
-    image=$(tail -n 1 <<<"$image")
-    if [ "$rc" = 2 ]; then
-        skip "the guest kernel cannot be built here: Debian packages are missing and cannot be installed (see the message above)"
-        finish
-    fi
-    [ "$rc" = 0 ] || { fail "scripts/build-linux.sh failed (status $rc)"; finish; }
-fi
-[ -f "$image" ] || { fail "kernel Image '$image' not found"; finish; }
-[ -f "$FW" ] || { skip "$FW missing (Debian package opensbi)"; finish; }
+linux_need_image
 [ -x "$AIMG" ] || { fail "$AIMG not built"; finish; }
 if ! "$AMBER" -h 2>/dev/null | grep -q -- '-drive file='; then
     skip "$AMBER has no -drive (virtio-blk)"; finish
