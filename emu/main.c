@@ -452,6 +452,7 @@ int main(int argc, char **argv)
     }
     int status = main_loop_run(&machine);
     monitor_cleanup();
+    migration_incoming_abort();  /* a loader thread must not outlive the machine */
     machine_destroy(&machine);
     return status;
 }

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -37,11 +38,12 @@ typedef struct Incoming {
     pthread_t loader;
     int loader_event;            /* eventfd: the loader is done */
     int load_fd, load_ret;
+    int load_ctl;                /* a dup of load_fd: shut down to stop the loader */
     bool load_rp, load_file_ok;
     Error load_err;
 } Incoming;
 
-static Incoming inc = { .t = { .fd = -1 }, .loader_event = -1 };
+static Incoming inc = { .t = { .fd = -1 }, .loader_event = -1, .load_ctl = -1 };
 
 bool migration_incoming_loading(void)
 {
@@ -153,6 +155,26 @@ static int incoming_load(int fd, Error *err)
     return incoming_load_finish(ret, err);
 }
 
+void migration_incoming_abort(void)
+{
+    if (!inc.loading) {
+        return;
+    }
+    /* The loader's next read fails; the dup is ours, so even a loader that
+     * has just closed its fd cannot make this hit another socket. */
+    shutdown(inc.load_ctl, SHUT_RDWR);
+    pthread_join(inc.loader, NULL);
+    close(inc.load_ctl);
+    inc.load_ctl = -1;
+    inc.loading = false;
+    chardev_hold_input(false);
+    if (inc.loader_event >= 0) {
+        main_loop_remove_fd(inc.loader_event);
+        close(inc.loader_event);
+        inc.loader_event = -1;
+    }
+}
+
 static void incoming_report_failure(void)
 {
     fprintf(stderr, "amber: load of migration failed: %s\n", inc.error);
@@ -181,6 +203,8 @@ static void incoming_loader_done(void *opaque)
     main_loop_remove_fd(inc.loader_event);
     close(inc.loader_event);
     inc.loader_event = -1;
+    close(inc.load_ctl);
+    inc.load_ctl = -1;
     inc.loading = false;
     chardev_hold_input(false);
     /* The machine's state is whole again: CPU and devices are the main
@@ -200,8 +224,10 @@ static void incoming_load_async(int fd)
 {
     inc.status = MIGRATION_STATUS_ACTIVE;
     inc.load_fd = fd;
+    inc.load_ctl = fcntl(fd, F_DUPFD_CLOEXEC, 0);
     inc.loader_event = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (inc.loader_event >= 0 && main_loop_add_fd(inc.loader_event, incoming_loader_done, NULL)) {
+    if (inc.load_ctl >= 0 && inc.loader_event >= 0 &&
+        main_loop_add_fd(inc.loader_event, incoming_loader_done, NULL)) {
         inc.loading = true;
         chardev_hold_input(true);
         if (pthread_create(&inc.loader, NULL, incoming_loader_main, NULL) == 0) {
@@ -214,6 +240,10 @@ static void incoming_load_async(int fd)
     if (inc.loader_event >= 0) {
         close(inc.loader_event);
         inc.loader_event = -1;
+    }
+    if (inc.load_ctl >= 0) {
+        close(inc.load_ctl);
+        inc.load_ctl = -1;
     }
     Error err;
     error_init(&err);

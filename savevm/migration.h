@@ -142,6 +142,9 @@ MigrationStatus migration_incoming_status(void);
 /* A socket stream is being loaded (on the loader thread): the machine's
  * state belongs to it until the load ends. */
 bool migration_incoming_loading(void);
+/* At exit: ends a load in progress (its socket is shut down, the loader
+ * joined); the machine stays unloaded. */
+void migration_incoming_abort(void);
 const char *migration_incoming_error(void);
 /* The listening address while waiting ("tcp:127.0.0.1:4444"), or NULL. */
 const char *migration_incoming_listen_uri(void);

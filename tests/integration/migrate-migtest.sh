@@ -207,6 +207,20 @@ if [ "$EMU" != qemu ] && has_incoming tcp:; then
     v=$(verify_ram dst)
     check "loading: destination RAM consistent" '[[ $v == "RAM consistent"* ]]' "$v"
     stop_vms
+    # quit while the loader runs: a clean exit, and the source runs on.
+    port=$(free_port)
+    start_vm dst -incoming "tcp:127.0.0.1:$port"
+    start_vm src
+    wait_markers src 2
+    hmp src "migrate_set_parameter max-bandwidth 4M" "migrate -d tcp:127.0.0.1:$port" >/dev/null
+    sleep 1
+    hmp dst quit >/dev/null
+    wait_exit "$pid_dst" 20
+    check "loading: quit exits cleanly" '[ "$exit_rc" = 0 ] && ! grep -q "ERROR\|runtime error" "$tmp/dst.err"' \
+        "status $exit_rc; $(cat "$tmp/dst.err")"
+    check "loading: source fails and runs on" 'wait_mig src failed 30 && [ "$(vm_status src)" = running ]' \
+        "$(vm_status src)"
+    stop_vms
 else
     skip loading "-incoming tcp: not supported"
 fi
