@@ -12,28 +12,10 @@ set -u
 src=${AMBER_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 build=${AMBER_BUILD:-$src}
 AMBER=${AMBER:-$build/amber}
-QEMU=${QEMU:-qemu-system-riscv64}
+BENCH_NAME=linux-boot
+. "$(dirname "$0")/linux-lib.inc"
 RUNS=${BENCH_RUNS:-10}
-RAM=${BENCH_LINUX_RAM:-256M}
-FW=${OPENSBI_DIR:-/usr/lib/riscv64-linux-gnu/opensbi/generic}/fw_jump.bin
-out=${BENCH_RESULTS:-$build/bench/results}
-mkdir -p "$out"
-md=$out/linux-boot.md
-
-skip() {
-    echo "linux-boot: skipped: $*"
-    printf '| benchmark | result |\n|---|---|\n| linux-boot | skipped: %s |\n' "$*" >"$md"
-    exit 0
-}
-image=${AMBER_LINUX_IMAGE:-}
-if [ -z "$image" ]; then
-    # The script's status: PIPESTATUS does not see into $( | ).
-    image=$("$src/scripts/build-linux.sh")
-    rc=$?
-    image=$(tail -n 1 <<<"$image")
-    [ "$rc" = 0 ] || skip "guest kernel not built (scripts/build-linux.sh status $rc)"
-fi
-[ -f "$FW" ] || skip "$FW missing (Debian package opensbi)"
+bench_linux_image
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 

@@ -12,29 +12,11 @@ set -u
 src=${AMBER_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 build=${AMBER_BUILD:-$src}
 AMBER=${AMBER:-$build/amber}
-QEMU=${QEMU:-qemu-system-riscv64}
+BENCH_NAME=linux-state
+. "$(dirname "$0")/linux-lib.inc"
 RUNS=${BENCH_LINUX_STATE_RUNS:-5}
-RAM=${BENCH_LINUX_RAM:-256M}
-FW=${OPENSBI_DIR:-/usr/lib/riscv64-linux-gnu/opensbi/generic}/fw_jump.bin
 PY=python3; [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
-out=${BENCH_RESULTS:-$build/bench/results}
-mkdir -p "$out"
-md=$out/linux-state.md
-
-skip() {
-    echo "linux-state: skipped: $*"
-    printf '| benchmark | result |\n|---|---|\n| linux-state | skipped: %s |\n' "$*" >"$md"
-    exit 0
-}
-image=${AMBER_LINUX_IMAGE:-}
-if [ -z "$image" ]; then
-    # The script's status: PIPESTATUS does not see into $( | ).
-    image=$("$src/scripts/build-linux.sh")
-    rc=$?
-    image=$(tail -n 1 <<<"$image")
-    [ "$rc" = 0 ] || skip "guest kernel not built (scripts/build-linux.sh status $rc)"
-fi
-[ -f "$FW" ] || skip "$FW missing (Debian package opensbi)"
+bench_linux_image
 command -v qemu-img >/dev/null 2>&1 || skip "qemu-img missing (Debian package qemu-utils)"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
