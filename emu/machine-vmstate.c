@@ -153,18 +153,30 @@ static void machine_loaded(Machine *m)
     cpu_state_changed(&m->cpu);
 }
 
-int machine_load_state(Machine *m, QEMUFile *f, Error *err)
+int machine_load_stream(Machine *m, QEMUFile *f, Error *err)
 {
     int ret = savevm_load(f, err);
-    if (ret < 0) {
-        if (savevm_load_touched_live()) {
-            /* Devices were rolled back but RAM was not: nothing may run it. */
-            runstate_set(RUN_STATE_INTERNAL_ERROR);
-        }
-        return ret;
+    if (ret == 0) {
+        machine_loaded(m);
     }
-    machine_loaded(m);
-    return 0;
+    return ret;
+}
+
+void machine_load_failed(Machine *m)
+{
+    if (savevm_load_touched_live()) {
+        /* Devices were rolled back but RAM was not: nothing may run it. */
+        runstate_set(RUN_STATE_INTERNAL_ERROR);
+    }
+}
+
+int machine_load_state(Machine *m, QEMUFile *f, Error *err)
+{
+    int ret = machine_load_stream(m, f, err);
+    if (ret < 0) {
+        machine_load_failed(m);
+    }
+    return ret;
 }
 
 int machine_save_devices_state(Machine *m, QEMUFile *f, Error *err)

@@ -43,6 +43,11 @@ int machine_save_state(Machine *m, QEMUFile *f, Error *err);
  * On success host caches are dropped; the run state is the caller's
  * decision (see machine_incoming). */
 int machine_load_state(Machine *m, QEMUFile *f, Error *err);
+/* The same in two steps, for a load on another thread: the stream (touches
+ * only the machine's state) and, after a failure, the run state verdict
+ * (internal-error when RAM was already overwritten), on the main thread. */
+int machine_load_stream(Machine *m, QEMUFile *f, Error *err);
+void machine_load_failed(Machine *m);
 
 /* Device-only state (CPU and devices, neither RAM nor disks), like QEMU's
  * xen-save-devices-state, but with the configuration section and the vmdesc

@@ -26,6 +26,12 @@ static volatile sig_atomic_t signal_received;
 static void (*cleanup_fn)(void);
 static bool (*interrupt_fn)(void);
 static uint64_t (*cpu_gate_fn)(void);
+static bool (*busy_fn)(void);
+
+void main_loop_set_machine_busy(bool (*fn)(void))
+{
+    busy_fn = fn;
+}
 
 void main_loop_set_cpu_gate(uint64_t (*fn)(void))
 {
@@ -213,6 +219,12 @@ int main_loop_run(Machine *m)
         }
         if (quit_requested) {
             break;
+        }
+        if (busy_fn && busy_fn()) {
+            /* Another thread owns the machine's state (an incoming load):
+             * serve fds only, and look at the machine again afterwards. */
+            main_loop_poll_once(-1);
+            continue;
         }
         if (m->shutdown_requested) {
             runstate_set(RUN_STATE_SHUTDOWN);

@@ -42,6 +42,9 @@ void main_loop_install_signals(void);
 void main_loop_set_interrupt(bool (*fn)(void));
 /* Asked before each CPU slice while set: ns the vCPU must wait first (the
  * auto-converge throttle); the loop polls its fds meanwhile. NULL: none. */
+/* While fn() is true the loop leaves the machine alone (no reset, shutdown
+ * or CPU checks) and only serves fds. */
+void main_loop_set_machine_busy(bool (*fn)(void));
 void main_loop_set_cpu_gate(uint64_t (*fn)(void));
 /* Called once on the way out (restores the terminal). */
 void main_loop_set_cleanup(void (*fn)(void));

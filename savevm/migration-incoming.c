@@ -89,7 +89,7 @@ static int incoming_load_stream(int fd, bool *file_ok, Error *err)
     bool rp = migration_rp_usable(fd);
     QEMUFile *f = channel_fd_open(fd, false, !rp, err);
     if (f) {
-        ret = machine_load_state(inc.m, f, err);
+        ret = machine_load_stream(inc.m, f, err);
         Error cerr;
         error_init(&cerr);
         int cret = qemu_file_close(f, &cerr);
@@ -125,6 +125,7 @@ static int incoming_load_finish(int ret, Error *err)
         snprintf(err->msg + n, sizeof(err->msg) - n, " (%s)", xerr.msg);
     }
     if (ret < 0) {
+        machine_load_failed(inc.m);   /* internal-error if RAM was overwritten */
         inc.status = MIGRATION_STATUS_FAILED;
         snprintf(inc.error, sizeof(inc.error), "%s", err && err->set ? err->msg : "load failed");
         /* A half-received machine never runs: it stays inmigrate (no RAM
@@ -229,6 +230,7 @@ static void incoming_load_async(int fd)
     if (inc.load_ctl >= 0 && inc.loader_event >= 0 &&
         main_loop_add_fd(inc.loader_event, incoming_loader_done, NULL)) {
         inc.loading = true;
+        main_loop_set_machine_busy(migration_incoming_loading);
         chardev_hold_input(true);
         if (pthread_create(&inc.loader, NULL, incoming_loader_main, NULL) == 0) {
             return;
