@@ -35,7 +35,9 @@
 #define SATP_ASID_PPN_MASK ((0xffffull << 44) | ((1ull << 44) - 1))
 
 #define COUNTEREN_MASK 0x7ull      /* CY, TM, IR: no hpm counters */
-#define MCOUNTINHIBIT_MASK 0x5ull  /* CY, IR */
+#define MCOUNTINHIBIT_CY   0x1ull
+#define MCOUNTINHIBIT_IR   0x4ull
+#define MCOUNTINHIBIT_MASK (MCOUNTINHIBIT_CY | MCOUNTINHIBIT_IR)
 #define ENVCFG_FIOM 1ull
 
 #define PMPADDR_MASK ((1ull << 54) - 1)
@@ -271,10 +273,14 @@ static int read_counter(RISCVCPU *cpu, int csrno, uint64_t *val)
     }
     switch (csrno) {
     case CSR_CYCLE: case CSR_MCYCLE:
-        *val = env->instret + env->mcycle_delta;     /* one cycle per instruction */
+        /* One cycle per instruction; while inhibited the delta field holds
+         * the frozen value itself (see write_mcountinhibit). */
+        *val = (env->mcountinhibit & MCOUNTINHIBIT_CY) ? env->mcycle_delta
+                                                       : env->instret + env->mcycle_delta;
         break;
     case CSR_INSTRET: case CSR_MINSTRET:
-        *val = env->instret + env->minstret_delta;
+        *val = (env->mcountinhibit & MCOUNTINHIBIT_IR) ? env->minstret_delta
+                                                       : env->instret + env->minstret_delta;
         break;
     default:
         *val = clock_ns() / 100;                     /* the CLINT's 10 MHz mtime */
@@ -285,13 +291,45 @@ static int read_counter(RISCVCPU *cpu, int csrno, uint64_t *val)
 
 static int write_counter(RISCVCPU *cpu, int csrno, uint64_t val)
 {
+    CPURISCVState *env = &cpu->env;
+    uint64_t inhibit = csrno == CSR_MCYCLE ? MCOUNTINHIBIT_CY : MCOUNTINHIBIT_IR;
     /* The writing instruction is not counted yet: it retires after this. */
-    uint64_t base = cpu->env.instret + 1;
+    uint64_t delta = (env->mcountinhibit & inhibit) ? val : val - (env->instret + 1);
     if (csrno == CSR_MCYCLE) {
-        cpu->env.mcycle_delta = val - base;
+        env->mcycle_delta = delta;
     } else {
-        cpu->env.minstret_delta = val - base;
+        env->minstret_delta = delta;
     }
+    return EXCP_NONE;
+}
+
+static int read_mcountinhibit(RISCVCPU *cpu, int csrno, uint64_t *val)
+{
+    *val = cpu->env.mcountinhibit;
+    return EXCP_NONE;
+}
+
+/* An inhibited counter stops where it is: its delta field then holds the
+ * frozen value (the writing instruction still counts, it retires first),
+ * and on release becomes a delta again so counting resumes from there. */
+static int write_mcountinhibit(RISCVCPU *cpu, int csrno, uint64_t val)
+{
+    CPURISCVState *env = &cpu->env;
+    uint64_t now = env->instret + 1;
+    uint64_t old = env->mcountinhibit, new = val & MCOUNTINHIBIT_MASK;
+    static const struct { uint64_t bit; size_t off; } ctr[] = {
+        { MCOUNTINHIBIT_CY, offsetof(CPURISCVState, mcycle_delta) },
+        { MCOUNTINHIBIT_IR, offsetof(CPURISCVState, minstret_delta) },
+    };
+    for (size_t i = 0; i < sizeof(ctr) / sizeof(ctr[0]); i++) {
+        uint64_t *d = (uint64_t *)((uint8_t *)env + ctr[i].off);
+        if ((new & ctr[i].bit) && !(old & ctr[i].bit)) {
+            *d = now + *d;           /* freeze: the value after this instruction */
+        } else if (!(new & ctr[i].bit) && (old & ctr[i].bit)) {
+            *d = *d - now;           /* resume from the frozen value */
+        }
+    }
+    env->mcountinhibit = new;
     return EXCP_NONE;
 }
 
@@ -398,7 +436,7 @@ static const CSRInfo csr_table[] = {
     { CSR_MTVEC, "mtvec", FIELD(mtvec), 0, NULL, write_tvec },
     PLAIN(CSR_MCOUNTEREN, "mcounteren", mcounteren, COUNTEREN_MASK),
     PLAIN(CSR_MENVCFG, "menvcfg", menvcfg, ENVCFG_FIOM),
-    PLAIN(CSR_MCOUNTINHIBIT, "mcountinhibit", mcountinhibit, MCOUNTINHIBIT_MASK),
+    CUSTOM(CSR_MCOUNTINHIBIT, "mcountinhibit", read_mcountinhibit, write_mcountinhibit),
     PLAIN(CSR_MSCRATCH, "mscratch", mscratch, ~0ull),
     { CSR_MEPC, "mepc", FIELD(mepc), 0, NULL, write_xepc },
     PLAIN(CSR_MCAUSE, "mcause", mcause, ~0ull),

@@ -288,6 +288,36 @@ static void test_counters(void)
     teardown();
 }
 
+/* mcountinhibit freezes minstret/mcycle where they are; clearing it lets
+ * them count on from there. The writing csrw itself still counts. */
+static void test_counter_inhibit(void)
+{
+    setup();
+    cpu->env.instret = 500;
+    CU_ASSERT_EQUAL(wr(CSR_MCOUNTINHIBIT, 0x4), EXCP_NONE);    /* IR */
+    cpu->env.instret++;                     /* the csrw retires */
+    CU_ASSERT_EQUAL(rdv(CSR_MCOUNTINHIBIT), 0x4);
+    CU_ASSERT_EQUAL(rdv(CSR_MINSTRET), 501);
+    cpu->env.instret += 1000;               /* instructions run: minstret stays */
+    CU_ASSERT_EQUAL(rdv(CSR_MINSTRET), 501);
+    CU_ASSERT_EQUAL(rdv(CSR_MCYCLE), 1501);  /* CY not inhibited */
+    /* A write while inhibited sets the frozen value. */
+    CU_ASSERT_EQUAL(wr(CSR_MINSTRET, 7000), EXCP_NONE);
+    cpu->env.instret++;
+    CU_ASSERT_EQUAL(rdv(CSR_MINSTRET), 7000);
+    CU_ASSERT_EQUAL(wr(CSR_MCOUNTINHIBIT, 0x1), EXCP_NONE);    /* IR off, CY on */
+    cpu->env.instret++;                     /* inhibited while it executed */
+    CU_ASSERT_EQUAL(rdv(CSR_MINSTRET), 7000);
+    uint64_t cy = rdv(CSR_MCYCLE);
+    CU_ASSERT_EQUAL(cy, 1503);
+    cpu->env.instret += 10;
+    CU_ASSERT_EQUAL(rdv(CSR_MINSTRET), 7010);
+    CU_ASSERT_EQUAL(rdv(CSR_MCYCLE), cy);
+    CU_ASSERT_EQUAL(wr(CSR_MCOUNTINHIBIT, ~0ull), EXCP_NONE);  /* WARL: CY and IR only */
+    CU_ASSERT_EQUAL(rdv(CSR_MCOUNTINHIBIT), 0x5);
+    teardown();
+}
+
 static void test_pmp_csrs(void)
 {
     setup();
@@ -508,6 +538,7 @@ static const UnitTest tests[] = {
     { "satp modes and TVM", test_satp_tvm },
     { "xepc and xtvec", test_epc_tvec },
     { "counters and counter enables", test_counters },
+    { "mcountinhibit freezes counters", test_counter_inhibit },
     { "pmpcfg/pmpaddr WARL and locks", test_pmp_csrs },
     { "names and peek", test_names },
     { "trap delegation, stacking and returns", test_trap_delegation },
