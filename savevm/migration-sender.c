@@ -37,7 +37,6 @@ typedef struct MigSender {
     QEMUFile *f;                 /* the main thread's writer, into q */
     QEMUFile *fdf;               /* the rounds' writer, straight to fd */
     ChannelBuffer *q;
-    size_t q_off;
     uint64_t window_start_ns, window_bytes;
     _Atomic uint64_t rate;
     _Atomic uint64_t written, produced;
@@ -101,39 +100,6 @@ static void sender_fail(MigSenderResult *res, const char *fmt, const char *a, co
     snprintf(res->msg, sizeof(res->msg), fmt, a, b);
 }
 
-/* Writes the queue out. 0, or -1 with res filled in. */
-static int sender_flush_queue(MigSenderResult *res)
-{
-    ChannelBuffer *q = snd.q;
-    while (snd.q_off < q->len) {
-        ssize_t n = write(snd.fd, q->data + snd.q_off, q->len - snd.q_off);
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                int r = sender_wait(POLLOUT, -1);
-                if (r == -ECANCELED) {
-                    res->outcome = MIG_SENDER_CANCELLED;
-                    return -1;
-                }
-                if (r < 0) {
-                    sender_fail(res, "Unable to write to %s: %s", snd.what, strerror(-r));
-                    return -1;
-                }
-                continue;
-            }
-            sender_fail(res, "Unable to write to %s: %s", snd.what, strerror(errno));
-            return -1;
-        }
-        snd.q_off += (size_t)n;
-        atomic_fetch_add(&snd.written, (uint64_t)n);
-    }
-    q->len = 0;
-    snd.q_off = 0;
-    return 0;
-}
-
 /* The rounds write pages straight from guest RAM to the transport (the
  * QEMUFile queues them by reference): no copy through the queue. */
 static int sender_writev(void *opaque, const struct iovec *iov, int iovcnt, Error *err)
@@ -186,6 +152,29 @@ static int sender_writev(void *opaque, const struct iovec *iov, int iovcnt, Erro
 }
 
 static const QEMUFileOps sender_fd_ops = { .writev = sender_writev };
+
+/* Writes out what the main thread queued. 0, or -1 with res filled in. */
+static int sender_flush_queue(MigSenderResult *res)
+{
+    ChannelBuffer *q = snd.q;
+    if (q->len == 0) {
+        return 0;
+    }
+    struct iovec v = { .iov_base = q->data, .iov_len = q->len };
+    Error err;
+    error_init(&err);
+    int r = sender_writev(NULL, &v, 1, &err);
+    q->len = 0;
+    if (r == -ECANCELED) {
+        res->outcome = MIG_SENDER_CANCELLED;
+        return -1;
+    }
+    if (r < 0) {
+        sender_fail(res, "%s%s", err.msg, "");
+        return -1;
+    }
+    return 0;
+}
 
 /* Keeps the long-run rate within max-bandwidth: a window of 100 ms may take
  * rate/10 bytes; an overshoot (one PART) is carried into the next window. */
@@ -373,7 +362,6 @@ int mig_sender_start(int fd, const char *what, QEMUFile *f, ChannelBuffer *q)
     }
     snd.f = f;
     snd.q = q;
-    snd.q_off = 0;
     snd.job = MIG_JOB_NONE;
     snd.exit = false;
     snd.result_ready = false;

@@ -286,16 +286,17 @@ static void ram_save_sync(void *opaque)
 {
     RamState *rs = opaque;
     uint64_t *dirty = rs->m->dirty;
-    uint64_t moved = 0;
+    uint64_t moved = 0, left = 0;
     for (uint64_t i = 0; i < (rs->pages + 63) / 64; i++) {
         moved += (uint64_t)__builtin_popcountll(dirty[i] & ~rs->round[i]);
         rs->round[i] |= dirty[i];
+        left += (uint64_t)__builtin_popcountll(rs->round[i]);
         dirty[i] = 0;
     }
     memory_dirty_sync_done(rs->m);
     ram_pagemap.valid = false;   /* the guest ran since the batch was read */
     rs->cursor = 0;
-    atomic_store(&rs->round_left, ram_count_bits(rs->round, rs->pages));
+    atomic_store(&rs->round_left, left);
     rs->stats.sync_count++;
     rs->stats.dirty_pages_last_sync = moved;
     ram_publish_stats(rs);
