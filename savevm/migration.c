@@ -100,19 +100,25 @@ static uint64_t mig_written(void)
     return ms.sender_on ? mig_sender_written() : ms.written;
 }
 
+/* Before the transport or the stream goes: the thread may be using them. */
+static void mig_stop_sender(void)
+{
+    if (!ms.sender_on) {
+        return;
+    }
+    ms.written = mig_sender_written();
+    main_loop_remove_fd(mig_sender_event_fd());
+    mig_sender_quiesce();
+    if (ms.t.fd < 0) {
+        ms.t.fd = mig_sender_fd();   /* connected as the cancel came: ours to close */
+    }
+    mig_sender_stop();
+    ms.sender_on = false;
+}
+
 static void mig_release(bool abort_transport, Error *err)
 {
-    if (ms.sender_on) {
-        /* First: the thread may be using the stream and the fd. */
-        ms.written = mig_sender_written();
-        main_loop_remove_fd(mig_sender_event_fd());
-        mig_sender_quiesce();
-        if (ms.t.fd < 0) {
-            ms.t.fd = mig_sender_fd();   /* connected as the cancel came */
-        }
-        mig_sender_stop();
-        ms.sender_on = false;
-    }
+    mig_stop_sender();
     if (ms.timer_fd >= 0) {
         main_loop_remove_fd(ms.timer_fd);
         close(ms.timer_fd);
@@ -194,12 +200,7 @@ static void mig_finish(void)
     Error err;
     error_init(&err);
     /* The stream is all out; an exec: command must also have succeeded. */
-    if (ms.sender_on) {
-        ms.written = mig_sender_written();
-        main_loop_remove_fd(mig_sender_event_fd());
-        mig_sender_stop();
-        ms.sender_on = false;
-    }
+    mig_stop_sender();
     int ret = migration_transport_close(&ms.t, false, &err);
     if (ret < 0) {
         mig_fail_err("", &err);
