@@ -198,6 +198,66 @@ BlockDriverState *bdrv_open(const char *path, const char *fmt, int flags, Error 
     return bs;
 }
 
+/* What a BlockDriverState whose reopen failed is left with: every access
+ * fails and says why. */
+static int closed_pread(BlockDriverState *bs, uint64_t off, void *buf, uint64_t len, Error *err)
+{
+    error_setf(err, "%s: the image could not be reopened", bs->filename);
+    return -EIO;
+}
+
+static int closed_pwrite(BlockDriverState *bs, uint64_t off, const void *buf, uint64_t len,
+                         Error *err)
+{
+    return closed_pread(bs, off, NULL, len, err);
+}
+
+static int closed_flush(BlockDriverState *bs, Error *err)
+{
+    return closed_pread(bs, 0, NULL, 0, err);
+}
+
+static const BlockDriver bdrv_closed = {
+    .format_name = "closed",
+    .pread = closed_pread,
+    .pwrite = closed_pwrite,
+    .flush = closed_flush,
+};
+
+int bdrv_reopen(BlockDriverState *bs, int flags, Error *err)
+{
+    if (bs->fd < 0) {
+        return 0;
+    }
+    if (bs->drv->close) {
+        bs->drv->close(bs);
+    }
+    close(bs->fd);
+    bool rw = flags & BDRV_O_RDWR;
+    bs->fd = open(bs->filename, (rw ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+    if (bs->fd < 0) {
+        int e = errno;
+        error_setf(err, "Could not reopen '%s': %s", bs->filename, strerror(e));
+        bs->drv = &bdrv_closed;
+        return -e;
+    }
+    if (bs->drv->state_size) {
+        memset(bs->opaque, 0, bs->drv->state_size);
+    }
+    bs->read_only = !rw;
+    bs->no_flush = flags & BDRV_O_NO_FLUSH;
+    Error local;
+    error_init(&local);
+    int ret = bs->drv->open(bs, flags, &local);
+    if (ret < 0) {
+        error_setf(err, "Could not reopen '%s': %s", bs->filename, local.msg);
+        close(bs->fd);
+        bs->fd = -1;
+        bs->drv = &bdrv_closed;
+    }
+    return ret;
+}
+
 void bdrv_close(BlockDriverState *bs)
 {
     if (!bs) {

@@ -82,6 +82,15 @@ struct BlockDriverState {
     void *opaque;                /* driver state */
 };
 
+/* Drops everything the driver knows of the image (header, tables, caches)
+ * and opens it again with flags: another process may have changed it (an
+ * incoming migration's source, which wrote the shared image until it
+ * stopped). The image must not have unwritten changes here (it was opened
+ * read-only, or flushed). A BlockDriverState without its own file (overlay)
+ * is left as it is. 0, or a negative errno: bs is then unusable and only
+ * bdrv_close may follow. */
+int bdrv_reopen(BlockDriverState *bs, int flags, Error *err);
+
 extern const BlockDriver bdrv_raw;
 extern const BlockDriver bdrv_qcow2;
 

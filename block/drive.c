@@ -121,7 +121,13 @@ bool drive_uses_overlay(const DriveOptions *o)
     return o->snapshot && !o->read_only;
 }
 
-BlockDriverState *drive_open(const DriveOptions *o, char *err, size_t errlen)
+int drive_open_flags(const DriveOptions *o)
+{
+    return (o->read_only || drive_uses_overlay(o) ? 0 : BDRV_O_RDWR) |
+           (o->no_flush ? BDRV_O_NO_FLUSH : 0);
+}
+
+BlockDriverState *drive_open(const DriveOptions *o, bool inactive, char *err, size_t errlen)
 {
     Error e;
     error_init(&e);
@@ -138,9 +144,11 @@ BlockDriverState *drive_open(const DriveOptions *o, char *err, size_t errlen)
     /* snapshot=on: the image itself is only read, so it is opened as such
      * (a read-only file, a qcow2 image that is neither repaired nor marked). */
     bool overlay = drive_uses_overlay(o);
-    BlockDriverState *bs = bdrv_open(o->file, o->format[0] ? o->format : NULL,
-                                     (o->read_only || overlay ? 0 : BDRV_O_RDWR) |
-                                     (o->no_flush ? BDRV_O_NO_FLUSH : 0), &e);
+    int flags = drive_open_flags(o);
+    if (inactive && !overlay) {
+        flags &= ~BDRV_O_RDWR;   /* until drive_activate: another process owns it */
+    }
+    BlockDriverState *bs = bdrv_open(o->file, o->format[0] ? o->format : NULL, flags, &e);
     if (bs && overlay) {
         bs = bdrv_overlay_new(bs, &e);
     }

@@ -36,6 +36,11 @@ void drive_apply_global_snapshot(DriveOptions *o);
 bool drive_uses_overlay(const DriveOptions *o);
 /* Opens the image (with snapshot=on: read-only, under an overlay); NULL
  * with a message naming the file. */
-BlockDriverState *drive_open(const DriveOptions *o, char *err, size_t errlen);
+/* inactive (a machine waiting for an incoming migration): the image is
+ * opened read-only and nothing is written to it (no repair, no header
+ * update) until the migration's end reopens it with drive_open_flags(o)
+ * (QEMU's inactive images and bdrv_activate_all). */
+BlockDriverState *drive_open(const DriveOptions *o, bool inactive, char *err, size_t errlen);
+int drive_open_flags(const DriveOptions *o);
 
 #endif

@@ -6,6 +6,7 @@
 #include "emu/machine.h"
 #include "savevm/migration.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -44,7 +45,7 @@ bool machine_init_drives(Machine *m, char *err, size_t errlen)
             return false;
         }
         m->drive_blocker[i] = -1;
-        m->drive_bs[i] = drive_open(d, err, errlen);
+        m->drive_bs[i] = drive_open(d, m->opts.incoming, err, errlen);
         if (!m->drive_bs[i]) {
             return false;
         }
@@ -58,7 +59,10 @@ bool machine_init_drives(Machine *m, char *err, size_t errlen)
             }
         }
         if (d->iface == DRIVE_IF_VIRTIO) {
-            if (!virtio_blk_init(&m->virtio_blk[slot], m->drive_bs[i], d->read_only, d->id)) {
+            /* Not the image's open mode: an incoming machine's images are
+             * read-only only until the migration's end (drive_open). */
+            bool ro = d->read_only || (!m->opts.incoming && m->drive_bs[i]->read_only);
+            if (!virtio_blk_init(&m->virtio_blk[slot], m->drive_bs[i], ro, d->id)) {
                 snprintf(err, errlen, "-drive %s: out of memory", m->opts.drives[i]);
                 return false;
             }
@@ -75,6 +79,22 @@ bool machine_init_drives(Machine *m, char *err, size_t errlen)
     }
     machine_migration_register_drives(m);
     return true;
+}
+
+int machine_activate_drives(Machine *m, Error *err)
+{
+    for (int i = 0; i < m->nr_drives; i++) {
+        if (!m->drive_bs[i]) {
+            continue;
+        }
+        Error e;
+        error_init(&e);
+        if (bdrv_reopen(m->drive_bs[i], drive_open_flags(&m->drive[i]), &e) < 0) {
+            error_setf(err, "drive '%s': %s", m->drive[i].id, e.msg);
+            return -EIO;
+        }
+    }
+    return 0;
 }
 
 void machine_reset_drives(Machine *m)

@@ -57,6 +57,7 @@ typedef struct MachineOptions {
     const char *drives[MACHINE_MAX_DRIVES];  /* -drive arguments, in order */
     int nr_drives;
     bool snapshot;               /* -snapshot: snapshot=on unless a drive says off */
+    bool incoming;               /* -incoming: disks stay inactive until the load ends */
 } MachineOptions;
 
 /* A loaded image (firmware, kernel, initrd, FDT) as it was first written to
@@ -126,6 +127,10 @@ bool machine_init_drives(Machine *m, char *err, size_t errlen);
 void machine_migration_register_drives(Machine *m);
 void machine_migration_unregister_drives(Machine *m);
 void machine_reset_drives(Machine *m);
+/* The end of an incoming migration: every disk is reopened with its own
+ * flags, so what the source wrote to a shared image (tables, header, new
+ * clusters) is read afresh. 0, or -EIO with err naming the drive. */
+int machine_activate_drives(Machine *m, Error *err);
 void machine_destroy_drives(Machine *m);
 /* Generates the device tree into m->fdt (called by machine_init). Reads
  * opts.ram_size, opts.append and initrd_start/end. */

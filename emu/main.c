@@ -398,6 +398,7 @@ int main(int argc, char **argv)
     if (!monitor_init_serial(&machine.serial0, err, sizeof(err))) {
         die("%s", err);
     }
+    cl.opts.incoming = cl.incoming != NULL;
     if (!machine_init(&machine, &cl.opts, err, sizeof(err))) {
         die("%s", err);
     }

@@ -193,7 +193,7 @@ bool virtio_blk_init(VirtioBlk *dev, BlockDriverState *bs, bool read_only, const
 {
     memset(dev, 0, sizeof(*dev));
     dev->bs = bs;
-    dev->read_only = read_only || bs->read_only;
+    dev->read_only = read_only;   /* the caller knows: the image may be inactive */
     dev->buf = malloc(BOUNCE);
     snprintf(dev->serial, sizeof(dev->serial), "%s", id ? id : "");
     return dev->buf != NULL;

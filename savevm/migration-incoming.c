@@ -90,6 +90,16 @@ static int incoming_load_stream(int fd, bool *file_ok, Error *err)
     QEMUFile *f = channel_fd_open(fd, false, !rp, err);
     if (f) {
         ret = machine_load_stream(inc.m, f, err);
+        if (ret == 0) {
+            /* Before the verdict: a destination that cannot use the disks
+             * tells the source, which then keeps running. */
+            Error aerr;
+            error_init(&aerr);
+            ret = machine_activate_drives(inc.m, &aerr);
+            if (ret < 0) {
+                error_setf(err, "cannot activate the disks: %s", aerr.msg);
+            }
+        }
         Error cerr;
         error_init(&cerr);
         int cret = qemu_file_close(f, &cerr);

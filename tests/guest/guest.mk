@@ -29,7 +29,8 @@ GUEST_ELFS += $(G_OUT)/hello/hello.elf $(G_OUT)/hello/hello42.elf \
 	$(GUEST_ISA) \
 	$(G_OUT)/bench/rvbench-short.elf $(G_OUT)/bench/rvbench.elf \
 	$(G_OUT)/virtio/virtio-blk.elf \
-	$(G_OUT)/snapshot/snap-guest.elf $(G_OUT)/snapshot/snap-touch.elf
+	$(G_OUT)/snapshot/snap-guest.elf $(G_OUT)/snapshot/snap-touch.elf \
+	$(G_OUT)/snapshot/snap-long.elf
 
 $(G_OUT)/hello/hello.elf: $(G_SRC)/hello/hello.c $(G_SRC)/guest.mk
 	@mkdir -p $(@D)
@@ -85,6 +86,11 @@ $(G_OUT)/snapshot/snap-guest.elf: $(G_SRC)/snapshot/snap-guest.c $(G_COMMON) $(G
 $(G_OUT)/snapshot/snap-touch.elf: $(G_SRC)/snapshot/snap-guest.c $(G_COMMON) $(G_HDRS)
 	@mkdir -p $(@D)
 	$(G_CC) $(G_CFLAGS) -DTOUCH_MIB=256 $(G_LDFLAGS) $(G_COMMON) $< -lgcc -o $@
+
+# Long enough to be migrated while it writes its disk (migrate-disk.sh).
+$(G_OUT)/snapshot/snap-long.elf: $(G_SRC)/snapshot/snap-guest.c $(G_COMMON) $(G_HDRS)
+	@mkdir -p $(@D)
+	$(G_CC) $(G_CFLAGS) -DTICKS=3000 $(G_LDFLAGS) $(G_COMMON) $< -lgcc -o $@
 
 # Migration test guest (tests/integration/migrate-migtest.sh, migrate-fail.sh, bench/migrate.sh).
 GUEST_ELFS += $(G_OUT)/migtest/migtest.elf

@@ -294,7 +294,7 @@ static void test_drive_options(void)
     char spec[256];
     snprintf(spec, sizeof(spec), "file=%s/d.raw,format=raw,snapshot=on,id=disk7", dir);
     CU_ASSERT_TRUE_FATAL(drive_parse(spec, &d, err, sizeof(err)));
-    BlockDriverState *bs = drive_open(&d, err, sizeof(err));
+    BlockDriverState *bs = drive_open(&d, false, err, sizeof(err));
     CU_ASSERT_PTR_NOT_NULL_FATAL(bs);
     CU_ASSERT_TRUE(bdrv_is_overlay(bs));
     CU_ASSERT_STRING_EQUAL(bs->id, "disk7");
@@ -302,7 +302,7 @@ static void test_drive_options(void)
     bdrv_close(bs);
     snprintf(spec, sizeof(spec), "file=%s/d.raw,format=raw", dir);
     CU_ASSERT_TRUE_FATAL(drive_parse(spec, &d, err, sizeof(err)));
-    bs = drive_open(&d, err, sizeof(err));
+    bs = drive_open(&d, false, err, sizeof(err));
     CU_ASSERT_PTR_NOT_NULL_FATAL(bs);
     CU_ASSERT_FALSE(bdrv_is_overlay(bs));
     CU_ASSERT_EQUAL(bdrv_overlay_bytes(bs), 0);
