@@ -91,6 +91,14 @@ struct BlockDriverState {
  * bdrv_close may follow. */
 int bdrv_reopen(BlockDriverState *bs, int flags, Error *err);
 
+/* block/lock.c: QEMU's inter-process image locks on bs's file, as a guest
+ * disk takes them (write: a writable one). -EAGAIN with QEMU's message
+ * ("Failed to get "write" lock ...") when another process (Amber or QEMU)
+ * uses the image in a conflicting way. No-op without a file of its own;
+ * file systems without locks are accepted, as QEMU does. */
+int bdrv_lock(BlockDriverState *bs, bool write, Error *err);
+void bdrv_unlock(BlockDriverState *bs);
+
 extern const BlockDriver bdrv_raw;
 extern const BlockDriver bdrv_qcow2;
 

@@ -149,6 +149,10 @@ BlockDriverState *drive_open(const DriveOptions *o, bool inactive, char *err, si
         flags &= ~BDRV_O_RDWR;   /* until drive_activate: another process owns it */
     }
     BlockDriverState *bs = bdrv_open(o->file, o->format[0] ? o->format : NULL, flags, &e);
+    if (bs && !inactive && bdrv_lock(bs, flags & BDRV_O_RDWR, &e) < 0) {
+        bdrv_close(bs);
+        bs = NULL;
+    }
     if (bs && overlay) {
         bs = bdrv_overlay_new(bs, &e);
     }

@@ -89,7 +89,9 @@ int machine_activate_drives(Machine *m, Error *err)
         }
         Error e;
         error_init(&e);
-        if (bdrv_reopen(m->drive_bs[i], drive_open_flags(&m->drive[i]), &e) < 0) {
+        BlockDriverState *bs = m->drive_bs[i];
+        if (bdrv_reopen(bs, drive_open_flags(&m->drive[i]), &e) < 0 ||
+            (bs->fd >= 0 && bdrv_lock(bs, !bs->read_only, &e) < 0)) {
             error_setf(err, "drive '%s': %s", m->drive[i].id, e.msg);
             return -EIO;
         }

@@ -22,6 +22,7 @@ static int drive_inactivate(void *opaque, Error *err)
     }
     drive_was_read_only[i] = (*slot)->read_only;
     (*slot)->read_only = true;
+    bdrv_unlock(*slot);          /* the destination takes the image over */
     return 0;
 }
 
@@ -29,9 +30,17 @@ static int drive_activate(void *opaque, Error *err)
 {
     BlockDriverState **slot = opaque;
     Machine *m = drives_machine;
-    if (*slot) {
-        (*slot)->read_only = drive_was_read_only[slot - m->drive_bs];
+    if (!*slot) {
+        return 0;
     }
+    bool ro = drive_was_read_only[slot - m->drive_bs];
+    /* Fails when the destination took the image over meanwhile: then this
+     * guest must not write it (the caller keeps it stopped). */
+    int ret = bdrv_lock(*slot, !ro, err);
+    if (ret < 0) {
+        return ret;
+    }
+    (*slot)->read_only = ro;
     return 0;
 }
 

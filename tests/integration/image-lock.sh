@@ -1,0 +1,71 @@
+#!/bin/bash
+# Image locking between processes (block/lock.c, QEMU's byte-range
+# protocol): a second Amber on an image in use is refused with QEMU's
+# message, read-only too; QEMU's tools and QEMU itself see Amber's locks and
+# Amber sees QEMU's; the lock goes with the process. (Migration hands the
+# image over: migrate-disk.sh.)
+set -u
+build=${AMBER_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)}
+AMBER=${AMBER:-$build/amber}
+IMG=$build/tools/amber-img
+ELF=$build/tests/guest/snapshot/snap-touch.elf
+QEMU=${QEMU:-qemu-system-riscv64}
+passed=0 failed=0 skipped=0
+pass() { echo "PASS $*"; passed=$((passed + 1)); }
+fail() { echo "FAIL $*"; failed=$((failed + 1)); }
+skip() { echo "SKIP $1: skipped: $2"; skipped=$((skipped + 1)); }
+check() { if eval "$2"; then pass "$1"; else fail "$1${3:+: $3}"; fi; }
+finish() { echo "$passed passed, $failed failed, $skipped skipped"; [ "$failed" -eq 0 ]; exit; }
+if [ ! -f "$ELF" ] || [ ! -x "$IMG" ]; then
+    echo "SKIP image-lock: skipped: $ELF or amber-img not built"; finish
+fi
+tmp=$(mktemp -d)
+pids=()
+trap 'for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$tmp"' EXIT
+"$IMG" create -f qcow2 "$tmp/d.qcow2" 8M >/dev/null
+drive="file=$tmp/d.qcow2,format=qcow2,if=virtio"
+run() {   # run [drive options]: a second machine on the image; its stderr
+    timeout 20 "$AMBER" -M virt -bios none -kernel "$ELF" -display none -serial null -monitor none \
+        -drive "$drive$1" 2>&1 >/dev/null
+}
+# The first machine, with a monitor to know it is up and to quit it.
+"$AMBER" -M virt -bios none -kernel "$ELF" -m 300M -display none -serial null \
+    -monitor "unix:$tmp/m.sock,server,nowait" -drive "$drive" >/dev/null 2>"$tmp/a.err" &
+apid=$!; pids+=($apid)
+end=$((SECONDS + 20)); while [ ! -S "$tmp/m.sock" ] && [ $SECONDS -lt $end ]; do sleep 0.05; done
+
+out=$(run ""); rc=$?
+check "a second writer is refused" '[ $rc = 1 ] && [[ $out == *"Failed to get \"write\" lock; is another process using the image [$tmp/d.qcow2]?"* ]]' "status $rc: $out"
+out=$(run ",readonly=on"); rc=$?
+check "a reader is refused too (the writer does not share)" '[ $rc = 1 ] && [[ $out == *"Failed to get shared \"write\" lock"* ]]' "status $rc: $out"
+if command -v qemu-img >/dev/null; then
+    out=$(qemu-img check "$tmp/d.qcow2" 2>&1); rc=$?
+    check "qemu-img sees Amber's lock" '[ $rc != 0 ] && [[ $out == *"Failed to get shared \"write\" lock"* ]]' "status $rc: $out"
+    out=$(qemu-img check -U "$tmp/d.qcow2" 2>&1)
+    check "qemu-img -U (force-share) still reads it" '[[ $out == *"No errors were found"* ]]' "$out"
+else
+    skip qemu-img "qemu-img not installed (Debian package qemu-utils)"
+fi
+printf 'quit\n' | timeout 10 python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(sys.stdin.buffer.read())
+s.recv(4096)' "$tmp/m.sock" 2>/dev/null
+wait "$apid" 2>/dev/null
+out=$(timeout 5 "$AMBER" -M virt -bios none -kernel "$ELF" -display none -serial null -monitor none \
+    -drive "$drive" -S 2>&1 </dev/null & p=$!; sleep 1; kill $p 2>/dev/null; wait $p 2>/dev/null)
+check "after the first machine quits, the image opens" '[[ $out != *"lock"* ]]' "$out"
+
+if command -v "$QEMU" >/dev/null; then
+    "$QEMU" -M virt -bios none -display none -serial null -monitor none -S \
+        -drive "file=$tmp/d.qcow2,format=qcow2,if=none,id=d0" -device virtio-blk-device,drive=d0 \
+        >/dev/null 2>"$tmp/q.err" &
+    qpid=$!; pids+=($qpid)
+    end=$((SECONDS + 10))
+    until qemu-img check "$tmp/d.qcow2" 2>&1 | grep -q lock || [ $SECONDS -ge $end ]; do sleep 0.1; done
+    out=$(run ""); rc=$?
+    check "Amber sees QEMU's lock" '[ $rc = 1 ] && [[ $out == *"Failed to get \"write\" lock"* ]]' "status $rc: $out"
+    kill "$qpid" 2>/dev/null
+else
+    skip qemu "$QEMU not installed"
+fi
+finish
