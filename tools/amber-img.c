@@ -213,13 +213,28 @@ static int img_create(int argc, char **argv)
     return 0;
 }
 
+/* -U (force-share): open an image another process uses, read-only. */
+static bool img_force_share;
+
+/* Opens and locks the image as qemu-img does (block/lock.c), so a running
+ * machine's image is not changed behind its back. */
 static BlockDriverState *img_open(const char *file, const char *fmt, int flags)
 {
     Error err;
     error_init(&err);
+    if (img_force_share && (flags & BDRV_O_RDWR)) {
+        img_error("force-share=on can only be used with read-only images");
+        return NULL;
+    }
     BlockDriverState *bs = bdrv_open(file, fmt, flags, &err);
     if (!bs) {
         img_error("%s", err.msg);
+        return NULL;
+    }
+    if (!img_force_share && bdrv_lock(bs, flags & BDRV_O_RDWR, &err) < 0) {
+        img_error("Could not open '%s': %s", file, err.msg);   /* qemu-img's wording */
+        bdrv_close(bs);
+        return NULL;
     }
     return bs;
 }
@@ -232,7 +247,7 @@ static int img_info(int argc, char **argv)
     while ((c = getopt(argc, argv, "hf:U")) != -1) {
         switch (c) {
         case 'f': fmt = optarg; break;
-        case 'U': break;
+        case 'U': img_force_share = true; break;
         default: img_usage(); return 1;
         }
     }
@@ -310,7 +325,7 @@ static int img_check(int argc, char **argv)
         switch (c) {
         case 'f': fmt = optarg; break;
         case 'q': quiet = true; break;
-        case 'U': break;
+        case 'U': img_force_share = true; break;
         case 'r':
             if (!strcmp(optarg, "leaks")) {
                 fix = BDRV_FIX_LEAKS;
@@ -381,7 +396,9 @@ static int img_snapshot(int argc, char **argv)
             tag = optarg;
             break;
         case 'q':
+            break;
         case 'U':
+            img_force_share = true;
             break;
         default: img_usage(); return 1;
         }
@@ -452,7 +469,8 @@ static int img_convert(int argc, char **argv)
         case 'f': fmt = optarg; break;
         case 'O': ofmt = optarg; break;
         case 'o': opts = optarg; break;
-        case 'q': case 'U': break;
+        case 'q': break;
+        case 'U': img_force_share = true; break;
         default: img_usage(); return 1;
         }
     }

@@ -2,7 +2,8 @@
 # Image locking between processes (block/lock.c, QEMU's byte-range
 # protocol): a second Amber on an image in use is refused with QEMU's
 # message, read-only too; QEMU's tools and QEMU itself see Amber's locks and
-# Amber sees QEMU's; the lock goes with the process. (Migration hands the
+# Amber sees QEMU's; amber-img locks as qemu-img does (-U to only read); the
+# lock goes with the process. (Migration hands the
 # image over: migrate-disk.sh.)
 set -u
 build=${AMBER_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -46,6 +47,14 @@ if command -v qemu-img >/dev/null; then
 else
     skip qemu-img "qemu-img not installed (Debian package qemu-utils)"
 fi
+out=$("$IMG" snapshot -c s1 "$tmp/d.qcow2" 2>&1); rc=$?
+check "amber-img will not change an image in use" '[ $rc != 0 ] && [[ $out == *"Failed to get \"write\" lock"* ]]' "status $rc: $out"
+out=$("$IMG" info "$tmp/d.qcow2" 2>&1); rc=$?
+check "amber-img info is refused too, as qemu-img's" '[ $rc != 0 ] && [[ $out == *"lock"* ]]' "status $rc: $out"
+out=$("$IMG" info -U "$tmp/d.qcow2" 2>&1); rc=$?
+check "amber-img info -U reads it" '[ $rc = 0 ] && [[ $out == *"file format: qcow2"* ]]' "status $rc: $out"
+out=$("$IMG" snapshot -U -c s1 "$tmp/d.qcow2" 2>&1); rc=$?
+check "-U with a write is refused" '[ $rc != 0 ] && [[ $out == *"read-only"* ]]' "status $rc: $out"
 printf 'quit\n' | timeout 10 python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(sys.stdin.buffer.read())
