@@ -60,6 +60,8 @@ check "snapshot=maybe: exit 1, names the value" \
 "$IMG" create -f qcow2 keep.qcow2 1M >/dev/null
 start_vm src -drive "file=$tmp/d.qcow2,if=virtio,snapshot=on" -drive "file=$tmp/keep.qcow2,id=keep"
 wait_markers src 2
+blk=$(hmp src "info block")
+check "info block: the snapshot=on drive and its image format" '[[ $blk == *"(qcow2, snapshot=on: the guest'"'"'s writes stay in memory, "* ]]' "$blk"
 info=$(hmp src "info migrate")
 check "info migrate: blocked, naming virtio0 and snapshot=on" \
     '[[ $info == *"Outgoing migration blocked:"*"virtio0: snapshot=on keeps the guest'"'"'s disk writes in this process'"'"'s memory"* ]]' "$info"

@@ -28,11 +28,17 @@ check "reference run ends with done" 'tail -n 1 "$tmp/ref.ser" | grep -q "^done"
 # The destination opens the image before the source has written anything.
 port=$(free_port)
 start_vm dst -drive "$(drive "$tmp/mig.qcow2")" -incoming "tcp:127.0.0.1:$port"
+out=$(hmp dst "info block")
+check "destination: info block shows the image inactive" '[[ $out == *"virtio0: $tmp/mig.qcow2 (qcow2, inactive (migration))"* ]]' "$out"
 start_vm src -drive "$(drive "$tmp/mig.qcow2")"
+out=$(hmp src "info block")
+check "source: info block shows the image in use" '[[ $out == *"virtio0: $tmp/mig.qcow2 (qcow2)"* && $out == *"Attached to:      virtio-mmio@10008000"* ]]' "$out"
 end=$((SECONDS + 30))
 while ! grep -q '^tick 20 ' "$tmp/src.ser" 2>/dev/null && [ $SECONDS -lt $end ]; do sleep 0.01; done
 hmp src "migrate_set_parameter max-bandwidth 1G" "migrate -d tcp:127.0.0.1:$port" >/dev/null
 check "migration completed while the guest wrote" 'wait_mig src completed 60'
+out=$(hmp src "info block")
+check "source: the image is inactive after the migration" '[[ $out == *"(qcow2, inactive (migration))"* ]]' "$out"
 wait_exit "$pid_dst" 60
 check "destination ran the guest to its end" '[ "$exit_rc" = 0 ] && tail -n 1 "$tmp/dst.ser" | grep -q "^done"' \
     "exit $exit_rc; $(tail -n 2 "$tmp/dst.ser"); $(cat "$tmp/dst.err")"
