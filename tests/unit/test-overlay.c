@@ -108,6 +108,16 @@ static uint8_t *model_of_pattern(void)
     return m;
 }
 
+/* The image file is byte for byte what it was before (frees before). */
+static void assert_file_unchanged(const char *p, uint8_t *before, size_t before_len)
+{
+    size_t after_len;
+    uint8_t *after = slurp(p, &after_len);
+    CU_ASSERT_TRUE(after && after_len == before_len && memcmp(after, before, before_len) == 0);
+    free(after);
+    free(before);
+}
+
 static void test_basic_and_partial(void)
 {
     make_raw("a.raw");
@@ -220,11 +230,7 @@ static void test_random(void)
     /* The whole disk was covered many times over: every chunk is kept. */
     CU_ASSERT_EQUAL(bdrv_overlay_bytes(bs), (DISK_SIZE + 4095) / 4096 * 4096);
     bdrv_close(bs);
-    size_t after_len;
-    uint8_t *after = slurp(p, &after_len);
-    CU_ASSERT_TRUE(after && after_len == before_len && memcmp(after, before, before_len) == 0);
-    free(after);
-    free(before);
+    assert_file_unchanged(p, before, before_len);
     free(model);
 }
 
@@ -261,11 +267,7 @@ static void test_qcow2_base(void)
     error_init(&err);
     CU_ASSERT_EQUAL(bdrv_flush(bs, &err), 0);
     bdrv_close(bs);
-    size_t after_len;
-    uint8_t *after = slurp(p, &after_len);
-    CU_ASSERT_TRUE(after && after_len == before_len && memcmp(after, before, before_len) == 0);
-    free(after);
-    free(before);
+    assert_file_unchanged(p, before, before_len);
     free(model);
 }
 
