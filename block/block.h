@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "savevm/error.h"
+#include "util/error.h"
 
 typedef struct BlockDriverState BlockDriverState;
 typedef struct BlockVmstate BlockVmstate;

@@ -3,7 +3,7 @@
  * recomputed from mtimecmp after a load. */
 #include <errno.h>
 
-#include "emu/machine-vmstate.h"
+#include "hw/riscv/machine-vmstate.h"
 
 _Static_assert(sizeof(ClintState) == 24, "ClintState changed: update vmstate_clint");
 

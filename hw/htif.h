@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "emu/chardev.h"
+#include "io/chardev.h"
 #include "emu/memory.h"
 
 typedef struct HtifState {

@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "emu/chardev.h"
+#include "io/chardev.h"
 #include "emu/clock.h"
 #include "emu/irq.h"
 #include "emu/memory.h"

@@ -12,7 +12,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "emu/main-loop.h"
+#include "system/main-loop.h"
 #include "monitor/console.h"
 #include "monitor/monitor-int.h"
 

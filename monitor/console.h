@@ -6,7 +6,7 @@
 
 #include <stdbool.h>
 
-#include "emu/chardev.h"
+#include "io/chardev.h"
 
 typedef struct Monitor Monitor;
 

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "emu/cpu.h"
+#include "target/riscv/cpu.h"
 #include "monitor/hmp.h"
 
 static const char *const xreg[32] = {

@@ -1,5 +1,5 @@
 /* info block: the machine's disks, in the layout of QEMU's `info block`. */
-#include "emu/machine.h"
+#include "hw/riscv/machine.h"
 #include "monitor/hmp.h"
 
 #include <stdio.h>

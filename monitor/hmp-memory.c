@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "emu/machine.h"
+#include "hw/riscv/machine.h"
 #include "monitor/monitor-int.h"
 
 

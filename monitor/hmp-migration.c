@@ -8,12 +8,12 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include "emu/machine.h"
-#include "emu/main-loop.h"
+#include "hw/riscv/machine.h"
+#include "system/main-loop.h"
 #include "emu/runstate.h"
 #include "monitor/hmp.h"
 #include "monitor/monitor-int.h"
-#include "savevm/migration.h"
+#include "migration/migration.h"
 
 /* ---- migrate and its wait ---- */
 

@@ -18,8 +18,8 @@
 #include <unistd.h>
 
 #include "emu/clock.h"
-#include "emu/machine.h"
-#include "emu/main-loop.h"
+#include "hw/riscv/machine.h"
+#include "system/main-loop.h"
 #include "emu/runstate.h"
 #include "monitor/monitor-int.h"
 

@@ -2,9 +2,9 @@
  * info snapshots. The work is in savevm/snapshot.c; these parse and print. */
 #include <stdlib.h>
 
-#include "emu/machine.h"
+#include "hw/riscv/machine.h"
 #include "monitor/hmp.h"
-#include "savevm/snapshot.h"
+#include "migration/snapshot.h"
 
 void hmp_savevm(Monitor *mon, const MonArgs *a)
 {

@@ -8,9 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "emu/main-loop.h"
+#include "system/main-loop.h"
 #include "monitor/monitor-int.h"
-#include "savevm/migration.h"
+#include "migration/migration.h"
 
 /* Longest accepted input line; longer ones are refused as a whole. */
 #define MON_MAX_LINE 65536

@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "emu/chardev.h"
+#include "io/chardev.h"
 
 /* -monitor stdio|unix:PATH,server[,nowait]|tcp:HOST:PORT,server[,nowait]|none
  * (may be given more than once). The syntax is checked here, so a typo is

@@ -15,7 +15,7 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
-#include "emu/main-loop.h"
+#include "system/main-loop.h"
 #include "monitor/monitor-int.h"
 
 #define RL_QUEUE 4096

@@ -11,7 +11,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "emu/main-loop.h"
+#include "system/main-loop.h"
 #include "monitor/console.h"
 #include "monitor/monitor-int.h"
 

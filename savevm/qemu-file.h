@@ -20,7 +20,7 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
-#include "savevm/error.h"
+#include "util/error.h"
 
 #define QEMU_FILE_BUF_SIZE 32768
 #define QEMU_FILE_MAX_IOV  64

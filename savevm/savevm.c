@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "savevm/channel.h"
-#include "savevm/globalstate.h"
-#include "savevm/migration.h"
+#include "io/channel.h"
+#include "migration/globalstate.h"
+#include "migration/migration.h"
 
 typedef struct SaveStateEntry {
     char idstr[128];

@@ -20,7 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "savevm/error.h"
+#include "util/error.h"
 #include "savevm/qemu-file.h"
 #include "savevm/vmstate.h"
 

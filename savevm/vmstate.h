@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "savevm/error.h"
+#include "util/error.h"
 #include "savevm/qemu-file.h"
 #include "savevm/vmdesc.h"
 

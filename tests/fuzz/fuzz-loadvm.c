@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "emu/machine-vmstate.h"
+#include "hw/riscv/machine-vmstate.h"
 #include "emu/runstate.h"
-#include "savevm/channel.h"
+#include "io/channel.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);

@@ -1,5 +1,5 @@
 /* CSR access rules, views and masks, and trap entry/return (csr.c, trap.c). */
-#include "emu/cpu-internal.h"
+#include "target/riscv/cpu-internal.h"
 #include "tests/unit/unit.h"
 
 #include <stdlib.h>

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "emu/tb.h"
+#include "target/riscv/tb.h"
 #include "tests/unit/unit.h"
 
 static DecodedInsn dec(uint32_t insn)

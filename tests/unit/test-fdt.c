@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "emu/machine.h"
+#include "hw/riscv/machine.h"
 #include "tests/unit/unit.h"
 
 static Machine m;

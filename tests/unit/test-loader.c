@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "emu/loader.h"
+#include "hw/riscv/loader.h"
 #include "tests/unit/unit.h"
 
 #define RAM_BASE 0x80000000ull

@@ -11,11 +11,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "emu/machine-vmstate.h"
-#include "emu/main-loop.h"
+#include "hw/riscv/machine-vmstate.h"
+#include "system/main-loop.h"
 #include "emu/runstate.h"
-#include "savevm/channel.h"
-#include "savevm/ram.h"
+#include "io/channel.h"
+#include "migration/ram.h"
 #include "savevm/savevm.h"
 #include "tests/unit/unit.h"
 

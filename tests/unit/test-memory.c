@@ -1,6 +1,6 @@
 /* emu/memory.c (RAM, ROM, MMIO dispatch, page flags, dirty log, code-page
  * hook) and emu/chardev.c (pending input, taps). */
-#include "emu/chardev.h"
+#include "io/chardev.h"
 #include "emu/memory.h"
 #include "tests/unit/unit.h"
 

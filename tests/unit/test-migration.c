@@ -10,12 +10,12 @@
 
 #include "emu/clock.h"
 #include "emu/memory.h"
-#include "savevm/channel.h"
-#include "savevm/migration-rp.h"
-#include "savevm/migration.h"
-#include "savevm/ram.h"
+#include "io/channel.h"
+#include "migration/migration-rp.h"
+#include "migration/migration.h"
+#include "migration/ram.h"
 #include "savevm/savevm.h"
-#include "savevm/xbzrle.h"
+#include "migration/xbzrle.h"
 #include "tests/unit/unit.h"
 
 #define PG 4096

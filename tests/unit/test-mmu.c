@@ -1,6 +1,6 @@
 /* Page walks, permissions, PMP, the TLB fill rules and the slow paths
  * (mmu.c), on page tables built in a real PhysMemory. */
-#include "emu/cpu-internal.h"
+#include "target/riscv/cpu-internal.h"
 #include "tests/unit/unit.h"
 
 #include <stdlib.h>

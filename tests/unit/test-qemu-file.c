@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <netinet/in.h>
 
-#include "savevm/channel.h"
+#include "io/channel.h"
 #include "savevm/qemu-file.h"
 #include "tests/unit/unit.h"
 

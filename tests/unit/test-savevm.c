@@ -9,9 +9,9 @@
 
 #include "emu/memory.h"
 #include "emu/runstate.h"
-#include "savevm/channel.h"
-#include "savevm/globalstate.h"
-#include "savevm/ram.h"
+#include "io/channel.h"
+#include "migration/globalstate.h"
+#include "migration/ram.h"
 #include "savevm/savevm.h"
 #include "tests/unit/unit.h"
 

@@ -2,7 +2,7 @@
  * size_to_str and the VM clock. */
 #include <string.h>
 
-#include "savevm/snapshot.h"
+#include "migration/snapshot.h"
 #include "tests/unit/unit.h"
 
 static void check_size(uint64_t v, const char *want)

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "savevm/channel.h"
+#include "io/channel.h"
 #include "savevm/savevm.h"
 #include "tests/unit/unit.h"
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "savevm/channel.h"
+#include "io/channel.h"
 #include "savevm/vmstate.h"
 #include "tests/unit/unit.h"
 

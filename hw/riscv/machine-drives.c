@@ -1,0 +1,122 @@
+/* The board's disks: -drive images and the eight virtio-mmio slots at
+ * 0x10001000 + n * 0x1000 (PLIC irq 1 + n). As on QEMU's virt board, the
+ * first virtio drive takes the highest slot (0x10008000), the next one the
+ * slot below, and empty slots answer DeviceID 0. A snapshot=on drive
+ * (or any drive under -snapshot) registers a migration blocker. */
+#include "hw/riscv/machine.h"
+#include "migration/migration.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Why a snapshot=on drive blocks migrate and savevm (`info migrate` shows
+ * it after the drive's id). */
+#define DRIVE_SNAPSHOT_BLOCKER \
+    "snapshot=on keeps the guest's disk writes in this process's memory; " \
+    "they cannot move to the destination"
+
+bool machine_init_drives(Machine *m, char *err, size_t errlen)
+{
+    const VirtioDeviceOps *ops[VIRT_VIRTIO_COUNT] = { NULL };
+    int slot = VIRT_VIRTIO_COUNT - 1, nvirtio = 0, nnone = 0;
+    for (int i = 0; i < m->opts.nr_drives; i++) {
+        DriveOptions *d = &m->drive[i];
+        if (!drive_parse(m->opts.drives[i], d, err, errlen)) {
+            return false;
+        }
+        if (m->opts.snapshot) {
+            drive_apply_global_snapshot(d);
+        }
+        if (!d->id[0]) {
+            snprintf(d->id, sizeof(d->id), "%s%d", d->iface == DRIVE_IF_VIRTIO ? "virtio" : "none",
+                     d->iface == DRIVE_IF_VIRTIO ? nvirtio : nnone);
+        }
+        for (int j = 0; j < i; j++) {
+            if (!strcmp(m->drive[j].id, d->id)) {
+                snprintf(err, errlen, "-drive %s: Duplicate ID '%s' for drive",
+                         m->opts.drives[i], d->id);
+                return false;
+            }
+        }
+        if (d->iface == DRIVE_IF_VIRTIO && slot < 0) {
+            snprintf(err, errlen, "-drive %s: no free virtio-mmio slot (the board has %d)",
+                     m->opts.drives[i], VIRT_VIRTIO_COUNT);
+            return false;
+        }
+        m->drive_blocker[i] = -1;
+        m->drive_bs[i] = drive_open(d, m->opts.incoming, err, errlen);
+        if (!m->drive_bs[i]) {
+            return false;
+        }
+        m->nr_drives = i + 1;
+        if (drive_uses_overlay(d)) {
+            m->drive_blocker[i] = migrate_add_blocker(d->id, DRIVE_SNAPSHOT_BLOCKER);
+            if (m->drive_blocker[i] < 0) {
+                snprintf(err, errlen, "-drive %s: cannot register its migration blocker "
+                         "(the table is full)", m->opts.drives[i]);
+                return false;
+            }
+        }
+        if (d->iface == DRIVE_IF_VIRTIO) {
+            /* Not the image's open mode: an incoming machine's images are
+             * read-only only until the migration's end (drive_open). */
+            bool ro = d->read_only || (!m->opts.incoming && m->drive_bs[i]->read_only);
+            if (!virtio_blk_init(&m->virtio_blk[slot], m->drive_bs[i], ro, d->id)) {
+                snprintf(err, errlen, "-drive %s: out of memory", m->opts.drives[i]);
+                return false;
+            }
+            ops[slot--] = &virtio_blk_ops;
+            nvirtio++;
+        } else {
+            nnone++;
+        }
+    }
+    for (int n = 0; n < VIRT_VIRTIO_COUNT; n++) {
+        virtio_mmio_init(&m->virtio[n], &m->mem, VIRT_VIRTIO_BASE + (uint64_t)n * VIRT_VIRTIO_STRIDE,
+                         plic_input(&m->plic, VIRT_VIRTIO_IRQ + n), ops[n],
+                         ops[n] ? &m->virtio_blk[n] : NULL, "virtio-mmio");
+    }
+    machine_migration_register_drives(m);
+    return true;
+}
+
+int machine_activate_drives(Machine *m, Error *err)
+{
+    for (int i = 0; i < m->nr_drives; i++) {
+        if (!m->drive_bs[i]) {
+            continue;
+        }
+        Error e;
+        error_init(&e);
+        BlockDriverState *bs = m->drive_bs[i];
+        if (bdrv_reopen(bs, drive_open_flags(&m->drive[i]), &e) < 0 ||
+            (bs->fd >= 0 && bdrv_lock(bs, !bs->read_only, &e) < 0)) {
+            error_setf(err, "drive '%s': %s", m->drive[i].id, e.msg);
+            return -EIO;
+        }
+    }
+    return 0;
+}
+
+void machine_reset_drives(Machine *m)
+{
+    for (int n = 0; n < VIRT_VIRTIO_COUNT; n++) {
+        virtio_mmio_reset(&m->virtio[n]);
+    }
+}
+
+void machine_destroy_drives(Machine *m)
+{
+    machine_migration_unregister_drives(m);
+    for (int n = 0; n < VIRT_VIRTIO_COUNT; n++) {
+        virtio_blk_destroy(&m->virtio_blk[n]);
+    }
+    for (int i = 0; i < m->nr_drives; i++) {
+        migrate_del_blocker(m->drive_blocker[i]);
+        m->drive_blocker[i] = -1;
+        bdrv_close(m->drive_bs[i]);      /* flushes qcow2 metadata; drops an overlay */
+        m->drive_bs[i] = NULL;
+    }
+    m->nr_drives = 0;
+}

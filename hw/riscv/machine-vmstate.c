@@ -1,0 +1,355 @@
+/* The machine's sections and the whole-machine save/load operations. */
+#include "hw/riscv/machine-vmstate.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emu/runstate.h"
+#include "io/channel.h"
+#include "migration/globalstate.h"
+#include "migration/ram.h"
+#include "savevm/savevm.h"
+
+/* ---- the virtual clock ("timer", as QEMU names its clock section) ---- */
+
+typedef struct ClockVMState {
+    uint64_t clock_ns;           /* virtual time at save */
+} ClockVMState;
+
+static ClockVMState clock_vmstate;
+
+static int clock_pre_save(void *opaque)
+{
+    ClockVMState *c = opaque;
+    c->clock_ns = clock_ns();
+    return 0;
+}
+
+static int clock_post_load(void *opaque, int version_id, Error *err)
+{
+    ClockVMState *c = opaque;
+    if (c->clock_ns == CLOCK_NEVER) {
+        error_setf(err, "field 'clock_ns' value %llu is the end of time",
+                   (unsigned long long)c->clock_ns);
+        return -EINVAL;
+    }
+    /* The CPU section restored icount; this moves the offset so that the
+     * clock reads the saved time whatever the icount-to-time mapping. */
+    clock_set_ns(c->clock_ns);
+    return 0;
+}
+
+const VMStateDescription vmstate_timer = {
+    .name = "timer",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .pre_save = clock_pre_save,
+    .post_load = clock_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT64(clock_ns, ClockVMState),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+/* ---- the board ---- */
+
+/* Staged copy: loaded values are checked before they reach the machine. */
+typedef struct BoardVMState {
+    Machine *m;
+    uint64_t ram_size;
+    bool shutdown_requested;
+    bool reset_requested;
+    int32_t exit_code;
+} BoardVMState;
+
+static BoardVMState board_vmstate;
+
+static int board_pre_save(void *opaque)
+{
+    BoardVMState *b = opaque;
+    b->ram_size = b->m->opts.ram_size;
+    b->shutdown_requested = b->m->shutdown_requested;
+    b->reset_requested = b->m->reset_requested;
+    b->exit_code = b->m->exit_code;
+    return 0;
+}
+
+static int board_post_load(void *opaque, int version_id, Error *err)
+{
+    BoardVMState *b = opaque;
+    if (b->ram_size != b->m->opts.ram_size) {
+        error_setf(err, "RAM size mismatch: field 'ram_size' value %llu, machine has %llu",
+                   (unsigned long long)b->ram_size, (unsigned long long)b->m->opts.ram_size);
+        return -EINVAL;
+    }
+    b->m->shutdown_requested = b->shutdown_requested;
+    b->m->reset_requested = b->reset_requested;
+    b->m->exit_code = b->exit_code;
+    return 0;
+}
+
+const VMStateDescription vmstate_virt_board = {
+    .name = "virt",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .pre_save = board_pre_save,
+    .post_load = board_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT64(ram_size, BoardVMState),
+        VMSTATE_BOOL(shutdown_requested, BoardVMState),
+        VMSTATE_BOOL(reset_requested, BoardVMState),
+        VMSTATE_INT32(exit_code, BoardVMState),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+/* ---- registration ---- */
+
+int machine_vmstate_register(Machine *m)
+{
+    savevm_unregister_all();
+    savevm_set_machine_type(m->opts.machine ? m->opts.machine : "virt");
+    cpu_vmstate_note_misa(m->cpu.env.misa);
+    board_vmstate = (BoardVMState){ .m = m };
+    int ret = ram_register(&m->mem, NULL);
+    ret = ret ? ret : savevm_register("cpu", 0, &vmstate_riscv_cpu, &m->cpu);
+    ret = ret ? ret : savevm_register("timer", 0, &vmstate_timer, &clock_vmstate);
+    ret = ret ? ret : savevm_register("riscv_sifive_plic", 0, &vmstate_plic, &m->plic);
+    ret = ret ? ret : savevm_register("riscv_aclint", 0, &vmstate_clint, &m->clint);
+    ret = ret ? ret : savevm_register("serial", 0, &vmstate_uart16550, &m->uart0);
+    ret = ret ? ret : savevm_register("goldfish_rtc", 0, &vmstate_goldfish_rtc, &m->rtc);
+    if (m->has_htif) {
+        ret = ret ? ret : savevm_register("riscv.htif.uart", 0, &vmstate_htif, &m->htif);
+    }
+    for (int n = 0; n < VIRT_VIRTIO_COUNT; n++) {
+        if (m->virtio[n].ops) {
+            ret = ret ? ret : savevm_register("virtio-mmio", (uint32_t)n, &vmstate_virtio_mmio,
+                                              &m->virtio[n]);
+        }
+    }
+    ret = ret ? ret : savevm_register("virt", 0, &vmstate_virt_board, &board_vmstate);
+    return ret;
+}
+
+void machine_vmstate_unregister(void)
+{
+    savevm_unregister_all();
+}
+
+/* ---- whole machine ---- */
+
+int machine_save_state(Machine *m, QEMUFile *f, Error *err)
+{
+    return savevm_save(f, err);
+}
+
+static void machine_loaded(Machine *m)
+{
+    /* Belt and braces: the CPU's post_load already dropped these, but RAM
+     * pages may have been loaded after a device-only load in between. */
+    cpu_state_changed(&m->cpu);
+}
+
+int machine_load_stream(Machine *m, QEMUFile *f, Error *err)
+{
+    int ret = savevm_load(f, err);
+    if (ret == 0) {
+        machine_loaded(m);
+    }
+    return ret;
+}
+
+void machine_load_failed(Machine *m)
+{
+    if (savevm_load_touched_live()) {
+        /* Devices were rolled back but RAM was not: nothing may run it. */
+        runstate_set(RUN_STATE_INTERNAL_ERROR);
+    }
+}
+
+int machine_load_state(Machine *m, QEMUFile *f, Error *err)
+{
+    int ret = machine_load_stream(m, f, err);
+    if (ret < 0) {
+        machine_load_failed(m);
+    }
+    return ret;
+}
+
+int machine_save_devices_state(Machine *m, QEMUFile *f, Error *err)
+{
+    return savevm_save_devices_state(f, err);
+}
+
+int machine_load_devices_state(Machine *m, QEMUFile *f, Error *err)
+{
+    if (runstate_is_running()) {
+        error_setf(err, "Cannot update device state while vm is running");
+        return -EBUSY;
+    }
+    int ret = savevm_load_devices_state(f, err);
+    if (ret < 0) {
+        return ret;
+    }
+    machine_loaded(m);
+    return 0;
+}
+
+static int machine_close(QEMUFile *f, int ret, Error *err)
+{
+    Error cerr;
+    error_init(&cerr);
+    int cret = qemu_file_close(f, &cerr);
+    if (ret == 0 && cret < 0) {
+        error_propagate(err, &cerr);
+        return cret;
+    }
+    if (ret < 0 && cret < 0 && cerr.set && err && err->set && strchr(cerr.msg, ';')) {
+        /* The stream's first error and the channel's close error (a command
+         * that exited non-zero) together explain a stream cut short. */
+        const char *why = strchr(cerr.msg, ';') + 2;
+        size_t n = strlen(err->msg);
+        snprintf(err->msg + n, sizeof(err->msg) - n, " (%s)", why);
+    }
+    return ret;
+}
+
+int machine_save_devices_file(Machine *m, const char *path, Error *err)
+{
+    QEMUFile *f = channel_file_open(path, true, err);
+    if (!f) {
+        return -EIO;
+    }
+    int ret = machine_save_devices_state(m, f, err);
+    return machine_close(f, ret, err);
+}
+
+int machine_load_devices_file(Machine *m, const char *path, Error *err)
+{
+    if (runstate_is_running()) {
+        error_setf(err, "Cannot update device state while vm is running");
+        return -EBUSY;
+    }
+    QEMUFile *f = channel_file_open(path, false, err);
+    if (!f) {
+        return -EIO;
+    }
+    int ret = machine_load_devices_state(m, f, err);
+    return machine_close(f, ret, err);
+}
+
+/* Opens the channel of a migration URI. */
+static QEMUFile *machine_open_uri(const char *uri, bool writable, Error *err)
+{
+    if (strncmp(uri, "exec:", 5) == 0) {
+        return channel_exec_open(uri + 5, writable, err);
+    }
+    if (strncmp(uri, "file:", 5) == 0) {
+        return channel_file_open(uri + 5, writable, err);
+    }
+    error_setf(err, "Parameter 'uri' expects a migration URI (exec:CMD or file:PATH): '%s'",
+               uri);
+    return NULL;
+}
+
+int machine_migrate(Machine *m, const char *uri, Error *err)
+{
+    RunState before = runstate_get();
+    if (before == RUN_STATE_INMIGRATE) {
+        error_setf(err, "Guest is waiting for an incoming migration");
+        return -EBUSY;
+    }
+    if (before == RUN_STATE_POSTMIGRATE) {
+        error_setf(err, "Can't migrate the vm that was paused due to previous migration");
+        return -EBUSY;
+    }
+    int ret = savevm_check_blocked(err);
+    if (ret < 0) {
+        return ret;
+    }
+    QEMUFile *f = machine_open_uri(uri, true, err);
+    if (!f) {
+        return -EIO;
+    }
+    /* The run state before stopping is what the destination resumes to. */
+    globalstate_store_state(before);
+    runstate_set(RUN_STATE_FINISH_MIGRATE);
+    ret = machine_save_state(m, f, err);
+    ret = machine_close(f, ret, err);
+    runstate_set(ret < 0 ? before : RUN_STATE_POSTMIGRATE);
+    return ret;
+}
+
+int machine_incoming(Machine *m, const char *uri, bool start_paused, Error *err)
+{
+    QEMUFile *f = machine_open_uri(uri, false, err);
+    if (!f) {
+        return -EIO;
+    }
+    runstate_set(RUN_STATE_INMIGRATE);
+    int ret = machine_load_state(m, f, err);
+    ret = machine_close(f, ret, err);
+    if (ret < 0) {
+        if (runstate_get() == RUN_STATE_INMIGRATE) {
+            runstate_set(RUN_STATE_PAUSED);
+        }
+        return ret;
+    }
+    RunState rs = RUN_STATE_RUNNING;
+    globalstate_received(&rs);
+    if (rs == RUN_STATE_RUNNING) {
+        runstate_set(start_paused ? RUN_STATE_PAUSED : RUN_STATE_RUNNING);
+    } else {
+        runstate_set(rs);
+    }
+    return 0;
+}
+
+int machine_dump_vmstate(const char *path, Error *err)
+{
+    VMDescWriter w;
+    vmdesc_init(&w);
+    vmdesc_start_object(&w, NULL);
+    vmdesc_int(&w, "page_size", SAVEVM_PAGE_SIZE);
+    vmdesc_start_array(&w, "sections");
+    savevm_describe_sections(&w);
+    vmdesc_end_array(&w);
+    /* Tables only some configurations register (HTIF: an ELF with tohost),
+     * so the dump always covers every table the build has. */
+    vmdesc_start_array(&w, "optional_sections");
+    vmdesc_start_object(&w, NULL);
+    vmdesc_str(&w, "name", "riscv.htif.uart");
+    vmdesc_str(&w, "registered_when", "the ELF defines tohost");
+    vmstate_describe(&vmstate_htif, &w);
+    vmdesc_end_object(&w);
+    vmdesc_start_object(&w, NULL);
+    vmdesc_str(&w, "name", "virtio-mmio");
+    vmdesc_str(&w, "registered_when", "a -drive sits in the slot");
+    vmstate_describe(&vmstate_virtio_mmio, &w);
+    vmdesc_end_object(&w);
+    vmdesc_end_array(&w);
+    vmdesc_end_object(&w);
+    int ret = 0;
+    /* Indented, one field per line, so a change shows as a readable diff
+     * against the committed copy. */
+    json_t *j = w.oom ? NULL : json_loadb(w.buf, w.len, 0, NULL);
+    char *text = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(j);
+    FILE *out = text ? fopen(path, "w") : NULL;
+    if (!out) {
+        error_setf(err, "-dump-vmstate %s: %s", path, strerror(text ? errno : ENOMEM));
+        ret = -EIO;
+    } else {
+        fprintf(out, "%s\n", text);
+        if (fclose(out) != 0) {
+            error_setf(err, "-dump-vmstate %s: %s", path, strerror(errno));
+            ret = -EIO;
+        }
+    }
+    free(text);
+    vmdesc_free(&w);
+    return ret;
+}

@@ -1,0 +1,320 @@
+/* The riscv `virt` board: RAM, boot ROM, hart, devices, and the images
+ * (firmware, kernel, initrd, device tree) placed where QEMU 7.2 puts them. */
+#include "hw/riscv/machine.h"
+#include "hw/riscv/machine-vmstate.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hw/riscv/loader.h"
+
+/* QEMU's behaviour without -bios: OpenSBI's fw_dynamic from Debian. */
+#define VIRT_DEFAULT_BIOS "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin"
+/* RV64 kernels are placed on a 2 MiB boundary after the firmware. */
+#define VIRT_KERNEL_ALIGN (2ull << 20)
+
+#define FW_DYNAMIC_INFO_MAGIC   0x4942534full    /* "OSBI" */
+#define FW_DYNAMIC_INFO_VERSION 2
+#define FW_DYNAMIC_NEXT_MODE_S  1
+
+Machine *current_machine;
+
+static bool machine_fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static bool machine_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+/* Finisher callback of sifive_test and HTIF: the main loop acts on it. */
+static void machine_finish(void *opaque, int code, bool reset)
+{
+    Machine *m = opaque;
+    if (reset) {
+        m->reset_requested = true;
+    } else {
+        m->shutdown_requested = true;
+        m->exit_code = code;
+    }
+    cpu_request_exit(&m->cpu);
+}
+
+/* Records a loaded range so reset can restore it, refusing overlaps with
+ * what is already there (QEMU: "rom: requested regions overlap"). */
+static bool machine_keep_range(Machine *m, uint64_t addr, uint64_t len, const char *owner,
+                               const char *path, char *err, size_t errlen)
+{
+    const char *what = path ? path : "";
+    for (int i = 0; i < m->nr_blobs; i++) {
+        const MachineBlob *b = &m->blobs[i];
+        if (addr < b->addr + b->len && b->addr < addr + len) {
+            return machine_fail(err, errlen, "%s%s%s: 0x%llx-0x%llx overlaps the %s image at 0x%llx-0x%llx",
+                                owner, path ? " " : "", what,
+                                (unsigned long long)addr, (unsigned long long)(addr + len - 1),
+                                b->owner, (unsigned long long)b->addr,
+                                (unsigned long long)(b->addr + b->len - 1));
+        }
+    }
+    if (m->nr_blobs == MACHINE_MAX_BLOBS) {
+        return machine_fail(err, errlen, "%s %s: too many loaded segments", owner, what);
+    }
+    MachineBlob *b = &m->blobs[m->nr_blobs];
+    b->data = malloc(len);
+    if (!b->data || !memory_rw(&m->mem, addr, b->data, len, false, true)) {
+        free(b->data);
+        b->data = NULL;
+        return machine_fail(err, errlen, "%s %s: cannot keep a copy of the image", owner, what);
+    }
+    b->addr = addr;
+    b->len = len;
+    b->owner = owner;
+    m->nr_blobs++;
+    return true;
+}
+
+static bool machine_keep_image(Machine *m, const LoadedImage *img, const char *owner,
+                               const char *path, char *err, size_t errlen)
+{
+    for (int i = 0; i < img->nr_seg; i++) {
+        if (!machine_keep_range(m, img->seg[i].addr, img->seg[i].size, owner, path, err, errlen)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The reset vector QEMU puts in the MROM: a0 = hartid, a1 = FDT,
+ * a2 = &fw_dynamic_info, jump to start. */
+static void machine_write_rom(Machine *m, uint64_t start, uint64_t kernel_entry)
+{
+    uint8_t rom[0x58];
+    static const uint32_t code[] = {
+        0x00000297,              /* auipc t0, 0 */
+        0x02828613,              /* addi  a2, t0, 40 */
+        0xf1402573,              /* csrr  a0, mhartid */
+        0x0202b583,              /* ld    a1, 32(t0) */
+        0x0182b283,              /* ld    t0, 24(t0) */
+        0x00028067,              /* jr    t0 */
+    };
+    const uint64_t data[] = {
+        start,
+        m->fdt_addr,
+        /* struct fw_dynamic_info */
+        FW_DYNAMIC_INFO_MAGIC,
+        FW_DYNAMIC_INFO_VERSION,
+        kernel_entry,            /* next_addr */
+        FW_DYNAMIC_NEXT_MODE_S,  /* next_mode */
+        0,                       /* options */
+        0,                       /* boot_hart */
+    };
+    memset(rom, 0, sizeof(rom));
+    memcpy(rom, code, sizeof(code));          /* host is little-endian, as RISC-V */
+    memcpy(rom + sizeof(code), data, sizeof(data));
+    memory_rw(&m->mem, VIRT_MROM_BASE, rom, sizeof(rom), true, true);
+}
+
+static bool machine_load_firmware(Machine *m, uint64_t *start, uint64_t *kernel_start,
+                                  LoadedImage *fw, char *err, size_t errlen)
+{
+    const char *bios = m->opts.bios ? m->opts.bios : VIRT_DEFAULT_BIOS;
+    memset(fw, 0, sizeof(*fw));
+    *start = VIRT_DRAM_BASE;
+    *kernel_start = VIRT_DRAM_BASE;
+    if (strcmp(bios, "none") == 0) {
+        return true;
+    }
+    if (!m->opts.bios && access(bios, R_OK) != 0) {
+        return machine_fail(err, errlen,
+                            "default firmware %s: %s (install the Debian package opensbi, "
+                            "or use -bios FILE or -bios none)", bios, strerror(errno));
+    }
+    if (!loader_load_image(&m->mem, bios, VIRT_DRAM_BASE, fw, err, errlen)) {
+        char reason[400];
+        snprintf(reason, sizeof(reason), "%s", err);
+        return machine_fail(err, errlen, "-bios %s", reason);
+    }
+    if (!machine_keep_image(m, fw, "-bios", bios, err, errlen)) {
+        return false;
+    }
+    *start = fw->entry;
+    *kernel_start = (fw->high + VIRT_KERNEL_ALIGN - 1) & ~(VIRT_KERNEL_ALIGN - 1);
+    return true;
+}
+
+/* QEMU 7.2: the initrd goes min(RAM/2, 128 MiB) above the kernel entry. If
+ * that does not fit, it goes as high as it can below the device tree. */
+static bool machine_load_initrd(Machine *m, uint64_t kernel_entry, uint64_t kernel_end,
+                                char *err, size_t errlen)
+{
+    const char *path = m->opts.initrd;
+    uint64_t size;
+    LoadedImage img;
+    if (!loader_file_size(path, &size, err, errlen)) {
+        char reason[400];
+        snprintf(reason, sizeof(reason), "%s", err);
+        return machine_fail(err, errlen, "-initrd %s", reason);
+    }
+    uint64_t limit = machine_fdt_address(m->opts.ram_size, FDT_MAX_SIZE);
+    uint64_t half = m->opts.ram_size / 2;
+    uint64_t start = kernel_entry + (half < (128ull << 20) ? half : (128ull << 20));
+    if (start + size > limit && size <= limit) {
+        start = (limit - size) & PAGE_MASK;
+    }
+    if (start < kernel_end) {
+        return machine_fail(err, errlen, "-initrd %s: initrd of %llu bytes does not fit in RAM "
+                            "between the kernel (ends 0x%llx) and the device tree (0x%llx)",
+                            path, (unsigned long long)size, (unsigned long long)kernel_end,
+                            (unsigned long long)limit);
+    }
+    if (!loader_load_initrd(&m->mem, path, start, limit, &img, err, errlen)) {
+        char reason[400];
+        snprintf(reason, sizeof(reason), "%s", err);
+        return machine_fail(err, errlen, "-initrd %s", reason);
+    }
+    if (!machine_keep_image(m, &img, "-initrd", path, err, errlen)) {
+        return false;
+    }
+    m->initrd_start = img.low;
+    m->initrd_end = img.high;
+    return true;
+}
+
+static void machine_init_devices(Machine *m)
+{
+    RISCVCPU *cpu = &m->cpu;
+    plic_init(&m->plic, &m->mem, VIRT_PLIC_BASE,
+              irq_line(cpu_irq_handler, cpu, IRQ_M_EXT), irq_line(cpu_irq_handler, cpu, IRQ_S_EXT));
+    clint_init(&m->clint, &m->mem, VIRT_CLINT_BASE,
+               irq_line(cpu_irq_handler, cpu, IRQ_M_SOFT), irq_line(cpu_irq_handler, cpu, IRQ_M_TIMER));
+    uart16550_init(&m->uart0, &m->mem, VIRT_UART0_BASE, plic_input(&m->plic, VIRT_UART0_IRQ),
+                   &m->serial0);
+    sifive_test_init(&m->test, &m->mem, VIRT_TEST_BASE, machine_finish, m);
+    goldfish_rtc_init(&m->rtc, &m->mem, VIRT_RTC_BASE, plic_input(&m->plic, VIRT_RTC_IRQ),
+                      m->opts.rtc_base_ns ? m->opts.rtc_base_ns : clock_realtime_ns());
+}
+
+bool machine_init(Machine *m, const MachineOptions *opts, char *err, size_t errlen)
+{
+    CharBackend serial0 = m->serial0;
+    memset(m, 0, sizeof(*m));
+    m->serial0 = serial0;
+    m->opts = *opts;
+    if (!m->opts.machine) {
+        m->opts.machine = "virt";
+    }
+    if (!m->opts.ram_size) {
+        m->opts.ram_size = MACHINE_DEFAULT_RAM;
+    }
+    current_machine = m;
+
+    memory_init(&m->mem);
+    if (!memory_add_ram(&m->mem, "riscv_virt_board.ram", VIRT_DRAM_BASE, m->opts.ram_size)) {
+        return machine_fail(err, errlen, "-m %lluM: cannot allocate guest RAM: %s",
+                            (unsigned long long)(m->opts.ram_size >> 20), strerror(errno));
+    }
+    m->rom = memory_add_rom(&m->mem, "riscv_virt_board.mrom", VIRT_MROM_BASE, VIRT_MROM_SIZE);
+    if (!m->rom) {
+        return machine_fail(err, errlen, "cannot allocate the boot ROM: %s", strerror(errno));
+    }
+    cpu_init(&m->cpu, &m->mem);
+    clock_init(m->opts.clock_mode, m->opts.icount_shift, cpu_get_icount, &m->cpu);
+    machine_init_devices(m);
+    if (!machine_init_drives(m, err, errlen)) {
+        return false;
+    }
+
+    uint64_t start, kernel_start, kernel_entry = 0, kernel_end;
+    LoadedImage fw, kernel;
+    if (!machine_load_firmware(m, &start, &kernel_start, &fw, err, errlen)) {
+        return false;
+    }
+    kernel_end = kernel_start;
+    bool has_fw = fw.nr_seg > 0;
+    memset(&kernel, 0, sizeof(kernel));
+    if (m->opts.kernel) {
+        if (!loader_load_image(&m->mem, m->opts.kernel, kernel_start, &kernel, err, errlen)) {
+            char reason[400];
+            snprintf(reason, sizeof(reason), "%s", err);
+            return machine_fail(err, errlen, "-kernel %s", reason);
+        }
+        if (!machine_keep_image(m, &kernel, "-kernel", m->opts.kernel, err, errlen)) {
+            return false;
+        }
+        kernel_entry = kernel.entry;
+        kernel_end = kernel.high;
+        if (!has_fw) {
+            start = kernel_entry;
+        }
+    }
+    /* ISA test programs talk to the host through tohost/fromhost. */
+    const LoadedImage *htif_img = kernel.has_tohost ? &kernel : fw.has_tohost ? &fw : NULL;
+    if (htif_img) {
+        htif_init(&m->htif, &m->mem, htif_img->tohost, htif_img->fromhost, &m->serial0,
+                  machine_finish, m);
+        m->has_htif = true;
+    }
+    if (m->opts.initrd && !machine_load_initrd(m, kernel_entry, kernel_end, err, errlen)) {
+        return false;
+    }
+
+    if (!machine_build_fdt(m, err, errlen)) {
+        return false;
+    }
+    m->fdt_addr = machine_fdt_address(m->opts.ram_size, m->fdt_size);
+    if (m->fdt_addr < VIRT_DRAM_BASE ||
+        !memory_rw(&m->mem, m->fdt_addr, m->fdt, m->fdt_size, true, false)) {
+        return machine_fail(err, errlen, "-m: RAM too small for the device tree");
+    }
+    if (!machine_keep_range(m, m->fdt_addr, m->fdt_size, "device tree", NULL, err, errlen)) {
+        return false;
+    }
+    m->entry = start;
+    machine_write_rom(m, start, kernel_entry);
+    cpu_reset(&m->cpu, VIRT_MROM_BASE);
+    machine_vmstate_register(m);
+    return true;
+}
+
+void machine_reset(Machine *m)
+{
+    for (int i = 0; i < m->nr_blobs; i++) {
+        memory_rw(&m->mem, m->blobs[i].addr, m->blobs[i].data, m->blobs[i].len, true, true);
+    }
+    plic_reset(&m->plic);
+    clint_reset(&m->clint);
+    uart16550_reset(&m->uart0);
+    goldfish_rtc_reset(&m->rtc);
+    machine_reset_drives(m);
+    if (m->has_htif) {
+        htif_reset(&m->htif);
+    }
+    cpu_reset(&m->cpu, VIRT_MROM_BASE);
+    cpu_state_changed(&m->cpu);
+    m->reset_requested = false;
+}
+
+void machine_destroy(Machine *m)
+{
+    machine_vmstate_unregister();
+    machine_destroy_drives(m);
+    cpu_destroy(&m->cpu);
+    memory_destroy(&m->mem);
+    for (int i = 0; i < m->nr_blobs; i++) {
+        free(m->blobs[i].data);
+    }
+    m->nr_blobs = 0;
+    free(m->fdt);
+    m->fdt = NULL;
+    if (current_machine == m) {
+        current_machine = NULL;
+    }
+}

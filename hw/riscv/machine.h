@@ -1,0 +1,150 @@
+/* The riscv `virt` board: one RV64 hart, RAM, boot ROM, device tree and the
+ * devices at QEMU's addresses. */
+#ifndef HW_RISCV_MACHINE_H
+#define HW_RISCV_MACHINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "io/chardev.h"
+#include "emu/clock.h"
+#include "target/riscv/cpu.h"
+#include "emu/memory.h"
+#include "hw/clint.h"
+#include "hw/goldfish_rtc.h"
+#include "hw/htif.h"
+#include "hw/plic.h"
+#include "hw/sifive_test.h"
+#include "hw/uart16550.h"
+#include "hw/virtio-blk.h"
+#include "hw/virtio-mmio.h"
+#include "block/drive.h"
+
+#define VIRT_MROM_BASE      0x1000ull
+#define VIRT_MROM_SIZE      0xf000ull
+#define VIRT_TEST_BASE      0x100000ull
+#define VIRT_RTC_BASE       0x101000ull
+#define VIRT_CLINT_BASE     0x2000000ull
+#define VIRT_PLIC_BASE      0xc000000ull
+#define VIRT_UART0_BASE     0x10000000ull
+#define VIRT_VIRTIO_BASE    0x10001000ull
+#define VIRT_VIRTIO_STRIDE  0x1000ull
+#define VIRT_VIRTIO_COUNT   8
+#define VIRT_DRAM_BASE      0x80000000ull
+#define VIRT_UART0_IRQ      10
+#define VIRT_RTC_IRQ        11
+#define VIRT_VIRTIO_IRQ     1        /* slot n uses irq 1 + n */
+
+#define MACHINE_DEFAULT_RAM (128ull << 20)
+#define MACHINE_MAX_DRIVES  16
+
+/* What the command line asked for. */
+typedef struct MachineOptions {
+    const char *machine;         /* "virt" */
+    uint64_t ram_size;
+    const char *bios;            /* path, "none", or NULL for the default */
+    const char *kernel;
+    const char *append;
+    const char *initrd;
+    const char *dtb_dump;        /* -dumpdtb FILE: write and exit */
+    bool start_paused;           /* -S */
+    ClockMode clock_mode;
+    unsigned icount_shift;
+    bool icount_sleep;           /* icount: an idle (WFI) guest waits in real time */
+    bool no_reboot;              /* -no-reboot: a guest reset request exits instead */
+    uint64_t rtc_base_ns;        /* 0: host wall time at start */
+    const char *drives[MACHINE_MAX_DRIVES];  /* -drive arguments, in order */
+    int nr_drives;
+    bool snapshot;               /* -snapshot: snapshot=on unless a drive says off */
+    bool incoming;               /* -incoming: disks stay inactive until the load ends */
+} MachineOptions;
+
+/* A loaded image (firmware, kernel, initrd, FDT) as it was first written to
+ * guest memory: copied back on system reset, as QEMU does with its ROM blobs,
+ * so firmware re-runs from pristine .data (OpenSBI's boot-hart lottery). */
+typedef struct MachineBlob {
+    uint64_t addr, len;
+    uint8_t *data;
+    const char *owner;           /* "-bios", "-kernel", "-initrd", "device tree" */
+} MachineBlob;
+
+#define MACHINE_MAX_BLOBS 80
+
+typedef struct Machine {
+    MachineOptions opts;
+    PhysMemory mem;
+    RISCVCPU cpu;
+    MemoryRegion *rom;
+    Plic plic;
+    Clint clint;
+    Uart16550 uart0;
+    SifiveTest test;
+    GoldfishRtc rtc;
+    Htif htif;
+    bool has_htif;
+    CharBackend serial0;         /* back end of UART0 (and HTIF console) */
+    /* Disks (-drive) and the virtio-mmio slots; the first virtio drive sits
+     * in the last slot, as on QEMU (machine-drives.c). */
+    DriveOptions drive[MACHINE_MAX_DRIVES];
+    BlockDriverState *drive_bs[MACHINE_MAX_DRIVES];
+    /* The migration blocker of a snapshot=on drive (its writes live in
+     * this process), or -1. */
+    int drive_blocker[MACHINE_MAX_DRIVES];
+    int nr_drives;
+    VirtioMmio virtio[VIRT_VIRTIO_COUNT];
+    VirtioBlk virtio_blk[VIRT_VIRTIO_COUNT];
+    uint64_t entry;              /* where the boot ROM jumps */
+    uint64_t fdt_addr;
+    void *fdt;                   /* generated device tree blob (host memory) */
+    uint32_t fdt_size;
+    uint64_t initrd_start, initrd_end;   /* both 0 without -initrd */
+    MachineBlob blobs[MACHINE_MAX_BLOBS];
+    int nr_blobs;
+    /* Requests raised by the guest, acted on by the main loop. */
+    bool shutdown_requested;
+    bool reset_requested;
+    int exit_code;
+} Machine;
+
+/* The machine (one per process). */
+extern Machine *current_machine;
+
+/* Builds the board and loads firmware/kernel. The caller sets up m->serial0
+ * (chardev_init_*) first; every other field is initialised here. On error
+ * prints nothing and returns false with a one-line message in err (names the
+ * file or option). */
+bool machine_init(Machine *m, const MachineOptions *opts, char *err, size_t errlen);
+void machine_destroy(Machine *m);
+/* System reset: CPU and devices to power-on state, boot ROM re-entered. RAM
+ * contents are kept, except that the loaded images (firmware, kernel, initrd,
+ * FDT) are copied back over whatever the guest did to them, as on QEMU. */
+void machine_reset(Machine *m);
+/* machine-drives.c: opens the -drive images, creates the virtio-mmio slots
+ * (resets them with the machine, closes the images on destroy). */
+bool machine_init_drives(Machine *m, char *err, size_t errlen);
+/* machine-migration.c: the drives' inactivate/activate hooks of migration. */
+void machine_migration_register_drives(Machine *m);
+void machine_migration_unregister_drives(Machine *m);
+void machine_reset_drives(Machine *m);
+/* The end of an incoming migration: every disk is reopened with its own
+ * flags, so what the source wrote to a shared image (tables, header, new
+ * clusters) is read afresh. 0, or -EIO with err naming the drive. */
+int machine_activate_drives(Machine *m, Error *err);
+void machine_destroy_drives(Machine *m);
+/* Generates the device tree into m->fdt (called by machine_init). Reads
+ * opts.ram_size, opts.append and initrd_start/end. */
+bool machine_build_fdt(Machine *m, char *err, size_t errlen);
+/* Where QEMU 7.2 puts a device tree of fdt_size bytes: 2 MiB aligned, below
+ * the end of RAM or 3 GiB, whichever is lower (kept below 4 GiB). */
+uint64_t machine_fdt_address(uint64_t ram_size, uint32_t fdt_size);
+
+/* The device tree's phandles (the same numbers QEMU uses). */
+#define FDT_PHANDLE_CPU   1
+#define FDT_PHANDLE_INTC  2
+#define FDT_PHANDLE_PLIC  3
+#define FDT_PHANDLE_TEST  4
+/* The generated tree is built in a buffer of this size, then packed. */
+#define FDT_MAX_SIZE      0x10000
+
+#endif

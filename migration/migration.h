@@ -1,0 +1,159 @@
+/* Live migration (ref-stream-format.md §7-8): capabilities and parameters,
+ * the source state machine (precopy), the destination, blockers and the
+ * vCPU throttle of auto-converge.
+ *
+ * Scheduling (source): the state machine, the dirty-bitmap syncs, the final
+ * phase (guest stopped) and the monitor run on the main-loop thread, with
+ * the guest CPU. Each RAM pass is produced and written by a sender thread
+ * (migration-sender.c) while the guest runs, so a busy guest and the stream
+ * use separate cores. The stream goes through an in-memory queue to the
+ * transport's fd, which is non-blocking: a destination that stops reading
+ * stalls only the sender, and cancel wakes it. A 100 ms host timer
+ * (timerfd) measures throughput, passes max-bandwidth to the sender and
+ * estimates the downtime; auto-converge is evaluated at each sync. */
+#ifndef MIGRATION_MIGRATION_H
+#define MIGRATION_MIGRATION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "emu/runstate.h"
+#include "util/error.h"
+
+struct Machine;
+
+/* ---- states (QEMU's MigrationStatus names) ---- */
+typedef enum MigrationStatus {
+    MIGRATION_STATUS_NONE,
+    MIGRATION_STATUS_SETUP,
+    MIGRATION_STATUS_CANCELLING,
+    MIGRATION_STATUS_CANCELLED,
+    MIGRATION_STATUS_ACTIVE,
+    MIGRATION_STATUS_COMPLETED,
+    MIGRATION_STATUS_FAILED,
+    MIGRATION_STATUS_DEVICE,
+    MIGRATION_STATUS__MAX,
+} MigrationStatus;
+
+const char *migration_status_name(MigrationStatus s);
+
+/* ---- capabilities and parameters (migration-options.c) ---- */
+typedef enum MigrationCapability {
+    MIGRATION_CAP_XBZRLE,
+    MIGRATION_CAP_AUTO_CONVERGE,
+    MIGRATION_CAP_RETURN_PATH,   /* on by default: socket transports only */
+    MIGRATION_CAP__SUPPORTED,    /* QEMU's other names follow, refused */
+} MigrationCapability;
+
+typedef struct MigrationParams {
+    int64_t throttle_trigger_threshold;   /* % */
+    int64_t cpu_throttle_initial;         /* % */
+    int64_t cpu_throttle_increment;       /* % */
+    int64_t cpu_throttle_tailslow;        /* bool */
+    int64_t max_cpu_throttle;             /* % */
+    int64_t max_bandwidth;                /* bytes/s; 0 = unlimited */
+    int64_t avail_switchover_bandwidth;   /* bytes/s; 0 = measured */
+    int64_t downtime_limit;               /* ms */
+    int64_t xbzrle_cache_size;            /* bytes */
+} MigrationParams;
+
+extern MigrationParams migrate_params;
+bool migrate_cap(MigrationCapability c);
+
+/* Every capability QEMU names, in QEMU 10.2's order; fn gets each name and
+ * its state (unsupported ones are always off). */
+void migration_foreach_capability(void (*fn)(void *opaque, const char *name, bool on),
+                                  void *opaque);
+int migration_set_capability(const char *name, bool on, Error *err);
+/* One "name: value[ unit]" line per parameter, in QEMU's order. */
+void migration_foreach_parameter(void (*fn)(void *opaque, const char *line), void *opaque);
+/* value as typed: sizes take B/K/M/G/T suffixes (MiB without one, as QEMU's
+ * HMP), booleans on/off. */
+int migration_set_parameter(const char *name, const char *value, Error *err);
+/* Completion of capability and parameter names. */
+void migration_complete_names(const char *prefix, void (*add)(void *opaque, const char *name),
+                              void *opaque);
+void migration_options_reset(void);     /* defaults (unit tests) */
+
+/* ---- blockers (migration-blocker.c) ---- */
+/* A device bound to a host resource registers why it cannot move; migrate
+ * and savevm then refuse with "<device>: <reason>" naming it. Returns an id
+ * for migrate_del_blocker, or -1 (full). */
+int migrate_add_blocker(const char *device, const char *reason);
+void migrate_del_blocker(int id);
+/* 0, or -EPERM with err set to the first blocker's text. */
+int migration_check_blockers(Error *err);
+void migration_foreach_blocker(void (*fn)(void *opaque, const char *text), void *opaque);
+
+/* Disks give up their images before the final phase (the destination takes
+ * them over) and take them back when a migration fails or is cancelled. */
+typedef struct MigrationBlockHooks {
+    int (*inactivate)(void *opaque, Error *err);
+    int (*activate)(void *opaque, Error *err);
+    void *opaque;
+} MigrationBlockHooks;
+void migration_add_block_hooks(const MigrationBlockHooks *h);
+void migration_remove_block_hooks(void *opaque);
+int migration_block_inactivate_all(Error *err);
+int migration_block_activate_all(Error *err);
+
+/* ---- the vCPU throttle (migration-throttle.c) ---- */
+void migration_throttle_set(int percent);   /* 0 stops it */
+int migration_throttle_percent(void);
+/* The main loop asks before each CPU slice: ns the vCPU must still sleep. */
+uint64_t migration_throttle_wait_ns(void);
+
+/* ---- the source (migration.c) ---- */
+typedef struct MigrationInfo {
+    MigrationStatus status;
+    char error_desc[512];
+    uint64_t total_time_ms, setup_time_ms, downtime_ms, expected_downtime_ms;
+    uint64_t transferred, remaining, total;
+    uint64_t duplicate, normal, normal_bytes;
+    uint64_t dirty_sync_count, dirty_pages_rate, pages_per_second;
+    double mbps;
+    int throttle_percent;
+    uint64_t xbzrle_bytes, xbzrle_pages, xbzrle_cache_miss, xbzrle_overflow;
+} MigrationInfo;
+
+/* Starts an outgoing migration to uri (tcp:, unix:, exec:, fd:, file:).
+ * Refusals (blockers, a migration in progress, bad run state, a transport
+ * that cannot open) return a negative errno with err set, and the machine
+ * is untouched. Otherwise it runs from the main loop. */
+int migration_start(struct Machine *m, const char *uri, Error *err);
+int migration_cancel(void);
+bool migration_is_running(void);
+void migration_get_info(MigrationInfo *out);
+/* Called once when the current migration ends (completed, failed or
+ * cancelled); one listener (the waiting monitor). */
+void migration_set_done_notify(void (*fn)(void *opaque), void *opaque);
+
+/* ---- the destination (migration-incoming.c) ---- */
+/* -incoming URI at start-up, or migrate_incoming with -incoming defer.
+ * Sockets listen and load when the source connects (the monitor works while
+ * waiting); exec:, fd: and file: load at once. exit_on_error: a failed load
+ * ends amber (with the message on stderr); otherwise the destination keeps
+ * waiting for migrate_incoming (defer). */
+void migration_incoming_set_defer(bool defer);
+bool migration_incoming_deferred(void);
+int migration_incoming_start(struct Machine *m, const char *uri, bool start_paused,
+                             bool exit_on_error, Error *err);
+MigrationStatus migration_incoming_status(void);
+/* A socket stream is being loaded (on the loader thread): the machine's
+ * state belongs to it until the load ends. */
+bool migration_incoming_loading(void);
+/* At exit: ends a load in progress (its socket is shut down, the loader
+ * joined); the machine stays unloaded. */
+void migration_incoming_abort(void);
+const char *migration_incoming_error(void);
+/* The listening address while waiting ("tcp:127.0.0.1:4444"), or NULL. */
+const char *migration_incoming_listen_uri(void);
+
+/* ---- named fds for fd:NAME (getfd/closefd over the unix monitor) ---- */
+/* Takes ownership of fd under name (replacing one of the same name). */
+int migration_fd_add(const char *name, int fd, Error *err);
+int migration_fd_close(const char *name, Error *err);
+/* Removes and returns the fd named name, or -1 with err set. */
+int migration_fd_take(const char *name, Error *err);
+
+#endif

@@ -1,0 +1,543 @@
+/* savevm / loadvm / delvm / info snapshots over the machine's disks. */
+#include "migration/snapshot.h"
+#include "migration/migration.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hw/riscv/machine-vmstate.h"
+#include "emu/runstate.h"
+#include "migration/globalstate.h"
+#include "savevm/savevm.h"
+
+/* ---- the disks that take part ---- */
+
+static const char *snap_dev_name(const Machine *m, int i)
+{
+    return m->drive[i].id[0] ? m->drive[i].id : m->drive_bs[i]->filename;
+}
+
+static bool snap_writable(const Machine *m, int i)
+{
+    return m->drive_bs[i] && !m->drive_bs[i]->read_only;
+}
+
+/* QEMU's bdrv_all_can_snapshot(): a writable disk that cannot hold
+ * snapshots makes the whole operation impossible. */
+static int snap_check_disks(Machine *m, Error *err)
+{
+    for (int i = 0; i < m->nr_drives; i++) {
+        if (snap_writable(m, i) && !bdrv_can_snapshot(m->drive_bs[i])) {
+            error_setf(err, "Device '%s' is writable but does not support snapshots%s",
+                       snap_dev_name(m, i),
+                       bdrv_is_overlay(m->drive_bs[i])
+                           ? " (snapshot=on: its writes are in a temporary overlay in memory)"
+                           : "");
+            return -ENOTSUP;
+        }
+    }
+    return 0;
+}
+
+/* The disk that holds the VM state: the first writable one that can
+ * snapshot (QEMU's bdrv_all_find_vmstate_bs()); -1 if none. */
+static int snap_vmstate_disk(const Machine *m)
+{
+    for (int i = 0; i < m->nr_drives; i++) {
+        if (snap_writable(m, i) && bdrv_can_snapshot(m->drive_bs[i])) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+static int snap_flush_all(Machine *m, Error *err)
+{
+    for (int i = 0; i < m->nr_drives; i++) {
+        if (snap_writable(m, i)) {
+            int ret = bdrv_flush(m->drive_bs[i], err);
+            if (ret < 0) {
+                return ret;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Snapshots named `name` on disk i (0 when it has none or cannot list). */
+static int snap_count_named(Machine *m, int i, const char *name)
+{
+    BlockSnapshotInfo *list;
+    int n = bdrv_snapshot_list(m->drive_bs[i], &list, NULL);
+    int count = 0;
+    for (int k = 0; k < n; k++) {
+        count += strcmp(list[k].name, name) == 0;
+    }
+    if (n >= 0) {
+        free(list);
+    }
+    return count;
+}
+
+/* ---- savevm ---- */
+
+static void snap_default_name(char *buf, size_t len)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    strftime(buf, len, "vm-%Y%m%d%H%M%S", &tm);
+}
+
+/* Writes the VM state stream into a fresh vmstate area of disk vi. Returns
+ * the writer (not yet reachable from any snapshot) or NULL. */
+static BlockVmstate *snap_write_vmstate(Machine *m, int vi, Error *err)
+{
+    BlockVmstate *vm = bdrv_vmstate_writer_open(m->drive_bs[vi], err);
+    if (!vm) {
+        return NULL;
+    }
+    QEMUFile *f = bdrv_vmstate_open_file(vm);
+    Error ferr;
+    error_init(&ferr);
+    int ret = f ? machine_save_state(m, f, &ferr) : -ENOMEM;
+    if (f) {
+        int cret = qemu_file_close(f, ret < 0 ? NULL : &ferr);
+        ret = ret < 0 ? ret : cret;
+    }
+    if (ret < 0) {
+        error_setf(err, "Error while writing VM state: %s",
+                   ferr.set ? ferr.msg : strerror(-ret));
+        bdrv_vmstate_close(vm);
+        return NULL;
+    }
+    return vm;
+}
+
+static int snap_save_stopped(Machine *m, const char *name, Error *err)
+{
+    int vi = snap_vmstate_disk(m);
+    int ret = snap_flush_all(m, err);
+    if (ret < 0) {
+        return ret;
+    }
+    BlockSnapshotInfo sn;
+    memset(&sn, 0, sizeof(sn));
+    snprintf(sn.name, sizeof(sn.name), "%s", name);
+    uint64_t now = clock_realtime_ns();
+    sn.date_sec = (uint32_t)(now / 1000000000ull);
+    sn.date_nsec = (uint32_t)(now % 1000000000ull / 1000 * 1000);   /* QEMU: µs */
+    sn.vm_clock_nsec = clock_ns();
+    sn.icount = m->cpu.env.instret;          /* instructions retired */
+
+    BlockVmstate *vm = snap_write_vmstate(m, vi, err);
+    if (!vm) {
+        return -EIO;
+    }
+    /* The VM state disk first: if it fails nothing refers to the state. */
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < m->nr_drives; i++) {
+            if (!snap_writable(m, i) || (pass == 0) != (i == vi)) {
+                continue;
+            }
+            BlockSnapshotInfo one = sn;
+            ret = bdrv_snapshot_create(m->drive_bs[i], &one, i == vi ? vm : NULL, err);
+            if (ret < 0) {
+                error_prependf(err, "Error while creating snapshot on '%s': ",
+                               snap_dev_name(m, i));
+                return ret;
+            }
+        }
+    }
+    /* Replace older snapshots of the same name only now that the new one is
+     * committed (QEMU deletes first; a crash then would lose both). The new
+     * entry is the last of its name, and delete removes the first. */
+    for (int i = 0; i < m->nr_drives; i++) {
+        if (!snap_writable(m, i)) {
+            continue;
+        }
+        for (int n = snap_count_named(m, i, name); n > 1; n--) {
+            ret = bdrv_snapshot_delete(m->drive_bs[i], name, err);
+            if (ret < 0) {
+                error_prependf(err, "Error while deleting the older snapshot '%s' on '%s': ",
+                               name, snap_dev_name(m, i));
+                return ret;
+            }
+        }
+    }
+    return 0;
+}
+
+int snapshot_save(Machine *m, const char *name, Error *err)
+{
+    char tag[64];
+    if (!name || !name[0]) {
+        snap_default_name(tag, sizeof(tag));
+        name = tag;
+    }
+    if (strlen(name) >= sizeof(((BlockSnapshotInfo *)0)->name)) {
+        error_setf(err, "Snapshot name '%.40s...' is too long (at most %zu bytes)", name,
+                   sizeof(((BlockSnapshotInfo *)0)->name) - 1);
+        return -EINVAL;
+    }
+    /* Blockers first, as QEMU's save_snapshot(): a snapshot=on drive's
+     * blocker names the drive and why, which beats the generic
+     * "does not support snapshots". */
+    int ret = savevm_check_blocked(err);
+    if (ret < 0) {
+        return ret;
+    }
+    ret = snap_check_disks(m, err);
+    if (ret < 0) {
+        return ret;
+    }
+    if (snap_vmstate_disk(m) < 0) {
+        error_setf(err, "No block device can accept snapshots");
+        return -ENOTSUP;
+    }
+    /* The migration owns the dirty log and the stopped state while it runs. */
+    if (migration_is_running()) {
+        error_setf(err, "There's a migration process in progress");
+        return -EBUSY;
+    }
+    RunState before = runstate_get();
+    if (before == RUN_STATE_INMIGRATE) {
+        error_setf(err, "Guest is waiting for an incoming migration");
+        return -EBUSY;
+    }
+    /* The run state before stopping goes into the stream (globalstate). */
+    globalstate_store_state(before);
+    runstate_set(RUN_STATE_SAVE_VM);
+    ret = snap_save_stopped(m, name, err);
+    runstate_set(before);
+    return ret;
+}
+
+/* ---- loadvm ---- */
+
+/* Run state after a successful load: as before, except that a state which
+ * needed a reset (the load replaced the whole machine) becomes paused. */
+static RunState snap_after_load(RunState before)
+{
+    switch (before) {
+    case RUN_STATE_RUNNING:
+    case RUN_STATE_PRELAUNCH:
+    case RUN_STATE_PAUSED:
+        return before;
+    default:
+        return RUN_STATE_PAUSED;
+    }
+}
+
+static int snap_load_stopped(Machine *m, int vi, const BlockSnapshotInfo *sn, Error *err)
+{
+    int ret = snap_flush_all(m, err);
+    if (ret < 0) {
+        return ret;
+    }
+    /* From here on disks change: any failure leaves the machine unrunnable. */
+    runstate_set(RUN_STATE_INTERNAL_ERROR);
+    for (int i = 0; i < m->nr_drives; i++) {
+        if (!snap_writable(m, i)) {
+            continue;
+        }
+        Error gerr;
+        error_init(&gerr);
+        ret = bdrv_snapshot_goto(m->drive_bs[i], i == vi ? sn->id : sn->name, &gerr);
+        if (ret < 0) {
+            error_setf(err, "Error %d while activating snapshot '%s' on '%s': %s", ret,
+                       sn->name, snap_dev_name(m, i), gerr.msg);
+            return ret;
+        }
+    }
+    BlockVmstate *vm = bdrv_vmstate_reader_open(m->drive_bs[vi], sn->id, err);
+    if (!vm) {
+        return -EIO;
+    }
+    QEMUFile *f = bdrv_vmstate_open_file(vm);
+    Error lerr;
+    error_init(&lerr);
+    if (f) {
+        /* Devices the stream does not describe start from power-on state,
+         * as QEMU resets the machine before loading. */
+        machine_reset(m);
+        ret = machine_load_state(m, f, &lerr);
+        qemu_file_close(f, NULL);
+    } else {
+        ret = -ENOMEM;
+    }
+    bdrv_vmstate_close(vm);
+    if (ret < 0) {
+        error_setf(err, "Error %d while loading VM state of snapshot '%s': %s", ret, sn->name,
+                   lerr.set ? lerr.msg : strerror(-ret));
+        runstate_set(RUN_STATE_INTERNAL_ERROR);
+        return ret;
+    }
+    return 0;
+}
+
+int snapshot_load(Machine *m, const char *name, Error *err)
+{
+    /* The sender thread reads RAM and the stream is half out: a machine
+     * replaced under it would reach the destination as a mix of both. */
+    if (migration_is_running()) {
+        error_setf(err, "There's a migration process in progress");
+        return -EBUSY;
+    }
+    int ret = snap_check_disks(m, err);
+    if (ret < 0) {
+        return ret;
+    }
+    int vi = snap_vmstate_disk(m);
+    if (vi < 0) {
+        error_setf(err, "No block device can accept snapshots");
+        return -ENOTSUP;
+    }
+    BlockSnapshotInfo sn;
+    if (bdrv_snapshot_find(m->drive_bs[vi], name, false, &sn, NULL) < 0) {
+        error_setf(err, "Snapshot '%s' does not exist in one or more devices", name);
+        return -ENOENT;
+    }
+    for (int i = 0; i < m->nr_drives; i++) {
+        BlockSnapshotInfo other;
+        if (snap_writable(m, i) && i != vi &&
+            bdrv_snapshot_find(m->drive_bs[i], sn.name, true, &other, NULL) < 0) {
+            error_setf(err, "Snapshot '%s' does not exist in one or more devices", name);
+            return -ENOENT;
+        }
+    }
+    if (sn.vm_state_size == 0) {
+        error_setf(err, "This is a disk-only snapshot. Revert to it  offline using qemu-img");
+        return -EINVAL;
+    }
+    RunState before = runstate_get();
+    if (before == RUN_STATE_INMIGRATE) {
+        error_setf(err, "Guest is waiting for an incoming migration");
+        return -EBUSY;
+    }
+    runstate_set(RUN_STATE_RESTORE_VM);
+    ret = snap_load_stopped(m, vi, &sn, err);
+    if (ret < 0) {
+        if (runstate_get() == RUN_STATE_RESTORE_VM) {
+            runstate_set(before);            /* nothing was changed */
+        }
+        return ret;
+    }
+    runstate_set(snap_after_load(before));
+    return 0;
+}
+
+/* ---- delvm ---- */
+
+int snapshot_delete(Machine *m, const char *name, Error *err)
+{
+    int found = 0;
+    for (int i = 0; i < m->nr_drives; i++) {
+        if (!snap_writable(m, i) || !bdrv_can_snapshot(m->drive_bs[i])) {
+            continue;
+        }
+        BlockSnapshotInfo sn;
+        if (bdrv_snapshot_find(m->drive_bs[i], name, true, &sn, NULL) < 0) {
+            continue;
+        }
+        found++;
+        Error derr;
+        error_init(&derr);
+        int ret = bdrv_snapshot_delete(m->drive_bs[i], name, &derr);
+        if (ret < 0) {
+            error_setf(err, "Error while deleting snapshot on device '%s': %s",
+                       snap_dev_name(m, i), derr.msg);
+            return ret;
+        }
+    }
+    if (!found) {
+        if (snap_vmstate_disk(m) < 0) {
+            error_setf(err, "No block device supports snapshots");
+            return -ENOTSUP;
+        }
+        error_setf(err, "Snapshot '%s' does not exist", name);
+        return -ENOENT;
+    }
+    return 0;
+}
+
+/* ---- info snapshots ---- */
+
+void snapshot_size_str(uint64_t v, char *buf, size_t len)
+{
+    static const char *const prefixes[] = { "", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei" };
+    int e;
+    frexp((double)v / (1000.0 / 1024.0), &e);
+    int i = (e - 1) / 10;
+    i = i < 0 ? 0 : i > 6 ? 6 : i;
+    snprintf(buf, len, "%0.3g %sB", (double)v / ldexp(1.0, i * 10), prefixes[i]);
+}
+
+void snapshot_clock_str(uint64_t ns, char *buf, size_t len)
+{
+    uint64_t secs = ns / 1000000000ull;
+    snprintf(buf, len, "%02d:%02d:%02d.%03d", (int)(secs / 3600), (int)((secs / 60) % 60),
+             (int)(secs % 60), (int)((ns / 1000000) % 1000));
+}
+
+typedef struct SnapText {
+    char *buf;
+    size_t len, cap;
+} SnapText;
+
+static void snap_printf(SnapText *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void snap_printf(SnapText *t, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        return;
+    }
+    if (t->len + (size_t)n + 1 > t->cap) {
+        size_t cap = (t->len + (size_t)n + 1) * 2;
+        char *p = realloc(t->buf, cap);
+        if (!p) {
+            return;
+        }
+        t->buf = p;
+        t->cap = cap;
+    }
+    va_start(ap, fmt);
+    vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
+    va_end(ap);
+    t->len += (size_t)n;
+}
+
+/* QEMU 5.2's bdrv_snapshot_dump() header and rows. */
+static void snap_header(SnapText *t)
+{
+    snap_printf(t, "%-10s%-17s%8s%20s%13s%11s\n", "ID", "TAG", "VM SIZE", "DATE", "VM CLOCK",
+                "ICOUNT");
+}
+
+static void snap_row(SnapText *t, const BlockSnapshotInfo *sn, const char *id)
+{
+    char size[32], date[64], clk[64], icount[32] = "";
+    snapshot_size_str(sn->vm_state_size, size, sizeof(size));
+    time_t tt = (time_t)sn->date_sec;
+    struct tm tm;
+    localtime_r(&tt, &tm);
+    strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm);
+    snapshot_clock_str(sn->vm_clock_nsec, clk, sizeof(clk));
+    if (sn->icount != BLOCK_ICOUNT_NONE) {
+        snprintf(icount, sizeof(icount), "%" PRId64, (int64_t)sn->icount);
+    }
+    snap_printf(t, "%-9s %-16s %8s%20s%13s%11s\n", id, sn->name, size, date, clk, icount);
+}
+
+/* True when every other snapshot disk has a snapshot of this name. */
+static bool snap_on_all(Machine *m, const char *name)
+{
+    for (int i = 0; i < m->nr_drives; i++) {
+        if (snap_writable(m, i) && bdrv_can_snapshot(m->drive_bs[i]) &&
+            snap_count_named(m, i, name) == 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
+int snapshot_info(Machine *m, char **out, Error *err)
+{
+    *out = NULL;
+    int vi = snap_vmstate_disk(m);
+    if (vi < 0) {
+        error_setf(err, "No available block device supports snapshots");
+        return -ENOTSUP;
+    }
+    BlockSnapshotInfo *lists[MACHINE_MAX_DRIVES] = { NULL };
+    int counts[MACHINE_MAX_DRIVES] = { 0 };
+    int total = 0, ret = 0;
+    for (int i = 0; i < m->nr_drives && ret == 0; i++) {
+        if (snap_writable(m, i) && bdrv_can_snapshot(m->drive_bs[i])) {
+            counts[i] = bdrv_snapshot_list(m->drive_bs[i], &lists[i], err);
+            if (counts[i] < 0) {
+                ret = counts[i];
+                counts[i] = 0;
+                lists[i] = NULL;
+            }
+            total += counts[i];
+        }
+    }
+    SnapText t = { NULL, 0, 0 };
+    if (ret < 0) {
+        goto out;
+    }
+    if (total == 0) {
+        snap_printf(&t, "There is no snapshot available.\n");
+        goto out;
+    }
+    snap_printf(&t, "List of snapshots present on all disks:\n");
+    snap_header(&t);
+    int shown = 0;
+    for (int k = 0; k < counts[vi]; k++) {
+        if (snap_on_all(m, lists[vi][k].name)) {
+            snap_row(&t, &lists[vi][k], "--");     /* ids may differ per disk */
+            shown++;
+        }
+    }
+    if (!shown) {
+        snap_printf(&t, "None\n");
+    }
+    for (int i = 0; i < m->nr_drives; i++) {
+        int partial = 0;
+        for (int k = 0; k < counts[i]; k++) {
+            if (snap_on_all(m, lists[i][k].name)) {
+                continue;
+            }
+            if (!partial++) {
+                snap_printf(&t, "\nList of partial (non-loadable) snapshots on '%s':\n",
+                            snap_dev_name(m, i));
+                snap_header(&t);
+            }
+            snap_row(&t, &lists[i][k], lists[i][k].id);
+        }
+    }
+out:
+    for (int i = 0; i < m->nr_drives; i++) {
+        free(lists[i]);
+    }
+    if (ret < 0) {
+        free(t.buf);
+        return ret;
+    }
+    if (!t.buf) {
+        error_setf(err, "out of memory");
+        return -ENOMEM;
+    }
+    *out = t.buf;
+    return 0;
+}
+
+void snapshot_complete_tags(Machine *m, const char *prefix,
+                            void (*add)(void *opaque, const char *tag), void *opaque)
+{
+    int vi = m ? snap_vmstate_disk(m) : -1;
+    if (vi < 0) {
+        return;
+    }
+    BlockSnapshotInfo *list;
+    int n = bdrv_snapshot_list(m->drive_bs[vi], &list, NULL);
+    for (int k = 0; k < n; k++) {
+        if (strncmp(list[k].name, prefix, strlen(prefix)) == 0) {
+            add(opaque, list[k].name);
+        }
+    }
+    if (n >= 0) {
+        free(list);
+    }
+}

@@ -1,0 +1,275 @@
+/* Event loop: fd handlers, CPU slices, timers, WFI and guest requests. */
+#include "system/main-loop.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "emu/runstate.h"
+
+typedef struct MainLoopFd {
+    int fd;
+    MainLoopFdFunc read_cb, write_cb;
+    void *opaque;
+    bool removed;
+} MainLoopFd;
+
+static MainLoopFd fds[MAIN_LOOP_MAX_FDS];
+static int nr_fds;
+static bool dispatching;
+static bool quit_requested;
+static int quit_status;
+static volatile sig_atomic_t signal_received;
+static void (*cleanup_fn)(void);
+static bool (*interrupt_fn)(void);
+static uint64_t (*cpu_gate_fn)(void);
+static bool (*busy_fn)(void);
+
+void main_loop_set_machine_busy(bool (*fn)(void))
+{
+    busy_fn = fn;
+}
+
+void main_loop_set_cpu_gate(uint64_t (*fn)(void))
+{
+    cpu_gate_fn = fn;
+}
+
+bool main_loop_add_fd_rw(int fd, MainLoopFdFunc read_cb, MainLoopFdFunc write_cb, void *opaque)
+{
+    for (int i = 0; i < nr_fds; i++) {
+        if (fds[i].fd == fd && !fds[i].removed) {
+            fds[i].read_cb = read_cb;
+            fds[i].write_cb = write_cb;
+            fds[i].opaque = opaque;
+            return true;
+        }
+    }
+    if (nr_fds == MAIN_LOOP_MAX_FDS) {
+        return false;
+    }
+    fds[nr_fds++] = (MainLoopFd){ fd, read_cb, write_cb, opaque, false };
+    return true;
+}
+
+bool main_loop_add_fd(int fd, MainLoopFdFunc read_cb, void *opaque)
+{
+    return main_loop_add_fd_rw(fd, read_cb, NULL, opaque);
+}
+
+static void main_loop_compact(void)
+{
+    int j = 0;
+    for (int i = 0; i < nr_fds; i++) {
+        if (!fds[i].removed) {
+            fds[j++] = fds[i];
+        }
+    }
+    nr_fds = j;
+}
+
+void main_loop_remove_fd(int fd)
+{
+    for (int i = 0; i < nr_fds; i++) {
+        if (fds[i].fd == fd) {
+            fds[i].removed = true;   /* compacted after dispatch */
+        }
+    }
+    if (!dispatching) {
+        main_loop_compact();
+    }
+}
+
+int main_loop_poll_once(int64_t timeout_ns)
+{
+    struct pollfd pfd[MAIN_LOOP_MAX_FDS];
+    MainLoopFd snap[MAIN_LOOP_MAX_FDS];
+    int n = 0;
+    for (int i = 0; i < nr_fds; i++) {
+        if (fds[i].removed || (!fds[i].read_cb && !fds[i].write_cb)) {
+            continue;
+        }
+        snap[n] = fds[i];
+        pfd[n].fd = fds[i].fd;
+        pfd[n].events = (fds[i].read_cb ? POLLIN : 0) | (fds[i].write_cb ? POLLOUT : 0);
+        pfd[n].revents = 0;
+        n++;
+    }
+    struct timespec ts, *tsp = NULL;
+    if (timeout_ns >= 0) {
+        ts.tv_sec = timeout_ns / 1000000000;
+        ts.tv_nsec = timeout_ns % 1000000000;
+        tsp = &ts;
+    }
+    int r = ppoll(pfd, (nfds_t)n, tsp, NULL);
+    if (r <= 0) {
+        return 0;                /* timeout, or EINTR (a signal: seen by the loop) */
+    }
+    dispatching = true;
+    for (int i = 0; i < n; i++) {
+        short ev = pfd[i].revents;
+        if (!ev) {
+            continue;
+        }
+        /* The callback may have been removed by an earlier one this round. */
+        bool live = false;
+        for (int k = 0; k < nr_fds; k++) {
+            if (fds[k].fd == snap[i].fd && !fds[k].removed) {
+                live = true;
+            }
+        }
+        if (!live) {
+            continue;
+        }
+        if ((ev & (POLLIN | POLLHUP | POLLERR | POLLNVAL)) && snap[i].read_cb) {
+            snap[i].read_cb(snap[i].opaque);
+        } else if ((ev & (POLLOUT | POLLERR | POLLHUP)) && snap[i].write_cb) {
+            snap[i].write_cb(snap[i].opaque);
+        } else if (ev & POLLNVAL) {
+            main_loop_remove_fd(snap[i].fd);   /* closed behind our back */
+        }
+    }
+    dispatching = false;
+    main_loop_compact();
+    return r;
+}
+
+void main_loop_quit(int status)
+{
+    quit_requested = true;
+    quit_status = status;
+    if (current_machine) {
+        cpu_request_exit(&current_machine->cpu);
+    }
+}
+
+static void main_loop_signal(int sig)
+{
+    signal_received = sig;
+    if (current_machine) {
+        cpu_request_exit(&current_machine->cpu);   /* a plain store: async-signal safe */
+    }
+}
+
+void main_loop_install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = main_loop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);    /* a closed output pipe must not kill the run */
+}
+
+void main_loop_set_interrupt(bool (*fn)(void))
+{
+    interrupt_fn = fn;
+}
+
+void main_loop_set_cleanup(void (*fn)(void))
+{
+    cleanup_fn = fn;
+}
+
+/* The CPU is in WFI with nothing pending: let time pass until the next
+ * timer deadline or host input. */
+static void main_loop_idle(Machine *m)
+{
+    uint64_t deadline = clock_next_deadline();
+    if (deadline == CLOCK_NEVER) {
+        main_loop_poll_once(-1);         /* only input can wake the guest */
+        return;
+    }
+    uint64_t now = clock_ns();
+    if (vclock.mode == CLOCK_MODE_HOST) {
+        main_loop_poll_once(deadline > now ? (int64_t)(deadline - now) : 0);
+        clock_run_timers();
+        return;
+    }
+    if (m->opts.icount_sleep && deadline > now) {
+        /* Pace idle time to the wall clock; input ends the wait early and
+         * the guest then runs at the virtual time it was woken. */
+        if (main_loop_poll_once((int64_t)(deadline - now)) > 0) {
+            return;
+        }
+    }
+    /* icount: WFI skips virtual time; it is not retired, so instret stays. */
+    uint64_t skip = clock_ns_to_icount_delta(deadline);
+    if (skip != UINT64_MAX) {
+        m->cpu.env.icount += skip;
+    }
+    clock_run_timers();
+}
+
+int main_loop_run(Machine *m)
+{
+    for (;;) {
+        if (signal_received == SIGINT && interrupt_fn && interrupt_fn()) {
+            signal_received = 0;
+        }
+        if (signal_received) {
+            fprintf(stderr, "amber: terminating on signal %d\n", (int)signal_received);
+            quit_requested = true;
+            quit_status = 0;
+        }
+        if (quit_requested) {
+            break;
+        }
+        if (busy_fn && busy_fn()) {
+            /* Another thread owns the machine's state (an incoming load):
+             * serve fds only, and look at the machine again afterwards. */
+            main_loop_poll_once(-1);
+            continue;
+        }
+        if (m->shutdown_requested) {
+            runstate_set(RUN_STATE_SHUTDOWN);
+            quit_status = m->exit_code & 0xff;
+            break;
+        }
+        if (m->reset_requested) {
+            if (m->opts.no_reboot) {
+                runstate_set(RUN_STATE_SHUTDOWN);
+                quit_status = 0;
+                break;
+            }
+            machine_reset(m);
+        }
+        if (!runstate_is_running()) {
+            main_loop_poll_once(-1);
+            continue;
+        }
+        main_loop_poll_once(0);
+        clock_run_timers();
+        if (quit_requested || signal_received || m->shutdown_requested || m->reset_requested ||
+            !runstate_is_running()) {
+            continue;
+        }
+        uint64_t gate = cpu_gate_fn ? cpu_gate_fn() : 0;
+        if (gate) {
+            main_loop_poll_once((int64_t)gate);
+            continue;
+        }
+        uint64_t n = clock_ns_to_icount_delta(clock_next_deadline());
+        if (n > MAIN_LOOP_SLICE) {
+            n = MAIN_LOOP_SLICE;
+        }
+        if (n == 0) {
+            n = 1;               /* a timer re-armed in the past: make progress */
+        }
+        CPUExitReason r = cpu_exec(&m->cpu, n);
+        clock_run_timers();
+        if (r == CPU_EXIT_HALTED && !m->shutdown_requested && !m->reset_requested) {
+            main_loop_idle(m);
+        }
+    }
+    if (cleanup_fn) {
+        cleanup_fn();
+        cleanup_fn = NULL;
+    }
+    return quit_status;
+}

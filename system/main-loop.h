@@ -1,0 +1,52 @@
+/* The single-threaded event loop: polls registered file descriptors (serial
+ * back ends, the monitor, migration channels), runs the CPU in bounded
+ * slices while the machine is running, fires timers, and acts on the
+ * guest's shutdown/reset requests. Everything happens on this one thread, so
+ * fd callbacks may touch any machine state. */
+#ifndef SYSTEM_MAIN_LOOP_H
+#define SYSTEM_MAIN_LOOP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hw/riscv/machine.h"
+
+typedef void (*MainLoopFdFunc)(void *opaque);
+
+#define MAIN_LOOP_MAX_FDS 64
+
+/* Guest instructions per slice: a few ms of guest work, so input and the
+ * monitor are served promptly without costing speed. */
+#define MAIN_LOOP_SLICE (1u << 20)
+
+/* Calls read_cb when fd is readable (or at EOF/error: the callback reads and
+ * sees it), write_cb when it is writable. Either may be NULL. Registering an
+ * fd again replaces its callbacks. Returns false when the table is full. */
+bool main_loop_add_fd_rw(int fd, MainLoopFdFunc read_cb, MainLoopFdFunc write_cb, void *opaque);
+bool main_loop_add_fd(int fd, MainLoopFdFunc read_cb, void *opaque);
+/* Safe to call from inside a callback. */
+void main_loop_remove_fd(int fd);
+
+/* Runs until main_loop_quit(), a guest shutdown or a termination signal.
+ * Returns the process exit status (the guest's finisher code & 0xff). */
+int main_loop_run(Machine *m);
+void main_loop_quit(int status);
+/* Polls the fds once with the given timeout in ns (-1: block) and runs the
+ * ready callbacks; returns how many fds were ready (0 on timeout/signal). */
+int main_loop_poll_once(int64_t timeout_ns);
+
+/* SIGINT/SIGTERM/SIGHUP request a clean exit; SIGPIPE is ignored. */
+void main_loop_install_signals(void);
+/* SIGINT goes to fn first; when it returns true (it cancelled a waiting
+ * monitor command) the signal does not end the run. */
+void main_loop_set_interrupt(bool (*fn)(void));
+/* Asked before each CPU slice while set: ns the vCPU must wait first (the
+ * auto-converge throttle); the loop polls its fds meanwhile. NULL: none. */
+/* While fn() is true the loop leaves the machine alone (no reset, shutdown
+ * or CPU checks) and only serves fds. */
+void main_loop_set_machine_busy(bool (*fn)(void));
+void main_loop_set_cpu_gate(uint64_t (*fn)(void));
+/* Called once on the way out (restores the terminal). */
+void main_loop_set_cleanup(void (*fn)(void));
+
+#endif

@@ -1,0 +1,459 @@
+/* amber: the command line (QEMU's spelling); consoles and monitors are monitor/'s.
+ *
+ * Time: -icount shift=N (default 3: 8 ns per instruction) is deterministic;
+ * shift 3 makes virtual time run near our interpreter's real speed, so a
+ * guest that busy-waits on mtime (U-Boot's bootdelay, udelay loops) spends
+ * 125 M instructions per virtual second instead of 1 G with shift=0.
+ * `-icount shift=auto` selects host-clock mode (time follows CLOCK_MONOTONIC;
+ * runs are then not reproducible), the closest thing to QEMU's adaptive
+ * icount. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hw/riscv/machine.h"
+#include "hw/riscv/machine-vmstate.h"
+#include "migration/snapshot.h"
+#include "migration/migration.h"
+#include "system/main-loop.h"
+#include "emu/runstate.h"
+#include "monitor/monitor.h"
+
+#ifndef AMBER_VERSION
+#define AMBER_VERSION "0.0.0"
+#endif
+
+#define DEFAULT_ICOUNT_SHIFT 3
+#define MIN_RAM (16ull << 20)
+#define MAX_RAM (1ull << 40)
+
+static Machine machine;
+
+typedef struct CmdLine {
+    MachineOptions opts;
+    const char *incoming;        /* -incoming URI */
+    const char *dump_vmstate;    /* -dump-vmstate FILE */
+    const char *loadvm;          /* -loadvm TAG */
+} CmdLine;
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+static void die(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("amber: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    exit(1);
+}
+
+static void main_usage(void)
+{
+    printf("usage: amber [options]\n"
+           "RISC-V (RV64) system emulator of QEMU's riscv 'virt' board.\n"
+           "\n"
+           "Machine:\n"
+           "  -M, -machine virt[,dumpdtb=FILE]  board (only 'virt'; 'help' lists boards)\n"
+           "  -m SIZE               RAM size; plain number in MiB, or with K/M/G/T suffix\n"
+           "                        (default 128M, at least 16M)\n"
+           "  -smp 1                one hart (the only choice)\n"
+           "Boot:\n"
+           "  -bios FILE|none       M-mode firmware at 0x80000000 (default: Debian's OpenSBI\n"
+           "                        /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin);\n"
+           "                        'none' boots -kernel directly in M-mode\n"
+           "  -kernel FILE          ELF (loaded at its addresses) or raw image (0x80200000\n"
+           "                        after firmware, 0x80000000 with -bios none)\n"
+           "  -append STRING        kernel command line (/chosen/bootargs)\n"
+           "  -initrd FILE          initial ramdisk (/chosen/linux,initrd-start/end)\n"
+           "  -dumpdtb FILE         write the generated device tree blob and exit\n"
+           "Disks:\n"
+           "  -drive file=PATH[,format=qcow2|raw][,if=virtio|none][,id=NAME][,readonly=on]\n"
+           "         [,snapshot=on]\n"
+           "                        a disk image; if=virtio (default) attaches virtio-blk\n"
+           "                        (first drive at 0x10008000, as QEMU); snapshot=on: the\n"
+           "                        guest's writes stay in memory and are discarded at exit,\n"
+           "                        the image is only read (blocks migrate and savevm)\n"
+           "  -snapshot             snapshot=on for every drive without snapshot=off\n"
+           "Console:\n"
+           "  -nographic            serial console and monitor on stdio (Ctrl-A c switches,\n"
+           "                        Ctrl-A x quits, Ctrl-A h helps)\n"
+           "  -serial stdio|mon:stdio|null|none|file:PATH|unix:PATH,server[,nowait]\n"
+           "                        back end of UART0 (default stdio; null with -monitor stdio)\n"
+           "  -monitor stdio|unix:PATH,server[,nowait]|tcp:HOST:PORT,server[,nowait]|none\n"
+           "                        the HMP monitor (repeatable; see doc/monitor.md); on a\n"
+           "                        pipe, stdio runs a batch file and exits at its end\n"
+           "  -display none         accepted (there is no graphical display)\n"
+           "Time and run control:\n"
+           "  -icount [shift=]N[,sleep=on|off]\n"
+           "                        deterministic time, 2^N ns per instruction (default 3);\n"
+           "                        sleep=on paces an idle guest to the wall clock\n"
+           "  -icount shift=auto    host-clock time (not reproducible)\n"
+           "  -rtc base=utc|localtime|YYYY-MM-DD[THH:MM:SS]\n"
+           "                        RTC start (a fixed date makes runs reproducible)\n"
+           "  -S                    do not start the CPU (paused in 'prelaunch')\n"
+           "  -no-reboot            exit instead of resetting when the guest asks\n"
+           "VM state:\n"
+           "  -incoming tcp:HOST:PORT|unix:PATH|exec:CMD|fd:N|file:PATH|defer\n"
+           "                        start from a migration stream (defer: migrate_incoming)\n"
+           "  -loadvm TAG           start from the internal snapshot TAG of the disks\n"
+           "  -dump-vmstate FILE    write every VM state section as JSON and exit\n"
+           "Other:\n"
+           "  -h, -help, --help     this text\n"
+           "  -version, --version   version and copyright\n"
+           "\n"
+           "The exit status is the guest's sifive_test (or HTIF) exit code & 0xff.\n");
+}
+
+static void main_version(void)
+{
+    printf("amber version %s\n"
+           "Copyright (c) 2026 the Amber developers\n", AMBER_VERSION);
+}
+
+/* -m: a plain number is MiB, as in QEMU; suffixes K, M, G, T (any case,
+ * an optional trailing B). */
+static uint64_t parse_ram_size(const char *s)
+{
+    const char *v = strncmp(s, "size=", 5) == 0 ? s + 5 : s;
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(v, &end, 10);
+    if (end == v || errno || *v == '-') {
+        die("-m %s: invalid RAM size", s);
+    }
+    unsigned shift = 20;
+    if (*end) {
+        switch (*end) {
+        case 'k': case 'K': shift = 10; break;
+        case 'm': case 'M': shift = 20; break;
+        case 'g': case 'G': shift = 30; break;
+        case 't': case 'T': shift = 40; break;
+        case 'b': case 'B': shift = 0; end--; break;
+        default: die("-m %s: invalid RAM size (use a number of MiB or a K/M/G/T suffix)", s);
+        }
+        end++;
+        if (*end == 'b' || *end == 'B') {
+            end++;
+        }
+        if (*end) {
+            die("-m %s: invalid RAM size", s);
+        }
+    }
+    if (n > (MAX_RAM >> shift)) {
+        die("-m %s: RAM size is larger than the maximum of 1 TiB", s);
+    }
+    uint64_t size = (uint64_t)n << shift;
+    if (size < MIN_RAM) {
+        die("-m %s: RAM size must be at least 16 MiB", s);
+    }
+    if (size & (PAGE_SIZE - 1)) {
+        die("-m %s: RAM size must be a multiple of 4 KiB", s);
+    }
+    return size;
+}
+
+static void parse_machine(CmdLine *cl, const char *arg)
+{
+    char *copy = strdup(arg);
+    char *save = NULL;
+    bool first = true;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save), first = false) {
+        const char *type = NULL;
+        if (strncmp(tok, "type=", 5) == 0) {
+            type = tok + 5;
+        } else if (first && !strchr(tok, '=')) {
+            type = tok;
+        }
+        if (type) {
+            if (strcmp(type, "help") == 0 || strcmp(type, "?") == 0) {
+                printf("Supported machines are:\n"
+                       "virt                 RISC-V VirtIO board (default)\n");
+                exit(0);
+            }
+            if (strcmp(type, "virt") != 0) {
+                die("-machine %s: unsupported machine type (supported machines: virt)", type);
+            }
+            continue;
+        }
+        if (strncmp(tok, "dumpdtb=", 8) == 0) {
+            cl->opts.dtb_dump = strdup(tok + 8);
+            continue;
+        }
+        die("-machine %s: unknown machine property '%s'", arg, tok);
+    }
+    free(copy);
+}
+
+static void parse_icount(CmdLine *cl, const char *arg)
+{
+    char *copy = strdup(arg);
+    char *save = NULL;
+    bool first = true;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save), first = false) {
+        const char *shift = NULL;
+        if (strncmp(tok, "shift=", 6) == 0) {
+            shift = tok + 6;
+        } else if (first && !strchr(tok, '=')) {
+            shift = tok;
+        }
+        if (shift) {
+            if (strcmp(shift, "auto") == 0) {
+                cl->opts.clock_mode = CLOCK_MODE_HOST;
+                continue;
+            }
+            char *end;
+            unsigned long n = strtoul(shift, &end, 10);
+            if (end == shift || *end || n > 10) {
+                die("-icount %s: shift must be a number from 0 to 10, or auto", arg);
+            }
+            cl->opts.clock_mode = CLOCK_MODE_ICOUNT;
+            cl->opts.icount_shift = (unsigned)n;
+        } else if (strcmp(tok, "sleep=on") == 0) {
+            cl->opts.icount_sleep = true;
+        } else if (strcmp(tok, "sleep=off") == 0) {
+            cl->opts.icount_sleep = false;
+        } else {
+            die("-icount %s: unknown parameter '%s'", arg, tok);
+        }
+    }
+    free(copy);
+}
+
+static uint64_t parse_rtc_date(const char *arg, const char *date)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof(tm));
+    char tail;
+    int n = sscanf(date, "%d-%d-%dT%d:%d:%d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &tail);
+    if (n != 6 && n != 3) {
+        die("-rtc %s: invalid date (use utc, localtime, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS)", arg);
+    }
+    if (n == 3 && strchr(date, 'T')) {
+        die("-rtc %s: invalid date", arg);
+    }
+    if (tm.tm_year < 1970 || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+        tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60 || tm.tm_hour < 0 || tm.tm_min < 0 ||
+        tm.tm_sec < 0) {
+        die("-rtc %s: date out of range", arg);
+    }
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    time_t t = timegm(&tm);
+    uint64_t ns = (uint64_t)t * 1000000000ull;
+    return ns ? ns : 1;          /* 0 means "host time" */
+}
+
+static void parse_rtc(CmdLine *cl, const char *arg)
+{
+    char *copy = strdup(arg);
+    char *save = NULL;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (strcmp(tok, "base=utc") == 0) {
+            cl->opts.rtc_base_ns = 0;
+        } else if (strcmp(tok, "base=localtime") == 0) {
+            time_t now = time(NULL);
+            struct tm lt;
+            localtime_r(&now, &lt);
+            cl->opts.rtc_base_ns = clock_realtime_ns() + (uint64_t)((int64_t)lt.tm_gmtoff * 1000000000);
+        } else if (strncmp(tok, "base=", 5) == 0) {
+            cl->opts.rtc_base_ns = parse_rtc_date(arg, tok + 5);
+        } else if (strcmp(tok, "clock=vm") == 0) {
+            /* the RTC always follows the virtual clock */
+        } else if (strncmp(tok, "clock=", 6) == 0) {
+            die("-rtc %s: not supported (the RTC follows the virtual clock; "
+                "use -icount shift=auto for host time)", arg);
+        } else {
+            die("-rtc %s: unknown parameter '%s'", arg, tok);
+        }
+    }
+    free(copy);
+}
+
+static void parse_args(CmdLine *cl, int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (a[0] != '-' || a[1] == '\0') {
+            die("%s: invalid option (options start with '-'; see -h)", a);
+        }
+        const char *opt = (a[1] == '-') ? a + 1 : a;   /* --opt == -opt, as QEMU */
+        static const char *const with_arg[] = {
+            "-M", "-machine", "-m", "-bios", "-kernel", "-append", "-initrd", "-serial",
+            "-display", "-icount", "-rtc", "-dumpdtb", "-smp", "-monitor", "-incoming",
+            "-dump-vmstate", "-drive", "-loadvm", NULL,
+        };
+        const char *val = NULL;
+        for (int k = 0; with_arg[k]; k++) {
+            if (strcmp(opt, with_arg[k]) == 0) {
+                if (i + 1 >= argc) {
+                    die("%s: requires an argument", a);
+                }
+                val = argv[++i];
+            }
+        }
+        if (!strcmp(opt, "-h") || !strcmp(opt, "-help")) {
+            main_usage();
+            exit(0);
+        } else if (!strcmp(opt, "-version")) {
+            main_version();
+            exit(0);
+        } else if (!strcmp(opt, "-M") || !strcmp(opt, "-machine")) {
+            parse_machine(cl, val);
+        } else if (!strcmp(opt, "-m")) {
+            cl->opts.ram_size = parse_ram_size(val);
+        } else if (!strcmp(opt, "-bios")) {
+            cl->opts.bios = val;
+        } else if (!strcmp(opt, "-kernel")) {
+            cl->opts.kernel = val;
+        } else if (!strcmp(opt, "-append")) {
+            cl->opts.append = val;
+        } else if (!strcmp(opt, "-initrd")) {
+            cl->opts.initrd = val;
+        } else if (!strcmp(opt, "-dumpdtb")) {
+            cl->opts.dtb_dump = val;
+        } else if (!strcmp(opt, "-serial")) {
+            char err[256];
+            if (!monitor_opt_serial(val, err, sizeof(err))) {
+                die("%s", err);
+            }
+        } else if (!strcmp(opt, "-monitor")) {
+            char err[256];
+            if (!monitor_opt_monitor(val, err, sizeof(err))) {
+                die("%s", err);
+            }
+        } else if (!strcmp(opt, "-display")) {
+            if (strcmp(val, "none") != 0) {
+                die("-display %s: not supported (only -display none)", val);
+            }
+        } else if (!strcmp(opt, "-nographic")) {
+            monitor_opt_nographic();
+        } else if (!strcmp(opt, "-icount")) {
+            parse_icount(cl, val);
+        } else if (!strcmp(opt, "-rtc")) {
+            parse_rtc(cl, val);
+        } else if (!strcmp(opt, "-S")) {
+            cl->opts.start_paused = true;
+        } else if (!strcmp(opt, "-incoming")) {
+            cl->incoming = val;
+        } else if (!strcmp(opt, "-loadvm")) {
+            cl->loadvm = val;
+        } else if (!strcmp(opt, "-dump-vmstate")) {
+            cl->dump_vmstate = val;
+        } else if (!strcmp(opt, "-snapshot")) {
+            cl->opts.snapshot = true;
+        } else if (!strcmp(opt, "-no-reboot")) {
+            cl->opts.no_reboot = true;
+        } else if (!strcmp(opt, "-drive")) {
+            if (cl->opts.nr_drives == MACHINE_MAX_DRIVES) {
+                die("-drive %s: at most %d drives", val, MACHINE_MAX_DRIVES);
+            }
+            cl->opts.drives[cl->opts.nr_drives++] = val;
+        } else if (!strcmp(opt, "-smp")) {
+            if (strcmp(val, "1") != 0 && strcmp(val, "cpus=1") != 0) {
+                die("-smp %s: only one hart is supported", val);
+            }
+        } else {
+            die("%s: invalid option (see -h)", a);
+        }
+    }
+    if (cl->opts.append && !cl->opts.kernel) {
+        die("-append only allowed with -kernel option");
+    }
+    if (cl->opts.initrd && !cl->opts.kernel) {
+        die("-initrd only allowed with -kernel option");
+    }
+}
+
+static void dump_dtb(const Machine *m, const char *path)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        die("-dumpdtb %s: %s", path, strerror(errno));
+    }
+    if (fwrite(m->fdt, 1, m->fdt_size, f) != m->fdt_size || fclose(f) != 0) {
+        die("-dumpdtb %s: %s", path, strerror(errno));
+    }
+}
+
+int main(int argc, char **argv)
+{
+    CmdLine cl;
+    char err[512];
+    memset(&cl, 0, sizeof(cl));
+    cl.opts.machine = "virt";
+    cl.opts.ram_size = MACHINE_DEFAULT_RAM;
+    cl.opts.clock_mode = CLOCK_MODE_ICOUNT;
+    cl.opts.icount_shift = DEFAULT_ICOUNT_SHIFT;
+    parse_args(&cl, argc, argv);
+
+    if (!monitor_init_serial(&machine.serial0, err, sizeof(err))) {
+        die("%s", err);
+    }
+    cl.opts.incoming = cl.incoming != NULL;
+    if (!machine_init(&machine, &cl.opts, err, sizeof(err))) {
+        die("%s", err);
+    }
+    if (cl.opts.dtb_dump) {
+        dump_dtb(&machine, cl.opts.dtb_dump);
+        machine_destroy(&machine);
+        return 0;
+    }
+
+    if (cl.dump_vmstate) {
+        Error e;
+        error_init(&e);
+        if (machine_dump_vmstate(cl.dump_vmstate, &e) < 0) {
+            die("%s", e.msg);
+        }
+        machine_destroy(&machine);
+        return 0;
+    }
+
+    if (cl.incoming) {
+        Error e;
+        error_init(&e);
+        int ret = 0;
+        if (!strcmp(cl.incoming, "defer")) {
+            migration_incoming_set_defer(true);    /* migrate_incoming URI later */
+            runstate_set(RUN_STATE_INMIGRATE);
+        } else {
+            ret = migration_incoming_start(&machine, cl.incoming, cl.opts.start_paused, true, &e);
+        }
+        if (ret < 0) {
+            monitor_cleanup();
+            die("load of migration failed: %s: %s", strerror(-ret), e.msg);
+        }
+    } else {
+        runstate_set(cl.opts.start_paused ? RUN_STATE_PRELAUNCH : RUN_STATE_RUNNING);
+    }
+    if (cl.loadvm) {
+        Error e;
+        error_init(&e);
+        if (cl.incoming || snapshot_load(&machine, cl.loadvm, &e) < 0) {
+            monitor_cleanup();
+            die("-loadvm %s: %s", cl.loadvm,
+                cl.incoming ? "cannot be combined with -incoming" : e.msg);
+        }
+    }
+    main_loop_install_signals();
+    main_loop_set_cleanup(monitor_cleanup);
+    main_loop_set_interrupt(monitor_interrupt);
+    if (!monitor_start(err, sizeof(err))) {
+        monitor_cleanup();
+        die("%s", err);
+    }
+    int status = main_loop_run(&machine);
+    monitor_cleanup();
+    migration_incoming_abort();  /* a loader thread must not outlive the machine */
+    machine_destroy(&machine);
+    return status;
+}

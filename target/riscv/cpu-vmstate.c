@@ -1,0 +1,102 @@
+/* VM state of the hart: every architectural register, the privilege level,
+ * WFI, the LR/SC reservation, pending interrupts (mip) and the instruction
+ * counters that virtual time derives from. The TLB and translated blocks are
+ * host caches: they are dropped after a load, never saved. */
+#include <errno.h>
+
+#include "target/riscv/cpu-internal.h"
+#include "hw/riscv/machine-vmstate.h"
+
+/* misa is read-only here: a stream from a hart with other extensions would
+ * run code this one traps on, so it must match. Captured at registration. */
+static uint64_t cpu_vmstate_local_misa;
+
+void cpu_vmstate_note_misa(uint64_t misa)
+{
+    cpu_vmstate_local_misa = misa;
+}
+
+/* A field added to CPURISCVState must get a line in the table below (and a
+ * new version or subsection): this fails to compile until it does. */
+_Static_assert(sizeof(CPURISCVState) == 640, "CPURISCVState changed: update vmstate_riscv_cpu");
+
+static int cpu_post_load(void *opaque, int version_id, Error *err)
+{
+    RISCVCPU *cpu = opaque;
+    CPURISCVState *env = &cpu->env;
+    if (env->priv != PRV_U && env->priv != PRV_S && env->priv != PRV_M) {
+        error_setf(err, "field 'env.priv' value %u is not a privilege level (0, 1 or 3)",
+                   env->priv);
+        return -EINVAL;
+    }
+    int ret = vmstate_check_max(err, "env.halted", env->halted, 1);
+    ret = ret ? ret : vmstate_check_max(err, "env.load_res_valid", env->load_res_valid, 1);
+    ret = ret ? ret : vmstate_check_max(err, "env.mtvec mode", env->mtvec & 3, 1);
+    ret = ret ? ret : vmstate_check_max(err, "env.stvec mode", env->stvec & 3, 1);
+    if (ret) {
+        return ret;
+    }
+    if (((env->mstatus & MSTATUS_MPP) >> 11) == 2) {
+        error_setf(err, "field 'env.mstatus' value 0x%llx has the reserved MPP value 2",
+                   (unsigned long long)env->mstatus);
+        return -EINVAL;
+    }
+    unsigned mode = (unsigned)(env->satp >> 60);
+    if (mode != 0 && mode != 8 && mode != 9) {
+        error_setf(err, "field 'env.satp' value 0x%llx has translation mode %u (this hart has "
+                   "Bare, Sv39 and Sv48: 0, 8, 9)", (unsigned long long)env->satp, mode);
+        return -EINVAL;
+    }
+    if (cpu_vmstate_local_misa && env->misa != cpu_vmstate_local_misa) {
+        error_setf(err, "field 'env.misa' value 0x%llx differs from this hart's 0x%llx",
+                   (unsigned long long)env->misa, (unsigned long long)cpu_vmstate_local_misa);
+        return -EINVAL;
+    }
+    /* Translated code and TLB entries were built for the old state. */
+    cpu_state_changed(cpu);
+    return 0;
+}
+
+const VMStateDescription vmstate_riscv_cpu = {
+    .name = "cpu",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .post_load = cpu_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT64_ARRAY(env.gpr, RISCVCPU, 32),
+        VMSTATE_UINT64(env.pc, RISCVCPU),
+        VMSTATE_UINT8(env.priv, RISCVCPU),
+        VMSTATE_UINT8(env.halted, RISCVCPU),
+        VMSTATE_UINT64(env.mstatus, RISCVCPU),
+        VMSTATE_UINT64(env.misa, RISCVCPU),
+        VMSTATE_UINT64(env.medeleg, RISCVCPU),
+        VMSTATE_UINT64(env.mideleg, RISCVCPU),
+        VMSTATE_UINT64(env.mie, RISCVCPU),
+        VMSTATE_UINT64(env.mip, RISCVCPU),
+        VMSTATE_UINT64(env.mtvec, RISCVCPU),
+        VMSTATE_UINT64(env.mscratch, RISCVCPU),
+        VMSTATE_UINT64(env.mepc, RISCVCPU),
+        VMSTATE_UINT64(env.mcause, RISCVCPU),
+        VMSTATE_UINT64(env.mtval, RISCVCPU),
+        VMSTATE_UINT64(env.mcounteren, RISCVCPU),
+        VMSTATE_UINT64(env.mcountinhibit, RISCVCPU),
+        VMSTATE_UINT64(env.menvcfg, RISCVCPU),
+        VMSTATE_UINT64(env.stvec, RISCVCPU),
+        VMSTATE_UINT64(env.sscratch, RISCVCPU),
+        VMSTATE_UINT64(env.sepc, RISCVCPU),
+        VMSTATE_UINT64(env.scause, RISCVCPU),
+        VMSTATE_UINT64(env.stval, RISCVCPU),
+        VMSTATE_UINT64(env.satp, RISCVCPU),
+        VMSTATE_UINT64(env.scounteren, RISCVCPU),
+        VMSTATE_UINT64(env.senvcfg, RISCVCPU),
+        VMSTATE_UINT64_ARRAY(env.pmpcfg, RISCVCPU, 2),
+        VMSTATE_UINT64_ARRAY(env.pmpaddr, RISCVCPU, 16),
+        VMSTATE_UINT64(env.icount, RISCVCPU),
+        VMSTATE_UINT64(env.instret, RISCVCPU),
+        VMSTATE_UINT64(env.minstret_delta, RISCVCPU),
+        VMSTATE_UINT64(env.mcycle_delta, RISCVCPU),
+        VMSTATE_UINT64(env.load_res, RISCVCPU),
+        VMSTATE_UINT8(env.load_res_valid, RISCVCPU),
+        VMSTATE_END_OF_LIST()
+    },
+};

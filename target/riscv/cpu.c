@@ -1,0 +1,116 @@
+/* The hart's lifecycle and the host-facing helpers: setup, reset, interrupt
+ * lines, TLB flushing and debugger access. CSRs live in csr.c, traps in
+ * trap.c, address translation in mmu.c. */
+#include "target/riscv/cpu-internal.h"
+
+#include <string.h>
+
+#define MISA_EXT(c) (1ull << ((c) - 'A'))
+#define MISA_VALUE ((2ull << 62) | MISA_EXT('A') | MISA_EXT('C') | MISA_EXT('I') | \
+                    MISA_EXT('M') | MISA_EXT('S') | MISA_EXT('U'))
+
+const char *const cpu_gpr_names[32] = {
+    "zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2",
+    "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5",
+    "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7",
+    "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
+};
+
+/* The memory layer's hook: fast-path writes must be withdrawn. */
+static void cpu_mem_tlb_flush(void *opaque)
+{
+    cpu_tlb_flush(opaque);
+}
+
+void cpu_init(RISCVCPU *cpu, PhysMemory *mem)
+{
+    memset(cpu, 0, sizeof(*cpu));
+    cpu->mem = mem;
+    mem->tlb_flush = cpu_mem_tlb_flush;
+    mem->tlb_flush_opaque = cpu;
+    exec_init(cpu);
+    cpu_reset(cpu, 0);
+}
+
+void cpu_destroy(RISCVCPU *cpu)
+{
+    exec_destroy(cpu);
+    if (cpu->mem && cpu->mem->tlb_flush_opaque == cpu) {
+        cpu->mem->tlb_flush = NULL;
+        cpu->mem->tlb_flush_opaque = NULL;
+    }
+}
+
+void cpu_reset(RISCVCPU *cpu, uint64_t reset_pc)
+{
+    CPURISCVState *env = &cpu->env;
+    /* The time base survives a reset: virtual time must never go backwards. */
+    uint64_t icount = env->icount;
+    memset(env, 0, sizeof(*env));
+    env->icount = icount;
+    env->misa = MISA_VALUE;
+    env->mstatus = (2ull << 32) | (2ull << 34);   /* UXL = SXL = 64-bit */
+    env->priv = PRV_M;
+    env->pc = reset_pc;
+    cpu_state_changed(cpu);
+}
+
+void cpu_request_exit(RISCVCPU *cpu)
+{
+    cpu->icount_limit = 0;
+}
+
+void cpu_irq_handler(void *opaque, int n, int level)
+{
+    RISCVCPU *cpu = opaque;
+    if (n < 0 || n >= 64) {
+        return;
+    }
+    if (level) {
+        cpu->env.mip |= 1ull << n;
+    } else {
+        cpu->env.mip &= ~(1ull << n);
+    }
+    if (cpu->env.mip & cpu->env.mie) {
+        cpu->env.halted = 0;
+        cpu->icount_limit = 0;
+    }
+}
+
+void cpu_state_changed(RISCVCPU *cpu)
+{
+    cpu_tlb_flush(cpu);
+    if (cpu->tbc) {
+        cpu_tb_flush(cpu);
+    }
+    riscv_update_mmu_idx(cpu);
+    cpu->translation_changed = true;
+    cpu->jc_stale = true;
+}
+
+void cpu_tlb_flush(RISCVCPU *cpu)
+{
+    /* TLB_INVALID is all ones, so a byte fill gives it in every tag. */
+    memset(cpu->tlb, 0xff, sizeof(cpu->tlb));
+    cpu->stats.tlb_flushes++;
+}
+
+bool cpu_memory_rw_debug(RISCVCPU *cpu, uint64_t vaddr, void *buf, uint64_t len, bool is_write)
+{
+    uint8_t *b = buf;
+    while (len > 0) {
+        uint64_t pa;
+        uint64_t chunk = PAGE_SIZE - (vaddr & (PAGE_SIZE - 1));
+        if (chunk > len) {
+            chunk = len;
+        }
+        if (!cpu_virt_to_phys_debug(cpu, vaddr, &pa) ||
+            !memory_rw(cpu->mem, pa, b, chunk, is_write, true)) {
+            return false;
+        }
+        b += chunk;
+        vaddr += chunk;
+        len -= chunk;
+    }
+    return true;
+}

@@ -1,0 +1,170 @@
+/* The RV64 hart: architectural state (saved by VM state, plain fields only)
+ * and host-side execution state (TLB, translation cache, counters: rebuilt,
+ * never saved). The public API at the bottom is what the board, the main
+ * loop and the monitor use. */
+#ifndef TARGET_RISCV_CPU_H
+#define TARGET_RISCV_CPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "emu/memory.h"
+
+enum { PRV_U = 0, PRV_S = 1, PRV_M = 3 };
+
+/* mip / mie bit numbers */
+enum {
+    IRQ_S_SOFT = 1, IRQ_M_SOFT = 3,
+    IRQ_S_TIMER = 5, IRQ_M_TIMER = 7,
+    IRQ_S_EXT = 9, IRQ_M_EXT = 11,
+};
+
+/* Exception causes (mcause without the interrupt bit). */
+enum {
+    EXCP_INSN_MISALIGNED = 0, EXCP_INSN_ACCESS = 1, EXCP_ILLEGAL_INSN = 2,
+    EXCP_BREAKPOINT = 3, EXCP_LOAD_MISALIGNED = 4, EXCP_LOAD_ACCESS = 5,
+    EXCP_STORE_MISALIGNED = 6, EXCP_STORE_ACCESS = 7, EXCP_ECALL_U = 8,
+    EXCP_ECALL_S = 9, EXCP_ECALL_M = 11, EXCP_INSN_PAGE_FAULT = 12,
+    EXCP_LOAD_PAGE_FAULT = 13, EXCP_STORE_PAGE_FAULT = 15,
+};
+#define EXCP_NONE (-1)
+
+/* Architectural state of one hart. Everything here is guest-visible state and
+ * is saved/restored as it is; nothing here may be a host pointer or a cache. */
+typedef struct CPURISCVState {
+    uint64_t gpr[32];
+    uint64_t pc;
+    uint8_t priv;                /* PRV_U, PRV_S or PRV_M */
+    uint8_t halted;              /* in WFI, waiting for an interrupt */
+
+    uint64_t mstatus;            /* sstatus is a view of it */
+    uint64_t misa;
+    uint64_t medeleg, mideleg;
+    uint64_t mie;                /* sie is a view */
+    uint64_t mip;                /* sip is a view; device lines set bits here */
+    uint64_t mtvec, mscratch, mepc, mcause, mtval;
+    uint64_t mcounteren, mcountinhibit, menvcfg;
+    uint64_t stvec, sscratch, sepc, scause, stval, satp;
+    uint64_t scounteren, senvcfg;
+    uint64_t pmpcfg[2];          /* pmpcfg0 and pmpcfg2 (RV64) */
+    uint64_t pmpaddr[16];
+
+    /* Virtual time base: instructions executed plus time skipped in WFI.
+     * mtime and all timers derive from it in icount mode. */
+    uint64_t icount;
+    uint64_t instret;            /* instructions retired (minstret/instret) */
+    uint64_t minstret_delta;     /* guest writes to minstret: value - instret */
+    uint64_t mcycle_delta;       /* guest writes to mcycle: value - instret */
+
+    uint64_t load_res;           /* LR reservation address */
+    uint8_t load_res_valid;
+} CPURISCVState;
+
+/* Software TLB entry. A tag is the page-aligned virtual address with which the
+ * access is allowed, or TLB_INVALID. Fast path for an access of `size` bytes:
+ *     e = &cpu->tlb[mmu_idx][(va >> PAGE_BITS) & (TLB_SIZE - 1)];
+ *     if ((va & (PAGE_MASK | (size - 1))) == e->tag_read) host = va + e->addend;
+ * so a misaligned access never matches and takes the slow path. A tag is set
+ * only for RAM/ROM pages the access may touch directly: tag_write only when
+ * memory_page_write_fast() allows it; MMIO pages never get a tag. */
+typedef struct TLBEntry {
+    uint64_t tag_read;
+    uint64_t tag_write;
+    uint64_t tag_exec;
+    uintptr_t addend;            /* host address - guest virtual address */
+    uint64_t paddr;              /* physical page address (for flushes by page) */
+} TLBEntry;
+
+#define TLB_INVALID  (~0ull)
+#define TLB_BITS     8
+#define TLB_SIZE     (1 << TLB_BITS)
+
+/* MMU indexes: one TLB per kind of access permission context. */
+enum {
+    MMU_IDX_U = 0,               /* user */
+    MMU_IDX_S = 1,               /* supervisor, SUM=0 */
+    MMU_IDX_S_SUM = 2,           /* supervisor, SUM=1 (may touch user pages) */
+    MMU_IDX_M = 3,               /* machine: no translation */
+    MMU_IDX_COUNT = 4,
+};
+
+/* Counters shown by the monitor ("info tcg"-style view). */
+typedef struct CPUStats {
+    uint64_t tb_translated;      /* blocks translated */
+    uint64_t tb_lookups;         /* blocks looked up in the cache */
+    uint64_t tb_hits;            /* ... and found */
+    uint64_t tb_chained;         /* direct links made between blocks */
+    uint64_t tb_invalidated;     /* blocks invalidated (SMC, fence.i, ...) */
+    uint64_t tb_flushes;         /* whole-cache flushes */
+    uint64_t tlb_misses;         /* slow-path TLB fills */
+    uint64_t tlb_flushes;
+    uint64_t mmio_accesses;
+    uint64_t exceptions;
+    uint64_t interrupts;
+} CPUStats;
+
+struct TBCache;
+
+typedef struct RISCVCPU {
+    CPURISCVState env;           /* saved state */
+
+    /* ---- host side, never saved ---- */
+    PhysMemory *mem;
+    TLBEntry tlb[MMU_IDX_COUNT][TLB_SIZE];
+    uint8_t mmu_idx_data;        /* MMU index for loads/stores (MPRV applied) */
+    uint8_t mmu_idx_fetch;       /* MMU index for instruction fetch */
+    struct TBCache *tbc;         /* translation cache (emu/exec.c) */
+    /* cpu_exec() returns once env.icount reaches this; set to 0 to ask the
+     * executor to stop at the next block boundary (interrupt, monitor). */
+    uint64_t icount_limit;
+    bool tb_invalidated;         /* the running block was invalidated: leave it */
+    /* Set by trap/CSR code when translation-relevant state changed (priv, satp,
+     * mstatus MPRV/SUM/MXR): cached block lookups must be redone. */
+    bool translation_changed;
+    /* Set with translation_changed when virtual-to-physical fetch mappings
+     * may have changed (satp, sfence.vma, PMP, state load): the jump cache,
+     * keyed by virtual pc, is cleared. Privilege and mstatus changes do not
+     * set it: cached blocks carry their privilege, and SUM/MXR/MPRV do not
+     * affect fetch. */
+    bool jc_stale;
+    CPUStats stats;
+} RISCVCPU;
+
+/* Why cpu_exec() returned. */
+typedef enum CPUExitReason {
+    CPU_EXIT_LIMIT,              /* icount reached the limit */
+    CPU_EXIT_HALTED,             /* WFI with no interrupt pending */
+    CPU_EXIT_REQUEST,            /* cpu_request_exit() */
+} CPUExitReason;
+
+/* ---- public API ---- */
+void cpu_init(RISCVCPU *cpu, PhysMemory *mem);
+void cpu_destroy(RISCVCPU *cpu);
+/* Power-on / system reset state: M-mode at reset_pc, misa = RV64IMACSU. */
+void cpu_reset(RISCVCPU *cpu, uint64_t reset_pc);
+/* Runs until env.icount >= env.icount(at entry) + max_insns, WFI, or an exit
+ * request. Interrupts are taken between blocks. */
+CPUExitReason cpu_exec(RISCVCPU *cpu, uint64_t max_insns);
+/* Stop at the next block boundary. */
+void cpu_request_exit(RISCVCPU *cpu);
+/* IRQHandler for device lines: n is the mip bit (IRQ_M_EXT, IRQ_M_TIMER, ...). */
+void cpu_irq_handler(void *opaque, int n, int level);
+/* Precise instruction count, usable from device callbacks during execution. */
+uint64_t cpu_get_icount(void *opaque /* RISCVCPU * */);
+/* Drop host-side caches after the architectural state was replaced (loadvm,
+ * reset): TLB and translated blocks. */
+void cpu_state_changed(RISCVCPU *cpu);
+void cpu_tlb_flush(RISCVCPU *cpu);
+void cpu_tb_flush(RISCVCPU *cpu);
+/* Debugger access (monitor x/, p): translates with the current satp/priv
+ * without side effects (no A/D updates, no faults raised). */
+bool cpu_virt_to_phys_debug(RISCVCPU *cpu, uint64_t vaddr, uint64_t *paddr);
+bool cpu_memory_rw_debug(RISCVCPU *cpu, uint64_t vaddr, void *buf, uint64_t len, bool is_write);
+/* CSR name for display; NULL if unknown. Also lookup by name (-1 if none). */
+const char *cpu_csr_name(int csrno);
+int cpu_csr_by_name(const char *name);
+/* Reads a CSR for the monitor without privilege checks or side effects. */
+bool cpu_csr_peek(RISCVCPU *cpu, int csrno, uint64_t *val);
+extern const char *const cpu_gpr_names[32];   /* ABI names: zero, ra, sp, ... */
+
+#endif
