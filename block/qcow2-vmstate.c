@@ -11,7 +11,7 @@
  * bdrv_vmstate_open_file() wraps either side as a QEMUFile for the savevm
  * stream engine. */
 #include "block/qcow2.h"
-#include "savevm/qemu-file.h"
+#include "io/qemu-file.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -3,7 +3,7 @@
  * recomputed from mtimecmp after a load. */
 #include <errno.h>
 
-#include "hw/riscv/machine-vmstate.h"
+#include "hw/clint.h"
 
 _Static_assert(sizeof(ClintState) == 24, "ClintState changed: update vmstate_clint");
 

@@ -8,6 +8,7 @@
 #include "emu/clock.h"
 #include "emu/irq.h"
 #include "emu/memory.h"
+#include "savevm/vmstate.h"
 
 #define CLINT_MMIO_SIZE 0x10000
 #define CLINT_TIMEBASE_HZ 10000000ull
@@ -29,5 +30,8 @@ void clint_reset(Clint *s);
 uint64_t clint_mtime(const Clint *s);
 /* Re-arms the timer and re-drives the lines from the state (after loading). */
 void clint_update(Clint *s);
+
+/* Its state table (the section's fields, versions and subsections). */
+extern const VMStateDescription vmstate_clint;
 
 #endif

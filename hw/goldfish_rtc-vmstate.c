@@ -2,7 +2,7 @@
  * whether it runs), the latched TIME_HIGH and the interrupt flags. */
 #include <errno.h>
 
-#include "hw/riscv/machine-vmstate.h"
+#include "hw/goldfish_rtc.h"
 
 _Static_assert(sizeof(GoldfishRtcState) == 40,
                "GoldfishRtcState changed: update vmstate_goldfish_rtc");

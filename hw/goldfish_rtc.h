@@ -9,6 +9,7 @@
 #include "emu/clock.h"
 #include "emu/irq.h"
 #include "emu/memory.h"
+#include "savevm/vmstate.h"
 
 #define GOLDFISH_RTC_MMIO_SIZE 0x1000
 
@@ -30,5 +31,8 @@ void goldfish_rtc_init(GoldfishRtc *s, PhysMemory *mem, uint64_t base, IRQLine i
                        uint64_t base_ns);
 void goldfish_rtc_reset(GoldfishRtc *s);
 void goldfish_rtc_update(GoldfishRtc *s);
+
+/* Its state table (the section's fields, versions and subsections). */
+extern const VMStateDescription vmstate_goldfish_rtc;
 
 #endif

@@ -1,6 +1,6 @@
 /* VM state of HTIF: the two mailboxes. Their addresses come from the ELF
  * (the same program on both sides), so they are configuration, not state. */
-#include "hw/riscv/machine-vmstate.h"
+#include "hw/htif.h"
 
 _Static_assert(sizeof(HtifState) == 16, "HtifState changed: update vmstate_htif");
 

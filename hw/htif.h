@@ -10,6 +10,7 @@
 
 #include "io/chardev.h"
 #include "emu/memory.h"
+#include "savevm/vmstate.h"
 
 typedef struct HtifState {
     uint64_t tohost, fromhost;
@@ -30,5 +31,8 @@ void htif_init(Htif *s, PhysMemory *mem, uint64_t tohost_addr, uint64_t fromhost
                void *opaque);
 /* Clears both mailboxes. */
 void htif_reset(Htif *s);
+
+/* Its state table (the section's fields, versions and subsections). */
+extern const VMStateDescription vmstate_htif;
 
 #endif

@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "hw/riscv/machine-vmstate.h"
+#include "hw/plic.h"
 
 #define PLIC_WORDS (PLIC_NUM_SOURCES / 32)
 #define PLIC_MAX_PRIORITY 7

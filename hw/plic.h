@@ -7,6 +7,7 @@
 
 #include "emu/irq.h"
 #include "emu/memory.h"
+#include "savevm/vmstate.h"
 
 #define PLIC_NUM_SOURCES 96
 #define PLIC_NUM_CONTEXTS 2
@@ -35,5 +36,8 @@ static inline IRQLine plic_input(Plic *s, int source)
     return irq_line(plic_set_irq, s, source);
 }
 void plic_update(Plic *s);       /* re-drives outputs (after loading state) */
+
+/* Its state table (the section's fields, versions and subsections). */
+extern const VMStateDescription vmstate_plic;
 
 #endif

@@ -3,7 +3,7 @@
  * The transmitter has no FIFO state: bytes go to the back end at once. */
 #include <errno.h>
 
-#include "hw/riscv/machine-vmstate.h"
+#include "hw/uart16550.h"
 
 _Static_assert(sizeof(Uart16550State) == 40, "Uart16550State changed: update vmstate_uart16550");
 

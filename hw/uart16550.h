@@ -8,6 +8,7 @@
 #include "emu/clock.h"
 #include "emu/irq.h"
 #include "emu/memory.h"
+#include "savevm/vmstate.h"
 
 #define UART_FIFO_SIZE 16
 
@@ -38,5 +39,8 @@ void uart16550_reset(Uart16550 *s);
 /* Re-drives the IRQ line and re-arms the character-timeout timer from the
  * state (after loading state). */
 void uart16550_update_irq(Uart16550 *s);
+
+/* Its state table (the section's fields, versions and subsections). */
+extern const VMStateDescription vmstate_uart16550;
 
 #endif

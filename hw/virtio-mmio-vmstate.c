@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "hw/riscv/machine-vmstate.h"
+#include "hw/virtio-mmio.h"
 
 _Static_assert(sizeof(VirtQueueState) == 4 * 2 + 8 * 3 + 2 * 2 + 4,
                "VirtQueueState changed: update vmstate_virtqueue");

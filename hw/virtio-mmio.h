@@ -12,6 +12,7 @@
 
 #include "emu/irq.h"
 #include "emu/memory.h"
+#include "savevm/vmstate.h"
 
 #define VIRTIO_MMIO_SIZE        0x200    /* registers; slots are 4 KiB apart */
 #define VIRTIO_MMIO_MAX_QUEUES  2
@@ -103,5 +104,8 @@ int virtq_pop(VirtioMmio *t, unsigned q, VirtQueueElem *e);
 void virtq_push(VirtioMmio *t, unsigned q, const VirtQueueElem *e, uint32_t len);
 /* Marks the device broken (guest error), naming the reason. */
 void virtio_mmio_set_needs_reset(VirtioMmio *t, const char *why);
+
+/* Its state table (the section's fields, versions and subsections). */
+extern const VMStateDescription vmstate_virtio_mmio;
 
 #endif

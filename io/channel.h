@@ -12,7 +12,7 @@
 #include <sys/uio.h>
 
 #include "util/error.h"
-#include "savevm/qemu-file.h"
+#include "io/qemu-file.h"
 
 /* channel-fd.c: any file descriptor (file, pipe, socket, blocking or not).
  * EINTR is retried, EAGAIN waits in poll(), and a closed reader gives EPIPE

@@ -36,15 +36,20 @@ void globalstate_store(void)
     globalstate_store_state(runstate_get());
 }
 
-void globalstate_save_done(void)
+static void globalstate_save_done(void *opaque)
 {
     global_state_stored = false;
 }
 
-void globalstate_load_begin(void)
+static void globalstate_load_begin(void *opaque)
 {
     global_state_received = false;
 }
+
+static const SaveVMStreamHooks globalstate_hooks = {
+    .save_done = globalstate_save_done,
+    .load_begin = globalstate_load_begin,
+};
 
 bool globalstate_received(RunState *out)
 {
@@ -99,7 +104,8 @@ static const VMStateDescription vmstate_globalstate = {
     },
 };
 
-void globalstate_register(void)
+int globalstate_register(void)
 {
-    savevm_register("globalstate", 0, &vmstate_globalstate, &global_state);
+    return savevm_register_record("globalstate", 0, &vmstate_globalstate, &globalstate_hooks,
+                                  &global_state);
 }

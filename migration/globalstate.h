@@ -17,8 +17,6 @@ void globalstate_store_state(RunState s);
 bool globalstate_received(RunState *out);
 
 /* For savevm.c. */
-void globalstate_register(void);
-void globalstate_load_begin(void);
-void globalstate_save_done(void);
+int globalstate_register(void);
 
 #endif

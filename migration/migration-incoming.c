@@ -19,7 +19,7 @@
 
 #include "io/chardev.h"
 #include "hw/riscv/machine.h"
-#include "hw/riscv/machine-vmstate.h"
+#include "migration/vm-state.h"
 #include "system/main-loop.h"
 #include "io/channel.h"
 #include "migration/globalstate.h"

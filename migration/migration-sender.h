@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #include "io/channel.h"
-#include "savevm/qemu-file.h"
+#include "io/qemu-file.h"
 
 typedef enum MigSenderJob {
     MIG_JOB_NONE,

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "hw/riscv/machine-vmstate.h"
+#include "migration/vm-state.h"
 #include "emu/runstate.h"
 #include "migration/globalstate.h"
 #include "savevm/savevm.h"

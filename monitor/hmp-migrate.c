@@ -1,7 +1,7 @@
 /* Monitor commands that save and load VM state through the stream engine:
  * save_devices_state, load_devices_state (migrate is in hmp-migration.c).
  * The work is in emu/machine-vmstate.c; these only parse and report. */
-#include "hw/riscv/machine-vmstate.h"
+#include "migration/vm-state.h"
 #include "emu/runstate.h"
 #include "monitor/hmp.h"
 

@@ -7,8 +7,6 @@
 #include <string.h>
 
 #include "io/channel.h"
-#include "migration/globalstate.h"
-#include "migration/migration.h"
 
 typedef struct SaveStateEntry {
     char idstr[128];
@@ -17,6 +15,7 @@ typedef struct SaveStateEntry {
     int version_id;
     const VMStateDescription *vmsd;   /* device sections */
     const SaveLiveOps *ops;           /* live sections */
+    const SaveVMStreamHooks *hooks;   /* records of the stream (globalstate) */
     void *opaque;
     /* Save: iteration finished. Load: START seen, with the stream's id. */
     bool live_done;
@@ -29,6 +28,7 @@ static struct {
     int nr, cap;
     uint32_t next_section_id;
     const char *machine_type;
+    int (*blocker_check)(Error *err);
     VMDescWriter vmdesc;
     bool saving;
     bool load_touched_live;      /* the last load wrote into a live section */
@@ -107,6 +107,17 @@ int savevm_register(const char *idstr, uint32_t instance_id, const VMStateDescri
     return savevm_add(idstr, instance_id, vmsd->version_id, vmsd, NULL, opaque);
 }
 
+int savevm_register_record(const char *idstr, uint32_t instance_id,
+                           const VMStateDescription *vmsd, const SaveVMStreamHooks *hooks,
+                           void *opaque)
+{
+    int ret = savevm_add(idstr, instance_id, vmsd->version_id, vmsd, NULL, opaque);
+    if (ret == 0) {
+        savevm_state.entries[savevm_state.nr - 1].hooks = hooks;
+    }
+    return ret;
+}
+
 int savevm_register_live(const char *idstr, uint32_t instance_id, int version_id,
                          const SaveLiveOps *ops, void *opaque)
 {
@@ -131,16 +142,35 @@ void savevm_unregister_all(void)
     savevm_state.next_section_id = 0;
 }
 
-static void savevm_ensure_globalstate(void)
+void savevm_set_blocker_check(int (*fn)(Error *err))
 {
-    if (!savevm_find("globalstate", 0)) {
-        globalstate_register();
+    savevm_state.blocker_check = fn;
+}
+
+/* Tells the stream records that a save ended or a load begins. */
+static void savevm_hooks_save_done(void)
+{
+    for (int i = 0; i < savevm_state.nr; i++) {
+        SaveStateEntry *se = &savevm_state.entries[i];
+        if (se->hooks && se->hooks->save_done) {
+            se->hooks->save_done(se->opaque);
+        }
+    }
+}
+
+static void savevm_hooks_load_begin(void)
+{
+    for (int i = 0; i < savevm_state.nr; i++) {
+        SaveStateEntry *se = &savevm_state.entries[i];
+        if (se->hooks && se->hooks->load_begin) {
+            se->hooks->load_begin(se->opaque);
+        }
     }
 }
 
 int savevm_check_blocked(Error *err)
 {
-    int ret = migration_check_blockers(err);
+    int ret = savevm_state.blocker_check ? savevm_state.blocker_check(err) : 0;
     if (ret < 0) {
         return ret;
     }
@@ -226,7 +256,6 @@ static void savevm_put_header(QEMUFile *f)
 
 int savevm_save_begin(QEMUFile *f, Error *err)
 {
-    savevm_ensure_globalstate();
     int ret = savevm_check_blocked(err);
     if (ret < 0) {
         return ret;
@@ -407,7 +436,6 @@ int savevm_save_complete(QEMUFile *f, Error *err)
 
 int savevm_save_devices_state(QEMUFile *f, Error *err)
 {
-    savevm_ensure_globalstate();
     int ret = savevm_check_blocked(err);
     if (ret < 0) {
         return ret;
@@ -419,7 +447,7 @@ int savevm_save_devices_state(QEMUFile *f, Error *err)
     }
     /* No live section was set up, so only the description is dropped. */
     vmdesc_free(&savevm_state.vmdesc);
-    globalstate_save_done();
+    savevm_hooks_save_done();
     savevm_state.saving = false;
     return ret;
 }
@@ -436,7 +464,7 @@ void savevm_save_cleanup(void)
         }
     }
     vmdesc_free(&savevm_state.vmdesc);
-    globalstate_save_done();
+    savevm_hooks_save_done();
     savevm_state.saving = false;
 }
 
@@ -774,8 +802,8 @@ typedef struct SaveVMBackup {
 
 static bool savevm_backs_up(const SaveStateEntry *se)
 {
-    /* globalstate is a record of the stream, not device state. */
-    return se->vmsd && strcmp(se->idstr, "globalstate") != 0;
+    /* A record of the stream (globalstate) is not device state. */
+    return se->vmsd && !se->hooks;
 }
 
 static void savevm_backup_take(SaveVMBackup *b)
@@ -827,12 +855,11 @@ bool savevm_load_touched_live(void)
 
 static int savevm_load_common(QEMUFile *f, bool devices_only, Error *err)
 {
-    savevm_ensure_globalstate();
     int ret = savevm_check_blocked(err);
     if (ret < 0) {
         return ret;
     }
-    globalstate_load_begin();
+    savevm_hooks_load_begin();
     savevm_state.load_touched_live = false;
     for (int i = 0; i < savevm_state.nr; i++) {
         SaveStateEntry *se = &savevm_state.entries[i];
@@ -850,7 +877,7 @@ static int savevm_load_common(QEMUFile *f, bool devices_only, Error *err)
     }
     if (ret < 0) {
         savevm_backup_restore(&backup);
-        globalstate_load_begin();
+        savevm_hooks_load_begin();
     }
     savevm_backup_free(&backup);
     return ret;
@@ -868,7 +895,6 @@ int savevm_load_devices_state(QEMUFile *f, Error *err)
 
 void savevm_describe_sections(VMDescWriter *w)
 {
-    savevm_ensure_globalstate();
     for (int i = 0; i < savevm_state.nr; i++) {
         SaveStateEntry *se = &savevm_state.entries[i];
         vmdesc_start_object(w, NULL);

@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #include "util/error.h"
-#include "savevm/qemu-file.h"
+#include "io/qemu-file.h"
 #include "savevm/vmstate.h"
 
 #define QEMU_VM_FILE_MAGIC          0x5145564d
@@ -66,6 +66,17 @@ typedef struct SaveLiveOps {
  * Section ids come from registration order. Returns 0 or -EEXIST/-EINVAL. */
 int savevm_register(const char *idstr, uint32_t instance_id, const VMStateDescription *vmsd,
                     void *opaque);
+/* A record of the stream rather than device state (globalstate): saved and
+ * loaded like a device section, but not rolled back after a failed load;
+ * hooks tell it when a save ended and when a load begins (again after a
+ * failed one). */
+typedef struct SaveVMStreamHooks {
+    void (*save_done)(void *opaque);
+    void (*load_begin)(void *opaque);
+} SaveVMStreamHooks;
+int savevm_register_record(const char *idstr, uint32_t instance_id,
+                           const VMStateDescription *vmsd, const SaveVMStreamHooks *hooks,
+                           void *opaque);
 int savevm_register_live(const char *idstr, uint32_t instance_id, int version_id,
                          const SaveLiveOps *ops, void *opaque);
 void savevm_unregister(const char *idstr, uint32_t instance_id);
@@ -75,7 +86,10 @@ void savevm_unregister_all(void);
  * (default "virt"). The string must outlive its use. */
 void savevm_set_machine_type(const char *name);
 
-/* Fails with "State blocked by non-migratable device '<idstr>'" if any. */
+/* A check the layer above adds to savevm_check_blocked() (migration's
+ * blockers); NULL for none. */
+void savevm_set_blocker_check(int (*fn)(Error *err));
+/* Fails with what the blocker check says, or with "State blocked by non-migratable device '<idstr>'" if any. */
 int savevm_check_blocked(Error *err);
 
 /* A whole stream with the guest stopped (snapshot, file migration). */

@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 #include "util/error.h"
-#include "savevm/qemu-file.h"
+#include "io/qemu-file.h"
 #include "savevm/vmdesc.h"
 
 typedef struct VMStateField VMStateField;

@@ -21,6 +21,7 @@
 #include "hw/riscv/machine-vmstate.h"
 #include "migration/snapshot.h"
 #include "migration/migration.h"
+#include "system/machine-migration.h"
 #include "system/main-loop.h"
 #include "emu/runstate.h"
 #include "monitor/monitor.h"
@@ -402,8 +403,12 @@ int main(int argc, char **argv)
     if (!machine_init(&machine, &cl.opts, err, sizeof(err))) {
         die("%s", err);
     }
+    if (machine_migration_attach(&machine, err, sizeof(err)) < 0) {
+        die("%s", err);
+    }
     if (cl.opts.dtb_dump) {
         dump_dtb(&machine, cl.opts.dtb_dump);
+        machine_migration_detach(&machine);
         machine_destroy(&machine);
         return 0;
     }
@@ -414,6 +419,7 @@ int main(int argc, char **argv)
         if (machine_dump_vmstate(cl.dump_vmstate, &e) < 0) {
             die("%s", e.msg);
         }
+        machine_migration_detach(&machine);
         machine_destroy(&machine);
         return 0;
     }
@@ -454,6 +460,7 @@ int main(int argc, char **argv)
     int status = main_loop_run(&machine);
     monitor_cleanup();
     migration_incoming_abort();  /* a loader thread must not outlive the machine */
+    machine_migration_detach(&machine);
     machine_destroy(&machine);
     return status;
 }

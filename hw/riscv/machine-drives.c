@@ -1,20 +1,12 @@
 /* The board's disks: -drive images and the eight virtio-mmio slots at
  * 0x10001000 + n * 0x1000 (PLIC irq 1 + n). As on QEMU's virt board, the
  * first virtio drive takes the highest slot (0x10008000), the next one the
- * slot below, and empty slots answer DeviceID 0. A snapshot=on drive
- * (or any drive under -snapshot) registers a migration blocker. */
+ * slot below, and empty slots answer DeviceID 0. */
 #include "hw/riscv/machine.h"
-#include "migration/migration.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-
-/* Why a snapshot=on drive blocks migrate and savevm (`info migrate` shows
- * it after the drive's id). */
-#define DRIVE_SNAPSHOT_BLOCKER \
-    "snapshot=on keeps the guest's disk writes in this process's memory; " \
-    "they cannot move to the destination"
 
 bool machine_init_drives(Machine *m, char *err, size_t errlen)
 {
@@ -44,20 +36,11 @@ bool machine_init_drives(Machine *m, char *err, size_t errlen)
                      m->opts.drives[i], VIRT_VIRTIO_COUNT);
             return false;
         }
-        m->drive_blocker[i] = -1;
         m->drive_bs[i] = drive_open(d, m->opts.incoming, err, errlen);
         if (!m->drive_bs[i]) {
             return false;
         }
         m->nr_drives = i + 1;
-        if (drive_uses_overlay(d)) {
-            m->drive_blocker[i] = migrate_add_blocker(d->id, DRIVE_SNAPSHOT_BLOCKER);
-            if (m->drive_blocker[i] < 0) {
-                snprintf(err, errlen, "-drive %s: cannot register its migration blocker "
-                         "(the table is full)", m->opts.drives[i]);
-                return false;
-            }
-        }
         if (d->iface == DRIVE_IF_VIRTIO) {
             /* Not the image's open mode: an incoming machine's images are
              * read-only only until the migration's end (drive_open). */
@@ -77,7 +60,6 @@ bool machine_init_drives(Machine *m, char *err, size_t errlen)
                          plic_input(&m->plic, VIRT_VIRTIO_IRQ + n), ops[n],
                          ops[n] ? &m->virtio_blk[n] : NULL, "virtio-mmio");
     }
-    machine_migration_register_drives(m);
     return true;
 }
 
@@ -108,13 +90,10 @@ void machine_reset_drives(Machine *m)
 
 void machine_destroy_drives(Machine *m)
 {
-    machine_migration_unregister_drives(m);
     for (int n = 0; n < VIRT_VIRTIO_COUNT; n++) {
         virtio_blk_destroy(&m->virtio_blk[n]);
     }
     for (int i = 0; i < m->nr_drives; i++) {
-        migrate_del_blocker(m->drive_blocker[i]);
-        m->drive_blocker[i] = -1;
         bdrv_close(m->drive_bs[i]);      /* flushes qcow2 metadata; drops an overlay */
         m->drive_bs[i] = NULL;
     }

@@ -1,4 +1,5 @@
-/* The machine's sections and the whole-machine save/load operations. */
+/* The board's sections: the clock and the board's own table, and the
+ * registration of the CPU's and every device's table. */
 #include "hw/riscv/machine-vmstate.h"
 
 #include <errno.h>
@@ -7,10 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "emu/runstate.h"
-#include "io/channel.h"
-#include "migration/globalstate.h"
-#include "migration/ram.h"
 #include "savevm/savevm.h"
 
 /* ---- the virtual clock ("timer", as QEMU names its clock section) ---- */
@@ -110,12 +107,10 @@ const VMStateDescription vmstate_virt_board = {
 
 int machine_vmstate_register(Machine *m)
 {
-    savevm_unregister_all();
     savevm_set_machine_type(m->opts.machine ? m->opts.machine : "virt");
     cpu_vmstate_note_misa(m->cpu.env.misa);
     board_vmstate = (BoardVMState){ .m = m };
-    int ret = ram_register(&m->mem, NULL);
-    ret = ret ? ret : savevm_register("cpu", 0, &vmstate_riscv_cpu, &m->cpu);
+    int ret = savevm_register("cpu", 0, &vmstate_riscv_cpu, &m->cpu);
     ret = ret ? ret : savevm_register("timer", 0, &vmstate_timer, &clock_vmstate);
     ret = ret ? ret : savevm_register("riscv_sifive_plic", 0, &vmstate_plic, &m->plic);
     ret = ret ? ret : savevm_register("riscv_aclint", 0, &vmstate_clint, &m->clint);
@@ -132,180 +127,6 @@ int machine_vmstate_register(Machine *m)
     }
     ret = ret ? ret : savevm_register("virt", 0, &vmstate_virt_board, &board_vmstate);
     return ret;
-}
-
-void machine_vmstate_unregister(void)
-{
-    savevm_unregister_all();
-}
-
-/* ---- whole machine ---- */
-
-int machine_save_state(Machine *m, QEMUFile *f, Error *err)
-{
-    return savevm_save(f, err);
-}
-
-static void machine_loaded(Machine *m)
-{
-    /* Belt and braces: the CPU's post_load already dropped these, but RAM
-     * pages may have been loaded after a device-only load in between. */
-    cpu_state_changed(&m->cpu);
-}
-
-int machine_load_stream(Machine *m, QEMUFile *f, Error *err)
-{
-    int ret = savevm_load(f, err);
-    if (ret == 0) {
-        machine_loaded(m);
-    }
-    return ret;
-}
-
-void machine_load_failed(Machine *m)
-{
-    if (savevm_load_touched_live()) {
-        /* Devices were rolled back but RAM was not: nothing may run it. */
-        runstate_set(RUN_STATE_INTERNAL_ERROR);
-    }
-}
-
-int machine_load_state(Machine *m, QEMUFile *f, Error *err)
-{
-    int ret = machine_load_stream(m, f, err);
-    if (ret < 0) {
-        machine_load_failed(m);
-    }
-    return ret;
-}
-
-int machine_save_devices_state(Machine *m, QEMUFile *f, Error *err)
-{
-    return savevm_save_devices_state(f, err);
-}
-
-int machine_load_devices_state(Machine *m, QEMUFile *f, Error *err)
-{
-    if (runstate_is_running()) {
-        error_setf(err, "Cannot update device state while vm is running");
-        return -EBUSY;
-    }
-    int ret = savevm_load_devices_state(f, err);
-    if (ret < 0) {
-        return ret;
-    }
-    machine_loaded(m);
-    return 0;
-}
-
-static int machine_close(QEMUFile *f, int ret, Error *err)
-{
-    Error cerr;
-    error_init(&cerr);
-    int cret = qemu_file_close(f, &cerr);
-    if (ret == 0 && cret < 0) {
-        error_propagate(err, &cerr);
-        return cret;
-    }
-    if (ret < 0 && cret < 0 && cerr.set && err && err->set && strchr(cerr.msg, ';')) {
-        /* The stream's first error and the channel's close error (a command
-         * that exited non-zero) together explain a stream cut short. */
-        const char *why = strchr(cerr.msg, ';') + 2;
-        size_t n = strlen(err->msg);
-        snprintf(err->msg + n, sizeof(err->msg) - n, " (%s)", why);
-    }
-    return ret;
-}
-
-int machine_save_devices_file(Machine *m, const char *path, Error *err)
-{
-    QEMUFile *f = channel_file_open(path, true, err);
-    if (!f) {
-        return -EIO;
-    }
-    int ret = machine_save_devices_state(m, f, err);
-    return machine_close(f, ret, err);
-}
-
-int machine_load_devices_file(Machine *m, const char *path, Error *err)
-{
-    if (runstate_is_running()) {
-        error_setf(err, "Cannot update device state while vm is running");
-        return -EBUSY;
-    }
-    QEMUFile *f = channel_file_open(path, false, err);
-    if (!f) {
-        return -EIO;
-    }
-    int ret = machine_load_devices_state(m, f, err);
-    return machine_close(f, ret, err);
-}
-
-/* Opens the channel of a migration URI. */
-static QEMUFile *machine_open_uri(const char *uri, bool writable, Error *err)
-{
-    if (strncmp(uri, "exec:", 5) == 0) {
-        return channel_exec_open(uri + 5, writable, err);
-    }
-    if (strncmp(uri, "file:", 5) == 0) {
-        return channel_file_open(uri + 5, writable, err);
-    }
-    error_setf(err, "Parameter 'uri' expects a migration URI (exec:CMD or file:PATH): '%s'",
-               uri);
-    return NULL;
-}
-
-int machine_migrate(Machine *m, const char *uri, Error *err)
-{
-    RunState before = runstate_get();
-    if (before == RUN_STATE_INMIGRATE) {
-        error_setf(err, "Guest is waiting for an incoming migration");
-        return -EBUSY;
-    }
-    if (before == RUN_STATE_POSTMIGRATE) {
-        error_setf(err, "Can't migrate the vm that was paused due to previous migration");
-        return -EBUSY;
-    }
-    int ret = savevm_check_blocked(err);
-    if (ret < 0) {
-        return ret;
-    }
-    QEMUFile *f = machine_open_uri(uri, true, err);
-    if (!f) {
-        return -EIO;
-    }
-    /* The run state before stopping is what the destination resumes to. */
-    globalstate_store_state(before);
-    runstate_set(RUN_STATE_FINISH_MIGRATE);
-    ret = machine_save_state(m, f, err);
-    ret = machine_close(f, ret, err);
-    runstate_set(ret < 0 ? before : RUN_STATE_POSTMIGRATE);
-    return ret;
-}
-
-int machine_incoming(Machine *m, const char *uri, bool start_paused, Error *err)
-{
-    QEMUFile *f = machine_open_uri(uri, false, err);
-    if (!f) {
-        return -EIO;
-    }
-    runstate_set(RUN_STATE_INMIGRATE);
-    int ret = machine_load_state(m, f, err);
-    ret = machine_close(f, ret, err);
-    if (ret < 0) {
-        if (runstate_get() == RUN_STATE_INMIGRATE) {
-            runstate_set(RUN_STATE_PAUSED);
-        }
-        return ret;
-    }
-    RunState rs = RUN_STATE_RUNNING;
-    globalstate_received(&rs);
-    if (rs == RUN_STATE_RUNNING) {
-        runstate_set(start_paused ? RUN_STATE_PAUSED : RUN_STATE_RUNNING);
-    } else {
-        runstate_set(rs);
-    }
-    return 0;
 }
 
 int machine_dump_vmstate(const char *path, Error *err)

@@ -280,7 +280,6 @@ bool machine_init(Machine *m, const MachineOptions *opts, char *err, size_t errl
     m->entry = start;
     machine_write_rom(m, start, kernel_entry);
     cpu_reset(&m->cpu, VIRT_MROM_BASE);
-    machine_vmstate_register(m);
     return true;
 }
 
@@ -302,9 +301,13 @@ void machine_reset(Machine *m)
     m->reset_requested = false;
 }
 
+void machine_state_changed(Machine *m)
+{
+    cpu_state_changed(&m->cpu);
+}
+
 void machine_destroy(Machine *m)
 {
-    machine_vmstate_unregister();
     machine_destroy_drives(m);
     cpu_destroy(&m->cpu);
     memory_destroy(&m->mem);

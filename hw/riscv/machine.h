@@ -88,9 +88,6 @@ typedef struct Machine {
      * in the last slot, as on QEMU (machine-drives.c). */
     DriveOptions drive[MACHINE_MAX_DRIVES];
     BlockDriverState *drive_bs[MACHINE_MAX_DRIVES];
-    /* The migration blocker of a snapshot=on drive (its writes live in
-     * this process), or -1. */
-    int drive_blocker[MACHINE_MAX_DRIVES];
     int nr_drives;
     VirtioMmio virtio[VIRT_VIRTIO_COUNT];
     VirtioBlk virtio_blk[VIRT_VIRTIO_COUNT];
@@ -120,12 +117,12 @@ void machine_destroy(Machine *m);
  * contents are kept, except that the loaded images (firmware, kernel, initrd,
  * FDT) are copied back over whatever the guest did to them, as on QEMU. */
 void machine_reset(Machine *m);
+/* After the machine's state was loaded or changed from outside the guest:
+ * drops the host caches built on the old state (TLBs, translated code). */
+void machine_state_changed(Machine *m);
 /* machine-drives.c: opens the -drive images, creates the virtio-mmio slots
  * (resets them with the machine, closes the images on destroy). */
 bool machine_init_drives(Machine *m, char *err, size_t errlen);
-/* machine-migration.c: the drives' inactivate/activate hooks of migration. */
-void machine_migration_register_drives(Machine *m);
-void machine_migration_unregister_drives(Machine *m);
 void machine_reset_drives(Machine *m);
 /* The end of an incoming migration: every disk is reopened with its own
  * flags, so what the source wrote to a shared image (tables, header, new

@@ -5,7 +5,7 @@
 #include <errno.h>
 
 #include "target/riscv/cpu-internal.h"
-#include "hw/riscv/machine-vmstate.h"
+#include "target/riscv/cpu.h"
 
 /* misa is read-only here: a stream from a hart with other extensions would
  * run code this one traps on, so it must match. Captured at registration. */

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "emu/memory.h"
+#include "savevm/vmstate.h"
 
 enum { PRV_U = 0, PRV_S = 1, PRV_M = 3 };
 
@@ -166,5 +167,10 @@ int cpu_csr_by_name(const char *name);
 /* Reads a CSR for the monitor without privilege checks or side effects. */
 bool cpu_csr_peek(RISCVCPU *cpu, int csrno, uint64_t *val);
 extern const char *const cpu_gpr_names[32];   /* ABI names: zero, ra, sp, ... */
+
+/* Its state table (the section's fields, versions and subsections). */
+extern const VMStateDescription vmstate_riscv_cpu;
+/* The local misa, which an incoming "cpu" section must match. */
+void cpu_vmstate_note_misa(uint64_t misa);
 
 #endif

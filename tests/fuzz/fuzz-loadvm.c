@@ -11,6 +11,8 @@
 #include <stdlib.h>
 
 #include "hw/riscv/machine-vmstate.h"
+#include "migration/vm-state.h"
+#include "system/machine-migration.h"
 #include "emu/runstate.h"
 #include "io/channel.h"
 
@@ -45,6 +47,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     char err[256];
     chardev_init_null(&machine.serial0, "serial0");
     if (!machine_init(&machine, &o, err, sizeof(err))) {
+        fprintf(stderr, "fuzz-loadvm: %s\n", err);
+        exit(1);
+    }
+    if (machine_migration_attach(&machine, err, sizeof(err)) < 0) {
         fprintf(stderr, "fuzz-loadvm: %s\n", err);
         exit(1);
     }

@@ -216,6 +216,7 @@ static void test_blockers(void)
 {
     Error err;
     error_init(&err);
+    savevm_set_blocker_check(migration_check_blockers);   /* as machine_migration_attach does */
     int id = migrate_add_blocker("serial0", "bound to a host terminal");
     CU_ASSERT_FATAL(id >= 0);
     CU_ASSERT_EQUAL(savevm_check_blocked(&err), -EPERM);

@@ -13,7 +13,7 @@
 #include <netinet/in.h>
 
 #include "io/channel.h"
-#include "savevm/qemu-file.h"
+#include "io/qemu-file.h"
 #include "tests/unit/unit.h"
 
 static void put_sample(QEMUFile *f)

@@ -114,6 +114,7 @@ static void setup(void)
     CU_ASSERT_EQUAL(savevm_register("timer", 0, &vmstate_timer, &timer), 0);
     CU_ASSERT_EQUAL(savevm_register("pic", VMSTATE_INSTANCE_ID_ANY, &vmstate_pic, &pic), 0);
     CU_ASSERT_EQUAL(ram_register(&mem, NULL), 0);
+    CU_ASSERT_EQUAL(globalstate_register(), 0);
 }
 
 static void teardown(void)

@@ -1,4 +1,4 @@
-#include "savevm/qemu-file.h"
+#include "io/qemu-file.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -11,8 +11,8 @@
  *
  * Nothing seeks. qemu_file_tell() is the logical position: bytes put so far on
  * a writer, bytes consumed so far on a reader (the offset error messages use). */
-#ifndef SAVEVM_QEMU_FILE_H
-#define SAVEVM_QEMU_FILE_H
+#ifndef IO_QEMU_FILE_H
+#define IO_QEMU_FILE_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,0 +1,114 @@
+/* The whole machine's state as one stream: save and load it complete, or
+ * its devices only (QEMU's xen-save-devices-state), into a QEMUFile or a
+ * file. The sections are those registered for the machine
+ * (machine_migration_attach in system/). */
+#include "migration/vm-state.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "emu/runstate.h"
+#include "io/channel.h"
+#include "savevm/savevm.h"
+
+int machine_save_state(Machine *m, QEMUFile *f, Error *err)
+{
+    return savevm_save(f, err);
+}
+
+static void machine_loaded(Machine *m)
+{
+    /* Belt and braces: the CPU's post_load already dropped its caches, but
+     * RAM pages may have been loaded after a device-only load in between. */
+    machine_state_changed(m);
+}
+
+int machine_load_stream(Machine *m, QEMUFile *f, Error *err)
+{
+    int ret = savevm_load(f, err);
+    if (ret == 0) {
+        machine_loaded(m);
+    }
+    return ret;
+}
+
+void machine_load_failed(Machine *m)
+{
+    if (savevm_load_touched_live()) {
+        /* Devices were rolled back but RAM was not: nothing may run it. */
+        runstate_set(RUN_STATE_INTERNAL_ERROR);
+    }
+}
+
+int machine_load_state(Machine *m, QEMUFile *f, Error *err)
+{
+    int ret = machine_load_stream(m, f, err);
+    if (ret < 0) {
+        machine_load_failed(m);
+    }
+    return ret;
+}
+
+int machine_save_devices_state(Machine *m, QEMUFile *f, Error *err)
+{
+    return savevm_save_devices_state(f, err);
+}
+
+int machine_load_devices_state(Machine *m, QEMUFile *f, Error *err)
+{
+    if (runstate_is_running()) {
+        error_setf(err, "Cannot update device state while vm is running");
+        return -EBUSY;
+    }
+    int ret = savevm_load_devices_state(f, err);
+    if (ret < 0) {
+        return ret;
+    }
+    machine_loaded(m);
+    return 0;
+}
+
+static int machine_close(QEMUFile *f, int ret, Error *err)
+{
+    Error cerr;
+    error_init(&cerr);
+    int cret = qemu_file_close(f, &cerr);
+    if (ret == 0 && cret < 0) {
+        error_propagate(err, &cerr);
+        return cret;
+    }
+    if (ret < 0 && cret < 0 && cerr.set && err && err->set && strchr(cerr.msg, ';')) {
+        /* The stream's first error and the channel's close error (a command
+         * that exited non-zero) together explain a stream cut short. */
+        const char *why = strchr(cerr.msg, ';') + 2;
+        size_t n = strlen(err->msg);
+        snprintf(err->msg + n, sizeof(err->msg) - n, " (%s)", why);
+    }
+    return ret;
+}
+
+int machine_save_devices_file(Machine *m, const char *path, Error *err)
+{
+    QEMUFile *f = channel_file_open(path, true, err);
+    if (!f) {
+        return -EIO;
+    }
+    int ret = machine_save_devices_state(m, f, err);
+    return machine_close(f, ret, err);
+}
+
+int machine_load_devices_file(Machine *m, const char *path, Error *err)
+{
+    if (runstate_is_running()) {
+        error_setf(err, "Cannot update device state while vm is running");
+        return -EBUSY;
+    }
+    QEMUFile *f = channel_file_open(path, false, err);
+    if (!f) {
+        return -EIO;
+    }
+    int ret = machine_load_devices_state(m, f, err);
+    return machine_close(f, ret, err);
+}
+

@@ -1,0 +1,16 @@
+/* The glue between the board and migration (system/machine-migration.c). */
+#ifndef SYSTEM_MACHINE_MIGRATION_H
+#define SYSTEM_MACHINE_MIGRATION_H
+
+#include <stddef.h>
+
+#include "hw/riscv/machine.h"
+
+/* After machine_init: registers the machine's sections (replacing any
+ * earlier registration), its drives' blockers and hand-over hooks. On error
+ * returns a negative errno with a one-line message in err. */
+int machine_migration_attach(Machine *m, char *err, size_t errlen);
+/* Before machine_destroy. */
+void machine_migration_detach(Machine *m);
+
+#endif
