@@ -27,6 +27,10 @@ static void (*cleanup_fn)(void);
 static bool (*interrupt_fn)(void);
 static uint64_t (*cpu_gate_fn)(void);
 static bool (*busy_fn)(void);
+static bool loop_done;           /* main_loop_run() has decided the status */
+static bool drain_pending;       /* main_loop_quit_after() */
+static int drain_status;
+static Timer drain_timer;        /* ends the slice, or WFI, at the deadline */
 
 void main_loop_set_machine_busy(bool (*fn)(void))
 {
@@ -139,11 +143,27 @@ int main_loop_poll_once(int64_t timeout_ns)
 
 void main_loop_quit(int status)
 {
+    if (loop_done) {
+        return;                  /* e.g. a command the cleanup cancelled: the status is set */
+    }
     quit_requested = true;
     quit_status = status;
     if (current_machine) {
         cpu_request_exit(&current_machine->cpu);
     }
+}
+
+static void main_loop_drain_cb(void *opaque)
+{
+    (void)opaque;                /* the loop sees the deadline has passed */
+}
+
+void main_loop_quit_after(uint64_t ns, int status)
+{
+    drain_pending = true;
+    drain_status = status;
+    timer_init(&drain_timer, "quit-after", main_loop_drain_cb, NULL);
+    timer_mod(&drain_timer, clock_ns() + ns);
 }
 
 static void main_loop_signal(int sig)
@@ -208,6 +228,7 @@ static void main_loop_idle(Machine *m)
 
 int main_loop_run(Machine *m)
 {
+    loop_done = false;
     for (;;) {
         if (signal_received == SIGINT && interrupt_fn && interrupt_fn()) {
             signal_received = 0;
@@ -217,7 +238,19 @@ int main_loop_run(Machine *m)
             quit_requested = true;
             quit_status = 0;
         }
+        if (drain_pending && !quit_requested &&
+            (!drain_timer.armed || !runstate_is_running() || (busy_fn && busy_fn()))) {
+            quit_requested = true;
+            quit_status = drain_status;
+        }
         if (quit_requested) {
+            /* A guest that asked to exit before Amber quit decides the
+             * status, so a script's result never depends on which of the
+             * two the loop noticed first. */
+            if (m->shutdown_requested) {
+                runstate_set(RUN_STATE_SHUTDOWN);
+                quit_status = m->exit_code & 0xff;
+            }
             break;
         }
         if (busy_fn && busy_fn()) {
@@ -266,6 +299,11 @@ int main_loop_run(Machine *m)
         if (r == CPU_EXIT_HALTED && !m->shutdown_requested && !m->reset_requested) {
             main_loop_idle(m);
         }
+    }
+    loop_done = true;
+    if (drain_pending) {
+        timer_del(&drain_timer);
+        drain_pending = false;
     }
     if (cleanup_fn) {
         cleanup_fn();
