@@ -279,6 +279,22 @@ else
     skip "qemu-img not installed (apt-get install qemu-utils)"
 fi
 
+# ---- tagless savevm never replaces a snapshot ----
+# The user names vm-<now> .. vm-<now+5s>; three tagless saves (one `savevm ""`)
+# made within those seconds must each get a new name (vm-...-N), and all
+# nine snapshots must still be there, with distinct names.
+"$IMG" create -f qcow2 auto.qcow2 16M >/dev/null
+stamp=$(date +%s)
+{
+    for k in 0 1 2 3 4 5; do echo "savevm vm-$(date -d "@$((stamp + k))" +%Y%m%d%H%M%S)"; done
+    printf '%s\n' 'savevm' 'savevm' 'savevm ""' 'info snapshots'
+} | run auto auto.qcow2 -S
+tags=$(grep -E '^-- +vm-' auto.mon | awk '{print $2}')
+[ "$(echo "$tags" | wc -l)" = 9 ] && [ "$(echo "$tags" | sort -u | wc -l)" = 9 ] &&
+    [ "$(echo "$tags" | grep -cE '^vm-[0-9]{14}-[0-9]+$')" -ge 3 ] && ! grep -q Error auto.mon
+ok $? "tagless savevm and savevm \"\" pick new names (vm-...-N), replacing nothing: $(echo $tags)"
+check_clean auto.qcow2 "after tagless saves"
+
 # ---- a snapshot saved by qemu-system-riscv64 ----
 if command -v qemu-system-riscv64 >/dev/null 2>&1 && [ $have_qemu_img = 1 ]; then
     qemu-img create -f qcow2 q.qcow2 16M >/dev/null
