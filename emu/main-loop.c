@@ -196,6 +196,18 @@ void main_loop_set_cleanup(void (*fn)(void))
     cleanup_fn = fn;
 }
 
+/* Moves a halted CPU's virtual time forward to ns: WFI time is not retired,
+ * so instret stays. up: reach ns (a deadline); else stop short of it. */
+static void main_loop_skip_to(Machine *m, uint64_t ns, bool up)
+{
+    uint64_t now = clock_ns();
+    if (ns == CLOCK_NEVER || ns <= now || vclock.mode != CLOCK_MODE_ICOUNT) {
+        return;
+    }
+    uint64_t step = 1ull << vclock.shift;
+    m->cpu.env.icount += ((ns - now) + (up ? step - 1 : 0)) >> vclock.shift;
+}
+
 /* The CPU is in WFI with nothing pending: let time pass until the next
  * timer deadline or host input. */
 static void main_loop_idle(Machine *m)
@@ -211,18 +223,22 @@ static void main_loop_idle(Machine *m)
         clock_run_timers();
         return;
     }
-    if (m->opts.icount_sleep && deadline > now) {
-        /* Pace idle time to the wall clock; input ends the wait early and
-         * the guest then runs at the virtual time it was woken. */
-        if (main_loop_poll_once((int64_t)(deadline - now)) > 0) {
+    if (m->opts.icount_sleep) {
+        /* Pace idle time to the wall clock. Host events (input, the
+         * monitor) end the wait early; the wall time that passed counts as
+         * idle virtual time, short of the deadline, so frequent host events
+         * cannot hold the guest's timers back. The guest sees none of it:
+         * it wakes at the deadline (or by input) either way, and no timer
+         * is ever skipped. */
+        uint64_t wait = clock_pace_delay(deadline);
+        if (wait > 0 && main_loop_poll_once((int64_t)wait) > 0) {
+            uint64_t due = clock_pace_due_ns();
+            main_loop_skip_to(m, due < deadline ? due : deadline, false);
             return;
         }
     }
-    /* icount: WFI skips virtual time; it is not retired, so instret stays. */
-    uint64_t skip = clock_ns_to_icount_delta(deadline);
-    if (skip != UINT64_MAX) {
-        m->cpu.env.icount += skip;
-    }
+    /* icount: WFI skips virtual time to the deadline. */
+    main_loop_skip_to(m, deadline, true);
     clock_run_timers();
 }
 
@@ -286,6 +302,16 @@ int main_loop_run(Machine *m)
         if (gate) {
             main_loop_poll_once((int64_t)gate);
             continue;
+        }
+        if (m->opts.icount_sleep) {
+            /* sleep=on: a guest faster than real time waits for the wall
+             * clock before its next slice (fds are served meanwhile). The
+             * slices themselves are unchanged, so the run is the same. */
+            uint64_t ahead = clock_pace_delay(clock_ns());
+            if (ahead > MAIN_LOOP_PACE_MIN_WAIT_NS) {
+                main_loop_poll_once((int64_t)ahead);
+                continue;
+            }
         }
         uint64_t n = clock_ns_to_icount_delta(clock_next_deadline());
         if (n > MAIN_LOOP_SLICE) {

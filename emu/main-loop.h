@@ -18,6 +18,9 @@ typedef void (*MainLoopFdFunc)(void *opaque);
 /* Guest instructions per slice: a few ms of guest work, so input and the
  * monitor are served promptly without costing speed. */
 #define MAIN_LOOP_SLICE (1u << 20)
+/* sleep=on: how far virtual time may run ahead of the wall clock before
+ * the loop waits (shorter waits cost more in wake-ups than they pace). */
+#define MAIN_LOOP_PACE_MIN_WAIT_NS 1000000ull
 
 /* Calls read_cb when fd is readable (or at EOF/error: the callback reads and
  * sees it), write_cb when it is writable. Either may be NULL. Registering an
