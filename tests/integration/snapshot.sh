@@ -32,7 +32,7 @@ tmp=$(mktemp -d)
 trap '[ -n "${KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"' EXIT
 cd "$tmp" || exit 1
 
-args=(-bios none -kernel "$ELF" -m 32M -rtc base=2020-01-01)
+args=(-icount sleep=off -bios none -kernel "$ELF" -m 32M -rtc base=2020-01-01)
 run() {   # run NAME IMAGE [extra args...] < batch: $NAME.mon, $NAME.serial
     local name=$1 img=$2; shift 2
     timeout 60 "$AMBER" "${args[@]}" -drive "file=$img,format=qcow2" -serial "file:$name.serial" \
@@ -122,7 +122,7 @@ fi
 DEMO=$build/tests/guest/demo/demo-ticks.elf
 if [ -f "$DEMO" ]; then
     "$IMG" create -f qcow2 demo.qcow2 16M >/dev/null
-    dargs=(-bios none -kernel "$DEMO" -m 32M -rtc base=2020-01-01 -drive file=demo.qcow2)
+    dargs=(-icount sleep=off -bios none -kernel "$DEMO" -m 32M -rtc base=2020-01-01 -drive file=demo.qcow2)
     printf 'expect "tick +9 "\nstop\ninfo jit\n' | timeout 60 "$AMBER" "${dargs[@]}" \
         -serial file:dref.serial -monitor stdio >dref.mon 2>&1
     printf 'expect "tick +3 "\nstop\nsavevm d\ncont\nexpect "tick +6 "\nloadvm d\nexpect "tick +9 "\nstop\ninfo jit\n' |
