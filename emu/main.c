@@ -94,7 +94,10 @@ static void main_usage(void)
            "Time and run control:\n"
            "  -icount [shift=]N[,sleep=on|off]\n"
            "                        deterministic time, 2^N ns per instruction (default 3);\n"
-           "                        sleep=on paces an idle guest to the wall clock\n"
+           "                        sleep=on (default, as QEMU) paces the guest to the wall\n"
+           "                        clock: it never runs ahead of it, and WFI waits in real\n"
+           "                        time; sleep=off runs flat out (a guest's sleep 1 returns\n"
+           "                        at once). Same output and instret either way\n"
            "  -icount shift=auto    host-clock time (not reproducible)\n"
            "  -rtc base=utc|localtime|YYYY-MM-DD[THH:MM:SS]\n"
            "                        RTC start (a fixed date makes runs reproducible)\n"
@@ -393,6 +396,7 @@ int main(int argc, char **argv)
     cl.opts.ram_size = MACHINE_DEFAULT_RAM;
     cl.opts.clock_mode = CLOCK_MODE_ICOUNT;
     cl.opts.icount_shift = DEFAULT_ICOUNT_SHIFT;
+    cl.opts.icount_sleep = true;     /* QEMU's -icount default: paced to the wall clock */
     parse_args(&cl, argc, argv);
 
     if (!monitor_init_serial(&machine.serial0, err, sizeof(err))) {

@@ -8,6 +8,7 @@
 #include "emu/main-loop.h"
 #include "emu/runstate.h"
 #include "monitor/monitor-int.h"
+#include "savevm/migration.h"
 
 #ifndef AMBER_VERSION
 #define AMBER_VERSION "0.0.0"
@@ -28,7 +29,9 @@ void hmp_stop(Monitor *mon, const MonArgs *a)
     if (!m) {
         return;
     }
-    if (runstate_is_running()) {
+    if (runstate_get() == RUN_STATE_INMIGRATE) {
+        migration_incoming_set_autostart(false);   /* QEMU: autostart = 0 */
+    } else if (runstate_is_running()) {
         runstate_set(RUN_STATE_PAUSED);
         cpu_request_exit(&m->cpu);
     }
@@ -47,6 +50,12 @@ void hmp_cont(Monitor *mon, const MonArgs *a)
     }
     if (needs_reset(runstate_get())) {
         monitor_error(mon, "Resetting the Virtual Machine is required");
+        return;
+    }
+    if (runstate_get() == RUN_STATE_INMIGRATE) {
+        /* As QEMU's qmp_cont: the machine has no state of its own yet (or
+         * a half-loaded one); it starts when an incoming load completes. */
+        migration_incoming_set_autostart(true);
         return;
     }
     runstate_set(RUN_STATE_RUNNING);

@@ -239,6 +239,12 @@ void monitor_request_quit(Monitor *mon, int status)
     main_loop_quit(status);
 }
 
+void monitor_request_quit_after(Monitor *mon, uint64_t ns, int status)
+{
+    monitor_quitting = true;
+    main_loop_quit_after(ns, status);
+}
+
 static void monitor_command_done(Monitor *mon)
 {
     if (mon->cmd_failed) {

@@ -350,8 +350,12 @@ static const MonitorOps mon_sock_ops = { .eof = mon_sock_eof };
 
 static void mon_stdio_eof(Monitor *mon)
 {
-    /* A batch file ran to its end: quit, with its exit status. */
-    monitor_request_quit(mon, monitor_exit_status(mon));
+    /* A batch file ran to its end: quit, with its exit status, after a
+     * running guest had a moment of virtual time to finish what it is
+     * doing. An expect that matched a guest's last words returns before
+     * the guest's next instructions run; without the grace, a script
+     * ending there would lose the exit the guest makes right after. */
+    monitor_request_quit_after(mon, MON_BATCH_END_GRACE_NS, monitor_exit_status(mon));
 }
 
 static const MonitorOps mon_stdio_ops = { .eof = mon_stdio_eof };
