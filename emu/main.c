@@ -22,6 +22,7 @@
 #include "savevm/snapshot.h"
 #include "savevm/migration.h"
 #include "emu/main-loop.h"
+#include "emu/main-opts.h"
 #include "emu/runstate.h"
 #include "monitor/monitor.h"
 
@@ -286,9 +287,17 @@ static void parse_args(CmdLine *cl, int argc, char **argv)
             die("%s: invalid option (options start with '-'; see -h)", a);
         }
         const char *opt = (a[1] == '-') ? a + 1 : a;   /* --opt == -opt, as QEMU */
+        Error e;
+        error_init(&e);
+        int r = main_opts_parse(&cl->opts, argc, argv, &i, &e);
+        if (r < 0) {
+            die("%s", e.msg);
+        } else if (r > 0) {
+            continue;            /* -name, -chardev, -serial, ...: emu/main-opts.c */
+        }
         static const char *const with_arg[] = {
-            "-M", "-machine", "-m", "-bios", "-kernel", "-append", "-initrd", "-serial",
-            "-display", "-icount", "-rtc", "-dumpdtb", "-smp", "-monitor", "-incoming",
+            "-M", "-machine", "-m", "-bios", "-kernel", "-append", "-initrd",
+            "-display", "-icount", "-rtc", "-dumpdtb", "-smp", "-incoming",
             "-dump-vmstate", "-drive", "-loadvm", NULL,
         };
         const char *val = NULL;
@@ -311,7 +320,7 @@ static void parse_args(CmdLine *cl, int argc, char **argv)
         } else if (!strcmp(opt, "-m")) {
             cl->opts.ram_size = parse_ram_size(val);
         } else if (!strcmp(opt, "-bios")) {
-            cl->opts.bios = val;
+            cl->opts.bios = strcmp(val, "default") ? val : NULL;   /* QEMU's spelling */
         } else if (!strcmp(opt, "-kernel")) {
             cl->opts.kernel = val;
         } else if (!strcmp(opt, "-append")) {
@@ -320,22 +329,10 @@ static void parse_args(CmdLine *cl, int argc, char **argv)
             cl->opts.initrd = val;
         } else if (!strcmp(opt, "-dumpdtb")) {
             cl->opts.dtb_dump = val;
-        } else if (!strcmp(opt, "-serial")) {
-            char err[256];
-            if (!monitor_opt_serial(val, err, sizeof(err))) {
-                die("%s", err);
-            }
-        } else if (!strcmp(opt, "-monitor")) {
-            char err[256];
-            if (!monitor_opt_monitor(val, err, sizeof(err))) {
-                die("%s", err);
-            }
         } else if (!strcmp(opt, "-display")) {
             if (strcmp(val, "none") != 0) {
                 die("-display %s: not supported (only -display none)", val);
             }
-        } else if (!strcmp(opt, "-nographic")) {
-            monitor_opt_nographic();
         } else if (!strcmp(opt, "-icount")) {
             parse_icount(cl, val);
         } else if (!strcmp(opt, "-rtc")) {
@@ -394,6 +391,11 @@ int main(int argc, char **argv)
     cl.opts.clock_mode = CLOCK_MODE_ICOUNT;
     cl.opts.icount_shift = DEFAULT_ICOUNT_SHIFT;
     parse_args(&cl, argc, argv);
+    Error oe;
+    error_init(&oe);
+    if (main_opts_finish(&cl.opts, &oe) < 0 || main_opts_daemonize(&oe) < 0) {
+        die("%s", oe.msg);
+    }
 
     if (!monitor_init_serial(&machine.serial0, err, sizeof(err))) {
         die("%s", err);
@@ -451,6 +453,7 @@ int main(int argc, char **argv)
         monitor_cleanup();
         die("%s", err);
     }
+    main_opts_ready();           /* -daemonize: the parent exits now */
     int status = main_loop_run(&machine);
     monitor_cleanup();
     migration_incoming_abort();  /* a loader thread must not outlive the machine */
