@@ -184,7 +184,8 @@ static int parse_chardev(const char *arg, Error *err)
             error_setf(err, "-chardev %s: both path and host/port given", arg);
             ret = -1;
         } else if (!c->path && !c->port) {
-            error_setf(err, "-chardev %s: chardev: socket: no host given", arg);
+            error_setf(err, "-chardev %s: chardev: socket: no %s given", arg,
+                       c->host ? "port" : "host");
             ret = -1;
         } else if (!c->server) {
             /* QEMU's default is a client; Amber only listens. */
