@@ -22,6 +22,7 @@ static int nr_fds;
 static bool dispatching;
 static bool quit_requested;
 static int quit_status;
+static int shutdown_code;        /* -no-shutdown: the stopped guest's exit code */
 static volatile sig_atomic_t signal_received;
 static void (*cleanup_fn)(void);
 static bool (*interrupt_fn)(void);
@@ -147,7 +148,9 @@ void main_loop_quit(int status)
         return;                  /* e.g. a command the cleanup cancelled: the status is set */
     }
     quit_requested = true;
-    quit_status = status;
+    /* QEMU keeps the code of a guest that powered off under -no-shutdown
+     * and exits with it when told to quit. */
+    quit_status = status ? status : shutdown_code;
     if (current_machine) {
         cpu_request_exit(&current_machine->cpu);
     }
@@ -275,17 +278,21 @@ int main_loop_run(Machine *m)
             main_loop_poll_once(-1);
             continue;
         }
-        if (m->shutdown_requested) {
+        if (m->shutdown_requested || (m->reset_requested && m->opts.no_reboot)) {
             runstate_set(RUN_STATE_SHUTDOWN);
-            quit_status = m->exit_code & 0xff;
-            break;
-        }
-        if (m->reset_requested) {
-            if (m->opts.no_reboot) {
-                runstate_set(RUN_STATE_SHUTDOWN);
-                quit_status = 0;
+            quit_status = m->shutdown_requested ? m->exit_code & 0xff : 0;
+            if (!m->opts.no_shutdown) {
                 break;
             }
+            /* -no-shutdown: stop in 'shutdown' and keep serving the monitor;
+             * system_reset (then cont) runs the guest again. As QEMU, a
+             * later quit exits with the guest's code (shutdown_code). */
+            shutdown_code = quit_status;
+            m->shutdown_requested = m->reset_requested = false;
+            cpu_request_exit(&m->cpu);
+            continue;
+        }
+        if (m->reset_requested) {
             machine_reset(m);
         }
         if (!runstate_is_running()) {

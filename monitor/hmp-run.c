@@ -6,6 +6,7 @@
 
 #include "emu/machine.h"
 #include "emu/main-loop.h"
+#include "emu/main-opts.h"
 #include "emu/runstate.h"
 #include "monitor/monitor-int.h"
 #include "savevm/migration.h"
@@ -77,7 +78,9 @@ void hmp_system_reset(Monitor *mon, const MonArgs *a)
      * into an exit). */
     machine_reset(m);
     if (needs_reset(runstate_get())) {
-        runstate_set(RUN_STATE_PAUSED);
+        /* QEMU: a reset machine that is not running waits in prelaunch
+         * for cont (after -no-shutdown's stop, a panic, an error). */
+        runstate_set(RUN_STATE_PRELAUNCH);
     }
 }
 
@@ -108,6 +111,14 @@ void hmp_errexit(Monitor *mon, const MonArgs *a)
 void hmp_echo(Monitor *mon, const MonArgs *a)
 {
     monitor_printf(mon, "%s\n", mon_arg_str(a, "text", ""));
+}
+
+void hmp_info_name(Monitor *mon, const MonArgs *a)
+{
+    /* QEMU prints nothing without -name. */
+    if (main_opts_name()) {
+        monitor_printf(mon, "%s\n", main_opts_name());
+    }
 }
 
 void hmp_info_version(Monitor *mon, const MonArgs *a)

@@ -46,6 +46,7 @@ struct Monitor {
     bool echo;                   /* echo each command after the prompt (batch) */
     bool batch;                  /* input is a file: quit at its end, exit status */
     bool out_stalled;            /* output dropped: the client stopped reading */
+    bool crlf;                   /* newlines go out as CR LF (a telnet client) */
     bool hidden;                 /* muxed, and the serial console has the focus */
     /* plain input */
     char *inbuf;

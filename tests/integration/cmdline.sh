@@ -133,7 +133,7 @@ expect_err_sub ram-small "at least 16 MiB" -m 8
 expect_err_sub ram-garbage "invalid RAM size" -m 12q
 expect_err_sub ram-negative "invalid RAM size" -m -5
 expect_err_sub ram-huge "maximum of 1 TiB" -m 2T
-expect_err_sub serial-tcp "-serial tcp:127.0.0.1:4444: not supported yet" -serial tcp:127.0.0.1:4444
+expect_err_sub serial-tcp "-serial tcp:127.0.0.1:4444: only server sockets are supported" -serial tcp:127.0.0.1:4444
 expect_err_sub serial-twice "only one serial port" -serial null -serial stdio
 expect_err_sub serial-file-bad "-serial file:/nonexistent/dir/x: No such file or directory" \
     -serial file:/nonexistent/dir/x

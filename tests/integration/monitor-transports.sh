@@ -234,7 +234,7 @@ experr err-tcp-badport "invalid port '99999'" -monitor tcp:localhost:99999,serve
 experr err-option "unknown option 'bogus'" -monitor "unix:$tmp/x,server,bogus"
 experr err-bind "unix:/nonexistent/dir/m,server,nowait: No such file or directory" \
     -monitor unix:/nonexistent/dir/m,server,nowait
-experr err-serial "-serial tcp:1.2.3.4:5: not supported" -serial tcp:1.2.3.4:5
+experr err-serial "-serial tcp:1.2.3.4:5: only server sockets are supported" -serial tcp:1.2.3.4:5
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
