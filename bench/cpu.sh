@@ -26,6 +26,8 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 args="-M virt -bios none -nographic -kernel $elf"
+# Amber flat out: its default -icount sleep=on would pace rvbench to the wall clock.
+amber_speed="-icount sleep=off"
 
 # check_run BIN -> prints guest output; status 0 when checksum OK and exit 0
 check_run() { timeout 600 "$@" $args </dev/null 2>&1 | tr -d '\r'; return "${PIPESTATUS[0]}"; }
@@ -53,11 +55,11 @@ time_it() {
 insns= insn_src=
 rows=()
 amber_mean= qemu_mean= iters= res=
-if command -v "$AMBER" >/dev/null 2>&1 && res=$(check_run "$AMBER") && grep -q 'checksum=.* OK' <<<"$res"; then
+if command -v "$AMBER" >/dev/null 2>&1 && res=$(check_run "$AMBER" $amber_speed) && grep -q 'checksum=.* OK' <<<"$res"; then
     insns=$(sed -n 's/^@minstret_delta=//p' <<<"$res")
     insn_src="amber minstret"
     iters=$(sed -n 's/^rvbench iters=//p' <<<"$res")
-    if time_it amber "$AMBER"; then amber_mean=$MEAN; amber_sd=$SD; fi
+    if time_it amber "$AMBER" $amber_speed; then amber_mean=$MEAN; amber_sd=$SD; fi
 else
     echo "cpu: amber ($AMBER) did not run rvbench successfully:"
     head -n 5 <<<"${res:-}" | sed 's/^/    /'

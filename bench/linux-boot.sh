@@ -56,9 +56,9 @@ time_it() {
 }
 
 amber_mean= qemu_mean= amber_n= qemu_n=
-if reaches amber "$AMBER"; then
-    time_it amber "$AMBER" && { amber_mean=$MEAN; amber_sd=$SD; amber_cpu=$CPU; }
-    amber_n=$(instret "$AMBER" $base)
+if reaches amber "$AMBER" -icount sleep=off; then
+    time_it amber "$AMBER" -icount sleep=off && { amber_mean=$MEAN; amber_sd=$SD; amber_cpu=$CPU; }
+    amber_n=$(instret "$AMBER" -icount sleep=off $base)
 else
     echo "linux-boot: amber did not reach the prompt:"; tail -n 5 "$tmp/amber.log" | sed 's/^/    /'
 fi

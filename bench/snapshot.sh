@@ -103,7 +103,7 @@ run_one() {
     qemu-img create -q -f qcow2 "$img" 1G
     local common=(-M virt -m 1G -bios none -kernel "$elf" -display none)
     if [ "$name" = amber ]; then
-        python3 "$tmp/drive.py" amber "(amber) " "$sock" "$serial" "$img" -- "$AMBER" "${common[@]}" \
+        python3 "$tmp/drive.py" amber "(amber) " "$sock" "$serial" "$img" -- "$AMBER" -icount sleep=off "${common[@]}" \
             -serial "file:$serial" -monitor "unix:$sock,server" \
             -drive "file=$img,format=qcow2,if=none,id=disk0"
     else

@@ -26,6 +26,7 @@ static bool drive_set(char *dst, size_t len, const char *val)
 bool drive_parse(const char *spec, DriveOptions *o, char *err, size_t errlen)
 {
     memset(o, 0, sizeof(*o));
+    o->index = -1;
     size_t n = strlen(spec);
     char *buf = malloc(n + 1);
     if (!buf) {
@@ -68,6 +69,16 @@ bool drive_parse(const char *spec, DriveOptions *o, char *err, size_t errlen)
         } else if (!strcmp(key, "id")) {
             ok = (val[0] && drive_set(o->id, sizeof(o->id), val)) ||
                  drive_fail(err, errlen, spec, "invalid id", val);
+        } else if (!strcmp(key, "index")) {
+            char *end;
+            long idx = strtol(val, &end, 10);
+            ok = (val[0] && !*end && idx >= 0 && idx < 1000) ||
+                 drive_fail(err, errlen, spec, "invalid index", val);
+            o->index = (int)idx;
+        } else if (!strcmp(key, "media")) {
+            /* No CD-ROM on the virt board (nor on QEMU's with virtio-blk). */
+            ok = !strcmp(val, "disk") ||
+                 drive_fail(err, errlen, spec, "unsupported media (only disk)", val);
         } else if (!strcmp(key, "readonly")) {
             if (!strcmp(val, "on")) {
                 o->read_only = true;

@@ -1,4 +1,5 @@
 /* -drive file=PATH[,format=qcow2|raw][,if=virtio|none][,id=NAME][,readonly=on|off]
+ *        [,index=N][,media=disk]
  *        [,snapshot=on|off][,cache=writeback|unsafe|...]:
  * parsing and opening, shared by the command line and (later) the monitor. */
 #ifndef BLOCK_DRIVE_H
@@ -19,6 +20,7 @@ typedef struct DriveOptions {
     char format[16];             /* "" = probe */
     DriveInterface iface;
     char id[64];                 /* "" = generated (virtioN / noneN, as QEMU) */
+    int index;                   /* index=N (-hda: 0), or -1 */
     bool read_only;
     bool no_flush;               /* cache=unsafe: no fdatasync (throw-away images, tests) */
     /* snapshot=on: the image is opened read-only and the guest's writes go

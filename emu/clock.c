@@ -4,6 +4,11 @@
 
 VirtClock vclock;
 
+static struct {
+    bool anchored;
+    uint64_t offset;             /* wall = virtual + offset (mod 2^64) */
+} pace;
+
 static uint64_t clock_read(clockid_t id)
 {
     struct timespec ts;
@@ -31,6 +36,7 @@ void clock_init(ClockMode mode, unsigned shift,
     vclock.host_start_ns = clock_host_ns();
     vclock.offset_ns = 0;
     vclock.timers = NULL;
+    pace.anchored = false;
 }
 
 static uint64_t clock_raw_ns(void)
@@ -50,6 +56,42 @@ uint64_t clock_ns(void)
 void clock_set_ns(uint64_t ns)
 {
     vclock.offset_ns = ns - clock_raw_ns();
+    pace.anchored = false;       /* a jump (either way) starts a new pace */
+}
+
+/* Re-anchors when needed; returns the wall clock now. */
+static uint64_t clock_pace_anchor(void)
+{
+    uint64_t wall = clock_host_ns();
+    uint64_t now = clock_ns();
+    int64_t lag = (int64_t)(wall - (now + pace.offset));
+    if (!pace.anchored || lag > (int64_t)CLOCK_PACE_MAX_LAG_NS) {
+        pace.offset = wall - now;
+        pace.anchored = true;
+    }
+    return wall;
+}
+
+uint64_t clock_pace_delay(uint64_t vns)
+{
+    if (vclock.mode == CLOCK_MODE_HOST || vns == CLOCK_NEVER) {
+        return 0;
+    }
+    uint64_t wall = clock_pace_anchor();
+    int64_t ahead = (int64_t)(vns + pace.offset - wall);
+    return ahead > 0 ? (uint64_t)ahead : 0;
+}
+
+uint64_t clock_pace_due_ns(void)
+{
+    if (vclock.mode == CLOCK_MODE_HOST) {
+        return clock_ns();
+    }
+    if (!pace.anchored) {
+        clock_pace_anchor();
+    }
+    /* No lag check: a guest waiting in WFI lags by design until it skips. */
+    return clock_host_ns() - pace.offset;
 }
 
 uint64_t clock_ns_to_icount_delta(uint64_t ns)

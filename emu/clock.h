@@ -50,6 +50,18 @@ void clock_set_ns(uint64_t ns);
 uint64_t clock_host_ns(void);      /* CLOCK_MONOTONIC */
 uint64_t clock_realtime_ns(void);  /* CLOCK_REALTIME */
 
+/* sleep=on pacing (icount mode): virtual time may not run ahead of the wall
+ * clock. An anchor maps virtual to wall time; when the guest falls behind
+ * by more than CLOCK_PACE_MAX_LAG_NS (a paused machine, a guest slower than
+ * real time, a loadvm) the anchor moves, so the lost time is not made up
+ * later by running flat out. The anchor is host plumbing, never saved. */
+#define CLOCK_PACE_MAX_LAG_NS 10000000ull
+/* Wall ns to wait until virtual time vns is due (0: due now). */
+uint64_t clock_pace_delay(uint64_t vns);
+/* The virtual time that corresponds to the wall clock now (for a guest in
+ * WFI, whose lag is not a reason to re-anchor). */
+uint64_t clock_pace_due_ns(void);
+
 void timer_init(Timer *t, const char *name, void (*cb)(void *opaque), void *opaque);
 void timer_mod(Timer *t, uint64_t expire_ns);
 void timer_del(Timer *t);

@@ -32,6 +32,7 @@ typedef struct Incoming {
     Machine *m;
     MigrationTransport t;
     bool start_paused, exit_on_error, defer;
+    bool autostart_set;          /* cont/stop while inmigrate chose start_paused */
     /* A socket stream loads on a loader thread, so the monitor answers
      * while the source sends (the guest does not run meanwhile). */
     bool loading;
@@ -48,6 +49,12 @@ static Incoming inc = { .t = { .fd = -1 }, .loader_event = -1, .load_ctl = -1 };
 bool migration_incoming_loading(void)
 {
     return inc.loading;
+}
+
+void migration_incoming_set_autostart(bool on)
+{
+    inc.start_paused = !on;
+    inc.autostart_set = true;
 }
 
 void migration_incoming_set_defer(bool defer)
@@ -135,14 +142,14 @@ static int incoming_load_finish(int ret, Error *err)
         snprintf(err->msg + n, sizeof(err->msg) - n, " (%s)", xerr.msg);
     }
     if (ret < 0) {
-        machine_load_failed(inc.m);   /* internal-error if RAM was overwritten */
         inc.status = MIGRATION_STATUS_FAILED;
         snprintf(inc.error, sizeof(inc.error), "%s", err && err->set ? err->msg : "load failed");
-        /* A half-received machine never runs: it stays inmigrate (no RAM
-         * touched) or internal-error (machine_load_state's verdict). */
-        if (runstate_get() != RUN_STATE_INTERNAL_ERROR) {
-            runstate_set(RUN_STATE_INMIGRATE);
-        }
+        /* QEMU's state after a failed load that does not exit (HMP
+         * migrate_incoming, exit-on-error off): the VM stays inmigrate.
+         * Its RAM may be half overwritten, but nothing can run it from
+         * there: cont only arms autostart (as QEMU), and the next complete
+         * stream, or a loadvm, replaces the whole machine. */
+        runstate_set(RUN_STATE_INMIGRATE);
         return ret;
     }
     inc.status = MIGRATION_STATUS_COMPLETED;
@@ -305,7 +312,9 @@ int migration_incoming_start(Machine *m, const char *uri, bool start_paused, boo
         return -EBUSY;
     }
     inc.m = m;
-    inc.start_paused = start_paused;
+    if (!inc.autostart_set) {
+        inc.start_paused = start_paused;
+    }
     inc.exit_on_error = exit_on_error;
     inc.error[0] = 0;
     if (migration_transport_open(&inc.t, uri, true, err) < 0) {

@@ -139,6 +139,9 @@ bool migration_incoming_deferred(void);
 int migration_incoming_start(struct Machine *m, const char *uri, bool start_paused,
                              bool exit_on_error, Error *err);
 MigrationStatus migration_incoming_status(void);
+/* cont (on) or stop (off) while inmigrate, as QEMU's autostart: whether the
+ * machine runs once a load completes; overrides -S for every later load. */
+void migration_incoming_set_autostart(bool on);
 /* A socket stream is being loaded (on the loader thread): the machine's
  * state belongs to it until the load ends. */
 bool migration_incoming_loading(void);

@@ -87,12 +87,35 @@ static int snap_count_named(Machine *m, int i, const char *name)
 
 /* ---- savevm ---- */
 
-static void snap_default_name(char *buf, size_t len)
+static bool snap_name_taken(Machine *m, const char *name)
+{
+    for (int i = 0; i < m->nr_drives; i++) {
+        if (snap_writable(m, i) && snap_count_named(m, i, name) > 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* QEMU's vm-YYYYMMDDHHMMSS, with -2, -3, ... when that is taken: QEMU's HMP
+ * savevm replaces a snapshot that has the generated name (two tagless saves
+ * in one second), but nothing the user did not name is replaced here. */
+static int snap_default_name(Machine *m, char *buf, size_t len, Error *err)
 {
     time_t now = time(NULL);
     struct tm tm;
+    char base[32];
     localtime_r(&now, &tm);
-    strftime(buf, len, "vm-%Y%m%d%H%M%S", &tm);
+    strftime(base, sizeof(base), "vm-%Y%m%d%H%M%S", &tm);
+    snprintf(buf, len, "%s", base);
+    for (unsigned n = 2; snap_name_taken(m, buf); n++) {
+        if (n > 9999) {
+            error_setf(err, "No free snapshot name %s-N: name the snapshot", base);
+            return -EEXIST;
+        }
+        snprintf(buf, len, "%s-%u", base, n);
+    }
+    return 0;
 }
 
 /* Writes the VM state stream into a fresh vmstate area of disk vi. Returns
@@ -178,7 +201,10 @@ int snapshot_save(Machine *m, const char *name, Error *err)
 {
     char tag[64];
     if (!name || !name[0]) {
-        snap_default_name(tag, sizeof(tag));
+        int ret = snap_default_name(m, tag, sizeof(tag), err);
+        if (ret < 0) {
+            return ret;
+        }
         name = tag;
     }
     if (strlen(name) >= sizeof(((BlockSnapshotInfo *)0)->name)) {

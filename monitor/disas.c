@@ -24,7 +24,9 @@ static void emit(Out *o, const char *mn, const char *fmt, ...) __attribute__((fo
 
 static void emit(Out *o, const char *mn, const char *fmt, ...)
 {
-    int n = snprintf(o->buf, o->len, "%-8s", mn);
+    /* "%-7s " rather than "%-8s": a mnemonic of 8 or more characters
+     * (c.addi4spn) still gets a space before its operands. */
+    int n = snprintf(o->buf, o->len, "%-7s ", mn);
     if (n < 0 || (size_t)n >= o->len) {
         return;
     }

@@ -11,7 +11,6 @@ void hmp_info_block(Monitor *mon, const MonArgs *a)
     if (!m) {
         return;
     }
-    int nvirtio = 0;
     for (int i = 0; i < m->nr_drives; i++) {
         const DriveOptions *d = &m->drive[i];
         const BlockDriverState *bs = m->drive_bs[i];
@@ -30,10 +29,8 @@ void hmp_info_block(Monitor *mon, const MonArgs *a)
         }
         monitor_printf(mon, "%s: %s (%s%s)\n", d->id, d->file, bs ? bdrv_format_name(bs) : "?",
                        state);
-        if (d->iface == DRIVE_IF_VIRTIO) {
-            /* The first virtio drive takes the highest slot (machine-drives.c). */
-            uint64_t base = VIRT_VIRTIO_BASE +
-                            (uint64_t)(VIRT_VIRTIO_COUNT - 1 - nvirtio++) * VIRT_VIRTIO_STRIDE;
+        if (m->drive_slot[i] >= 0) {
+            uint64_t base = VIRT_VIRTIO_BASE + (uint64_t)m->drive_slot[i] * VIRT_VIRTIO_STRIDE;
             monitor_printf(mon, "    Attached to:      virtio-mmio@%llx\n",
                            (unsigned long long)base);
         }

@@ -1,6 +1,6 @@
 /* Monitor commands that save and load VM state through the stream engine:
  * save_devices_state, load_devices_state (migrate is in hmp-migration.c).
- * The work is in emu/machine-vmstate.c; these only parse and report. */
+ * The work is in migration/vm-state.c; these only parse and report. */
 #include "migration/vm-state.h"
 #include "emu/runstate.h"
 #include "monitor/hmp.h"

@@ -6,8 +6,10 @@
 
 #include "hw/riscv/machine.h"
 #include "system/main-loop.h"
+#include "system/main-opts.h"
 #include "emu/runstate.h"
 #include "monitor/monitor-int.h"
+#include "migration/migration.h"
 
 #ifndef AMBER_VERSION
 #define AMBER_VERSION "0.0.0"
@@ -28,7 +30,9 @@ void hmp_stop(Monitor *mon, const MonArgs *a)
     if (!m) {
         return;
     }
-    if (runstate_is_running()) {
+    if (runstate_get() == RUN_STATE_INMIGRATE) {
+        migration_incoming_set_autostart(false);   /* QEMU: autostart = 0 */
+    } else if (runstate_is_running()) {
         runstate_set(RUN_STATE_PAUSED);
         cpu_request_exit(&m->cpu);
     }
@@ -47,6 +51,12 @@ void hmp_cont(Monitor *mon, const MonArgs *a)
     }
     if (needs_reset(runstate_get())) {
         monitor_error(mon, "Resetting the Virtual Machine is required");
+        return;
+    }
+    if (runstate_get() == RUN_STATE_INMIGRATE) {
+        /* As QEMU's qmp_cont: the machine has no state of its own yet (or
+         * a half-loaded one); it starts when an incoming load completes. */
+        migration_incoming_set_autostart(true);
         return;
     }
     runstate_set(RUN_STATE_RUNNING);
@@ -68,7 +78,9 @@ void hmp_system_reset(Monitor *mon, const MonArgs *a)
      * into an exit). */
     machine_reset(m);
     if (needs_reset(runstate_get())) {
-        runstate_set(RUN_STATE_PAUSED);
+        /* QEMU: a reset machine that is not running waits in prelaunch
+         * for cont (after -no-shutdown's stop, a panic, an error). */
+        runstate_set(RUN_STATE_PRELAUNCH);
     }
 }
 
@@ -99,6 +111,14 @@ void hmp_errexit(Monitor *mon, const MonArgs *a)
 void hmp_echo(Monitor *mon, const MonArgs *a)
 {
     monitor_printf(mon, "%s\n", mon_arg_str(a, "text", ""));
+}
+
+void hmp_info_name(Monitor *mon, const MonArgs *a)
+{
+    /* QEMU prints nothing without -name. */
+    if (main_opts_name()) {
+        monitor_printf(mon, "%s\n", main_opts_name());
+    }
 }
 
 void hmp_info_version(Monitor *mon, const MonArgs *a)

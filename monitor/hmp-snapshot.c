@@ -1,5 +1,5 @@
 /* Monitor commands for internal snapshots: savevm, loadvm, delvm and
- * info snapshots. The work is in savevm/snapshot.c; these parse and print. */
+ * info snapshots. The work is in migration/snapshot.c; these parse and print. */
 #include <stdlib.h>
 
 #include "hw/riscv/machine.h"

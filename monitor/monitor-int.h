@@ -8,6 +8,10 @@
 #include "monitor/monitor.h"
 
 #define MONITOR_PROMPT "(amber) "
+/* Virtual time a running guest gets after a batch's end of input before
+ * Amber quits (doc/monitor.md, Batch runs): 10 ms, some 10^6 instructions,
+ * far more than a guest needs between its last output and its exit. */
+#define MON_BATCH_END_GRACE_NS 10000000ull
 
 typedef enum MonitorKind {
     MON_KIND_BUFFER,             /* output collected in memory (tests) */
@@ -42,6 +46,7 @@ struct Monitor {
     bool echo;                   /* echo each command after the prompt (batch) */
     bool batch;                  /* input is a file: quit at its end, exit status */
     bool out_stalled;            /* output dropped: the client stopped reading */
+    bool crlf;                   /* newlines go out as CR LF (a telnet client) */
     bool hidden;                 /* muxed, and the serial console has the focus */
     /* plain input */
     char *inbuf;
@@ -88,6 +93,8 @@ void monitor_input_eof(Monitor *mon);
 void monitor_fd_read(void *opaque);
 int monitor_exit_status(Monitor *mon);
 void monitor_request_quit(Monitor *mon, int status);
+/* Quits once the running guest has had ns more of virtual time. */
+void monitor_request_quit_after(Monitor *mon, uint64_t ns, int status);
 
 /* readline.c: the one terminal monitor (readline is process-global).
  * muxed: the -nographic console owns the terminal and feeds the bytes. */

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "system/main-loop.h"
+#include "system/main-opts.h"
 #include "monitor/monitor-int.h"
 #include "migration/migration.h"
 
@@ -116,6 +117,15 @@ void monitor_vprintf(Monitor *mon, const char *fmt, va_list ap)
 
 void monitor_write(Monitor *mon, const char *buf, size_t len)
 {
+    /* A telnet client shows a bare LF as a staircase; QEMU's monitor
+     * always sends CR LF. */
+    const char *nl;
+    while (mon->crlf && len && (nl = memchr(buf, '\n', len)) != NULL) {
+        out_write(mon, buf, (size_t)(nl - buf));
+        out_write(mon, "\r\n", 2);
+        len -= (size_t)(nl - buf) + 1;
+        buf = nl + 1;
+    }
     out_write(mon, buf, len);
 }
 
@@ -237,6 +247,12 @@ void monitor_request_quit(Monitor *mon, int status)
 {
     monitor_quitting = true;
     main_loop_quit(status);
+}
+
+void monitor_request_quit_after(Monitor *mon, uint64_t ns, int status)
+{
+    monitor_quitting = true;
+    main_loop_quit_after(ns, status);
 }
 
 static void monitor_command_done(Monitor *mon)
@@ -405,6 +421,9 @@ void monitor_handle_line(Monitor *mon, const char *line)
 void monitor_print_banner(Monitor *mon)
 {
     monitor_puts(mon, "Amber " AMBER_VERSION " monitor - type 'help' for more information\n");
+    if (main_opts_name()) {
+        monitor_printf(mon, "VM name: %s\n", main_opts_name());   /* -name */
+    }
 }
 
 void monitor_print_prompt(Monitor *mon)

@@ -1,4 +1,4 @@
-/* The monitor's public face for emu/main.c: the command-line options that
+/* The monitor's public face for system/main.c: the command-line options that
  * say where monitors and the serial console live (-monitor, -serial,
  * -nographic), start-up after the machine exists, and the way out.
  *

@@ -14,6 +14,7 @@
 #include "system/main-loop.h"
 #include "monitor/console.h"
 #include "monitor/monitor-int.h"
+#include "monitor/telnet.h"
 
 #define MON_MAX_CLI 4
 
@@ -29,6 +30,8 @@ typedef struct Endpoint {
     char *addr;                  /* unix path, or tcp host */
     char *port;                  /* tcp */
     bool nowait;
+    bool telnet;                 /* telnet:HOST:PORT (monitor/telnet.c) */
+    Telnet tn;
     char desc[160];              /* as given, for messages and info chardev */
     int listen_fd, client_fd;
     Monitor *mon;                /* a monitor endpoint */
@@ -57,6 +60,10 @@ static bool parse_endpoint(const char *opt, const char *val, Endpoint *ep, char 
     } else if (!strncmp(val, "tcp:", 4)) {
         ep->tr = TR_TCP;
         rest = val + 4;
+    } else if (!strncmp(val, "telnet:", 7)) {
+        ep->tr = TR_TCP;
+        ep->telnet = true;
+        rest = val + 7;
     } else {
         snprintf(err, errlen, "%s %s: unknown back end", opt, val);
         return false;
@@ -158,7 +165,7 @@ bool monitor_opt_serial(const char *val, char *err, size_t errlen)
         serial_opt = val;
         return true;
     }
-    if (!strncmp(val, "unix:", 5)) {
+    if (!strncmp(val, "unix:", 5) || !strncmp(val, "tcp:", 4) || !strncmp(val, "telnet:", 7)) {
         if (!parse_endpoint("-serial", val, &serial_ep, err, errlen)) {
             return false;
         }
@@ -166,7 +173,8 @@ bool monitor_opt_serial(const char *val, char *err, size_t errlen)
         return true;
     }
     snprintf(err, errlen, "-serial %s: not supported yet (use stdio, mon:stdio, null, none, "
-             "file:PATH or unix:PATH,server)", val);
+             "file:PATH, unix:PATH,server, tcp:HOST:PORT,server, telnet:HOST:PORT,server "
+             "or chardev:ID)", val);
     return false;
 }
 
@@ -314,6 +322,10 @@ static void mon_sock_read(void *opaque)
         mon->cancel_fn(mon, mon->cancel_opaque);   /* Ctrl-C from a raw client */
         return;
     }
+    if (ep->telnet) {
+        telnet_monitor_input(&ep->tn, ep->client_fd, mon, (uint8_t *)buf, (size_t)n);
+        return;
+    }
     monitor_input(mon, buf, (size_t)n);
 }
 
@@ -322,6 +334,10 @@ static void mon_sock_connected(Endpoint *ep)
     Monitor *mon = ep->mon;
     mon->fd_in = mon->fd_out = ep->client_fd;
     mon->out_stalled = false;
+    mon->crlf = ep->telnet;
+    if (ep->telnet) {
+        telnet_start(&ep->tn, ep->client_fd);
+    }
     monitor_watch_input(mon, ep->client_fd, mon_sock_read, ep);
     monitor_print_banner(mon);
     monitor_print_prompt(mon);
@@ -350,8 +366,12 @@ static const MonitorOps mon_sock_ops = { .eof = mon_sock_eof };
 
 static void mon_stdio_eof(Monitor *mon)
 {
-    /* A batch file ran to its end: quit, with its exit status. */
-    monitor_request_quit(mon, monitor_exit_status(mon));
+    /* A batch file ran to its end: quit, with its exit status, after a
+     * running guest had a moment of virtual time to finish what it is
+     * doing. An expect that matched a guest's last words returns before
+     * the guest's next instructions run; without the grace, a script
+     * ending there would lose the exit the guest makes right after. */
+    monitor_request_quit_after(mon, MON_BATCH_END_GRACE_NS, monitor_exit_status(mon));
 }
 
 static const MonitorOps mon_stdio_ops = { .eof = mon_stdio_eof };
@@ -363,6 +383,9 @@ static void serial_sock_read(void *opaque);
 static void serial_sock_attach(Endpoint *ep)
 {
     ep->be->fd_out = ep->client_fd;
+    if (ep->telnet) {
+        telnet_start(&ep->tn, ep->client_fd);
+    }
     main_loop_add_fd(ep->client_fd, serial_sock_read, ep);
 }
 
@@ -385,6 +408,9 @@ static void serial_sock_read(void *opaque)
         ep->client_fd = -1;
         be->fd_out = -1;         /* output is dropped until the next client */
         return;
+    }
+    if (ep->telnet) {
+        n = (ssize_t)telnet_strip(&ep->tn, buf, (size_t)n);
     }
     chardev_feed(be, buf, (size_t)n);
 }

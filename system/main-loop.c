@@ -22,11 +22,16 @@ static int nr_fds;
 static bool dispatching;
 static bool quit_requested;
 static int quit_status;
+static int shutdown_code;        /* -no-shutdown: the stopped guest's exit code */
 static volatile sig_atomic_t signal_received;
 static void (*cleanup_fn)(void);
 static bool (*interrupt_fn)(void);
 static uint64_t (*cpu_gate_fn)(void);
 static bool (*busy_fn)(void);
+static bool loop_done;           /* main_loop_run() has decided the status */
+static bool drain_pending;       /* main_loop_quit_after() */
+static int drain_status;
+static Timer drain_timer;        /* ends the slice, or WFI, at the deadline */
 
 void main_loop_set_machine_busy(bool (*fn)(void))
 {
@@ -139,11 +144,29 @@ int main_loop_poll_once(int64_t timeout_ns)
 
 void main_loop_quit(int status)
 {
+    if (loop_done) {
+        return;                  /* e.g. a command the cleanup cancelled: the status is set */
+    }
     quit_requested = true;
-    quit_status = status;
+    /* QEMU keeps the code of a guest that powered off under -no-shutdown
+     * and exits with it when told to quit. */
+    quit_status = status ? status : shutdown_code;
     if (current_machine) {
         cpu_request_exit(&current_machine->cpu);
     }
+}
+
+static void main_loop_drain_cb(void *opaque)
+{
+    (void)opaque;                /* the loop sees the deadline has passed */
+}
+
+void main_loop_quit_after(uint64_t ns, int status)
+{
+    drain_pending = true;
+    drain_status = status;
+    timer_init(&drain_timer, "quit-after", main_loop_drain_cb, NULL);
+    timer_mod(&drain_timer, clock_ns() + ns);
 }
 
 static void main_loop_signal(int sig)
@@ -176,6 +199,18 @@ void main_loop_set_cleanup(void (*fn)(void))
     cleanup_fn = fn;
 }
 
+/* Moves a halted CPU's virtual time forward to ns: WFI time is not retired,
+ * so instret stays. up: reach ns (a deadline); else stop short of it. */
+static void main_loop_skip_to(Machine *m, uint64_t ns, bool up)
+{
+    uint64_t now = clock_ns();
+    if (ns == CLOCK_NEVER || ns <= now || vclock.mode != CLOCK_MODE_ICOUNT) {
+        return;
+    }
+    uint64_t step = 1ull << vclock.shift;
+    m->cpu.env.icount += ((ns - now) + (up ? step - 1 : 0)) >> vclock.shift;
+}
+
 /* The CPU is in WFI with nothing pending: let time pass until the next
  * timer deadline or host input. */
 static void main_loop_idle(Machine *m)
@@ -191,23 +226,28 @@ static void main_loop_idle(Machine *m)
         clock_run_timers();
         return;
     }
-    if (m->opts.icount_sleep && deadline > now) {
-        /* Pace idle time to the wall clock; input ends the wait early and
-         * the guest then runs at the virtual time it was woken. */
-        if (main_loop_poll_once((int64_t)(deadline - now)) > 0) {
+    if (m->opts.icount_sleep) {
+        /* Pace idle time to the wall clock. Host events (input, the
+         * monitor) end the wait early; the wall time that passed counts as
+         * idle virtual time, short of the deadline, so frequent host events
+         * cannot hold the guest's timers back. The guest sees none of it:
+         * it wakes at the deadline (or by input) either way, and no timer
+         * is ever skipped. */
+        uint64_t wait = clock_pace_delay(deadline);
+        if (wait > 0 && main_loop_poll_once((int64_t)wait) > 0) {
+            uint64_t due = clock_pace_due_ns();
+            main_loop_skip_to(m, due < deadline ? due : deadline, false);
             return;
         }
     }
-    /* icount: WFI skips virtual time; it is not retired, so instret stays. */
-    uint64_t skip = clock_ns_to_icount_delta(deadline);
-    if (skip != UINT64_MAX) {
-        m->cpu.env.icount += skip;
-    }
+    /* icount: WFI skips virtual time to the deadline. */
+    main_loop_skip_to(m, deadline, true);
     clock_run_timers();
 }
 
 int main_loop_run(Machine *m)
 {
+    loop_done = false;
     for (;;) {
         if (signal_received == SIGINT && interrupt_fn && interrupt_fn()) {
             signal_received = 0;
@@ -217,7 +257,19 @@ int main_loop_run(Machine *m)
             quit_requested = true;
             quit_status = 0;
         }
+        if (drain_pending && !quit_requested &&
+            (!drain_timer.armed || !runstate_is_running() || (busy_fn && busy_fn()))) {
+            quit_requested = true;
+            quit_status = drain_status;
+        }
         if (quit_requested) {
+            /* A guest that asked to exit before Amber quit decides the
+             * status, so a script's result never depends on which of the
+             * two the loop noticed first. */
+            if (m->shutdown_requested) {
+                runstate_set(RUN_STATE_SHUTDOWN);
+                quit_status = m->exit_code & 0xff;
+            }
             break;
         }
         if (busy_fn && busy_fn()) {
@@ -226,17 +278,21 @@ int main_loop_run(Machine *m)
             main_loop_poll_once(-1);
             continue;
         }
-        if (m->shutdown_requested) {
+        if (m->shutdown_requested || (m->reset_requested && m->opts.no_reboot)) {
             runstate_set(RUN_STATE_SHUTDOWN);
-            quit_status = m->exit_code & 0xff;
-            break;
-        }
-        if (m->reset_requested) {
-            if (m->opts.no_reboot) {
-                runstate_set(RUN_STATE_SHUTDOWN);
-                quit_status = 0;
+            quit_status = m->shutdown_requested ? m->exit_code & 0xff : 0;
+            if (!m->opts.no_shutdown) {
                 break;
             }
+            /* -no-shutdown: stop in 'shutdown' and keep serving the monitor;
+             * system_reset (then cont) runs the guest again. As QEMU, a
+             * later quit exits with the guest's code (shutdown_code). */
+            shutdown_code = quit_status;
+            m->shutdown_requested = m->reset_requested = false;
+            cpu_request_exit(&m->cpu);
+            continue;
+        }
+        if (m->reset_requested) {
             machine_reset(m);
         }
         if (!runstate_is_running()) {
@@ -254,6 +310,16 @@ int main_loop_run(Machine *m)
             main_loop_poll_once((int64_t)gate);
             continue;
         }
+        if (m->opts.icount_sleep) {
+            /* sleep=on: a guest faster than real time waits for the wall
+             * clock before its next slice (fds are served meanwhile). The
+             * slices themselves are unchanged, so the run is the same. */
+            uint64_t ahead = clock_pace_delay(clock_ns());
+            if (ahead > MAIN_LOOP_PACE_MIN_WAIT_NS) {
+                main_loop_poll_once((int64_t)ahead);
+                continue;
+            }
+        }
         uint64_t n = clock_ns_to_icount_delta(clock_next_deadline());
         if (n > MAIN_LOOP_SLICE) {
             n = MAIN_LOOP_SLICE;
@@ -266,6 +332,11 @@ int main_loop_run(Machine *m)
         if (r == CPU_EXIT_HALTED && !m->shutdown_requested && !m->reset_requested) {
             main_loop_idle(m);
         }
+    }
+    loop_done = true;
+    if (drain_pending) {
+        timer_del(&drain_timer);
+        drain_pending = false;
     }
     if (cleanup_fn) {
         cleanup_fn();

@@ -18,6 +18,9 @@ typedef void (*MainLoopFdFunc)(void *opaque);
 /* Guest instructions per slice: a few ms of guest work, so input and the
  * monitor are served promptly without costing speed. */
 #define MAIN_LOOP_SLICE (1u << 20)
+/* sleep=on: how far virtual time may run ahead of the wall clock before
+ * the loop waits (shorter waits cost more in wake-ups than they pace). */
+#define MAIN_LOOP_PACE_MIN_WAIT_NS 1000000ull
 
 /* Calls read_cb when fd is readable (or at EOF/error: the callback reads and
  * sees it), write_cb when it is writable. Either may be NULL. Registering an
@@ -28,9 +31,15 @@ bool main_loop_add_fd(int fd, MainLoopFdFunc read_cb, void *opaque);
 void main_loop_remove_fd(int fd);
 
 /* Runs until main_loop_quit(), a guest shutdown or a termination signal.
- * Returns the process exit status (the guest's finisher code & 0xff). */
+ * Returns the process exit status: the guest's finisher code & 0xff when the
+ * guest asked to exit before the loop ended (whatever else asked to quit),
+ * otherwise the status given to main_loop_quit() (0 for a signal). */
 int main_loop_run(Machine *m);
 void main_loop_quit(int status);
+/* Quits with status once the running guest has had ns more of virtual time
+ * (or at once when the machine is not running), so a guest that is about to
+ * exit gets to: a batch's end of input. Deterministic under icount. */
+void main_loop_quit_after(uint64_t ns, int status);
 /* Polls the fds once with the given timeout in ns (-1: block) and runs the
  * ready callbacks; returns how many fds were ready (0 on timeout/signal). */
 int main_loop_poll_once(int64_t timeout_ns);
@@ -40,11 +49,11 @@ void main_loop_install_signals(void);
 /* SIGINT goes to fn first; when it returns true (it cancelled a waiting
  * monitor command) the signal does not end the run. */
 void main_loop_set_interrupt(bool (*fn)(void));
-/* Asked before each CPU slice while set: ns the vCPU must wait first (the
- * auto-converge throttle); the loop polls its fds meanwhile. NULL: none. */
 /* While fn() is true the loop leaves the machine alone (no reset, shutdown
  * or CPU checks) and only serves fds. */
 void main_loop_set_machine_busy(bool (*fn)(void));
+/* Asked before each CPU slice while set: ns the vCPU must wait first (the
+ * auto-converge throttle); the loop polls its fds meanwhile. NULL: none. */
 void main_loop_set_cpu_gate(uint64_t (*fn)(void));
 /* Called once on the way out (restores the terminal). */
 void main_loop_set_cleanup(void (*fn)(void));

@@ -23,6 +23,7 @@
 #include "migration/migration.h"
 #include "system/machine-migration.h"
 #include "system/main-loop.h"
+#include "system/main-opts.h"
 #include "emu/runstate.h"
 #include "monitor/monitor.h"
 
@@ -67,7 +68,8 @@ static void main_usage(void)
            "                        (default 128M, at least 16M)\n"
            "  -smp 1                one hart (the only choice)\n"
            "Boot:\n"
-           "  -bios FILE|none       M-mode firmware at 0x80000000 (default: Debian's OpenSBI\n"
+           "  -bios FILE|default|none\n"
+           "                        M-mode firmware at 0x80000000 (default: Debian's OpenSBI\n"
            "                        /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin);\n"
            "                        'none' boots -kernel directly in M-mode\n"
            "  -kernel FILE          ELF (loaded at its addresses) or raw image (0x80200000\n"
@@ -77,35 +79,58 @@ static void main_usage(void)
            "  -dumpdtb FILE         write the generated device tree blob and exit\n"
            "Disks:\n"
            "  -drive file=PATH[,format=qcow2|raw][,if=virtio|none][,id=NAME][,readonly=on]\n"
-           "         [,snapshot=on]\n"
-           "                        a disk image; if=virtio (default) attaches virtio-blk\n"
-           "                        (first drive at 0x10008000, as QEMU); snapshot=on: the\n"
+           "         [,snapshot=on][,index=N][,media=disk]\n"
+           "                        a disk image; if=virtio (default) attaches virtio-blk on\n"
+           "                        virtio-mmio (first drive at 0x10008000; QEMU's riscv virt\n"
+           "                        makes a PCI disk of if=virtio); snapshot=on: the\n"
            "                        guest's writes stay in memory and are discarded at exit,\n"
            "                        the image is only read (blocks migrate and savevm)\n"
            "  -snapshot             snapshot=on for every drive without snapshot=off\n"
+           "  -hda FILE             -drive file=FILE,index=0,media=disk\n"
+           "  -device virtio-blk-device,drive=ID[,serial=S]\n"
+           "                        the if=none drive ID on the next virtio-mmio slot (QEMU's\n"
+           "                        spelling: one command line for both); -device help\n"
            "Console:\n"
            "  -nographic            serial console and monitor on stdio (Ctrl-A c switches,\n"
            "                        Ctrl-A x quits, Ctrl-A h helps)\n"
-           "  -serial stdio|mon:stdio|null|none|file:PATH|unix:PATH,server[,nowait]\n"
+           "  -serial stdio|mon:stdio|null|none|file:PATH|chardev:ID|unix:PATH,server[,nowait]\n"
+           "          |tcp:HOST:PORT,server[,nowait]|telnet:HOST:PORT,server[,nowait]\n"
            "                        back end of UART0 (default stdio; null with -monitor stdio)\n"
-           "  -monitor stdio|unix:PATH,server[,nowait]|tcp:HOST:PORT,server[,nowait]|none\n"
+           "  -monitor stdio|unix:PATH,server[,nowait]|tcp:HOST:PORT,server[,nowait]\n"
+           "           |telnet:HOST:PORT,server[,nowait]|none\n"
            "                        the HMP monitor (repeatable; see doc/monitor.md); on a\n"
            "                        pipe, stdio runs a batch file and exits at its end\n"
+           "  -chardev stdio|null,id=ID[,mux=on]   -chardev file,id=ID,path=PATH\n"
+           "  -chardev socket,id=ID,path=PATH|host=HOST,port=PORT,server=on[,wait=off]\n"
+           "           [,telnet=on]  a named back end for -serial chardev:ID and -mon\n"
+           "  -mon chardev=ID[,mode=readline]\n"
+           "                        a monitor on chardev ID (mux=on shares stdio with -serial)\n"
+           "  -nodefaults           no default serial port or monitor\n"
            "  -display none         accepted (there is no graphical display)\n"
            "Time and run control:\n"
            "  -icount [shift=]N[,sleep=on|off]\n"
            "                        deterministic time, 2^N ns per instruction (default 3);\n"
-           "                        sleep=on paces an idle guest to the wall clock\n"
+           "                        sleep=on (default, as QEMU) paces the guest to the wall\n"
+           "                        clock: it never runs ahead of it, and WFI waits in real\n"
+           "                        time; sleep=off runs flat out (a guest's sleep 1 returns\n"
+           "                        at once). Same output and instret either way\n"
            "  -icount shift=auto    host-clock time (not reproducible)\n"
            "  -rtc base=utc|localtime|YYYY-MM-DD[THH:MM:SS]\n"
            "                        RTC start (a fixed date makes runs reproducible)\n"
            "  -S                    do not start the CPU (paused in 'prelaunch')\n"
            "  -no-reboot            exit instead of resetting when the guest asks\n"
+           "  -no-shutdown          stop (run state 'shutdown') instead of exiting when the\n"
+           "                        guest powers off; system_reset then cont runs it again\n"
            "VM state:\n"
            "  -incoming tcp:HOST:PORT|unix:PATH|exec:CMD|fd:N|file:PATH|defer\n"
            "                        start from a migration stream (defer: migrate_incoming)\n"
            "  -loadvm TAG           start from the internal snapshot TAG of the disks\n"
            "  -dump-vmstate FILE    write every VM state section as JSON and exit\n"
+           "Process:\n"
+           "  -name NAME|guest=NAME[,process=PNAME]\n"
+           "                        the VM's name (info name, the monitor banner)\n"
+           "  -pidfile FILE         write the process id to FILE (locked; removed at exit)\n"
+           "  -daemonize            detach once the monitors listen (no stdio back ends)\n"
            "Other:\n"
            "  -h, -help, --help     this text\n"
            "  -version, --version   version and copyright\n"
@@ -287,9 +312,17 @@ static void parse_args(CmdLine *cl, int argc, char **argv)
             die("%s: invalid option (options start with '-'; see -h)", a);
         }
         const char *opt = (a[1] == '-') ? a + 1 : a;   /* --opt == -opt, as QEMU */
+        Error e;
+        error_init(&e);
+        int r = main_opts_parse(&cl->opts, argc, argv, &i, &e);
+        if (r < 0) {
+            die("%s", e.msg);
+        } else if (r > 0) {
+            continue;            /* -name, -chardev, -serial, ...: system/main-opts.c */
+        }
         static const char *const with_arg[] = {
-            "-M", "-machine", "-m", "-bios", "-kernel", "-append", "-initrd", "-serial",
-            "-display", "-icount", "-rtc", "-dumpdtb", "-smp", "-monitor", "-incoming",
+            "-M", "-machine", "-m", "-bios", "-kernel", "-append", "-initrd",
+            "-display", "-icount", "-rtc", "-dumpdtb", "-smp", "-incoming",
             "-dump-vmstate", "-drive", "-loadvm", NULL,
         };
         const char *val = NULL;
@@ -312,7 +345,7 @@ static void parse_args(CmdLine *cl, int argc, char **argv)
         } else if (!strcmp(opt, "-m")) {
             cl->opts.ram_size = parse_ram_size(val);
         } else if (!strcmp(opt, "-bios")) {
-            cl->opts.bios = val;
+            cl->opts.bios = strcmp(val, "default") ? val : NULL;   /* QEMU's spelling */
         } else if (!strcmp(opt, "-kernel")) {
             cl->opts.kernel = val;
         } else if (!strcmp(opt, "-append")) {
@@ -321,22 +354,10 @@ static void parse_args(CmdLine *cl, int argc, char **argv)
             cl->opts.initrd = val;
         } else if (!strcmp(opt, "-dumpdtb")) {
             cl->opts.dtb_dump = val;
-        } else if (!strcmp(opt, "-serial")) {
-            char err[256];
-            if (!monitor_opt_serial(val, err, sizeof(err))) {
-                die("%s", err);
-            }
-        } else if (!strcmp(opt, "-monitor")) {
-            char err[256];
-            if (!monitor_opt_monitor(val, err, sizeof(err))) {
-                die("%s", err);
-            }
         } else if (!strcmp(opt, "-display")) {
             if (strcmp(val, "none") != 0) {
                 die("-display %s: not supported (only -display none)", val);
             }
-        } else if (!strcmp(opt, "-nographic")) {
-            monitor_opt_nographic();
         } else if (!strcmp(opt, "-icount")) {
             parse_icount(cl, val);
         } else if (!strcmp(opt, "-rtc")) {
@@ -394,7 +415,13 @@ int main(int argc, char **argv)
     cl.opts.ram_size = MACHINE_DEFAULT_RAM;
     cl.opts.clock_mode = CLOCK_MODE_ICOUNT;
     cl.opts.icount_shift = DEFAULT_ICOUNT_SHIFT;
+    cl.opts.icount_sleep = true;     /* QEMU's -icount default: paced to the wall clock */
     parse_args(&cl, argc, argv);
+    Error oe;
+    error_init(&oe);
+    if (main_opts_finish(&cl.opts, &oe) < 0 || main_opts_daemonize(&oe) < 0) {
+        die("%s", oe.msg);
+    }
 
     if (!monitor_init_serial(&machine.serial0, err, sizeof(err))) {
         die("%s", err);
@@ -457,6 +484,7 @@ int main(int argc, char **argv)
         monitor_cleanup();
         die("%s", err);
     }
+    main_opts_ready();           /* -daemonize: the parent exits now */
     int status = main_loop_run(&machine);
     monitor_cleanup();
     migration_incoming_abort();  /* a loader thread must not outlive the machine */

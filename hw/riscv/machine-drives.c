@@ -8,6 +8,28 @@
 #include <stdio.h>
 #include <string.h>
 
+bool machine_plug_drive(Machine *m, int i, int *slot, const VirtioDeviceOps **ops,
+                        const char *serial, const char *what, char *err, size_t errlen)
+{
+    DriveOptions *d = &m->drive[i];
+    if (*slot < 0) {
+        snprintf(err, errlen, "%s: no free virtio-mmio slot (the board has %d)", what,
+                 VIRT_VIRTIO_COUNT);
+        return false;
+    }
+    /* Not the image's open mode: an incoming machine's images are
+     * read-only only until the migration's end (drive_open). */
+    bool ro = d->read_only || (!m->opts.incoming && m->drive_bs[i]->read_only);
+    if (!virtio_blk_init(&m->virtio_blk[*slot], m->drive_bs[i], ro,
+                         serial ? serial : d->id)) {
+        snprintf(err, errlen, "%s: out of memory", what);
+        return false;
+    }
+    ops[*slot] = &virtio_blk_ops;
+    m->drive_slot[i] = (*slot)--;
+    return true;
+}
+
 bool machine_init_drives(Machine *m, char *err, size_t errlen)
 {
     const VirtioDeviceOps *ops[VIRT_VIRTIO_COUNT] = { NULL };
@@ -30,30 +52,42 @@ bool machine_init_drives(Machine *m, char *err, size_t errlen)
                          m->opts.drives[i], d->id);
                 return false;
             }
+            /* index= (-hda is index=0) names a unit of the interface's bus;
+             * two drives on one unit is QEMU's error too. */
+            if (d->index >= 0 && m->drive[j].index == d->index && m->drive[j].iface == d->iface) {
+                snprintf(err, errlen, "-drive %s: drive with bus=0, unit=%d (index=%d) exists",
+                         m->opts.drives[i], d->index, d->index);
+                return false;
+            }
         }
-        if (d->iface == DRIVE_IF_VIRTIO && slot < 0) {
+        if (d->iface == DRIVE_IF_VIRTIO && nvirtio == VIRT_VIRTIO_COUNT) {
             snprintf(err, errlen, "-drive %s: no free virtio-mmio slot (the board has %d)",
                      m->opts.drives[i], VIRT_VIRTIO_COUNT);
             return false;
         }
+        m->drive_slot[i] = -1;
         m->drive_bs[i] = drive_open(d, m->opts.incoming, err, errlen);
         if (!m->drive_bs[i]) {
             return false;
         }
         m->nr_drives = i + 1;
         if (d->iface == DRIVE_IF_VIRTIO) {
-            /* Not the image's open mode: an incoming machine's images are
-             * read-only only until the migration's end (drive_open). */
-            bool ro = d->read_only || (!m->opts.incoming && m->drive_bs[i]->read_only);
-            if (!virtio_blk_init(&m->virtio_blk[slot], m->drive_bs[i], ro, d->id)) {
-                snprintf(err, errlen, "-drive %s: out of memory", m->opts.drives[i]);
-                return false;
-            }
-            ops[slot--] = &virtio_blk_ops;
             nvirtio++;
         } else {
             nnone++;
         }
+    }
+    /* if=virtio drives take the top slots in command-line order, then each
+     * -device the next one down (QEMU's -device virtio-blk-device also
+     * lands on the highest free virtio-mmio transport first). */
+    for (int i = 0; i < m->nr_drives; i++) {
+        if (m->drive[i].iface == DRIVE_IF_VIRTIO &&
+            !machine_plug_drive(m, i, &slot, ops, NULL, m->opts.drives[i], err, errlen)) {
+            return false;
+        }
+    }
+    if (!machine_plug_devices(m, &slot, ops, err, errlen)) {
+        return false;
     }
     for (int n = 0; n < VIRT_VIRTIO_COUNT; n++) {
         virtio_mmio_init(&m->virtio[n], &m->mem, VIRT_VIRTIO_BASE + (uint64_t)n * VIRT_VIRTIO_STRIDE,

@@ -53,9 +53,12 @@ typedef struct MachineOptions {
     unsigned icount_shift;
     bool icount_sleep;           /* icount: an idle (WFI) guest waits in real time */
     bool no_reboot;              /* -no-reboot: a guest reset request exits instead */
+    bool no_shutdown;            /* -no-shutdown: a guest power-off stops, not exits */
     uint64_t rtc_base_ns;        /* 0: host wall time at start */
     const char *drives[MACHINE_MAX_DRIVES];  /* -drive arguments, in order */
     int nr_drives;
+    const char *devices[MACHINE_MAX_DRIVES]; /* -device arguments, in order */
+    int nr_devices;
     bool snapshot;               /* -snapshot: snapshot=on unless a drive says off */
     bool incoming;               /* -incoming: disks stay inactive until the load ends */
 } MachineOptions;
@@ -88,6 +91,9 @@ typedef struct Machine {
      * in the last slot, as on QEMU (machine-drives.c). */
     DriveOptions drive[MACHINE_MAX_DRIVES];
     BlockDriverState *drive_bs[MACHINE_MAX_DRIVES];
+    /* The virtio-mmio slot a drive's virtio-blk sits in, or -1 (if=none
+     * and used by no -device). */
+    int drive_slot[MACHINE_MAX_DRIVES];
     int nr_drives;
     VirtioMmio virtio[VIRT_VIRTIO_COUNT];
     VirtioBlk virtio_blk[VIRT_VIRTIO_COUNT];
@@ -123,6 +129,14 @@ void machine_state_changed(Machine *m);
 /* machine-drives.c: opens the -drive images, creates the virtio-mmio slots
  * (resets them with the machine, closes the images on destroy). */
 bool machine_init_drives(Machine *m, char *err, size_t errlen);
+/* machine-drives.c: puts drive i on the next free virtio-mmio slot (*slot,
+ * counting down); the device's id string (VIRTIO_BLK_T_GET_ID) is `serial`,
+ * or the drive's id when NULL; `what` names the option in a message. */
+bool machine_plug_drive(Machine *m, int i, int *slot, const VirtioDeviceOps **ops,
+                        const char *serial, const char *what, char *err, size_t errlen);
+/* machine-devices.c: the -device options (virtio-blk-device,drive=ID). */
+bool machine_plug_devices(Machine *m, int *slot, const VirtioDeviceOps **ops, char *err,
+                          size_t errlen);
 void machine_reset_drives(Machine *m);
 /* The end of an incoming migration: every disk is reopened with its own
  * flags, so what the source wrote to a shared image (tables, header, new

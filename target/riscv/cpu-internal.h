@@ -1,5 +1,5 @@
-/* The contract between the executor (emu/translate.c, emu/exec.c) and the
- * privileged architecture (emu/cpu.c, emu/csr.c, emu/trap.c, emu/mmu.c).
+/* The contract between the executor (target/riscv/translate.c, target/riscv/exec.c) and the
+ * privileged architecture (target/riscv/cpu.c, target/riscv/csr.c, target/riscv/trap.c, target/riscv/mmu.c).
  * Not for use outside the CPU. */
 #ifndef TARGET_RISCV_CPU_INTERNAL_H
 #define TARGET_RISCV_CPU_INTERNAL_H

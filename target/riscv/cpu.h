@@ -114,7 +114,7 @@ typedef struct RISCVCPU {
     TLBEntry tlb[MMU_IDX_COUNT][TLB_SIZE];
     uint8_t mmu_idx_data;        /* MMU index for loads/stores (MPRV applied) */
     uint8_t mmu_idx_fetch;       /* MMU index for instruction fetch */
-    struct TBCache *tbc;         /* translation cache (emu/exec.c) */
+    struct TBCache *tbc;         /* translation cache (target/riscv/exec.c) */
     /* cpu_exec() returns once env.icount reaches this; set to 0 to ask the
      * executor to stop at the next block boundary (interrupt, monitor). */
     uint64_t icount_limit;

@@ -1,6 +1,6 @@
 /* Internal types of the executor: micro-ops, translation blocks and the
- * translation cache. Shared by emu/translate.c (decoder), emu/exec-cache.c
- * (cache, invalidation) and emu/exec.c (dispatch loop). Not for use outside
+ * translation cache. Shared by target/riscv/translate.c (decoder), target/riscv/exec-cache.c
+ * (cache, invalidation) and target/riscv/exec.c (dispatch loop). Not for use outside
  * the CPU. */
 #ifndef TARGET_RISCV_TB_H
 #define TARGET_RISCV_TB_H

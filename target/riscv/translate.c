@@ -1,5 +1,5 @@
 /* Decoder and translator: RV64IMAC + Zicsr + Zifencei guest code into
- * translation blocks of micro-ops (see emu/tb.h). Compressed instructions are
+ * translation blocks of micro-ops (see target/riscv/tb.h). Compressed instructions are
  * expanded into the same DecodedInsn as their 32-bit equivalents. */
 #include <string.h>
 

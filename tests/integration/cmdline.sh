@@ -15,7 +15,7 @@ bad() { fail=$((fail + 1)); echo "FAIL $1"; shift; for l in "$@"; do echo "     
 # leaves stdout/stderr in $tmp/out, $tmp/err and the status in $st.
 run() {
     local name=$1 want=$2; shift 2
-    timeout 20 "$AMBER" "$@" </dev/null >"$tmp/out" 2>"$tmp/err"
+    timeout 20 "$AMBER" -icount sleep=off "$@" </dev/null >"$tmp/out" 2>"$tmp/err"
     st=$?
     if [ "$st" -ne "$want" ]; then
         bad "$name" "exit status $st, expected $want: amber $*" "stderr: $(head -c 300 "$tmp/err")"
@@ -133,7 +133,7 @@ expect_err_sub ram-small "at least 16 MiB" -m 8
 expect_err_sub ram-garbage "invalid RAM size" -m 12q
 expect_err_sub ram-negative "invalid RAM size" -m -5
 expect_err_sub ram-huge "maximum of 1 TiB" -m 2T
-expect_err_sub serial-tcp "-serial tcp:127.0.0.1:4444: not supported yet" -serial tcp:127.0.0.1:4444
+expect_err_sub serial-tcp "-serial tcp:127.0.0.1:4444: only server sockets are supported" -serial tcp:127.0.0.1:4444
 expect_err_sub serial-twice "only one serial port" -serial null -serial stdio
 expect_err_sub serial-file-bad "-serial file:/nonexistent/dir/x: No such file or directory" \
     -serial file:/nonexistent/dir/x
@@ -228,11 +228,11 @@ run guest-icount-auto 0 -bios none -display none -icount shift=auto -kernel "$tm
 tail -c +121 "$tmp/pass.elf" >"$tmp/pass.bin"      # raw: loaded and entered at 0x80000000
 run guest-raw 0 -bios none -nographic -kernel "$tmp/pass.bin" && ok guest-raw
 # stdin at EOF (pipe) does not end the run; the guest does
-if printf 'abc' | timeout 20 "$AMBER" -bios none -nographic -kernel "$tmp/loop.elf" >/dev/null 2>&1; then
+if printf 'abc' | timeout 20 "$AMBER" -icount sleep=off -bios none -nographic -kernel "$tmp/loop.elf" >/dev/null 2>&1; then
     ok stdin-eof
 else bad stdin-eof "status $?"; fi
 # -S: the CPU does not start; SIGTERM ends amber cleanly
-timeout 1 "$AMBER" -S -bios none -nographic -kernel "$tmp/pass.elf" </dev/null >"$tmp/out" 2>"$tmp/err"
+timeout 1 "$AMBER" -icount sleep=off -S -bios none -nographic -kernel "$tmp/pass.elf" </dev/null >"$tmp/out" 2>"$tmp/err"
 st=$?
 if [ $st -eq 124 ] && grep -q 'terminating on signal 15' "$tmp/err"; then ok paused-S
 else bad paused-S "status $st, stderr: $(cat "$tmp/err")"; fi

@@ -32,8 +32,8 @@ if ! command -v "$AMBER" >/dev/null 2>&1; then
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-run() {   # run BIN ELF OUTFILE -> exit status
-    timeout "$TMO" "$1" -M virt -bios none -nographic -kernel "$2" </dev/null 2>"$3.err" \
+run() {   # run BIN ELF OUTFILE [args] -> exit status
+    timeout "$TMO" "$1" "${@:4}" -M virt -bios none -nographic -kernel "$2" </dev/null 2>"$3.err" \
         | tr -d '\r' | grep -v '^@' >"$3"
     return "${PIPESTATUS[0]}"
 }
@@ -41,7 +41,7 @@ passed=0 failed=0 skipped=$(( ${#elfs[@]} - ${#have[@]} ))
 for elf in "${have[@]}"; do
     name=$(basename "$elf" .elf)
     run "$QEMU" "$elf" "$tmp/q"; qrc=$?
-    run "$AMBER" "$elf" "$tmp/a"; arc=$?
+    run "$AMBER" "$elf" "$tmp/a" -icount sleep=off; arc=$?
     if [ "$qrc" -eq 124 ]; then
         echo "SKIP $name: reference run timed out"
         skipped=$((skipped + 1))

@@ -27,7 +27,7 @@ img_clean() {   # img_clean FILE: qemu-img check (amber-img check without it)
     else "$IMG" check "$1" >/dev/null 2>&1; fi
 }
 run_guest() {   # run_guest ARGS... -> vout.txt, returns the exit status
-    timeout 60 "$AMBER" -M virt -bios none -nographic -kernel "$VELF" "$@" \
+    timeout 60 "$AMBER" -icount sleep=off -M virt -bios none -nographic -kernel "$VELF" "$@" \
         </dev/null 2>verr.txt | tr -d '\r' >vout.txt
     return "${PIPESTATUS[0]}"
 }

@@ -49,7 +49,7 @@ start() {
     rm -f "$tmp/in" "$tmp/out"
     mkfifo "$tmp/in"
     : >"$tmp/out"
-    timeout "$TMO" "$AMBER" -M virt -nographic "$@" <"$tmp/in" >"$tmp/out" 2>&1 &
+    timeout "$TMO" "$AMBER" -icount sleep=off -M virt -nographic "$@" <"$tmp/in" >"$tmp/out" 2>&1 &
     pid=$!
     exec 3>"$tmp/in"          # keep the FIFO open for writing
 }

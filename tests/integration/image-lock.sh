@@ -26,11 +26,11 @@ trap 'for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done; wait 2>/dev/null
 "$IMG" create -f qcow2 "$tmp/d.qcow2" 8M >/dev/null
 drive="file=$tmp/d.qcow2,format=qcow2,if=virtio"
 run() {   # run [drive options]: a second machine on the image; its stderr
-    timeout 20 "$AMBER" -M virt -bios none -kernel "$ELF" -display none -serial null -monitor none \
+    timeout 20 "$AMBER" -icount sleep=off -M virt -bios none -kernel "$ELF" -display none -serial null -monitor none \
         -drive "$drive$1" 2>&1 >/dev/null
 }
 # The first machine, with a monitor to know it is up and to quit it.
-"$AMBER" -M virt -bios none -kernel "$ELF" -m 300M -display none -serial null \
+"$AMBER" -icount sleep=off -M virt -bios none -kernel "$ELF" -m 300M -display none -serial null \
     -monitor "unix:$tmp/m.sock,server,nowait" -drive "$drive" >/dev/null 2>"$tmp/a.err" &
 apid=$!; pids+=($apid)
 end=$((SECONDS + 20)); while [ ! -S "$tmp/m.sock" ] && [ $SECONDS -lt $end ]; do sleep 0.05; done
@@ -60,7 +60,7 @@ import socket, sys
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(sys.stdin.buffer.read())
 s.recv(4096)' "$tmp/m.sock" 2>/dev/null
 wait "$apid" 2>/dev/null
-out=$(timeout 5 "$AMBER" -M virt -bios none -kernel "$ELF" -display none -serial null -monitor none \
+out=$(timeout 5 "$AMBER" -icount sleep=off -M virt -bios none -kernel "$ELF" -display none -serial null -monitor none \
     -drive "$drive" -S 2>&1 </dev/null & p=$!; sleep 1; kill $p 2>/dev/null; wait $p 2>/dev/null)
 check "after the first machine quits, the image opens" '[[ $out != *"lock"* ]]' "$out"
 

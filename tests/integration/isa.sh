@@ -23,7 +23,7 @@ fi
 passed=0 failed=0
 for elf in "${elfs[@]}"; do
     name=$(basename "$elf" .elf)
-    out=$(timeout "$TMO" "$AMBER" -M virt -bios none -nographic -kernel "$elf" </dev/null 2>&1 | tr -d '\r')
+    out=$(timeout "$TMO" "$AMBER" -icount sleep=off -M virt -bios none -nographic -kernel "$elf" </dev/null 2>&1 | tr -d '\r')
     rc=${PIPESTATUS[0]}
     nok=$(grep -c '^ok ' <<<"$out")
     nbad=$(grep -c '^not ok' <<<"$out")

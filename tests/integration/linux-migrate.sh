@@ -35,7 +35,7 @@ cleanup() {
 trap cleanup EXIT
 cd "$tmp" || exit 1
 
-common=(-M virt -m 256M -bios "$FW" -kernel "$image"
+common=(-icount sleep=off -M virt -m 256M -bios "$FW" -kernel "$image"
         -append "console=ttyS0 -- sum ; churn $N ; instret ; uptime ; sum")
 hmp() { timeout $((TMO + 30)) $PY "$src/tests/integration/hmp.py" "$tmp/dst.sock" "$@"; }
 show() { echo "    --- $1 (tail) ---"; tail -n 8 "$1" | sed 's/^/    /'; }

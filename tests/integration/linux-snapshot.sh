@@ -51,7 +51,7 @@ check $? "amber-img convert: 1 MiB qcow2 disk with a known pattern (first 4 KiB 
 # run NAME [extra args...] < batch: serial in NAME.ser, monitor in NAME.mon
 run() {
     local name=$1; shift
-    timeout $((TMO * 2)) "$AMBER" -M virt -m 256M -bios "$FW" -kernel "$image" -append console=ttyS0 \
+    timeout $((TMO * 2)) "$AMBER" -icount sleep=off -M virt -m 256M -bios "$FW" -kernel "$image" -append console=ttyS0 \
         -drive file=disk.qcow2,format=qcow2,if=virtio -serial "file:$name.ser" -monitor stdio "$@" \
         >"$name.mon" 2>"$name.err"
 }

@@ -70,7 +70,7 @@ if "$AMBER" -h 2>/dev/null | grep -q -- '-drive file='; then
     amber_disk=(-drive "file=$tmp/disk.img,format=raw,if=virtio")
     qemu_disk=(-drive "file=$tmp/disk.img,if=none,id=d0,format=raw" -device virtio-blk-device,drive=d0)
 fi
-session "$tmp/a1" "$AMBER" "${common[@]}" "${amber_disk[@]}" -rtc base=2026-01-01
+session "$tmp/a1" "$AMBER" -icount sleep=off "${common[@]}" "${amber_disk[@]}" -rtc base=2026-01-01
 rc=$?
 out=$(tr -d '\r' <"$tmp/a1")
 check $rc "amber: boot, ${#cmds[@]} commands and poweroff (exit status $rc)"
@@ -99,7 +99,7 @@ else
 fi
 
 # Determinism: a second run prints the same boot log, timestamps included.
-session "$tmp/a2" "$AMBER" "${common[@]}" "${amber_disk[@]}" -rtc base=2026-01-01
+session "$tmp/a2" "$AMBER" -icount sleep=off "${common[@]}" "${amber_disk[@]}" -rtc base=2026-01-01
 boot() { tr -d '\r' <"$1" | sed '/^amber-init:/q'; }
 if cmp -s <(boot "$tmp/a1") <(boot "$tmp/a2"); then
     pass "boot log identical in two runs ($(boot "$tmp/a1" | wc -l) lines)"
@@ -108,7 +108,7 @@ else
 fi
 
 # The default firmware (no -bios); the words after -- run at the first prompt.
-start "$tmp/d" "$AMBER" -M virt -m 256M -nographic -kernel "$image" -append "console=ttyS0 -- poweroff"
+start "$tmp/d" "$AMBER" -icount sleep=off -M virt -m 256M -nographic -kernel "$image" -append "console=ttyS0 -- poweroff"
 wait_exit; rc=$?
 out=$(tr -d '\r' <"$tmp/d")
 [ $rc = 0 ] && grep -q '^Domain0 Next Mode *: S-mode' <<<"$out" && grep -qx '# poweroff' <<<"$out" &&

@@ -21,7 +21,7 @@ drive() { echo "file=$1,format=qcow2,if=virtio"; }
 # The reference: the same guest and a fresh image, never migrated.
 "$IMG" create -f qcow2 "$tmp/ref.qcow2" 8M >/dev/null
 "$IMG" create -f qcow2 "$tmp/mig.qcow2" 8M >/dev/null
-(cd "$tmp" && timeout 120 "$BIN" -M virt -bios none -kernel "$elf" -m "$MEM" -display none \
+(cd "$tmp" && timeout 120 "$BIN" $(speed_args) -M virt -bios none -kernel "$elf" -m "$MEM" -display none \
     -serial "file:$tmp/ref.ser" -monitor none -drive "$(drive "$tmp/ref.qcow2")")
 check "reference run ends with done" 'tail -n 1 "$tmp/ref.ser" | grep -q "^done"' "$(tail -n 2 "$tmp/ref.ser")"
 

@@ -80,6 +80,45 @@ CMDS
 grep -q "VM status: paused" "$tmp/dstS.mon"
 check $? "-incoming with -S: paused"
 
+# A refused stream (truncated) through migrate_incoming: as QEMU's HMP
+# migrate_incoming (exit-on-error off), the machine stays inmigrate and
+# info migrate says why; cont only arms autostart (QEMU), so nothing runs
+# until a whole stream arrives, which then gives the uninterrupted output.
+half=$(( $(stat -c %s "$tmp/vm.mig") / 2 ))
+run refused -incoming defer <<CMDS
+migrate_incoming "exec:head -c $half $tmp/vm.mig"
+info status
+info migrate
+cont
+info status
+expect "tick"
+migrate_incoming "exec:cat $tmp/vm.mig"
+info status
+expect "tick +9 "
+stop
+info jit
+cont
+expect "stopping after 12"
+CMDS
+grep -q "Error: stream truncated at offset $half" "$tmp/refused.mon"
+check $? "migrate_incoming of a truncated stream: the error"
+[ "$(grep -c 'VM status: paused (inmigrate)' "$tmp/refused.mon")" = 2 ]
+check $? "after the refused stream the machine is inmigrate, and cont does not run it"
+grep -q "Migration status: failed (stream truncated" "$tmp/refused.mon"
+check $? "info migrate: failed (reason)"
+grep -q "Error: expect: the machine cannot run (state inmigrate)" "$tmp/refused.mon"
+check $? "expect refuses the half-loaded machine"
+grep -q "VM status: running" "$tmp/refused.mon" &&
+    cat "$tmp/src.serial" "$tmp/refused.serial" | cmp -s - "$tmp/ref.serial"
+check $? "a second migrate_incoming loads the whole stream; serial output == uninterrupted run"
+[ "$(instructions "$tmp/refused.mon")" = "$(instructions "$tmp/ref.mon")" ]
+check $? "same instruction count at tick 9 after the retry"
+# -incoming URI on the command line: QEMU's default exit-on-error.
+run refused2 -incoming "exec:head -c $half $tmp/vm.mig" </dev/null
+rc=$?
+[ $rc = 1 ] && grep -q "load of migration failed: .*stream truncated" "$tmp/refused2.err"
+check $? "-incoming with a truncated stream: exit status 1 naming the reason (got $rc)"
+
 # Compression through exec:, both ways.
 run gz <<CMDS
 expect "tick +3 "

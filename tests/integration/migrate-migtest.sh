@@ -131,7 +131,7 @@ l.bind(("127.0.0.1", int(sys.argv[1]))); l.listen(1)
 open(sys.argv[2], "w").close()
 c, _ = l.accept(); l.close()
 os.dup2(c.fileno(), 3); os.set_inheritable(3, True)
-os.execvp(sys.argv[3], sys.argv[3:])' "$port" "$tmp/fdlisten" "$BIN" -M virt -bios none -kernel "$elf" -m "$MEM" \
+os.execvp(sys.argv[3], sys.argv[3:])' "$port" "$tmp/fdlisten" "$BIN" $(speed_args) -M virt -bios none -kernel "$elf" -m "$MEM" \
         -display none -serial "file:$tmp/dst.ser" -monitor "unix:$tmp/dst.sock,server,nowait" \
         -incoming fd:3 >"$tmp/dst.out" 2>"$tmp/dst.err") &
     vm_pids+=($!)
@@ -294,7 +294,7 @@ else
     BIN="ip"
     # start_vm runs $BIN with the machine's arguments: prefix the namespace.
     start_vm_ns() { local ns=$1 name=$2; shift 2
-        (cd "$tmp" && exec ip netns exec "$ns" "$BIN0" -M virt -bios none -kernel "$elf" -m "$MEM" -display none \
+        (cd "$tmp" && exec ip netns exec "$ns" "$BIN0" $(speed_args) -M virt -bios none -kernel "$elf" -m "$MEM" -display none \
             -serial "file:$tmp/$name.ser" -monitor "unix:$tmp/$name.sock,server,nowait" "$@" \
             >"$tmp/$name.out" 2>"$tmp/$name.err") &
         vm_pids+=($!)

@@ -32,7 +32,7 @@ for cmd in "$src"/tests/monitor/*.cmd; do
     name=$(basename "$cmd" .cmd)
     want=${cmd%.cmd}.out
     sed "s|@TMP@|$tmp|g" "$cmd" >"$tmp/in"
-    timeout 60 "$AMBER" -M virt -bios none -kernel "$elf" -S -monitor stdio <"$tmp/in" >"$tmp/raw" 2>&1
+    timeout 60 "$AMBER" -icount sleep=off -M virt -bios none -kernel "$elf" -S -monitor stdio <"$tmp/in" >"$tmp/raw" 2>&1
     rc=$?
     { filter <"$tmp/raw"; printf '\n[exit status %d]\n' "$rc"; } >"$tmp/got"
     if [ -n "${AMBER_UPDATE_GOLDEN:-}" ]; then
@@ -51,7 +51,7 @@ done
 
 # memsave/pmemsave wrote what x showed (the boot ROM).
 sed "s|@TMP@|$tmp|g" "$src/tests/monitor/basic.cmd" >"$tmp/in"
-timeout 60 "$AMBER" -M virt -bios none -kernel "$elf" -S -monitor stdio <"$tmp/in" >/dev/null 2>&1
+timeout 60 "$AMBER" -icount sleep=off -M virt -bios none -kernel "$elf" -S -monitor stdio <"$tmp/in" >/dev/null 2>&1
 shown=$(grep -A1 -x '(amber) xp/4xw 0x1000' "$src/tests/monitor/basic.out" | tail -n1 |
         sed -E 's/^[0-9a-f]+: //; s/0x//g' | xargs)
 if [ "$(stat -c %s "$tmp/rom.bin" 2>/dev/null)" = 32 ] &&

@@ -43,7 +43,7 @@ mon() { printf '%b' "$2" | timeout 30 socat -t 5 - "$1" 2>&1; }
 
 # ---- two socket monitors at once ----
 port=$(free_port)
-"$AMBER" -M virt -bios none -kernel "$elf" -S -serial null \
+"$AMBER" -icount sleep=off -M virt -bios none -kernel "$elf" -S -serial null \
     -monitor "unix:$tmp/m.sock,server,nowait" -monitor "tcp:127.0.0.1:$port,server,nowait" \
     >"$tmp/a.out" 2>&1 &
 apid=$!; pids+=($apid)
@@ -107,7 +107,7 @@ check quit-from-socket '[ $rc = 0 ]' "status $rc"
 # ---- the monitor answers while the guest computes flat out ----
 bench=$build/tests/guest/bench/rvbench.elf
 if [ -f "$bench" ]; then
-    "$AMBER" -M virt -bios none -kernel "$bench" -serial null \
+    "$AMBER" -icount sleep=off -M virt -bios none -kernel "$bench" -serial null \
         -monitor "unix:$tmp/r.sock,server,nowait" >/dev/null 2>&1 &
     rpid=$!; pids+=($rpid)
     end=$((SECONDS + 30)); while [ ! -S "$tmp/r.sock" ] && [ $SECONDS -lt $end ]; do sleep 0.05; done
@@ -125,7 +125,7 @@ fi
 
 # ---- stdio (batch) and a socket monitor at once ----
 mkfifo "$tmp/s2.in"
-"$AMBER" -M virt -bios none -kernel "$elf" -monitor stdio -monitor "unix:$tmp/m2.sock,server,nowait" \
+"$AMBER" -icount sleep=off -M virt -bios none -kernel "$elf" -monitor stdio -monitor "unix:$tmp/m2.sock,server,nowait" \
     <"$tmp/s2.in" >"$tmp/s2.out" 2>&1 &
 spid=$!; pids+=($spid)
 exec 3>"$tmp/s2.in"
@@ -142,7 +142,7 @@ wait $spid; rc=$?
 check stdio-batch-after-cancel 'grep -q "VM status: paused" "$tmp/s2.out" && [ $rc = 1 ]' "status $rc: $(cat "$tmp/s2.out")"
 
 # ---- a socket monitor without nowait holds the machine until a client comes ----
-"$AMBER" -M virt -bios none -kernel "$elf" -serial null -monitor "unix:$tmp/w.sock,server" \
+"$AMBER" -icount sleep=off -M virt -bios none -kernel "$elf" -serial null -monitor "unix:$tmp/w.sock,server" \
     >"$tmp/b.out" 2>"$tmp/b.err" &
 bpid=$!; pids+=($bpid)
 wait_for "$tmp/b.err" "waiting for connection on unix:$tmp/w.sock,server"
@@ -153,7 +153,7 @@ wait $bpid
 
 # ---- serial on a unix socket, monitor on stdio (batch) ----
 mkfifo "$tmp/c.in"
-"$AMBER" -M virt -bios none -kernel "$elf" -S -serial "unix:$tmp/s.sock,server,nowait" \
+"$AMBER" -icount sleep=off -M virt -bios none -kernel "$elf" -S -serial "unix:$tmp/s.sock,server,nowait" \
     -monitor stdio <"$tmp/c.in" >"$tmp/c.out" 2>&1 &
 cpid=$!; pids+=($cpid)
 exec 3>"$tmp/c.in"
@@ -170,13 +170,13 @@ check serial-socket-chardev 'grep -q "serial0: filename=unix:$tmp/s.sock,server,
 check serial-socket-status '[ $rc = 0 ]' "status $rc"
 
 # ---- serial to a file ----
-printf 'expect -v "tick +2" 5\nquit\n' | timeout 30 "$AMBER" -M virt -bios none -kernel "$elf" \
+printf 'expect -v "tick +2" 5\nquit\n' | timeout 30 "$AMBER" -icount sleep=off -M virt -bios none -kernel "$elf" \
     -serial "file:$tmp/serial.txt" -monitor stdio >"$tmp/d.out" 2>&1
 check serial-file 'grep -q "^tick     2" "$tmp/serial.txt" && grep -q "matched" "$tmp/d.out"' "$(cat "$tmp/d.out")"
 
 # ---- -nographic mux over a pipe: Ctrl-A c, h, x ----
 mkfifo "$tmp/e.in"
-timeout 60 "$AMBER" -M virt -bios none -kernel "$elf" -nographic -icount shift=3,sleep=on \
+timeout 60 "$AMBER" -icount sleep=off -M virt -bios none -kernel "$elf" -nographic -icount shift=3,sleep=on \
     <"$tmp/e.in" >"$tmp/e.out" 2>&1 &
 epid=$!; pids+=($epid)
 exec 3>"$tmp/e.in"
@@ -198,12 +198,12 @@ check mux-serial-focus '[[ $e == *"you typed: '"'x'"'"* ]]' "$e"
 check mux-quit '[[ $e == *"amber: Terminated"* && $rc = 0 ]]' "status $rc"
 check mux-guest-output '[[ $e == *"tick "* ]]' "$e"
 { sleep 0.3; printf '\001cinfo chardev\n\001x'; } |
-    timeout 30 "$AMBER" -M virt -bios none -kernel "$elf" -serial mon:stdio >"$tmp/f.out" 2>&1
+    timeout 30 "$AMBER" -icount sleep=off -M virt -bios none -kernel "$elf" -serial mon:stdio >"$tmp/f.out" 2>&1
 check serial-mon-stdio 'grep -q "monitor-mux: filename=mon:stdio" "$tmp/f.out"' "$(cat "$tmp/f.out")"
 
 # ---- an over-long line, then a normal one ----
 python3 -c 'import sys; sys.stdout.write("p " + "1" * 100000 + "\np 1\n")' |
-    timeout 30 "$AMBER" -M virt -bios none -kernel "$elf" -S -monitor stdio >"$tmp/g.out" 2>&1
+    timeout 30 "$AMBER" -icount sleep=off -M virt -bios none -kernel "$elf" -S -monitor stdio >"$tmp/g.out" 2>&1
 rc=$?
 check long-line 'grep -q "Error: line too long (limit 65535 bytes)" "$tmp/g.out" && grep -q "^0x1$" "$tmp/g.out" && [ $rc = 1 ]' "status $rc"
 check long-line-bounded '[ $(stat -c %s "$tmp/g.out") -lt 2000 ]' "output $(stat -c %s "$tmp/g.out") bytes"
@@ -212,7 +212,7 @@ check long-line-bounded '[ $(stat -c %s "$tmp/g.out") -lt 2000 ]' "output $(stat
 # (200 KB of lines arrive while expect waits a host second: reading pauses
 # at 128 KiB buffered and resumes when the expect times out)
 python3 -c 'import sys; sys.stdout.write("expect never-printed 1\n" + "p 7\n" * 50000 + "echo end\n")' |
-    timeout 60 "$AMBER" -M virt -bios none -kernel "$elf" -S -monitor stdio >"$tmp/h.out" 2>&1
+    timeout 60 "$AMBER" -icount sleep=off -M virt -bios none -kernel "$elf" -S -monitor stdio >"$tmp/h.out" 2>&1
 rc=$?
 n=$(grep -c '^0x7$' "$tmp/h.out")
 check batch-after-wait '[ "$n" = 50000 ] && grep -q "^end$" "$tmp/h.out" && [ $rc = 1 ]' "status $rc, $n answers"
@@ -221,7 +221,7 @@ check batch-after-wait '[ "$n" = 50000 ] && grep -q "^end$" "$tmp/h.out" && [ $r
 experr() {   # name message args...
     local name=$1 msg=$2; shift 2
     local e
-    e=$(timeout 10 "$AMBER" -M virt -bios none -kernel "$elf" "$@" </dev/null 2>&1 >/dev/null)
+    e=$(timeout 10 "$AMBER" -icount sleep=off -M virt -bios none -kernel "$elf" "$@" </dev/null 2>&1 >/dev/null)
     local rc=$?
     if [ $rc = 1 ] && [[ $e == *"$msg"* ]]; then ok "$name"; else bad "$name" "status $rc: $e"; fi
 }
@@ -234,7 +234,7 @@ experr err-tcp-badport "invalid port '99999'" -monitor tcp:localhost:99999,serve
 experr err-option "unknown option 'bogus'" -monitor "unix:$tmp/x,server,bogus"
 experr err-bind "unix:/nonexistent/dir/m,server,nowait: No such file or directory" \
     -monitor unix:/nonexistent/dir/m,server,nowait
-experr err-serial "-serial tcp:1.2.3.4:5: not supported" -serial tcp:1.2.3.4:5
+experr err-serial "-serial tcp:1.2.3.4:5: only server sockets are supported" -serial tcp:1.2.3.4:5
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

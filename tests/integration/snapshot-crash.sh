@@ -31,7 +31,7 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp" || exit 1
-args=(-bios none -kernel "$ELF" -m 32M -rtc base=2020-01-01 -serial null -monitor stdio)
+args=(-icount sleep=off -bios none -kernel "$ELF" -m 32M -rtc base=2020-01-01 -serial null -monitor stdio)
 amber() {   # amber IMAGE [args] < batch
     local img=$1; shift
     # cache=unsafe: no fdatasync (a killed process loses nothing the kernel

@@ -32,7 +32,7 @@ tmp=$(mktemp -d)
 trap '[ -n "${KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"' EXIT
 cd "$tmp" || exit 1
 
-args=(-bios none -kernel "$ELF" -m 32M -rtc base=2020-01-01)
+args=(-icount sleep=off -bios none -kernel "$ELF" -m 32M -rtc base=2020-01-01)
 run() {   # run NAME IMAGE [extra args...] < batch: $NAME.mon, $NAME.serial
     local name=$1 img=$2; shift 2
     timeout 60 "$AMBER" "${args[@]}" -drive "file=$img,format=qcow2" -serial "file:$name.serial" \
@@ -122,7 +122,7 @@ fi
 DEMO=$build/tests/guest/demo/demo-ticks.elf
 if [ -f "$DEMO" ]; then
     "$IMG" create -f qcow2 demo.qcow2 16M >/dev/null
-    dargs=(-bios none -kernel "$DEMO" -m 32M -rtc base=2020-01-01 -drive file=demo.qcow2)
+    dargs=(-icount sleep=off -bios none -kernel "$DEMO" -m 32M -rtc base=2020-01-01 -drive file=demo.qcow2)
     printf 'expect "tick +9 "\nstop\ninfo jit\n' | timeout 60 "$AMBER" "${dargs[@]}" \
         -serial file:dref.serial -monitor stdio >dref.mon 2>&1
     printf 'expect "tick +3 "\nstop\nsavevm d\ncont\nexpect "tick +6 "\nloadvm d\nexpect "tick +9 "\nstop\ninfo jit\n' |
@@ -278,6 +278,22 @@ CMDS
 else
     skip "qemu-img not installed (apt-get install qemu-utils)"
 fi
+
+# ---- tagless savevm never replaces a snapshot ----
+# The user names vm-<now> .. vm-<now+5s>; three tagless saves (one `savevm ""`)
+# made within those seconds must each get a new name (vm-...-N), and all
+# nine snapshots must still be there, with distinct names.
+"$IMG" create -f qcow2 auto.qcow2 16M >/dev/null
+stamp=$(date +%s)
+{
+    for k in 0 1 2 3 4 5; do echo "savevm vm-$(date -d "@$((stamp + k))" +%Y%m%d%H%M%S)"; done
+    printf '%s\n' 'savevm' 'savevm' 'savevm ""' 'info snapshots'
+} | run auto auto.qcow2 -S
+tags=$(grep -E '^-- +vm-' auto.mon | awk '{print $2}')
+[ "$(echo "$tags" | wc -l)" = 9 ] && [ "$(echo "$tags" | sort -u | wc -l)" = 9 ] &&
+    [ "$(echo "$tags" | grep -cE '^vm-[0-9]{14}-[0-9]+$')" -ge 3 ] && ! grep -q Error auto.mon
+ok $? "tagless savevm and savevm \"\" pick new names (vm-...-N), replacing nothing: $(echo $tags)"
+check_clean auto.qcow2 "after tagless saves"
 
 # ---- a snapshot saved by qemu-system-riscv64 ----
 if command -v qemu-system-riscv64 >/dev/null 2>&1 && [ $have_qemu_img = 1 ]; then

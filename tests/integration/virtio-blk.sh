@@ -49,7 +49,7 @@ id: disk0
 beyond end: ioerr"
 
 run_guest() {   # run_guest DRIVE-SPEC -> out.txt, returns the exit status
-    timeout 30 "$AMBER" -M virt -bios none -nographic -kernel "$ELF" -drive "$1" \
+    timeout 30 "$AMBER" -icount sleep=off -M virt -bios none -nographic -kernel "$ELF" -drive "$1" \
         </dev/null 2>err.txt | tr -d '\r' >out.txt
     return "${PIPESTATUS[0]}"
 }
@@ -125,7 +125,7 @@ else
     cp disk.raw u.raw
     mkfifo in
     : >ub.txt
-    timeout 90 "$AMBER" -M virt -nographic -bios "$OSBI/fw_jump.elf" -kernel "$UBOOT" \
+    timeout 90 "$AMBER" -icount sleep=off -M virt -nographic -bios "$OSBI/fw_jump.elf" -kernel "$UBOOT" \
         -drive file=u.raw,format=raw <in >ub.txt 2>&1 &
     pid=$!
     exec 3>in

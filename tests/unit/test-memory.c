@@ -1,5 +1,5 @@
 /* emu/memory.c (RAM, ROM, MMIO dispatch, page flags, dirty log, code-page
- * hook) and emu/chardev.c (pending input, taps). */
+ * hook) and io/chardev.c (pending input, taps). */
 #include "io/chardev.h"
 #include "emu/memory.h"
 #include "tests/unit/unit.h"

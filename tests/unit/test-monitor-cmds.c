@@ -232,6 +232,10 @@ static void test_disas(void)
     uint8_t c[2] = { 0x01, 0x00 };                 /* c.nop */
     char out[96];
     CU_ASSERT_EQUAL(disas_riscv(0x80000000, c, 2, out, sizeof(out)), 2);
+    /* A mnemonic longer than the column still gets its space (issue 12). */
+    uint8_t spn[2] = { 0x00, 0x08 };               /* c.addi4spn s0,sp,16 */
+    CU_ASSERT_EQUAL(disas_riscv(0x80000000, spn, 2, out, sizeof(out)), 2);
+    CU_ASSERT_STRING_EQUAL(out, "c.addi4spn s0,sp,16");
     /* A 32-bit encoding cut short is not read past the buffer. */
     uint8_t cut[2] = { 0x97, 0x31 };
     CU_ASSERT_EQUAL(disas_riscv(0x80000000, cut, 2, out, sizeof(out)), 2);
