@@ -6,7 +6,6 @@
 
 #include "hw/riscv/machine.h"
 #include "system/main-loop.h"
-#include "system/main-opts.h"
 #include "emu/runstate.h"
 #include "monitor/monitor-int.h"
 #include "migration/migration.h"
@@ -116,8 +115,8 @@ void hmp_echo(Monitor *mon, const MonArgs *a)
 void hmp_info_name(Monitor *mon, const MonArgs *a)
 {
     /* QEMU prints nothing without -name. */
-    if (main_opts_name()) {
-        monitor_printf(mon, "%s\n", main_opts_name());
+    if (monitor_vm_name()) {
+        monitor_printf(mon, "%s\n", monitor_vm_name());
     }
 }
 

@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include "system/main-loop.h"
-#include "system/main-opts.h"
 #include "monitor/monitor-int.h"
 #include "migration/migration.h"
 
@@ -418,11 +417,23 @@ void monitor_handle_line(Monitor *mon, const char *line)
 
 /* ---- plain line input (pipes, files, sockets) ---- */
 
+static const char *monitor_name;
+
+void monitor_set_vm_name(const char *name)
+{
+    monitor_name = name;
+}
+
+const char *monitor_vm_name(void)
+{
+    return monitor_name;
+}
+
 void monitor_print_banner(Monitor *mon)
 {
     monitor_puts(mon, "Amber " AMBER_VERSION " monitor - type 'help' for more information\n");
-    if (main_opts_name()) {
-        monitor_printf(mon, "VM name: %s\n", main_opts_name());   /* -name */
+    if (monitor_vm_name()) {
+        monitor_printf(mon, "VM name: %s\n", monitor_vm_name());   /* -name */
     }
 }
 

@@ -31,6 +31,10 @@ bool monitor_init_serial(CharBackend *be, char *err, size_t errlen);
 /* Opens the monitors (listening sockets, the terminal), registers their fds
  * with the main loop and prints the first prompts. */
 bool monitor_start(char *err, size_t errlen);
+/* -name: shown by `info name` and under the banner (NULL: none). The string
+ * must outlive the monitor. */
+void monitor_set_vm_name(const char *name);
+const char *monitor_vm_name(void);
 /* Restores the terminal and writes the readline history. Idempotent. */
 void monitor_cleanup(void);
 /* SIGINT: cancels commands that wait (expect). True when one was waiting, so

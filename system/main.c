@@ -480,6 +480,7 @@ int main(int argc, char **argv)
     main_loop_install_signals();
     main_loop_set_cleanup(monitor_cleanup);
     main_loop_set_interrupt(monitor_interrupt);
+    monitor_set_vm_name(main_opts_name());
     if (!monitor_start(err, sizeof(err))) {
         monitor_cleanup();
         die("%s", err);
