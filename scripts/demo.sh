@@ -40,6 +40,9 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+# A monitor whose Amber has gone must fail a write (and be reported), not
+# kill the tour silently.
+trap '' PIPE
 
 die() {
     echo "demo: FAILED: $*" >&2
