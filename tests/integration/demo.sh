@@ -1,7 +1,8 @@
 #!/bin/bash
 # The demo guest on $AMBER: waits for a few status lines, types "x" (must
 # be echoed) and then "q" (must exit 0); the tick counter and the buffer
-# checksum must change from line to line.
+# checksum must change from line to line. (This is the guest alone; the
+# tour of `make demo`, scripts/demo.sh, is tested by demo-tour.sh.)
 set -u
 build=${AMBER_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)}
 AMBER=${AMBER:-$build/amber}
