@@ -8,10 +8,9 @@
  * same layout, and a crash before the snapshot exists leaves only leaks).
  * All-zero clusters are not allocated: they read back as zeros.
  *
- * bdrv_vmstate_open_file() wraps either side as a QEMUFile for the savevm
- * stream engine. */
+ * Reads and writes go by byte offset; migration/block-vmstate.c makes a
+ * stream of them. */
 #include "block/qcow2.h"
-#include "io/qemu-file.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -22,7 +21,6 @@ struct BlockVmstate {
     Qcow2State *s;
     bool writer;
     uint64_t size;               /* bytes written so far / snapshot's state size */
-    uint64_t pos;                /* stream position of the QEMUFile channel */
     /* writer */
     uint8_t **l2;                /* in-memory L2 tables (big-endian), by L1 index */
     uint32_t nr_l2;
@@ -297,6 +295,11 @@ int64_t bdrv_vmstate_pread(BlockVmstate *vm, uint64_t off, void *buf, uint64_t l
     return ret < 0 ? ret : (int64_t)len;
 }
 
+bool bdrv_vmstate_is_writer(const BlockVmstate *vm)
+{
+    return vm->writer;
+}
+
 uint64_t bdrv_vmstate_size(const BlockVmstate *vm)
 {
     return vm->size;
@@ -315,54 +318,4 @@ void bdrv_vmstate_close(BlockVmstate *vm)
         error_init(&ignored);
         qcow2_flush_metadata(s, &ignored);
     }
-}
-
-/* ---- QEMUFile channel ---- */
-
-static int vm_file_writev(void *opaque, const struct iovec *iov, int iovcnt, Error *err)
-{
-    BlockVmstate *vm = opaque;
-    for (int i = 0; i < iovcnt; i++) {
-        int ret = bdrv_vmstate_pwrite(vm, vm->pos, iov[i].iov_base, iov[i].iov_len, err);
-        if (ret < 0) {
-            return ret;
-        }
-        vm->pos += iov[i].iov_len;
-    }
-    return 0;
-}
-
-static ssize_t vm_file_read(void *opaque, uint8_t *buf, size_t len, Error *err)
-{
-    BlockVmstate *vm = opaque;
-    int64_t n = bdrv_vmstate_pread(vm, vm->pos, buf, len, err);
-    if (n > 0) {
-        vm->pos += (uint64_t)n;
-    }
-    return (ssize_t)n;
-}
-
-/* Closing the file leaves vm open: the caller commits it with
- * bdrv_snapshot_create() or drops it with bdrv_vmstate_close(). */
-static int vm_file_close(void *opaque, Error *err)
-{
-    (void)opaque;
-    (void)err;
-    return 0;
-}
-
-static const QEMUFileOps vm_file_write_ops = {
-    .writev = vm_file_writev,
-    .close = vm_file_close,
-};
-
-static const QEMUFileOps vm_file_read_ops = {
-    .read = vm_file_read,
-    .close = vm_file_close,
-};
-
-QEMUFile *bdrv_vmstate_open_file(BlockVmstate *vm)
-{
-    vm->pos = 0;
-    return qemu_file_new(vm->writer ? &vm_file_write_ops : &vm_file_read_ops, vm, vm->writer);
 }

@@ -1,5 +1,6 @@
 /* savevm / loadvm / delvm / info snapshots over the machine's disks. */
 #include "migration/snapshot.h"
+#include "migration/block-vmstate.h"
 #include "migration/migration.h"
 
 #include <errno.h>
@@ -126,7 +127,7 @@ static BlockVmstate *snap_write_vmstate(Machine *m, int vi, Error *err)
     if (!vm) {
         return NULL;
     }
-    QEMUFile *f = bdrv_vmstate_open_file(vm);
+    QEMUFile *f = block_vmstate_open_file(vm);
     Error ferr;
     error_init(&ferr);
     int ret = f ? machine_save_state(m, f, &ferr) : -ENOMEM;
@@ -286,7 +287,7 @@ static int snap_load_stopped(Machine *m, int vi, const BlockSnapshotInfo *sn, Er
     if (!vm) {
         return -EIO;
     }
-    QEMUFile *f = bdrv_vmstate_open_file(vm);
+    QEMUFile *f = block_vmstate_open_file(vm);
     Error lerr;
     error_init(&lerr);
     if (f) {
@@ -361,7 +362,7 @@ int snapshot_load(Machine *m, const char *name, Error *err)
 
 /* ---- delvm ---- */
 
-int snapshot_delete(Machine *m, const char *name, Error *err)
+int snapshot_delete_vm(Machine *m, const char *name, Error *err)
 {
     int found = 0;
     for (int i = 0; i < m->nr_drives; i++) {

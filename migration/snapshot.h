@@ -36,7 +36,7 @@ int snapshot_save(struct Machine *m, const char *name, Error *err);
 int snapshot_load(struct Machine *m, const char *name, Error *err);
 
 /* delvm name: deletes the snapshots of that name on every disk. */
-int snapshot_delete(struct Machine *m, const char *name, Error *err);
+int snapshot_delete_vm(struct Machine *m, const char *name, Error *err);
 
 /* info snapshots: the text QEMU's monitor prints, in a malloc'd string
  * (*out), or an error ("No available block device supports snapshots"). */

@@ -40,7 +40,7 @@ void hmp_delvm(Monitor *mon, const MonArgs *a)
     }
     Error err;
     error_init(&err);
-    if (snapshot_delete(m, mon_arg_str(a, "name", ""), &err) < 0) {
+    if (snapshot_delete_vm(m, mon_arg_str(a, "name", ""), &err) < 0) {
         monitor_error(mon, "%s", err.msg);
     }
 }

@@ -17,6 +17,7 @@
 #include "block/block.h"
 #include "block/qcow2.h"
 #include "io/qemu-file.h"
+#include "migration/block-vmstate.h"
 #include "tests/unit/unit.h"
 
 static char dir[64];
@@ -277,7 +278,7 @@ static void test_vmstate_qemufile(void)
     Error err;
     error_init(&err);
     BlockVmstate *vm = bdrv_vmstate_writer_open(bs, &err);
-    QEMUFile *f = bdrv_vmstate_open_file(vm);
+    QEMUFile *f = block_vmstate_open_file(vm);
     CU_ASSERT_PTR_NOT_NULL_FATAL(f);
     static uint8_t page[4096];
     fill(page, sizeof(page), 77);
@@ -293,7 +294,7 @@ static void test_vmstate_qemufile(void)
     snap(bs, "qf", vm);
     vm = bdrv_vmstate_reader_open(bs, "qf", &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(vm);
-    f = bdrv_vmstate_open_file(vm);
+    f = block_vmstate_open_file(vm);
     CU_ASSERT_EQUAL(qemu_file_get_be32(f), 0x5145564d);
     CU_ASSERT_EQUAL(qemu_file_get_be32(f), 3);
     static uint8_t back[4096];
