@@ -2,12 +2,6 @@
 
 #include <time.h>
 
-VirtClock vclock;
-
-static struct {
-    bool anchored;
-    uint64_t offset;             /* wall = virtual + offset (mod 2^64) */
-} pace;
 
 static uint64_t clock_read(clockid_t id)
 {
@@ -26,93 +20,95 @@ uint64_t clock_realtime_ns(void)
     return clock_read(CLOCK_REALTIME);
 }
 
-void clock_init(ClockMode mode, unsigned shift,
+void clock_init(VirtClock *c, ClockMode mode, unsigned shift,
                 uint64_t (*icount)(void *opaque), void *opaque)
 {
-    vclock.mode = mode;
-    vclock.shift = shift > 10 ? 10 : shift;
-    vclock.icount = icount;
-    vclock.icount_opaque = opaque;
-    vclock.host_start_ns = clock_host_ns();
-    vclock.offset_ns = 0;
-    vclock.timers = NULL;
-    pace.anchored = false;
+    c->mode = mode;
+    c->shift = shift > 10 ? 10 : shift;
+    c->icount = icount;
+    c->icount_opaque = opaque;
+    c->host_start_ns = clock_host_ns();
+    c->offset_ns = 0;
+    c->timers = NULL;
+    c->pace_anchored = false;
 }
 
-static uint64_t clock_raw_ns(void)
+static uint64_t clock_raw_ns(VirtClock *c)
 {
-    if (vclock.mode == CLOCK_MODE_HOST) {
-        return clock_host_ns() - vclock.host_start_ns;
+    if (c->mode == CLOCK_MODE_HOST) {
+        return clock_host_ns() - c->host_start_ns;
     }
-    uint64_t n = vclock.icount ? vclock.icount(vclock.icount_opaque) : 0;
-    return n << vclock.shift;
+    uint64_t n = c->icount ? c->icount(c->icount_opaque) : 0;
+    return n << c->shift;
 }
 
-uint64_t clock_ns(void)
+uint64_t clock_ns(VirtClock *c)
 {
-    return clock_raw_ns() + vclock.offset_ns;
+    return clock_raw_ns(c) + c->offset_ns;
 }
 
-void clock_set_ns(uint64_t ns)
+void clock_set_ns(VirtClock *c, uint64_t ns)
 {
-    vclock.offset_ns = ns - clock_raw_ns();
-    pace.anchored = false;       /* a jump (either way) starts a new pace */
+    c->offset_ns = ns - clock_raw_ns(c);
+    c->pace_anchored = false;       /* a jump (either way) starts a new pace */
 }
 
 /* Re-anchors when needed; returns the wall clock now. */
-static uint64_t clock_pace_anchor(void)
+static uint64_t clock_pace_anchor(VirtClock *c)
 {
     uint64_t wall = clock_host_ns();
-    uint64_t now = clock_ns();
-    int64_t lag = (int64_t)(wall - (now + pace.offset));
-    if (!pace.anchored || lag > (int64_t)CLOCK_PACE_MAX_LAG_NS) {
-        pace.offset = wall - now;
-        pace.anchored = true;
+    uint64_t now = clock_ns(c);
+    int64_t lag = (int64_t)(wall - (now + c->pace_offset));
+    if (!c->pace_anchored || lag > (int64_t)CLOCK_PACE_MAX_LAG_NS) {
+        c->pace_offset = wall - now;
+        c->pace_anchored = true;
     }
     return wall;
 }
 
-uint64_t clock_pace_delay(uint64_t vns)
+uint64_t clock_pace_delay(VirtClock *c, uint64_t vns)
 {
-    if (vclock.mode == CLOCK_MODE_HOST || vns == CLOCK_NEVER) {
+    if (c->mode == CLOCK_MODE_HOST || vns == CLOCK_NEVER) {
         return 0;
     }
-    uint64_t wall = clock_pace_anchor();
-    int64_t ahead = (int64_t)(vns + pace.offset - wall);
+    uint64_t wall = clock_pace_anchor(c);
+    int64_t ahead = (int64_t)(vns + c->pace_offset - wall);
     return ahead > 0 ? (uint64_t)ahead : 0;
 }
 
-uint64_t clock_pace_due_ns(void)
+uint64_t clock_pace_due_ns(VirtClock *c)
 {
-    if (vclock.mode == CLOCK_MODE_HOST) {
-        return clock_ns();
+    if (c->mode == CLOCK_MODE_HOST) {
+        return clock_ns(c);
     }
-    if (!pace.anchored) {
-        clock_pace_anchor();
+    if (!c->pace_anchored) {
+        clock_pace_anchor(c);
     }
     /* No lag check: a guest waiting in WFI lags by design until it skips. */
-    return clock_host_ns() - pace.offset;
+    return clock_host_ns() - c->pace_offset;
 }
 
-uint64_t clock_ns_to_icount_delta(uint64_t ns)
+uint64_t clock_ns_to_icount_delta(VirtClock *c, uint64_t ns)
 {
     if (ns == CLOCK_NEVER) {
         return UINT64_MAX;
     }
-    uint64_t now = clock_ns();
+    uint64_t now = clock_ns(c);
     if (ns <= now) {
         return 0;
     }
-    if (vclock.mode == CLOCK_MODE_HOST) {
+    if (c->mode == CLOCK_MODE_HOST) {
         return 1000000;     /* re-check the host clock every million instructions */
     }
     uint64_t d = ns - now;
-    uint64_t step = 1ull << vclock.shift;
-    return (d + step - 1) >> vclock.shift;
+    uint64_t step = 1ull << c->shift;
+    return (d + step - 1) >> c->shift;
 }
 
-void timer_init(Timer *t, const char *name, void (*cb)(void *opaque), void *opaque)
+void timer_init(Timer *t, VirtClock *clock, const char *name, void (*cb)(void *opaque),
+                void *opaque)
 {
+    t->clock = clock;
     t->expire_ns = CLOCK_NEVER;
     t->cb = cb;
     t->opaque = opaque;
@@ -126,7 +122,8 @@ void timer_del(Timer *t)
     if (!t->armed) {
         return;
     }
-    for (Timer **p = &vclock.timers; *p; p = &(*p)->next) {
+    VirtClock *c = t->clock;
+    for (Timer **p = &c->timers; *p; p = &(*p)->next) {
         if (*p == t) {
             *p = t->next;
             break;
@@ -144,7 +141,8 @@ void timer_mod(Timer *t, uint64_t expire_ns)
         return;
     }
     t->expire_ns = expire_ns;
-    Timer **p = &vclock.timers;
+    VirtClock *c = t->clock;
+    Timer **p = &c->timers;
     while (*p && (*p)->expire_ns <= expire_ns) {
         p = &(*p)->next;
     }
@@ -153,21 +151,21 @@ void timer_mod(Timer *t, uint64_t expire_ns)
     t->armed = true;
 }
 
-uint64_t clock_next_deadline(void)
+uint64_t clock_next_deadline(VirtClock *c)
 {
-    return vclock.timers ? vclock.timers->expire_ns : CLOCK_NEVER;
+    return c->timers ? c->timers->expire_ns : CLOCK_NEVER;
 }
 
-int clock_run_timers(void)
+int clock_run_timers(VirtClock *c)
 {
     int fired = 0;
-    uint64_t now = clock_ns();
-    while (vclock.timers && vclock.timers->expire_ns <= now) {
-        Timer *t = vclock.timers;
+    uint64_t now = clock_ns(c);
+    while (c->timers && c->timers->expire_ns <= now) {
+        Timer *t = c->timers;
         timer_del(t);
         t->cb(t->opaque);
         fired++;
-        now = clock_ns();
+        now = clock_ns(c);
     }
     return fired;
 }

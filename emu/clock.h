@@ -16,7 +16,10 @@ typedef enum ClockMode {
     CLOCK_MODE_HOST,
 } ClockMode;
 
+typedef struct VirtClock VirtClock;
+
 typedef struct Timer {
+    VirtClock *clock;            /* the clock whose list it is armed on */
     uint64_t expire_ns;          /* CLOCK_NEVER when not armed */
     void (*cb)(void *opaque);
     void *opaque;
@@ -25,7 +28,7 @@ typedef struct Timer {
     bool armed;
 } Timer;
 
-typedef struct VirtClock {
+struct VirtClock {
     ClockMode mode;
     unsigned shift;              /* icount mode: ns per instruction = 1 << shift */
     /* Returns the precise number of instructions executed so far (icount). */
@@ -34,19 +37,20 @@ typedef struct VirtClock {
     uint64_t host_start_ns;      /* host mode: CLOCK_MONOTONIC at clock start */
     uint64_t offset_ns;          /* added to the raw clock; set on restore */
     Timer *timers;
-} VirtClock;
+    /* sleep=on pacing: wall = virtual + pace_offset (mod 2^64) */
+    bool pace_anchored;
+    uint64_t pace_offset;
+};
 
-/* The machine's one clock. */
-extern VirtClock vclock;
 
-void clock_init(ClockMode mode, unsigned shift,
+void clock_init(VirtClock *c, ClockMode mode, unsigned shift,
                 uint64_t (*icount)(void *opaque), void *opaque);
-uint64_t clock_ns(void);
+uint64_t clock_ns(VirtClock *c);
 /* Instructions until virtual time reaches ns (0 if already there; UINT64_MAX
  * for CLOCK_NEVER). In host mode a fixed slice is returned instead. */
-uint64_t clock_ns_to_icount_delta(uint64_t ns);
+uint64_t clock_ns_to_icount_delta(VirtClock *c, uint64_t ns);
 /* Moves the clock so that clock_ns() returns ns (used after loading state). */
-void clock_set_ns(uint64_t ns);
+void clock_set_ns(VirtClock *c, uint64_t ns);
 uint64_t clock_host_ns(void);      /* CLOCK_MONOTONIC */
 uint64_t clock_realtime_ns(void);  /* CLOCK_REALTIME */
 
@@ -57,16 +61,16 @@ uint64_t clock_realtime_ns(void);  /* CLOCK_REALTIME */
  * later by running flat out. The anchor is host plumbing, never saved. */
 #define CLOCK_PACE_MAX_LAG_NS 10000000ull
 /* Wall ns to wait until virtual time vns is due (0: due now). */
-uint64_t clock_pace_delay(uint64_t vns);
+uint64_t clock_pace_delay(VirtClock *c, uint64_t vns);
 /* The virtual time that corresponds to the wall clock now (for a guest in
  * WFI, whose lag is not a reason to re-anchor). */
-uint64_t clock_pace_due_ns(void);
+uint64_t clock_pace_due_ns(VirtClock *c);
 
-void timer_init(Timer *t, const char *name, void (*cb)(void *opaque), void *opaque);
+void timer_init(Timer *t, VirtClock *clock, const char *name, void (*cb)(void *opaque), void *opaque);
 void timer_mod(Timer *t, uint64_t expire_ns);
 void timer_del(Timer *t);
-uint64_t clock_next_deadline(void);  /* CLOCK_NEVER if no timer armed */
+uint64_t clock_next_deadline(VirtClock *c);  /* CLOCK_NEVER if no timer armed */
 /* Fires every timer whose deadline has passed; returns how many fired. */
-int clock_run_timers(void);
+int clock_run_timers(VirtClock *c);
 
 #endif

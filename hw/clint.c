@@ -12,19 +12,19 @@
 
 uint64_t clint_mtime(const Clint *s)
 {
-    return clock_ns() / CLINT_NS_PER_TICK + s->st.mtime_offset;
+    return clock_ns(s->timer.clock) / CLINT_NS_PER_TICK + s->st.mtime_offset;
 }
 
 static void clint_set_mtime(Clint *s, uint64_t mtime)
 {
-    s->st.mtime_offset = mtime - clock_ns() / CLINT_NS_PER_TICK;
+    s->st.mtime_offset = mtime - clock_ns(s->timer.clock) / CLINT_NS_PER_TICK;
 }
 
 void clint_update(Clint *s)
 {
     irq_set(&s->msip_irq, s->st.msip & 1);
 
-    uint64_t now_ns = clock_ns();
+    uint64_t now_ns = clock_ns(s->timer.clock);
     uint64_t now_ticks = now_ns / CLINT_NS_PER_TICK;
     uint64_t mtime = now_ticks + s->st.mtime_offset;
     if (mtime >= s->st.mtimecmp) {
@@ -122,12 +122,12 @@ void clint_reset(Clint *s)
     clint_update(s);
 }
 
-void clint_init(Clint *s, PhysMemory *mem, uint64_t base, IRQLine msip, IRQLine mtip)
+void clint_init(Clint *s, PhysMemory *mem, VirtClock *clock, uint64_t base, IRQLine msip, IRQLine mtip)
 {
     memset(s, 0, sizeof(*s));
     s->msip_irq = msip;
     s->mtip_irq = mtip;
-    timer_init(&s->timer, "clint-mtimecmp", clint_timer_cb, s);
+    timer_init(&s->timer, clock, "clint-mtimecmp", clint_timer_cb, s);
     memory_add_mmio(mem, "clint", base, CLINT_MMIO_SIZE, &clint_ops, s, 0);
     clint_reset(s);
 }

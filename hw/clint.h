@@ -25,7 +25,7 @@ typedef struct Clint {
     Timer timer;
 } Clint;
 
-void clint_init(Clint *s, PhysMemory *mem, uint64_t base, IRQLine msip, IRQLine mtip);
+void clint_init(Clint *s, PhysMemory *mem, VirtClock *clock, uint64_t base, IRQLine msip, IRQLine mtip);
 void clint_reset(Clint *s);
 uint64_t clint_mtime(const Clint *s);
 /* Re-arms the timer and re-drives the lines from the state (after loading). */

@@ -14,12 +14,12 @@
 
 static uint64_t goldfish_rtc_now(const GoldfishRtc *s)
 {
-    return s->st.base_ns + clock_ns();
+    return s->st.base_ns + clock_ns(s->timer.clock);
 }
 
 static void goldfish_rtc_set_now(GoldfishRtc *s, uint64_t ns)
 {
-    s->st.base_ns = ns - clock_ns();
+    s->st.base_ns = ns - clock_ns(s->timer.clock);
 }
 
 /* Re-derives the interrupt line and the alarm timer from the state. */
@@ -145,12 +145,12 @@ void goldfish_rtc_reset(GoldfishRtc *s)
     goldfish_rtc_update(s);
 }
 
-void goldfish_rtc_init(GoldfishRtc *s, PhysMemory *mem, uint64_t base, IRQLine irq,
+void goldfish_rtc_init(GoldfishRtc *s, PhysMemory *mem, VirtClock *clock, uint64_t base, IRQLine irq,
                        uint64_t base_ns)
 {
     memset(s, 0, sizeof(*s));
     s->irq = irq;
-    timer_init(&s->timer, "goldfish-rtc-alarm", goldfish_rtc_timer_cb, s);
+    timer_init(&s->timer, clock, "goldfish-rtc-alarm", goldfish_rtc_timer_cb, s);
     s->st.base_ns = base_ns;
     memory_add_mmio(mem, "goldfish_rtc", base, GOLDFISH_RTC_MMIO_SIZE, &goldfish_rtc_ops, s, 0);
     goldfish_rtc_reset(s);

@@ -27,7 +27,7 @@ typedef struct GoldfishRtc {
     Timer timer;
 } GoldfishRtc;
 
-void goldfish_rtc_init(GoldfishRtc *s, PhysMemory *mem, uint64_t base, IRQLine irq,
+void goldfish_rtc_init(GoldfishRtc *s, PhysMemory *mem, VirtClock *clock, uint64_t base, IRQLine irq,
                        uint64_t base_ns);
 void goldfish_rtc_reset(GoldfishRtc *s);
 void goldfish_rtc_update(GoldfishRtc *s);

@@ -137,7 +137,7 @@ static uint64_t uart16550_timeout_delay(const Uart16550State *st)
 
 static void uart16550_timeout_restart(Uart16550 *s)
 {
-    s->st.timeout_ns = clock_ns() + uart16550_timeout_delay(&s->st);
+    s->st.timeout_ns = clock_ns(s->timeout_timer.clock) + uart16550_timeout_delay(&s->st);
     timer_mod(&s->timeout_timer, s->st.timeout_ns);
 }
 
@@ -423,12 +423,12 @@ void uart16550_reset(Uart16550 *s)
     uart16550_update_irq(s);
 }
 
-void uart16550_init(Uart16550 *s, PhysMemory *mem, uint64_t base, IRQLine irq, CharBackend *chr)
+void uart16550_init(Uart16550 *s, PhysMemory *mem, VirtClock *clock, uint64_t base, IRQLine irq, CharBackend *chr)
 {
     memset(s, 0, sizeof(*s));
     s->irq = irq;
     s->chr = chr;
-    timer_init(&s->timeout_timer, "uart16550-timeout", uart16550_timeout_cb, s);
+    timer_init(&s->timeout_timer, clock, "uart16550-timeout", uart16550_timeout_cb, s);
     memory_add_mmio(mem, "uart16550", base, UART16550_MMIO_SIZE, &uart16550_ops, s, 0);
     if (chr) {
         chardev_attach(chr, uart16550_can_receive, uart16550_receive, s);

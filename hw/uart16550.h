@@ -34,7 +34,7 @@ typedef struct Uart16550 {
 
 #define UART16550_MMIO_SIZE 0x100
 
-void uart16550_init(Uart16550 *s, PhysMemory *mem, uint64_t base, IRQLine irq, CharBackend *chr);
+void uart16550_init(Uart16550 *s, PhysMemory *mem, VirtClock *clock, uint64_t base, IRQLine irq, CharBackend *chr);
 void uart16550_reset(Uart16550 *s);
 /* Re-drives the IRQ line and re-arms the character-timeout timer from the
  * state (after loading state). */

@@ -157,7 +157,7 @@ static int snap_save_stopped(Machine *m, const char *name, Error *err)
     uint64_t now = clock_realtime_ns();
     sn.date_sec = (uint32_t)(now / 1000000000ull);
     sn.date_nsec = (uint32_t)(now % 1000000000ull / 1000 * 1000);   /* QEMU: µs */
-    sn.vm_clock_nsec = clock_ns();
+    sn.vm_clock_nsec = clock_ns(&m->clock);
     sn.icount = m->cpu.env.instret;          /* instructions retired */
 
     BlockVmstate *vm = snap_write_vmstate(m, vi, err);

@@ -272,8 +272,8 @@ void hmp_expect(Monitor *mon, const MonArgs *a)
         return;
     }
     if (e->virt) {
-        timer_init(&e->vtimer, "expect", expect_vtimer, NULL);
-        timer_mod(&e->vtimer, clock_ns() + (uint64_t)timeout * 1000000000ull);
+        timer_init(&e->vtimer, &m->clock, "expect", expect_vtimer, NULL);
+        timer_mod(&e->vtimer, clock_ns(&m->clock) + (uint64_t)timeout * 1000000000ull);
     } else {
         e->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
         struct itimerspec its = { .it_value = { .tv_sec = timeout } };

@@ -165,8 +165,13 @@ void main_loop_quit_after(uint64_t ns, int status)
 {
     drain_pending = true;
     drain_status = status;
-    timer_init(&drain_timer, "quit-after", main_loop_drain_cb, NULL);
-    timer_mod(&drain_timer, clock_ns() + ns);
+    if (!current_machine) {
+        main_loop_quit(status);  /* no guest to give time to */
+        return;
+    }
+    VirtClock *c = &current_machine->clock;
+    timer_init(&drain_timer, c, "quit-after", main_loop_drain_cb, NULL);
+    timer_mod(&drain_timer, clock_ns(c) + ns);
 }
 
 static void main_loop_signal(int sig)
@@ -203,27 +208,27 @@ void main_loop_set_cleanup(void (*fn)(void))
  * so instret stays. up: reach ns (a deadline); else stop short of it. */
 static void main_loop_skip_to(Machine *m, uint64_t ns, bool up)
 {
-    uint64_t now = clock_ns();
-    if (ns == CLOCK_NEVER || ns <= now || vclock.mode != CLOCK_MODE_ICOUNT) {
+    uint64_t now = clock_ns(&m->clock);
+    if (ns == CLOCK_NEVER || ns <= now || m->clock.mode != CLOCK_MODE_ICOUNT) {
         return;
     }
-    uint64_t step = 1ull << vclock.shift;
-    m->cpu.env.icount += ((ns - now) + (up ? step - 1 : 0)) >> vclock.shift;
+    uint64_t step = 1ull << m->clock.shift;
+    m->cpu.env.icount += ((ns - now) + (up ? step - 1 : 0)) >> m->clock.shift;
 }
 
 /* The CPU is in WFI with nothing pending: let time pass until the next
  * timer deadline or host input. */
 static void main_loop_idle(Machine *m)
 {
-    uint64_t deadline = clock_next_deadline();
+    uint64_t deadline = clock_next_deadline(&m->clock);
     if (deadline == CLOCK_NEVER) {
         main_loop_poll_once(-1);         /* only input can wake the guest */
         return;
     }
-    uint64_t now = clock_ns();
-    if (vclock.mode == CLOCK_MODE_HOST) {
+    uint64_t now = clock_ns(&m->clock);
+    if (m->clock.mode == CLOCK_MODE_HOST) {
         main_loop_poll_once(deadline > now ? (int64_t)(deadline - now) : 0);
-        clock_run_timers();
+        clock_run_timers(&m->clock);
         return;
     }
     if (m->opts.icount_sleep) {
@@ -233,16 +238,16 @@ static void main_loop_idle(Machine *m)
          * cannot hold the guest's timers back. The guest sees none of it:
          * it wakes at the deadline (or by input) either way, and no timer
          * is ever skipped. */
-        uint64_t wait = clock_pace_delay(deadline);
+        uint64_t wait = clock_pace_delay(&m->clock, deadline);
         if (wait > 0 && main_loop_poll_once((int64_t)wait) > 0) {
-            uint64_t due = clock_pace_due_ns();
+            uint64_t due = clock_pace_due_ns(&m->clock);
             main_loop_skip_to(m, due < deadline ? due : deadline, false);
             return;
         }
     }
     /* icount: WFI skips virtual time to the deadline. */
     main_loop_skip_to(m, deadline, true);
-    clock_run_timers();
+    clock_run_timers(&m->clock);
 }
 
 int main_loop_run(Machine *m)
@@ -300,7 +305,7 @@ int main_loop_run(Machine *m)
             continue;
         }
         main_loop_poll_once(0);
-        clock_run_timers();
+        clock_run_timers(&m->clock);
         if (quit_requested || signal_received || m->shutdown_requested || m->reset_requested ||
             !runstate_is_running()) {
             continue;
@@ -314,13 +319,13 @@ int main_loop_run(Machine *m)
             /* sleep=on: a guest faster than real time waits for the wall
              * clock before its next slice (fds are served meanwhile). The
              * slices themselves are unchanged, so the run is the same. */
-            uint64_t ahead = clock_pace_delay(clock_ns());
+            uint64_t ahead = clock_pace_delay(&m->clock, clock_ns(&m->clock));
             if (ahead > MAIN_LOOP_PACE_MIN_WAIT_NS) {
                 main_loop_poll_once((int64_t)ahead);
                 continue;
             }
         }
-        uint64_t n = clock_ns_to_icount_delta(clock_next_deadline());
+        uint64_t n = clock_ns_to_icount_delta(&m->clock, clock_next_deadline(&m->clock));
         if (n > MAIN_LOOP_SLICE) {
             n = MAIN_LOOP_SLICE;
         }
@@ -328,7 +333,7 @@ int main_loop_run(Machine *m)
             n = 1;               /* a timer re-armed in the past: make progress */
         }
         CPUExitReason r = cpu_exec(&m->cpu, n);
-        clock_run_timers();
+        clock_run_timers(&m->clock);
         if (r == CPU_EXIT_HALTED && !m->shutdown_requested && !m->reset_requested) {
             main_loop_idle(m);
         }

@@ -12,16 +12,11 @@
 
 /* ---- the virtual clock ("timer", as QEMU names its clock section) ---- */
 
-typedef struct ClockVMState {
-    uint64_t clock_ns;           /* virtual time at save */
-} ClockVMState;
-
-static ClockVMState clock_vmstate;
 
 static int clock_pre_save(void *opaque)
 {
     ClockVMState *c = opaque;
-    c->clock_ns = clock_ns();
+    c->clock_ns = clock_ns(c->clock);
     return 0;
 }
 
@@ -35,7 +30,7 @@ static int clock_post_load(void *opaque, int version_id, Error *err)
     }
     /* The CPU section restored icount; this moves the offset so that the
      * clock reads the saved time whatever the icount-to-time mapping. */
-    clock_set_ns(c->clock_ns);
+    clock_set_ns(c->clock, c->clock_ns);
     return 0;
 }
 
@@ -53,16 +48,6 @@ const VMStateDescription vmstate_timer = {
 
 /* ---- the board ---- */
 
-/* Staged copy: loaded values are checked before they reach the machine. */
-typedef struct BoardVMState {
-    Machine *m;
-    uint64_t ram_size;
-    bool shutdown_requested;
-    bool reset_requested;
-    int32_t exit_code;
-} BoardVMState;
-
-static BoardVMState board_vmstate;
 
 static int board_pre_save(void *opaque)
 {
@@ -109,9 +94,10 @@ int machine_vmstate_register(Machine *m)
 {
     savevm_set_machine_type(m->opts.machine ? m->opts.machine : "virt");
     cpu_vmstate_note_misa(m->cpu.env.misa);
-    board_vmstate = (BoardVMState){ .m = m };
+    m->board_vms = (BoardVMState){ .m = m };
+    m->clock_vms = (ClockVMState){ .clock = &m->clock };
     int ret = savevm_register("cpu", 0, &vmstate_riscv_cpu, &m->cpu);
-    ret = ret ? ret : savevm_register("timer", 0, &vmstate_timer, &clock_vmstate);
+    ret = ret ? ret : savevm_register("timer", 0, &vmstate_timer, &m->clock_vms);
     ret = ret ? ret : savevm_register("riscv_sifive_plic", 0, &vmstate_plic, &m->plic);
     ret = ret ? ret : savevm_register("riscv_aclint", 0, &vmstate_clint, &m->clint);
     ret = ret ? ret : savevm_register("serial", 0, &vmstate_uart16550, &m->uart0);
@@ -125,7 +111,7 @@ int machine_vmstate_register(Machine *m)
                                               &m->virtio[n]);
         }
     }
-    ret = ret ? ret : savevm_register("virt", 0, &vmstate_virt_board, &board_vmstate);
+    ret = ret ? ret : savevm_register("virt", 0, &vmstate_virt_board, &m->board_vms);
     return ret;
 }
 

@@ -193,12 +193,12 @@ static void machine_init_devices(Machine *m)
     RISCVCPU *cpu = &m->cpu;
     plic_init(&m->plic, &m->mem, VIRT_PLIC_BASE,
               irq_line(cpu_irq_handler, cpu, IRQ_M_EXT), irq_line(cpu_irq_handler, cpu, IRQ_S_EXT));
-    clint_init(&m->clint, &m->mem, VIRT_CLINT_BASE,
+    clint_init(&m->clint, &m->mem, &m->clock, VIRT_CLINT_BASE,
                irq_line(cpu_irq_handler, cpu, IRQ_M_SOFT), irq_line(cpu_irq_handler, cpu, IRQ_M_TIMER));
-    uart16550_init(&m->uart0, &m->mem, VIRT_UART0_BASE, plic_input(&m->plic, VIRT_UART0_IRQ),
+    uart16550_init(&m->uart0, &m->mem, &m->clock, VIRT_UART0_BASE, plic_input(&m->plic, VIRT_UART0_IRQ),
                    &m->serial0);
     sifive_test_init(&m->test, &m->mem, VIRT_TEST_BASE, machine_finish, m);
-    goldfish_rtc_init(&m->rtc, &m->mem, VIRT_RTC_BASE, plic_input(&m->plic, VIRT_RTC_IRQ),
+    goldfish_rtc_init(&m->rtc, &m->mem, &m->clock, VIRT_RTC_BASE, plic_input(&m->plic, VIRT_RTC_IRQ),
                       m->opts.rtc_base_ns ? m->opts.rtc_base_ns : clock_realtime_ns());
 }
 
@@ -226,7 +226,8 @@ bool machine_init(Machine *m, const MachineOptions *opts, char *err, size_t errl
         return machine_fail(err, errlen, "cannot allocate the boot ROM: %s", strerror(errno));
     }
     cpu_init(&m->cpu, &m->mem);
-    clock_init(m->opts.clock_mode, m->opts.icount_shift, cpu_get_icount, &m->cpu);
+    m->cpu.clock = &m->clock;
+    clock_init(&m->clock, m->opts.clock_mode, m->opts.icount_shift, cpu_get_icount, &m->cpu);
     machine_init_devices(m);
     if (!machine_init_drives(m, err, errlen)) {
         return false;

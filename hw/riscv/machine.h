@@ -74,6 +74,23 @@ typedef struct MachineBlob {
 
 #define MACHINE_MAX_BLOBS 80
 
+struct Machine;
+
+/* Staging copies of the board's own sections (machine-vmstate.c): loaded
+ * values are checked before they reach the machine. */
+typedef struct BoardVMState {
+    struct Machine *m;
+    uint64_t ram_size;
+    bool shutdown_requested;
+    bool reset_requested;
+    int32_t exit_code;
+} BoardVMState;
+
+typedef struct ClockVMState {
+    VirtClock *clock;
+    uint64_t clock_ns;           /* virtual time at save */
+} ClockVMState;
+
 typedef struct Machine {
     MachineOptions opts;
     PhysMemory mem;
@@ -86,6 +103,7 @@ typedef struct Machine {
     GoldfishRtc rtc;
     Htif htif;
     bool has_htif;
+    VirtClock clock;             /* virtual time, from the harts' icount */
     CharBackend serial0;         /* back end of UART0 (and HTIF console) */
     /* Disks (-drive) and the virtio-mmio slots; the first virtio drive sits
      * in the last slot, as on QEMU (machine-drives.c). */
@@ -108,6 +126,8 @@ typedef struct Machine {
     bool shutdown_requested;
     bool reset_requested;
     int exit_code;
+    BoardVMState board_vms;
+    ClockVMState clock_vms;
 } Machine;
 
 /* The machine (one per process). */

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "emu/clock.h"
 #include "emu/memory.h"
 #include "savevm/vmstate.h"
 
@@ -111,6 +112,7 @@ typedef struct RISCVCPU {
 
     /* ---- host side, never saved ---- */
     PhysMemory *mem;
+    VirtClock *clock;            /* the machine's clock (the time CSR) */
     TLBEntry tlb[MMU_IDX_COUNT][TLB_SIZE];
     uint8_t mmu_idx_data;        /* MMU index for loads/stores (MPRV applied) */
     uint8_t mmu_idx_fetch;       /* MMU index for instruction fetch */

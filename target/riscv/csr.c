@@ -283,7 +283,7 @@ static int read_counter(RISCVCPU *cpu, int csrno, uint64_t *val)
                                                        : env->instret + env->minstret_delta;
         break;
     default:
-        *val = clock_ns() / 100;                     /* the CLINT's 10 MHz mtime */
+        *val = clock_ns(cpu->clock) / 100;                     /* the CLINT's 10 MHz mtime */
         break;
     }
     return EXCP_NONE;
@@ -553,7 +553,7 @@ bool cpu_csr_peek(RISCVCPU *cpu, int csrno, uint64_t *val)
         csrno = CSR_MINSTRET;
         break;
     case CSR_TIME:
-        *val = clock_ns() / 100;
+        *val = clock_ns(cpu->clock) / 100;
         return true;
     }
     return csr_read(cpu, csr_lookup(csrno), val) == EXCP_NONE;

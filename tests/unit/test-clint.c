@@ -2,6 +2,9 @@
 #include "hw/clint.h"
 #include "tests/unit/unit.h"
 
+/* The devices' virtual clock, driven by a fake icount. */
+static VirtClock test_clock;
+
 #define BASE 0x2000000ull
 #define MSIP (BASE)
 #define MTIMECMP (BASE + 0x4000)
@@ -29,10 +32,10 @@ static void rec_irq(void *opaque, int n, int level)
 static void setup(void)
 {
     icount = 0;
-    clock_init(CLOCK_MODE_ICOUNT, 0, fake_icount, &icount);   /* 1 ns per instruction */
+    clock_init(&test_clock, CLOCK_MODE_ICOUNT, 0, fake_icount, &icount);   /* 1 ns per instruction */
     memory_init(&mem);
     msip_level = mtip_level = -1;
-    clint_init(&clint, &mem, BASE, irq_line(rec_irq, NULL, 3), irq_line(rec_irq, NULL, 7));
+    clint_init(&clint, &mem, &test_clock, BASE, irq_line(rec_irq, NULL, 3), irq_line(rec_irq, NULL, 7));
 }
 
 static void teardown(void)
@@ -60,7 +63,7 @@ static void test_reset_state(void)
     CU_ASSERT_EQUAL(rd(MSIP, 4), 0);
     CU_ASSERT_EQUAL(rd(MTIMECMP, 8), 0);
     CU_ASSERT_EQUAL(rd(MTIME, 8), 0);
-    CU_ASSERT_EQUAL(clock_next_deadline(), CLOCK_NEVER);
+    CU_ASSERT_EQUAL(clock_next_deadline(&test_clock), CLOCK_NEVER);
     teardown();
 }
 
@@ -115,20 +118,20 @@ static void test_mtimecmp_deadline(void)
     wr(MTIMECMP, 8, 5);
     CU_ASSERT_EQUAL(rd(MTIMECMP, 8), 5);
     CU_ASSERT_EQUAL(mtip_level, 0);
-    CU_ASSERT_EQUAL(clock_next_deadline(), 500);    /* exactly when mtime reaches 5 */
+    CU_ASSERT_EQUAL(clock_next_deadline(&test_clock), 500);    /* exactly when mtime reaches 5 */
     icount = 499;
-    CU_ASSERT_EQUAL(clock_run_timers(), 0);
+    CU_ASSERT_EQUAL(clock_run_timers(&test_clock), 0);
     CU_ASSERT_EQUAL(mtip_level, 0);
     icount = 500;
-    CU_ASSERT_EQUAL(clock_run_timers(), 1);
+    CU_ASSERT_EQUAL(clock_run_timers(&test_clock), 1);
     CU_ASSERT_EQUAL(mtip_level, 1);
-    CU_ASSERT_EQUAL(clock_next_deadline(), CLOCK_NEVER);
+    CU_ASSERT_EQUAL(clock_next_deadline(&test_clock), CLOCK_NEVER);
     wr(MTIMECMP, 8, 100);                   /* pushed into the future again */
     CU_ASSERT_EQUAL(mtip_level, 0);
-    CU_ASSERT_EQUAL(clock_next_deadline(), 10000);
+    CU_ASSERT_EQUAL(clock_next_deadline(&test_clock), 10000);
     wr(MTIMECMP, 8, 3);                     /* into the past: at once */
     CU_ASSERT_EQUAL(mtip_level, 1);
-    CU_ASSERT_EQUAL(clock_next_deadline(), CLOCK_NEVER);
+    CU_ASSERT_EQUAL(clock_next_deadline(&test_clock), CLOCK_NEVER);
     teardown();
 }
 
@@ -142,10 +145,10 @@ static void test_mtimecmp_halves(void)
     CU_ASSERT_EQUAL(rd(MTIMECMP, 4), 0x1000);
     CU_ASSERT_EQUAL(rd(MTIMECMP + 4, 4), 0);
     CU_ASSERT_EQUAL(mtip_level, 0);
-    CU_ASSERT_EQUAL(clock_next_deadline(), 0x1000 * 100);
+    CU_ASSERT_EQUAL(clock_next_deadline(&test_clock), 0x1000 * 100);
     wr(MTIMECMP, 8, UINT64_MAX);            /* never */
     CU_ASSERT_EQUAL(mtip_level, 0);
-    CU_ASSERT_EQUAL(clock_next_deadline(), CLOCK_NEVER);
+    CU_ASSERT_EQUAL(clock_next_deadline(&test_clock), CLOCK_NEVER);
     wr(MTIMECMP + 8, 8, 5);                 /* hart 1: absent */
     CU_ASSERT_EQUAL(rd(MTIMECMP + 8, 8), 0);
     teardown();
@@ -155,9 +158,9 @@ static void test_mtime_write_moves_deadline(void)
 {
     setup();
     wr(MTIMECMP, 8, 1000);
-    CU_ASSERT_EQUAL(clock_next_deadline(), 100000);
+    CU_ASSERT_EQUAL(clock_next_deadline(&test_clock), 100000);
     wr(MTIME, 8, 900);                      /* 100 ticks to go */
-    CU_ASSERT_EQUAL(clock_next_deadline(), 10000);
+    CU_ASSERT_EQUAL(clock_next_deadline(&test_clock), 10000);
     wr(MTIME, 8, 1000);
     CU_ASSERT_EQUAL(mtip_level, 1);
     wr(MTIME, 8, 999);
@@ -168,13 +171,13 @@ static void test_mtime_write_moves_deadline(void)
 static void test_shifted_clock(void)
 {
     setup();
-    clock_init(CLOCK_MODE_ICOUNT, 3, fake_icount, &icount);   /* 8 ns per instruction */
-    clint_init(&clint, &mem, BASE + 0x10000, irq_line(rec_irq, NULL, 3), irq_line(rec_irq, NULL, 7));
+    clock_init(&test_clock, CLOCK_MODE_ICOUNT, 3, fake_icount, &icount);   /* 8 ns per instruction */
+    clint_init(&clint, &mem, &test_clock, BASE + 0x10000, irq_line(rec_irq, NULL, 3), irq_line(rec_irq, NULL, 7));
     wr(BASE + 0x10000 + 0x4000, 8, 10);
-    CU_ASSERT_EQUAL(clock_next_deadline(), 1000);
-    CU_ASSERT_EQUAL(clock_ns_to_icount_delta(1000), 125);
+    CU_ASSERT_EQUAL(clock_next_deadline(&test_clock), 1000);
+    CU_ASSERT_EQUAL(clock_ns_to_icount_delta(&test_clock, 1000), 125);
     icount = 125;
-    CU_ASSERT_EQUAL(clock_run_timers(), 1);
+    CU_ASSERT_EQUAL(clock_run_timers(&test_clock), 1);
     CU_ASSERT_EQUAL(mtip_level, 1);
     teardown();
 }
@@ -206,7 +209,7 @@ static void test_reset_and_update(void)
     CU_ASSERT_EQUAL(msip_level, 0);
     CU_ASSERT_EQUAL(mtip_level, 1);
     CU_ASSERT_EQUAL(rd(MTIME, 8), 0);       /* mtime restarts */
-    CU_ASSERT_EQUAL(clock_next_deadline(), CLOCK_NEVER);
+    CU_ASSERT_EQUAL(clock_next_deadline(&test_clock), CLOCK_NEVER);
 
     /* Loaded state: msip set, deadline 50 ticks away. */
     ClintState st = { .msip = 1, .mtimecmp = 150, .mtime_offset = 0 };
@@ -214,7 +217,7 @@ static void test_reset_and_update(void)
     clint_update(&clint);
     CU_ASSERT_EQUAL(msip_level, 1);
     CU_ASSERT_EQUAL(mtip_level, 0);
-    CU_ASSERT_EQUAL(clock_next_deadline(), 15000);
+    CU_ASSERT_EQUAL(clock_next_deadline(&test_clock), 15000);
     CU_ASSERT_EQUAL(rd(MTIME, 8), 100);
     teardown();
 }

@@ -7,6 +7,7 @@
 
 static PhysMemory mem;
 static RISCVCPU *cpu;
+static VirtClock clock;          /* the time CSR reads it: icount-driven */
 
 static void setup(void)
 {
@@ -15,6 +16,8 @@ static void setup(void)
     cpu = calloc(1, sizeof(*cpu));
     CU_ASSERT_PTR_NOT_NULL_FATAL(cpu);
     cpu_init(cpu, &mem);
+    clock_init(&clock, CLOCK_MODE_ICOUNT, 0, cpu_get_icount, cpu);
+    cpu->clock = &clock;
     cpu_reset(cpu, 0x80000000);
 }
 

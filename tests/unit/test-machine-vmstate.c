@@ -77,8 +77,8 @@ static void run_until(uint64_t stop)
 {
     Machine *m = &machine;
     while (!m->shutdown_requested && m->cpu.env.icount < stop) {
-        clock_run_timers();
-        uint64_t n = clock_ns_to_icount_delta(clock_next_deadline());
+        clock_run_timers(&machine.clock);
+        uint64_t n = clock_ns_to_icount_delta(&machine.clock, clock_next_deadline(&machine.clock));
         if (n > MAIN_LOOP_SLICE) {
             n = MAIN_LOOP_SLICE;
         }
@@ -86,14 +86,14 @@ static void run_until(uint64_t stop)
             n = 1;
         }
         CPUExitReason r = cpu_exec(&m->cpu, n);
-        clock_run_timers();
+        clock_run_timers(&machine.clock);
         if (r == CPU_EXIT_HALTED && !m->shutdown_requested) {
-            uint64_t skip = clock_ns_to_icount_delta(clock_next_deadline());
+            uint64_t skip = clock_ns_to_icount_delta(&machine.clock, clock_next_deadline(&machine.clock));
             if (skip == UINT64_MAX) {
                 break;
             }
             m->cpu.env.icount += skip;
-            clock_run_timers();
+            clock_run_timers(&machine.clock);
         }
     }
 }
@@ -364,7 +364,7 @@ static void test_device_state(void)
     CU_ASSERT_EQUAL(load_from(dev.data, dev.len, true, &err), 0);
     CU_ASSERT_EQUAL(memcmp(&env, &machine.cpu.env, sizeof(env)), 0);
     CU_ASSERT_EQUAL(memcmp(&clint, &machine.clint.st, sizeof(clint)), 0);
-    CU_ASSERT_EQUAL(clock_ns(), env.icount << 3);
+    CU_ASSERT_EQUAL(clock_ns(&machine.clock), env.icount << 3);
     CU_ASSERT_EQUAL(runstate_get(), RUN_STATE_PAUSED);
 
     /* The same through files. */

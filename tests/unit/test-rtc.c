@@ -2,6 +2,9 @@
 #include "hw/goldfish_rtc.h"
 #include "tests/unit/unit.h"
 
+/* The devices' virtual clock, driven by a fake icount. */
+static VirtClock test_clock;
+
 #define BASE 0x101000ull
 #define TIME_LOW (BASE + 0x00)
 #define TIME_HIGH (BASE + 0x04)
@@ -32,10 +35,10 @@ static void rec_irq(void *opaque, int n, int level)
 static void setup(void)
 {
     icount = 0;
-    clock_init(CLOCK_MODE_ICOUNT, 0, fake_icount, &icount);
+    clock_init(&test_clock, CLOCK_MODE_ICOUNT, 0, fake_icount, &icount);
     memory_init(&mem);
     irq_level = -1;
-    goldfish_rtc_init(&rtc, &mem, BASE, irq_line(rec_irq, NULL, 11), EPOCH);
+    goldfish_rtc_init(&rtc, &mem, &test_clock, BASE, irq_line(rec_irq, NULL, 11), EPOCH);
 }
 
 static void teardown(void)
@@ -115,12 +118,12 @@ static void test_alarm(void)
     CU_ASSERT_EQUAL(rd(ALARM_STATUS), 1);
     CU_ASSERT_EQUAL(rd(ALARM_LOW), (uint32_t)(EPOCH + 5000));
     CU_ASSERT_EQUAL(rd(ALARM_HIGH), (EPOCH + 5000) >> 32);
-    CU_ASSERT_EQUAL(clock_next_deadline(), 5000);
+    CU_ASSERT_EQUAL(clock_next_deadline(&test_clock), 5000);
     CU_ASSERT_EQUAL(irq_level, 0);
     icount = 4999;
-    CU_ASSERT_EQUAL(clock_run_timers(), 0);
+    CU_ASSERT_EQUAL(clock_run_timers(&test_clock), 0);
     icount = 5000;
-    CU_ASSERT_EQUAL(clock_run_timers(), 1);
+    CU_ASSERT_EQUAL(clock_run_timers(&test_clock), 1);
     CU_ASSERT_EQUAL(irq_level, 1);
     CU_ASSERT_EQUAL(rd(ALARM_STATUS), 0);
     wr(CLEAR_INTERRUPT, 1);
@@ -136,7 +139,7 @@ static void test_alarm_in_past(void)
     set_alarm(EPOCH + 1000);                /* now: fires at once */
     CU_ASSERT_EQUAL(irq_level, 1);
     CU_ASSERT_EQUAL(rd(ALARM_STATUS), 0);
-    CU_ASSERT_EQUAL(clock_next_deadline(), CLOCK_NEVER);
+    CU_ASSERT_EQUAL(clock_next_deadline(&test_clock), CLOCK_NEVER);
     wr(CLEAR_INTERRUPT, 0);
     set_alarm(5);                           /* long before the base */
     CU_ASSERT_EQUAL(irq_level, 1);
@@ -148,7 +151,7 @@ static void test_irq_enable_gates(void)
     setup();
     set_alarm(EPOCH + 10);
     icount = 10;
-    clock_run_timers();
+    clock_run_timers(&test_clock);
     CU_ASSERT_EQUAL(irq_level, 0);          /* pending but disabled */
     CU_ASSERT_EQUAL(rtc.st.irq_pending, 1);
     wr(IRQ_ENABLED, 3);
@@ -166,9 +169,9 @@ static void test_clear_alarm(void)
     set_alarm(EPOCH + 100);
     wr(CLEAR_ALARM, 1);
     CU_ASSERT_EQUAL(rd(ALARM_STATUS), 0);
-    CU_ASSERT_EQUAL(clock_next_deadline(), CLOCK_NEVER);
+    CU_ASSERT_EQUAL(clock_next_deadline(&test_clock), CLOCK_NEVER);
     icount = 1000;
-    clock_run_timers();
+    clock_run_timers(&test_clock);
     CU_ASSERT_EQUAL(irq_level, 0);
     teardown();
 }
@@ -177,9 +180,9 @@ static void test_time_change_moves_alarm(void)
 {
     setup();
     set_alarm(EPOCH + 10000);
-    CU_ASSERT_EQUAL(clock_next_deadline(), 10000);
+    CU_ASSERT_EQUAL(clock_next_deadline(&test_clock), 10000);
     wr(TIME_LOW, (uint32_t)(EPOCH + 4000)); /* time jumps 4000 ns ahead */
-    CU_ASSERT_EQUAL(clock_next_deadline(), 6000);
+    CU_ASSERT_EQUAL(clock_next_deadline(&test_clock), 6000);
     teardown();
 }
 
@@ -202,7 +205,7 @@ static void test_reset_and_update(void)
     wr(TIME_HIGH, 0x40);
     set_alarm(0x4000001000ull);
     icount = 0x1000;
-    clock_run_timers();
+    clock_run_timers(&test_clock);
     CU_ASSERT_EQUAL(irq_level, 1);
     goldfish_rtc_reset(&rtc);
     CU_ASSERT_EQUAL(irq_level, 0);
@@ -217,7 +220,7 @@ static void test_reset_and_update(void)
     rtc.st = st;
     goldfish_rtc_update(&rtc);
     CU_ASSERT_EQUAL(irq_level, 1);
-    CU_ASSERT_EQUAL(clock_next_deadline(), 0x9000);
+    CU_ASSERT_EQUAL(clock_next_deadline(&test_clock), 0x9000);
     teardown();
 }
 

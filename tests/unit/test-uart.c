@@ -4,6 +4,9 @@
 
 #include <string.h>
 
+/* The devices' virtual clock, driven by a fake icount. */
+static VirtClock test_clock;
+
 #define BASE 0x10000000ull
 
 enum { RBR = 0, IER = 1, IIR = 2, LCR = 3, MCR = 4, LSR = 5, MSR = 6, SCR = 7 };
@@ -46,14 +49,14 @@ static void rec_tap(void *opaque, const uint8_t *buf, size_t len)
 static void setup(void)
 {
     icount = 0;
-    clock_init(CLOCK_MODE_ICOUNT, 0, fake_icount, &icount);
+    clock_init(&test_clock, CLOCK_MODE_ICOUNT, 0, fake_icount, &icount);
     memory_init(&mem);
     chardev_init_null(&chr, "test");
     chr.host_write = rec_write;
     out_len = tapped_len = 0;
     irq_level = 0;
     irq_edges = 0;
-    uart16550_init(&uart, &mem, BASE, irq_line(rec_irq, NULL, 10), &chr);
+    uart16550_init(&uart, &mem, &test_clock, BASE, irq_line(rec_irq, NULL, 10), &chr);
 }
 
 static void teardown(void)
@@ -261,12 +264,12 @@ static void test_char_timeout(void)
     icount = 1000;
     feed("abc");
     CU_ASSERT_EQUAL(uart.st.timeout_ns, 1000 + four_chars);
-    CU_ASSERT_EQUAL(clock_next_deadline(), 1000 + four_chars);
+    CU_ASSERT_EQUAL(clock_next_deadline(&test_clock), 1000 + four_chars);
     icount = 1000 + four_chars - 1;
-    CU_ASSERT_EQUAL(clock_run_timers(), 0);
+    CU_ASSERT_EQUAL(clock_run_timers(&test_clock), 0);
     CU_ASSERT_EQUAL(irq_level, 0);
     icount = 1000 + four_chars;
-    CU_ASSERT_EQUAL(clock_run_timers(), 1);
+    CU_ASSERT_EQUAL(clock_run_timers(&test_clock), 1);
     CU_ASSERT_EQUAL(rd(IIR), 0xcc);
     CU_ASSERT_EQUAL(irq_level, 1);
     feed("d");                              /* does not clear a pending timeout */
@@ -278,7 +281,7 @@ static void test_char_timeout(void)
     rd(RBR);
     rd(RBR);
     CU_ASSERT_EQUAL(uart.st.timeout_ns, 0); /* empty: no timeout */
-    CU_ASSERT_EQUAL(clock_next_deadline(), CLOCK_NEVER);
+    CU_ASSERT_EQUAL(clock_next_deadline(&test_clock), CLOCK_NEVER);
     teardown();
 }
 
@@ -389,10 +392,10 @@ static void test_reset_and_update(void)
     wr(SCR, 9);
     feed("abc");
     CU_ASSERT_EQUAL(irq_level, 1);
-    CU_ASSERT_NOT_EQUAL(clock_next_deadline(), CLOCK_NEVER);
+    CU_ASSERT_NOT_EQUAL(clock_next_deadline(&test_clock), CLOCK_NEVER);
     uart16550_reset(&uart);
     CU_ASSERT_EQUAL(irq_level, 0);
-    CU_ASSERT_EQUAL(clock_next_deadline(), CLOCK_NEVER);
+    CU_ASSERT_EQUAL(clock_next_deadline(&test_clock), CLOCK_NEVER);
     CU_ASSERT_EQUAL(rd(SCR), 0);
     CU_ASSERT_EQUAL(rd(LSR), 0x60);
     CU_ASSERT_EQUAL(rd(IIR), 0x01);
@@ -409,7 +412,7 @@ static void test_reset_and_update(void)
     uart.st = st;
     uart16550_update_irq(&uart);
     CU_ASSERT_EQUAL(irq_level, 1);
-    CU_ASSERT_EQUAL(clock_next_deadline(), 777);
+    CU_ASSERT_EQUAL(clock_next_deadline(&test_clock), 777);
     CU_ASSERT_EQUAL(rd(IIR), 0xc4);
     CU_ASSERT_EQUAL(rd(RBR), 'Z');
     CU_ASSERT_EQUAL(irq_level, 0);
