@@ -1,12 +1,13 @@
 #include "migration/globalstate.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "savevm/savevm.h"
-
-/* The wire layout of QEMU >= 9.0: 104 bytes, same bytes as the older
+/* One per registry (machine). The fields the table lists are the wire
+ * layout of QEMU >= 9.0: 104 bytes, the same bytes as the older
  * size + runstate[100]. */
 typedef struct GlobalState {
     uint32_t size;               /* strlen(runstate) + 1 */
@@ -14,68 +15,79 @@ typedef struct GlobalState {
     uint8_t has_vm_was_suspended;
     uint8_t vm_was_suspended;
     uint8_t unused[66];
+    bool stored;                 /* set for the next save by globalstate_store_state */
+    bool received;               /* the last load carried a valid one */
+    RunState received_state;
 } GlobalState;
 
-static GlobalState global_state;
-static bool global_state_stored;
-static bool global_state_received;
-static RunState global_state_received_state;
-
-void globalstate_store_state(RunState s)
+static void globalstate_fill(GlobalState *gs, RunState rs)
 {
-    memset(&global_state, 0, sizeof(global_state));
-    const char *name = runstate_name(s);
-    strncpy((char *)global_state.runstate, name, sizeof(global_state.runstate) - 1);
-    global_state.size = (uint32_t)strlen((char *)global_state.runstate) + 1;
-    global_state.has_vm_was_suspended = 1;
-    global_state_stored = true;
+    memset(gs, 0, offsetof(GlobalState, stored));
+    const char *name = runstate_name(rs);
+    strncpy((char *)gs->runstate, name, sizeof(gs->runstate) - 1);
+    gs->size = (uint32_t)strlen((char *)gs->runstate) + 1;
+    gs->has_vm_was_suspended = 1;
 }
 
-void globalstate_store(void)
+static GlobalState *globalstate_of(SaveVMState *s)
 {
-    globalstate_store_state(runstate_get());
+    return savevm_find_opaque(s, "globalstate", 0);
+}
+
+void globalstate_store_state(SaveVMState *s, RunState rs)
+{
+    GlobalState *gs = globalstate_of(s);
+    if (!gs) {
+        return;
+    }
+    globalstate_fill(gs, rs);
+    gs->stored = true;
+}
+
+bool globalstate_received(SaveVMState *s, RunState *out)
+{
+    GlobalState *gs = globalstate_of(s);
+    if (!gs || !gs->received) {
+        return false;
+    }
+    if (out) {
+        *out = gs->received_state;
+    }
+    return true;
 }
 
 static void globalstate_save_done(void *opaque)
 {
-    global_state_stored = false;
+    GlobalState *gs = opaque;
+    gs->stored = false;
 }
 
 static void globalstate_load_begin(void *opaque)
 {
-    global_state_received = false;
-}
-
-static const SaveVMStreamHooks globalstate_hooks = {
-    .save_done = globalstate_save_done,
-    .load_begin = globalstate_load_begin,
-};
-
-bool globalstate_received(RunState *out)
-{
-    if (global_state_received && out) {
-        *out = global_state_received_state;
-    }
-    return global_state_received;
+    GlobalState *gs = opaque;
+    gs->received = false;
 }
 
 static int globalstate_pre_save(void *opaque)
 {
-    if (!global_state_stored) {
-        globalstate_store();
+    GlobalState *gs = opaque;
+    if (!gs->stored) {
+        /* Nobody recorded the state before stopping: send the current one. */
+        globalstate_fill(gs, runstate_get());
     }
     return 0;
 }
 
 static int globalstate_post_load(void *opaque, int version_id, Error *err)
 {
-    GlobalState *s = opaque;
-    char name[sizeof(s->runstate) + 1];
-    memcpy(name, s->runstate, sizeof(s->runstate));
-    name[sizeof(s->runstate)] = '\0';
-    if (s->size > sizeof(s->runstate) || s->size != strlen(name) + 1) {
+    GlobalState *gs = opaque;
+    GlobalState *w = gs;
+    char name[sizeof(w->runstate) + 1];
+    memcpy(name, w->runstate, sizeof(w->runstate));
+    name[sizeof(w->runstate)] = '\0';
+    if (w->size > sizeof(w->runstate) || w->size != strlen(name) + 1) {
         error_setf(err, "field 'size': value %u does not match the run state name '%s'",
-                   s->size, name);
+                   w->size, name);
         return -EINVAL;
     }
     RunState rs;
@@ -83,8 +95,8 @@ static int globalstate_post_load(void *opaque, int version_id, Error *err)
         error_setf(err, "field 'runstate': invalid parameter value: %s", name);
         return -EINVAL;
     }
-    global_state_received = true;
-    global_state_received_state = rs;
+    gs->received = true;
+    gs->received_state = rs;
     return 0;
 }
 
@@ -104,8 +116,22 @@ static const VMStateDescription vmstate_globalstate = {
     },
 };
 
-int globalstate_register(void)
+static const SaveVMStreamHooks globalstate_hooks = {
+    .save_done = globalstate_save_done,
+    .load_begin = globalstate_load_begin,
+    .release = free,
+};
+
+int globalstate_register(SaveVMState *s)
 {
-    return savevm_register_record("globalstate", 0, &vmstate_globalstate, &globalstate_hooks,
-                                  &global_state);
+    GlobalState *gs = calloc(1, sizeof(*gs));
+    if (!gs) {
+        return -ENOMEM;
+    }
+    int ret = savevm_register_record(s, "globalstate", 0, &vmstate_globalstate,
+                                     &globalstate_hooks, gs);
+    if (ret < 0) {
+        free(gs);
+    }
+    return ret;
 }

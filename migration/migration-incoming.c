@@ -154,7 +154,7 @@ static int incoming_load_finish(int ret, Error *err)
     }
     inc.status = MIGRATION_STATUS_COMPLETED;
     RunState rs = RUN_STATE_RUNNING;
-    globalstate_received(&rs);   /* QEMU: no globalstate means running */
+    globalstate_received(inc.m->sections, &rs);   /* QEMU: no globalstate means running */
     if (rs == RUN_STATE_RUNNING) {
         runstate_set(inc.start_paused ? RUN_STATE_PAUSED : RUN_STATE_RUNNING);
     } else {

@@ -37,6 +37,7 @@ typedef struct MigSender {
     QEMUFile *f;                 /* the main thread's writer, into q */
     QEMUFile *fdf;               /* the rounds' writer, straight to fd */
     ChannelBuffer *q;
+    SaveVMState *sections;       /* the machine's, whose passes it sends */
     uint64_t window_start_ns, window_bytes;
     _Atomic uint64_t rate;
     _Atomic uint64_t written, produced;
@@ -215,7 +216,7 @@ static void sender_round(MigSenderResult *res)
         uint64_t before = qemu_file_transferred(snd.fdf);
         Error err;
         error_init(&err);
-        int r = savevm_save_iterate(snd.fdf, &err);
+        int r = savevm_save_iterate(snd.sections, snd.fdf, &err);
         uint64_t n = qemu_file_transferred(snd.fdf) - before;
         atomic_fetch_add(&snd.produced, n);
         snd.window_bytes += n;
@@ -337,7 +338,8 @@ static void *sender_main(void *opaque)
     return NULL;
 }
 
-int mig_sender_start(int fd, const char *what, QEMUFile *f, ChannelBuffer *q)
+int mig_sender_start(SaveVMState *sections, int fd, const char *what, QEMUFile *f,
+                     ChannelBuffer *q)
 {
     if (snd.running) {
         return -EBUSY;
@@ -354,6 +356,7 @@ int mig_sender_start(int fd, const char *what, QEMUFile *f, ChannelBuffer *q)
         fcntl(fd, F_SETFL, fl | O_NONBLOCK);
     }
     snd.fd = fd;
+    snd.sections = sections;
     snprintf(snd.what, sizeof(snd.what), "%s", what);
     snd.fdf = qemu_file_new(&sender_fd_ops, NULL, true);
     if (!snd.fdf) {

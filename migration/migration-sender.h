@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "io/channel.h"
+#include "savevm/savevm.h"
 #include "io/qemu-file.h"
 
 typedef enum MigSenderJob {
@@ -45,7 +46,8 @@ typedef struct MigSenderResult {
 /* f writes into q; fd is the transport (made non-blocking; -1 until a
  * connect job made one); what names it in errors. Returns 0 or a negative
  * errno. */
-int mig_sender_start(int fd, const char *what, QEMUFile *f, ChannelBuffer *q);
+int mig_sender_start(SaveVMState *sections, int fd, const char *what, QEMUFile *f,
+                     ChannelBuffer *q);
 /* Stops the current job (if any), ends and joins the thread. */
 void mig_sender_stop(void);
 /* Stops the current job and waits until the thread is idle. */

@@ -40,7 +40,6 @@ typedef struct RamState {
     uint8_t xb_page[PAGE_SIZE];  /* a stable copy of the page being encoded */
 } RamState;
 
-static RamState ram_state;
 static pthread_mutex_t ram_stats_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void ram_publish_stats(RamState *rs)
@@ -121,10 +120,15 @@ static bool ram_page_is_zero_fast(const uint8_t *host)
 static uint64_t ram_iterate_max = RAM_ITERATE_MAX_PAGES;
 static uint64_t ram_xbzrle_size;
 
-void ram_stats_get(RamStats *out)
+void ram_stats_get(SaveVMState *s, RamStats *out)
 {
+    RamState *rs = savevm_find_opaque(s, "ram", 0);
     pthread_mutex_lock(&ram_stats_lock);
-    *out = ram_state.published;
+    if (rs) {
+        *out = rs->published;
+    } else {
+        memset(out, 0, sizeof(*out));
+    }
     pthread_mutex_unlock(&ram_stats_lock);
 }
 
@@ -543,6 +547,14 @@ static int ram_load_state(QEMUFile *f, void *opaque, int version_id, int section
     }
 }
 
+static void ram_release(void *opaque)
+{
+    RamState *rs = opaque;
+    free(rs->round);
+    ram_xbzrle_free(rs);
+    free(rs);
+}
+
 static const SaveLiveOps ram_ops = {
     .save_setup = ram_save_setup,
     .save_sync = ram_save_sync,
@@ -552,24 +564,30 @@ static const SaveLiveOps ram_ops = {
     .save_cleanup = ram_save_cleanup,
     .load_setup = ram_load_setup,
     .load_state = ram_load_state,
+    .release = ram_release,
 };
 
-int ram_register(PhysMemory *m, const char *block_name)
+int ram_register(SaveVMState *s, PhysMemory *m, const char *block_name)
 {
     if (!m->ram) {
         return -EINVAL;
     }
-    free(ram_state.round);
-    ram_xbzrle_free(&ram_state);
-    memset(&ram_state, 0, sizeof(ram_state));
-    ram_state.m = m;
-    ram_state.name = block_name ? block_name : RAM_BLOCK_NAME;
-    ram_state.pages = m->ram->size >> PAGE_BITS;
-    atomic_init(&ram_state.round_left, 0);
-    return savevm_register_live("ram", 0, 4, &ram_ops, &ram_state);
+    RamState *rs = calloc(1, sizeof(*rs));
+    if (!rs) {
+        return -ENOMEM;
+    }
+    rs->m = m;
+    rs->name = block_name ? block_name : RAM_BLOCK_NAME;
+    rs->pages = m->ram->size >> PAGE_BITS;
+    atomic_init(&rs->round_left, 0);
+    int ret = savevm_register_live(s, "ram", 0, 4, &ram_ops, rs);
+    if (ret < 0) {
+        free(rs);
+    }
+    return ret;
 }
 
-void ram_unregister(void)
+void ram_unregister(SaveVMState *s)
 {
-    savevm_unregister("ram", 0);
+    savevm_unregister(s, "ram", 0);
 }

@@ -17,6 +17,7 @@
 #define MIGRATION_RAM_H
 
 #include "emu/memory.h"
+#include "savevm/savevm.h"
 
 #define RAM_BLOCK_NAME "riscv_virt_board.ram"   /* QEMU's name on riscv virt */
 #define RAM_ITERATE_MAX_PAGES 4096
@@ -31,8 +32,8 @@
 
 /* Registers the section for m's RAM (block_name NULL: RAM_BLOCK_NAME).
  * 0 or a negative errno (no RAM, already registered). */
-int ram_register(PhysMemory *m, const char *block_name);
-void ram_unregister(void);
+int ram_register(SaveVMState *s, PhysMemory *m, const char *block_name);
+void ram_unregister(SaveVMState *s);
 
 /* Counters of the current (or last) save, for info migrate. A "sync" is the
  * start of a pass over the dirty bitmap; dirty_pages_last_sync is how many
@@ -43,7 +44,7 @@ typedef struct RamStats {
     uint64_t xbzrle_pages, xbzrle_bytes, xbzrle_cache_miss, xbzrle_overflow;
 } RamStats;
 /* A consistent copy, from any thread (updated after every PART). */
-void ram_stats_get(RamStats *out);
+void ram_stats_get(SaveVMState *s, RamStats *out);
 /* Pages per PART (default RAM_ITERATE_MAX_PAGES): live migration keeps each
  * step short. 0 restores the default. */
 void ram_set_iterate_max_pages(uint64_t n);

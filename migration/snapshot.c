@@ -216,7 +216,7 @@ int snapshot_save(Machine *m, const char *name, Error *err)
     /* Blockers first, as QEMU's save_snapshot(): a snapshot=on drive's
      * blocker names the drive and why, which beats the generic
      * "does not support snapshots". */
-    int ret = savevm_check_blocked(err);
+    int ret = savevm_check_blocked(m->sections, err);
     if (ret < 0) {
         return ret;
     }
@@ -239,7 +239,7 @@ int snapshot_save(Machine *m, const char *name, Error *err)
         return -EBUSY;
     }
     /* The run state before stopping goes into the stream (globalstate). */
-    globalstate_store_state(before);
+    globalstate_store_state(m->sections, before);
     runstate_set(RUN_STATE_SAVE_VM);
     ret = snap_save_stopped(m, name, err);
     runstate_set(before);

@@ -14,7 +14,7 @@
 
 int machine_save_state(Machine *m, QEMUFile *f, Error *err)
 {
-    return savevm_save(f, err);
+    return savevm_save(m->sections, f, err);
 }
 
 static void machine_loaded(Machine *m)
@@ -26,7 +26,7 @@ static void machine_loaded(Machine *m)
 
 int machine_load_stream(Machine *m, QEMUFile *f, Error *err)
 {
-    int ret = savevm_load(f, err);
+    int ret = savevm_load(m->sections, f, err);
     if (ret == 0) {
         machine_loaded(m);
     }
@@ -35,7 +35,7 @@ int machine_load_stream(Machine *m, QEMUFile *f, Error *err)
 
 void machine_load_failed(Machine *m)
 {
-    if (savevm_load_touched_live()) {
+    if (savevm_load_touched_live(m->sections)) {
         /* Devices were rolled back but RAM was not: nothing may run it. */
         runstate_set(RUN_STATE_INTERNAL_ERROR);
     }
@@ -52,7 +52,7 @@ int machine_load_state(Machine *m, QEMUFile *f, Error *err)
 
 int machine_save_devices_state(Machine *m, QEMUFile *f, Error *err)
 {
-    return savevm_save_devices_state(f, err);
+    return savevm_save_devices_state(m->sections, f, err);
 }
 
 int machine_load_devices_state(Machine *m, QEMUFile *f, Error *err)
@@ -61,7 +61,7 @@ int machine_load_devices_state(Machine *m, QEMUFile *f, Error *err)
         error_setf(err, "Cannot update device state while vm is running");
         return -EBUSY;
     }
-    int ret = savevm_load_devices_state(f, err);
+    int ret = savevm_load_devices_state(m->sections, f, err);
     if (ret < 0) {
         return ret;
     }

@@ -23,7 +23,7 @@ typedef struct SaveStateEntry {
     uint32_t load_section_id;
 } SaveStateEntry;
 
-static struct {
+struct SaveVMState {
     SaveStateEntry *entries;
     int nr, cap;
     uint32_t next_section_id;
@@ -32,22 +32,35 @@ static struct {
     VMDescWriter vmdesc;
     bool saving;
     bool load_touched_live;      /* the last load wrote into a live section */
-} savevm_state;
+};
 
-static const char *savevm_machine_type(void)
+SaveVMState *savevm_state_new(void)
 {
-    return savevm_state.machine_type ? savevm_state.machine_type : "virt";
+    return calloc(1, sizeof(SaveVMState));
 }
 
-void savevm_set_machine_type(const char *name)
+void savevm_state_free(SaveVMState *s)
 {
-    savevm_state.machine_type = name;
+    if (s) {
+        savevm_unregister_all(s);
+        free(s);
+    }
 }
 
-static SaveStateEntry *savevm_find(const char *idstr, uint32_t instance_id)
+static const char *savevm_machine_type(SaveVMState *s)
 {
-    for (int i = 0; i < savevm_state.nr; i++) {
-        SaveStateEntry *se = &savevm_state.entries[i];
+    return s->machine_type ? s->machine_type : "virt";
+}
+
+void savevm_set_machine_type(SaveVMState *s, const char *name)
+{
+    s->machine_type = name;
+}
+
+static SaveStateEntry *savevm_find(SaveVMState *s, const char *idstr, uint32_t instance_id)
+{
+    for (int i = 0; i < s->nr; i++) {
+        SaveStateEntry *se = &s->entries[i];
         if (se->instance_id == instance_id && strcmp(se->idstr, idstr) == 0) {
             return se;
         }
@@ -55,11 +68,11 @@ static SaveStateEntry *savevm_find(const char *idstr, uint32_t instance_id)
     return NULL;
 }
 
-static uint32_t savevm_next_instance(const char *idstr)
+static uint32_t savevm_next_instance(SaveVMState *s, const char *idstr)
 {
     uint32_t n = 0;
-    for (int i = 0; i < savevm_state.nr; i++) {
-        SaveStateEntry *se = &savevm_state.entries[i];
+    for (int i = 0; i < s->nr; i++) {
+        SaveStateEntry *se = &s->entries[i];
         if (strcmp(se->idstr, idstr) == 0 && se->instance_id >= n) {
             n = se->instance_id + 1;
         }
@@ -67,7 +80,7 @@ static uint32_t savevm_next_instance(const char *idstr)
     return n;
 }
 
-static int savevm_add(const char *idstr, uint32_t instance_id, int version_id,
+static int savevm_add(SaveVMState *s, const char *idstr, uint32_t instance_id, int version_id,
                       const VMStateDescription *vmsd, const SaveLiveOps *ops, void *opaque)
 {
     size_t len = strlen(idstr);
@@ -75,25 +88,25 @@ static int savevm_add(const char *idstr, uint32_t instance_id, int version_id,
         return -EINVAL;
     }
     if (instance_id == VMSTATE_INSTANCE_ID_ANY) {
-        instance_id = savevm_next_instance(idstr);
+        instance_id = savevm_next_instance(s, idstr);
     }
-    if (savevm_find(idstr, instance_id)) {
+    if (savevm_find(s, idstr, instance_id)) {
         return -EEXIST;
     }
-    if (savevm_state.nr == savevm_state.cap) {
-        int cap = savevm_state.cap ? savevm_state.cap * 2 : 16;
-        SaveStateEntry *e = realloc(savevm_state.entries, sizeof(*e) * (size_t)cap);
+    if (s->nr == s->cap) {
+        int cap = s->cap ? s->cap * 2 : 16;
+        SaveStateEntry *e = realloc(s->entries, sizeof(*e) * (size_t)cap);
         if (!e) {
             return -ENOMEM;
         }
-        savevm_state.entries = e;
-        savevm_state.cap = cap;
+        s->entries = e;
+        s->cap = cap;
     }
-    SaveStateEntry *se = &savevm_state.entries[savevm_state.nr++];
+    SaveStateEntry *se = &s->entries[s->nr++];
     memset(se, 0, sizeof(*se));
     memcpy(se->idstr, idstr, len + 1);
     se->instance_id = instance_id;
-    se->section_id = savevm_state.next_section_id++;
+    se->section_id = s->next_section_id++;
     se->version_id = version_id;
     se->vmsd = vmsd;
     se->ops = ops;
@@ -101,81 +114,100 @@ static int savevm_add(const char *idstr, uint32_t instance_id, int version_id,
     return 0;
 }
 
-int savevm_register(const char *idstr, uint32_t instance_id, const VMStateDescription *vmsd,
+int savevm_register(SaveVMState *s, const char *idstr, uint32_t instance_id, const VMStateDescription *vmsd,
                     void *opaque)
 {
-    return savevm_add(idstr, instance_id, vmsd->version_id, vmsd, NULL, opaque);
+    return savevm_add(s, idstr, instance_id, vmsd->version_id, vmsd, NULL, opaque);
 }
 
-int savevm_register_record(const char *idstr, uint32_t instance_id,
+int savevm_register_record(SaveVMState *s, const char *idstr, uint32_t instance_id,
                            const VMStateDescription *vmsd, const SaveVMStreamHooks *hooks,
                            void *opaque)
 {
-    int ret = savevm_add(idstr, instance_id, vmsd->version_id, vmsd, NULL, opaque);
+    int ret = savevm_add(s, idstr, instance_id, vmsd->version_id, vmsd, NULL, opaque);
     if (ret == 0) {
-        savevm_state.entries[savevm_state.nr - 1].hooks = hooks;
+        s->entries[s->nr - 1].hooks = hooks;
     }
     return ret;
 }
 
-int savevm_register_live(const char *idstr, uint32_t instance_id, int version_id,
+int savevm_register_live(SaveVMState *s, const char *idstr, uint32_t instance_id, int version_id,
                          const SaveLiveOps *ops, void *opaque)
 {
-    return savevm_add(idstr, instance_id, version_id, NULL, ops, opaque);
+    return savevm_add(s, idstr, instance_id, version_id, NULL, ops, opaque);
 }
 
-void savevm_unregister(const char *idstr, uint32_t instance_id)
+static void savevm_release(SaveStateEntry *se)
 {
-    SaveStateEntry *se = savevm_find(idstr, instance_id);
-    if (se) {
-        int i = (int)(se - savevm_state.entries);
-        memmove(se, se + 1, sizeof(*se) * (size_t)(savevm_state.nr - i - 1));
-        savevm_state.nr--;
+    if (se->hooks && se->hooks->release) {
+        se->hooks->release(se->opaque);
+    } else if (se->ops && se->ops->release) {
+        se->ops->release(se->opaque);
     }
 }
 
-void savevm_unregister_all(void)
+void *savevm_find_opaque(SaveVMState *s, const char *idstr, uint32_t instance_id)
 {
-    free(savevm_state.entries);
-    savevm_state.entries = NULL;
-    savevm_state.nr = savevm_state.cap = 0;
-    savevm_state.next_section_id = 0;
+    SaveStateEntry *se = savevm_find(s, idstr, instance_id);
+    return se ? se->opaque : NULL;
 }
 
-void savevm_set_blocker_check(int (*fn)(Error *err))
+void savevm_unregister(SaveVMState *s, const char *idstr, uint32_t instance_id)
 {
-    savevm_state.blocker_check = fn;
+    SaveStateEntry *se = savevm_find(s, idstr, instance_id);
+    if (se) {
+        savevm_release(se);
+        int i = (int)(se - s->entries);
+        memmove(se, se + 1, sizeof(*se) * (size_t)(s->nr - i - 1));
+        s->nr--;
+    }
+}
+
+void savevm_unregister_all(SaveVMState *s)
+{
+    for (int i = 0; i < s->nr; i++) {
+        savevm_release(&s->entries[i]);
+    }
+    free(s->entries);
+    s->entries = NULL;
+    s->nr = s->cap = 0;
+    s->next_section_id = 0;
+}
+
+void savevm_set_blocker_check(SaveVMState *s, int (*fn)(Error *err))
+{
+    s->blocker_check = fn;
 }
 
 /* Tells the stream records that a save ended or a load begins. */
-static void savevm_hooks_save_done(void)
+static void savevm_hooks_save_done(SaveVMState *s)
 {
-    for (int i = 0; i < savevm_state.nr; i++) {
-        SaveStateEntry *se = &savevm_state.entries[i];
+    for (int i = 0; i < s->nr; i++) {
+        SaveStateEntry *se = &s->entries[i];
         if (se->hooks && se->hooks->save_done) {
             se->hooks->save_done(se->opaque);
         }
     }
 }
 
-static void savevm_hooks_load_begin(void)
+static void savevm_hooks_load_begin(SaveVMState *s)
 {
-    for (int i = 0; i < savevm_state.nr; i++) {
-        SaveStateEntry *se = &savevm_state.entries[i];
+    for (int i = 0; i < s->nr; i++) {
+        SaveStateEntry *se = &s->entries[i];
         if (se->hooks && se->hooks->load_begin) {
             se->hooks->load_begin(se->opaque);
         }
     }
 }
 
-int savevm_check_blocked(Error *err)
+int savevm_check_blocked(SaveVMState *s, Error *err)
 {
-    int ret = savevm_state.blocker_check ? savevm_state.blocker_check(err) : 0;
+    int ret = s->blocker_check ? s->blocker_check(err) : 0;
     if (ret < 0) {
         return ret;
     }
-    for (int i = 0; i < savevm_state.nr; i++) {
-        SaveStateEntry *se = &savevm_state.entries[i];
+    for (int i = 0; i < s->nr; i++) {
+        SaveStateEntry *se = &s->entries[i];
         if (se->vmsd && se->vmsd->unmigratable) {
             error_setf(err, "State blocked by non-migratable device '%s'", se->idstr);
             return -EPERM;
@@ -218,13 +250,13 @@ static int savevm_save_failed(QEMUFile *f, SaveStateEntry *se, int ret, Error *l
 }
 
 /* Magic, version, configuration; opens the vmdesc up to its device list. */
-static void savevm_put_header(QEMUFile *f)
+static void savevm_put_header(SaveVMState *s, QEMUFile *f)
 {
-    const char *machine = savevm_machine_type();
-    VMDescWriter *d = &savevm_state.vmdesc;
+    const char *machine = savevm_machine_type(s);
+    VMDescWriter *d = &s->vmdesc;
     vmdesc_free(d);
     vmdesc_init(d);
-    savevm_state.saving = true;
+    s->saving = true;
 
     qemu_file_put_be32(f, QEMU_VM_FILE_MAGIC);
     qemu_file_put_be32(f, QEMU_VM_FILE_VERSION);
@@ -254,15 +286,15 @@ static void savevm_put_header(QEMUFile *f)
     vmdesc_start_array(d, "devices");
 }
 
-int savevm_save_begin(QEMUFile *f, Error *err)
+int savevm_save_begin(SaveVMState *s, QEMUFile *f, Error *err)
 {
-    int ret = savevm_check_blocked(err);
+    int ret = savevm_check_blocked(s, err);
     if (ret < 0) {
         return ret;
     }
-    savevm_put_header(f);
-    for (int i = 0; i < savevm_state.nr; i++) {
-        SaveStateEntry *se = &savevm_state.entries[i];
+    savevm_put_header(s, f);
+    for (int i = 0; i < s->nr; i++) {
+        SaveStateEntry *se = &s->entries[i];
         if (!se->ops) {
             continue;
         }
@@ -283,10 +315,10 @@ int savevm_save_begin(QEMUFile *f, Error *err)
     return qemu_file_get_error(f);
 }
 
-void savevm_save_sync(void)
+void savevm_save_sync(SaveVMState *s)
 {
-    for (int i = 0; i < savevm_state.nr; i++) {
-        SaveStateEntry *se = &savevm_state.entries[i];
+    for (int i = 0; i < s->nr; i++) {
+        SaveStateEntry *se = &s->entries[i];
         if (se->ops && se->ops->save_iterate) {
             if (se->ops->save_sync) {
                 se->ops->save_sync(se->opaque);
@@ -296,11 +328,11 @@ void savevm_save_sync(void)
     }
 }
 
-int savevm_save_iterate(QEMUFile *f, Error *err)
+int savevm_save_iterate(SaveVMState *s, QEMUFile *f, Error *err)
 {
     bool all_done = true;
-    for (int i = 0; i < savevm_state.nr; i++) {
-        SaveStateEntry *se = &savevm_state.entries[i];
+    for (int i = 0; i < s->nr; i++) {
+        SaveStateEntry *se = &s->entries[i];
         if (!se->ops || !se->ops->save_iterate) {
             continue;
         }
@@ -326,11 +358,11 @@ int savevm_save_iterate(QEMUFile *f, Error *err)
     return all_done ? 1 : 0;
 }
 
-uint64_t savevm_save_pending(void)
+uint64_t savevm_save_pending(SaveVMState *s)
 {
     uint64_t total = 0;
-    for (int i = 0; i < savevm_state.nr; i++) {
-        SaveStateEntry *se = &savevm_state.entries[i];
+    for (int i = 0; i < s->nr; i++) {
+        SaveStateEntry *se = &s->entries[i];
         if (se->ops && se->ops->save_pending) {
             total += se->ops->save_pending(se->opaque);
         }
@@ -357,11 +389,11 @@ static bool savevm_vmdesc_len_ok(uint32_t len)
     return true;
 }
 
-static int savevm_save_devices(QEMUFile *f, Error *err)
+static int savevm_save_devices(SaveVMState *s, QEMUFile *f, Error *err)
 {
-    VMDescWriter *d = &savevm_state.vmdesc;
-    for (int i = 0; i < savevm_state.nr; i++) {
-        SaveStateEntry *se = &savevm_state.entries[i];
+    VMDescWriter *d = &s->vmdesc;
+    for (int i = 0; i < s->nr; i++) {
+        SaveStateEntry *se = &s->entries[i];
         if (!se->vmsd || (se->vmsd->needed && !se->vmsd->needed(se->opaque))) {
             continue;
         }
@@ -382,9 +414,9 @@ static int savevm_save_devices(QEMUFile *f, Error *err)
 }
 
 /* EOF, then the vmdesc. */
-static int savevm_put_trailer(QEMUFile *f, Error *err)
+static int savevm_put_trailer(SaveVMState *s, QEMUFile *f, Error *err)
 {
-    VMDescWriter *d = &savevm_state.vmdesc;
+    VMDescWriter *d = &s->vmdesc;
     qemu_file_put_u8(f, QEMU_VM_EOF);
     vmdesc_end_array(d);
     vmdesc_end_object(d);
@@ -406,11 +438,11 @@ static int savevm_put_trailer(QEMUFile *f, Error *err)
     return ret;
 }
 
-int savevm_save_complete(QEMUFile *f, Error *err)
+int savevm_save_complete(SaveVMState *s, QEMUFile *f, Error *err)
 {
     int ret = 0;
-    for (int i = 0; i < savevm_state.nr && ret == 0; i++) {
-        SaveStateEntry *se = &savevm_state.entries[i];
+    for (int i = 0; i < s->nr && ret == 0; i++) {
+        SaveStateEntry *se = &s->entries[i];
         if (!se->ops) {
             continue;
         }
@@ -425,64 +457,65 @@ int savevm_save_complete(QEMUFile *f, Error *err)
         savevm_put_footer(f, se);
     }
     if (ret == 0) {
-        ret = savevm_save_devices(f, err);
+        ret = savevm_save_devices(s, f, err);
     }
     if (ret == 0) {
-        ret = savevm_put_trailer(f, err);
+        ret = savevm_put_trailer(s, f, err);
     }
-    savevm_save_cleanup();
+    savevm_save_cleanup(s);
     return ret;
 }
 
-int savevm_save_devices_state(QEMUFile *f, Error *err)
+int savevm_save_devices_state(SaveVMState *s, QEMUFile *f, Error *err)
 {
-    int ret = savevm_check_blocked(err);
+    int ret = savevm_check_blocked(s, err);
     if (ret < 0) {
         return ret;
     }
-    savevm_put_header(f);
-    ret = savevm_save_devices(f, err);
+    savevm_put_header(s, f);
+    ret = savevm_save_devices(s, f, err);
     if (ret == 0) {
-        ret = savevm_put_trailer(f, err);
+        ret = savevm_put_trailer(s, f, err);
     }
     /* No live section was set up, so only the description is dropped. */
-    vmdesc_free(&savevm_state.vmdesc);
-    savevm_hooks_save_done();
-    savevm_state.saving = false;
+    vmdesc_free(&s->vmdesc);
+    savevm_hooks_save_done(s);
+    s->saving = false;
     return ret;
 }
 
-void savevm_save_cleanup(void)
+void savevm_save_cleanup(SaveVMState *s)
 {
-    if (!savevm_state.saving) {
+    if (!s->saving) {
         return;
     }
-    for (int i = 0; i < savevm_state.nr; i++) {
-        SaveStateEntry *se = &savevm_state.entries[i];
+    for (int i = 0; i < s->nr; i++) {
+        SaveStateEntry *se = &s->entries[i];
         if (se->ops && se->ops->save_cleanup) {
             se->ops->save_cleanup(se->opaque);
         }
     }
-    vmdesc_free(&savevm_state.vmdesc);
-    savevm_hooks_save_done();
-    savevm_state.saving = false;
+    vmdesc_free(&s->vmdesc);
+    savevm_hooks_save_done(s);
+    s->saving = false;
 }
 
-int savevm_save(QEMUFile *f, Error *err)
+int savevm_save(SaveVMState *s, QEMUFile *f, Error *err)
 {
     /* The guest is stopped: START, then END carries every page; no PARTs. */
-    int ret = savevm_save_begin(f, err);
+    int ret = savevm_save_begin(s, f, err);
     if (ret < 0) {
-        savevm_save_cleanup();
+        savevm_save_cleanup(s);
         return ret;
     }
-    return savevm_save_complete(f, err);
+    return savevm_save_complete(s, f, err);
 }
 
 /* ---- loading ---- */
 
 /* What the loader was doing, for messages. */
 typedef struct LoadContext {
+    SaveVMState *s;
     QEMUFile *f;
     bool devices_only;           /* device state: no live (RAM) sections */
     char what[200];              /* "section 'x'", "the stream header", ... */
@@ -582,7 +615,7 @@ static int savevm_load_configuration(LoadContext *lc, Error *err)
     if (qemu_file_get_error(f)) {
         return savevm_load_fail(lc, -EIO, NULL, err);
     }
-    const char *local = savevm_machine_type();
+    const char *local = savevm_machine_type(lc->s);
     if (strlen(name) != len || strcmp(name, local) != 0) {
         return savevm_load_error(lc, -EINVAL, err,
                                  "Machine type received is '%s' and local is '%s'", name, local);
@@ -604,7 +637,7 @@ static int savevm_load_start_full(LoadContext *lc, uint8_t type, Error *err)
     if (qemu_file_get_error(f)) {
         return savevm_load_fail(lc, -EIO, NULL, err);
     }
-    SaveStateEntry *se = savevm_find(idstr, instance_id);
+    SaveStateEntry *se = savevm_find(lc->s, idstr, instance_id);
     if (!se) {
         return savevm_load_error(lc, -ENOENT, err,
                                  "Unknown section or instance '%s' %u (offset %llu). Make sure "
@@ -636,7 +669,7 @@ static int savevm_load_start_full(LoadContext *lc, uint8_t type, Error *err)
                                      "loadvm: %s RAM loading not allowed in device state "
                                      "(offset %llu)", se->idstr, (unsigned long long)pos);
         }
-        savevm_state.load_touched_live = true;
+        lc->s->load_touched_live = true;
         se->load_started = true;
         se->load_section_id = section_id;
         ret = se->ops->load_state(f, se->opaque, version_id, type, &lerr);
@@ -662,8 +695,8 @@ static int savevm_load_part_end(LoadContext *lc, uint8_t type, Error *err)
         return savevm_load_fail(lc, -EIO, NULL, err);
     }
     SaveStateEntry *se = NULL;
-    for (int i = 0; i < savevm_state.nr; i++) {
-        SaveStateEntry *e = &savevm_state.entries[i];
+    for (int i = 0; i < lc->s->nr; i++) {
+        SaveStateEntry *e = &lc->s->entries[i];
         if (e->ops && e->load_started && e->load_section_id == section_id) {
             se = e;
             break;
@@ -806,12 +839,12 @@ static bool savevm_backs_up(const SaveStateEntry *se)
     return se->vmsd && !se->hooks;
 }
 
-static void savevm_backup_take(SaveVMBackup *b)
+static void savevm_backup_take(SaveVMState *s, SaveVMBackup *b)
 {
-    b->nr = savevm_state.nr;
+    b->nr = s->nr;
     b->bufs = calloc((size_t)b->nr + 1, sizeof(*b->bufs));
     for (int i = 0; b->bufs && i < b->nr; i++) {
-        SaveStateEntry *se = &savevm_state.entries[i];
+        SaveStateEntry *se = &s->entries[i];
         if (!savevm_backs_up(se)) {
             continue;
         }
@@ -825,10 +858,10 @@ static void savevm_backup_take(SaveVMBackup *b)
     }
 }
 
-static void savevm_backup_restore(SaveVMBackup *b)
+static void savevm_backup_restore(SaveVMState *s, SaveVMBackup *b)
 {
     for (int i = 0; b->bufs && i < b->nr; i++) {
-        SaveStateEntry *se = &savevm_state.entries[i];
+        SaveStateEntry *se = &s->entries[i];
         if (!savevm_backs_up(se) || !b->bufs[i].data) {
             continue;
         }
@@ -848,55 +881,55 @@ static void savevm_backup_free(SaveVMBackup *b)
     free(b->bufs);
 }
 
-bool savevm_load_touched_live(void)
+bool savevm_load_touched_live(SaveVMState *s)
 {
-    return savevm_state.load_touched_live;
+    return s->load_touched_live;
 }
 
-static int savevm_load_common(QEMUFile *f, bool devices_only, Error *err)
+static int savevm_load_common(SaveVMState *s, QEMUFile *f, bool devices_only, Error *err)
 {
-    int ret = savevm_check_blocked(err);
+    int ret = savevm_check_blocked(s, err);
     if (ret < 0) {
         return ret;
     }
-    savevm_hooks_load_begin();
-    savevm_state.load_touched_live = false;
-    for (int i = 0; i < savevm_state.nr; i++) {
-        SaveStateEntry *se = &savevm_state.entries[i];
+    savevm_hooks_load_begin(s);
+    s->load_touched_live = false;
+    for (int i = 0; i < s->nr; i++) {
+        SaveStateEntry *se = &s->entries[i];
         se->load_started = false;
         if (se->ops && se->ops->load_setup) {
             se->ops->load_setup(se->opaque);
         }
     }
     SaveVMBackup backup;
-    savevm_backup_take(&backup);
-    LoadContext lc = { .f = f, .devices_only = devices_only };
+    savevm_backup_take(s, &backup);
+    LoadContext lc = { .s = s, .f = f, .devices_only = devices_only };
     ret = savevm_load_main(&lc, err);
     if (ret == 0) {
         ret = savevm_load_vmdesc(&lc, err);
     }
     if (ret < 0) {
-        savevm_backup_restore(&backup);
-        savevm_hooks_load_begin();
+        savevm_backup_restore(s, &backup);
+        savevm_hooks_load_begin(s);
     }
     savevm_backup_free(&backup);
     return ret;
 }
 
-int savevm_load(QEMUFile *f, Error *err)
+int savevm_load(SaveVMState *s, QEMUFile *f, Error *err)
 {
-    return savevm_load_common(f, false, err);
+    return savevm_load_common(s, f, false, err);
 }
 
-int savevm_load_devices_state(QEMUFile *f, Error *err)
+int savevm_load_devices_state(SaveVMState *s, QEMUFile *f, Error *err)
 {
-    return savevm_load_common(f, true, err);
+    return savevm_load_common(s, f, true, err);
 }
 
-void savevm_describe_sections(VMDescWriter *w)
+void savevm_describe_sections(SaveVMState *s, VMDescWriter *w)
 {
-    for (int i = 0; i < savevm_state.nr; i++) {
-        SaveStateEntry *se = &savevm_state.entries[i];
+    for (int i = 0; i < s->nr; i++) {
+        SaveStateEntry *se = &s->entries[i];
         vmdesc_start_object(w, NULL);
         vmdesc_str(w, "name", se->idstr);
         vmdesc_int(w, "instance_id", se->instance_id);

@@ -24,6 +24,12 @@
 #include "io/qemu-file.h"
 #include "savevm/vmstate.h"
 
+/* A machine's registry of sections and the state of a stream being saved
+ * or loaded: one per machine, so machines in one process do not share it. */
+typedef struct SaveVMState SaveVMState;
+SaveVMState *savevm_state_new(void);
+void savevm_state_free(SaveVMState *s);
+
 #define QEMU_VM_FILE_MAGIC          0x5145564d
 #define QEMU_VM_FILE_VERSION_COMPAT 0x00000002
 #define QEMU_VM_FILE_VERSION        0x00000003
@@ -59,12 +65,13 @@ typedef struct SaveLiveOps {
     void (*load_setup)(void *opaque);         /* before a load starts */
     /* section_type is QEMU_VM_SECTION_START/PART/END/FULL. */
     int (*load_state)(QEMUFile *f, void *opaque, int version_id, int section_type, Error *err);
+    void (*release)(void *opaque);            /* at unregistration */
 } SaveLiveOps;
 
 /* idstr is copied (1..127 bytes: analyze-migration.py reads the length as
  * signed). instance_id VMSTATE_INSTANCE_ID_ANY takes the next free one.
  * Section ids come from registration order. Returns 0 or -EEXIST/-EINVAL. */
-int savevm_register(const char *idstr, uint32_t instance_id, const VMStateDescription *vmsd,
+int savevm_register(SaveVMState *s, const char *idstr, uint32_t instance_id, const VMStateDescription *vmsd,
                     void *opaque);
 /* A record of the stream rather than device state (globalstate): saved and
  * loaded like a device section, but not rolled back after a failed load;
@@ -73,27 +80,30 @@ int savevm_register(const char *idstr, uint32_t instance_id, const VMStateDescri
 typedef struct SaveVMStreamHooks {
     void (*save_done)(void *opaque);
     void (*load_begin)(void *opaque);
+    void (*release)(void *opaque);   /* at unregistration: the record's memory */
 } SaveVMStreamHooks;
-int savevm_register_record(const char *idstr, uint32_t instance_id,
+int savevm_register_record(SaveVMState *s, const char *idstr, uint32_t instance_id,
                            const VMStateDescription *vmsd, const SaveVMStreamHooks *hooks,
                            void *opaque);
-int savevm_register_live(const char *idstr, uint32_t instance_id, int version_id,
+int savevm_register_live(SaveVMState *s, const char *idstr, uint32_t instance_id, int version_id,
                          const SaveLiveOps *ops, void *opaque);
-void savevm_unregister(const char *idstr, uint32_t instance_id);
-void savevm_unregister_all(void);
+void savevm_unregister(SaveVMState *s, const char *idstr, uint32_t instance_id);
+void savevm_unregister_all(SaveVMState *s);
+/* The opaque a section was registered with, or NULL. */
+void *savevm_find_opaque(SaveVMState *s, const char *idstr, uint32_t instance_id);
 
 /* The machine type sent in and checked against the configuration section
  * (default "virt"). The string must outlive its use. */
-void savevm_set_machine_type(const char *name);
+void savevm_set_machine_type(SaveVMState *s, const char *name);
 
 /* A check the layer above adds to savevm_check_blocked() (migration's
  * blockers); NULL for none. */
-void savevm_set_blocker_check(int (*fn)(Error *err));
+void savevm_set_blocker_check(SaveVMState *s, int (*fn)(Error *err));
 /* Fails with what the blocker check says, or with "State blocked by non-migratable device '<idstr>'" if any. */
-int savevm_check_blocked(Error *err);
+int savevm_check_blocked(SaveVMState *s, Error *err);
 
 /* A whole stream with the guest stopped (snapshot, file migration). */
-int savevm_save(QEMUFile *f, Error *err);
+int savevm_save(SaveVMState *s, QEMUFile *f, Error *err);
 
 /* The same stream in steps, for live migration: begin writes the header,
  * configuration and START sections; sync begins a pass (the guest must not
@@ -102,30 +112,30 @@ int savevm_save(QEMUFile *f, Error *err);
  * runs, as long as nothing else uses the stream); complete writes the END sections, the device
  * sections, EOF and the vmdesc, then cleans up. On any error call
  * savevm_save_cleanup() (complete does it itself). */
-int savevm_save_begin(QEMUFile *f, Error *err);
-void savevm_save_sync(void);
-int savevm_save_iterate(QEMUFile *f, Error *err);
-uint64_t savevm_save_pending(void);
-int savevm_save_complete(QEMUFile *f, Error *err);
-void savevm_save_cleanup(void);
+int savevm_save_begin(SaveVMState *s, QEMUFile *f, Error *err);
+void savevm_save_sync(SaveVMState *s);
+int savevm_save_iterate(SaveVMState *s, QEMUFile *f, Error *err);
+uint64_t savevm_save_pending(SaveVMState *s);
+int savevm_save_complete(SaveVMState *s, QEMUFile *f, Error *err);
+void savevm_save_cleanup(SaveVMState *s);
 
 /* Device-only state: magic, version, configuration, the FULL sections, EOF
  * and the vmdesc; no live (RAM) sections. */
-int savevm_save_devices_state(QEMUFile *f, Error *err);
+int savevm_save_devices_state(SaveVMState *s, QEMUFile *f, Error *err);
 
 /* Reads a whole stream into the registered handlers (see the load safety
  * note above). Returns 0 or a negative errno with err describing the
  * failure: section, field, value and stream offset. */
-int savevm_load(QEMUFile *f, Error *err);
+int savevm_load(SaveVMState *s, QEMUFile *f, Error *err);
 /* The same for device-only state: live sections are refused, and the
  * configuration section may be absent (QEMU's xen-save-devices-state). */
-int savevm_load_devices_state(QEMUFile *f, Error *err);
+int savevm_load_devices_state(SaveVMState *s, QEMUFile *f, Error *err);
 /* True when the last load wrote into a live section (guest RAM), which a
  * failed load does not roll back. */
-bool savevm_load_touched_live(void);
+bool savevm_load_touched_live(SaveVMState *s);
 
 /* Describes every registered section's table (not its values) as a JSON
  * array element per section, for -dump-vmstate. */
-void savevm_describe_sections(VMDescWriter *w);
+void savevm_describe_sections(SaveVMState *s, VMDescWriter *w);
 
 #endif

@@ -85,11 +85,11 @@ static void machine_migration_unregister_drives(Machine *m)
 
 int machine_migration_attach(Machine *m, char *err, size_t errlen)
 {
-    savevm_unregister_all();
-    savevm_set_blocker_check(migration_check_blockers);
-    int ret = ram_register(&m->mem, NULL);
+    savevm_unregister_all(m->sections);
+    savevm_set_blocker_check(m->sections, migration_check_blockers);
+    int ret = ram_register(m->sections, &m->mem, NULL);
     ret = ret ? ret : machine_vmstate_register(m);
-    ret = ret ? ret : globalstate_register();
+    ret = ret ? ret : globalstate_register(m->sections);
     if (ret < 0) {
         snprintf(err, errlen, "cannot register the machine's state sections (%d)", ret);
         return ret;
@@ -118,5 +118,5 @@ void machine_migration_detach(Machine *m)
         migrate_del_blocker(drive_blocker[i]);
         drive_blocker[i] = -1;
     }
-    savevm_unregister_all();
+    savevm_unregister_all(m->sections);
 }

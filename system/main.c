@@ -443,7 +443,7 @@ int main(int argc, char **argv)
     if (cl.dump_vmstate) {
         Error e;
         error_init(&e);
-        if (machine_dump_vmstate(cl.dump_vmstate, &e) < 0) {
+        if (machine_dump_vmstate(&machine, cl.dump_vmstate, &e) < 0) {
             die("%s", e.msg);
         }
         machine_migration_detach(&machine);

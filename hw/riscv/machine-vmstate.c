@@ -92,37 +92,37 @@ const VMStateDescription vmstate_virt_board = {
 
 int machine_vmstate_register(Machine *m)
 {
-    savevm_set_machine_type(m->opts.machine ? m->opts.machine : "virt");
+    savevm_set_machine_type(m->sections, m->opts.machine ? m->opts.machine : "virt");
     cpu_vmstate_note_misa(m->cpu.env.misa);
     m->board_vms = (BoardVMState){ .m = m };
     m->clock_vms = (ClockVMState){ .clock = &m->clock };
-    int ret = savevm_register("cpu", 0, &vmstate_riscv_cpu, &m->cpu);
-    ret = ret ? ret : savevm_register("timer", 0, &vmstate_timer, &m->clock_vms);
-    ret = ret ? ret : savevm_register("riscv_sifive_plic", 0, &vmstate_plic, &m->plic);
-    ret = ret ? ret : savevm_register("riscv_aclint", 0, &vmstate_clint, &m->clint);
-    ret = ret ? ret : savevm_register("serial", 0, &vmstate_uart16550, &m->uart0);
-    ret = ret ? ret : savevm_register("goldfish_rtc", 0, &vmstate_goldfish_rtc, &m->rtc);
+    int ret = savevm_register(m->sections, "cpu", 0, &vmstate_riscv_cpu, &m->cpu);
+    ret = ret ? ret : savevm_register(m->sections, "timer", 0, &vmstate_timer, &m->clock_vms);
+    ret = ret ? ret : savevm_register(m->sections, "riscv_sifive_plic", 0, &vmstate_plic, &m->plic);
+    ret = ret ? ret : savevm_register(m->sections, "riscv_aclint", 0, &vmstate_clint, &m->clint);
+    ret = ret ? ret : savevm_register(m->sections, "serial", 0, &vmstate_uart16550, &m->uart0);
+    ret = ret ? ret : savevm_register(m->sections, "goldfish_rtc", 0, &vmstate_goldfish_rtc, &m->rtc);
     if (m->has_htif) {
-        ret = ret ? ret : savevm_register("riscv.htif.uart", 0, &vmstate_htif, &m->htif);
+        ret = ret ? ret : savevm_register(m->sections, "riscv.htif.uart", 0, &vmstate_htif, &m->htif);
     }
     for (int n = 0; n < VIRT_VIRTIO_COUNT; n++) {
         if (m->virtio[n].ops) {
-            ret = ret ? ret : savevm_register("virtio-mmio", (uint32_t)n, &vmstate_virtio_mmio,
+            ret = ret ? ret : savevm_register(m->sections, "virtio-mmio", (uint32_t)n, &vmstate_virtio_mmio,
                                               &m->virtio[n]);
         }
     }
-    ret = ret ? ret : savevm_register("virt", 0, &vmstate_virt_board, &m->board_vms);
+    ret = ret ? ret : savevm_register(m->sections, "virt", 0, &vmstate_virt_board, &m->board_vms);
     return ret;
 }
 
-int machine_dump_vmstate(const char *path, Error *err)
+int machine_dump_vmstate(Machine *m, const char *path, Error *err)
 {
     VMDescWriter w;
     vmdesc_init(&w);
     vmdesc_start_object(&w, NULL);
     vmdesc_int(&w, "page_size", SAVEVM_PAGE_SIZE);
     vmdesc_start_array(&w, "sections");
-    savevm_describe_sections(&w);
+    savevm_describe_sections(m->sections, &w);
     vmdesc_end_array(&w);
     /* Tables only some configurations register (HTIF: an ELF with tohost),
      * so the dump always covers every table the build has. */

@@ -30,6 +30,6 @@ int machine_vmstate_register(Machine *m);
 /* Writes every registered section's description (name, instance, version,
  * minimum version, fields with types, sizes and versions, subsections) as
  * JSON (amber -dump-vmstate). */
-int machine_dump_vmstate(const char *path, Error *err);
+int machine_dump_vmstate(Machine *m, const char *path, Error *err);
 
 #endif

@@ -216,6 +216,10 @@ bool machine_init(Machine *m, const MachineOptions *opts, char *err, size_t errl
     }
     current_machine = m;
 
+    m->sections = savevm_state_new();
+    if (!m->sections) {
+        return machine_fail(err, errlen, "out of memory");
+    }
     memory_init(&m->mem);
     if (!memory_add_ram(&m->mem, "riscv_virt_board.ram", VIRT_DRAM_BASE, m->opts.ram_size)) {
         return machine_fail(err, errlen, "-m %lluM: cannot allocate guest RAM: %s",
@@ -310,6 +314,8 @@ void machine_state_changed(Machine *m)
 void machine_destroy(Machine *m)
 {
     machine_destroy_drives(m);
+    savevm_state_free(m->sections);
+    m->sections = NULL;
     cpu_destroy(&m->cpu);
     memory_destroy(&m->mem);
     for (int i = 0; i < m->nr_blobs; i++) {

@@ -20,6 +20,7 @@
 #include "hw/virtio-blk.h"
 #include "hw/virtio-mmio.h"
 #include "block/drive.h"
+#include "savevm/savevm.h"
 
 #define VIRT_MROM_BASE      0x1000ull
 #define VIRT_MROM_SIZE      0xf000ull
@@ -104,6 +105,7 @@ typedef struct Machine {
     Htif htif;
     bool has_htif;
     VirtClock clock;             /* virtual time, from the harts' icount */
+    SaveVMState *sections;       /* the machine's state sections (savevm/) */
     CharBackend serial0;         /* back end of UART0 (and HTIF console) */
     /* Disks (-drive) and the virtio-mmio slots; the first virtio drive sits
      * in the last slot, as on QEMU (machine-drives.c). */

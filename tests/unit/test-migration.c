@@ -18,6 +18,17 @@
 #include "migration/xbzrle.h"
 #include "tests/unit/unit.h"
 
+/* The section registry under test (a machine owns one; these tests make
+ * their own). */
+static SaveVMState *sv;
+
+static void sv_reset(void)
+{
+    savevm_state_free(sv);
+    sv = savevm_state_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sv);
+}
+
 #define PG 4096
 
 static void test_xbzrle_vector(void)
@@ -92,18 +103,18 @@ static void test_ram_xbzrle_live(void)
     for (int p = 0; p < RAM_PAGES; p++) {
         memset(src.ram->host + p * PG, p + 1, PG);
     }
-    savevm_unregister_all();
-    CU_ASSERT_EQUAL_FATAL(ram_register(&src, NULL), 0);
+    sv_reset();
+    CU_ASSERT_EQUAL_FATAL(ram_register(sv, &src, NULL), 0);
     ram_set_iterate_max_pages(16);
     ram_set_xbzrle(16 * PG);
     ChannelBuffer b = { 0 };
     QEMUFile *f = channel_buffer_writer(&b);
     Error err;
     error_init(&err);
-    CU_ASSERT_EQUAL_FATAL(savevm_save_begin(f, &err), 0);
-    savevm_save_sync();
+    CU_ASSERT_EQUAL_FATAL(savevm_save_begin(sv, f, &err), 0);
+    savevm_save_sync(sv);
     int pr;
-    while ((pr = savevm_save_iterate(f, &err)) == 0) {
+    while ((pr = savevm_save_iterate(sv, f, &err)) == 0) {
     }
     CU_ASSERT_EQUAL_FATAL(pr, 1);
     /* The guest writes a byte per page through the memory API: dirty. */
@@ -112,31 +123,31 @@ static void test_ram_xbzrle_live(void)
             uint64_t v = (uint64_t)(round * 7 + p);
             CU_ASSERT_TRUE(memory_write(&src, RAM_BASE + (uint64_t)p * PG + 100, 1, v));
         }
-        savevm_save_sync();
-        while ((pr = savevm_save_iterate(f, &err)) == 0) {
+        savevm_save_sync(sv);
+        while ((pr = savevm_save_iterate(sv, f, &err)) == 0) {
         }
         CU_ASSERT_EQUAL_FATAL(pr, 1);
     }
     memset(src.ram->host + 5 * PG, 0, PG);          /* becomes a zero page */
     memory_mark_dirty(&src, RAM_BASE + 5 * PG, PG);
-    CU_ASSERT_EQUAL_FATAL(savevm_save_complete(f, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(savevm_save_complete(sv, f, &err), 0);
     CU_ASSERT_EQUAL(qemu_file_close(f, &err), 0);
     RamStats st;
-    ram_stats_get(&st);
+    ram_stats_get(sv, &st);
     CU_ASSERT(st.xbzrle_pages > 0);
     CU_ASSERT(st.xbzrle_bytes < st.xbzrle_pages * 64);
 
-    savevm_unregister_all();
-    CU_ASSERT_EQUAL_FATAL(ram_register(&dst, NULL), 0);
+    sv_reset();
+    CU_ASSERT_EQUAL_FATAL(ram_register(sv, &dst, NULL), 0);
     QEMUFile *r = channel_buffer_reader(b.data, b.len);
-    int ret = savevm_load(r, &err);
+    int ret = savevm_load(sv, r, &err);
     CU_ASSERT_EQUAL(ret, 0);
     if (ret) {
         fprintf(stderr, "load: %s\n", err.msg);
     }
     qemu_file_close(r, NULL);
     CU_ASSERT_EQUAL(memcmp(src.ram->host, dst.ram->host, RAM_PAGES * PG), 0);
-    savevm_unregister_all();
+    sv_reset();
     ram_set_xbzrle(0);
     ram_set_iterate_max_pages(0);
     channel_buffer_free(&b);
@@ -216,14 +227,14 @@ static void test_blockers(void)
 {
     Error err;
     error_init(&err);
-    savevm_set_blocker_check(migration_check_blockers);   /* as machine_migration_attach does */
+    savevm_set_blocker_check(sv, migration_check_blockers);   /* as machine_migration_attach does */
     int id = migrate_add_blocker("serial0", "bound to a host terminal");
     CU_ASSERT_FATAL(id >= 0);
-    CU_ASSERT_EQUAL(savevm_check_blocked(&err), -EPERM);
+    CU_ASSERT_EQUAL(savevm_check_blocked(sv, &err), -EPERM);
     CU_ASSERT_STRING_EQUAL(err.msg, "serial0: bound to a host terminal");
     migrate_del_blocker(id);
     error_init(&err);
-    CU_ASSERT_EQUAL(savevm_check_blocked(&err), 0);
+    CU_ASSERT_EQUAL(savevm_check_blocked(sv, &err), 0);
 }
 
 static int inactive_count;

@@ -15,6 +15,17 @@
 #include "savevm/savevm.h"
 #include "tests/unit/unit.h"
 
+/* The section registry under test (a machine owns one; these tests make
+ * their own). */
+static SaveVMState *sv;
+
+static void sv_reset(void)
+{
+    savevm_state_free(sv);
+    sv = savevm_state_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sv);
+}
+
 #define RAM_BASE 0x80000000ull
 #define RAM_SIZE (16 * PAGE_SIZE)
 
@@ -104,22 +115,22 @@ static void fill_ram(void)
 
 static void setup(void)
 {
-    savevm_unregister_all();
+    sv_reset();
     memory_init(&mem);
     CU_ASSERT_PTR_NOT_NULL_FATAL(memory_add_ram(&mem, "ram", RAM_BASE, RAM_SIZE));
     timer = timer_init;
     pic = pic_init;
     fill_ram();
-    savevm_set_machine_type("virt");
-    CU_ASSERT_EQUAL(savevm_register("timer", 0, &vmstate_timer, &timer), 0);
-    CU_ASSERT_EQUAL(savevm_register("pic", VMSTATE_INSTANCE_ID_ANY, &vmstate_pic, &pic), 0);
-    CU_ASSERT_EQUAL(ram_register(&mem, NULL), 0);
-    CU_ASSERT_EQUAL(globalstate_register(), 0);
+    savevm_set_machine_type(sv, "virt");
+    CU_ASSERT_EQUAL(savevm_register(sv, "timer", 0, &vmstate_timer, &timer), 0);
+    CU_ASSERT_EQUAL(savevm_register(sv, "pic", VMSTATE_INSTANCE_ID_ANY, &vmstate_pic, &pic), 0);
+    CU_ASSERT_EQUAL(ram_register(sv, &mem, NULL), 0);
+    CU_ASSERT_EQUAL(globalstate_register(sv), 0);
 }
 
 static void teardown(void)
 {
-    savevm_unregister_all();
+    sv_reset();
     memory_destroy(&mem);
 }
 
@@ -137,7 +148,7 @@ static ChannelBuffer save_stream(void)
     QEMUFile *f = channel_buffer_writer(&b);
     Error err;
     error_init(&err);
-    CU_ASSERT_EQUAL(savevm_save(f, &err), 0);
+    CU_ASSERT_EQUAL(savevm_save(sv, f, &err), 0);
     CU_ASSERT_EQUAL(qemu_file_close(f, NULL), 0);
     if (err.set) {
         printf("save: %s\n", err.msg);
@@ -148,7 +159,7 @@ static ChannelBuffer save_stream(void)
 static int load_stream(const uint8_t *data, size_t len, Error *err)
 {
     QEMUFile *f = channel_buffer_reader(data, len);
-    int ret = savevm_load(f, err);
+    int ret = savevm_load(sv, f, err);
     qemu_file_close(f, NULL);
     return ret;
 }
@@ -168,7 +179,7 @@ static bool state_is_initial(void)
 static void test_round_trip(void)
 {
     setup();
-    globalstate_store_state(RUN_STATE_PAUSED);
+    globalstate_store_state(sv, RUN_STATE_PAUSED);
     ChannelBuffer b = save_stream();
     /* Header, configuration, then the RAM START section. */
     static const uint8_t head[] = { 'Q', 'E', 'V', 'M', 0, 0, 0, 3, 7, 0, 0, 0, 4, 'v', 'i',
@@ -183,7 +194,7 @@ static void test_round_trip(void)
     }
     CU_ASSERT_TRUE(state_is_initial());
     RunState rs;
-    CU_ASSERT_TRUE(globalstate_received(&rs));
+    CU_ASSERT_TRUE(globalstate_received(sv, &rs));
     CU_ASSERT_EQUAL(rs, RUN_STATE_PAUSED);
     channel_buffer_free(&b);
     teardown();
@@ -196,20 +207,20 @@ static void test_live_iteration(void)
     QEMUFile *f = channel_buffer_writer(&b);
     Error err;
     error_init(&err);
-    CU_ASSERT_EQUAL(savevm_save_begin(f, &err), 0);
-    CU_ASSERT_EQUAL(savevm_save_pending(), RAM_SIZE);
+    CU_ASSERT_EQUAL(savevm_save_begin(sv, f, &err), 0);
+    CU_ASSERT_EQUAL(savevm_save_pending(sv), RAM_SIZE);
     /* Before a sync the pass is empty: nothing goes out. */
-    CU_ASSERT_EQUAL(savevm_save_iterate(f, &err), 1);
-    CU_ASSERT_EQUAL(savevm_save_pending(), RAM_SIZE);
-    savevm_save_sync();
-    CU_ASSERT_EQUAL(savevm_save_pending(), RAM_SIZE);
-    CU_ASSERT_EQUAL(savevm_save_iterate(f, &err), 1);
-    CU_ASSERT_EQUAL(savevm_save_pending(), 0);
+    CU_ASSERT_EQUAL(savevm_save_iterate(sv, f, &err), 1);
+    CU_ASSERT_EQUAL(savevm_save_pending(sv), RAM_SIZE);
+    savevm_save_sync(sv);
+    CU_ASSERT_EQUAL(savevm_save_pending(sv), RAM_SIZE);
+    CU_ASSERT_EQUAL(savevm_save_iterate(sv, f, &err), 1);
+    CU_ASSERT_EQUAL(savevm_save_pending(sv), 0);
     /* The guest writes while the first pass is out: resent by the END. */
     uint8_t v = 0x77;
     CU_ASSERT_TRUE(memory_rw(&mem, RAM_BASE + 5 * PAGE_SIZE + 9, &v, 1, true, false));
-    CU_ASSERT_EQUAL(savevm_save_pending(), PAGE_SIZE);
-    CU_ASSERT_EQUAL(savevm_save_complete(f, &err), 0);
+    CU_ASSERT_EQUAL(savevm_save_pending(sv), PAGE_SIZE);
+    CU_ASSERT_EQUAL(savevm_save_complete(sv, f, &err), 0);
     CU_ASSERT_FALSE(mem.dirty_log);
     CU_ASSERT_EQUAL(qemu_file_close(f, NULL), 0);
     scramble();
@@ -389,11 +400,11 @@ static void test_header_errors(void)
     CU_ASSERT_STRING_EQUAL(err.msg, "Unsupported migration stream version, file version 4 != 3");
     b.data[7] = 3;
 
-    savevm_set_machine_type("sifive_u");
+    savevm_set_machine_type(sv, "sifive_u");
     error_init(&err);
     CU_ASSERT_TRUE(load_stream(b.data, b.len, &err) < 0);
     CU_ASSERT_STRING_EQUAL(err.msg, "Machine type received is 'virt' and local is 'sifive_u'");
-    savevm_set_machine_type("virt");
+    savevm_set_machine_type(sv, "virt");
 
     /* The first section type byte follows the 4-byte name. */
     b.data[17] = 0x42;
@@ -429,11 +440,11 @@ static void test_section_errors(void)
     Error err;
 
     /* A device the loading machine lacks. */
-    savevm_unregister("pic", 0);
+    savevm_unregister(sv, "pic", 0);
     error_init(&err);
     CU_ASSERT_TRUE(load_stream(b.data, b.len, &err) < 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "Unknown section or instance 'pic' 0"));
-    savevm_register("pic", 0, &vmstate_pic, &pic);
+    savevm_register(sv, "pic", 0, &vmstate_pic, &pic);
 
     /* A value post_load refuses: names the device, field and value, and the
      * devices loaded before it are rolled back. */
@@ -449,7 +460,7 @@ static void test_section_errors(void)
                                     "value 9 exceeds 7");
     CU_ASSERT_EQUAL(timer.pending, 3);
     CU_ASSERT_EQUAL(memcmp(&pic, &pic_init, sizeof(pic)), 0);
-    CU_ASSERT_FALSE(globalstate_received(NULL));
+    CU_ASSERT_FALSE(globalstate_received(sv, NULL));
     channel_buffer_free(&b);
     teardown();
 }
@@ -458,18 +469,18 @@ static void test_ram_mismatch(void)
 {
     setup();
     ChannelBuffer b = save_stream();
-    ram_unregister();
+    ram_unregister(sv);
     PhysMemory big;
     memory_init(&big);
     memory_add_ram(&big, "ram", RAM_BASE, 2 * RAM_SIZE);
-    ram_register(&big, NULL);
+    ram_register(sv, &big, NULL);
     Error err;
     error_init(&err);
     CU_ASSERT_TRUE(load_stream(b.data, b.len, &err) < 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "RAM size mismatch: stream has 65536, machine has "
                                            "131072"));
-    ram_unregister();
-    ram_register(&mem, "other.ram");
+    ram_unregister(sv);
+    ram_register(sv, &mem, "other.ram");
     error_init(&err);
     CU_ASSERT_TRUE(load_stream(b.data, b.len, &err) < 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "Unknown ramblock \"riscv_virt_board.ram\""));
@@ -492,17 +503,17 @@ static void test_unmigratable_and_write_errors(void)
     QEMUFile *f = channel_buffer_writer(&b);
     Error err;
     error_init(&err);
-    CU_ASSERT_EQUAL(savevm_save(f, &err), -ENOSPC);
+    CU_ASSERT_EQUAL(savevm_save(sv, f, &err), -ENOSPC);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "No space"));
     CU_ASSERT_FALSE(mem.dirty_log);
     qemu_file_close(f, NULL);
     channel_buffer_free(&b);
 
     int dummy;
-    savevm_register("blocker", 0, &vmstate_blocker, &dummy);
+    savevm_register(sv, "blocker", 0, &vmstate_blocker, &dummy);
     f = channel_buffer_writer(&b);
     error_init(&err);
-    CU_ASSERT_TRUE(savevm_save(f, &err) < 0);
+    CU_ASSERT_TRUE(savevm_save(sv, f, &err) < 0);
     CU_ASSERT_STRING_EQUAL(err.msg, "State blocked by non-migratable device 'blocker'");
     qemu_file_close(f, NULL);
     channel_buffer_free(&b);

@@ -14,6 +14,17 @@
 #include "savevm/savevm.h"
 #include "tests/unit/unit.h"
 
+/* The section registry under test (a machine owns one; these tests make
+ * their own). */
+static SaveVMState *sv;
+
+static void sv_reset(void)
+{
+    savevm_state_free(sv);
+    sv = savevm_state_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sv);
+}
+
 typedef struct Dev {
     uint32_t ctrl;
     uint32_t fifo_level;         /* version 2 */
@@ -129,9 +140,9 @@ static Other other;
  * loaded: the rollback must undo it. */
 static void build(const VMStateDescription *dev_vmsd)
 {
-    savevm_unregister_all();
-    CU_ASSERT_EQUAL_FATAL(savevm_register("other", 0, &vmstate_other, &other), 0);
-    CU_ASSERT_EQUAL_FATAL(savevm_register("dev", 0, dev_vmsd, &dev), 0);
+    sv_reset();
+    CU_ASSERT_EQUAL_FATAL(savevm_register(sv, "other", 0, &vmstate_other, &other), 0);
+    CU_ASSERT_EQUAL_FATAL(savevm_register(sv, "dev", 0, dev_vmsd, &dev), 0);
 }
 
 static void save_with(const VMStateDescription *vmsd, ChannelBuffer *b)
@@ -141,7 +152,7 @@ static void save_with(const VMStateDescription *vmsd, ChannelBuffer *b)
     QEMUFile *f = channel_buffer_writer(b);
     Error err;
     error_init(&err);
-    int ret = savevm_save(f, &err);
+    int ret = savevm_save(sv, f, &err);
     if (ret < 0) {
         printf("save: %s\n", err.msg);
     }
@@ -153,7 +164,7 @@ static int load_with(const VMStateDescription *vmsd, const ChannelBuffer *b, Err
 {
     build(vmsd);
     QEMUFile *f = channel_buffer_reader(b->data, b->len);
-    int ret = savevm_load(f, err);
+    int ret = savevm_load(sv, f, err);
     qemu_file_close(f, NULL);
     return ret;
 }
@@ -290,6 +301,6 @@ static const UnitTest tests[] = {
 int main(void)
 {
     int ret = unit_run("vmstate-compat", tests);
-    savevm_unregister_all();
+    sv_reset();
     return ret;
 }
