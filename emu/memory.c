@@ -214,16 +214,18 @@ bool memory_page_write_fast(PhysMemory *m, uint64_t paddr)
     return !m->dirty_log || memory_page_dirty(m, p);
 }
 
-/* Bookkeeping for a write of len bytes at paddr inside RAM. */
-static void memory_ram_written(PhysMemory *m, uint64_t paddr, uint64_t len)
+void memory_ram_written(PhysMemory *m, uint64_t paddr, uint64_t len)
 {
     memory_mark_dirty(m, paddr, len);
     uint64_t first = (paddr - m->ram->base) >> PAGE_BITS;
     uint64_t last = (paddr + len - 1 - m->ram->base) >> PAGE_BITS;
     for (uint64_t p = first; p <= last; p++) {
         if (m->page_flags[p] & MEM_PAGE_CODE) {
-            if (m->code_write) {
-                m->code_write(m->code_write_opaque, paddr, len);
+            for (int i = 0; i < m->nr_listeners; i++) {
+                MemoryListener *l = &m->listeners[i];
+                if (l->code_write) {
+                    l->code_write(l->opaque, paddr, len);
+                }
             }
             break;
         }
@@ -345,8 +347,30 @@ void memory_clear_code_page(PhysMemory *m, uint64_t paddr)
 
 static void memory_withdraw_fast_writes(PhysMemory *m)
 {
-    if (m->tlb_flush) {
-        m->tlb_flush(m->tlb_flush_opaque);
+    for (int i = 0; i < m->nr_listeners; i++) {
+        MemoryListener *l = &m->listeners[i];
+        if (l->tlb_flush) {
+            l->tlb_flush(l->opaque);
+        }
+    }
+}
+
+bool memory_add_listener(PhysMemory *m, const MemoryListener *l)
+{
+    if (m->nr_listeners == MEMORY_MAX_LISTENERS) {
+        return false;
+    }
+    m->listeners[m->nr_listeners++] = *l;
+    return true;
+}
+
+void memory_remove_listener(PhysMemory *m, void *opaque)
+{
+    for (int i = 0; i < m->nr_listeners; i++) {
+        if (m->listeners[i].opaque == opaque) {
+            m->listeners[i] = m->listeners[--m->nr_listeners];
+            i--;
+        }
     }
 }
 

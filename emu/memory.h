@@ -49,6 +49,19 @@ typedef struct MemoryRegion {
 #define MEM_PAGE_CODE   0x01     /* translated code exists for this page */
 #define MEM_PAGE_IO     0x02     /* an MMIO region overlaps this RAM page */
 
+/* Who caches what memory holds (a hart: its TLB's host pointers and its
+ * translated code), told when that goes stale. Either callback may be NULL. */
+typedef struct MemoryListener {
+    /* A guest or DMA write touched a page with translated code. */
+    void (*code_write)(void *opaque, uint64_t paddr, uint64_t len);
+    /* Fast-path write permissions must be withdrawn (dirty log started or
+     * synced): flush the TLB. */
+    void (*tlb_flush)(void *opaque);
+    void *opaque;
+} MemoryListener;
+
+#define MEMORY_MAX_LISTENERS 16
+
 typedef struct PhysMemory {
     MemoryRegion regions[MEMORY_MAX_REGIONS];
     int nr_regions;
@@ -57,17 +70,20 @@ typedef struct PhysMemory {
     uint8_t *page_flags;         /* one byte per RAM page */
     uint64_t *dirty;             /* one bit per RAM page */
     bool dirty_log;
-    /* Called for a guest or DMA write that touches a CODE page. */
-    void (*code_write)(void *opaque, uint64_t paddr, uint64_t len);
-    void *code_write_opaque;
-    /* Called when fast-path write permissions must be withdrawn everywhere
-     * (dirty log started or synced): the CPU flushes its TLB. */
-    void (*tlb_flush)(void *opaque);
-    void *tlb_flush_opaque;
+    MemoryListener listeners[MEMORY_MAX_LISTENERS];
+    int nr_listeners;
 } PhysMemory;
 
 void memory_init(PhysMemory *m);
 void memory_destroy(PhysMemory *m);
+/* Adds l (copied); false when the table is full. Removing finds it by its
+ * opaque. */
+bool memory_add_listener(PhysMemory *m, const MemoryListener *l);
+void memory_remove_listener(PhysMemory *m, void *opaque);
+/* The bookkeeping after a write of len bytes at paddr inside RAM done
+ * through a host pointer: dirty log, and the listeners when it touched a
+ * page with translated code. */
+void memory_ram_written(PhysMemory *m, uint64_t paddr, uint64_t len);
 
 /* RAM beyond what the guest touches costs nothing: it is an anonymous
  * MAP_NORESERVE mapping. Returns NULL (with errno) if it cannot be mapped. */

@@ -32,11 +32,7 @@ static uint8_t *htif_ram_byte(Htif *s, uint64_t addr)
 /* The bookkeeping memory_write() would do for a RAM byte. */
 static void htif_ram_written(Htif *s, uint64_t addr)
 {
-    PhysMemory *m = s->mem;
-    memory_mark_dirty(m, addr, 1);
-    if ((m->page_flags[(addr - m->ram->base) >> PAGE_BITS] & MEM_PAGE_CODE) && m->code_write) {
-        m->code_write(m->code_write_opaque, addr, 1);
-    }
+    memory_ram_written(s->mem, addr, 1);
 }
 
 /* riscv-tests' syscall proxy: payload points at uint64_t magic_mem[8] =

@@ -3,6 +3,7 @@
  * trap.c, address translation in mmu.c. */
 #include "target/riscv/cpu-internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define MISA_EXT(c) (1ull << ((c) - 'A'))
@@ -26,18 +27,20 @@ void cpu_init(RISCVCPU *cpu, PhysMemory *mem)
 {
     memset(cpu, 0, sizeof(*cpu));
     cpu->mem = mem;
-    mem->tlb_flush = cpu_mem_tlb_flush;
-    mem->tlb_flush_opaque = cpu;
     exec_init(cpu);
+    MemoryListener l = { cpu_invalidate_code, cpu_mem_tlb_flush, cpu };
+    if (!memory_add_listener(mem, &l)) {
+        /* The board adds at most one per hart, below the table's size. */
+        abort();
+    }
     cpu_reset(cpu, 0);
 }
 
 void cpu_destroy(RISCVCPU *cpu)
 {
     exec_destroy(cpu);
-    if (cpu->mem && cpu->mem->tlb_flush_opaque == cpu) {
-        cpu->mem->tlb_flush = NULL;
-        cpu->mem->tlb_flush_opaque = NULL;
+    if (cpu->mem) {
+        memory_remove_listener(cpu->mem, cpu);
     }
 }
 

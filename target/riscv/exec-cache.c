@@ -322,8 +322,6 @@ void exec_init(RISCVCPU *cpu)
     c->arena = arena;
     exec_jc_clear(c);
     cpu->tbc = c;
-    cpu->mem->code_write = cpu_invalidate_code;
-    cpu->mem->code_write_opaque = cpu;
 }
 
 void exec_destroy(RISCVCPU *cpu)
@@ -331,10 +329,6 @@ void exec_destroy(RISCVCPU *cpu)
     TBCache *c = cpu->tbc;
     if (!c) {
         return;
-    }
-    if (cpu->mem && cpu->mem->code_write_opaque == cpu) {
-        cpu->mem->code_write = NULL;
-        cpu->mem->code_write_opaque = NULL;
     }
     free(c->arena);
     free(c);

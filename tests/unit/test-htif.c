@@ -194,7 +194,7 @@ static void test_code_page_write(void)
 {
     setup();
     wr(TOHOST + 12, 4, 1);                  /* no hook installed: no crash */
-    mem.code_write = rec_code_write;
+    memory_add_listener(&mem, &(MemoryListener){ .code_write = rec_code_write });
     hook_hits = 0;
     wr(TOHOST + 12, 1, 2);
     CU_ASSERT_EQUAL(hook_hits, 0);          /* not a code page */

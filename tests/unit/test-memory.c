@@ -72,8 +72,7 @@ static void setup(void)
     memory_init(&mem);
     CU_ASSERT_PTR_NOT_NULL_FATAL(memory_add_ram(&mem, "ram", RAM, RAM_SIZE));
     flushes = code_hits = 0;
-    mem.tlb_flush = rec_flush;
-    mem.code_write = rec_code;
+    memory_add_listener(&mem, &(MemoryListener){ .code_write = rec_code, .tlb_flush = rec_flush });
 }
 
 static void teardown(void)
