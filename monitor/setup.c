@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,12 +227,27 @@ static int listen_on(Endpoint *ep, char *err, size_t errlen)
     return fd;
 }
 
+/* Blocks until a client connects, or until a termination signal arrives
+ * (QEMU exits at once then, too): the signals stay blocked except inside
+ * ppoll, so one that arrives just before it cannot be missed. */
 static void ep_wait_client(Endpoint *ep, const char *what)
 {
-    fprintf(stderr, "amber: %s: waiting for connection on %s\n", what, ep->desc);
-    do {
-        ep->client_fd = accept4(ep->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-    } while (ep->client_fd < 0 && errno == EINTR);
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGHUP);
+    sigprocmask(SIG_BLOCK, &block, &old);
+    if (!main_loop_pending_signal()) {
+        fprintf(stderr, "amber: %s: waiting for connection on %s\n", what, ep->desc);
+    }
+    while (ep->client_fd < 0 && !main_loop_pending_signal()) {
+        struct pollfd p = { .fd = ep->listen_fd, .events = POLLIN };
+        if (ppoll(&p, 1, NULL, &old) > 0) {
+            ep->client_fd = accept4(ep->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+        }
+    }
+    sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
 /* ---- monitor sockets ---- */
@@ -424,6 +441,14 @@ bool monitor_init_serial(CharBackend *be, char *err, size_t errlen)
          * stdio; a monitor on stdio leaves the serial port unconnected. */
         if (nographic && !nr_mon_eps && !monitor_none) {
             s = "mon:stdio";
+        } else if (nographic && stdio_monitor_requested()) {
+            /* -nographic wants the serial console on stdio, which the monitor
+             * already has. QEMU refuses this too; silently dropping the
+             * console (as without -nographic) would hide the guest. */
+            snprintf(err, errlen, "-nographic -monitor stdio: cannot use stdio by multiple "
+                     "character devices (the serial console and the monitor; use "
+                     "-nographic alone for both, muxed with Ctrl-A c, or -serial null)");
+            return false;
         } else if (stdio_monitor_requested()) {
             s = "null";
         } else {
