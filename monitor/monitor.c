@@ -176,7 +176,8 @@ void monitor_resume(Monitor *mon)
         if (!mon->hidden) {
             monitor_readline_attach(mon);
         }
-    } else if (mon->kind == MON_KIND_PLAIN) {
+    } else {
+        /* plain, and the buffer kind (tests, fuzzing) alike */
         if (!mon->hidden && !monitor_quitting) {
             monitor_print_prompt(mon);
         }
