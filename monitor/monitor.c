@@ -34,6 +34,14 @@ void monitor_history_add(const char *line)
     history[history_len++] = strdup(line);
 }
 
+void monitor_history_clear(void)
+{
+    for (int i = 0; i < history_len; i++) {
+        free(history[i]);
+    }
+    history_len = 0;
+}
+
 int monitor_history_count(void)
 {
     return history_len;

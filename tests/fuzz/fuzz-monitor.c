@@ -23,6 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
      * from its saved input alone: a reused monitor once kept the input of a
      * "quit" run after run and grew it to 2 GiB. */
     monitor_quitting = false;
+    monitor_history_clear();     /* info history would show earlier inputs */
     migration_options_reset();
     Monitor *mon = monitor_new_buffer();
     monitor_input(mon, (const char *)data, size);
