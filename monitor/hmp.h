@@ -210,6 +210,8 @@ void monitor_free(Monitor *mon);
 int monitor_history_count(void);
 const char *monitor_history_get(int i);
 void monitor_history_add(const char *line);
+/* Forgets the history (tests and the fuzzer start each case afresh). */
+void monitor_history_clear(void);
 /* x and xp remember their last /FMT format and size, as QEMU. */
 void monitor_set_last_format(Monitor *mon, const MonFormat *fmt);
 /* How a suspended command is ended early: Ctrl-C (SIGINT, or byte 0x03 on a
