@@ -6,6 +6,7 @@
 #define EMU_CPU_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "emu/memory.h"
@@ -166,5 +167,12 @@ int cpu_csr_by_name(const char *name);
 /* Reads a CSR for the monitor without privilege checks or side effects. */
 bool cpu_csr_peek(RISCVCPU *cpu, int csrno, uint64_t *val);
 extern const char *const cpu_gpr_names[32];   /* ABI names: zero, ra, sp, ... */
+/* QEMU's riscv register dump (info registers, -d cpu) with pc as given:
+ * " pc       0000000080000000\n", the CSRs, then x0..x31 four to a line.
+ * Writes at most len bytes (NUL-terminated); returns the length. */
+size_t cpu_dump_state(RISCVCPU *cpu, uint64_t pc, char *buf, size_t len);
+/* Sets the debug-log mask (emu/log.h) and flushes translated code when the
+ * translation-time items (in_asm, exec, cpu) changed. cpu may be NULL. */
+void cpu_log_set_mask(RISCVCPU *cpu, unsigned mask);
 
 #endif
