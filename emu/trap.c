@@ -98,6 +98,7 @@ bool riscv_check_interrupts(RISCVCPU *cpu)
         int n = riscv_irq_order[i];
         if ((enabled >> n) & 1) {
             cpu->stats.interrupts++;
+            cpu->stats.irq_taken[n]++;
             riscv_take_trap(cpu, true, n, 0);
             return true;
         }
