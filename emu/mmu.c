@@ -246,7 +246,8 @@ void riscv_tlb_flush_phys_write(RISCVCPU *cpu, uint64_t paddr)
 
 /* -d mmu: QEMU's riscv_cpu_tlb_fill lines for a failed translation (Amber
  * logs failures only; QEMU also logs every successful fill). ret is QEMU's
- * TRANSLATE_FAIL (1) for a page walk fault, TRANSLATE_PMP_FAIL (2) for PMP. */
+ * TRANSLATE_FAIL (1) for a page fault, TRANSLATE_PMP_FAIL (2) for an access
+ * fault (PMP, or page tables outside memory). */
 static __attribute__((noinline)) void
 mmu_log_fault(RISCVCPU *cpu, uint64_t vaddr, MMUAccess access, int idx, int cause,
               int ret, uint64_t paddr)
@@ -280,7 +281,7 @@ static int mmu_translate(RISCVCPU *cpu, uint64_t vaddr, unsigned len, MMUAccess 
     int r = mmu_walk(cpu, vaddr, access, idx, false, &res);
     if (r != EXCP_NONE) {
         if (log_enabled(LOG_MMU)) {
-            mmu_log_fault(cpu, vaddr, access, idx, r, 1, 0);
+            mmu_log_fault(cpu, vaddr, access, idx, r, r == mmu_access_fault[access] ? 2 : 1, 0);
         }
         return r;
     }
