@@ -179,11 +179,8 @@ extern void (*monitor_complete_params)(const char *prefix, MonCompleteAdd add, v
  * buffer (*buf, *len). */
 void mon_doc_write_reference(char **buf, size_t *len);
 
-/* ---- disas.c ---- */
-/* Disassembles the instruction at buf (2 or 4 bytes available as avail);
- * writes "mnemonic operands" into out and returns its length in bytes (2 or
- * 4). pc is used for branch targets. Unknown encodings give "illegal". */
-int disas_riscv(uint64_t pc, const uint8_t *buf, size_t avail, char *out, size_t outlen);
+/* ---- emu/disas.c: disas_riscv(), disas_line() ---- */
+#include "emu/disas.h"
 
 /* ---- monitor.c ---- */
 void monitor_printf(Monitor *mon, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
