@@ -61,6 +61,9 @@ void plic_set_irq(void *opaque, int n, int level)
     if (n <= 0 || n >= PLIC_NUM_SOURCES) {
         return;
     }
+    if (level && !plic_bit(s->st.level, (unsigned)n)) {
+        s->irq_count[n]++;
+    }
     plic_set_bit(s->st.level, (unsigned)n, level != 0);
     if (!plic_bit(s->st.claimed, (unsigned)n)) {
         plic_set_bit(s->st.pending, (unsigned)n, level != 0);

@@ -25,6 +25,8 @@ typedef struct PlicState {
 typedef struct Plic {
     PlicState st;
     IRQLine out[PLIC_NUM_CONTEXTS];  /* context 0 -> MEIP, 1 -> SEIP */
+    /* Rising edges per source (info irq); host statistics, not saved. */
+    uint64_t irq_count[PLIC_NUM_SOURCES];
 } Plic;
 
 void plic_init(Plic *s, PhysMemory *mem, uint64_t base, IRQLine meip, IRQLine seip);

@@ -8,12 +8,6 @@
 #include "monitor/monitor-int.h"
 
 
-/* The CSRs QEMU's riscv_cpu_dump_state shows for RV64 without H or V. */
-static const char *const dump_csrs[] = {
-    "mhartid", "mstatus", "mip", "mie", "mideleg", "medeleg", "mtvec", "stvec",
-    "mepc", "sepc", "mcause", "scause", "mtval", "stval", "mscratch", "sscratch", "satp",
-};
-
 static bool csr_read(RISCVCPU *cpu, const char *name, uint64_t *val)
 {
     int csr = cpu_csr_by_name(name);
@@ -26,22 +20,9 @@ void hmp_info_registers(Monitor *mon, const MonArgs *a)
     if (!m) {
         return;
     }
-    RISCVCPU *cpu = &m->cpu;
-    monitor_printf(mon, " %s %016llx\n", "pc      ", (unsigned long long)cpu->env.pc);
-    for (size_t i = 0; i < sizeof(dump_csrs) / sizeof(dump_csrs[0]); i++) {
-        uint64_t v;
-        if (csr_read(cpu, dump_csrs[i], &v)) {
-            monitor_printf(mon, " %-8s %016llx\n", dump_csrs[i], (unsigned long long)v);
-        }
-    }
-    for (int i = 0; i < 32; i++) {
-        char name[16];
-        snprintf(name, sizeof(name), "x%d/%s", i, cpu_gpr_names[i]);
-        monitor_printf(mon, " %-8s %016llx", name, (unsigned long long)cpu->env.gpr[i]);
-        if ((i & 3) == 3) {
-            monitor_puts(mon, "\n");
-        }
-    }
+    char buf[2048];
+    cpu_dump_state(&m->cpu, m->cpu.env.pc, buf, sizeof(buf));
+    monitor_puts(mon, buf);
 }
 
 bool hmp_reg_lookup(void *opaque, const char *name, uint64_t *val)

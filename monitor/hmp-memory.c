@@ -49,16 +49,9 @@ static void dump_insns(Monitor *mon, Machine *m, const MonFormat *f, uint64_t ad
                 return;
             }
         }
-        char text[96];
-        int len = disas_riscv(addr, buf, avail, text, sizeof(text));
-        if (len == 2) {
-            monitor_printf(mon, "0x%016llx:  %04x              %s\n", (unsigned long long)addr,
-                           buf[0] | buf[1] << 8, text);
-        } else {
-            uint32_t w = (uint32_t)buf[0] | (uint32_t)buf[1] << 8 | (uint32_t)buf[2] << 16 |
-                         (uint32_t)buf[3] << 24;
-            monitor_printf(mon, "0x%016llx:  %08x          %s\n", (unsigned long long)addr, w, text);
-        }
+        char line[160];
+        int len = disas_line(addr, buf, avail, line, sizeof(line));
+        monitor_printf(mon, "%s\n", line);
         addr += (uint64_t)len;
     }
 }

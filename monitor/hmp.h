@@ -179,11 +179,8 @@ extern void (*monitor_complete_params)(const char *prefix, MonCompleteAdd add, v
  * buffer (*buf, *len). */
 void mon_doc_write_reference(char **buf, size_t *len);
 
-/* ---- disas.c ---- */
-/* Disassembles the instruction at buf (2 or 4 bytes available as avail);
- * writes "mnemonic operands" into out and returns its length in bytes (2 or
- * 4). pc is used for branch targets. Unknown encodings give "illegal". */
-int disas_riscv(uint64_t pc, const uint8_t *buf, size_t avail, char *out, size_t outlen);
+/* ---- target/riscv/disas.c: disas_riscv(), disas_line() ---- */
+#include "target/riscv/disas.h"
 
 /* ---- monitor.c ---- */
 void monitor_printf(Monitor *mon, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -210,6 +207,8 @@ void monitor_free(Monitor *mon);
 int monitor_history_count(void);
 const char *monitor_history_get(int i);
 void monitor_history_add(const char *line);
+/* Forgets the history (tests and the fuzzer start each case afresh). */
+void monitor_history_clear(void);
 /* x and xp remember their last /FMT format and size, as QEMU. */
 void monitor_set_last_format(Monitor *mon, const MonFormat *fmt);
 /* How a suspended command is ended early: Ctrl-C (SIGINT, or byte 0x03 on a

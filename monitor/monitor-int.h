@@ -33,7 +33,23 @@ typedef struct MonitorOps {
     void (*suspend)(Monitor *mon);   /* a command waits: stop showing a prompt */
     void (*resume)(Monitor *mon);    /* it finished: prompt again */
     void (*eof)(Monitor *mon);       /* input ended and every line ran */
+    /* The client let more than MON_MAX_OUTPUT pile up: disconnect it (NULL:
+     * its output is dropped from then on). */
+    void (*overflow)(Monitor *mon);
 } MonitorOps;
+
+/* Output a client has not read, kept for it (fd monitors whose writes would
+ * block). Checked when its next command line is about to run: a client
+ * that sends commands and does not read the answers is disconnected there.
+ * A single command's answer may go up to MON_MAX_OUTPUT_CMD (x/1000000xg
+ * is legitimate; the client reads it afterwards). */
+#define MON_MAX_OUTPUT (1u << 20)
+#define MON_MAX_OUTPUT_CMD (64u << 20)
+/* Input kept for a monitor while a command waits (its fd is not polled past
+ * MON_MAX_PENDING), and the hard limit for input no fd can hold back (the
+ * -nographic mux, the buffer kind): more is refused with an error. */
+#define MON_MAX_PENDING (128u << 10)
+#define MON_MAX_INPUT (1u << 20)
 
 struct Monitor {
     char name[32];
@@ -45,7 +61,7 @@ struct Monitor {
     bool show_prompt;            /* print "(amber) " before each command */
     bool echo;                   /* echo each command after the prompt (batch) */
     bool batch;                  /* input is a file: quit at its end, exit status */
-    bool out_stalled;            /* output dropped: the client stopped reading */
+    bool out_dropped;            /* the client is gone or over the bound: output discarded */
     bool crlf;                   /* newlines go out as CR LF (a telnet client) */
     bool hidden;                 /* muxed, and the serial console has the focus */
     /* plain input */
@@ -68,6 +84,13 @@ struct Monitor {
     void *cancel_opaque;
     bool has_passed_fd;          /* SCM_RIGHTS: the last fd received (getfd) */
     int passed_fd;
+    int processing;              /* inside monitor_process_input (it ends with ops->eof) */
+    bool input_refused;          /* input over MON_MAX_INPUT was dropped (said once) */
+    /* output not yet taken by the client (output.c) */
+    char *outq;
+    size_t outq_len, outq_cap;
+    bool out_watched;            /* fd_out is registered with the main loop for POLLOUT */
+    void (*on_drained)(Monitor *mon);   /* once the queue is empty (close after EOF) */
     /* buffer kind */
     char *outbuf;
     size_t outlen, outcap;
@@ -80,6 +103,16 @@ extern const char *monitor_serial_desc;    /* set by setup.c for info chardev */
 Monitor *monitor_new(MonitorKind kind, const char *name, int fd_in, int fd_out);
 Monitor *monitor_first(void);
 void monitor_write(Monitor *mon, const char *buf, size_t len);
+/* output.c: bytes queued for the client; forget them and the dropped state
+ * (a new client); the main-loop callback for POLLOUT; a last flush at exit. */
+size_t monitor_output_pending(const Monitor *mon);
+void monitor_output_reset(Monitor *mon);
+void monitor_output_ready(void *opaque);
+void monitor_output_overflow(Monitor *mon, size_t pending);
+void monitor_output_flush_all(int timeout_ms);
+/* (Re)registers the monitor's fds with the main loop: input unless paused,
+ * POLLOUT while output is queued. */
+void monitor_update_fds(Monitor *mon);
 void monitor_print_prompt(Monitor *mon);
 /* "Amber 0.1.0 monitor - type 'help' for more information" (QEMU's words). */
 void monitor_print_banner(Monitor *mon);

@@ -2,7 +2,6 @@
  * command line through the table, failure accounting and history. Terminal
  * line editing is in monitor/readline.c, transports in monitor/setup.c. */
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +18,6 @@
 #define AMBER_VERSION "0.0.0"
 #endif
 #define MON_HISTORY_MAX 1000
-#define MON_OUTPUT_STALL_MS 2000
-#define MON_MAX_PENDING (128 << 10)     /* more than one line (MON_MAX_LINE) */
 
 static char *history[MON_HISTORY_MAX];
 static int history_len;
@@ -37,6 +34,14 @@ void monitor_history_add(const char *line)
     history[history_len++] = strdup(line);
 }
 
+void monitor_history_clear(void)
+{
+    for (int i = 0; i < history_len; i++) {
+        free(history[i]);
+    }
+    history_len = 0;
+}
+
 int monitor_history_count(void)
 {
     return history_len;
@@ -45,111 +50,6 @@ int monitor_history_count(void)
 const char *monitor_history_get(int i)
 {
     return i >= 0 && i < history_len ? history[i] : NULL;
-}
-
-static void out_write(Monitor *mon, const char *buf, size_t len)
-{
-    if (mon->kind == MON_KIND_BUFFER) {
-        /* Capped so a fuzzed "x/1000000xg" cannot eat memory. */
-        if (mon->outlen + len + 1 > mon->outcap) {
-            size_t cap = mon->outcap ? mon->outcap : 4096;
-            while (cap < mon->outlen + len + 1 && cap < (64u << 20)) {
-                cap *= 2;
-            }
-            if (cap < mon->outlen + len + 1) {
-                return;
-            }
-            mon->outbuf = realloc(mon->outbuf, cap);
-            mon->outcap = cap;
-        }
-        memcpy(mon->outbuf + mon->outlen, buf, len);
-        mon->outlen += len;
-        mon->outbuf[mon->outlen] = '\0';
-        return;
-    }
-    if (mon->fd_out < 0 || mon->out_stalled) {
-        return;
-    }
-    while (len) {
-        ssize_t w = write(mon->fd_out, buf, len);
-        if (w < 0 && errno == EINTR) {
-            continue;
-        }
-        if (w < 0 && errno == EAGAIN) {
-            /* A client that stopped reading must not freeze the emulator:
-             * give it a moment, then drop output until it sends a line. */
-            struct pollfd p = { .fd = mon->fd_out, .events = POLLOUT };
-            if (poll(&p, 1, MON_OUTPUT_STALL_MS) <= 0) {
-                mon->out_stalled = true;
-                return;
-            }
-            continue;
-        }
-        if (w <= 0) {
-            return;              /* peer gone: output is dropped, the machine goes on */
-        }
-        buf += w;
-        len -= (size_t)w;
-    }
-}
-
-void monitor_vprintf(Monitor *mon, const char *fmt, va_list ap)
-{
-    char small[1024];
-    va_list ap2;
-    va_copy(ap2, ap);
-    int n = vsnprintf(small, sizeof(small), fmt, ap);
-    if (n < 0) {
-        va_end(ap2);
-        return;
-    }
-    if ((size_t)n < sizeof(small)) {
-        monitor_write(mon, small, (size_t)n);
-    } else {
-        char *big = malloc((size_t)n + 1);
-        vsnprintf(big, (size_t)n + 1, fmt, ap2);
-        monitor_write(mon, big, (size_t)n);
-        free(big);
-    }
-    va_end(ap2);
-}
-
-void monitor_write(Monitor *mon, const char *buf, size_t len)
-{
-    /* A telnet client shows a bare LF as a staircase; QEMU's monitor
-     * always sends CR LF. */
-    const char *nl;
-    while (mon->crlf && len && (nl = memchr(buf, '\n', len)) != NULL) {
-        out_write(mon, buf, (size_t)(nl - buf));
-        out_write(mon, "\r\n", 2);
-        len -= (size_t)(nl - buf) + 1;
-        buf = nl + 1;
-    }
-    out_write(mon, buf, len);
-}
-
-void monitor_printf(Monitor *mon, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    monitor_vprintf(mon, fmt, ap);
-    va_end(ap);
-}
-
-void monitor_puts(Monitor *mon, const char *s)
-{
-    monitor_write(mon, s, strlen(s));
-}
-
-void monitor_error(Monitor *mon, const char *fmt, ...)
-{
-    va_list ap;
-    monitor_puts(mon, "Error: ");
-    va_start(ap, fmt);
-    monitor_vprintf(mon, fmt, ap);
-    va_end(ap);
-    monitor_puts(mon, "\n");
-    mon->cmd_failed = true;
 }
 
 Monitor *monitor_new(MonitorKind kind, const char *name, int fd_in, int fd_out)
@@ -198,7 +98,14 @@ void monitor_free(Monitor *mon)
     if (mon->cancel_fn) {
         mon->cancel_fn(mon, mon->cancel_opaque);
     }
+    if (mon->rd_cb) {
+        main_loop_remove_fd(mon->rd_fd);
+    }
+    if (mon->out_watched) {
+        main_loop_remove_fd(mon->fd_out);
+    }
     free(mon->outbuf);
+    free(mon->outq);
     free(mon->inbuf);
     free(mon);
 }
@@ -274,8 +181,8 @@ void monitor_resume(Monitor *mon)
     mon->suspended = false;
     monitor_command_done(mon);
     if (mon->rd_paused) {
-        main_loop_add_fd(mon->rd_fd, mon->rd_cb, mon->rd_opaque);
         mon->rd_paused = false;
+        monitor_update_fds(mon);
     }
     if (mon->ops && mon->ops->resume) {
         mon->ops->resume(mon);
@@ -283,7 +190,8 @@ void monitor_resume(Monitor *mon)
         if (!mon->hidden) {
             monitor_readline_attach(mon);
         }
-    } else if (mon->kind == MON_KIND_PLAIN) {
+    } else {
+        /* plain, and the buffer kind (tests, fuzzing) alike */
         if (!mon->hidden && !monitor_quitting) {
             monitor_print_prompt(mon);
         }
@@ -447,10 +355,17 @@ void monitor_print_prompt(Monitor *mon)
 /* Runs the complete lines in the input buffer until a command waits. */
 void monitor_process_input(Monitor *mon)
 {
+    mon->processing++;
     while (!mon->suspended && !monitor_quitting) {
         char *nl = mon->inbuf ? memchr(mon->inbuf, '\n', mon->inlen) : NULL;
         if (!nl) {
             break;
+        }
+        if (mon->outq_len > MON_MAX_OUTPUT) {
+            /* More commands while the answers to the earlier ones are not
+             * read: this client would make amber hold output without end. */
+            monitor_output_overflow(mon, mon->outq_len);
+            continue;            /* its input is gone with it (or runs unheard) */
         }
         size_t len = (size_t)(nl - mon->inbuf);
         char *line = strndup(mon->inbuf, len);
@@ -476,27 +391,86 @@ void monitor_process_input(Monitor *mon)
             monitor_print_prompt(mon);
         }
     }
+    mon->processing--;
     if (mon->eof && !mon->suspended && !monitor_quitting && mon->ops && mon->ops->eof) {
         mon->ops->eof(mon);
     }
 }
 
+/* The main loop holds one opaque per fd: the monitor, which knows both
+ * the input callback and its own output queue. */
+static void mon_read_ready(void *opaque)
+{
+    Monitor *mon = opaque;
+    if (mon->rd_cb) {
+        mon->rd_cb(mon->rd_opaque);
+    }
+}
+
+void monitor_update_fds(Monitor *mon)
+{
+    bool writing = mon->outq_len && mon->fd_out >= 0 && mon->kind != MON_KIND_BUFFER;
+    bool reading = mon->rd_cb && !mon->rd_paused;
+    if (mon->rd_cb) {
+        bool same = mon->rd_fd == mon->fd_out;
+        /* A paused input stays registered without callbacks (not polled). */
+        main_loop_add_fd_rw(mon->rd_fd, reading ? mon_read_ready : NULL,
+                            same && writing ? monitor_output_ready : NULL, mon);
+        if (same) {
+            mon->out_watched = writing;
+            return;
+        }
+    }
+    if (writing) {
+        main_loop_add_fd_rw(mon->fd_out, NULL, monitor_output_ready, mon);
+        mon->out_watched = true;
+    } else if (mon->out_watched) {
+        if (mon->fd_out >= 0) {
+            main_loop_remove_fd(mon->fd_out);
+        }
+        mon->out_watched = false;
+    }
+}
+
 void monitor_watch_input(Monitor *mon, int fd, void (*cb)(void *opaque), void *opaque)
 {
-    if (cb) {
-        main_loop_add_fd(fd, cb, opaque);
-    } else if (mon->rd_cb) {
+    if (!cb && mon->rd_cb) {
         main_loop_remove_fd(mon->rd_fd);
+        if (mon->rd_fd == mon->fd_out) {
+            mon->out_watched = false;    /* re-registered below for what is queued */
+        }
     }
     mon->rd_fd = fd;
     mon->rd_cb = cb;
     mon->rd_opaque = opaque;
     mon->rd_paused = false;
+    monitor_update_fds(mon);
+}
+
+/* Input no fd holds back for us (the -nographic mux, the buffer kind), or
+ * that arrives after quit: refused past MON_MAX_INPUT, so memory stays
+ * bounded whatever is sent while a command waits. */
+static bool input_refuse(Monitor *mon, size_t len)
+{
+    if (monitor_quitting) {
+        return true;             /* nothing runs any more: keep nothing */
+    }
+    if (mon->inlen + len <= MON_MAX_INPUT) {
+        return false;
+    }
+    if (!mon->input_refused) {
+        mon->input_refused = true;
+        monitor_error(mon, "input dropped: %zu bytes wait while a command runs (limit %u KiB)",
+                      mon->inlen + len, MON_MAX_INPUT >> 10);
+    }
+    return true;
 }
 
 void monitor_input(Monitor *mon, const char *buf, size_t len)
 {
-    mon->out_stalled = false;    /* the client is back */
+    if (input_refuse(mon, len)) {
+        return;
+    }
     if (mon->inlen + len + 1 > mon->incap) {
         size_t cap = mon->incap ? mon->incap : 4096;
         while (cap < mon->inlen + len + 1) {
@@ -522,9 +496,12 @@ void monitor_input(Monitor *mon, const char *buf, size_t len)
         return;
     }
     monitor_process_input(mon);
+    if (!mon->suspended) {
+        mon->input_refused = false;
+    }
     if (mon->suspended && mon->inlen > MON_MAX_PENDING && mon->rd_cb && !mon->rd_paused) {
-        main_loop_add_fd(mon->rd_fd, NULL, NULL);   /* stays registered, not polled */
-        mon->rd_paused = true;
+        mon->rd_paused = true;   /* the rest waits in the fd until the command is done */
+        monitor_update_fds(mon);
     }
 }
 

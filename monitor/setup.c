@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,30 +235,89 @@ static int listen_on(Endpoint *ep, char *err, size_t errlen)
     return fd;
 }
 
+/* Blocks until a client connects, or until a termination signal arrives
+ * (QEMU exits at once then, too): the signals stay blocked except inside
+ * ppoll, so one that arrives just before it cannot be missed. */
 static void ep_wait_client(Endpoint *ep, const char *what)
 {
-    fprintf(stderr, "amber: %s: waiting for connection on %s\n", what, ep->desc);
-    do {
-        ep->client_fd = accept4(ep->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-    } while (ep->client_fd < 0 && errno == EINTR);
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGHUP);
+    sigprocmask(SIG_BLOCK, &block, &old);
+    if (!main_loop_pending_signal()) {
+        fprintf(stderr, "amber: %s: waiting for connection on %s\n", what, ep->desc);
+    }
+    while (ep->client_fd < 0 && !main_loop_pending_signal()) {
+        struct pollfd p = { .fd = ep->listen_fd, .events = POLLIN };
+        if (ppoll(&p, 1, NULL, &old) > 0) {
+            ep->client_fd = accept4(ep->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+        }
+    }
+    sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
 /* ---- monitor sockets ---- */
 
 static void mon_sock_accept(void *opaque);
 
-/* Every line the client sent has run: close, and wait for the next one. */
-static void mon_sock_eof(Monitor *mon)
+/* Closes the client's connection and waits for the next one. */
+static void mon_sock_close(Monitor *mon)
 {
     Endpoint *ep = mon->opaque;
-    close(ep->client_fd);
-    ep->client_fd = -1;
-    mon->fd_in = mon->fd_out = -1;
+    if (mon->rd_cb) {
+        monitor_watch_input(mon, -1, NULL, NULL);
+    }
+    mon->fd_out = -1;
+    monitor_update_fds(mon);     /* forgets the POLLOUT registration */
+    if (ep->client_fd >= 0) {
+        close(ep->client_fd);
+        ep->client_fd = -1;
+    }
+    mon->fd_in = -1;
+    monitor_output_reset(mon);
     mon->inlen = 0;
     mon->eof = false;
     mon->overlong = false;
     /* The next client waiting in the listen queue gets its turn. */
     main_loop_add_fd(ep->listen_fd, mon_sock_accept, ep);
+}
+
+/* Every line the client sent has run: close once the answers have left
+ * (the client may still read them after closing its side). */
+static void mon_sock_eof(Monitor *mon)
+{
+    if (monitor_output_pending(mon)) {
+        mon->on_drained = mon_sock_close;
+        return;
+    }
+    mon_sock_close(mon);
+}
+
+/* The client let too much output pile up (message printed by output.c):
+ * it is closed now, so it sees the disconnect. Its unrun input goes too. A
+ * command still waiting for it (expect) finishes on its own, unheard; the
+ * next client is accepted after that (mon_sock_eof through eof). */
+static void mon_sock_overflow(Monitor *mon)
+{
+    Endpoint *ep = mon->opaque;
+    if (mon->rd_cb) {
+        monitor_watch_input(mon, -1, NULL, NULL);
+    }
+    mon->fd_out = -1;
+    monitor_update_fds(mon);
+    if (ep->client_fd >= 0) {
+        close(ep->client_fd);
+        ep->client_fd = -1;
+    }
+    mon->fd_in = -1;
+    mon->inlen = 0;
+    mon->overlong = false;
+    mon->eof = true;
+    if (!mon->suspended && !mon->processing) {
+        mon_sock_close(mon);
+    }
 }
 
 static void monitor_note_passed_fds(Monitor *mon, struct msghdr *msg)
@@ -333,7 +394,7 @@ static void mon_sock_connected(Endpoint *ep)
 {
     Monitor *mon = ep->mon;
     mon->fd_in = mon->fd_out = ep->client_fd;
-    mon->out_stalled = false;
+    monitor_output_reset(mon);
     mon->crlf = ep->telnet;
     if (ep->telnet) {
         telnet_start(&ep->tn, ep->client_fd);
@@ -356,11 +417,11 @@ static void mon_sock_accept(void *opaque)
      * (a script's next connection can arrive before its last one's EOF
      * has been read). */
     main_loop_remove_fd(ep->listen_fd);
-    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);   /* see out_write's stall rule */
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);   /* output never waits (output.c) */
     mon_sock_connected(ep);
 }
 
-static const MonitorOps mon_sock_ops = { .eof = mon_sock_eof };
+static const MonitorOps mon_sock_ops = { .eof = mon_sock_eof, .overflow = mon_sock_overflow };
 
 /* ---- stdio batch / plain monitor ---- */
 
@@ -450,6 +511,14 @@ bool monitor_init_serial(CharBackend *be, char *err, size_t errlen)
          * stdio; a monitor on stdio leaves the serial port unconnected. */
         if (nographic && !nr_mon_eps && !monitor_none) {
             s = "mon:stdio";
+        } else if (nographic && stdio_monitor_requested()) {
+            /* -nographic wants the serial console on stdio, which the monitor
+             * already has. QEMU refuses this too; silently dropping the
+             * console (as without -nographic) would hide the guest. */
+            snprintf(err, errlen, "-nographic -monitor stdio: cannot use stdio by multiple "
+                     "character devices (the serial console and the monitor; use "
+                     "-nographic alone for both, muxed with Ctrl-A c, or -serial null)");
+            return false;
         } else if (stdio_monitor_requested()) {
             s = "null";
         } else {
@@ -560,6 +629,7 @@ void monitor_cleanup(void)
      * further runs. */
     monitor_quitting = true;
     monitor_interrupt();
+    monitor_output_flush_all(200);
     console_restore();
     monitor_readline_cleanup();
     for (int i = 0; i < nr_mon_eps; i++) {

@@ -194,6 +194,11 @@ void main_loop_install_signals(void)
     signal(SIGPIPE, SIG_IGN);    /* a closed output pipe must not kill the run */
 }
 
+int main_loop_pending_signal(void)
+{
+    return signal_received;
+}
+
 void main_loop_set_interrupt(bool (*fn)(void))
 {
     interrupt_fn = fn;

@@ -46,6 +46,10 @@ int main_loop_poll_once(int64_t timeout_ns);
 
 /* SIGINT/SIGTERM/SIGHUP request a clean exit; SIGPIPE is ignored. */
 void main_loop_install_signals(void);
+/* The termination signal received and not yet acted on, or 0. Start-up code
+ * that blocks before the loop runs (waiting for a socket client) stops
+ * waiting when this is set; main_loop_run() then exits at once. */
+int main_loop_pending_signal(void);
 /* SIGINT goes to fn first; when it returns true (it cancelled a waiting
  * monitor command) the signal does not end the run. */
 void main_loop_set_interrupt(bool (*fn)(void));

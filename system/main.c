@@ -24,6 +24,7 @@
 #include "system/machine-migration.h"
 #include "system/main-loop.h"
 #include "system/main-opts.h"
+#include "util/log.h"
 #include "emu/runstate.h"
 #include "monitor/monitor.h"
 
@@ -131,6 +132,10 @@ static void main_usage(void)
            "                        the VM's name (info name, the monitor banner)\n"
            "  -pidfile FILE         write the process id to FILE (locked; removed at exit)\n"
            "  -daemonize            detach once the monitors listen (no stdio back ends)\n"
+           "Debug log (doc/monitor.md, as QEMU):\n"
+           "  -d ITEM[,...]         log items: in_asm,int,exec,cpu,mmu,unimp,guest_errors\n"
+           "                        ('-d help' lists them)\n"
+           "  -D FILE               write the log to FILE instead of stderr\n"
            "Other:\n"
            "  -h, -help, --help     this text\n"
            "  -version, --version   version and copyright\n"
@@ -323,7 +328,7 @@ static void parse_args(CmdLine *cl, int argc, char **argv)
         static const char *const with_arg[] = {
             "-M", "-machine", "-m", "-bios", "-kernel", "-append", "-initrd",
             "-display", "-icount", "-rtc", "-dumpdtb", "-smp", "-incoming",
-            "-dump-vmstate", "-drive", "-loadvm", NULL,
+            "-dump-vmstate", "-drive", "-loadvm", "-d", "-D", NULL,
         };
         const char *val = NULL;
         for (int k = 0; with_arg[k]; k++) {
@@ -379,6 +384,10 @@ static void parse_args(CmdLine *cl, int argc, char **argv)
                 die("-drive %s: at most %d drives", val, MACHINE_MAX_DRIVES);
             }
             cl->opts.drives[cl->opts.nr_drives++] = val;
+        } else if (!strcmp(opt, "-d")) {
+            log_opt_d(val);
+        } else if (!strcmp(opt, "-D")) {
+            log_opt_D(val);
         } else if (!strcmp(opt, "-smp")) {
             if (strcmp(val, "1") != 0 && strcmp(val, "cpus=1") != 0) {
                 die("-smp %s: only one hart is supported", val);

@@ -77,6 +77,8 @@ static bool machine_keep_range(Machine *m, uint64_t addr, uint64_t len, const ch
     b->addr = addr;
     b->len = len;
     b->owner = owner;
+    b->path = path;
+    b->seg = -1;
     m->nr_blobs++;
     return true;
 }
@@ -87,6 +89,9 @@ static bool machine_keep_image(Machine *m, const LoadedImage *img, const char *o
     for (int i = 0; i < img->nr_seg; i++) {
         if (!machine_keep_range(m, img->seg[i].addr, img->seg[i].size, owner, path, err, errlen)) {
             return false;
+        }
+        if (img->is_elf) {
+            m->blobs[m->nr_blobs - 1].seg = i;
         }
     }
     return true;

@@ -71,6 +71,8 @@ typedef struct MachineBlob {
     uint64_t addr, len;
     uint8_t *data;
     const char *owner;           /* "-bios", "-kernel", "-initrd", "device tree" */
+    const char *path;            /* the image file (the command line's), or NULL */
+    int seg;                     /* segment of an ELF image, or -1 (info roms) */
 } MachineBlob;
 
 #define MACHINE_MAX_BLOBS 80

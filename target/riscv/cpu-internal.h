@@ -139,6 +139,11 @@ void riscv_update_mmu_idx(RISCVCPU *cpu);
  * when translated code is created from that page). */
 void riscv_tlb_flush_phys_write(RISCVCPU *cpu, uint64_t paddr);
 
+/* ---- debug log hooks (cpu-log.c), called only when their item is on ---- */
+
+/* -d int: QEMU's riscv_cpu_do_interrupt line, before the trap is taken. */
+void riscv_log_trap(RISCVCPU *cpu, bool irq, int cause, uint64_t tval);
+
 /* ---- provided by the executor (translate.c, exec.c) ---- */
 
 /* Invalidates translated blocks overlapping [paddr, paddr+len); sets

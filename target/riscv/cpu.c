@@ -70,6 +70,9 @@ void cpu_irq_handler(void *opaque, int n, int level)
         return;
     }
     if (level) {
+        if (n < 16 && !(cpu->env.mip & (1ull << n))) {
+            cpu->stats.irq_raised[n]++;     /* info irq */
+        }
         cpu->env.mip |= 1ull << n;
     } else {
         cpu->env.mip &= ~(1ull << n);

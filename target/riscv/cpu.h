@@ -6,6 +6,7 @@
 #define TARGET_RISCV_CPU_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "emu/clock.h"
@@ -103,6 +104,8 @@ typedef struct CPUStats {
     uint64_t mmio_accesses;
     uint64_t exceptions;
     uint64_t interrupts;
+    uint64_t irq_raised[16];     /* device lines raised (0 -> 1), by mip bit */
+    uint64_t irq_taken[16];      /* interrupts taken, by cause */
 } CPUStats;
 
 struct TBCache;
@@ -169,6 +172,23 @@ int cpu_csr_by_name(const char *name);
 /* Reads a CSR for the monitor without privilege checks or side effects. */
 bool cpu_csr_peek(RISCVCPU *cpu, int csrno, uint64_t *val);
 extern const char *const cpu_gpr_names[32];   /* ABI names: zero, ra, sp, ... */
+/* info mem: calls fn(opaque, vaddr, paddr, size, attr) for each range of the
+ * current page tables, neighbouring leaves with the same attributes (the
+ * PTE's low 8 bits: V R W X U G A D) merged, in virtual address order.
+ * Reads at most max_ptes entries (the guest may build a table that maps the
+ * same tables over and over); fn returns false to stop. Returns 0 when satp
+ * is Bare, -1 for a mode Amber has no walker for, 1 after a full walk, 2 when
+ * max_ptes cut it short. No side effects (no A/D updates, no faults). */
+typedef bool (*CPUMemMapFn)(void *opaque, uint64_t vaddr, uint64_t paddr, uint64_t size,
+                            unsigned attr);
+int cpu_mem_map(RISCVCPU *cpu, CPUMemMapFn fn, void *opaque, uint64_t max_ptes);
+/* QEMU's riscv register dump (info registers, -d cpu) with pc as given:
+ * " pc       0000000080000000\n", the CSRs, then x0..x31 four to a line.
+ * Writes at most len bytes (NUL-terminated); returns the length. */
+size_t cpu_dump_state(RISCVCPU *cpu, uint64_t pc, char *buf, size_t len);
+/* Sets the debug-log mask (util/log.h) and flushes translated code when the
+ * translation-time items (in_asm, exec, cpu) changed. cpu may be NULL. */
+void cpu_log_set_mask(RISCVCPU *cpu, unsigned mask);
 
 /* Its state table (the section's fields, versions and subsections). */
 extern const VMStateDescription vmstate_riscv_cpu;

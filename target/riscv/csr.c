@@ -4,6 +4,7 @@
  * is an illegal instruction, which is what OpenSBI's feature probes expect. */
 #include "target/riscv/cpu-internal.h"
 #include "emu/clock.h"
+#include "util/log.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -487,6 +488,9 @@ int riscv_csr_access(RISCVCPU *cpu, int csrno, uint64_t *old, uint64_t val,
 {
     const CSRInfo *ci = csr_lookup(csrno);
     if (!ci) {
+        /* Illegal as on QEMU, which has no such CSR either; say so. */
+        log_mask_printf(LOG_UNIMP, "riscv_csrrw: unimplemented CSR 0x%03x at pc 0x%016llx "
+                        "(illegal instruction)\n", csrno, (unsigned long long)cpu->env.pc);
         return EXCP_ILLEGAL_INSN;
     }
     /* Address bits 9:8 give the lowest privilege, 11:10 == 3 is read-only. */

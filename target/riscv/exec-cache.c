@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "target/riscv/tb.h"
+#include "util/log.h"
 
 #define TB_HASH_MASK  ((1u << TB_HASH_BITS) - 1)
 #define TB_JC_MASK    ((1u << TB_JC_BITS) - 1)
@@ -214,11 +215,23 @@ static int fetch_page(RISCVCPU *cpu, uint64_t vaddr, uint64_t *paddr, const uint
     return EXCP_NONE;
 }
 
-static TB *tb_translate(RISCVCPU *cpu, uint64_t phys, const uint8_t *host,
+/* -d exec/cpu: puts a trace op in front of the block. Blocks made while
+ * those items are off have none, so the dispatch loop pays nothing for
+ * logging; changing the mask flushes the cache (cpu_log_set_mask). */
+static void tb_add_trace(TB *tb)
+{
+    memmove(&tb->ops[1], &tb->ops[0], tb->n_ops * sizeof(MicroOp));
+    memset(&tb->ops[0], 0, sizeof(MicroOp));
+    tb->ops[0].opc = OP_TRACE;
+    tb->n_ops++;
+}
+
+static TB *tb_translate(RISCVCPU *cpu, uint64_t vpc, uint64_t phys, const uint8_t *host,
                         uint64_t page2, const uint8_t *host2)
 {
     TBCache *c = cpu->tbc;
-    size_t need = sizeof(TB) + (TB_MAX_INSNS + 2) * sizeof(MicroOp);
+    /* Room for the instructions, the block end and a trace op. */
+    size_t need = sizeof(TB) + (TB_MAX_INSNS + 3) * sizeof(MicroOp);
 
     if (c->arena_used + need > TB_ARENA_SIZE || c->pages_used + 2 > (TB_PAGES_MASK + 1) / 4 * 3) {
         cpu_tb_flush(cpu);
@@ -236,12 +249,26 @@ static TB *tb_translate(RISCVCPU *cpu, uint64_t phys, const uint8_t *host,
     tb->valid = 1;
 
     unsigned off = (unsigned)(phys & ~PAGE_MASK);
+    uint8_t buf[4];
+    const uint8_t *code = host + off;
     if (page2 != TB_NO_PAGE2) {
         /* An instruction straddling two pages: a block of its own. */
-        uint8_t buf[4] = { host[off], host[off + 1], host2[0], host2[1] };
+        buf[0] = host[off];
+        buf[1] = host[off + 1];
+        buf[2] = host2[0];
+        buf[3] = host2[1];
+        code = buf;
         translate_block(tb, buf, 4, off, 1);
     } else {
-        translate_block(tb, host + off, (unsigned)PAGE_SIZE - off, off, TB_MAX_INSNS);
+        translate_block(tb, code, (unsigned)PAGE_SIZE - off, off, TB_MAX_INSNS);
+    }
+    if (log_enabled(LOG_TB_MASK)) {
+        if (log_mask & LOG_IN_ASM) {
+            exec_log_in_asm(cpu, tb, vpc, code);
+        }
+        if (log_mask & (LOG_EXEC | LOG_CPU)) {
+            tb_add_trace(tb);
+        }
     }
     for (unsigned i = 0; i < tb->n_ops; i++) {
         tb->ops[i].handler = c->labels[tb->ops[i].opc];
@@ -292,7 +319,7 @@ TB *exec_find_tb(RISCVCPU *cpu, uint64_t vpc, int *cause, uint64_t *tval)
     if (tb) {
         cpu->stats.tb_hits++;
     } else {
-        tb = tb_translate(cpu, phys, host, page2, host2);
+        tb = tb_translate(cpu, vpc, phys, host, page2, host2);
     }
     if (page2 == TB_NO_PAGE2) {
         /* Straddling blocks are re-checked on every entry instead. */

@@ -539,6 +539,11 @@ L_CSRRCI:
     }
     goto leave_next;
 
+    /* ---- debug log (-d exec/cpu): only in blocks translated with it on ---- */
+L_TRACE:
+    exec_log_tb(cpu, tb, tb_vpc);
+    NEXT();
+
     /* ---- leaving a block in the middle ---- */
 leave_next:
     /* continue after op, in a fresh lookup (the block may be stale) */

@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "util/log.h"
+
 #define PTE_V (1ull << 0)
 #define PTE_R (1ull << 1)
 #define PTE_W (1ull << 2)
@@ -242,6 +244,34 @@ void riscv_tlb_flush_phys_write(RISCVCPU *cpu, uint64_t paddr)
     }
 }
 
+/* -d mmu: QEMU's riscv_cpu_tlb_fill lines for a failed translation (Amber
+ * logs failures only; QEMU also logs every successful fill). ret is QEMU's
+ * TRANSLATE_FAIL (1) for a page fault, TRANSLATE_PMP_FAIL (2) for an access
+ * fault (PMP, or page tables outside memory). */
+static __attribute__((noinline)) void
+mmu_log_fault(RISCVCPU *cpu, uint64_t vaddr, MMUAccess access, int idx, int cause,
+              int ret, uint64_t paddr)
+{
+    log_printf("riscv_cpu_tlb_fill ad %llx rw %d mmu_idx %d\n"
+               "riscv_cpu_tlb_fill address=%llx ret %d physical 0x%016llx prot 0 "
+               "(satp %016llx, cause %d)\n",
+               (unsigned long long)vaddr, (int)access, idx, (unsigned long long)vaddr, ret,
+               (unsigned long long)paddr, (unsigned long long)cpu->env.satp, cause);
+}
+
+/* -d guest_errors: a CPU access no region accepted, in the words of QEMU's
+ * memory_region_access_valid. */
+static __attribute__((noinline)) void
+mmu_log_bad_access(RISCVCPU *cpu, uint64_t paddr, unsigned size, bool is_write)
+{
+    MemoryRegion *r = memory_find(cpu->mem, paddr);
+    const char *why = !r ? "unassigned" : (is_write && r->kind == MR_ROM) ? "read-only"
+                                                                          : "rejected";
+    log_printf("Invalid %s at addr 0x%llX, size %u, region '%s', reason: %s\n",
+               is_write ? "write" : "read", (unsigned long long)paddr, size,
+               r && r->name ? r->name : "(none)", why);
+}
+
 /* Translation plus PMP for len bytes inside one page; fills the TLB. */
 static int mmu_translate(RISCVCPU *cpu, uint64_t vaddr, unsigned len, MMUAccess access,
                          int idx, uint64_t *paddr)
@@ -250,9 +280,15 @@ static int mmu_translate(RISCVCPU *cpu, uint64_t vaddr, unsigned len, MMUAccess 
     cpu->stats.tlb_misses++;
     int r = mmu_walk(cpu, vaddr, access, idx, false, &res);
     if (r != EXCP_NONE) {
+        if (log_enabled(LOG_MMU)) {
+            mmu_log_fault(cpu, vaddr, access, idx, r, r == mmu_access_fault[access] ? 2 : 1, 0);
+        }
         return r;
     }
     if (!pmp_check(&cpu->env, res.paddr, len, access, mmu_idx_priv(idx))) {
+        if (log_enabled(LOG_MMU)) {
+            mmu_log_fault(cpu, vaddr, access, idx, mmu_access_fault[access], 2, res.paddr);
+        }
         return mmu_access_fault[access];
     }
     tlb_fill(cpu, idx, vaddr, &res);
@@ -277,7 +313,13 @@ bool riscv_phys_read(RISCVCPU *cpu, uint64_t paddr, unsigned size, uint64_t *val
     if (mmu_is_mmio(cpu, paddr)) {
         cpu->stats.mmio_accesses++;
     }
-    return memory_read(cpu->mem, paddr, size, val);
+    if (!memory_read(cpu->mem, paddr, size, val)) {
+        if (log_enabled(LOG_GUEST_ERROR)) {
+            mmu_log_bad_access(cpu, paddr, size, false);
+        }
+        return false;
+    }
+    return true;
 }
 
 bool riscv_phys_write(RISCVCPU *cpu, uint64_t paddr, unsigned size, uint64_t val)
@@ -285,7 +327,13 @@ bool riscv_phys_write(RISCVCPU *cpu, uint64_t paddr, unsigned size, uint64_t val
     if (mmu_is_mmio(cpu, paddr)) {
         cpu->stats.mmio_accesses++;
     }
-    return memory_write(cpu->mem, paddr, size, val);
+    if (!memory_write(cpu->mem, paddr, size, val)) {
+        if (log_enabled(LOG_GUEST_ERROR)) {
+            mmu_log_bad_access(cpu, paddr, size, true);
+        }
+        return false;
+    }
+    return true;
 }
 
 /* ---- slow-path loads and stores ---- */

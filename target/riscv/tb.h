@@ -32,7 +32,8 @@
     X(LR) X(SC) X(AMO) \
     /* micro-op only */ \
     X(LI) X(MV) X(J) X(JR) X(GOTO) X(LOAD_X0) \
-    X(BEQZ) X(BNEZ)
+    X(BEQZ) X(BNEZ) \
+    X(TRACE)        /* -d exec/cpu: first op of a block translated while on */
 
 enum {
 #define TB_OP_ENUM(name) OP_##name,
@@ -140,5 +141,12 @@ void translate_block(TB *tb, const uint8_t *code, unsigned avail,
  * NULL on a fetch fault (cause and tval filled). */
 TB *exec_find_tb(RISCVCPU *cpu, uint64_t vpc, int *cause, uint64_t *tval);
 void exec_jc_clear(TBCache *c);
+
+/* ---- cpu-log.c ---- */
+/* -d exec and cpu: the trace line and register dump of a block entered at
+ * vpc (run by the block's OP_TRACE). */
+void exec_log_tb(RISCVCPU *cpu, const TB *tb, uint64_t vpc);
+/* -d in_asm: a block's guest code (tb->size bytes at code), QEMU's layout. */
+void exec_log_in_asm(RISCVCPU *cpu, const TB *tb, uint64_t vpc, const uint8_t *code);
 
 #endif

@@ -1,6 +1,7 @@
 /* Trap entry and return: exceptions, interrupts, mret/sret, wfi and
  * sfence.vma, and the MMU index that follows from priv and mstatus. */
 #include "target/riscv/cpu-internal.h"
+#include "util/log.h"
 
 #define MCAUSE_INTERRUPT (1ull << 63)
 
@@ -41,6 +42,9 @@ static void riscv_take_trap(RISCVCPU *cpu, bool irq, int cause, uint64_t tval)
     uint64_t s = env->mstatus;
     uint64_t tvec;
 
+    if (log_enabled(LOG_INT)) {
+        riscv_log_trap(cpu, irq, cause, tval);
+    }
     if (env->priv <= PRV_S && cause < 64 && ((deleg >> cause) & 1)) {
         env->scause = mcause;
         env->sepc = env->pc;
@@ -94,6 +98,7 @@ bool riscv_check_interrupts(RISCVCPU *cpu)
         int n = riscv_irq_order[i];
         if ((enabled >> n) & 1) {
             cpu->stats.interrupts++;
+            cpu->stats.irq_taken[n]++;
             riscv_take_trap(cpu, true, n, 0);
             return true;
         }

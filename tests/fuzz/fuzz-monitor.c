@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "monitor/monitor-int.h"
+#include "migration/migration.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -18,13 +19,16 @@ static void ignore(void *opaque, const char *candidate)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static Monitor *mon;
-    if (!mon) {
-        mon = monitor_new_buffer();
-    }
-    monitor_buffer_clear(mon);
+    /* A fresh monitor and defaults for every input, so a finding reproduces
+     * from its saved input alone: a reused monitor once kept the input of a
+     * "quit" run after run and grew it to 2 GiB. */
+    monitor_quitting = false;
+    monitor_history_clear();     /* info history would show earlier inputs */
+    migration_options_reset();
+    Monitor *mon = monitor_new_buffer();
     monitor_input(mon, (const char *)data, size);
     monitor_input(mon, "\n", 1);
+    monitor_free(mon);
     /* Completion sees the same bytes as a partly typed line. */
     char *line = strndup((const char *)data, size);
     char *nl = strchr(line, '\n');

@@ -30,7 +30,8 @@ GUEST_ELFS += $(G_OUT)/hello/hello.elf $(G_OUT)/hello/hello42.elf \
 	$(G_OUT)/bench/rvbench-short.elf $(G_OUT)/bench/rvbench.elf \
 	$(G_OUT)/virtio/virtio-blk.elf \
 	$(G_OUT)/snapshot/snap-guest.elf $(G_OUT)/snapshot/snap-touch.elf \
-	$(G_OUT)/snapshot/snap-long.elf
+	$(G_OUT)/snapshot/snap-long.elf \
+	$(G_OUT)/log/log-paging.elf
 
 $(G_OUT)/hello/hello.elf: $(G_SRC)/hello/hello.c $(G_SRC)/guest.mk
 	@mkdir -p $(@D)
@@ -95,5 +96,10 @@ $(G_OUT)/snapshot/snap-long.elf: $(G_SRC)/snapshot/snap-guest.c $(G_COMMON) $(G_
 # Migration test guest (tests/integration/migrate-migtest.sh, migrate-fail.sh, bench/migrate.sh).
 GUEST_ELFS += $(G_OUT)/migtest/migtest.elf
 $(G_OUT)/migtest/migtest.elf: $(G_SRC)/migtest/migtest.c $(G_COMMON) $(G_HDRS)
+	@mkdir -p $(@D)
+	$(G_CC) $(G_CFLAGS) $(G_LDFLAGS) $(G_COMMON) $< -lgcc -o $@
+
+# Sv39 paging, a fault of each kind the debug log reports: tests/integration/log.sh.
+$(G_OUT)/log/log-paging.elf: $(G_SRC)/log/paging.c $(G_COMMON) $(G_HDRS)
 	@mkdir -p $(@D)
 	$(G_CC) $(G_CFLAGS) $(G_LDFLAGS) $(G_COMMON) $< -lgcc -o $@

@@ -151,6 +151,25 @@ out=$(mon "UNIX-CONNECT:$tmp/w.sock" 'info status\nquit\n')
 check wait-then-run '[[ $out == *"VM status: running"* ]]' "$out"
 wait $bpid
 
+# ... and SIGTERM or SIGINT end it at once while it waits, as in QEMU.
+for sig in TERM INT; do
+    rm -f "$tmp/b.err"
+    "$AMBER" -M virt -bios none -kernel "$elf" -serial null -monitor "unix:$tmp/w.sock,server" \
+        >/dev/null 2>"$tmp/b.err" &
+    bpid=$!; pids+=($bpid)
+    wait_for "$tmp/b.err" "waiting for connection"
+    kill -$sig $bpid
+    end=$((SECONDS + 5)); while kill -0 $bpid 2>/dev/null && [ $SECONDS -lt $end ]; do sleep 0.05; done
+    if kill -0 $bpid 2>/dev/null; then
+        bad wait-sig$sig "still running 5 s after SIG$sig: $(cat "$tmp/b.err")"
+        kill -KILL $bpid
+    else
+        wait $bpid; rc=$?
+        check wait-sig$sig '[ $rc = 0 ] && grep -q "terminating on signal" "$tmp/b.err" && [ ! -e "$tmp/w.sock" ]' \
+            "status $rc: $(cat "$tmp/b.err")"
+    fi
+done
+
 # ---- serial on a unix socket, monitor on stdio (batch) ----
 mkfifo "$tmp/c.in"
 "$AMBER" -icount sleep=off -M virt -bios none -kernel "$elf" -S -serial "unix:$tmp/s.sock,server,nowait" \
@@ -226,6 +245,8 @@ experr() {   # name message args...
     if [ $rc = 1 ] && [[ $e == *"$msg"* ]]; then ok "$name"; else bad "$name" "status $rc: $e"; fi
 }
 experr err-stdio-twice "cannot use stdio by multiple character devices" -monitor stdio -serial stdio
+experr err-nographic-monitor-stdio "-nographic -monitor stdio: cannot use stdio by multiple character devices" \
+    -nographic -monitor stdio
 experr err-monitor-twice "cannot use stdio by multiple character devices" -monitor stdio -monitor stdio
 experr err-backend "-monitor foo: unknown back end" -monitor foo
 experr err-client "only server sockets are supported (add ',server')" -monitor "unix:$tmp/x"

@@ -471,12 +471,112 @@ static void test_debug_access(void)
     teardown();
 }
 
+/* ---- info mem: cpu_mem_map ---- */
+
+typedef struct MapRange {
+    uint64_t va, pa, size;
+    unsigned attr;
+} MapRange;
+
+static MapRange ranges[64];
+static int nr_ranges, stop_after;
+
+static bool collect(void *opaque, uint64_t va, uint64_t pa, uint64_t size, unsigned attr)
+{
+    if (nr_ranges < 64) {
+        ranges[nr_ranges++] = (MapRange){ va, pa, size, attr };
+    }
+    return nr_ranges != stop_after;
+}
+
+static const MapRange *find_range(uint64_t va)
+{
+    for (int i = 0; i < nr_ranges; i++) {
+        if (ranges[i].va == va) {
+            return &ranges[i];
+        }
+    }
+    return NULL;
+}
+
+static void test_mem_map(void)
+{
+    setup();
+    nr_ranges = 0;
+    stop_after = -1;
+    CU_ASSERT_EQUAL(cpu_mem_map(cpu, collect, NULL, 1000000), 0);     /* Bare */
+    CU_ASSERT_EQUAL(nr_ranges, 0);
+    /* Three neighbouring pages with the same attributes merge into one. */
+    for (int i = 0; i < 3; i++) {
+        put64(L0 + (20 + i) * 8, pte(0x80210000 + i * 0x1000ull, V | R | W | A | D));
+    }
+    /* ... a fourth with other attributes does not. */
+    put64(L0 + 23 * 8, pte(0x80213000, V | R | A));
+    uint64_t before = get64(L0 + 1 * 8);
+    enter_sv39_s();
+    CU_ASSERT_EQUAL(cpu_mem_map(cpu, collect, NULL, 1000000), 1);
+    const MapRange *r = find_range(0x14000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_EQUAL(r->pa, 0x80210000);
+    CU_ASSERT_EQUAL(r->size, 0x3000);
+    CU_ASSERT_EQUAL(r->attr, V | R | W | A | D);
+    r = find_range(0x17000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_EQUAL(r->size, 0x1000);
+    CU_ASSERT_EQUAL(r->attr, V | R | A);
+    /* A 2 MiB page, the misaligned superpage as the PTE says, a 1 GiB page. */
+    r = find_range(0x200000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_EQUAL(r->pa, 0x80200000);
+    CU_ASSERT_EQUAL(r->size, 0x200000);
+    r = find_range(0x40000000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_EQUAL(r->pa, 0x80000000);
+    CU_ASSERT_EQUAL(r->size, 0x40000000);
+    /* Invalid entries are not shown; ranges come in address order. */
+    CU_ASSERT_PTR_NULL(find_range(0x6000));
+    CU_ASSERT_PTR_NULL(find_range(0x8000));
+    for (int i = 1; i < nr_ranges; i++) {
+        CU_ASSERT(ranges[i].va >= ranges[i - 1].va + ranges[i - 1].size);
+    }
+    /* No side effects: the A/D-less PTE is unchanged, nothing faulted. */
+    CU_ASSERT_EQUAL(get64(L0 + 1 * 8), before);
+    /* The callback can stop the walk. */
+    nr_ranges = 0;
+    stop_after = 2;
+    CU_ASSERT_EQUAL(cpu_mem_map(cpu, collect, NULL, 1000000), 1);
+    CU_ASSERT_EQUAL(nr_ranges, 2);
+    teardown();
+}
+
+static void test_mem_map_hostile(void)
+{
+    setup();
+    /* Every root entry points to the root again as a table: 512^3 entries
+     * to read in Sv39 unless the walk is bounded. */
+    for (int i = 0; i < 512; i++) {
+        put64(ROOT + i * 8, pte(ROOT, V));
+    }
+    enter_sv39_s();
+    nr_ranges = 0;
+    stop_after = -1;
+    CU_ASSERT_EQUAL(cpu_mem_map(cpu, collect, NULL, 100000), 2);
+    CU_ASSERT_EQUAL(nr_ranges, 0);
+    /* A root table beyond memory maps nothing, without an error. */
+    CU_ASSERT_EQUAL(wr(CSR_SATP, (8ull << 60) | (0x100000000000ull >> 12)), EXCP_NONE);
+    CU_ASSERT_EQUAL(cpu_mem_map(cpu, collect, NULL, 100000), 1);
+    CU_ASSERT_EQUAL(nr_ranges, 0);
+    teardown();
+}
+
 static const UnitTest tests[] = {
     { "M-mode physical access and fast-path rules", test_machine_physical },
     { "PMP matching, priorities and locks", test_pmp },
     { "Sv39 walk, A/D updates, TLB tags", test_sv39_ad_bits },
     { "U/S permissions, SUM, MXR, MPRV", test_user_sum_mxr },
     { "invalid and malformed page tables", test_bad_ptes },
+    { "info mem map: ranges, merging, no side effects", test_mem_map },
+    { "info mem map: bounded on hostile tables", test_mem_map_hostile },
     { "superpages", test_superpages },
     { "Sv48", test_sv48 },
     { "page-crossing and misaligned accesses", test_crossing_and_misaligned },

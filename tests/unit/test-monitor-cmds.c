@@ -147,6 +147,47 @@ static void test_input_framing(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(monitor_buffer(mon), "Error: unknown command: '"));
 }
 
+static size_t count(const char *hay, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle)) {
+        n++;
+    }
+    return n;
+}
+
+/* Input for a monitor whose command waits, with no fd to leave it in (the
+ * buffer kind, the -nographic mux): kept up to MON_MAX_INPUT, the rest
+ * refused with one error; after quit nothing is kept (the fuzzer once grew
+ * this buffer to 2 GiB). */
+static void test_input_bound(void)
+{
+    Monitor *m = monitor_new_buffer();
+    char chunk[4096];
+    for (size_t i = 0; i < sizeof(chunk); i += 4) {
+        memcpy(chunk + i, "p 1\n", 4);
+    }
+    monitor_suspend(m);
+    for (int i = 0; i < 512; i++) {          /* 2 MiB */
+        monitor_input(m, chunk, sizeof(chunk));
+    }
+    CU_ASSERT(m->inlen <= MON_MAX_INPUT);
+    CU_ASSERT_EQUAL(count(monitor_buffer(m), "Error: input dropped: "), 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(monitor_buffer(m), "(limit 1024 KiB)"));
+    monitor_buffer_clear(m);
+    monitor_resume(m);                       /* what was kept runs */
+    CU_ASSERT_EQUAL(count(monitor_buffer(m), "0x1\n"), MON_MAX_INPUT / 4);
+    CU_ASSERT_EQUAL(m->inlen, 0);
+    monitor_buffer_clear(m);
+    monitor_input(m, "p 2\n", 4);
+    CU_ASSERT_STRING_EQUAL(monitor_buffer(m), "0x2\n");
+    monitor_quitting = true;
+    monitor_input(m, "p 3\n", 4);
+    CU_ASSERT_EQUAL(m->inlen, 0);
+    monitor_quitting = false;
+    monitor_free(m);
+}
+
 typedef struct Cands {
     char list[64][64];
     int n;
@@ -248,6 +289,7 @@ static const UnitTest tests[] = {
     { "errors and usage", test_errors },
     { "errexit", test_errexit },
     { "input framing", test_input_framing },
+    { "input bound", test_input_bound },
     { "completion", test_complete },
     { "disassembler", test_disas },
     { NULL, NULL },

@@ -1,13 +1,15 @@
-/* RISC-V disassembler for x/i: RV64IMAC, Zicsr, Zifencei and the privileged
- * instructions. Canonical mnemonics (no pseudo-instructions) and operands in
- * the order and style of `objdump -M no-aliases`, so a unit test can compare
- * against binutils; branch targets are absolute addresses. */
+/* RISC-V disassembler (monitor x/i, -d in_asm): RV64IMAC, Zicsr, Zifencei
+ * and the privileged instructions. Canonical mnemonics (no pseudo-
+ * instructions) and operands in the order and style of `objdump -M
+ * no-aliases`, so a unit test can compare against binutils; branch targets
+ * are absolute addresses. It lives in emu/ so the translator can log what it
+ * translates; the monitor uses it from above. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "target/riscv/cpu.h"
-#include "monitor/hmp.h"
+#include "target/riscv/disas.h"
 
 static const char *const xreg[32] = {
     "zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4",
@@ -395,4 +397,19 @@ int disas_riscv(uint64_t pc, const uint8_t *buf, size_t avail, char *out, size_t
         snprintf(out, outlen, "illegal");
     }
     return 4;
+}
+
+int disas_line(uint64_t pc, const uint8_t *buf, size_t avail, char *out, size_t outlen)
+{
+    char text[96];
+    int len = disas_riscv(pc, buf, avail, text, sizeof(text));
+    if (len == 2) {
+        snprintf(out, outlen, "0x%016llx:  %04x              %s", (unsigned long long)pc,
+                 (unsigned)(buf[0] | buf[1] << 8), text);
+    } else {
+        uint32_t w = (uint32_t)buf[0] | (uint32_t)buf[1] << 8 | (uint32_t)buf[2] << 16 |
+                     (uint32_t)buf[3] << 24;
+        snprintf(out, outlen, "0x%016llx:  %08x          %s", (unsigned long long)pc, w, text);
+    }
+    return len;
 }

@@ -1,0 +1,37 @@
+/* log and logfile: the debug log (util/log.h) from the monitor, as QEMU's
+ * HMP commands of the same names. */
+#include <stdio.h>
+#include <string.h>
+
+#include "util/log.h"
+#include "hw/riscv/machine.h"
+#include "monitor/hmp.h"
+
+void hmp_log(Monitor *mon, const MonArgs *a)
+{
+    const char *items = mon_arg_str(a, "items", "");
+    char err[128];
+    unsigned mask;
+    if (!log_parse_items(items, &mask, err, sizeof(err))) {
+        monitor_error(mon, "%s", err);
+        monitor_puts(mon, "Log items (comma separated):\n");
+        monitor_printf(mon, "%-15s %s\n", "none", "remove all logs");
+        for (const LogItem *it = log_items; it->mask; it++) {
+            monitor_printf(mon, "%-15s %s\n", it->name, it->help);
+        }
+        return;
+    }
+    /* Without a machine (unit tests, the fuzzer) only the mask changes. */
+    cpu_log_set_mask(current_machine ? &current_machine->cpu : NULL, mask);
+}
+
+void hmp_logfile(Monitor *mon, const MonArgs *a)
+{
+    char err[512];
+    if (!hmp_machine(mon)) {
+        return;                 /* the fuzzer must not create files */
+    }
+    if (!log_set_file(mon_arg_str(a, "filename", ""), err, sizeof(err))) {
+        monitor_error(mon, "%s", err);
+    }
+}

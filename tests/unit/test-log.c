@@ -1,0 +1,135 @@
+/* The debug log (util/log.c): item parsing as QEMU's -d, the list -d help
+ * prints, the mask, and the output file. */
+#include "util/log.h"
+#include "tests/unit/unit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void test_parse_items(void)
+{
+    char err[128];
+    unsigned m = 0;
+    CU_ASSERT_TRUE(log_parse_items("in_asm", &m, err, sizeof(err)));
+    CU_ASSERT_EQUAL(m, LOG_IN_ASM);
+    CU_ASSERT_TRUE(log_parse_items("in_asm,int,exec,cpu,guest_errors,unimp,mmu", &m, err,
+                                   sizeof(err)));
+    CU_ASSERT_EQUAL(m, LOG_IN_ASM | LOG_INT | LOG_EXEC | LOG_CPU | LOG_GUEST_ERROR |
+                       LOG_UNIMP | LOG_MMU);
+    CU_ASSERT_TRUE(log_parse_items("int,int", &m, err, sizeof(err)));
+    CU_ASSERT_EQUAL(m, LOG_INT);
+    CU_ASSERT_TRUE(log_parse_items("none", &m, err, sizeof(err)));
+    CU_ASSERT_EQUAL(m, 0);
+}
+
+static void test_parse_errors(void)
+{
+    char err[128];
+    unsigned m = 1234;
+    CU_ASSERT_FALSE(log_parse_items("int,bogus", &m, err, sizeof(err)));
+    CU_ASSERT_STRING_EQUAL(err, "unknown log item 'bogus'");
+    CU_ASSERT_EQUAL(m, 1234);               /* untouched on error */
+    CU_ASSERT_FALSE(log_parse_items("", &m, err, sizeof(err)));
+    CU_ASSERT_STRING_EQUAL(err, "unknown log item ''");
+    CU_ASSERT_FALSE(log_parse_items("int,", &m, err, sizeof(err)));
+    CU_ASSERT_FALSE(log_parse_items("in_as", &m, err, sizeof(err)));
+    CU_ASSERT_FALSE(log_parse_items("in_asmx", &m, err, sizeof(err)));
+    CU_ASSERT_FALSE(log_parse_items("none,int", &m, err, sizeof(err)));
+    /* Long input is cut in the message, and a tiny buffer is not overrun. */
+    char big[4096];
+    memset(big, 'x', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    CU_ASSERT_FALSE(log_parse_items(big, &m, err, sizeof(err)));
+    CU_ASSERT(strlen(err) < 100);
+    char tiny[8];
+    CU_ASSERT_FALSE(log_parse_items("bogus", &m, tiny, sizeof(tiny)));
+    CU_ASSERT_EQUAL(strlen(tiny), sizeof(tiny) - 1);
+}
+
+static char *read_all(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        return NULL;
+    }
+    static char buf[8192];
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static void test_print_items(void)
+{
+    char path[] = "/tmp/amber-test-log-XXXXXX";
+    int fd = mkstemp(path);
+    CU_ASSERT_FATAL(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    log_print_items(f);
+    fclose(f);
+    const char *s = read_all(path);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_EQUAL(strncmp(s, "Log items (comma separated):\n", 29), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "\nin_asm          show target assembly code for each compiled TB\n"));
+    for (const LogItem *it = log_items; it->mask; it++) {
+        char line[64];
+        snprintf(line, sizeof(line), "\n%-15s ", it->name);
+        CU_ASSERT_PTR_NOT_NULL(strstr(s, line));
+    }
+    unlink(path);
+}
+
+static void test_mask(void)
+{
+    log_set_mask(0);
+    CU_ASSERT_FALSE(log_enabled(LOG_INT));
+    CU_ASSERT_EQUAL(log_set_mask(LOG_INT | LOG_MMU), 0);
+    CU_ASSERT_TRUE(log_enabled(LOG_INT));
+    CU_ASSERT_TRUE(log_enabled(LOG_MMU | LOG_EXEC));
+    CU_ASSERT_FALSE(log_enabled(LOG_EXEC));
+    CU_ASSERT_EQUAL(log_set_mask(0), LOG_INT | LOG_MMU);
+}
+
+static void test_file(void)
+{
+    char err[256];
+    char path[] = "/tmp/amber-test-log-XXXXXX";
+    int fd = mkstemp(path);
+    CU_ASSERT_FATAL(fd >= 0);
+    close(fd);
+    CU_ASSERT_TRUE(log_set_file(path, err, sizeof(err)));
+    CU_ASSERT_STRING_EQUAL(log_file_name(), path);
+    log_set_mask(LOG_INT);
+    log_mask_printf(LOG_INT, "int %d\n", 1);
+    log_mask_printf(LOG_EXEC, "exec %d\n", 2);     /* off: not written */
+    log_write("plain\n");
+    log_flush();
+    CU_ASSERT_STRING_EQUAL(read_all(path), "int 1\nplain\n");
+    /* A file that cannot be opened leaves the log where it was. */
+    CU_ASSERT_FALSE(log_set_file("/nonexistent-dir/x.log", err, sizeof(err)));
+    CU_ASSERT_STRING_EQUAL(err, "could not open '/nonexistent-dir/x.log': No such file or directory");
+    CU_ASSERT_STRING_EQUAL(log_file_name(), path);
+    log_printf("more\n");
+    /* Back to stderr: the file is flushed and closed. */
+    CU_ASSERT_TRUE(log_set_file(NULL, err, sizeof(err)));
+    CU_ASSERT_PTR_NULL(log_file_name());
+    CU_ASSERT_STRING_EQUAL(read_all(path), "int 1\nplain\nmore\n");
+    log_set_mask(0);
+    unlink(path);
+}
+
+static const UnitTest tests[] = {
+    { "parse items", test_parse_items },
+    { "parse errors", test_parse_errors },
+    { "-d help list", test_print_items },
+    { "mask", test_mask },
+    { "file", test_file },
+    { NULL, NULL },
+};
+
+int main(void)
+{
+    return unit_run("log", tests);
+}

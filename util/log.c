@@ -1,0 +1,159 @@
+/* The debug log: items, the mask, the output file, and the -d/-D options. */
+#include "util/log.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* QEMU's names and help texts for the items Amber has. */
+const LogItem log_items[] = {
+    { LOG_IN_ASM, "in_asm", "show target assembly code for each compiled TB" },
+    { LOG_INT, "int", "show interrupts/exceptions in short format" },
+    { LOG_EXEC, "exec", "show trace before each executed TB (lots of logs)" },
+    { LOG_CPU, "cpu", "show CPU registers before entering a TB (lots of logs)" },
+    { LOG_MMU, "mmu", "log MMU-related activities" },
+    { LOG_UNIMP, "unimp", "log unimplemented functionality" },
+    { LOG_GUEST_ERROR, "guest_errors",
+      "log when the guest OS does something invalid (eg accessing a non-existent register)" },
+    { 0, NULL, NULL },
+};
+
+unsigned log_mask;
+
+static FILE *log_file;           /* NULL: stderr */
+static char *log_path;
+
+static FILE *log_out(void)
+{
+    return log_file ? log_file : stderr;
+}
+
+void log_printf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(log_out(), fmt, ap);
+    va_end(ap);
+}
+
+void log_write(const char *s)
+{
+    fputs(s, log_out());
+}
+
+void log_flush(void)
+{
+    fflush(log_out());
+}
+
+static const LogItem *log_find(const char *name, size_t len)
+{
+    for (const LogItem *it = log_items; it->mask; it++) {
+        if (strlen(it->name) == len && !memcmp(it->name, name, len)) {
+            return it;
+        }
+    }
+    return NULL;
+}
+
+bool log_parse_items(const char *items, unsigned *mask, char *err, size_t errlen)
+{
+    if (!strcmp(items, "none")) {
+        *mask = 0;
+        return true;
+    }
+    unsigned m = 0;
+    const char *p = items;
+    for (;;) {
+        size_t n = strcspn(p, ",");
+        const LogItem *it = log_find(p, n);
+        if (!it) {
+            /* Long junk is cut in the message, never overflowing err. */
+            snprintf(err, errlen, "unknown log item '%.*s'", (int)(n > 64 ? 64 : n), p);
+            return false;
+        }
+        m |= it->mask;
+        if (!p[n]) {
+            break;
+        }
+        p += n + 1;
+    }
+    *mask = m;
+    return true;
+}
+
+void log_print_items(FILE *f)
+{
+    fprintf(f, "Log items (comma separated):\n");
+    for (const LogItem *it = log_items; it->mask; it++) {
+        fprintf(f, "%-15s %s", it->name, it->help);
+        fputc('\n', f);
+    }
+}
+
+unsigned log_set_mask(unsigned mask)
+{
+    unsigned old = log_mask;
+    log_mask = mask;
+    log_flush();
+    return old;
+}
+
+bool log_set_file(const char *path, char *err, size_t errlen)
+{
+    FILE *f = NULL;
+    char *copy = NULL;
+    if (path) {
+        f = fopen(path, "w");
+        if (!f) {
+            snprintf(err, errlen, "could not open '%s': %s", path, strerror(errno));
+            return false;
+        }
+        copy = strdup(path);
+        if (!copy) {
+            fclose(f);
+            snprintf(err, errlen, "could not open '%s': out of memory", path);
+            return false;
+        }
+        /* A large buffer: exec/cpu logs write a line per block. */
+        setvbuf(f, NULL, _IOFBF, 1 << 16);
+    }
+    if (log_file) {
+        fclose(log_file);
+    }
+    free(log_path);
+    log_file = f;
+    log_path = copy;
+    return true;
+}
+
+const char *log_file_name(void)
+{
+    return log_path;
+}
+
+void log_opt_d(const char *items)
+{
+    char err[128];
+    unsigned mask;
+    if (!strcmp(items, "help") || !strcmp(items, "?")) {
+        log_print_items(stdout);
+        exit(0);
+    }
+    if (!log_parse_items(items, &mask, err, sizeof(err))) {
+        fprintf(stderr, "amber: -d %s: %s\n", items, err);
+        log_print_items(stderr);
+        exit(1);
+    }
+    log_set_mask(mask);
+}
+
+void log_opt_D(const char *path)
+{
+    char err[512];
+    if (!log_set_file(path, err, sizeof(err))) {
+        fprintf(stderr, "amber: -D: %s\n", err);
+        exit(1);
+    }
+}
