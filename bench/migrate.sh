@@ -25,8 +25,8 @@ row() { rows+=("$1"); }
 
 stop_vms() {
     local p
-    for p in "${vm_pids[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-    vm_pids=()
+    for p in "${lib_pids[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+    lib_pids=()
     rm -f "$tmp"/*.sock "$tmp"/*.ser
 }
 field() { sed -n "s/^$1: *\([0-9.]*\).*/\1/p" "$2" | head -n 1; }

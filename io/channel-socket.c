@@ -1,4 +1,5 @@
 #include "io/channel.h"
+#include "util/uri.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -179,11 +180,14 @@ static int channel_socket_unix(const char *path, bool listening, int wake_fd, Er
 
 static int channel_socket_open(const char *uri, bool listening, int wake_fd, Error *err)
 {
-    if (strncmp(uri, "tcp:", 4) == 0) {
-        return channel_socket_tcp(uri + 4, listening, wake_fd, err);
-    }
-    if (strncmp(uri, "unix:", 5) == 0) {
-        return channel_socket_unix(uri + 5, listening, wake_fd, err);
+    const char *rest;
+    switch (uri_parse(uri, &rest)) {
+    case URI_TCP:
+        return channel_socket_tcp(rest, listening, wake_fd, err);
+    case URI_UNIX:
+        return channel_socket_unix(rest, listening, wake_fd, err);
+    default:
+        break;
     }
     error_setf(err, "unknown socket address '%s' (expected tcp:HOST:PORT or unix:PATH)", uri);
     return -1;

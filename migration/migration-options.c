@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "migration/migration.h"
+#include "util/size.h"
 
 /* QEMU 10.2's capability order; the ones Amber implements carry their enum
  * value, the others are listed (always off) and refused. */
@@ -176,29 +177,14 @@ void migration_foreach_parameter(void (*fn)(void *opaque, const char *line), voi
     }
 }
 
-/* A size as HMP takes it: a number with an optional B/K/M/G/T suffix, MiB
- * when there is none. */
+/* A size as HMP takes it: util/size.h's syntax, MiB when there is no suffix. */
 static bool parse_size_mib(const char *s, int64_t *out)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || errno || v < 0) {
+    uint64_t v;
+    if (size_parse(s, 'M', &v, NULL) < 0 || v > INT64_MAX) {
         return false;
     }
-    int shift = 20;
-    switch (toupper((unsigned char)*end)) {
-    case 'B': shift = 0; end++; break;
-    case 'K': shift = 10; end++; break;
-    case 'M': shift = 20; end++; break;
-    case 'G': shift = 30; end++; break;
-    case 'T': shift = 40; end++; break;
-    default: break;
-    }
-    if (*end || v * (double)(1ull << shift) >= 9.2e18) {
-        return false;
-    }
-    *out = (int64_t)(v * (double)(1ull << shift));
+    *out = (int64_t)v;
     return true;
 }
 

@@ -21,6 +21,7 @@
 #include "hw/riscv/machine.h"
 #include "system/main-loop.h"
 #include "io/channel.h"
+#include "util/uri.h"
 #include "migration/globalstate.h"
 #include "migration/migration-rp.h"
 #include "migration/migration-sender.h"
@@ -433,7 +434,7 @@ static int mig_begin_stream(Error *err)
 
 static bool mig_uri_is_socket(const char *uri)
 {
-    return !strncmp(uri, "tcp:", 4) || !strncmp(uri, "unix:", 5);
+    return uri_scheme_in(uri_parse(uri, NULL), URI_SOCKETS);
 }
 
 int migration_start(Machine *m, const char *uri, Error *err)

@@ -5,7 +5,6 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 #include "emu/runstate.h"
 #include "migration/globalstate.h"
 #include "savevm/savevm.h"
+#include "block/snapshot-dump.h"
 
 /* ---- the disks that take part ---- */
 
@@ -396,23 +396,6 @@ int snapshot_delete_vm(Machine *m, const char *name, Error *err)
 
 /* ---- info snapshots ---- */
 
-void snapshot_size_str(uint64_t v, char *buf, size_t len)
-{
-    static const char *const prefixes[] = { "", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei" };
-    int e;
-    frexp((double)v / (1000.0 / 1024.0), &e);
-    int i = (e - 1) / 10;
-    i = i < 0 ? 0 : i > 6 ? 6 : i;
-    snprintf(buf, len, "%0.3g %sB", (double)v / ldexp(1.0, i * 10), prefixes[i]);
-}
-
-void snapshot_clock_str(uint64_t ns, char *buf, size_t len)
-{
-    uint64_t secs = ns / 1000000000ull;
-    snprintf(buf, len, "%02d:%02d:%02d.%03d", (int)(secs / 3600), (int)((secs / 60) % 60),
-             (int)(secs % 60), (int)((ns / 1000000) % 1000));
-}
-
 typedef struct SnapText {
     char *buf;
     size_t len, cap;
@@ -444,26 +427,19 @@ static void snap_printf(SnapText *t, const char *fmt, ...)
     t->len += (size_t)n;
 }
 
-/* QEMU 5.2's bdrv_snapshot_dump() header and rows. */
+static void snap_put(void *opaque, const char *line)
+{
+    snap_printf(opaque, "%s", line);
+}
+
 static void snap_header(SnapText *t)
 {
-    snap_printf(t, "%-10s%-17s%8s%20s%13s%11s\n", "ID", "TAG", "VM SIZE", "DATE", "VM CLOCK",
-                "ICOUNT");
+    bdrv_snapshot_dump_header(snap_put, t);
 }
 
 static void snap_row(SnapText *t, const BlockSnapshotInfo *sn, const char *id)
 {
-    char size[32], date[64], clk[64], icount[32] = "";
-    snapshot_size_str(sn->vm_state_size, size, sizeof(size));
-    time_t tt = (time_t)sn->date_sec;
-    struct tm tm;
-    localtime_r(&tt, &tm);
-    strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm);
-    snapshot_clock_str(sn->vm_clock_nsec, clk, sizeof(clk));
-    if (sn->icount != BLOCK_ICOUNT_NONE) {
-        snprintf(icount, sizeof(icount), "%" PRId64, (int64_t)sn->icount);
-    }
-    snap_printf(t, "%-9s %-16s %8s%20s%13s%11s\n", id, sn->name, size, date, clk, icount);
+    bdrv_snapshot_dump(sn, id, snap_put, t);
 }
 
 /* True when every other snapshot disk has a snapshot of this name. */

@@ -46,8 +46,4 @@ int snapshot_info(struct Machine *m, char **out, Error *err);
 void snapshot_complete_tags(struct Machine *m, const char *prefix,
                             void (*add)(void *opaque, const char *tag), void *opaque);
 
-/* QEMU's size_to_str ("1.01 KiB") and snapshot clock ("00:00:05.918"). */
-void snapshot_size_str(uint64_t v, char *buf, size_t len);
-void snapshot_clock_str(uint64_t ns, char *buf, size_t len);
-
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "monitor/hmp.h"
+#include "util/size.h"
 
 /* Input lines are capped so a pathological line costs bounded work. */
 #define MON_MAX_STRING 65536
@@ -210,9 +211,9 @@ bool mon_parse_format(const char **pp, MonFormat *fmt, const MonFormat *last, ch
     return true;
 }
 
-/* Sizes: an expression and an optional binary suffix (K M G T, optionally
- * followed by B). The suffix is split off the word first, because "4K" is
- * not a valid number for the expression parser. */
+/* Sizes: an expression and an optional binary suffix (util/size.h's
+ * letters, optionally followed by B as in "4KB"). The suffix is split off the
+ * word first, because "4K" is not a valid number for the expression parser. */
 static bool parse_size(const char **pp, const MonParseCtx *ctx, int64_t *out, char *err, size_t errlen)
 {
     const char *p = skip_ws(*pp);
@@ -220,20 +221,17 @@ static bool parse_size(const char **pp, const MonParseCtx *ctx, int64_t *out, ch
     char *word = strndup(p, wl);
     size_t l = wl;
     int shift = 0;
-    if (l > 1 && (word[l - 1] == 'b' || word[l - 1] == 'B') && strchr("kKmMgGtT", word[l - 2])) {
+    if (l > 1 && (word[l - 1] == 'b' || word[l - 1] == 'B') && size_suffix_shift(word[l - 2]) > 0) {
         l--;
     }
-    if (l > 1) {
-        switch (word[l - 1]) {
-        case 'k': case 'K': shift = 10; break;
-        case 'm': case 'M': shift = 20; break;
-        case 'g': case 'G': shift = 30; break;
-        case 't': case 'T': shift = 40; break;
-        default: l = wl; break;
-        }
-    }
-    if (shift) {
+    /* In a hex number, b and e are digits ("0x1b", "0x1e"), not suffixes. */
+    bool hex = l > 2 && word[0] == '0' && (word[1] == 'x' || word[1] == 'X') &&
+               isxdigit((unsigned char)word[l - 1]);
+    if (l > 1 && !hex && size_suffix_shift(word[l - 1]) >= 0) {
+        shift = size_suffix_shift(word[l - 1]);
         l--;
+    } else {
+        l = wl;
     }
     word[l] = '\0';
     const char *q = word;

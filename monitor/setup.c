@@ -17,6 +17,7 @@
 #include "monitor/console.h"
 #include "monitor/monitor-int.h"
 #include "monitor/telnet.h"
+#include "util/uri.h"
 
 #define MON_MAX_CLI 4
 
@@ -56,16 +57,14 @@ static bool parse_endpoint(const char *opt, const char *val, Endpoint *ep, char 
     ep->listen_fd = ep->client_fd = -1;
     snprintf(ep->desc, sizeof(ep->desc), "%s", val);
     const char *rest;
-    if (!strncmp(val, "unix:", 5)) {
+    UriScheme s = uri_parse(val, &rest);
+    if (s == URI_UNIX) {
         ep->tr = TR_UNIX;
-        rest = val + 5;
-    } else if (!strncmp(val, "tcp:", 4)) {
+    } else if (s == URI_TCP) {
         ep->tr = TR_TCP;
-        rest = val + 4;
-    } else if (!strncmp(val, "telnet:", 7)) {
+    } else if (s == URI_TELNET) {
         ep->tr = TR_TCP;
         ep->telnet = true;
-        rest = val + 7;
     } else {
         snprintf(err, errlen, "%s %s: unknown back end", opt, val);
         return false;
@@ -158,16 +157,18 @@ bool monitor_opt_serial(const char *val, char *err, size_t errlen)
         snprintf(err, errlen, "-serial %s: only one serial port (UART0) is supported", val);
         return false;
     }
+    const char *rest;
+    UriScheme s = uri_parse(val, &rest);
     if (!strcmp(val, "stdio") || !strcmp(val, "mon:stdio") || !strcmp(val, "null") ||
-        !strcmp(val, "none") || !strncmp(val, "file:", 5)) {
-        if (!strncmp(val, "file:", 5) && !val[5]) {
+        !strcmp(val, "none") || s == URI_FILE) {
+        if (s == URI_FILE && !*rest) {
             snprintf(err, errlen, "-serial %s: missing file name", val);
             return false;
         }
         serial_opt = val;
         return true;
     }
-    if (!strncmp(val, "unix:", 5) || !strncmp(val, "tcp:", 4) || !strncmp(val, "telnet:", 7)) {
+    if (uri_scheme_in(s, URI_SOCKETS | URI_BIT(URI_TELNET))) {
         if (!parse_endpoint("-serial", val, &serial_ep, err, errlen)) {
             return false;
         }
@@ -541,8 +542,9 @@ bool monitor_init_serial(CharBackend *be, char *err, size_t errlen)
         chardev_init_null(be, "serial0");
         return true;
     }
-    if (!strncmp(s, "file:", 5)) {
-        int fd = open(s + 5, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    const char *path;
+    if (uri_parse(s, &path) == URI_FILE) {
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
         if (fd < 0) {
             snprintf(err, errlen, "-serial %s: %s", s, strerror(errno));
             return false;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "monitor/monitor.h"
+#include "util/uri.h"
 
 #define MAX_CHARDEVS 16
 #define MAX_MONITORS 8
@@ -213,13 +214,15 @@ static char *chardev_spec(const ChardevSpec *c)
     case CHR_NULL:
         return strdup("null");
     case CHR_FILE:
-        snprintf(buf, sizeof(buf), "file:%s", c->path);
+        snprintf(buf, sizeof(buf), "%s%s", uri_scheme_prefix(URI_FILE), c->path);
         return strdup(buf);
     case CHR_SOCKET:
         if (c->path) {
-            snprintf(buf, sizeof(buf), "unix:%s,server%s", c->path, c->wait ? "" : ",nowait");
+            snprintf(buf, sizeof(buf), "%s%s,server%s", uri_scheme_prefix(URI_UNIX), c->path,
+                     c->wait ? "" : ",nowait");
         } else {
-            snprintf(buf, sizeof(buf), "%s:%s:%s,server%s", c->telnet ? "telnet" : "tcp",
+            snprintf(buf, sizeof(buf), "%s%s:%s,server%s",
+                     uri_scheme_prefix(c->telnet ? URI_TELNET : URI_TCP),
                      c->host ? c->host : "", c->port, c->wait ? "" : ",nowait");
         }
         return strdup(buf);

@@ -50,6 +50,7 @@ for t in "$build"/tests/unit/test-*; do
     run_one "unit/$(basename "$t")" "$t"
 done
 for t in "$src"/tests/integration/*.sh; do
+    [ "$(basename "$t")" = lib.sh ] && continue   # the shared library, not a test
     [ -f "$t" ] || continue
     run_one "integration/$(basename "$t" .sh)" bash "$t"
 done

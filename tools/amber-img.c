@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,8 @@
 
 #include "block/block.h"
 #include "block/qcow2.h"
+#include "block/snapshot-dump.h"
+#include "util/size.h"
 
 static void img_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -42,76 +43,15 @@ static int img_usage(void)
     return 0;
 }
 
-/* qemu-img's size syntax: bytes, or a number with a k/M/G/T/P/E suffix
- * (binary); a fraction is allowed with a suffix. */
+/* qemu-img's size syntax (util/size.h): bytes unless a suffix says otherwise. */
 static bool img_parse_size(const char *s, uint64_t *out)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || errno || v < 0) {
-        return false;
-    }
-    uint64_t mul = 1;
-    switch (*end) {
-    case '\0': break;
-    case 'b': case 'B': mul = 1; end++; break;
-    case 'k': case 'K': mul = 1ull << 10; end++; break;
-    case 'm': case 'M': mul = 1ull << 20; end++; break;
-    case 'g': case 'G': mul = 1ull << 30; end++; break;
-    case 't': case 'T': mul = 1ull << 40; end++; break;
-    case 'p': case 'P': mul = 1ull << 50; end++; break;
-    case 'e': case 'E': mul = 1ull << 60; end++; break;
-    default: return false;
-    }
-    if (*end || v * (double)mul >= 18446744073709551616.0) {
-        return false;
-    }
-    if (mul == 1 && strchr(s, '.')) {
-        return false;
-    }
-    *out = (uint64_t)(v * (double)mul);
-    return true;
+    return size_parse(s, 'B', out, NULL) == 0;
 }
 
-/* QEMU's size_to_str: three significant digits, binary prefixes. */
-static void img_size_str(uint64_t v, char *buf, size_t len)
+static void img_put(void *opaque, const char *line)
 {
-    static const char *const prefixes[] = { "", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei" };
-    int e;
-    frexp((double)v / (1000.0 / 1024.0), &e);
-    int i = (e - 1) / 10;
-    if (i < 0) {
-        i = 0;
-    }
-    if (i > 6) {
-        i = 6;
-    }
-    double div = ldexp(1.0, i * 10);
-    snprintf(buf, len, "%0.3g %sB", (double)v / div, prefixes[i]);
-}
-
-static void img_snapshot_header(void)
-{
-    printf("%-10s%-17s%8s%20s%13s%11s\n", "ID", "TAG", "VM SIZE", "DATE", "VM CLOCK", "ICOUNT");
-}
-
-static void img_snapshot_row(const BlockSnapshotInfo *sn)
-{
-    char size[32], date[64], clock[64], icount[32] = "";
-    img_size_str(sn->vm_state_size, size, sizeof(size));
-    time_t t = (time_t)sn->date_sec;
-    struct tm tm;
-    localtime_r(&t, &tm);
-    strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm);
-    uint64_t secs = sn->vm_clock_nsec / 1000000000ull;
-    snprintf(clock, sizeof(clock), "%02d:%02d:%02d.%03d", (int)(secs / 3600),
-             (int)((secs / 60) % 60), (int)(secs % 60),
-             (int)((sn->vm_clock_nsec / 1000000) % 1000));
-    if (sn->icount != BLOCK_ICOUNT_NONE) {
-        snprintf(icount, sizeof(icount), "%" PRId64, (int64_t)sn->icount);
-    }
-    printf("%-9s %-16s %8s%20s%13s%11s\n", sn->id, sn->name, size, date, clock, icount);
+    fputs(line, stdout);
 }
 
 static int img_list_snapshots(BlockDriverState *bs)
@@ -126,9 +66,9 @@ static int img_list_snapshots(BlockDriverState *bs)
     }
     if (n > 0) {
         printf("Snapshot list:\n");
-        img_snapshot_header();
+        bdrv_snapshot_dump_header(img_put, NULL);
         for (int i = 0; i < n; i++) {
-            img_snapshot_row(&list[i]);
+            bdrv_snapshot_dump(&list[i], NULL, img_put, NULL);
         }
     }
     free(list);
@@ -262,8 +202,8 @@ static int img_info(int argc, char **argv)
     }
     struct stat st;
     char vsize[32], dsize[32];
-    img_size_str(bdrv_getlength(bs), vsize, sizeof(vsize));
-    img_size_str(fstat(bs->fd, &st) == 0 ? (uint64_t)st.st_blocks * 512 : 0, dsize, sizeof(dsize));
+    size_to_str(bdrv_getlength(bs), vsize, sizeof(vsize));
+    size_to_str(fstat(bs->fd, &st) == 0 ? (uint64_t)st.st_blocks * 512 : 0, dsize, sizeof(dsize));
     printf("image: %s\nfile format: %s\nvirtual size: %s (%" PRIu64 " bytes)\ndisk size: %s\n",
            file, bdrv_format_name(bs), vsize, bdrv_getlength(bs), dsize);
     if (strcmp(bdrv_format_name(bs), "qcow2") == 0) {

@@ -4,47 +4,37 @@
 # and snapshots qemu-img makes (compressed, v2, 512 B and 2 MiB clusters)
 # read back byte for byte; check output and exit codes agree; a SIGKILL at
 # every write of `snapshot -c` / `-d` leaves no corruption.
-set -u
-build=${AMBER_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)}
-IMG=$build/tools/amber-img
+. "$(dirname "$0")/lib.sh"
 export TZ=UTC
-passed=0 failed=0 skipped=0
-pass() { echo "PASS $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL $*"; failed=$((failed + 1)); }
-ok() { if [ "$1" = 0 ]; then pass "$2"; else fail "$2"; fi; }
 if ! command -v qemu-img >/dev/null 2>&1 || ! command -v qemu-io >/dev/null 2>&1; then
-    echo "SKIP: qemu-img/qemu-io not installed (apt-get install qemu-utils)"
-    echo "0 passed, 0 failed, 1 skipped"
-    exit 0
+    skip_all "qemu-img/qemu-io not installed (apt-get install qemu-utils)"
 fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+lib_tmpdir
 cd "$tmp" || exit 1
 
-# ---- create ----
 "$IMG" create -f qcow2 a.qcow2 100M | sed s/a.qcow2/X/ >out.txt
 qemu-img create -f qcow2 q.qcow2 100M | sed s/q.qcow2/X/ >qout.txt
-cmp -s out.txt qout.txt; ok $? "create: same 'Formatting' line as qemu-img"
-cmp -s a.qcow2 q.qcow2; ok $? "create 100M: byte-identical to qemu-img create"
+cmp -s out.txt qout.txt; check $? "create: same 'Formatting' line as qemu-img"
+cmp -s a.qcow2 q.qcow2; check $? "create 100M: byte-identical to qemu-img create"
 for o in cluster_size=512 cluster_size=2M compat=0.10 cluster_size=4k,compat=1.1; do
     rm -f a.qcow2 q.qcow2
     "$IMG" create -q -f qcow2 -o "$o" a.qcow2 1G
     qemu-img create -q -f qcow2 -o "$o" q.qcow2 1G
-    qemu-img check a.qcow2 >/dev/null; ok $? "create -o $o: qemu-img check clean"
-    cmp -s a.qcow2 q.qcow2; ok $? "create -o $o: byte-identical to qemu-img create"
+    qemu-img check a.qcow2 >/dev/null; check $? "create -o $o: qemu-img check clean"
+    cmp -s a.qcow2 q.qcow2; check $? "create -o $o: byte-identical to qemu-img create"
 done
 "$IMG" create -f raw r.raw 10M >/dev/null && [ "$(stat -c %s r.raw)" = 10485760 ]
-ok $? "create -f raw"
+check $? "create -f raw"
 
 # ---- info ----
 qemu-img create -q -f qcow2 i.qcow2 64M && qemu-img snapshot -c s1 i.qcow2
 "$IMG" info i.qcow2 | grep -v '^disk size' >a.txt
 qemu-img info i.qcow2 | grep -v '^disk size' >q.txt
-diff a.txt q.txt; ok $? "info: same as qemu-img info (but disk size)"
+diff a.txt q.txt; check $? "info: same as qemu-img info (but disk size)"
 qemu-img create -q -f qcow2 -o compat=0.10 iv2.qcow2 64M && qemu-img create -q -f raw ir.raw 10M
 for f in iv2.qcow2 ir.raw; do
     diff <("$IMG" info $f | grep -v '^disk size') <(qemu-img info $f | grep -v '^disk size')
-    ok $? "info $f: same as qemu-img info (but disk size)"
+    check $? "info $f: same as qemu-img info (but disk size)"
 done
 
 # ---- data: qemu-img images read back ----
@@ -56,49 +46,49 @@ for o in cluster_size=512 cluster_size=2M compat=0.10 cluster_size=64k; do
     rm -f x.qcow2 back.raw
     qemu-img convert -f raw -O qcow2 -o "$o" src.raw x.qcow2
     "$IMG" convert -O raw x.qcow2 back.raw && cmp -s back.raw src.raw
-    ok $? "read qemu-img image ($o)"
+    check $? "read qemu-img image ($o)"
 done
 qemu-img convert -c -f raw -O qcow2 src.raw c.qcow2
 "$IMG" convert -O raw c.qcow2 back.raw && cmp -s back.raw src.raw
-ok $? "read qemu-img convert -c (zlib compressed) image"
+check $? "read qemu-img convert -c (zlib compressed) image"
 "$IMG" check c.qcow2 >a.txt 2>&1; rc=$?
 qemu-img check c.qcow2 >q.txt 2>&1
-[ $rc = 0 ] && diff -q a.txt q.txt >/dev/null; ok $? "check of compressed image: same report as qemu-img"
+[ $rc = 0 ] && diff -q a.txt q.txt >/dev/null; check $? "check of compressed image: same report as qemu-img"
 
 # ---- data: amber-img writes, qemu-img reads ----
 for o in cluster_size=512 cluster_size=2M cluster_size=64k; do
     rm -f w.qcow2
     "$IMG" convert -O qcow2 -o "$o" src.raw w.qcow2 &&
         qemu-img check w.qcow2 >/dev/null && qemu-img compare -q -f raw -F qcow2 src.raw w.qcow2
-    ok $? "write with amber-img ($o): qemu-img check clean, contents equal"
+    check $? "write with amber-img ($o): qemu-img check clean, contents equal"
 done
 
 # ---- snapshots both ways ----
 cp w.qcow2 s.qcow2
 "$IMG" snapshot -c first s.qcow2 && "$IMG" snapshot -c second s.qcow2
-ok $? "snapshot -c twice"
-qemu-img check s.qcow2 >/dev/null; ok $? "qemu-img check after amber-img snapshot -c"
+check $? "snapshot -c twice"
+qemu-img check s.qcow2 >/dev/null; check $? "qemu-img check after amber-img snapshot -c"
 qemu-img snapshot -l s.qcow2 >q.txt; "$IMG" snapshot -l s.qcow2 >a.txt
 diff a.txt q.txt && grep -q '^2         second                0 B ' q.txt
-ok $? "qemu-img snapshot -l lists amber-img's snapshots; same output"
+check $? "qemu-img snapshot -l lists amber-img's snapshots; same output"
 qemu-io -c 'write -P 0xcd 0 64k' s.qcow2 >/dev/null
 qemu-img snapshot -c qsnap s.qcow2 && qemu-io -c 'write -P 0xef 1M 64k' s.qcow2 >/dev/null
 "$IMG" snapshot -a first s.qcow2 && qemu-img check s.qcow2 >/dev/null &&
     qemu-img compare -q -f raw -F qcow2 src.raw s.qcow2
-ok $? "amber-img snapshot -a of its snapshot after qemu-io writes"
+check $? "amber-img snapshot -a of its snapshot after qemu-io writes"
 "$IMG" snapshot -a qsnap s.qcow2 && qemu-io -c 'read -P 0xcd 0 64k' s.qcow2 | grep -q 'read 65536/65536'
-ok $? "amber-img snapshot -a of a qemu-img snapshot"
+check $? "amber-img snapshot -a of a qemu-img snapshot"
 "$IMG" snapshot -d qsnap s.qcow2 && "$IMG" snapshot -d first s.qcow2 &&
     qemu-img check s.qcow2 >/dev/null && [ "$(qemu-img snapshot -l s.qcow2 | grep -c second)" = 1 ]
-ok $? "amber-img snapshot -d (qemu-img's and its own)"
+check $? "amber-img snapshot -d (qemu-img's and its own)"
 qemu-img snapshot -d second s.qcow2 && "$IMG" check s.qcow2 >/dev/null
-ok $? "qemu-img snapshot -d of amber-img's snapshot; amber-img check clean"
+check $? "qemu-img snapshot -d of amber-img's snapshot; amber-img check clean"
 "$IMG" snapshot -a nosuch s.qcow2 2>err.txt; rc=$?
 [ $rc = 1 ] && grep -q "Could not apply snapshot 'nosuch': Failed to load snapshot: No such file or directory" err.txt
-ok $? "snapshot -a of a missing snapshot: exit 1, qemu-img's message"
+check $? "snapshot -a of a missing snapshot: exit 1, qemu-img's message"
 "$IMG" snapshot -d nosuch s.qcow2 2>err.txt; rc=$?
 [ $rc = 1 ] && grep -q "Could not delete snapshot 'nosuch': snapshot not found" err.txt
-ok $? "snapshot -d of a missing snapshot: exit 1, qemu-img's message"
+check $? "snapshot -d of a missing snapshot: exit 1, qemu-img's message"
 
 # ---- check: leaks and corruptions, as qemu-img reports them ----
 # refcount of cluster 3 (the L1) in the first refcount block (at 0x20000)
@@ -107,20 +97,20 @@ printf '\x00\x02' | dd of=l.qcow2 bs=1 seek=$((0x20000 + 6)) conv=notrunc status
 "$IMG" check l.qcow2 >a.txt 2>a.err; rc=$?
 qemu-img check l.qcow2 >q.txt 2>q.err
 [ $rc = 3 ] && diff -q a.txt q.txt >/dev/null && diff -q a.err q.err >/dev/null
-ok $? "check: leak reported as qemu-img does, exit 3"
+check $? "check: leak reported as qemu-img does, exit 3"
 "$IMG" check -r leaks l.qcow2 >a.txt 2>&1; rc=$?
 [ $rc = 0 ] && grep -q 'No errors were found' a.txt && qemu-img check l.qcow2 >/dev/null
-ok $? "check -r leaks repairs, exit 0"
+check $? "check -r leaks repairs, exit 0"
 printf '\x00\x00' | dd of=l.qcow2 bs=1 seek=$((0x20000 + 6)) conv=notrunc status=none
 "$IMG" check l.qcow2 >a.txt 2>a.err; rc=$?
 qemu-img check l.qcow2 >q.txt 2>q.err
 [ $rc = 2 ] && diff -q a.txt q.txt >/dev/null && grep -q 'ERROR cluster 3 refcount=0 reference=1' a.err
-ok $? "check: corruption reported as qemu-img does, exit 2"
+check $? "check: corruption reported as qemu-img does, exit 2"
 "$IMG" check -r all l.qcow2 >/dev/null 2>&1; rc=$?
 [ $rc = 0 ] && qemu-img check l.qcow2 >/dev/null
-ok $? "check -r all repairs"
+check $? "check -r all repairs"
 printf 'QFI\xfb\x00\x00\x00\x09' | dd of=l.qcow2 bs=1 conv=notrunc status=none
-"$IMG" check l.qcow2 >/dev/null 2>&1; ok $([ $? = 1 ]; echo $?) "check of an unopenable image: exit 1"
+"$IMG" check l.qcow2 >/dev/null 2>&1; check $([ $? = 1 ]; echo $?) "check of an unopenable image: exit 1"
 
 # ---- SIGKILL at every write of snapshot -c and -d ----
 qemu-img create -q -f qcow2 -o cluster_size=4k k.qcow2 8M
@@ -142,8 +132,7 @@ for op in "-c new" "-d base" "-a base"; do
         fi
     done
     [ $kills -gt 2 ] && [ $bad = 0 ]
-    ok $? "SIGKILL at each of $kills writes of 'snapshot $op': no corruption, disk intact"
+    check $? "SIGKILL at each of $kills writes of 'snapshot $op': no corruption, disk intact"
 done
 
-echo "$passed passed, $failed failed, $skipped skipped"
-[ $failed = 0 ]
+finish

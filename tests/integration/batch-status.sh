@@ -5,19 +5,13 @@
 # failed (unless errexit ignore), else 0. Each case runs twice: a result that
 # depended on which of end-of-input and the guest's exit won a race would
 # show here as a flaky status.
-set -u
-build=${AMBER_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)}
-AMBER=${AMBER:-$build/amber}
-g=$build/tests/guest
+. "$(dirname "$0")/lib.sh"
+g=$guests
 hello42=$g/hello/hello42.elf demo=$g/demo/demo.elf
 if [ ! -f "$hello42" ] || [ ! -f "$demo" ]; then
-    echo "SKIP: guest ELFs not built (no RISC-V cross compiler?)"
-    echo "0 passed, 0 failed, 1 skipped"
-    exit 0
+    skip_all "guest ELFs not built (no RISC-V cross compiler?)"
 fi
-passed=0 failed=0
 
-# case NAME WANT ELF CMDS...: one command per argument.
 case_() {
     local name=$1 want=$2 elf=$3
     shift 3
@@ -65,5 +59,4 @@ case_ "expect timing out fails the batch" 1 "$demo" 'expect -v "never printed" 1
 # A paused guest gets no grace: the end of input quits at once.
 case_ "end of input with the machine paused" 0 "$hello42" 'p 1'
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -2,14 +2,9 @@
 # amber's command line: options, error messages and exit statuses, -dumpdtb,
 # and the exit status of tiny guests (built here byte by byte, so no cross
 # toolchain is needed).
-set -u
-AMBER=${AMBER:?set AMBER to the amber binary}
-tmp=$(mktemp -d /tmp/amber-cmdline.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; shift; for l in "$@"; do echo "     $l"; done; }
+. "$(dirname "$0")/lib.sh"
+need_amber
+lib_tmpdir /tmp/amber-cmdline.XXXXXX
 
 # run NAME EXPECTED_STATUS ARGS... : runs amber with stdin from /dev/null;
 # leaves stdout/stderr in $tmp/out, $tmp/err and the status in $st.
@@ -18,7 +13,7 @@ run() {
     timeout 20 "$AMBER" -icount sleep=off "$@" </dev/null >"$tmp/out" 2>"$tmp/err"
     st=$?
     if [ "$st" -ne "$want" ]; then
-        bad "$name" "exit status $st, expected $want: amber $*" "stderr: $(head -c 300 "$tmp/err")"
+        fail "$name" "exit status $st, expected $want: amber $*" "stderr: $(head -c 300 "$tmp/err")"
         return 1
     fi
     return 0
@@ -29,10 +24,10 @@ expect_err() {
     local name=$1 msg=$2; shift 2
     run "$name" 1 "$@" || return
     if [ "$(wc -l <"$tmp/err")" -ne 1 ] || [ "$(cat "$tmp/err")" != "$msg" ]; then
-        bad "$name" "expected: $msg" "got:      $(cat "$tmp/err")"
+        fail "$name" "expected: $msg" "got:      $(cat "$tmp/err")"
         return
     fi
-    ok "$name"
+    pass "$name"
 }
 
 # expect_err_sub NAME SUBSTRING ARGS...: exit 1, one stderr line "amber: ..." containing SUBSTRING
@@ -42,10 +37,10 @@ expect_err_sub() {
     local e
     e=$(cat "$tmp/err")
     if [ "$(wc -l <"$tmp/err")" -ne 1 ] || [[ $e != amber:* ]] || [[ $e != *"$sub"* ]]; then
-        bad "$name" "expected one line containing: $sub" "got: $e"
+        fail "$name" "expected one line containing: $sub" "got: $e"
         return
     fi
-    ok "$name"
+    pass "$name"
 }
 
 # ---- ELF builder -----------------------------------------------------------
@@ -104,10 +99,10 @@ head -c 40 "$tmp/pass.elf" >"$tmp/trunc-hdr.elf"     # ELF header cut off
 if run version 0 --version; then
     if head -n 1 "$tmp/out" | grep -Eq '^amber version [0-9]+\.[0-9]+' &&
         sed -n 2p "$tmp/out" | grep -q '^Copyright' && [ ! -s "$tmp/err" ]; then
-        ok version
-    else bad version "$(cat "$tmp/out")"; fi
+        pass version
+    else fail version "$(cat "$tmp/out")"; fi
 fi
-run version-single-dash 0 -version && ok version-single-dash
+run version-single-dash 0 -version && pass version-single-dash
 for h in -h --help -help; do
     if run "help $h" 0 "$h"; then
         missing=
@@ -115,13 +110,13 @@ for h in -h --help -help; do
             -icount -rtc -dumpdtb -S -no-reboot -smp -version; do
             grep -q -- "$o\b" "$tmp/out" || missing="$missing $o"
         done
-        if [ -z "$missing" ]; then ok "help $h"; else bad "help $h" "usage lacks:$missing"; fi
+        if [ -z "$missing" ]; then pass "help $h"; else fail "help $h" "usage lacks:$missing"; fi
     fi
 done
-if run machine-help 0 -M help && grep -q '^virt ' "$tmp/out"; then ok machine-help
-else bad machine-help "$(cat "$tmp/out")"; fi
+if run machine-help 0 -M help && grep -q '^virt ' "$tmp/out"; then pass machine-help
+else fail machine-help "$(cat "$tmp/out")"; fi
 
-# ---- bad options -----------------------------------------------------------
+# ---- bad options ------------------------------------------------------------
 expect_err bad-option "amber: -foo: invalid option (see -h)" -foo
 expect_err bad-option-dd "amber: --frobnicate: invalid option (see -h)" --frobnicate
 expect_err not-an-option "amber: foo.elf: invalid option (options start with '-'; see -h)" foo.elf
@@ -197,21 +192,21 @@ if command -v dtc >/dev/null; then
             grep -qF -- "$want" <<<"$d" || missing="$missing [$want]"
         done
         if [ "$(grep -c "compatible = \"virtio,mmio\"" <<<"$d")" != 8 ]; then missing="$missing [8 virtio_mmio nodes]"; fi
-        if [ -z "$missing" ]; then ok dumpdtb; else bad dumpdtb "missing:$missing"; fi
+        if [ -z "$missing" ]; then pass dumpdtb; else fail dumpdtb "missing:$missing"; fi
     fi
     if run dumpdtb-ram 0 -bios none -m 6G -M virt,dumpdtb="$tmp/b.dtb"; then
-        if dts "$tmp/b.dtb" | grep -qF 'reg = <0x00 0x80000000 0x01 0x80000000>;'; then ok dumpdtb-ram
-        else bad dumpdtb-ram "memory reg wrong for -m 6G"; fi
+        if dts "$tmp/b.dtb" | grep -qF 'reg = <0x00 0x80000000 0x01 0x80000000>;'; then pass dumpdtb-ram
+        else fail dumpdtb-ram "memory reg wrong for -m 6G"; fi
     fi
     if run dumpdtb-initrd 0 -bios none -kernel "$tmp/pass.elf" -initrd "$tmp/fail3.elf" \
         -dumpdtb "$tmp/c.dtb"; then
         # QEMU's place: kernel entry + min(RAM/2, 128 MiB) = 0x84000000 for 128 MiB
-        if dts "$tmp/c.dtb" | grep -qF 'linux,initrd-start = <0x00 0x84000000>;'; then ok dumpdtb-initrd
-        else bad dumpdtb-initrd "$(dts "$tmp/c.dtb" | grep initrd)"; fi
+        if dts "$tmp/c.dtb" | grep -qF 'linux,initrd-start = <0x00 0x84000000>;'; then pass dumpdtb-initrd
+        else fail dumpdtb-initrd "$(dts "$tmp/c.dtb" | grep initrd)"; fi
     fi
     if [ -f /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin ]; then
         run dumpdtb-default-bios 0 -dumpdtb "$tmp/d.dtb" && dts "$tmp/d.dtb" | grep -q plic@c000000 &&
-            ok dumpdtb-default-bios
+            pass dumpdtb-default-bios
     fi
     expect_err dumpdtb-unwritable "amber: -dumpdtb /nonexistent/dir/x.dtb: No such file or directory" \
         -bios none -dumpdtb /nonexistent/dir/x.dtb
@@ -220,22 +215,21 @@ else
 fi
 
 # ---- guests: exit status is the finisher code & 0xff -----------------------
-run guest-pass 0 -bios none -nographic -kernel "$tmp/pass.elf" && ok guest-pass
-run guest-fail3 3 -bios none -nographic -kernel "$tmp/fail3.elf" && ok guest-fail3
-run guest-fail257 1 -bios none -nographic -kernel "$tmp/fail257.elf" && ok guest-fail257
-run guest-loop 0 -bios none -serial null -kernel "$tmp/loop.elf" && ok guest-loop
-run guest-icount-auto 0 -bios none -display none -icount shift=auto -kernel "$tmp/loop.elf" && ok guest-icount-auto
+run guest-pass 0 -bios none -nographic -kernel "$tmp/pass.elf" && pass guest-pass
+run guest-fail3 3 -bios none -nographic -kernel "$tmp/fail3.elf" && pass guest-fail3
+run guest-fail257 1 -bios none -nographic -kernel "$tmp/fail257.elf" && pass guest-fail257
+run guest-loop 0 -bios none -serial null -kernel "$tmp/loop.elf" && pass guest-loop
+run guest-icount-auto 0 -bios none -display none -icount shift=auto -kernel "$tmp/loop.elf" && pass guest-icount-auto
 tail -c +121 "$tmp/pass.elf" >"$tmp/pass.bin"      # raw: loaded and entered at 0x80000000
-run guest-raw 0 -bios none -nographic -kernel "$tmp/pass.bin" && ok guest-raw
+run guest-raw 0 -bios none -nographic -kernel "$tmp/pass.bin" && pass guest-raw
 # stdin at EOF (pipe) does not end the run; the guest does
 if printf 'abc' | timeout 20 "$AMBER" -icount sleep=off -bios none -nographic -kernel "$tmp/loop.elf" >/dev/null 2>&1; then
-    ok stdin-eof
-else bad stdin-eof "status $?"; fi
+    pass stdin-eof
+else fail stdin-eof "status $?"; fi
 # -S: the CPU does not start; SIGTERM ends amber cleanly
 timeout 1 "$AMBER" -icount sleep=off -S -bios none -nographic -kernel "$tmp/pass.elf" </dev/null >"$tmp/out" 2>"$tmp/err"
 st=$?
-if [ $st -eq 124 ] && grep -q 'terminating on signal 15' "$tmp/err"; then ok paused-S
-else bad paused-S "status $st, stderr: $(cat "$tmp/err")"; fi
+if [ $st -eq 124 ] && grep -q 'terminating on signal 15' "$tmp/err"; then pass paused-S
+else fail paused-S "status $st, stderr: $(cat "$tmp/err")"; fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -9,21 +9,12 @@
 #  - on a terminal (script(1) gives it a pty) it leaves the user at the
 #    migrated guest's console with the one-line hint; Ctrl-A x quits, status 0;
 #  - a step that cannot be done makes it fail (status 1, "FAILED").
-set -u
-build=${AMBER_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)}
-src=${AMBER_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$(dirname "$0")/lib.sh"
 export AMBER_BUILD=$build AMBER_SRCDIR=$src
 demo=$src/scripts/demo.sh
-passed=0 failed=0 skipped=0
-check() { if [ "$1" = 0 ]; then echo "PASS $2"; passed=$((passed + 1)); else echo "FAIL $2"; failed=$((failed + 1)); fi; }
-skip() { echo "SKIP demo-tour: skipped: $*"; skipped=$((skipped + 1)); }
-finish() { echo "$passed passed, $failed failed, $skipped skipped"; [ "$failed" -eq 0 ]; exit; }
-
 [ -x "$build/amber" ] || { check 1 "$build/amber not built"; finish; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+lib_tmpdir
 
-# tour GUEST: runs the tour without a terminal and checks its transcript.
 tour() {
     local g=$1 out=$tmp/$1.out start=$SECONDS rc
     mkdir -p "$tmp/t-$g"

@@ -3,29 +3,17 @@
 # be echoed) and then "q" (must exit 0); the tick counter and the buffer
 # checksum must change from line to line. (This is the guest alone; the
 # tour of `make demo`, scripts/demo.sh, is tested by demo-tour.sh.)
-set -u
-build=${AMBER_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)}
-AMBER=${AMBER:-$build/amber}
-elf=$build/tests/guest/demo/demo.elf
-if [ ! -f "$elf" ]; then
-    echo "SKIP: $elf not built (no RISC-V cross compiler?)"
-    echo "0 passed, 0 failed, 1 skipped"
-    exit 0
-fi
-if ! command -v "$AMBER" >/dev/null 2>&1; then
-    echo "FAIL: emulator '$AMBER' not found"
-    echo "0 passed, 1 failed"
-    exit 1
-fi
-tmp=$(mktemp -d)
+. "$(dirname "$0")/lib.sh"
+elf=$guests/demo/demo.elf
+need_elf "$elf"
+need_amber
+lib_tmpdir
 pid=
-trap '[ -n "$pid" ] && kill $pid 2>/dev/null; exec 3>&-; rm -rf "$tmp"' EXIT
+at_exit '[ -n "$pid" ] && kill $pid 2>/dev/null; exec 3>&-'
 mkfifo "$tmp/in"
 timeout 60 "$AMBER" -M virt -bios none -nographic -kernel "$elf" <"$tmp/in" >"$tmp/out" 2>&1 &
 pid=$!
 exec 3>"$tmp/in"
-passed=0 failed=0
-check() { if [ "$1" = 0 ]; then echo "PASS $2"; passed=$((passed + 1)); else echo "FAIL $2"; failed=$((failed + 1)); fi; }
 count_ticks() { tr -d '\r' <"$tmp/out" | grep -c '^tick '; }
 wait_ticks() {   # wait_ticks N SECONDS
     local end=$((SECONDS + $2))
@@ -54,5 +42,4 @@ lines=$(grep -c '^tick ' <<<"$out")
 grep '^tick ' <<<"$out" | awk '{print $5,$6}' | head -n 3 | sort -u | wc -l | grep -q '^3$'; check $? "animation frames differ"
 grep -q '^tick .*typed=1' <<<"$out"; check $? "status line counts the typed key"
 echo "--- demo output ---"; head -n 12 <<<"$out"
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

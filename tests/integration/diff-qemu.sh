@@ -4,40 +4,25 @@
 # output (CR stripped; lines starting with "@" carry timing values and are
 # ignored) and the exit status.  demo-ticks.elf is the demo built to stop
 # by itself after 12 ticks, so it needs no input.
-set -u
-build=${AMBER_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)}
-AMBER=${AMBER:-$build/amber}
+. "$(dirname "$0")/lib.sh"
 QEMU=${QEMU:-qemu-system-riscv64}
 TMO=${DIFF_TIMEOUT:-60}
-g=$build/tests/guest
+g=$guests
 elfs=("$g"/hello/hello.elf "$g"/hello/hello42.elf "$g"/demo/demo-ticks.elf
       "$g"/bench/rvbench-short.elf)
 for e in "$g"/isa/isa-*.elf; do [ -f "$e" ] && elfs+=("$e"); done
 have=()
 for e in "${elfs[@]}"; do [ -f "$e" ] && have+=("$e"); done
-if ! command -v "$QEMU" >/dev/null 2>&1; then
-    echo "SKIP: $QEMU not found, no reference to compare with"
-    echo "0 passed, 0 failed, ${#elfs[@]} skipped"
-    exit 0
-fi
-if [ ${#have[@]} -eq 0 ]; then
-    echo "SKIP: no guest ELFs in $g (no RISC-V cross compiler?)"
-    echo "0 passed, 0 failed, ${#elfs[@]} skipped"
-    exit 0
-fi
-if ! command -v "$AMBER" >/dev/null 2>&1; then
-    echo "FAIL: emulator '$AMBER' not found"
-    echo "0 passed, ${#have[@]} failed"
-    exit 1
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+command -v "$QEMU" >/dev/null 2>&1 || skip_all "$QEMU not found, no reference to compare with" ${#elfs[@]}
+[ ${#have[@]} -gt 0 ] || skip_all "no guest ELFs in $g (no RISC-V cross compiler?)" ${#elfs[@]}
+need_amber
+lib_tmpdir
 run() {   # run BIN ELF OUTFILE [args] -> exit status
     timeout "$TMO" "$1" "${@:4}" -M virt -bios none -nographic -kernel "$2" </dev/null 2>"$3.err" \
         | tr -d '\r' | grep -v '^@' >"$3"
     return "${PIPESTATUS[0]}"
 }
-passed=0 failed=0 skipped=$(( ${#elfs[@]} - ${#have[@]} ))
+skipped=$(( ${#elfs[@]} - ${#have[@]} ))
 for elf in "${have[@]}"; do
     name=$(basename "$elf" .elf)
     run "$QEMU" "$elf" "$tmp/q"; qrc=$?
@@ -57,5 +42,4 @@ for elf in "${have[@]}"; do
         failed=$((failed + 1))
     fi
 done
-echo "$passed passed, $failed failed, $skipped skipped"
-[ "$failed" -eq 0 ]
+finish

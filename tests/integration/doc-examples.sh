@@ -5,19 +5,11 @@
 # rules. First the runner is checked on made-up files: a failing example, an
 # unmarked block and a missing run-by test must fail it, an illustrative
 # block must not run.
-set -u
-build=${AMBER_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)}
-src=${AMBER_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-here=$(cd "$(dirname "$0")" && pwd)
-PY=python3; [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+. "$(dirname "$0")/lib.sh"
 runner=$here/doc-examples.py
-passed=0 failed=0 skipped=0
-check() { if [ "$1" = 0 ]; then echo "PASS $2"; passed=$((passed + 1)); else echo "FAIL $2"; failed=$((failed + 1)); fi; }
-[ -x "$build/amber" ] || { echo "FAIL $build/amber not built"; echo "0 passed, 1 failed"; exit 1; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+[ -x "$build/amber" ] || { fail "$build/amber not built"; finish; }
+lib_tmpdir
 
-# ---- the runner itself ----
 cat >"$tmp/bad.md" <<'EOF'
 ```sh
 true
@@ -73,5 +65,4 @@ f=$(sed -nE 's/.* ([0-9]+) failed.*/\1/p' <<<"$line")
 s=$(sed -nE 's/.* ([0-9]+) skipped.*/\1/p' <<<"$line")
 passed=$((passed + ${p:-0})) failed=$((failed + ${f:-1})) skipped=$((skipped + ${s:-0}))
 [ $rc = 0 ] || [ "${f:-0}" -gt 0 ] || failed=$((failed + 1))
-echo "$passed passed, $failed failed, $skipped skipped"
-[ "$failed" -eq 0 ]
+finish

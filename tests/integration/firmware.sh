@@ -5,30 +5,14 @@
 #  (b) OpenSBI fw_jump + U-Boot S-mode: autoboot countdown, a key stops it,
 #      the "=> " prompt answers "version", "poweroff" ends the run (exit 0).
 # Serial input is driven through a FIFO; every wait has a timeout.
-set -u
-build=${AMBER_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)}
-AMBER=${AMBER:-$build/amber}
+. "$(dirname "$0")/lib.sh"
 OSBI=${OPENSBI_DIR:-/usr/lib/riscv64-linux-gnu/opensbi/generic}
 UBOOT=${UBOOT_SMODE:-/usr/lib/u-boot/qemu-riscv64_smode/uboot.elf}
 TMO=${FW_TIMEOUT:-60}
-passed=0 failed=0 skipped=0
-pass() { echo "PASS $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL $*"; failed=$((failed + 1)); }
-skip() { echo "SKIP $*"; skipped=$((skipped + 1)); }
-
-if ! command -v "$AMBER" >/dev/null 2>&1; then
-    echo "FAIL: emulator '$AMBER' not found"
-    echo "0 passed, 1 failed"
-    exit 1
-fi
-tmp=$(mktemp -d)
+need_amber
+lib_tmpdir
 pid=
-cleanup() {
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null
-    exec 3>&- 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+at_exit '[ -n "$pid" ] && kill "$pid" 2>/dev/null; exec 3>&- 2>/dev/null'
 
 # wait_for FILE REGEX SECONDS: poll until the (CR-stripped) file matches
 wait_for() {
@@ -139,5 +123,4 @@ else
         tail -n 15 "$tmp/out" | tr -d '\r' | sed 's/^/     /'
     fi
 fi
-echo "$passed passed, $failed failed, $skipped skipped"
-[ "$failed" -eq 0 ]
+finish

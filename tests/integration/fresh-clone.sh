@@ -7,19 +7,13 @@
 # Uncommitted changes are not in the clone: commit first. Slow by nature
 # (a whole build, about 45 s on one core): set AMBER_SKIP_FRESH_CLONE=1 to
 # skip it, saying so.
-set -u
-src=${AMBER_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-passed=0 failed=0 skipped=0
-check() { if [ "$1" = 0 ]; then echo "PASS $2"; passed=$((passed + 1)); else echo "FAIL $2"; failed=$((failed + 1)); fi; }
-finish() { echo "$passed passed, $failed failed, $skipped skipped"; [ "$failed" -eq 0 ]; exit; }
-skip() { echo "SKIP fresh-clone: skipped: $*"; skipped=$((skipped + 1)); finish; }
+. "$(dirname "$0")/lib.sh"
+skip_out() { skip "$*"; finish; }
+[ -n "${AMBER_SKIP_FRESH_CLONE:-}" ] && skip_out "AMBER_SKIP_FRESH_CLONE is set"
+command -v git >/dev/null 2>&1 || skip_out "git is not installed"
+head=$(git -C "$src" rev-parse --verify -q HEAD) || skip_out "$src is not a git checkout (a release tarball?)"
 
-[ -n "${AMBER_SKIP_FRESH_CLONE:-}" ] && skip "AMBER_SKIP_FRESH_CLONE is set"
-command -v git >/dev/null 2>&1 || skip "git is not installed"
-head=$(git -C "$src" rev-parse --verify -q HEAD) || skip "$src is not a git checkout (a release tarball?)"
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+lib_tmpdir
 # The clone checks out HEAD of this tree (a worktree's branch, not the
 # repository's default one).
 git clone -q --no-checkout "$src" "$tmp/amber" && git -C "$tmp/amber" checkout -q --detach "$head"

@@ -3,24 +3,15 @@
 # built by `make fuzz` with ASan and UBSan when clang is there), seeded with
 # a real stream the fuzzer writes of its own machine. Any crash, sanitizer
 # report or leak fails the test. FUZZ_RUNS overrides the number of inputs.
-set -u
-build=${AMBER_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$(dirname "$0")/lib.sh"
 fuzzer=$build/tests/fuzz/fuzz-loadvm
 runs=${FUZZ_RUNS:-4000}
 if [ ! -x "$fuzzer" ]; then
-    if ! command -v clang >/dev/null; then
-        echo "SKIP: clang not installed, no libFuzzer target (apt-get install clang)"
-    else
-        echo "SKIP: $fuzzer not built (run make fuzz)"
-    fi
-    echo "0 passed, 0 failed, 1 skipped"
-    exit 0
+    command -v clang >/dev/null || skip_all "clang not installed, no libFuzzer target (apt-get install clang)"
+    skip_all "$fuzzer not built (run make fuzz)"
 fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+lib_tmpdir
 mkdir "$tmp/corpus" "$tmp/seeds"
-passed=0 failed=0
-check() { if [ "$1" = 0 ]; then echo "PASS $2"; passed=$((passed + 1)); else echo "FAIL $2"; failed=$((failed + 1)); fi; }
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 FUZZ_WRITE_SEED=$tmp/seeds/stream "$fuzzer" >"$tmp/seed.log" 2>&1
 check $? "fuzzer writes a real stream as seed"
@@ -33,5 +24,4 @@ rc=$?
 grep -E '^#[0-9]+[[:space:]]+DONE|ERROR|SUMMARY' "$tmp/log" | head -5
 check $rc "fuzz-loadvm: $runs inputs without a crash, leak or sanitizer report"
 [ $rc -ne 0 ] && tail -n 40 "$tmp/log"
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

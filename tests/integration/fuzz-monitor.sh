@@ -2,21 +2,13 @@
 # Runs the libFuzzer target for the monitor's parser for a bounded time
 # (FUZZ_SECONDS, default 20), seeded with the golden transcripts. Any crash,
 # sanitizer report, leak or hang (-timeout) fails the test.
-set -u
-build=${AMBER_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)}
-src=${AMBER_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$(dirname "$0")/lib.sh"
 fuzzer=$build/tests/fuzz/fuzz-monitor
 if [ ! -x "$fuzzer" ]; then
-    if ! command -v clang >/dev/null; then
-        echo "SKIP: clang not installed, no libFuzzer target (apt-get install clang)"
-    else
-        echo "SKIP: $fuzzer not built (run make fuzz)"
-    fi
-    echo "0 passed, 0 failed, 1 skipped"
-    exit 0
+    command -v clang >/dev/null || skip_all "clang not installed, no libFuzzer target (apt-get install clang)"
+    skip_all "$fuzzer not built (run make fuzz)"
 fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+lib_tmpdir
 mkdir "$tmp/corpus" "$tmp/seeds"
 cp "$src"/tests/monitor/*.cmd "$tmp/seeds/"
 secs=${FUZZ_SECONDS:-20}
@@ -27,14 +19,12 @@ ASAN_OPTIONS=detect_leaks=1 "$fuzzer" -max_total_time="$secs" -max_len=4096 -tim
 rc=$?
 grep -E '^Done|stat::number_of_executed_units|ERROR|SUMMARY' "$tmp/log" | head -20
 if [ $rc -eq 0 ]; then
-    echo "PASS fuzz-monitor ran ${secs}s without a crash"
-    echo "1 passed, 0 failed"
-    exit 0
+    pass "fuzz-monitor ran ${secs}s without a crash"
+    finish
 fi
-echo "FAIL fuzz-monitor (status $rc):"
+fail "fuzz-monitor (status $rc)"
 tail -n 40 "$tmp/log"
 ls "$tmp"/crash-* "$tmp"/leak-* "$tmp"/timeout-* 2>/dev/null | head -3 | while read -r f; do
     echo "input $f:"; od -c "$f" | head -10
 done
-echo "0 passed, 1 failed"
-exit 1
+finish

@@ -8,20 +8,13 @@
 #     100 ms of guest time): faster than real time unless paced.
 # Lower bounds only on wall time (never an upper one): 1 s of guest time
 # takes at least 0.9 s with sleep=on, and with no -icount at all.
-set -u
-build=${AMBER_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)}
-AMBER=${AMBER:-$build/amber}
-g=$build/tests/guest
+. "$(dirname "$0")/lib.sh"
+g=$guests
 demo=$g/demo/demo.elf migtest=$g/migtest/migtest.elf
 if [ ! -f "$demo" ] || [ ! -f "$migtest" ]; then
-    echo "SKIP: guest ELFs not built (no RISC-V cross compiler?)"
-    echo "0 passed, 0 failed, 1 skipped"
-    exit 0
+    skip_all "guest ELFs not built (no RISC-V cross compiler?)"
 fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-check() { if [ "$1" = 0 ]; then echo "PASS $2"; passed=$((passed + 1)); else echo "FAIL $2"; failed=$((failed + 1)); fi; }
+lib_tmpdir
 now_ms() { date +%s%3N; }
 
 # run NAME ELF CMDS [amber args...]: $NAME.mon, $NAME.serial, $NAME.ms (wall time)
@@ -98,5 +91,4 @@ else
     echo "SKIP host events during WFI: socat not installed"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -5,24 +5,15 @@
 # Amber sees QEMU's; amber-img locks as qemu-img does (-U to only read); the
 # lock goes with the process. (Migration hands the
 # image over: migrate-disk.sh.)
-set -u
-build=${AMBER_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)}
-AMBER=${AMBER:-$build/amber}
-IMG=$build/tools/amber-img
-ELF=$build/tests/guest/snapshot/snap-touch.elf
+. "$(dirname "$0")/lib.sh"
+ELF=$guests/snapshot/snap-touch.elf
 QEMU=${QEMU:-qemu-system-riscv64}
-passed=0 failed=0 skipped=0
-pass() { echo "PASS $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL $*"; failed=$((failed + 1)); }
-skip() { echo "SKIP $1: skipped: $2"; skipped=$((skipped + 1)); }
-check() { if eval "$2"; then pass "$1"; else fail "$1${3:+: $3}"; fi; }
-finish() { echo "$passed passed, $failed failed, $skipped skipped"; [ "$failed" -eq 0 ]; exit; }
 if [ ! -f "$ELF" ] || [ ! -x "$IMG" ]; then
-    echo "SKIP image-lock: skipped: $ELF or amber-img not built"; finish
+    skip "$ELF or amber-img not built"; finish
 fi
-tmp=$(mktemp -d)
+lib_tmpdir
 pids=()
-trap 'for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$tmp"' EXIT
+at_exit 'for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done'
 "$IMG" create -f qcow2 "$tmp/d.qcow2" 8M >/dev/null
 drive="file=$tmp/d.qcow2,format=qcow2,if=virtio"
 run() {   # run [drive options]: a second machine on the image; its stderr
@@ -36,25 +27,25 @@ apid=$!; pids+=($apid)
 end=$((SECONDS + 20)); while [ ! -S "$tmp/m.sock" ] && [ $SECONDS -lt $end ]; do sleep 0.05; done
 
 out=$(run ""); rc=$?
-check "a second writer is refused" '[ $rc = 1 ] && [[ $out == *"Failed to get \"write\" lock; is another process using the image [$tmp/d.qcow2]?"* ]]' "status $rc: $out"
+check_that "a second writer is refused" '[ $rc = 1 ] && [[ $out == *"Failed to get \"write\" lock; is another process using the image [$tmp/d.qcow2]?"* ]]' "status $rc: $out"
 out=$(run ",readonly=on"); rc=$?
-check "a reader is refused too (the writer does not share)" '[ $rc = 1 ] && [[ $out == *"Failed to get shared \"write\" lock"* ]]' "status $rc: $out"
+check_that "a reader is refused too (the writer does not share)" '[ $rc = 1 ] && [[ $out == *"Failed to get shared \"write\" lock"* ]]' "status $rc: $out"
 if command -v qemu-img >/dev/null; then
     out=$(qemu-img check "$tmp/d.qcow2" 2>&1); rc=$?
-    check "qemu-img sees Amber's lock" '[ $rc != 0 ] && [[ $out == *"Failed to get shared \"write\" lock"* ]]' "status $rc: $out"
+    check_that "qemu-img sees Amber's lock" '[ $rc != 0 ] && [[ $out == *"Failed to get shared \"write\" lock"* ]]' "status $rc: $out"
     out=$(qemu-img check -U "$tmp/d.qcow2" 2>&1)
-    check "qemu-img -U (force-share) still reads it" '[[ $out == *"No errors were found"* ]]' "$out"
+    check_that "qemu-img -U (force-share) still reads it" '[[ $out == *"No errors were found"* ]]' "$out"
 else
     skip qemu-img "qemu-img not installed (Debian package qemu-utils)"
 fi
 out=$("$IMG" snapshot -c s1 "$tmp/d.qcow2" 2>&1); rc=$?
-check "amber-img will not change an image in use" '[ $rc != 0 ] && [[ $out == *"Failed to get \"write\" lock"* ]]' "status $rc: $out"
+check_that "amber-img will not change an image in use" '[ $rc != 0 ] && [[ $out == *"Failed to get \"write\" lock"* ]]' "status $rc: $out"
 out=$("$IMG" info "$tmp/d.qcow2" 2>&1); rc=$?
-check "amber-img info is refused too, as qemu-img's" '[ $rc != 0 ] && [[ $out == *"lock"* ]]' "status $rc: $out"
+check_that "amber-img info is refused too, as qemu-img's" '[ $rc != 0 ] && [[ $out == *"lock"* ]]' "status $rc: $out"
 out=$("$IMG" info -U "$tmp/d.qcow2" 2>&1); rc=$?
-check "amber-img info -U reads it" '[ $rc = 0 ] && [[ $out == *"file format: qcow2"* ]]' "status $rc: $out"
+check_that "amber-img info -U reads it" '[ $rc = 0 ] && [[ $out == *"file format: qcow2"* ]]' "status $rc: $out"
 out=$("$IMG" snapshot -U -c s1 "$tmp/d.qcow2" 2>&1); rc=$?
-check "-U with a write is refused" '[ $rc != 0 ] && [[ $out == *"read-only"* ]]' "status $rc: $out"
+check_that "-U with a write is refused" '[ $rc != 0 ] && [[ $out == *"read-only"* ]]' "status $rc: $out"
 printf 'quit\n' | timeout 10 python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(sys.stdin.buffer.read())
@@ -62,7 +53,7 @@ s.recv(4096)' "$tmp/m.sock" 2>/dev/null
 wait "$apid" 2>/dev/null
 out=$(timeout 5 "$AMBER" -icount sleep=off -M virt -bios none -kernel "$ELF" -display none -serial null -monitor none \
     -drive "$drive" -S 2>&1 </dev/null & p=$!; sleep 1; kill $p 2>/dev/null; wait $p 2>/dev/null)
-check "after the first machine quits, the image opens" '[[ $out != *"lock"* ]]' "$out"
+check_that "after the first machine quits, the image opens" '[[ $out != *"lock"* ]]' "$out"
 
 if command -v "$QEMU" >/dev/null; then
     "$QEMU" -M virt -bios none -display none -serial null -monitor none -S \
@@ -72,7 +63,7 @@ if command -v "$QEMU" >/dev/null; then
     end=$((SECONDS + 10))
     until qemu-img check "$tmp/d.qcow2" 2>&1 | grep -q lock || [ $SECONDS -ge $end ]; do sleep 0.1; done
     out=$(run ""); rc=$?
-    check "Amber sees QEMU's lock" '[ $rc = 1 ] && [[ $out == *"Failed to get \"write\" lock"* ]]' "status $rc: $out"
+    check_that "Amber sees QEMU's lock" '[ $rc = 1 ] && [[ $out == *"Failed to get \"write\" lock"* ]]' "status $rc: $out"
     kill "$qpid" 2>/dev/null
 else
     skip qemu "$QEMU not installed"

@@ -4,23 +4,12 @@
 # when all its checks pass.  The final line counts individual checks
 # (a program that crashes, times out or exits non-zero without a "not ok"
 # line counts as one extra failure).
-set -u
-build=${AMBER_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)}
-AMBER=${AMBER:-$build/amber}
+. "$(dirname "$0")/lib.sh"
 TMO=${ISA_TIMEOUT:-30}
 shopt -s nullglob
-elfs=("$build"/tests/guest/isa/isa-*.elf)
-if [ ${#elfs[@]} -eq 0 ]; then
-    echo "SKIP: no ISA guests in $build/tests/guest/isa (no RISC-V cross compiler?)"
-    echo "0 passed, 0 failed, 8 skipped"
-    exit 0
-fi
-if ! command -v "$AMBER" >/dev/null 2>&1; then
-    echo "FAIL: emulator '$AMBER' not found"
-    echo "0 passed, ${#elfs[@]} failed"
-    exit 1
-fi
-passed=0 failed=0
+elfs=("$guests"/isa/isa-*.elf)
+[ ${#elfs[@]} -gt 0 ] || skip_all "no ISA guests in $guests/isa (no RISC-V cross compiler?)" 8
+need_amber
 for elf in "${elfs[@]}"; do
     name=$(basename "$elf" .elf)
     out=$(timeout "$TMO" "$AMBER" -icount sleep=off -M virt -bios none -nographic -kernel "$elf" </dev/null 2>&1 | tr -d '\r')
@@ -43,5 +32,4 @@ for elf in "${elfs[@]}"; do
         fi
     fi
 done
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -26,13 +26,10 @@ if ! "$AMBER" -help 2>&1 | grep -A2 -- '-incoming' | grep -q 'tcp:'; then
     skip "$AMBER has no -incoming tcp:"; finish
 fi
 
-tmp=$(mktemp -d)
+AMBER_KEEP_TMP=${AMBER_KEEP_TMP:-${KEEP:-}}
+lib_tmpdir
 dst_pid=
-cleanup() {
-    [ -n "$dst_pid" ] && kill "$dst_pid" 2>/dev/null && wait "$dst_pid" 2>/dev/null
-    [ -n "${KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
-}
-trap cleanup EXIT
+at_exit '[ -n "$dst_pid" ] && kill "$dst_pid" 2>/dev/null && wait "$dst_pid" 2>/dev/null'
 cd "$tmp" || exit 1
 
 common=(-icount sleep=off -M virt -m 256M -bios "$FW" -kernel "$image"

@@ -18,15 +18,15 @@
 set -u
 LINUX_TEST=linux-snapshot
 . "$(dirname "$0")/linux-lib.inc"
-AIMG=$build/tools/amber-img
+AIMG=$IMG
 linux_need_image
 [ -x "$AIMG" ] || { fail "$AIMG not built"; finish; }
 if ! "$AMBER" -h 2>/dev/null | grep -q -- '-drive file='; then
     skip "$AMBER has no -drive (virtio-blk)"; finish
 fi
 
-tmp=$(mktemp -d)
-trap '[ -n "${KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"' EXIT
+AMBER_KEEP_TMP=${AMBER_KEEP_TMP:-${KEEP:-}}
+lib_tmpdir
 cd "$tmp" || exit 1
 
 # The disk: 1 MiB with a known pattern; /init's `disk` prints a hash of its

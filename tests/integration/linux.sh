@@ -13,10 +13,9 @@ LINUX_TEST=linux
 QEMU=${QEMU:-qemu-system-riscv64}
 linux_need_image
 
-tmp=$(mktemp -d)
+lib_tmpdir
 pid=
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; exec 3>&- 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
+at_exit '[ -n "$pid" ] && kill "$pid" 2>/dev/null; exec 3>&- 2>/dev/null'
 
 # start OUT EMULATOR ARGS...: background run, stdin from a FIFO on fd 3
 start() {

@@ -9,12 +9,10 @@
 #  - the image equals that run's image, and qemu-img check finds it clean.
 set -u
 . "$(dirname "$0")/migrate-lib.inc"
-elf=$build/tests/guest/snapshot/snap-long.elf
-IMG=$build/tools/amber-img
+elf=$guests/snapshot/snap-long.elf
 need_basics
 if [ ! -x "$IMG" ] || ! has_incoming tcp:; then
-    echo "SKIP migrate-disk: skipped: needs amber-img and -incoming tcp:"
-    echo "0 passed, 0 failed, 1 skipped"; exit 0
+    skip_all "needs amber-img and -incoming tcp:"
 fi
 drive() { echo "file=$1,format=qcow2,if=virtio"; }
 
@@ -23,36 +21,36 @@ drive() { echo "file=$1,format=qcow2,if=virtio"; }
 "$IMG" create -f qcow2 "$tmp/mig.qcow2" 8M >/dev/null
 (cd "$tmp" && timeout 120 "$BIN" $(speed_args) -M virt -bios none -kernel "$elf" -m "$MEM" -display none \
     -serial "file:$tmp/ref.ser" -monitor none -drive "$(drive "$tmp/ref.qcow2")")
-check "reference run ends with done" 'tail -n 1 "$tmp/ref.ser" | grep -q "^done"' "$(tail -n 2 "$tmp/ref.ser")"
+check_that "reference run ends with done" 'tail -n 1 "$tmp/ref.ser" | grep -q "^done"' "$(tail -n 2 "$tmp/ref.ser")"
 
 # The destination opens the image before the source has written anything.
 port=$(free_port)
 start_vm dst -drive "$(drive "$tmp/mig.qcow2")" -incoming "tcp:127.0.0.1:$port"
 out=$(hmp dst "info block")
-check "destination: info block shows the image inactive" '[[ $out == *"virtio0: $tmp/mig.qcow2 (qcow2, inactive (migration))"* ]]' "$out"
+check_that "destination: info block shows the image inactive" '[[ $out == *"virtio0: $tmp/mig.qcow2 (qcow2, inactive (migration))"* ]]' "$out"
 start_vm src -drive "$(drive "$tmp/mig.qcow2")"
 out=$(hmp src "info block")
-check "source: info block shows the image in use" '[[ $out == *"virtio0: $tmp/mig.qcow2 (qcow2)"* && $out == *"Attached to:      virtio-mmio@10008000"* ]]' "$out"
+check_that "source: info block shows the image in use" '[[ $out == *"virtio0: $tmp/mig.qcow2 (qcow2)"* && $out == *"Attached to:      virtio-mmio@10008000"* ]]' "$out"
 end=$((SECONDS + 30))
 while ! grep -q '^tick 20 ' "$tmp/src.ser" 2>/dev/null && [ $SECONDS -lt $end ]; do sleep 0.01; done
 hmp src "migrate_set_parameter max-bandwidth 1G" "migrate -d tcp:127.0.0.1:$port" >/dev/null
-check "migration completed while the guest wrote" 'wait_mig src completed 60'
+check_that "migration completed while the guest wrote" 'wait_mig src completed 60'
 out=$(hmp src "info block")
-check "source: the image is inactive after the migration" '[[ $out == *"(qcow2, inactive (migration))"* ]]' "$out"
+check_that "source: the image is inactive after the migration" '[[ $out == *"(qcow2, inactive (migration))"* ]]' "$out"
 wait_exit "$pid_dst" 60
-check "destination ran the guest to its end" '[ "$exit_rc" = 0 ] && tail -n 1 "$tmp/dst.ser" | grep -q "^done"' \
+check_that "destination ran the guest to its end" '[ "$exit_rc" = 0 ] && tail -n 1 "$tmp/dst.ser" | grep -q "^done"' \
     "exit $exit_rc; $(tail -n 2 "$tmp/dst.ser"); $(cat "$tmp/dst.err")"
 n=$(grep -c '^tick' "$tmp/src.ser")
-check "the source was still writing when it stopped (tick $n of 3000)" '[ "$n" -lt 3000 ]'
+check_that "the source was still writing when it stopped (tick $n of 3000)" '[ "$n" -lt 3000 ]'
 cat "$tmp/src.ser" "$tmp/dst.ser" >"$tmp/both.ser"
-check "source + destination serial = the unmigrated run's" 'cmp -s "$tmp/both.ser" "$tmp/ref.ser"' \
+check_that "source + destination serial = the unmigrated run's" 'cmp -s "$tmp/both.ser" "$tmp/ref.ser"' \
     "$(diff "$tmp/both.ser" "$tmp/ref.ser" | head -n 4)"
-for p in "${vm_pids[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; vm_pids=()
+for p in "${lib_pids[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; lib_pids=()
 if command -v qemu-img >/dev/null; then
     out=$(qemu-img check "$tmp/mig.qcow2" 2>&1)
-    check "qemu-img check: no errors, no leaks" '[[ $out == *"No errors were found"* ]]' "$out"
+    check_that "qemu-img check: no errors, no leaks" '[[ $out == *"No errors were found"* ]]' "$out"
     out=$(qemu-img compare "$tmp/ref.qcow2" "$tmp/mig.qcow2" 2>&1)
-    check "the image holds what the unmigrated run wrote" '[[ $out == "Images are identical."* ]]' "$out"
+    check_that "the image holds what the unmigrated run wrote" '[[ $out == "Images are identical."* ]]' "$out"
 else
     skip qemu-img "qemu-img not installed (Debian package qemu-utils)"
 fi

@@ -6,21 +6,10 @@
 # uninterrupted run prints after that point and reach the same instruction
 # count at the same later point. Also gzip through exec:, the stream read
 # by amber-analyze, and device-only state through the monitor.
-set -u
-build=${AMBER_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)}
-src=${AMBER_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-AMBER=${AMBER:-$build/amber}
-ANALYZE=$build/tools/amber-analyze
-elf=$build/tests/guest/demo/demo-ticks.elf
-if [ ! -f "$elf" ]; then
-    echo "SKIP: $elf not built (no RISC-V cross compiler?)"
-    echo "0 passed, 0 failed, 1 skipped"
-    exit 0
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-check() { if [ "$1" = 0 ]; then echo "PASS $2"; passed=$((passed + 1)); else echo "FAIL $2"; failed=$((failed + 1)); fi; }
+. "$(dirname "$0")/lib.sh"
+elf=$guests/demo/demo-ticks.elf
+need_elf "$elf"
+lib_tmpdir
 # The same command line on both sides, as QEMU requires.
 args=(-bios none -kernel "$elf" -m 32M -icount shift=3,sleep=on -rtc base=2020-01-01)
 run() {   # run NAME [extra args...] < batch: transcript in $tmp/NAME.mon
@@ -183,5 +172,4 @@ if command -v python3 >/dev/null 2>&1; then
     check $? "device state follows analyze-migration.py's rules"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

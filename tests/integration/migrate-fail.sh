@@ -13,15 +13,13 @@ set -u
 . "$(dirname "$0")/migrate-lib.inc"
 need_basics
 if ! has_incoming tcp: || ! has_cmd migrate_cancel || ! has_info_migrate; then
-    echo "skipped: live migration over tcp (-incoming tcp:, migrate_cancel, info migrate) not in this build"
-    echo "0 passed, 0 failed, 1 skipped"
-    exit 0
+    skip_all "live migration over tcp (-incoming tcp:, migrate_cancel, info migrate) not in this build"
 fi
 
 stop_vms() {
     local p
-    for p in "${vm_pids[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-    vm_pids=()
+    for p in "${lib_pids[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+    lib_pids=()
     rm -f "$tmp"/*.sock "$tmp"/*.ser "$tmp"/proxy.log
 }
 wait_proxy() {   # wait_proxy REGEX: until the proxy printed it (20 s)
@@ -32,19 +30,19 @@ wait_proxy() {   # wait_proxy REGEX: until the proxy printed it (20 s)
 # source_back NAME STATUS: the source's side of a failed migration
 source_back() {
     local name=$1 want=$2
-    check "$name: source $want" 'wait_mig src "$want" 30' "$(hmp src 'info migrate' | grep -i status)"
-    check "$name: source running again" '[ "$(vm_status src)" = running ]' "$(vm_status src)"
-    check "$name: source guest goes on" 'runs_on src && ! grep -q FAIL "$tmp/src.ser"' "$(grep -a FAIL "$tmp/src.ser")"
+    check_that "$name: source $want" 'wait_mig src "$want" 30' "$(hmp src 'info migrate' | grep -i status)"
+    check_that "$name: source running again" '[ "$(vm_status src)" = running ]' "$(vm_status src)"
+    check_that "$name: source guest goes on" 'runs_on src && ! grep -q FAIL "$tmp/src.ser"' "$(grep -a FAIL "$tmp/src.ser")"
     local v; v=$(verify_ram src)
-    check "$name: source RAM consistent" '[[ $v == "RAM consistent"* ]]' "$v"
+    check_that "$name: source RAM consistent" '[[ $v == "RAM consistent"* ]]' "$v"
 }
 # dest_gone NAME: the destination exited with an error and never ran the guest
 dest_gone() {
     local name=$1
     wait_exit "$pid_dst" 20
-    check "$name: destination exited with an error" '[ "$exit_rc" != running ] && [ "$exit_rc" != 0 ]' \
+    check_that "$name: destination exited with an error" '[ "$exit_rc" != running ] && [ "$exit_rc" != 0 ]' \
         "status $exit_rc; $(tail -n 2 "$tmp/dst.err")"
-    check "$name: destination never ran the guest" '[ ! -s "$tmp/dst.ser" ]' "$(head -c 200 "$tmp/dst.ser")"
+    check_that "$name: destination never ran the guest" '[ ! -s "$tmp/dst.ser" ]' "$(head -c 200 "$tmp/dst.ser")"
 }
 
 # case PHASE ACTION
@@ -62,7 +60,7 @@ fail_case() {
     [ "$action" = kill ] && arg=$pid_dst
     $PY "$here/migproxy.py" "$pport" "127.0.0.1:$dport" "$phase" "$act" $arg >"$tmp/proxy.log" 2>&1 &
     local ppid=$!
-    vm_pids+=("$ppid")
+    lib_pids+=("$ppid")
     wait_proxy listening
     start_vm src ${append:+-append $append}
     wait_markers src 2
@@ -71,7 +69,7 @@ fail_case() {
     hmp src "migrate_set_capability return-path on" >/dev/null
     hmp src "migrate_set_parameter max-bandwidth $bw" "migrate -d tcp:127.0.0.1:$pport" >"$tmp/mig.out"
     if ! wait_proxy "action"; then
-        bad "$name: proxy never reached the phase" "$(tr '\n' ' ' <"$tmp/proxy.log")"
+        fail "$name: proxy never reached the phase" "$(tr '\n' ' ' <"$tmp/proxy.log")"
         stop_vms; return
     fi
     if [ "$action" = cancel ]; then
@@ -83,7 +81,7 @@ fail_case() {
     fi
     if [ "$action" = kill ]; then
         wait_exit "$pid_dst" 5
-        check "$name: destination killed before running the guest" '[ ! -s "$tmp/dst.ser" ]'
+        check_that "$name: destination killed before running the guest" '[ ! -s "$tmp/dst.ser" ]'
     else
         dest_gone "$name"
     fi
@@ -104,7 +102,7 @@ wait_markers src 2
 hmp src "migrate -d tcp:127.0.0.1:$dport" >/dev/null
 source_back "refused -m" failed
 dest_gone "refused -m"
-check "refused -m: destination names the RAM size" 'grep -qiE "size|length|ram" "$tmp/dst.err"' "$(cat "$tmp/dst.err")"
+check_that "refused -m: destination names the RAM size" 'grep -qiE "size|length|ram" "$tmp/dst.err"' "$(cat "$tmp/dst.err")"
 stop_vms
 
 # Nobody listening: connect error in setup.
@@ -112,8 +110,8 @@ port=$(free_port)
 start_vm src
 wait_markers src 2
 out=$(hmp src "migrate -d tcp:127.0.0.1:$port")
-check "no listener: source failed" 'wait_mig src failed 10 || [[ $out == Error:* ]]' "$out"
-check "no listener: source running" '[ "$(vm_status src)" = running ]'
+check_that "no listener: source failed" 'wait_mig src failed 10 || [[ $out == Error:* ]]' "$out"
+check_that "no listener: source running" '[ "$(vm_status src)" = running ]'
 stop_vms
 
 finish

@@ -17,14 +17,14 @@ need_basics
 live_ok() {   # live_ok NAME: checks after the migration completed
     local name=$1
     if [ "$have_infomig" = yes ]; then
-        check "$name: source completed" 'wait_mig src "completed"'
+        check_that "$name: source completed" 'wait_mig src "completed"'
     fi
-    check "$name: source in postmigrate" '[[ $(vm_status src) == "paused (postmigrate)" ]]' "$(vm_status src)"
-    check "$name: destination running" 'wait_dst_running' "$(vm_status dst)"
+    check_that "$name: source in postmigrate" '[[ $(vm_status src) == "paused (postmigrate)" ]]' "$(vm_status src)"
+    check_that "$name: destination running" 'wait_dst_running' "$(vm_status dst)"
     local v; v=$(verify_ram dst)
-    check "$name: destination RAM consistent" '[[ $v == "RAM consistent"* ]]' "$v"
+    check_that "$name: destination RAM consistent" '[[ $v == "RAM consistent"* ]]' "$v"
     local s; s=$(markers src)
-    check "$name: guest runs on at the destination" 'wait_markers dst $((s + 2)) && ! grep -q FAIL "$tmp/dst.ser"' \
+    check_that "$name: guest runs on at the destination" 'wait_markers dst $((s + 2)) && ! grep -q FAIL "$tmp/dst.ser"' \
         "source ended at B $s, destination at B $(markers dst); $(grep -a FAIL "$tmp/dst.ser")"
 }
 wait_dst_running() {
@@ -39,8 +39,8 @@ wait_dst_status() {
 }
 stop_vms() {
     local p
-    for p in "${vm_pids[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-    vm_pids=()
+    for p in "${lib_pids[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+    lib_pids=()
     rm -f "$tmp"/*.sock "$tmp"/*.ser
 }
 # live NAME DST_INCOMING SRC_URI [dst extra args]: the common sequence
@@ -68,7 +68,7 @@ live_ok exec-file
 $PY -c 'import sys; d=bytearray(open(sys.argv[1],"rb").read()); d[4096*(len(d)//8192)] ^= 0x40; open(sys.argv[2],"wb").write(d)' \
     "$tmp/dst.ram" "$tmp/bad.ram"
 v=$($PY "$here/migtest-verify.py" "$tmp/bad.ram")
-check "verifier catches a stale page" '[ $? != 0 ] && [[ $v == "RAM inconsistent"* ]]' "$v"
+check_that "verifier catches a stale page" '[ $? != 0 ] && [[ $v == "RAM inconsistent"* ]]' "$v"
 stop_vms
 
 # An exec: stream is loaded before the monitor starts (as the non-live
@@ -111,7 +111,7 @@ if [ "$EMU" != qemu ] && has_incoming tcp:; then
         "migrate -d tcp:127.0.0.1:$port" >/dev/null
     live_ok xbzrle
     x=$(hmp src "info migrate" | sed -n 's/^xbzrle pages: \([0-9]*\).*/\1/p')
-    check "xbzrle: pages went as deltas" '[ "${x:-0}" -gt 0 ]' "xbzrle pages: ${x:-none}"
+    check_that "xbzrle: pages went as deltas" '[ "${x:-0}" -gt 0 ]' "xbzrle pages: ${x:-none}"
     stop_vms
 fi
 if has_incoming unix:; then
@@ -134,12 +134,12 @@ os.dup2(c.fileno(), 3); os.set_inheritable(3, True)
 os.execvp(sys.argv[3], sys.argv[3:])' "$port" "$tmp/fdlisten" "$BIN" $(speed_args) -M virt -bios none -kernel "$elf" -m "$MEM" \
         -display none -serial "file:$tmp/dst.ser" -monitor "unix:$tmp/dst.sock,server,nowait" \
         -incoming fd:3 >"$tmp/dst.out" 2>"$tmp/dst.err") &
-    vm_pids+=($!)
+    lib_pids+=($!)
     start_vm src
     wait_markers src 2
     end=$((SECONDS + 10)); while [ ! -e "$tmp/fdlisten" ] && [ $SECONDS -lt $end ]; do sleep 0.05; done
     timeout 60 $PY "$here/hmp.py" "$tmp/src.sock" --getfd mig "127.0.0.1:$port" "migrate -d fd:mig" >"$tmp/fd.migrate"
-    check "fd: getfd accepted" '! grep -q Error "$tmp/fd.migrate"' "$(cat "$tmp/fd.migrate")"
+    check_that "fd: getfd accepted" '! grep -q Error "$tmp/fd.migrate"' "$(cat "$tmp/fd.migrate")"
     live_ok fd
     stop_vms
 else
@@ -152,7 +152,7 @@ if has_cmd migrate_incoming && has_incoming tcp:; then
     start_vm dst -incoming defer
     start_vm src
     out=$(hmp dst "migrate_incoming tcp:127.0.0.1:$port")
-    check "defer: migrate_incoming accepted" '[ -z "$out" ]' "$out"
+    check_that "defer: migrate_incoming accepted" '[ -z "$out" ]' "$out"
     wait_markers src 2
     hmp src "migrate -d tcp:127.0.0.1:$port" >/dev/null
     live_ok defer
@@ -168,25 +168,25 @@ hmp src "migrate \"exec:cat > $tmp/vm.mig\"" >/dev/null
 start_vm dst -S -incoming "exec:cat $tmp/vm.mig"
 sleep 1
 st=$(vm_status dst)
-check "-S: destination paused after the stream" '[[ $st == paused* ]]' "$st"
-check "-S: guest does not run" '[ "$(markers dst)" = 0 ]' "B $(markers dst)"
+check_that "-S: destination paused after the stream" '[[ $st == paused* ]]' "$st"
+check_that "-S: guest does not run" '[ "$(markers dst)" = 0 ]' "B $(markers dst)"
 hmp dst cont >/dev/null
-check "-S: cont runs the guest on" 'wait_markers dst $(( $(markers src) + 2 ))'
+check_that "-S: cont runs the guest on" 'wait_markers dst $(( $(markers src) + 2 ))'
 stop_vms
 
 start_vm src
 wait_markers src 2
 hmp src stop >/dev/null
 hmp src "migrate \"exec:cat > $tmp/vm.mig\"" >/dev/null
-check "paused source: source paused afterwards" '[[ $(vm_status src) == paused* ]]' "$(vm_status src)"
+check_that "paused source: source paused afterwards" '[[ $(vm_status src) == paused* ]]' "$(vm_status src)"
 start_vm dst -incoming "exec:cat $tmp/vm.mig"
 sleep 1
 st=$(vm_status dst)
-check "paused source: destination paused" '[[ $st == paused* ]]' "$st"
+check_that "paused source: destination paused" '[[ $st == paused* ]]' "$st"
 v=$(verify_ram dst)
-check "paused source: destination RAM consistent" '[[ $v == "RAM consistent"* ]]' "$v"
+check_that "paused source: destination RAM consistent" '[[ $v == "RAM consistent"* ]]' "$v"
 hmp dst cont >/dev/null
-check "paused source: cont runs the guest on" 'wait_markers dst $(( $(markers src) + 2 ))'
+check_that "paused source: cont runs the guest on" 'wait_markers dst $(( $(markers src) + 2 ))'
 stop_vms
 
 # ---- the destination's monitor answers while a socket stream loads ----
@@ -199,13 +199,13 @@ if [ "$EMU" != qemu ] && has_incoming tcp:; then
     hmp src stop "migrate_set_parameter max-bandwidth 8M" "migrate -d tcp:127.0.0.1:$port" >/dev/null
     sleep 1
     st=$(timeout 10 $PY "$here/hmp.py" "$tmp/dst.sock" "info status" "info migrate" "info registers" 2>&1)
-    check "loading: destination monitor answers" '[[ $st == *"VM status: paused (inmigrate)"* ]]' "$st"
-    check "loading: info migrate says active" '[[ $st == *"Migration status: active"* ]]' "$st"
-    check "loading: state commands refused meanwhile" '[[ $st == *"not available while the incoming migration is loading"* ]]' "$st"
-    check "loading: source completed" 'wait_mig src completed 30'
-    check "loading: destination paused afterwards" 'wait_dst_status "paused"' "$(vm_status dst)"
+    check_that "loading: destination monitor answers" '[[ $st == *"VM status: paused (inmigrate)"* ]]' "$st"
+    check_that "loading: info migrate says active" '[[ $st == *"Migration status: active"* ]]' "$st"
+    check_that "loading: state commands refused meanwhile" '[[ $st == *"not available while the incoming migration is loading"* ]]' "$st"
+    check_that "loading: source completed" 'wait_mig src completed 30'
+    check_that "loading: destination paused afterwards" 'wait_dst_status "paused"' "$(vm_status dst)"
     v=$(verify_ram dst)
-    check "loading: destination RAM consistent" '[[ $v == "RAM consistent"* ]]' "$v"
+    check_that "loading: destination RAM consistent" '[[ $v == "RAM consistent"* ]]' "$v"
     stop_vms
     # quit while the loader runs: a clean exit, and the source runs on.
     port=$(free_port)
@@ -216,9 +216,9 @@ if [ "$EMU" != qemu ] && has_incoming tcp:; then
     sleep 1
     hmp dst quit >/dev/null
     wait_exit "$pid_dst" 20
-    check "loading: quit exits cleanly" '[ "$exit_rc" = 0 ] && ! grep -q "ERROR\|runtime error" "$tmp/dst.err"' \
+    check_that "loading: quit exits cleanly" '[ "$exit_rc" = 0 ] && ! grep -q "ERROR\|runtime error" "$tmp/dst.err"' \
         "status $exit_rc; $(cat "$tmp/dst.err")"
-    check "loading: source fails and runs on" 'wait_mig src failed 30 && [ "$(vm_status src)" = running ]' \
+    check_that "loading: source fails and runs on" 'wait_mig src failed 30 && [ "$(vm_status src)" = running ]' \
         "$(vm_status src)"
     stop_vms
 else
@@ -234,7 +234,7 @@ if [ "$have_live" = yes ] || [ "$EMU" = qemu ]; then
     wait_markers src 2
     hmp src "migrate_set_parameter max-bandwidth 4G" "migrate -d tcp:127.0.0.1:$port" >/dev/null
     live_ok 5G
-    check "5G: range above 4 GiB" 'grep -aq "range 0x00000001bf800000 0x00000001c0000000" "$tmp/src.ser"' "$(head -n 1 "$tmp/src.ser")"
+    check_that "5G: range above 4 GiB" 'grep -aq "range 0x00000001bf800000 0x00000001c0000000" "$tmp/src.ser"' "$(head -n 1 "$tmp/src.ser")"
     stop_vms
     MEM=${MIGTEST_MEM:-32M}
 else
@@ -262,10 +262,10 @@ if [ "$have_live" = yes ] || [ "$EMU" = qemu ]; then
         info=$(hmp src "info migrate")
         if [[ $info == *"Outgoing migration blocked"* ]]; then
             out=$(hmp src "migrate \"exec:cat > $tmp/blocked.mig\"")
-            check "blocker: migrate refused" '[[ $out == Error:* ]] && [ ! -s "$tmp/blocked.mig" ]' "$out"
-            check "blocker: guest keeps running" '[ "$(vm_status src)" = running ]'
+            check_that "blocker: migrate refused" '[[ $out == Error:* ]] && [ ! -s "$tmp/blocked.mig" ]' "$out"
+            check_that "blocker: guest keeps running" '[ "$(vm_status src)" = running ]'
         else
-            bad "blocker: no blocker registered" "$info"
+            fail "blocker: no blocker registered" "$info"
         fi
         stop_vms
     else
@@ -297,7 +297,7 @@ else
         (cd "$tmp" && exec ip netns exec "$ns" "$BIN0" $(speed_args) -M virt -bios none -kernel "$elf" -m "$MEM" -display none \
             -serial "file:$tmp/$name.ser" -monitor "unix:$tmp/$name.sock,server,nowait" "$@" \
             >"$tmp/$name.out" 2>"$tmp/$name.err") &
-        vm_pids+=($!)
+        lib_pids+=($!)
         local end=$((SECONDS + 20)); while [ ! -S "$tmp/$name.sock" ] && [ $SECONDS -lt $end ]; do sleep 0.02; done
     }
     start_vm_ns "$nsb" dst -incoming tcp:10.231.0.2:4444

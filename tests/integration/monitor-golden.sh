@@ -5,20 +5,11 @@
 # Filters: the version, thread ids, the translation counters of info jit
 # and the temporary directory (@TMP@ in the .cmd) vary legitimately.
 # AMBER_UPDATE_GOLDEN=1 rewrites the .out files instead of comparing.
-set -u
-build=${AMBER_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)}
-src=${AMBER_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-AMBER=${AMBER:-$build/amber}
-elf=$build/tests/guest/demo/demo.elf
-if [ ! -f "$elf" ]; then
-    echo "SKIP: $elf not built (no RISC-V cross compiler?)"
-    echo "0 passed, 0 failed, 1 skipped"
-    exit 0
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
+elf=$guests/demo/demo.elf
+need_elf "$elf"
+lib_tmpdir
 version=$(cat "$src/VERSION" 2>/dev/null || echo 0.1.0)
-passed=0 failed=0
 
 filter() {
     sed -E -e "s|$tmp|@TMP@|g" \
@@ -66,5 +57,4 @@ else
     echo "FAIL memsave content"; failed=$((failed + 1))
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -3,40 +3,18 @@
 # answering while the other waits in expect, cancelling with SIGINT and with
 # a 0x03 byte, waiting for a client, serial on a unix socket and in a file,
 # the -nographic mux keys over a pipe, an over-long line, and option errors.
-set -u
-build=${AMBER_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)}
-AMBER=${AMBER:-$build/amber}
-elf=$build/tests/guest/demo/demo.elf
-if [ ! -f "$elf" ]; then
-    echo "SKIP: $elf not built (no RISC-V cross compiler?)"
-    echo "0 passed, 0 failed, 1 skipped"
-    exit 0
-fi
-if ! command -v socat >/dev/null; then
-    echo "SKIP: socat not installed (apt-get install socat)"
-    echo "0 passed, 0 failed, 1 skipped"
-    exit 0
-fi
-tmp=$(mktemp -d)
+. "$(dirname "$0")/lib.sh"
+elf=$guests/demo/demo.elf
+need_elf "$elf"
+need_cmd socat socat
+lib_tmpdir
 pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-    exec 3>&- 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-passed=0 failed=0
-ok() { echo "PASS $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
-check() { if eval "$2"; then ok "$1"; else bad "$1" "${3:-condition false}"; fi; }
+at_exit 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; exec 3>&- 2>/dev/null'
 # wait_for FILE PATTERN: until the pattern shows up (or 30 s pass)
 wait_for() {
     local end=$((SECONDS + 30))
     while ! grep -q -- "$2" "$1" 2>/dev/null && [ $SECONDS -lt $end ]; do sleep 0.05; done
     grep -q -- "$2" "$1" 2>/dev/null
-}
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 # mon SOCKETADDR COMMANDS: one client session; prints what the monitor said
 mon() { printf '%b' "$2" | timeout 30 socat -t 5 - "$1" 2>&1; }
@@ -49,11 +27,11 @@ port=$(free_port)
 apid=$!; pids+=($apid)
 end=$((SECONDS + 30)); while [ ! -S "$tmp/m.sock" ] && [ $SECONDS -lt $end ]; do sleep 0.05; done
 out=$(mon "UNIX-CONNECT:$tmp/m.sock" 'info status\ncont\ninfo status\n')
-check unix-banner '[[ $out == *"monitor - type '"'help'"' for more information"* ]]' "$out"
-check unix-prelaunch '[[ $out == *"VM status: paused (prelaunch)"* ]]' "$out"
-check unix-running '[[ $out == *"(amber) VM status: running"* ]]' "$out"
+check_that unix-banner '[[ $out == *"monitor - type '"'help'"' for more information"* ]]' "$out"
+check_that unix-prelaunch '[[ $out == *"VM status: paused (prelaunch)"* ]]' "$out"
+check_that unix-running '[[ $out == *"(amber) VM status: running"* ]]' "$out"
 out=$(mon "TCP:127.0.0.1:$port" 'info chardev\n')
-check tcp-chardev '[[ $out == *"monitor0: filename=unix:$tmp/m.sock,server,nowait"* && $out == *"monitor1: filename=tcp:127.0.0.1:$port,server,nowait"* ]]' "$out"
+check_that tcp-chardev '[[ $out == *"monitor0: filename=unix:$tmp/m.sock,server,nowait"* && $out == *"monitor1: filename=tcp:127.0.0.1:$port,server,nowait"* ]]' "$out"
 
 # A client that waits in expect; the other monitor still answers.
 mkfifo "$tmp/w.in"
@@ -66,11 +44,11 @@ until mon "TCP:127.0.0.1:$port" 'info history\n' | grep -q 'never-printed" 60' |
     sleep 0.1
 done
 out=$(mon "TCP:127.0.0.1:$port" 'info status\np 6*7\n')
-check responsive-while-expect '[[ $out == *"VM status: running"* && $out == *"0x2a"* ]]' "$out"
+check_that responsive-while-expect '[[ $out == *"VM status: running"* && $out == *"0x2a"* ]]' "$out"
 out=$(mon "TCP:127.0.0.1:$port" 'expect "never" 5\n')
-check one-expect-at-a-time '[[ $out == *"Error: expect: another monitor is already waiting"* ]]' "$out"
+check_that one-expect-at-a-time '[[ $out == *"Error: expect: another monitor is already waiting"* ]]' "$out"
 printf '\003' >&3
-wait_for "$tmp/w.out" 'expect: cancelled'; check cancel-by-ctrl-c-byte '[ $? = 0 ]' "$(cat "$tmp/w.out")"
+wait_for "$tmp/w.out" 'expect: cancelled'; check_that cancel-by-ctrl-c-byte '[ $? = 0 ]' "$(cat "$tmp/w.out")"
 printf 'expect "never-printed" 61\n' >&3
 # SIGINT only once the expect waits (history shows lines as they run).
 end=$((SECONDS + 30))
@@ -80,9 +58,9 @@ done
 kill -INT $apid
 wait_for "$tmp/w.out" 'cancelled.*' || true
 n=$(grep -c 'Error: expect: cancelled' "$tmp/w.out")
-check cancel-by-sigint '[ "$n" = 2 ]' "$(cat "$tmp/w.out")"
+check_that cancel-by-sigint '[ "$n" = 2 ]' "$(cat "$tmp/w.out")"
 out=$(mon "TCP:127.0.0.1:$port" 'info status\n')
-check sigint-consumed '[[ $out == *"VM status: running"* ]]' "$out"
+check_that sigint-consumed '[[ $out == *"VM status: running"* ]]' "$out"
 exec 3>&-
 # A second client while one is connected waits its turn (QEMU's
 # behaviour): no prompt until the first leaves, then its own session.
@@ -94,15 +72,15 @@ wait_for "$tmp/h.out" '(amber)'
 mon "UNIX-CONNECT:$tmp/m.sock" 'info status\n' >"$tmp/second.out" 3>&- &
 second=$!
 sleep 0.5
-check second-client-waits '! grep -q "(amber)" "$tmp/second.out"' "$(cat "$tmp/second.out")"
+check_that second-client-waits '! grep -q "(amber)" "$tmp/second.out"' "$(cat "$tmp/second.out")"
 exec 3>&-
 wait $second
 out=$(cat "$tmp/second.out")
-check second-client-served-after-first '[[ $out == *"VM status: "* ]]' "$out"
+check_that second-client-served-after-first '[[ $out == *"VM status: "* ]]' "$out"
 sleep 0.2
 out=$(mon "TCP:127.0.0.1:$port" 'quit\n')
 wait $apid; rc=$?
-check quit-from-socket '[ $rc = 0 ]' "status $rc"
+check_that quit-from-socket '[ $rc = 0 ]' "status $rc"
 
 # ---- the monitor answers while the guest computes flat out ----
 bench=$build/tests/guest/bench/rvbench.elf
@@ -113,10 +91,10 @@ if [ -f "$bench" ]; then
     end=$((SECONDS + 30)); while [ ! -S "$tmp/r.sock" ] && [ $SECONDS -lt $end ]; do sleep 0.05; done
     pc1=$(mon "UNIX-CONNECT:$tmp/r.sock" 'info status\np $pc\n')
     pc2=$(mon "UNIX-CONNECT:$tmp/r.sock" 'p $pc\ninfo jit\n')
-    check busy-guest-answers '[[ $pc1 == *"VM status: running"* && $pc2 == *"instructions"* ]]' "$pc1 $pc2"
+    check_that busy-guest-answers '[[ $pc1 == *"VM status: running"* && $pc2 == *"instructions"* ]]' "$pc1 $pc2"
     i1=$(mon "UNIX-CONNECT:$tmp/r.sock" 'info jit\n' | sed -n 's/^instructions *//p')
     i2=$(mon "UNIX-CONNECT:$tmp/r.sock" 'info jit\n' | sed -n 's/^instructions *//p')
-    check busy-guest-progresses '[ -n "$i1" ] && [ -n "$i2" ] && [ "$i2" -gt "$i1" ]' "$i1 -> $i2"
+    check_that busy-guest-progresses '[ -n "$i1" ] && [ -n "$i2" ] && [ "$i2" -gt "$i1" ]' "$i1 -> $i2"
     mon "UNIX-CONNECT:$tmp/r.sock" 'quit\n' >/dev/null
     wait $rpid
 else
@@ -133,22 +111,22 @@ printf 'expect "never-printed" 60\n' >&3
 wait_for "$tmp/s2.out" '(amber) expect'
 end=$((SECONDS + 30)); while [ ! -S "$tmp/m2.sock" ] && [ $SECONDS -lt $end ]; do sleep 0.05; done
 out=$(mon "UNIX-CONNECT:$tmp/m2.sock" 'info chardev\nstop\ninfo status\n')
-check stdio-and-socket '[[ $out == *"monitor0: filename=stdio"* && $out == *"VM status: paused"* ]]' "$out"
+check_that stdio-and-socket '[[ $out == *"monitor0: filename=stdio"* && $out == *"VM status: paused"* ]]' "$out"
 kill -INT $spid
 wait_for "$tmp/s2.out" 'expect: cancelled'
 printf 'info status\n' >&3
 exec 3>&-
 wait $spid; rc=$?
-check stdio-batch-after-cancel 'grep -q "VM status: paused" "$tmp/s2.out" && [ $rc = 1 ]' "status $rc: $(cat "$tmp/s2.out")"
+check_that stdio-batch-after-cancel 'grep -q "VM status: paused" "$tmp/s2.out" && [ $rc = 1 ]' "status $rc: $(cat "$tmp/s2.out")"
 
 # ---- a socket monitor without nowait holds the machine until a client comes ----
 "$AMBER" -icount sleep=off -M virt -bios none -kernel "$elf" -serial null -monitor "unix:$tmp/w.sock,server" \
     >"$tmp/b.out" 2>"$tmp/b.err" &
 bpid=$!; pids+=($bpid)
 wait_for "$tmp/b.err" "waiting for connection on unix:$tmp/w.sock,server"
-check wait-message '[ $? = 0 ]' "$(cat "$tmp/b.err")"
+check_that wait-message '[ $? = 0 ]' "$(cat "$tmp/b.err")"
 out=$(mon "UNIX-CONNECT:$tmp/w.sock" 'info status\nquit\n')
-check wait-then-run '[[ $out == *"VM status: running"* ]]' "$out"
+check_that wait-then-run '[[ $out == *"VM status: running"* ]]' "$out"
 wait $bpid
 
 # ... and SIGTERM or SIGINT end it at once while it waits, as in QEMU.
@@ -183,15 +161,15 @@ sleep 0.3
 printf 'expect "you typed: .z." 20\ninfo chardev\nquit\n' >&3
 exec 3>&-
 wait $cpid; rc=$?
-check serial-socket-input '[[ $(cat "$tmp/c.out") == *"expect: matched '"'you typed: \\\\'z\\\\''"'"* ]]' "$(cat "$tmp/c.out")"
-check serial-socket-output 'grep -q "tick " "$tmp/serial.out"' "$(head -c 300 "$tmp/serial.out")"
-check serial-socket-chardev 'grep -q "serial0: filename=unix:$tmp/s.sock,server,nowait" "$tmp/c.out"'
-check serial-socket-status '[ $rc = 0 ]' "status $rc"
+check_that serial-socket-input '[[ $(cat "$tmp/c.out") == *"expect: matched '"'you typed: \\\\'z\\\\''"'"* ]]' "$(cat "$tmp/c.out")"
+check_that serial-socket-output 'grep -q "tick " "$tmp/serial.out"' "$(head -c 300 "$tmp/serial.out")"
+check_that serial-socket-chardev 'grep -q "serial0: filename=unix:$tmp/s.sock,server,nowait" "$tmp/c.out"'
+check_that serial-socket-status '[ $rc = 0 ]' "status $rc"
 
 # ---- serial to a file ----
 printf 'expect -v "tick +2" 5\nquit\n' | timeout 30 "$AMBER" -icount sleep=off -M virt -bios none -kernel "$elf" \
     -serial "file:$tmp/serial.txt" -monitor stdio >"$tmp/d.out" 2>&1
-check serial-file 'grep -q "^tick     2" "$tmp/serial.txt" && grep -q "matched" "$tmp/d.out"' "$(cat "$tmp/d.out")"
+check_that serial-file 'grep -q "^tick     2" "$tmp/serial.txt" && grep -q "matched" "$tmp/d.out"' "$(cat "$tmp/d.out")"
 
 # ---- -nographic mux over a pipe: Ctrl-A c, h, x ----
 mkfifo "$tmp/e.in"
@@ -211,21 +189,21 @@ printf '\001x' >&3
 exec 3>&-
 wait $epid; rc=$?
 e=$(tr -d '\r' <"$tmp/e.out")
-check mux-help '[[ $e == *"C-a c    switch between console and monitor"* ]]' "$e"
-check mux-monitor '[[ $e == *"(amber) info status"$'"'\\n'"'"VM status: running"* && $e == *"VM status: paused"* ]]' "$e"
-check mux-serial-focus '[[ $e == *"you typed: '"'x'"'"* ]]' "$e"
-check mux-quit '[[ $e == *"amber: Terminated"* && $rc = 0 ]]' "status $rc"
-check mux-guest-output '[[ $e == *"tick "* ]]' "$e"
+check_that mux-help '[[ $e == *"C-a c    switch between console and monitor"* ]]' "$e"
+check_that mux-monitor '[[ $e == *"(amber) info status"$'"'\\n'"'"VM status: running"* && $e == *"VM status: paused"* ]]' "$e"
+check_that mux-serial-focus '[[ $e == *"you typed: '"'x'"'"* ]]' "$e"
+check_that mux-quit '[[ $e == *"amber: Terminated"* && $rc = 0 ]]' "status $rc"
+check_that mux-guest-output '[[ $e == *"tick "* ]]' "$e"
 { sleep 0.3; printf '\001cinfo chardev\n\001x'; } |
     timeout 30 "$AMBER" -icount sleep=off -M virt -bios none -kernel "$elf" -serial mon:stdio >"$tmp/f.out" 2>&1
-check serial-mon-stdio 'grep -q "monitor-mux: filename=mon:stdio" "$tmp/f.out"' "$(cat "$tmp/f.out")"
+check_that serial-mon-stdio 'grep -q "monitor-mux: filename=mon:stdio" "$tmp/f.out"' "$(cat "$tmp/f.out")"
 
 # ---- an over-long line, then a normal one ----
 python3 -c 'import sys; sys.stdout.write("p " + "1" * 100000 + "\np 1\n")' |
     timeout 30 "$AMBER" -icount sleep=off -M virt -bios none -kernel "$elf" -S -monitor stdio >"$tmp/g.out" 2>&1
 rc=$?
-check long-line 'grep -q "Error: line too long (limit 65535 bytes)" "$tmp/g.out" && grep -q "^0x1$" "$tmp/g.out" && [ $rc = 1 ]' "status $rc"
-check long-line-bounded '[ $(stat -c %s "$tmp/g.out") -lt 2000 ]' "output $(stat -c %s "$tmp/g.out") bytes"
+check_that long-line 'grep -q "Error: line too long (limit 65535 bytes)" "$tmp/g.out" && grep -q "^0x1$" "$tmp/g.out" && [ $rc = 1 ]' "status $rc"
+check_that long-line-bounded '[ $(stat -c %s "$tmp/g.out") -lt 2000 ]' "output $(stat -c %s "$tmp/g.out") bytes"
 
 # ---- input waits (bounded) while expect waits, then every line runs ----
 # (200 KB of lines arrive while expect waits a host second: reading pauses
@@ -234,7 +212,7 @@ python3 -c 'import sys; sys.stdout.write("expect never-printed 1\n" + "p 7\n" * 
     timeout 60 "$AMBER" -icount sleep=off -M virt -bios none -kernel "$elf" -S -monitor stdio >"$tmp/h.out" 2>&1
 rc=$?
 n=$(grep -c '^0x7$' "$tmp/h.out")
-check batch-after-wait '[ "$n" = 50000 ] && grep -q "^end$" "$tmp/h.out" && [ $rc = 1 ]' "status $rc, $n answers"
+check_that batch-after-wait '[ "$n" = 50000 ] && grep -q "^end$" "$tmp/h.out" && [ $rc = 1 ]' "status $rc, $n answers"
 
 # ---- option errors ----
 experr() {   # name message args...
@@ -242,7 +220,7 @@ experr() {   # name message args...
     local e
     e=$(timeout 10 "$AMBER" -icount sleep=off -M virt -bios none -kernel "$elf" "$@" </dev/null 2>&1 >/dev/null)
     local rc=$?
-    if [ $rc = 1 ] && [[ $e == *"$msg"* ]]; then ok "$name"; else bad "$name" "status $rc: $e"; fi
+    if [ $rc = 1 ] && [[ $e == *"$msg"* ]]; then pass "$name"; else fail "$name" "status $rc: $e"; fi
 }
 experr err-stdio-twice "cannot use stdio by multiple character devices" -monitor stdio -serial stdio
 experr err-nographic-monitor-stdio "-nographic -monitor stdio: cannot use stdio by multiple character devices" \
@@ -257,5 +235,4 @@ experr err-bind "unix:/nonexistent/dir/m,server,nowait: No such file or director
     -monitor unix:/nonexistent/dir/m,server,nowait
 experr err-serial "-serial tcp:1.2.3.4:5: only server sockets are supported" -serial tcp:1.2.3.4:5
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -3,31 +3,16 @@
 # -chardev with -mon and -serial chardev:ID, tcp: and telnet: sockets,
 # -nodefaults, -bios default, -hda, -device virtio-blk-device,drive=ID;
 # each with its error cases (one clear line, exit 1, never a crash).
-set -u
-build=${AMBER_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)}
-src=${AMBER_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-AMBER=${AMBER:-$build/amber}
-HELLO=$build/tests/guest/hello/hello.elf
-HELLO42=$build/tests/guest/hello/hello42.elf
-VBLK=$build/tests/guest/virtio/virtio-blk.elf
-CLIENT="python3 $src/tests/integration/chardev-client.py"
-passed=0 failed=0 skipped=0
-pass() { echo "PASS $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL $*"; failed=$((failed + 1)); }
-skip() { echo "SKIP $*"; skipped=$((skipped + 1)); }
-ok() { if [ "$1" = 0 ]; then pass "$2"; else fail "$2"; fi; }
-for f in "$HELLO" "$HELLO42" "$VBLK"; do
-    if [ ! -f "$f" ]; then
-        echo "SKIP: $f not built (no RISC-V cross compiler?)"
-        echo "0 passed, 0 failed, 1 skipped"
-        exit 0
-    fi
-done
-tmp=$(mktemp -d /tmp/amber-qopts.XXXXXX)
+. "$(dirname "$0")/lib.sh"
+HELLO=$guests/hello/hello.elf
+HELLO42=$guests/hello/hello42.elf
+VBLK=$guests/virtio/virtio-blk.elf
+CLIENT="$PY $here/chardev-client.py"
+need_elf "$HELLO" "$HELLO42" "$VBLK"
+lib_tmpdir /tmp/amber-qopts.XXXXXX
 pids=
-trap 'for p in $pids; do kill $p 2>/dev/null; done; rm -rf "$tmp"' EXIT
+at_exit 'for p in $pids; do kill $p 2>/dev/null; done'
 cd "$tmp" || exit 1
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 BASE=(-M virt -bios none)
 
 # err_is NAME MESSAGE ARGS...: amber exits 1, the last stderr line is exactly
@@ -48,14 +33,14 @@ err_is() {
 printf 'info name\nquit\n' | timeout 20 "$AMBER" "${BASE[@]}" -kernel "$HELLO" -S -monitor stdio \
     -name myvm >out.txt 2>&1
 grep -q '^VM name: myvm$' out.txt && grep -A1 -x '(amber) info name' out.txt | grep -qx myvm
-ok $? "-name: in the monitor banner and in info name"
+check $? "-name: in the monitor banner and in info name"
 printf 'info name\nquit\n' | timeout 20 "$AMBER" "${BASE[@]}" -kernel "$HELLO" -S -monitor stdio \
     -name guest=vm2,process=amber-vm2,debug-threads=on >out.txt 2>&1
 grep -A1 -x '(amber) info name' out.txt | grep -qx vm2
-ok $? "-name guest=NAME,process=...,debug-threads=on"
+check $? "-name guest=NAME,process=...,debug-threads=on"
 printf 'info name\nquit\n' | timeout 20 "$AMBER" "${BASE[@]}" -kernel "$HELLO" -S -monitor stdio >out.txt 2>&1
 [ "$(grep -A1 -x '(amber) info name' out.txt | tail -1)" = "(amber) quit" ] && ! grep -q 'VM name' out.txt
-ok $? "without -name: info name prints nothing (as QEMU), no banner line"
+check $? "without -name: info name prints nothing (as QEMU), no banner line"
 err_is "-name with an unknown parameter" "-name vm,colour=red: Invalid parameter 'colour=red'" \
     "${BASE[@]}" -kernel "$HELLO" -name vm,colour=red
 
@@ -65,16 +50,16 @@ err_is "-name with an unknown parameter" "-name vm,colour=red: Invalid parameter
 p1=$!; pids="$pids $p1"
 for _ in $(seq 100); do [ -s amber.pid ] && [ -S m.sock ] && break; sleep 0.05; done
 [ "$(cat amber.pid 2>/dev/null)" = "$p1" ]
-ok $? "-pidfile: holds the process id while it runs"
+check $? "-pidfile: holds the process id while it runs"
 timeout 20 "$AMBER" "${BASE[@]}" -kernel "$HELLO" -S -serial null -pidfile amber.pid </dev/null >/dev/null 2>err.txt
 st=$?
 [ $st = 1 ] && grep -qx "amber: cannot create PID file: Cannot lock pid file: Resource temporarily unavailable" err.txt &&
     [ "$(cat amber.pid)" = "$p1" ]
-ok $? "-pidfile: a second instance on the same file is refused (locked, QEMU's message), file kept"
+check $? "-pidfile: a second instance on the same file is refused (locked, QEMU's message), file kept"
 $CLIENT unix:m.sock monitor quit >/dev/null
 wait $p1
 [ ! -e amber.pid ]
-ok $? "-pidfile: removed at exit"
+check $? "-pidfile: removed at exit"
 err_is "-pidfile in a missing directory" \
     "cannot create PID file: Could not open 'nodir/a.pid': No such file or directory" \
     "${BASE[@]}" -kernel "$HELLO" -pidfile nodir/a.pid
@@ -87,16 +72,16 @@ st=$?
 dpid=$(cat d.pid 2>/dev/null)
 [ $st = 0 ] && [ -n "$dpid" ] && kill -0 "$dpid" 2>/dev/null && [ -S d.sock ] && [ ! -s dout.txt ] &&
     [ "$(ps -o sid= -p "$dpid" | tr -d ' ')" != "$(ps -o sid= -p $$ | tr -d ' ')" ]
-ok $? "-daemonize: the parent exits 0 once the monitor listens; the daemon runs in its own session"
+check $? "-daemonize: the parent exits 0 once the monitor listens; the daemon runs in its own session"
 [ -n "$dpid" ] && pids="$pids $dpid"
 out=$($CLIENT unix:d.sock monitor "info status" quit)
 for _ in $(seq 100); do kill -0 "$dpid" 2>/dev/null || break; sleep 0.05; done
 [[ $out == *"paused (prelaunch)"* ]] && ! kill -0 "$dpid" 2>/dev/null && [ ! -e d.pid ]
-ok $? "-daemonize: the daemon's monitor works; quit ends it and removes its pidfile"
+check $? "-daemonize: the daemon's monitor works; quit ends it and removes its pidfile"
 timeout 20 "$AMBER" "${BASE[@]}" -kernel nosuch.elf -daemonize -monitor none </dev/null >/dev/null 2>err.txt
 st=$?
 [ $st = 1 ] && grep -q 'nosuch.elf' err.txt
-ok $? "-daemonize: a failing start is reported on the terminal and the parent exits 1"
+check $? "-daemonize: a failing start is reported on the terminal and the parent exits 1"
 err_is "-daemonize with -nographic" "-nographic cannot be used with -daemonize" \
     "${BASE[@]}" -kernel "$HELLO" -daemonize -nographic
 err_is "-daemonize with -monitor stdio" "cannot use stdio with -daemonize" \
@@ -117,11 +102,11 @@ for _ in $(seq 200); do
     sleep 0.05
 done
 [[ $st_out == *"VM status: paused (shutdown)"* ]] && kill -0 $p2 2>/dev/null
-ok $? "-no-shutdown: the guest's power-off stops the machine in 'shutdown', amber runs on"
+check $? "-no-shutdown: the guest's power-off stops the machine in 'shutdown', amber runs on"
 out=$($CLIENT unix:ns.sock monitor cont "info status" system_reset "info status")
 [[ $out == *"Error: Resetting the Virtual Machine is required"* ]] &&
     [[ $out == *"VM status: paused (shutdown)"* ]] && [[ $out == *"VM status: paused (prelaunch)"* ]]
-ok $? "-no-shutdown: cont needs a reset first; system_reset leaves it in prelaunch (as QEMU)"
+check $? "-no-shutdown: cont needs a reset first; system_reset leaves it in prelaunch (as QEMU)"
 $CLIENT unix:ns.sock monitor cont >/dev/null
 for _ in $(seq 200); do [ "$(grep -c Hello ns.txt)" -ge 2 ] && break; sleep 0.05; done
 for _ in $(seq 200); do
@@ -130,41 +115,41 @@ for _ in $(seq 200); do
     sleep 0.05
 done
 [ "$(grep -c Hello ns.txt)" = 2 ] && [[ $st_out == *"(shutdown)"* ]]
-ok $? "-no-shutdown: after system_reset and cont the guest runs again and stops again"
+check $? "-no-shutdown: after system_reset and cont the guest runs again and stops again"
 $CLIENT unix:ns.sock monitor quit >/dev/null
 wait $p2
-ok $(( $? != 42 )) "-no-shutdown: quit exits with the guest's code (42), as QEMU"
+check $(( $? != 42 )) "-no-shutdown: quit exits with the guest's code (42), as QEMU"
 timeout 20 "$AMBER" "${BASE[@]}" -kernel "$HELLO42" -serial null </dev/null >/dev/null 2>&1
-ok $(( $? != 42 )) "without -no-shutdown the guest's exit ends amber with its code"
+check $(( $? != 42 )) "without -no-shutdown the guest's exit ends amber with its code"
 
 # ---- -chardev with -mon and -serial chardev:ID ----
 timeout 20 "$AMBER" "${BASE[@]}" -kernel "$HELLO" -chardev stdio,id=con -serial chardev:con \
     </dev/null >out.txt 2>err.txt
-ok $(( $? != 0 || $(tr -d '\r' <out.txt | grep -c '^Hello') != 1 )) "-chardev stdio + -serial chardev:ID"
+check $(( $? != 0 || $(tr -d '\r' <out.txt | grep -c '^Hello') != 1 )) "-chardev stdio + -serial chardev:ID"
 timeout 20 "$AMBER" "${BASE[@]}" -kernel "$HELLO" -chardev file,id=f,path=ser.txt -serial chardev:f \
     </dev/null >out.txt 2>err.txt
 st=$?
 [ $st = 0 ] && grep -q Hello ser.txt && [ ! -s out.txt ]
-ok $? "-chardev file,path= + -serial chardev:ID"
+check $? "-chardev file,path= + -serial chardev:ID"
 timeout 20 "$AMBER" "${BASE[@]}" -kernel "$HELLO" -chardev null,id=n -serial chardev:n \
     </dev/null >out.txt 2>err.txt
-ok $(( $? != 0 || $(wc -c <out.txt) != 0 )) "-chardev null + -serial chardev:ID: no output"
+check $(( $? != 0 || $(wc -c <out.txt) != 0 )) "-chardev null + -serial chardev:ID: no output"
 printf 'info status\nquit\n' | timeout 20 "$AMBER" "${BASE[@]}" -kernel "$HELLO" -S -serial null \
     -chardev stdio,id=mon0 -mon chardev=mon0,mode=readline >out.txt 2>&1
 grep -q 'VM status: paused (prelaunch)' out.txt
-ok $? "-chardev stdio + -mon chardev=ID,mode=readline"
+check $? "-chardev stdio + -mon chardev=ID,mode=readline"
 # The mux starts on the serial side, as QEMU's: Ctrl-A c to the monitor.
 printf '\001cinfo status\n' | timeout 5 "$AMBER" "${BASE[@]}" -kernel "$HELLO" -S \
     -chardev stdio,id=c,mux=on,signal=off -serial chardev:c -mon chardev=c >out.txt 2>&1
 grep -q 'VM status: paused (prelaunch)' out.txt
-ok $? "-chardev stdio,mux=on shared by -serial and -mon (mon:stdio)"
+check $? "-chardev stdio,mux=on shared by -serial and -mon (mon:stdio)"
 timeout 30 "$AMBER" "${BASE[@]}" -kernel "$HELLO" -S -serial null \
     -chardev socket,id=u,path=u.sock,server=on,wait=off -mon chardev=u 2>/dev/null &
 p3=$!; pids="$pids $p3"
 out=$($CLIENT unix:u.sock monitor "info status" quit)
 wait $p3
 [[ $out == *"paused (prelaunch)"* ]]
-ok $? "-chardev socket,path=,server=on,wait=off + -mon"
+check $? "-chardev socket,path=,server=on,wait=off + -mon"
 port=$(free_port)
 timeout 30 "$AMBER" "${BASE[@]}" -kernel "$HELLO" -S -serial null \
     -chardev socket,id=t,host=127.0.0.1,port=$port,server=on,wait=off,telnet=on -mon chardev=t 2>/dev/null &
@@ -173,9 +158,9 @@ $CLIENT tcp:127.0.0.1:$port monitor --telnet "info status" >tn.txt
 $CLIENT tcp:127.0.0.1:$port monitor quit >/dev/null
 wait $p4
 head -1 tn.txt | grep -qx 'negotiation: fffb01fffb03'
-ok $? "telnet monitor: IAC WILL ECHO, IAC WILL SUPPRESS-GO-AHEAD on connect"
+check $? "telnet monitor: IAC WILL ECHO, IAC WILL SUPPRESS-GO-AHEAD on connect"
 [ "$(sed -n 2,3p tn.txt)" = "$(printf 'info status\r\nVM status: paused (prelaunch)\r')" ]
-ok $? "telnet monitor: IAC sequences stripped, the line echoed, CR LF output"
+check $? "telnet monitor: IAC sequences stripped, the line echoed, CR LF output"
 port=$(free_port)
 timeout 30 "$AMBER" "${BASE[@]}" -kernel "$HELLO" -S -serial null \
     -monitor tcp:127.0.0.1:$port,server,nowait 2>/dev/null &
@@ -183,7 +168,7 @@ p5=$!; pids="$pids $p5"
 out=$($CLIENT tcp:127.0.0.1:$port monitor "info status" quit)
 wait $p5
 [[ $out == *"paused (prelaunch)"* ]]
-ok $? "-monitor tcp:HOST:PORT,server,nowait"
+check $? "-monitor tcp:HOST:PORT,server,nowait"
 
 # ---- -serial tcp: and telnet: ----
 port=$(free_port)
@@ -193,14 +178,14 @@ out=$($CLIENT tcp:127.0.0.1:$port read Hello)
 wait $p6
 st=$?
 [ $st = 0 ] && [[ $out == *Hello* ]]
-ok $? "-serial tcp:HOST:PORT,server: waits for the client, then the guest's output reaches it"
+check $? "-serial tcp:HOST:PORT,server: waits for the client, then the guest's output reaches it"
 port=$(free_port)
 timeout 30 "$AMBER" "${BASE[@]}" -kernel "$HELLO" -serial telnet:127.0.0.1:$port,server 2>/dev/null &
 p7=$!; pids="$pids $p7"
 out=$($CLIENT tcp:127.0.0.1:$port read --telnet Hello)
 wait $p7
 [[ $out == "negotiation: fffb01fffb03"* ]] && [[ $out == *Hello* ]]
-ok $? "-serial telnet:HOST:PORT,server: negotiation, then the guest's output"
+check $? "-serial telnet:HOST:PORT,server: negotiation, then the guest's output"
 port=$(free_port)
 timeout 30 "$AMBER" "${BASE[@]}" -kernel "$HELLO" \
     -chardev socket,id=s,host=127.0.0.1,port=$port,server=on -serial chardev:s 2>/dev/null &
@@ -208,7 +193,7 @@ p8=$!; pids="$pids $p8"
 out=$($CLIENT tcp:127.0.0.1:$port read Hello)
 wait $p8
 [[ $out == *Hello* ]]
-ok $? "-chardev socket,host=,port=,server=on + -serial chardev:ID"
+check $? "-chardev socket,host=,port=,server=on + -serial chardev:ID"
 
 # ---- chardev errors ----
 err_is "-chardev: unknown backend" "-chardev foo,id=x: 'foo' is not a valid char driver name" \
@@ -250,22 +235,22 @@ err_is "-serial tcp: bad port" "-serial tcp:127.0.0.1:99999,server: invalid port
 
 # ---- -nodefaults ----
 timeout 20 "$AMBER" "${BASE[@]}" -kernel "$HELLO" -nodefaults -nographic </dev/null >out.txt 2>err.txt
-ok $(( $? != 0 || $(wc -c <out.txt) != 0 )) "-nodefaults -nographic: no serial, no monitor on stdio"
+check $(( $? != 0 || $(wc -c <out.txt) != 0 )) "-nodefaults -nographic: no serial, no monitor on stdio"
 printf 'info chardev\nquit\n' | timeout 20 "$AMBER" "${BASE[@]}" -kernel "$HELLO" -S -nodefaults \
     -monitor stdio >out.txt 2>&1
 grep -q '^serial0: filename=none' out.txt
-ok $? "-nodefaults: the serial port has no back end (info chardev)"
+check $? "-nodefaults: the serial port has no back end (info chardev)"
 
 # ---- -bios default, -hda, -device ----
 timeout 20 "$AMBER" -M virt -bios default -kernel "$HELLO" </dev/null >/dev/null 2>err.txt
 grep -q 'overlaps the -bios image' err.txt && ! grep -q "default" err.txt
-ok $? "-bios default: the default firmware is loaded (as without -bios)"
+check $? "-bios default: the default firmware is loaded (as without -bios)"
 python3 -c "open('d.raw','wb').write(bytes((i * 31 + (i >> 9)) & 0xff for i in range(8 << 20)))"
 cp d.raw hda.raw
 timeout 30 "$AMBER" "${BASE[@]}" -nographic -kernel "$VBLK" -hda hda.raw </dev/null 2>err.txt |
     tr -d '\r' >out.txt
 [ "$(head -1 out.txt)" = "virtio-blk: slot 7 capacity 16384 sectors" ] && grep -qx 'write: ok' out.txt
-ok $? "-hda FILE: a virtio disk in the first slot"
+check $? "-hda FILE: a virtio disk in the first slot"
 err_is "-hda twice" "-drive file=hda.raw,index=0,media=disk: drive with bus=0, unit=0 (index=0) exists" \
     "${BASE[@]}" -kernel "$VBLK" -hda hda.raw -hda hda.raw
 err_is "-drive media=cdrom" "-drive file=d.raw,media=cdrom: unsupported media (only disk) 'cdrom'" \
@@ -276,12 +261,12 @@ timeout 30 "$AMBER" "${BASE[@]}" -nographic -kernel "$VBLK" -drive file=dev.raw,
 st=${PIPESTATUS[0]}
 [ "$st" = 0 ] && [ "$(head -1 out.txt)" = "virtio-blk: slot 7 capacity 16384 sectors" ] &&
     grep -qx 'id: disk0' out.txt && grep -qx 'readback: ok' out.txt
-ok $? "-drive if=none,id=ID + -device virtio-blk-device,drive=ID: the guest's disk"
+check $? "-drive if=none,id=ID + -device virtio-blk-device,drive=ID: the guest's disk"
 printf 'info block\nquit\n' | timeout 20 "$AMBER" "${BASE[@]}" -kernel "$VBLK" -S \
     -drive file=d.raw,format=raw,id=v0 -drive file=dev.raw,format=raw,if=none,id=n0 \
     -device virtio-blk-device,drive=n0,serial=s0 -monitor stdio >out.txt 2>&1
 [ "$(grep -c 'Attached to' out.txt)" = 2 ] && grep -A1 '^n0:' out.txt | grep -q 'virtio-mmio@10007000'
-ok $? "-device after an if=virtio drive takes the next slot down (info block)"
+check $? "-device after an if=virtio drive takes the next slot down (info block)"
 err_is "-device: unknown model" "-device foo,drive=n0: 'foo' is not a valid device model name" \
     "${BASE[@]}" -kernel "$VBLK" -drive file=d.raw,if=none,id=n0 -device foo,drive=n0
 err_is "-device: no drive" "-device virtio-blk-device: drive property not set" \
@@ -301,7 +286,7 @@ err_is "-device: unknown property" \
     "${BASE[@]}" -kernel "$VBLK" -drive file=d.raw,format=raw,if=none,id=n0 \
     -device virtio-blk-device,drive=n0,speed=9
 timeout 20 "$AMBER" -device help </dev/null >out.txt 2>&1
-ok $(( $? != 0 )) "-device help" && grep -q virtio-blk-device out.txt
+check $(( $? != 0 )) "-device help" && grep -q virtio-blk-device out.txt
 
 # ---- amber -h lists the new options ----
 "$AMBER" -h >out.txt
@@ -310,7 +295,6 @@ for o in -name -pidfile -daemonize -no-shutdown -chardev -mon -nodefaults -hda -
     grep -q -- "$o" out.txt || miss="$miss $o"
 done
 [ -z "$miss" ]
-ok $? "amber -h describes every new option${miss:+ (missing:$miss)}"
+check $? "amber -h describes every new option${miss:+ (missing:$miss)}"
 
-echo "$passed passed, $failed failed, $skipped skipped"
-[ "$failed" = 0 ]
+finish

@@ -9,27 +9,12 @@
 #   - when the kill hit savevm, the active disk holds what the guest wrote.
 # Failing writes (ENOSPC from the Nth write on) during savevm: an error,
 # the machine keeps running, the image stays consistent.
-set -u
-build=${AMBER_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)}
-AMBER=${AMBER:-$build/amber}
-IMG=$build/tools/amber-img
-ELF=$build/tests/guest/snapshot/snap-guest.elf
-passed=0 failed=0
-pass() { echo "PASS $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL $*"; failed=$((failed + 1)); }
-ok() { if [ "$1" = 0 ]; then pass "$2"; else fail "$2"; fi; }
-if [ ! -f "$ELF" ]; then
-    echo "SKIP: $ELF not built (no RISC-V cross compiler?)"
-    echo "0 passed, 0 failed, 1 skipped"
-    exit 0
-fi
-if ! command -v qemu-img >/dev/null 2>&1; then
-    echo "SKIP: qemu-img not installed (apt-get install qemu-utils): it judges the images"
-    echo "0 passed, 0 failed, 1 skipped"
-    exit 0
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
+ELF=$guests/snapshot/snap-guest.elf
+need_elf "$ELF"
+command -v qemu-img >/dev/null 2>&1 ||
+    skip_all "qemu-img not installed (apt-get install qemu-utils): it judges the images"
+lib_tmpdir
 cd "$tmp" || exit 1
 args=(-icount sleep=off -bios none -kernel "$ELF" -m 32M -rtc base=2020-01-01 -serial null -monitor stdio)
 amber() {   # amber IMAGE [args] < batch
@@ -85,9 +70,9 @@ for n in $(seq 1 400); do
     judge k.qcow2 "kill:$n"
 done
 [ $kills -gt 10 ] && [ $in_savevm -gt 3 ] && [ $rc = 0 ]
-ok $? "savevm run killed at each of its $kills writes ($in_savevm in savevm), then completed"
+check $? "savevm run killed at each of its $kills writes ($in_savevm in savevm), then completed"
 [ $bad = 0 ]
-ok $? "after every kill: no corruption, leaks repairable, s0 loads, active disk intact"
+check $? "after every kill: no corruption, leaks repairable, s0 loads, active disk intact"
 
 # ---- SIGKILL during delvm ----
 cp base.qcow2 d.qcow2
@@ -106,9 +91,9 @@ for n in $(seq 1 200); do
     fi
 done
 [ $kills -gt 2 ] && [ $rc = 0 ] && ! "$IMG" snapshot -l k.qcow2 | grep -q ' s1 '
-ok $? "delvm killed at each of its $kills writes, then completed"
+check $? "delvm killed at each of its $kills writes, then completed"
 [ $bad = 0 ]
-ok $? "after every delvm kill: no corruption, s0 loads, s1 either gone or loadable"
+check $? "after every delvm kill: no corruption, s0 loads, s1 either gone or loadable"
 
 # ---- ENOSPC during savevm ----
 bad=0 tries=0
@@ -123,7 +108,6 @@ for n in $(seq "$first_save" 2 $((first_save + in_savevm - 1))); do
     judge k.qcow2 "enospc:$n"
 done
 [ $first_save -gt 0 ] && [ $bad = 0 ]
-ok $? "ENOSPC at $tries points of savevm: error, machine keeps running, image consistent, s0 loads"
+check $? "ENOSPC at $tries points of savevm: error, machine keeps running, image consistent, s0 loads"
 
-echo "$passed passed, $failed failed"
-[ $failed = 0 ]
+finish

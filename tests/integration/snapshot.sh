@@ -10,26 +10,14 @@
 #   - QEMU's errors for raw disks, no disks, missing and disk-only snapshots;
 #   - interoperability with qemu-img (check, snapshot -l/-c/-a/-d) and with
 #     snapshots saved by qemu-system-riscv64.
-set -u
-build=${AMBER_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)}
-AMBER=${AMBER:-$build/amber}
-IMG=$build/tools/amber-img
-ELF=$build/tests/guest/snapshot/snap-guest.elf
+. "$(dirname "$0")/lib.sh"
+ELF=$guests/snapshot/snap-guest.elf
 export TZ=UTC
-passed=0 failed=0 skipped=0
-pass() { echo "PASS $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL $*"; failed=$((failed + 1)); }
-skip() { echo "SKIP $*"; skipped=$((skipped + 1)); }
-ok() { if [ "$1" = 0 ]; then pass "$2"; else fail "$2"; fi; }
-if [ ! -f "$ELF" ]; then
-    echo "SKIP: $ELF not built (no RISC-V cross compiler?)"
-    echo "0 passed, 0 failed, 1 skipped"
-    exit 0
-fi
+need_elf "$ELF"
 have_qemu_img=0
 command -v qemu-img >/dev/null 2>&1 && have_qemu_img=1
-tmp=$(mktemp -d)
-trap '[ -n "${KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"' EXIT
+AMBER_KEEP_TMP=${AMBER_KEEP_TMP:-${KEEP:-}}
+lib_tmpdir
 cd "$tmp" || exit 1
 
 args=(-icount sleep=off -bios none -kernel "$ELF" -m 32M -rtc base=2020-01-01)
@@ -42,7 +30,7 @@ instructions() { grep '^instructions' "$1" | tail -1 | awk '{print $2}'; }
 check_clean() {   # qemu-img check: exit 0, "No errors"
     if [ $have_qemu_img = 1 ]; then
         qemu-img check "$1" >"$1.check" 2>&1
-        ok $? "qemu-img check $2: no errors, no leaks"
+        check $? "qemu-img check $2: no errors, no leaks"
     fi
 }
 
@@ -53,7 +41,7 @@ expect "tick 30 "
 stop
 info jit
 CMDS
-ok $? "reference run"
+check $? "reference run"
 
 "$IMG" create -f qcow2 a.qcow2 16M >/dev/null
 run save a.qcow2 <<'CMDS'
@@ -68,9 +56,9 @@ stop
 savevm s2
 info snapshots
 CMDS
-ok $? "savevm twice"
+check $? "savevm twice"
 grep -q "VM status: paused" save.mon
-ok $? "savevm of a paused machine leaves it paused"
+check $? "savevm of a paused machine leaves it paused"
 cp a.qcow2 c.qcow2
 check_clean a.qcow2 "after two savevm"
 
@@ -83,12 +71,12 @@ expect "tick 30 "
 stop
 info jit
 CMDS
-ok $? "loadvm in a running machine"
+check $? "loadvm in a running machine"
 [ "$(grep -c 'VM status: running' inproc.mon)" = 2 ]
-ok $? "loadvm keeps a running machine running"
+check $? "loadvm keeps a running machine running"
 a=$(instructions ref.mon) b=$(instructions inproc.mon)
 [ -n "$a" ] && [ "$a" = "$b" ]
-ok $? "after loadvm: the same instruction count at tick 30 ($a vs $b)"
+check $? "after loadvm: the same instruction count at tick 30 ($a vs $b)"
 
 # The output up to the save point, then -loadvm in a new process: together
 # exactly the uninterrupted run's output.
@@ -103,18 +91,18 @@ expect "tick 30 "
 stop
 info jit
 CMDS
-ok $? "-loadvm s1 in a new process"
+check $? "-loadvm s1 in a new process"
 cat pre.serial fresh.serial | cmp -s - ref.serial
-ok $? "-loadvm: output before the save + output after the restore == uninterrupted run"
+check $? "-loadvm: output before the save + output after the restore == uninterrupted run"
 b=$(instructions fresh.mon)
 [ -n "$a" ] && [ "$a" = "$b" ]
-ok $? "-loadvm: the same instruction count at tick 30 ($a vs $b)"
+check $? "-loadvm: the same instruction count at tick 30 ($a vs $b)"
 n=$(stat -c %s fresh.serial)
 tail -c "$n" inproc.serial | cmp -s - fresh.serial
-ok $? "loadvm in a running machine: output after the restore == uninterrupted run"
+check $? "loadvm in a running machine: output after the restore == uninterrupted run"
 if [ $have_qemu_img = 1 ]; then
     qemu-img compare -f qcow2 -F qcow2 ref.qcow2 p.qcow2 >/dev/null 2>&1
-    ok $? "-loadvm: the disk ends as in the uninterrupted run"
+    check $? "-loadvm: the disk ends as in the uninterrupted run"
     check_clean p.qcow2 "after loadvm and guest writes"
 fi
 
@@ -133,7 +121,7 @@ if [ -f "$DEMO" ]; then
     n=$(( $(stat -c %s dref.serial) - off - ${#txt} ))
     a=$(instructions dref.mon) b=$(instructions dsnap.mon)
     tail -c "$n" dsnap.serial | cmp -s - <(tail -c "$n" dref.serial) && [ -n "$a" ] && [ "$a" = "$b" ]
-    ok $? "demo guest (timer interrupts, WFI): same output and instruction count after loadvm"
+    check $? "demo guest (timer interrupts, WFI): same output and instruction count after loadvm"
 fi
 
 # ---- run states and failures ----
@@ -143,7 +131,7 @@ loadvm s1
 info status
 CMDS
 [ "$(grep -c 'VM status: paused' paused.mon)" = 2 ]
-ok $? "loadvm in a paused (-S) machine keeps it paused"
+check $? "loadvm in a paused (-S) machine keeps it paused"
 
 "$IMG" create -f qcow2 big.qcow2 16M >/dev/null
 timeout 60 "$AMBER" "${args[@]}" -m 64M -drive file=big.qcow2 -serial null -monitor stdio \
@@ -160,19 +148,19 @@ delvm nosuch
 info status
 CMDS
 grep -q "Error: Snapshot 'nosuch' does not exist in one or more devices" fail.mon
-ok $? "loadvm of a missing snapshot: QEMU's message"
+check $? "loadvm of a missing snapshot: QEMU's message"
 grep -q "Error: This is a disk-only snapshot. Revert to it  offline using qemu-img" fail.mon
-ok $? "loadvm of a disk-only (qemu-img) snapshot: QEMU's message"
+check $? "loadvm of a disk-only (qemu-img) snapshot: QEMU's message"
 grep -q "Error: Snapshot 'nosuch' does not exist$" fail.mon
-ok $? "delvm of a missing snapshot is an error"
+check $? "delvm of a missing snapshot is an error"
 grep -q "VM status: running" fail.mon
-ok $? "refused loadvm/delvm leave the machine running"
+check $? "refused loadvm/delvm leave the machine running"
 run two d.qcow2 -drive file=big.qcow2,if=none <<'CMDS'
 loadvm m64
 loadvm s1
 CMDS
 [ "$(grep -c "does not exist in one or more devices" two.mon)" = 2 ]
-ok $? "a snapshot missing on one of two disks: QEMU's message"
+check $? "a snapshot missing on one of two disks: QEMU's message"
 
 # A stream that fails to load (RAM size differs): stopped, never runnable.
 "$IMG" create -f qcow2 e.qcow2 16M >/dev/null
@@ -184,10 +172,10 @@ info status
 cont
 CMDS
 grep -Eq "Error: Error -22 while loading VM state of snapshot 'm64': .*RAM size mismatch" bad.mon
-ok $? "loadvm of a stream that does not fit: error naming the cause"
+check $? "loadvm of a stream that does not fit: error naming the cause"
 grep -q "VM status: paused (internal-error)" bad.mon &&
     grep -q "Error: Resetting the Virtual Machine is required" bad.mon
-ok $? "after a failed load the machine is stopped and cannot be continued"
+check $? "after a failed load the machine is stopped and cannot be continued"
 
 printf 'x%.0s' $(seq 1 4096) > raw.img
 cp raw.img raw.orig
@@ -197,15 +185,15 @@ savevm x
 info snapshots
 CMDS
 grep -q "Error: Device 'rawdisk' is writable but does not support snapshots" raw.mon
-ok $? "a writable raw disk: QEMU's message"
+check $? "a writable raw disk: QEMU's message"
 cmp -s raw.img raw.orig && ! "$IMG" snapshot -l d.qcow2 | grep -q ' x '
-ok $? "... and nothing was written"
+check $? "... and nothing was written"
 timeout 60 "$AMBER" "${args[@]}" -drive file=d.qcow2 -drive file=raw.img,format=raw,readonly=on \
     -serial null -monitor stdio >ro.mon 2>&1 <<'CMDS'
 savevm withro
 CMDS
 ! grep -q Error ro.mon && "$IMG" snapshot -l d.qcow2 | grep -q ' withro '
-ok $? "a read-only raw disk is left out"
+check $? "a read-only raw disk is left out"
 timeout 60 "$AMBER" "${args[@]}" -serial null -monitor stdio >none.mon 2>&1 <<'CMDS'
 savevm x
 info snapshots
@@ -213,7 +201,7 @@ loadvm x
 CMDS
 grep -q "Error: No block device can accept snapshots" none.mon &&
     grep -q "^No available block device supports snapshots" none.mon
-ok $? "no disk: QEMU's messages"
+check $? "no disk: QEMU's messages"
 
 # Two snapshot disks: a snapshot only on the second is listed as partial.
 "$IMG" create -f qcow2 x1.qcow2 16M >/dev/null
@@ -228,33 +216,33 @@ CMDS
 grep -Eq '^-- +both ' two.mon && grep -q "^List of partial (non-loadable) snapshots on 'second':" two.mon &&
     grep -Eq '^1 +only2 +0 B' two.mon && ! "$IMG" snapshot -l x2.qcow2 | grep -q ' both ' &&
     ! "$IMG" snapshot -l x1.qcow2 | grep -q ' both '
-ok $? "two disks: savevm snapshots both, partial ones listed apart, delvm removes from both"
+check $? "two disks: savevm snapshots both, partial ones listed apart, delvm removes from both"
 timeout 60 "$AMBER" "${args[@]}" -S -drive file=x1.qcow2 -loadvm nosuch -serial null \
     -monitor none >lv.out 2>&1 </dev/null
 [ $? = 1 ] && grep -q "amber: -loadvm nosuch: Snapshot 'nosuch' does not exist in one or more devices" lv.out
-ok $? "-loadvm of a missing snapshot: exit 1 with QEMU's message"
+check $? "-loadvm of a missing snapshot: exit 1 with QEMU's message"
 
 # ---- qemu-img interoperability ----
 if [ $have_qemu_img = 1 ]; then
     qemu-img snapshot -l a.qcow2 > ql.txt
     grep -Eq '^1 +s1 +[0-9.]+ KiB 20[0-9-]+ [0-9:]+ +00:00:00\.[0-9]{3} +[0-9]+$' ql.txt &&
         grep -Eq '^2 +s2 ' ql.txt
-    ok $? "qemu-img snapshot -l lists Amber's snapshots with VM size, date, VM clock, icount"
+    check $? "qemu-img snapshot -l lists Amber's snapshots with VM size, date, VM clock, icount"
     [ "$(awk '$2 == "s1" {print $NF}' ql.txt)" = "$(instructions save.mon)" ]
-    ok $? "ICOUNT is the number of instructions retired at the save"
+    check $? "ICOUNT is the number of instructions retired at the save"
     "$IMG" snapshot -l a.qcow2 | cmp -s - ql.txt
-    ok $? "amber-img snapshot -l prints the same"
+    check $? "amber-img snapshot -l prints the same"
     run info a.qcow2 -S <<'CMDS'
 info snapshots
 CMDS
     grep '^-- ' info.mon | cut -c11- > i2.txt
     tail -n +3 ql.txt | cut -c11- > q2.txt
     [ -s i2.txt ] && cmp -s q2.txt i2.txt
-    ok $? "info snapshots shows the rows qemu-img shows (ID column '--', as QEMU)"
+    check $? "info snapshots shows the rows qemu-img shows (ID column '--', as QEMU)"
 
     cp a.qcow2 m.qcow2
     qemu-img snapshot -d s1 m.qcow2 && qemu-img snapshot -c q2 m.qcow2 && qemu-img check -q m.qcow2
-    ok $? "qemu-img deletes and creates snapshots on Amber's image"
+    check $? "qemu-img deletes and creates snapshots on Amber's image"
     run mut m.qcow2 <<'CMDS'
 info snapshots
 loadvm s1
@@ -266,7 +254,7 @@ CMDS
     grep -q "Error: Snapshot 's1' does not exist in one or more devices" mut.mon &&
         grep -Eq '^-- +q2 +0 B .* 0$' mut.mon && grep -q 'VM status: running' mut.mon &&
         [ "$(grep -c Error mut.mon)" = 1 ]
-    ok $? "Amber sees qemu-img's changes: deleted s1 gone, q2 listed (0 B, icount 0), s2 loads"
+    check $? "Amber sees qemu-img's changes: deleted s1 gone, q2 listed (0 B, icount 0), s2 loads"
     check_clean m.qcow2 "after Amber's delvm of a qemu-img snapshot and a savevm"
     cp a.qcow2 ap.qcow2
     qemu-img snapshot -a s1 ap.qcow2
@@ -274,7 +262,7 @@ CMDS
 info status
 CMDS
     grep -q 'VM status: running' applied.mon
-    ok $? "an image reverted by qemu-img snapshot -a still loads in Amber"
+    check $? "an image reverted by qemu-img snapshot -a still loads in Amber"
 else
     skip "qemu-img not installed (apt-get install qemu-utils)"
 fi
@@ -292,7 +280,7 @@ stamp=$(date +%s)
 tags=$(grep -E '^-- +vm-' auto.mon | awk '{print $2}')
 [ "$(echo "$tags" | wc -l)" = 9 ] && [ "$(echo "$tags" | sort -u | wc -l)" = 9 ] &&
     [ "$(echo "$tags" | grep -cE '^vm-[0-9]{14}-[0-9]+$')" -ge 3 ] && ! grep -q Error auto.mon
-ok $? "tagless savevm and savevm \"\" pick new names (vm-...-N), replacing nothing: $(echo $tags)"
+check $? "tagless savevm and savevm \"\" pick new names (vm-...-N), replacing nothing: $(echo $tags)"
 check_clean auto.qcow2 "after tagless saves"
 
 # ---- a snapshot saved by qemu-system-riscv64 ----
@@ -304,7 +292,7 @@ if command -v qemu-system-riscv64 >/dev/null 2>&1 && [ $have_qemu_img = 1 ]; the
         -drive file=q.qcow2,if=none,format=qcow2,id=d0 >qemu.mon 2>&1
     qemu-img check q.qcow2 >/dev/null 2>&1 && "$IMG" check q.qcow2 >/dev/null 2>&1 &&
         "$IMG" snapshot -l q.qcow2 | grep -Eq '^1 +fromqemu +[0-9.]+ [KM]iB'
-    ok $? "QEMU's savevm: amber-img and qemu-img check it clean and list it"
+    check $? "QEMU's savevm: amber-img and qemu-img check it clean and list it"
     run fromq q.qcow2 -S <<'CMDS'
 info snapshots
 loadvm fromqemu
@@ -312,10 +300,9 @@ info status
 CMDS
     grep -Eq '^-- +fromqemu ' fromq.mon && grep -q 'Error: Error -22 while loading VM state' fromq.mon &&
         grep -q 'internal-error' fromq.mon
-    ok $? "info snapshots lists QEMU's snapshot; loading its stream fails cleanly"
+    check $? "info snapshots lists QEMU's snapshot; loading its stream fails cleanly"
 else
     skip "qemu-system-riscv64 or qemu-img not installed"
 fi
 
-echo "$passed passed, $failed failed, $skipped skipped"
-[ $failed = 0 ]
+finish

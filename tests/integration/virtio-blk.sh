@@ -4,26 +4,14 @@
 # qcow2 disk with a snapshot (copy-on-write), and a read-only disk; the
 # same program on qemu-system-riscv64 (modern virtio-mmio) prints the same
 # lines; U-Boot's `virtio scan/info/read` sees the disk; -drive errors.
-set -u
-build=${AMBER_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)}
-AMBER=${AMBER:-$build/amber}
-IMG=$build/tools/amber-img
-ELF=$build/tests/guest/virtio/virtio-blk.elf
+. "$(dirname "$0")/lib.sh"
+ELF=$guests/virtio/virtio-blk.elf
 OSBI=${OPENSBI_DIR:-/usr/lib/riscv64-linux-gnu/opensbi/generic}
 UBOOT_DIR=/usr/lib/u-boot/qemu-riscv64_smode
-passed=0 failed=0 skipped=0
-pass() { echo "PASS $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL $*"; failed=$((failed + 1)); }
-skip() { echo "SKIP $*"; skipped=$((skipped + 1)); }
-ok() { if [ "$1" = 0 ]; then pass "$2"; else fail "$2"; fi; }
-if [ ! -f "$ELF" ]; then
-    echo "SKIP: $ELF not built (no RISC-V cross compiler?)"
-    echo "0 passed, 0 failed, 1 skipped"
-    exit 0
-fi
-tmp=$(mktemp -d)
+need_elf "$ELF"
+lib_tmpdir
 pid=
-trap '[ -n "$pid" ] && kill $pid 2>/dev/null; exec 3>&- 2>/dev/null; rm -rf "$tmp"' EXIT
+at_exit '[ -n "$pid" ] && kill $pid 2>/dev/null; exec 3>&- 2>/dev/null'
 cd "$tmp" || exit 1
 
 # An 8 MiB disk with a known pattern, and what the guest must report.
@@ -57,30 +45,30 @@ run_guest() {   # run_guest DRIVE-SPEC -> out.txt, returns the exit status
 # ---- raw ----
 cp disk.raw d.raw
 run_guest file=d.raw,format=raw,id=disk0; rc=$?
-[ $rc = 0 ] && [ "$(cat out.txt)" = "$expect_rw" ]; ok $? "raw: guest read/write/flush/get-id"
-cmp -s d.raw written.raw; ok $? "raw: the guest's write is on the host file, nothing else changed"
+[ $rc = 0 ] && [ "$(cat out.txt)" = "$expect_rw" ]; check $? "raw: guest read/write/flush/get-id"
+cmp -s d.raw written.raw; check $? "raw: the guest's write is on the host file, nothing else changed"
 
 # ---- qcow2 ----
 "$IMG" convert -f raw -O qcow2 -o cluster_size=4k disk.raw d.qcow2
 run_guest file=d.qcow2,id=disk0; rc=$?
-[ $rc = 0 ] && [ "$(cat out.txt)" = "$expect_rw" ]; ok $? "qcow2 (probed): guest read/write/flush/get-id"
+[ $rc = 0 ] && [ "$(cat out.txt)" = "$expect_rw" ]; check $? "qcow2 (probed): guest read/write/flush/get-id"
 qemu-img check d.qcow2 >/dev/null 2>&1 && qemu-img compare -q -f raw -F qcow2 written.raw d.qcow2
-ok $? "qcow2: qemu-img check clean, contents as the guest wrote them"
+check $? "qcow2: qemu-img check clean, contents as the guest wrote them"
 
 # ---- qcow2 with a snapshot: the guest's writes copy on write ----
 "$IMG" convert -f raw -O qcow2 disk.raw s.qcow2
 "$IMG" snapshot -c before s.qcow2
 run_guest file=s.qcow2,format=qcow2,if=virtio,id=disk0; rc=$?
-[ $rc = 0 ] && [ "$(cat out.txt)" = "$expect_rw" ]; ok $? "qcow2 with snapshot: guest I/O"
+[ $rc = 0 ] && [ "$(cat out.txt)" = "$expect_rw" ]; check $? "qcow2 with snapshot: guest I/O"
 qemu-img check s.qcow2 >/dev/null 2>&1 && qemu-img compare -q -f raw -F qcow2 written.raw s.qcow2 &&
     qemu-img convert -O raw -l snapshot.name=before s.qcow2 snap.raw && cmp -s snap.raw disk.raw
-ok $? "qcow2 with snapshot: check clean, active has the writes, snapshot unchanged"
+check $? "qcow2 with snapshot: check clean, active has the writes, snapshot unchanged"
 
 # ---- read-only ----
 cp disk.raw r.raw
 run_guest file=r.raw,format=raw,readonly=on,id=disk0; rc=$?
 [ $rc = 0 ] && grep -q '^write: ioerr (status 1)$' out.txt && cmp -s r.raw disk.raw
-ok $? "readonly=on: guest writes fail with IOERR, file unchanged"
+check $? "readonly=on: guest writes fail with IOERR, file unchanged"
 
 # ---- the same program on QEMU ----
 if command -v qemu-system-riscv64 >/dev/null 2>&1; then
@@ -89,7 +77,7 @@ if command -v qemu-system-riscv64 >/dev/null 2>&1; then
         -global virtio-mmio.force-legacy=false -drive file=q.raw,format=raw,if=none,id=disk0 \
         -device virtio-blk-device,drive=disk0,serial=disk0 </dev/null 2>/dev/null | tr -d '\r' >qout.txt
     [ "$(cat qout.txt)" = "$expect_rw" ] && cmp -s q.raw written.raw || { diff qout.txt - <<<"$expect_rw"; cmp q.raw written.raw; false; }
-    ok $? "qemu-system-riscv64 runs the same program with the same output and disk"
+    check $? "qemu-system-riscv64 runs the same program with the same output and disk"
 else
     skip "qemu-system-riscv64 not installed"
 fi
@@ -97,15 +85,15 @@ fi
 # ---- -drive errors ----
 "$AMBER" -M virt -bios none -kernel "$ELF" -drive file=d.raw,bogus=1 </dev/null >/dev/null 2>err.txt
 [ $? = 1 ] && grep -q "amber: -drive file=d.raw,bogus=1: Invalid parameter 'bogus'" err.txt
-ok $? "-drive with an unknown parameter: exit 1, names it"
+check $? "-drive with an unknown parameter: exit 1, names it"
 "$AMBER" -M virt -bios none -kernel "$ELF" -drive file=nosuch.qcow2 </dev/null >/dev/null 2>err.txt
 [ $? = 1 ] && grep -q "nosuch.qcow2.*No such file or directory" err.txt
-ok $? "-drive of a missing file: exit 1, names the file"
+check $? "-drive of a missing file: exit 1, names the file"
 cp disk.raw c.qcow2
 printf 'QFI\xfb\x00\x00\x00\x03' | dd of=c.qcow2 bs=1 conv=notrunc status=none
 "$AMBER" -M virt -bios none -kernel "$ELF" -drive file=c.qcow2 </dev/null >/dev/null 2>err.txt
 [ $? = 1 ] && grep -q "c.qcow2" err.txt
-ok $? "-drive of a malformed qcow2: exit 1 with a message, no crash"
+check $? "-drive of a malformed qcow2: exit 1 with a message, no crash"
 
 # ---- U-Boot: virtio scan / info / read ----
 UBOOT=$UBOOT_DIR/u-boot.bin
@@ -135,11 +123,11 @@ else
         printf 'virtio scan\rvirtio info\r' >&3
         wait_for 'Capacity:' 15
         tr -d '\r' <ub.txt | grep -q 'Capacity: 8.0 MB = 0.0 GB (16384 x 512)'
-        ok $? "U-Boot: virtio info shows the 16384-sector disk"
+        check $? "U-Boot: virtio info shows the 16384-sector disk"
         printf 'virtio read 0x84000000 0 1\rmd.b 0x84000000 0x10\r' >&3
         want=$(od -A n -t x1 -N 16 disk.raw | sed 's/^ //')
         wait_for "^84000000: $want" 15
-        ok $? "U-Boot: virtio read + md.b shows the disk's first bytes"
+        check $? "U-Boot: virtio read + md.b shows the disk's first bytes"
         printf 'poweroff\r' >&3
     else
         fail "U-Boot: no autoboot prompt"
@@ -151,5 +139,4 @@ else
     pid=
 fi
 
-echo "$passed passed, $failed failed, $skipped skipped"
-[ $failed = 0 ]
+finish

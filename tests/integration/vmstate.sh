@@ -4,20 +4,9 @@
 # the section's version or add a subsection, then update
 # tests/data/vmstate-dump.json), and -incoming / amber-analyze refusals.
 # Full save/restore round trips run in tests/unit/test-machine-vmstate.c.
-set -u
-build=${AMBER_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)}
-src=${AMBER_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-AMBER=${AMBER:-$build/amber}
-ANALYZE=$build/tools/amber-analyze
-if ! command -v "$AMBER" >/dev/null 2>&1; then
-    echo "FAIL: emulator '$AMBER' not found"
-    echo "0 passed, 1 failed"
-    exit 1
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-check() { if [ "$1" = 0 ]; then echo "PASS $2"; passed=$((passed + 1)); else echo "FAIL $2"; failed=$((failed + 1)); fi; }
+. "$(dirname "$0")/lib.sh"
+need_amber
+lib_tmpdir
 
 # expect_fail NAME PATTERN CMD...: exit status 1 and PATTERN on stderr.
 expect_fail() {
@@ -74,5 +63,4 @@ if [ -x "$ANALYZE" ]; then
 else
     check 1 "amber-analyze built"
 fi
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

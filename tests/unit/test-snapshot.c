@@ -2,13 +2,14 @@
  * size_to_str and the VM clock. */
 #include <string.h>
 
-#include "migration/snapshot.h"
+#include "block/snapshot-dump.h"
+#include "util/size.h"
 #include "tests/unit/unit.h"
 
 static void check_size(uint64_t v, const char *want)
 {
     char buf[32];
-    snapshot_size_str(v, buf, sizeof(buf));
+    size_to_str(v, buf, sizeof(buf));
     CU_ASSERT_STRING_EQUAL(buf, want);
 }
 
@@ -27,12 +28,12 @@ static void test_size_str(void)
 static void test_clock_str(void)
 {
     char buf[32];
-    snapshot_clock_str(0, buf, sizeof(buf));
+    bdrv_snapshot_clock_str(0, buf, sizeof(buf));
     CU_ASSERT_STRING_EQUAL(buf, "00:00:00.000");
-    snapshot_clock_str(5918000000ull, buf, sizeof(buf));
+    bdrv_snapshot_clock_str(5918000000ull, buf, sizeof(buf));
     CU_ASSERT_STRING_EQUAL(buf, "00:00:05.918");
     /* hours are not wrapped and may take more than two digits */
-    snapshot_clock_str((400ull * 3600 + 59 * 60 + 7) * 1000000000ull + 890123456, buf,
+    bdrv_snapshot_clock_str((400ull * 3600 + 59 * 60 + 7) * 1000000000ull + 890123456, buf,
                        sizeof(buf));
     CU_ASSERT_STRING_EQUAL(buf, "400:59:07.890");
 }
