@@ -3,27 +3,20 @@
 # commands that show memory and interrupts (info mem, tlb, roms, irq), with
 # the log-paging guest (Sv39 on, one fault of each kind the log reports). The
 # log must be the same on every run of the same command line.
-set -u
-AMBER=${AMBER:?set AMBER to the amber binary}
-build=${AMBER_BUILD:?}
-guest=$build/tests/guest/log/log-paging.elf
-hello=$build/tests/guest/hello/hello.elf
-tmp=$(mktemp -d /tmp/amber-log.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
+. "$(dirname "$0")/lib.sh"
+need_amber
+guest=$guests/log/log-paging.elf
+hello=$guests/hello/hello.elf
+lib_tmpdir /tmp/amber-log.XXXXXX
 
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; shift; for l in "$@"; do echo "     $l"; done; }
+ok() { pass "$1"; }
+bad() { local n=$1; shift; fail "$n" "$@"; }
 # has NAME FILE FIXED-STRING: FILE contains the line fragment
 has() {
     if grep -qF -- "$3" "$2"; then ok "$1"; else bad "$1" "missing: $3" "in: $(head -c 600 "$2")"; fi
 }
 
-if [ ! -f "$guest" ] || [ ! -f "$hello" ]; then
-    echo "no guest programs (cross toolchain missing)"
-    echo "0 passed, 0 failed, 1 skipped"
-    exit 0
-fi
+need_elf "$guest" "$hello"
 run() { timeout 60 "$AMBER" -M virt -bios none -nographic "$@" </dev/null; }
 
 # ---- -d help and bad items, as QEMU ----
@@ -138,5 +131,4 @@ has "HMP log exec" "$tmp/exec-mon.log" "Trace 0: 0x00000000 [00000000/0000000000
 printf 'info mem\nquit\n' | timeout 20 "$AMBER" -M virt -bios none -kernel "$hello" -S -monitor stdio >"$tmp/bare.out" 2>&1
 has "info mem bare" "$tmp/bare.out" "No translation or protection"
 
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish

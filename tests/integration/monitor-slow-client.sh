@@ -4,37 +4,19 @@
 # client is disconnected past the bound, saying so on stderr. Then a normal
 # client still works, and one large answer (over the bound, in one command)
 # reaches a client that reads it after closing its side.
-set -u
-build=${AMBER_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)}
-AMBER=${AMBER:-$build/amber}
-elf=$build/tests/guest/demo/demo.elf
-if [ ! -f "$elf" ]; then
-    echo "SKIP: $elf not built (no RISC-V cross compiler?)"
-    echo "0 passed, 0 failed, 1 skipped"
-    exit 0
-fi
-if ! command -v socat >/dev/null; then
-    echo "SKIP: socat not installed (apt-get install socat)"
-    echo "0 passed, 0 failed, 1 skipped"
-    exit 0
-fi
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-passed=0 failed=0
-ok() { echo "PASS $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
-check() { if eval "$2"; then ok "$1"; else bad "$1" "${3:-condition false}"; fi; }
+. "$(dirname "$0")/lib.sh"
+need_amber
+elf=$guests/demo/demo.elf
+need_elf "$elf"
+need_cmd socat
+lib_tmpdir
+check() { check_that "$1" "$2" "${3:-condition false}"; }
 ticks() { grep -c '^tick' "$tmp/serial.txt"; }
 
 # sleep=off: the demo ticks as fast as the host runs it, so a stall shows.
 "$AMBER" -M virt -bios none -kernel "$elf" -icount shift=3,sleep=off -serial "file:$tmp/serial.txt" \
     -monitor "unix:$tmp/m.sock,server,nowait" >/dev/null 2>"$tmp/err" &
-apid=$!; pids+=($apid)
+apid=$!; lib_pids+=($apid)
 end=$((SECONDS + 30)); while [ ! -S "$tmp/m.sock" ] && [ $SECONDS -lt $end ]; do sleep 0.05; done
 
 # 3000 'info registers' (about 4.5 MB of answers); socat -u never reads.
@@ -42,7 +24,7 @@ end=$((SECONDS + 30)); while [ ! -S "$tmp/m.sock" ] && [ $SECONDS -lt $end ]; do
 # writes again), so only the bound can end it.
 python3 -c 'import sys; sys.stdout.write("info registers\n" * 3000)' >"$tmp/regs.in"
 (cat "$tmp/regs.in"; sleep 20) | timeout 25 socat -u - "UNIX-CONNECT:$tmp/m.sock" &
-spid=$!; pids+=($spid)
+spid=$!; lib_pids+=($spid)
 sleep 1
 t1=$(ticks); sleep 2; t2=$(ticks)
 check guest-keeps-ticking '[ $((t2 - t1)) -gt 50 ]' "ticks $t1 -> $t2 in 2 s"
@@ -67,5 +49,4 @@ printf 'quit\n' | timeout 10 socat -t 5 - "UNIX-CONNECT:$tmp/m.sock" >/dev/null 
 wait $apid; rc=$?
 check quit '[ $rc = 0 ]' "status $rc"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish
