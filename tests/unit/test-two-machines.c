@@ -1,0 +1,191 @@
+/* Two machines in one process: each has its own harts, clock, devices and
+ * section registry, so running one does not disturb the other, and one can
+ * be saved into the other through a buffer channel (the house's promise:
+ * no machine state in globals below system/). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hw/riscv/machine.h"
+#include "io/channel.h"
+#include "migration/vm-state.h"
+#include "system/machine-migration.h"
+#include "system/main-loop.h"
+#include "tests/unit/unit.h"
+
+#define RAM_SIZE (16ull << 20)
+
+typedef struct Box {
+    Machine m;
+    char out[1 << 16];           /* the serial console's output */
+    size_t len;
+} Box;
+
+static char guest_path[512];
+
+static Box *box_of(CharBackend *be)
+{
+    return (Box *)((char *)be - offsetof(Box, m.serial0));
+}
+
+static void capture(CharBackend *be, const uint8_t *buf, size_t len)
+{
+    Box *b = box_of(be);
+    if (b->len + len < sizeof(b->out)) {
+        memcpy(b->out + b->len, buf, len);
+        b->len += len;
+        b->out[b->len] = '\0';
+    }
+}
+
+static Box *box_up(void)
+{
+    Box *b = calloc(1, sizeof(*b));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    MachineOptions o = {
+        .machine = "virt", .ram_size = RAM_SIZE, .bios = "none", .kernel = guest_path,
+        .clock_mode = CLOCK_MODE_ICOUNT, .icount_shift = 3, .rtc_base_ns = 1000000000ull,
+    };
+    char err[512];
+    chardev_init_null(&b->m.serial0, "serial0");
+    b->m.serial0.host_write = capture;
+    CU_ASSERT_FATAL(machine_init(&b->m, &o, err, sizeof(err)));
+    CU_ASSERT_FATAL(machine_migration_attach(&b->m, err, sizeof(err)) == 0);
+    return b;
+}
+
+static void box_down(Box *b)
+{
+    machine_migration_detach(&b->m);
+    machine_destroy(&b->m);
+    free(b);
+}
+
+/* The main loop's slice logic, for one machine: runs until the guest shuts
+ * down or icount reaches stop. */
+static void run_until(Machine *m, uint64_t stop)
+{
+    while (!m->shutdown_requested && m->cpu.env.icount < stop) {
+        clock_run_timers(&m->clock);
+        uint64_t n = clock_ns_to_icount_delta(&m->clock, clock_next_deadline(&m->clock));
+        n = n > MAIN_LOOP_SLICE ? MAIN_LOOP_SLICE : n ? n : 1;
+        if (m->cpu.env.icount + n > stop) {
+            n = stop - m->cpu.env.icount;
+        }
+        CPUExitReason r = cpu_exec(&m->cpu, n);
+        clock_run_timers(&m->clock);
+        if (r == CPU_EXIT_HALTED && !m->shutdown_requested) {
+            uint64_t skip = clock_ns_to_icount_delta(&m->clock, clock_next_deadline(&m->clock));
+            if (skip == UINT64_MAX) {
+                break;
+            }
+            m->cpu.env.icount += skip;
+            clock_run_timers(&m->clock);
+        }
+    }
+}
+
+static bool have_guest(void)
+{
+    if (access(guest_path, R_OK) == 0) {
+        return true;
+    }
+    printf("skipped: guest %s not built (no cross compiler)\n", guest_path);
+    return false;
+}
+
+/* Interleaved in small steps, two machines each produce exactly what one
+ * machine alone produces: nothing of one leaks into the other. */
+static void test_independent(void)
+{
+    if (!have_guest()) {
+        return;
+    }
+    Box *solo = box_up();
+    run_until(&solo->m, UINT64_MAX);
+    CU_ASSERT_FATAL(solo->m.shutdown_requested);
+    char *want = strdup(solo->out);
+    uint64_t want_icount = solo->m.cpu.env.icount;
+    int want_exit = solo->m.exit_code;
+    box_down(solo);
+
+    Box *a = box_up(), *b = box_up();
+    /* Out of step on purpose: b starts later and takes other slices. */
+    run_until(&a->m, 5000000);
+    for (uint64_t t = 1; !(a->m.shutdown_requested && b->m.shutdown_requested); t++) {
+        run_until(&a->m, a->m.cpu.env.icount + 3000000);
+        run_until(&b->m, b->m.cpu.env.icount + 7000001);
+        CU_ASSERT_FATAL(t < 100000);
+    }
+    CU_ASSERT_STRING_EQUAL(a->out, want);
+    CU_ASSERT_STRING_EQUAL(b->out, want);
+    CU_ASSERT_EQUAL(a->m.cpu.env.icount, want_icount);
+    CU_ASSERT_EQUAL(b->m.cpu.env.icount, want_icount);
+    CU_ASSERT_EQUAL(a->m.exit_code, want_exit);
+    CU_ASSERT_EQUAL(b->m.exit_code, want_exit);
+    box_down(a);
+    box_down(b);
+    free(want);
+}
+
+/* Machine a, mid-run, is saved into a buffer and loaded into machine b
+ * (itself at another point of the same program): both then finish exactly
+ * alike, and a is not disturbed by the load into b. */
+static void test_save_one_into_the_other(void)
+{
+    if (!have_guest()) {
+        return;
+    }
+    Box *a = box_up(), *b = box_up();
+    run_until(&a->m, 60000000);
+    run_until(&b->m, 20000000);
+    CU_ASSERT_FATAL(!a->m.shutdown_requested && !b->m.shutdown_requested);
+    CU_ASSERT_NOT_EQUAL(a->m.cpu.env.icount, b->m.cpu.env.icount);
+
+    ChannelBuffer buf = { 0 };
+    Error err;
+    error_init(&err);
+    QEMUFile *f = channel_buffer_writer(&buf);
+    int ret = machine_save_state(&a->m, f, &err);
+    CU_ASSERT_EQUAL(qemu_file_close(f, NULL), 0);
+    if (ret < 0) {
+        printf("save: %s\n", err.msg);
+    }
+    CU_ASSERT_EQUAL_FATAL(ret, 0);
+    f = channel_buffer_reader(buf.data, buf.len);
+    ret = machine_load_state(&b->m, f, &err);
+    qemu_file_close(f, NULL);
+    if (ret < 0) {
+        printf("load: %s\n", err.msg);
+    }
+    CU_ASSERT_EQUAL_FATAL(ret, 0);
+    CU_ASSERT_EQUAL(b->m.cpu.env.icount, a->m.cpu.env.icount);
+    CU_ASSERT_EQUAL(clock_ns(&b->m.clock), clock_ns(&a->m.clock));
+
+    size_t a_cut = a->len, b_cut = b->len;
+    run_until(&a->m, UINT64_MAX);
+    run_until(&b->m, UINT64_MAX);
+    CU_ASSERT(a->m.shutdown_requested && b->m.shutdown_requested);
+    CU_ASSERT_STRING_EQUAL(b->out + b_cut, a->out + a_cut);
+    CU_ASSERT_TRUE(strlen(a->out + a_cut) > 0);
+    CU_ASSERT_EQUAL(b->m.cpu.env.icount, a->m.cpu.env.icount);
+    CU_ASSERT_EQUAL(b->m.exit_code, a->m.exit_code);
+    channel_buffer_free(&buf);
+    box_down(a);
+    box_down(b);
+}
+
+static const UnitTest tests[] = {
+    { "two machines run side by side undisturbed", test_independent },
+    { "one machine saved into the other through a buffer", test_save_one_into_the_other },
+    { NULL, NULL },
+};
+
+int main(void)
+{
+    const char *build = getenv("AMBER_BUILD");
+    snprintf(guest_path, sizeof(guest_path), "%s/tests/guest/demo/demo-ticks.elf",
+             build ? build : ".");
+    return unit_run("two-machines", tests);
+}
