@@ -20,7 +20,8 @@
 #include "io/chardev.h"
 #include "hw/riscv/machine.h"
 #include "migration/vm-state.h"
-#include "system/main-loop.h"
+#include "emu/loop.h"
+#include "io/fd-watch.h"
 #include "io/channel.h"
 #include "migration/globalstate.h"
 #include "migration/migration-rp.h"
@@ -187,7 +188,7 @@ void migration_incoming_abort(void)
     inc.loading = false;
     chardev_hold_input(false);
     if (inc.loader_event >= 0) {
-        main_loop_remove_fd(inc.loader_event);
+        fd_watch_remove(inc.loader_event);
         close(inc.loader_event);
         inc.loader_event = -1;
     }
@@ -197,7 +198,7 @@ static void incoming_report_failure(void)
 {
     fprintf(stderr, "amber: load of migration failed: %s\n", inc.error);
     if (inc.exit_on_error) {
-        main_loop_quit(1);
+        loop_quit(1);
     }
 }
 
@@ -218,7 +219,7 @@ static void incoming_loader_done(void *opaque)
         return;
     }
     pthread_join(inc.loader, NULL);
-    main_loop_remove_fd(inc.loader_event);
+    fd_watch_remove(inc.loader_event);
     close(inc.loader_event);
     inc.loader_event = -1;
     close(inc.load_ctl);
@@ -245,16 +246,16 @@ static void incoming_load_async(int fd)
     inc.load_ctl = fcntl(fd, F_DUPFD_CLOEXEC, 0);
     inc.loader_event = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (inc.load_ctl >= 0 && inc.loader_event >= 0 &&
-        main_loop_add_fd(inc.loader_event, incoming_loader_done, NULL)) {
+        fd_watch_add(inc.loader_event, incoming_loader_done, NULL)) {
         inc.loading = true;
-        main_loop_set_machine_busy(migration_incoming_loading);
+        loop_set_machine_busy(migration_incoming_loading);
         chardev_hold_input(true);
         if (pthread_create(&inc.loader, NULL, incoming_loader_main, NULL) == 0) {
             return;
         }
         inc.loading = false;
         chardev_hold_input(false);
-        main_loop_remove_fd(inc.loader_event);
+        fd_watch_remove(inc.loader_event);
     }
     if (inc.loader_event >= 0) {
         close(inc.loader_event);
@@ -279,7 +280,7 @@ static void incoming_accept(void *opaque)
     if (fd < 0) {
         return;                  /* a spurious wake-up or a client gone at once */
     }
-    main_loop_remove_fd(inc.t.fd);
+    fd_watch_remove(inc.t.fd);
     close(inc.t.fd);
     inc.t.fd = -1;
     inc.t.listening = false;
@@ -295,7 +296,7 @@ static void incoming_accept(void *opaque)
  * once, before the monitor starts, so its first command sees the result. */
 static void incoming_readable(void *opaque)
 {
-    main_loop_remove_fd(inc.t.fd);
+    fd_watch_remove(inc.t.fd);
     incoming_load_async(inc.t.fd);
 }
 
@@ -323,7 +324,7 @@ int migration_incoming_start(Machine *m, const char *uri, bool start_paused, boo
     runstate_set(RUN_STATE_INMIGRATE);
     if (inc.t.listening) {
         inc.status = MIGRATION_STATUS_SETUP;
-        if (!main_loop_add_fd(inc.t.fd, incoming_accept, NULL)) {
+        if (!fd_watch_add(inc.t.fd, incoming_accept, NULL)) {
             migration_transport_close(&inc.t, true, NULL);
             error_setf(err, "too many file descriptors in the main loop");
             inc.status = MIGRATION_STATUS_FAILED;
@@ -334,7 +335,7 @@ int migration_incoming_start(Machine *m, const char *uri, bool start_paused, boo
     int fd = inc.t.fd;
     struct stat st;
     if (fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode) &&
-        main_loop_add_fd(fd, incoming_readable, NULL)) {
+        fd_watch_add(fd, incoming_readable, NULL)) {
         inc.status = MIGRATION_STATUS_SETUP;
         return 0;
     }

@@ -19,7 +19,8 @@
 
 #include "emu/clock.h"
 #include "hw/riscv/machine.h"
-#include "system/main-loop.h"
+#include "emu/loop.h"
+#include "io/fd-watch.h"
 #include "io/channel.h"
 #include "util/uri.h"
 #include "migration/globalstate.h"
@@ -108,7 +109,7 @@ static void mig_stop_sender(void)
         return;
     }
     ms.written = mig_sender_written();
-    main_loop_remove_fd(mig_sender_event_fd());
+    fd_watch_remove(mig_sender_event_fd());
     mig_sender_quiesce();
     if (ms.t.fd < 0) {
         ms.t.fd = mig_sender_fd();   /* connected as the cancel came: ours to close */
@@ -121,12 +122,12 @@ static void mig_release(bool abort_transport, Error *err)
 {
     mig_stop_sender();
     if (ms.timer_fd >= 0) {
-        main_loop_remove_fd(ms.timer_fd);
+        fd_watch_remove(ms.timer_fd);
         close(ms.timer_fd);
         ms.timer_fd = -1;
     }
     if (ms.t.fd >= 0) {
-        main_loop_remove_fd(ms.t.fd);
+        fd_watch_remove(ms.t.fd);
     }
     migration_transport_close(&ms.t, abort_transport, err);
     if (ms.savevm_open) {
@@ -140,7 +141,7 @@ static void mig_release(bool abort_transport, Error *err)
     channel_buffer_free(&ms.q);
     ram_set_iterate_max_pages(0);
     migration_throttle_set(0);   /* whatever the outcome (QEMU does the same) */
-    main_loop_set_cpu_gate(NULL);
+    loop_set_cpu_gate(NULL);
     ms.end_ns = clock_host_ns();
 }
 
@@ -257,7 +258,7 @@ static void mig_account_sync(uint64_t now)
             pct = (int)migrate_params.max_cpu_throttle;
         }
         migration_throttle_set(pct);
-        main_loop_set_cpu_gate(migration_throttle_wait_ns);
+        loop_set_cpu_gate(migration_throttle_wait_ns);
     }
     ms.ac_start_ns = now;
     ms.ac_written = mig_sender_produced();
@@ -498,8 +499,8 @@ int migration_start(Machine *m, const char *uri, Error *err)
         return ret;
     }
     ms.sender_on = true;
-    main_loop_add_fd(mig_sender_event_fd(), mig_sender_event, NULL);
-    main_loop_add_fd(ms.timer_fd, mig_tick, NULL);
+    fd_watch_add(mig_sender_event_fd(), mig_sender_event, NULL);
+    fd_watch_add(ms.timer_fd, mig_tick, NULL);
     if (connect_async) {
         mig_sender_connect(uri);
         return 0;

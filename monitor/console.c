@@ -12,7 +12,8 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "system/main-loop.h"
+#include "emu/loop.h"
+#include "io/fd-watch.h"
 #include "monitor/console.h"
 #include "monitor/monitor-int.h"
 
@@ -135,7 +136,7 @@ static void console_escape(uint8_t c, uint8_t *out, size_t *n)
     case 'x':
     case 'X':
         console_print(console.raw ? "amber: Terminated\r\n" : "amber: Terminated\n");
-        main_loop_quit(0);
+        loop_quit(0);
         break;
     case 'h':
     case 'H':
@@ -182,7 +183,7 @@ static void console_read(void *opaque)
     if (len <= 0) {
         /* EOF on a pipe or file: the guest keeps running and ends the run
          * itself through the finisher (or a monitor quits). */
-        main_loop_remove_fd(0);
+        fd_watch_remove(0);
         if (console.focus_mon && console.mon->kind == MON_KIND_PLAIN) {
             monitor_input_eof(console.mon);
         }
@@ -211,5 +212,5 @@ void console_start(void)
     if (console.tty) {
         console_set_raw();
     }
-    main_loop_add_fd(0, console_read, NULL);
+    fd_watch_add(0, console_read, NULL);
 }

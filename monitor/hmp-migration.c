@@ -9,7 +9,8 @@
 #include <unistd.h>
 
 #include "hw/riscv/machine.h"
-#include "system/main-loop.h"
+#include "emu/loop.h"
+#include "io/fd-watch.h"
 #include "emu/runstate.h"
 #include "monitor/hmp.h"
 #include "monitor/monitor-int.h"
@@ -41,7 +42,7 @@ static unsigned hmp_migrate_percent(void)
 static void hmp_migrate_wait_release(void)
 {
     if (mwait.progress_fd >= 0) {
-        main_loop_remove_fd(mwait.progress_fd);
+        fd_watch_remove(mwait.progress_fd);
         close(mwait.progress_fd);
         mwait.progress_fd = -1;
     }
@@ -114,7 +115,7 @@ void hmp_migrate(Monitor *mon, const MonArgs *a)
             .it_value = { .tv_nsec = 500000000 },
         };
         if (mwait.progress_fd >= 0 && timerfd_settime(mwait.progress_fd, 0, &its, NULL) == 0) {
-            main_loop_add_fd(mwait.progress_fd, hmp_migrate_progress, NULL);
+            fd_watch_add(mwait.progress_fd, hmp_migrate_progress, NULL);
         }
     }
     migration_set_done_notify(hmp_migrate_done, NULL);

@@ -5,7 +5,8 @@
 #include <unistd.h>
 
 #include "hw/riscv/machine.h"
-#include "system/main-loop.h"
+#include "emu/loop.h"
+#include "io/fd-watch.h"
 #include "emu/runstate.h"
 #include "monitor/monitor-int.h"
 #include "migration/migration.h"

@@ -19,7 +19,8 @@
 
 #include "emu/clock.h"
 #include "hw/riscv/machine.h"
-#include "system/main-loop.h"
+#include "emu/loop.h"
+#include "io/fd-watch.h"
 #include "emu/runstate.h"
 #include "monitor/monitor-int.h"
 
@@ -103,7 +104,7 @@ static void expect_release(void)
     Expect *e = &expect_state;
     e->mon = NULL;
     if (e->timer_fd >= 0) {
-        main_loop_remove_fd(e->timer_fd);
+        fd_watch_remove(e->timer_fd);
         close(e->timer_fd);
         e->timer_fd = -1;
     }
@@ -176,7 +177,7 @@ void hmp_serial_log_init(CharBackend *be)
     if (serial_log.event_fd < 0 || !chardev_add_tap(be, serial_tap, NULL)) {
         return;
     }
-    main_loop_add_fd(serial_log.event_fd, serial_event, NULL);
+    fd_watch_add(serial_log.event_fd, serial_event, NULL);
     serial_log.be = be;
 }
 
@@ -286,7 +287,7 @@ void hmp_expect(Monitor *mon, const MonArgs *a)
             expect_release();
             return;
         }
-        main_loop_add_fd(e->timer_fd, expect_timer_fd, NULL);
+        fd_watch_add(e->timer_fd, expect_timer_fd, NULL);
     }
     monitor_set_cancel(mon, expect_cancel, NULL);
     monitor_suspend(mon);

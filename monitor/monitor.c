@@ -7,7 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "system/main-loop.h"
+#include "emu/loop.h"
+#include "io/fd-watch.h"
 #include "monitor/monitor-int.h"
 #include "migration/migration.h"
 
@@ -99,10 +100,10 @@ void monitor_free(Monitor *mon)
         mon->cancel_fn(mon, mon->cancel_opaque);
     }
     if (mon->rd_cb) {
-        main_loop_remove_fd(mon->rd_fd);
+        fd_watch_remove(mon->rd_fd);
     }
     if (mon->out_watched) {
-        main_loop_remove_fd(mon->fd_out);
+        fd_watch_remove(mon->fd_out);
     }
     free(mon->outbuf);
     free(mon->outq);
@@ -152,13 +153,13 @@ int monitor_exit_status(Monitor *mon)
 void monitor_request_quit(Monitor *mon, int status)
 {
     monitor_quitting = true;
-    main_loop_quit(status);
+    loop_quit(status);
 }
 
 void monitor_request_quit_after(Monitor *mon, uint64_t ns, int status)
 {
     monitor_quitting = true;
-    main_loop_quit_after(ns, status);
+    loop_quit_after(ns, status);
 }
 
 static void monitor_command_done(Monitor *mon)
@@ -414,7 +415,7 @@ void monitor_update_fds(Monitor *mon)
     if (mon->rd_cb) {
         bool same = mon->rd_fd == mon->fd_out;
         /* A paused input stays registered without callbacks (not polled). */
-        main_loop_add_fd_rw(mon->rd_fd, reading ? mon_read_ready : NULL,
+        fd_watch_add_rw(mon->rd_fd, reading ? mon_read_ready : NULL,
                             same && writing ? monitor_output_ready : NULL, mon);
         if (same) {
             mon->out_watched = writing;
@@ -422,11 +423,11 @@ void monitor_update_fds(Monitor *mon)
         }
     }
     if (writing) {
-        main_loop_add_fd_rw(mon->fd_out, NULL, monitor_output_ready, mon);
+        fd_watch_add_rw(mon->fd_out, NULL, monitor_output_ready, mon);
         mon->out_watched = true;
     } else if (mon->out_watched) {
         if (mon->fd_out >= 0) {
-            main_loop_remove_fd(mon->fd_out);
+            fd_watch_remove(mon->fd_out);
         }
         mon->out_watched = false;
     }
@@ -435,7 +436,7 @@ void monitor_update_fds(Monitor *mon)
 void monitor_watch_input(Monitor *mon, int fd, void (*cb)(void *opaque), void *opaque)
 {
     if (!cb && mon->rd_cb) {
-        main_loop_remove_fd(mon->rd_fd);
+        fd_watch_remove(mon->rd_fd);
         if (mon->rd_fd == mon->fd_out) {
             mon->out_watched = false;    /* re-registered below for what is queued */
         }

@@ -11,7 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "system/main-loop.h"
+#include "emu/loop.h"
+#include "io/fd-watch.h"
 #include "monitor/monitor-int.h"
 
 /* The buffer kind's cap, so a fuzzed "x/1000000xg" cannot eat memory. */

@@ -15,7 +15,8 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
-#include "system/main-loop.h"
+#include "emu/loop.h"
+#include "io/fd-watch.h"
 #include "monitor/monitor-int.h"
 
 #define RL_QUEUE 4096
@@ -149,7 +150,7 @@ static void rl_fd_read(void *opaque)
         return;
     }
     if (n <= 0) {
-        main_loop_remove_fd(0);
+        fd_watch_remove(0);
         monitor_readline_detach(mon);
         monitor_request_quit(mon, 0);
         return;
@@ -244,7 +245,7 @@ void monitor_readline_start(Monitor *mon, bool muxed)
     }
     if (!muxed) {
         monitor_print_banner(mon);
-        main_loop_add_fd(0, rl_fd_read, mon);
+        fd_watch_add(0, rl_fd_read, mon);
         monitor_readline_attach(mon);
     }
 }

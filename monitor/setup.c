@@ -13,7 +13,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "system/main-loop.h"
+#include "emu/loop.h"
+#include "hw/riscv/machine.h"
+#include "io/fd-watch.h"
 #include "monitor/console.h"
 #include "monitor/monitor-int.h"
 #include "monitor/telnet.h"
@@ -247,10 +249,10 @@ static void ep_wait_client(Endpoint *ep, const char *what)
     sigaddset(&block, SIGTERM);
     sigaddset(&block, SIGHUP);
     sigprocmask(SIG_BLOCK, &block, &old);
-    if (!main_loop_pending_signal()) {
+    if (!loop_pending_signal()) {
         fprintf(stderr, "amber: %s: waiting for connection on %s\n", what, ep->desc);
     }
-    while (ep->client_fd < 0 && !main_loop_pending_signal()) {
+    while (ep->client_fd < 0 && !loop_pending_signal()) {
         struct pollfd p = { .fd = ep->listen_fd, .events = POLLIN };
         if (ppoll(&p, 1, NULL, &old) > 0) {
             ep->client_fd = accept4(ep->listen_fd, NULL, NULL, SOCK_CLOEXEC);
@@ -282,7 +284,7 @@ static void mon_sock_close(Monitor *mon)
     mon->eof = false;
     mon->overlong = false;
     /* The next client waiting in the listen queue gets its turn. */
-    main_loop_add_fd(ep->listen_fd, mon_sock_accept, ep);
+    fd_watch_add(ep->listen_fd, mon_sock_accept, ep);
 }
 
 /* Every line the client sent has run: close once the answers have left
@@ -417,7 +419,7 @@ static void mon_sock_accept(void *opaque)
      * so the next waits in the listen queue instead of being turned away
      * (a script's next connection can arrive before its last one's EOF
      * has been read). */
-    main_loop_remove_fd(ep->listen_fd);
+    fd_watch_remove(ep->listen_fd);
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);   /* output never waits (output.c) */
     mon_sock_connected(ep);
 }
@@ -448,7 +450,7 @@ static void serial_sock_attach(Endpoint *ep)
     if (ep->telnet) {
         telnet_start(&ep->tn, ep->client_fd);
     }
-    main_loop_add_fd(ep->client_fd, serial_sock_read, ep);
+    fd_watch_add(ep->client_fd, serial_sock_read, ep);
 }
 
 static void serial_sock_read(void *opaque)
@@ -465,7 +467,7 @@ static void serial_sock_read(void *opaque)
         return;
     }
     if (n <= 0) {
-        main_loop_remove_fd(ep->client_fd);
+        fd_watch_remove(ep->client_fd);
         close(ep->client_fd);
         ep->client_fd = -1;
         be->fd_out = -1;         /* output is dropped until the next client */
@@ -570,7 +572,7 @@ bool monitor_start(char *err, size_t errlen)
         hmp_serial_log_init(&current_machine->serial0);
     }
     if (serial_ep.listen_fd >= 0) {
-        main_loop_add_fd(serial_ep.listen_fd, serial_sock_accept, &serial_ep);
+        fd_watch_add(serial_ep.listen_fd, serial_sock_accept, &serial_ep);
         if (serial_ep.client_fd >= 0) {
             serial_sock_attach(&serial_ep);
         }
@@ -605,11 +607,11 @@ bool monitor_start(char *err, size_t errlen)
         mon->opaque = ep;
         mon->show_prompt = true;
         ep->mon = mon;
-        main_loop_add_fd(ep->listen_fd, mon_sock_accept, ep);
+        fd_watch_add(ep->listen_fd, mon_sock_accept, ep);
         if (!ep->nowait) {
             ep_wait_client(ep, "-monitor");
             if (ep->client_fd >= 0) {
-                main_loop_remove_fd(ep->listen_fd);
+                fd_watch_remove(ep->listen_fd);
                 fcntl(ep->client_fd, F_SETFL, fcntl(ep->client_fd, F_GETFL) | O_NONBLOCK);
                 mon_sock_connected(ep);
             }

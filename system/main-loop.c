@@ -9,17 +9,8 @@
 #include <time.h>
 
 #include "emu/runstate.h"
+#include "io/fd-watch.h"
 
-typedef struct MainLoopFd {
-    int fd;
-    MainLoopFdFunc read_cb, write_cb;
-    void *opaque;
-    bool removed;
-} MainLoopFd;
-
-static MainLoopFd fds[MAIN_LOOP_MAX_FDS];
-static int nr_fds;
-static bool dispatching;
 static bool quit_requested;
 static int quit_status;
 static int shutdown_code;        /* -no-shutdown: the stopped guest's exit code */
@@ -33,6 +24,7 @@ static bool drain_pending;       /* main_loop_quit_after() */
 static int drain_status;
 static Timer drain_timer;        /* ends the slice, or WFI, at the deadline */
 
+
 void main_loop_set_machine_busy(bool (*fn)(void))
 {
     busy_fn = fn;
@@ -41,105 +33,6 @@ void main_loop_set_machine_busy(bool (*fn)(void))
 void main_loop_set_cpu_gate(uint64_t (*fn)(void))
 {
     cpu_gate_fn = fn;
-}
-
-bool main_loop_add_fd_rw(int fd, MainLoopFdFunc read_cb, MainLoopFdFunc write_cb, void *opaque)
-{
-    for (int i = 0; i < nr_fds; i++) {
-        if (fds[i].fd == fd && !fds[i].removed) {
-            fds[i].read_cb = read_cb;
-            fds[i].write_cb = write_cb;
-            fds[i].opaque = opaque;
-            return true;
-        }
-    }
-    if (nr_fds == MAIN_LOOP_MAX_FDS) {
-        return false;
-    }
-    fds[nr_fds++] = (MainLoopFd){ fd, read_cb, write_cb, opaque, false };
-    return true;
-}
-
-bool main_loop_add_fd(int fd, MainLoopFdFunc read_cb, void *opaque)
-{
-    return main_loop_add_fd_rw(fd, read_cb, NULL, opaque);
-}
-
-static void main_loop_compact(void)
-{
-    int j = 0;
-    for (int i = 0; i < nr_fds; i++) {
-        if (!fds[i].removed) {
-            fds[j++] = fds[i];
-        }
-    }
-    nr_fds = j;
-}
-
-void main_loop_remove_fd(int fd)
-{
-    for (int i = 0; i < nr_fds; i++) {
-        if (fds[i].fd == fd) {
-            fds[i].removed = true;   /* compacted after dispatch */
-        }
-    }
-    if (!dispatching) {
-        main_loop_compact();
-    }
-}
-
-int main_loop_poll_once(int64_t timeout_ns)
-{
-    struct pollfd pfd[MAIN_LOOP_MAX_FDS];
-    MainLoopFd snap[MAIN_LOOP_MAX_FDS];
-    int n = 0;
-    for (int i = 0; i < nr_fds; i++) {
-        if (fds[i].removed || (!fds[i].read_cb && !fds[i].write_cb)) {
-            continue;
-        }
-        snap[n] = fds[i];
-        pfd[n].fd = fds[i].fd;
-        pfd[n].events = (fds[i].read_cb ? POLLIN : 0) | (fds[i].write_cb ? POLLOUT : 0);
-        pfd[n].revents = 0;
-        n++;
-    }
-    struct timespec ts, *tsp = NULL;
-    if (timeout_ns >= 0) {
-        ts.tv_sec = timeout_ns / 1000000000;
-        ts.tv_nsec = timeout_ns % 1000000000;
-        tsp = &ts;
-    }
-    int r = ppoll(pfd, (nfds_t)n, tsp, NULL);
-    if (r <= 0) {
-        return 0;                /* timeout, or EINTR (a signal: seen by the loop) */
-    }
-    dispatching = true;
-    for (int i = 0; i < n; i++) {
-        short ev = pfd[i].revents;
-        if (!ev) {
-            continue;
-        }
-        /* The callback may have been removed by an earlier one this round. */
-        bool live = false;
-        for (int k = 0; k < nr_fds; k++) {
-            if (fds[k].fd == snap[i].fd && !fds[k].removed) {
-                live = true;
-            }
-        }
-        if (!live) {
-            continue;
-        }
-        if ((ev & (POLLIN | POLLHUP | POLLERR | POLLNVAL)) && snap[i].read_cb) {
-            snap[i].read_cb(snap[i].opaque);
-        } else if ((ev & (POLLOUT | POLLERR | POLLHUP)) && snap[i].write_cb) {
-            snap[i].write_cb(snap[i].opaque);
-        } else if (ev & POLLNVAL) {
-            main_loop_remove_fd(snap[i].fd);   /* closed behind our back */
-        }
-    }
-    dispatching = false;
-    main_loop_compact();
-    return r;
 }
 
 void main_loop_quit(int status)
@@ -182,8 +75,17 @@ static void main_loop_signal(int sig)
     }
 }
 
+static const LoopHooks main_loop_hooks = {
+    .quit = main_loop_quit,
+    .quit_after = main_loop_quit_after,
+    .set_machine_busy = main_loop_set_machine_busy,
+    .set_cpu_gate = main_loop_set_cpu_gate,
+    .pending_signal = main_loop_pending_signal,
+};
+
 void main_loop_install_signals(void)
 {
+    loop_install(&main_loop_hooks);
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = main_loop_signal;
@@ -227,12 +129,12 @@ static void main_loop_idle(Machine *m)
 {
     uint64_t deadline = clock_next_deadline(&m->clock);
     if (deadline == CLOCK_NEVER) {
-        main_loop_poll_once(-1);         /* only input can wake the guest */
+        fd_watch_poll_once(-1);         /* only input can wake the guest */
         return;
     }
     uint64_t now = clock_ns(&m->clock);
     if (m->clock.mode == CLOCK_MODE_HOST) {
-        main_loop_poll_once(deadline > now ? (int64_t)(deadline - now) : 0);
+        fd_watch_poll_once(deadline > now ? (int64_t)(deadline - now) : 0);
         clock_run_timers(&m->clock);
         return;
     }
@@ -244,7 +146,7 @@ static void main_loop_idle(Machine *m)
          * it wakes at the deadline (or by input) either way, and no timer
          * is ever skipped. */
         uint64_t wait = clock_pace_delay(&m->clock, deadline);
-        if (wait > 0 && main_loop_poll_once((int64_t)wait) > 0) {
+        if (wait > 0 && fd_watch_poll_once((int64_t)wait) > 0) {
             uint64_t due = clock_pace_due_ns(&m->clock);
             main_loop_skip_to(m, due < deadline ? due : deadline, false);
             return;
@@ -285,7 +187,7 @@ int main_loop_run(Machine *m)
         if (busy_fn && busy_fn()) {
             /* Another thread owns the machine's state (an incoming load):
              * serve fds only, and look at the machine again afterwards. */
-            main_loop_poll_once(-1);
+            fd_watch_poll_once(-1);
             continue;
         }
         if (m->shutdown_requested || (m->reset_requested && m->opts.no_reboot)) {
@@ -306,10 +208,10 @@ int main_loop_run(Machine *m)
             machine_reset(m);
         }
         if (!runstate_is_running()) {
-            main_loop_poll_once(-1);
+            fd_watch_poll_once(-1);
             continue;
         }
-        main_loop_poll_once(0);
+        fd_watch_poll_once(0);
         clock_run_timers(&m->clock);
         if (quit_requested || signal_received || m->shutdown_requested || m->reset_requested ||
             !runstate_is_running()) {
@@ -317,7 +219,7 @@ int main_loop_run(Machine *m)
         }
         uint64_t gate = cpu_gate_fn ? cpu_gate_fn() : 0;
         if (gate) {
-            main_loop_poll_once((int64_t)gate);
+            fd_watch_poll_once((int64_t)gate);
             continue;
         }
         if (m->opts.icount_sleep) {
@@ -326,7 +228,7 @@ int main_loop_run(Machine *m)
              * slices themselves are unchanged, so the run is the same. */
             uint64_t ahead = clock_pace_delay(&m->clock, clock_ns(&m->clock));
             if (ahead > MAIN_LOOP_PACE_MIN_WAIT_NS) {
-                main_loop_poll_once((int64_t)ahead);
+                fd_watch_poll_once((int64_t)ahead);
                 continue;
             }
         }

@@ -9,11 +9,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "emu/loop.h"
 #include "hw/riscv/machine.h"
-
-typedef void (*MainLoopFdFunc)(void *opaque);
-
-#define MAIN_LOOP_MAX_FDS 64
+#include "io/fd-watch.h"
 
 /* Guest instructions per slice: a few ms of guest work, so input and the
  * monitor are served promptly without costing speed. */
@@ -21,14 +19,6 @@ typedef void (*MainLoopFdFunc)(void *opaque);
 /* sleep=on: how far virtual time may run ahead of the wall clock before
  * the loop waits (shorter waits cost more in wake-ups than they pace). */
 #define MAIN_LOOP_PACE_MIN_WAIT_NS 1000000ull
-
-/* Calls read_cb when fd is readable (or at EOF/error: the callback reads and
- * sees it), write_cb when it is writable. Either may be NULL. Registering an
- * fd again replaces its callbacks. Returns false when the table is full. */
-bool main_loop_add_fd_rw(int fd, MainLoopFdFunc read_cb, MainLoopFdFunc write_cb, void *opaque);
-bool main_loop_add_fd(int fd, MainLoopFdFunc read_cb, void *opaque);
-/* Safe to call from inside a callback. */
-void main_loop_remove_fd(int fd);
 
 /* Runs until main_loop_quit(), a guest shutdown or a termination signal.
  * Returns the process exit status: the guest's finisher code & 0xff when the
@@ -40,11 +30,8 @@ void main_loop_quit(int status);
  * (or at once when the machine is not running), so a guest that is about to
  * exit gets to: a batch's end of input. Deterministic under icount. */
 void main_loop_quit_after(uint64_t ns, int status);
-/* Polls the fds once with the given timeout in ns (-1: block) and runs the
- * ready callbacks; returns how many fds were ready (0 on timeout/signal). */
-int main_loop_poll_once(int64_t timeout_ns);
-
-/* SIGINT/SIGTERM/SIGHUP request a clean exit; SIGPIPE is ignored. */
+/* SIGINT/SIGTERM/SIGHUP request a clean exit; SIGPIPE is ignored. Also
+ * installs the loop's hooks for the floors below (emu/loop.h). */
 void main_loop_install_signals(void);
 /* The termination signal received and not yet acted on, or 0. Start-up code
  * that blocks before the loop runs (waiting for a socket client) stops

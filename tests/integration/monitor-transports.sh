@@ -139,11 +139,11 @@ for sig in TERM INT; do
     kill -$sig $bpid
     end=$((SECONDS + 5)); while kill -0 $bpid 2>/dev/null && [ $SECONDS -lt $end ]; do sleep 0.05; done
     if kill -0 $bpid 2>/dev/null; then
-        bad wait-sig$sig "still running 5 s after SIG$sig: $(cat "$tmp/b.err")"
+        fail wait-sig$sig "still running 5 s after SIG$sig: $(cat "$tmp/b.err")"
         kill -KILL $bpid
     else
         wait $bpid; rc=$?
-        check wait-sig$sig '[ $rc = 0 ] && grep -q "terminating on signal" "$tmp/b.err" && [ ! -e "$tmp/w.sock" ]' \
+        check_that wait-sig$sig '[ $rc = 0 ] && grep -q "terminating on signal" "$tmp/b.err" && [ ! -e "$tmp/w.sock" ]' \
             "status $rc: $(cat "$tmp/b.err")"
     fi
 done
