@@ -57,6 +57,13 @@ static void die(const char *fmt, ...)
     exit(1);
 }
 
+/* Where the library's warnings go (a probed raw image): stderr, as a line. */
+static void main_warn(void *opaque, const char *msg)
+{
+    (void)opaque;
+    fprintf(stderr, "%s\n", msg);
+}
+
 static void main_usage(void)
 {
     printf("usage: amber [options]\n"
@@ -427,11 +434,11 @@ int main(int argc, char **argv)
         die("%s", err);
     }
     cl.opts.incoming = cl.incoming != NULL;
-    if (!machine_init(&machine, &cl.opts, err, sizeof(err))) {
-        die("%s", err);
-    }
-    if (machine_migration_attach(&machine, err, sizeof(err)) < 0) {
-        die("%s", err);
+    cl.opts.warn = (Reporter){ .fn = main_warn };
+    Error me;
+    error_init(&me);
+    if (!machine_init(&machine, &cl.opts, &me) || machine_migration_attach(&machine, &me) < 0) {
+        die("%s", me.msg);
     }
     if (cl.opts.dtb_dump) {
         dump_dtb(&machine, cl.opts.dtb_dump);
