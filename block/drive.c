@@ -145,7 +145,7 @@ BlockDriverState *drive_open(const DriveOptions *o, bool inactive, const Reporte
     error_init(&e);
     if (!o->format[0]) {
         /* As QEMU: probing is allowed, but a guessed raw is worth a word. */
-        BlockDriverState *probe = bdrv_open(o->file, NULL, 0, &e);
+        BlockDriverState *probe = bdrv_open_report(o->file, NULL, 0, warn, &e);
         if (probe && strcmp(bdrv_format_name(probe), "raw") == 0) {
             report_printf(warn, "amber: warning: Image format was not specified for '%s' and "
                           "probing guessed raw; specify format=raw to silence this", o->file);
@@ -160,7 +160,8 @@ BlockDriverState *drive_open(const DriveOptions *o, bool inactive, const Reporte
     if (inactive && !overlay) {
         flags &= ~BDRV_O_RDWR;   /* until drive_activate: another process owns it */
     }
-    BlockDriverState *bs = bdrv_open(o->file, o->format[0] ? o->format : NULL, flags, &e);
+    BlockDriverState *bs = bdrv_open_report(o->file, o->format[0] ? o->format : NULL, flags,
+                                            warn, &e);
     if (bs && !inactive && bdrv_lock(bs, flags & BDRV_O_RDWR, &e) < 0) {
         bdrv_close(bs);
         bs = NULL;
