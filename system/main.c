@@ -64,6 +64,14 @@ static void main_warn(void *opaque, const char *msg)
     fprintf(stderr, "%s\n", msg);
 }
 
+/* A failure no command waits for (a migration from the main loop): stderr,
+ * as die() words it, but amber goes on. */
+static void main_report(void *opaque, const char *msg)
+{
+    (void)opaque;
+    fprintf(stderr, "amber: %s\n", msg);
+}
+
 static void main_usage(void)
 {
     printf("usage: amber [options]\n"
@@ -440,6 +448,7 @@ int main(int argc, char **argv)
     if (!machine_init(&machine, &cl.opts, &me) || machine_migration_attach(&machine, &me) < 0) {
         die("%s", me.msg);
     }
+    migration_set_reporter(&(Reporter){ .fn = main_report });
     if (cl.opts.dtb_dump) {
         dump_dtb(&machine, cl.opts.dtb_dump);
         machine_migration_detach(&machine);

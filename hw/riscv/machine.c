@@ -222,7 +222,9 @@ bool machine_init(Machine *m, const MachineOptions *opts, Error *err)
     if (!m->rom) {
         return machine_fail(err, "cannot allocate the boot ROM: %s", strerror(errno));
     }
-    cpu_init(&m->cpu, &m->mem);
+    if (!cpu_init(&m->cpu, &m->mem, err)) {
+        return false;
+    }
     clock_init(m->opts.clock_mode, m->opts.icount_shift, cpu_get_icount, &m->cpu);
     machine_init_devices(m);
     if (!machine_init_drives(m, err)) {

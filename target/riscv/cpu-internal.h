@@ -145,7 +145,7 @@ void riscv_tlb_flush_phys_write(RISCVCPU *cpu, uint64_t paddr);
  * cpu->tb_invalidated if the running block is among them. Registered as the
  * memory layer's code_write hook. */
 void cpu_invalidate_code(void *opaque /* RISCVCPU * */, uint64_t paddr, uint64_t len);
-void exec_init(RISCVCPU *cpu);
+bool exec_init(RISCVCPU *cpu, Error *err);
 void exec_destroy(RISCVCPU *cpu);
 
 #endif

@@ -22,14 +22,17 @@ static void cpu_mem_tlb_flush(void *opaque)
     cpu_tlb_flush(opaque);
 }
 
-void cpu_init(RISCVCPU *cpu, PhysMemory *mem)
+bool cpu_init(RISCVCPU *cpu, PhysMemory *mem, Error *err)
 {
     memset(cpu, 0, sizeof(*cpu));
     cpu->mem = mem;
     mem->tlb_flush = cpu_mem_tlb_flush;
     mem->tlb_flush_opaque = cpu;
-    exec_init(cpu);
+    if (!exec_init(cpu, err)) {
+        return false;
+    }
     cpu_reset(cpu, 0);
+    return true;
 }
 
 void cpu_destroy(RISCVCPU *cpu)

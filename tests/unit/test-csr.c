@@ -14,7 +14,7 @@ static void setup(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(memory_add_ram(&mem, "ram", 0x80000000, 1 << 20));
     cpu = calloc(1, sizeof(*cpu));
     CU_ASSERT_PTR_NOT_NULL_FATAL(cpu);
-    cpu_init(cpu, &mem);
+    CU_ASSERT_FATAL(cpu_init(cpu, &mem, NULL));
     cpu_reset(cpu, 0x80000000);
 }
 
