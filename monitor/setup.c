@@ -48,7 +48,7 @@ static bool stdio_mux;           /* serial and a monitor share stdio */
 const char *monitor_serial_desc;
 
 /* "PATH,server,nowait" style suboptions after the address. */
-static bool parse_endpoint(const char *opt, const char *val, Endpoint *ep, char *err, size_t errlen)
+static bool parse_endpoint(const char *opt, const char *val, Endpoint *ep, Error *err)
 {
     memset(ep, 0, sizeof(*ep));
     ep->listen_fd = ep->client_fd = -1;
@@ -65,7 +65,7 @@ static bool parse_endpoint(const char *opt, const char *val, Endpoint *ep, char 
         ep->telnet = true;
         rest = val + 7;
     } else {
-        snprintf(err, errlen, "%s %s: unknown back end", opt, val);
+        error_setf(err, "%s %s: unknown back end", opt, val);
         return false;
     }
     char *copy = strdup(rest);
@@ -73,7 +73,7 @@ static bool parse_endpoint(const char *opt, const char *val, Endpoint *ep, char 
     bool server = false, ok = true;
     char *addr = strtok_r(copy, ",", &save);
     if (!addr || !*addr) {
-        snprintf(err, errlen, "%s %s: missing %s", opt, val, ep->tr == TR_UNIX ? "path" : "host:port");
+        error_setf(err, "%s %s: missing %s", opt, val, ep->tr == TR_UNIX ? "path" : "host:port");
         free(copy);
         return false;
     }
@@ -85,24 +85,24 @@ static bool parse_endpoint(const char *opt, const char *val, Endpoint *ep, char 
         } else if (!strcmp(t, "wait=on")) {
             ep->nowait = false;
         } else {
-            snprintf(err, errlen, "%s %s: unknown option '%s' (use server, nowait)", opt, val, t);
+            error_setf(err, "%s %s: unknown option '%s' (use server, nowait)", opt, val, t);
             ok = false;
         }
     }
     if (ok && !server) {
-        snprintf(err, errlen, "%s %s: only server sockets are supported (add ',server')", opt, val);
+        error_setf(err, "%s %s: only server sockets are supported (add ',server')", opt, val);
         ok = false;
     }
     if (ok && ep->tr == TR_TCP) {
         char *colon = strrchr(addr, ':');
         if (!colon || !colon[1]) {
-            snprintf(err, errlen, "%s %s: expected tcp:HOST:PORT", opt, val);
+            error_setf(err, "%s %s: expected tcp:HOST:PORT", opt, val);
             ok = false;
         } else {
             char *end;
             long p = strtol(colon + 1, &end, 10);
             if (*end || p < 0 || p > 65535) {
-                snprintf(err, errlen, "%s %s: invalid port '%s'", opt, val, colon + 1);
+                error_setf(err, "%s %s: invalid port '%s'", opt, val, colon + 1);
                 ok = false;
             } else {
                 ep->port = strdup(colon + 1);
@@ -111,7 +111,7 @@ static bool parse_endpoint(const char *opt, const char *val, Endpoint *ep, char 
         }
     }
     if (ok && ep->tr == TR_UNIX && strlen(addr) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
-        snprintf(err, errlen, "%s %s: socket path too long", opt, val);
+        error_setf(err, "%s %s: socket path too long", opt, val);
         ok = false;
     }
     if (ok) {
@@ -121,14 +121,14 @@ static bool parse_endpoint(const char *opt, const char *val, Endpoint *ep, char 
     return ok;
 }
 
-bool monitor_opt_monitor(const char *val, char *err, size_t errlen)
+bool monitor_opt_monitor(const char *val, Error *err)
 {
     if (!strcmp(val, "none")) {
         monitor_none = true;
         return true;
     }
     if (nr_mon_eps == MON_MAX_CLI) {
-        snprintf(err, errlen, "-monitor %s: too many monitors (limit %d)", val, MON_MAX_CLI);
+        error_setf(err, "-monitor %s: too many monitors (limit %d)", val, MON_MAX_CLI);
         return false;
     }
     Endpoint *ep = &mon_eps[nr_mon_eps];
@@ -139,40 +139,40 @@ bool monitor_opt_monitor(const char *val, char *err, size_t errlen)
         snprintf(ep->desc, sizeof(ep->desc), "stdio");
         for (int i = 0; i < nr_mon_eps; i++) {
             if (mon_eps[i].tr == TR_STDIO) {
-                snprintf(err, errlen, "-monitor stdio: cannot use stdio by multiple character devices");
+                error_setf(err, "-monitor stdio: cannot use stdio by multiple character devices");
                 return false;
             }
         }
-    } else if (!parse_endpoint("-monitor", val, ep, err, errlen)) {
+    } else if (!parse_endpoint("-monitor", val, ep, err)) {
         return false;
     }
     nr_mon_eps++;
     return true;
 }
 
-bool monitor_opt_serial(const char *val, char *err, size_t errlen)
+bool monitor_opt_serial(const char *val, Error *err)
 {
     if (serial_opt) {
-        snprintf(err, errlen, "-serial %s: only one serial port (UART0) is supported", val);
+        error_setf(err, "-serial %s: only one serial port (UART0) is supported", val);
         return false;
     }
     if (!strcmp(val, "stdio") || !strcmp(val, "mon:stdio") || !strcmp(val, "null") ||
         !strcmp(val, "none") || !strncmp(val, "file:", 5)) {
         if (!strncmp(val, "file:", 5) && !val[5]) {
-            snprintf(err, errlen, "-serial %s: missing file name", val);
+            error_setf(err, "-serial %s: missing file name", val);
             return false;
         }
         serial_opt = val;
         return true;
     }
     if (!strncmp(val, "unix:", 5) || !strncmp(val, "tcp:", 4) || !strncmp(val, "telnet:", 7)) {
-        if (!parse_endpoint("-serial", val, &serial_ep, err, errlen)) {
+        if (!parse_endpoint("-serial", val, &serial_ep, err)) {
             return false;
         }
         serial_opt = val;
         return true;
     }
-    snprintf(err, errlen, "-serial %s: not supported yet (use stdio, mon:stdio, null, none, "
+    error_setf(err, "-serial %s: not supported yet (use stdio, mon:stdio, null, none, "
              "file:PATH, unix:PATH,server, tcp:HOST:PORT,server, telnet:HOST:PORT,server "
              "or chardev:ID)", val);
     return false;
@@ -185,7 +185,7 @@ void monitor_opt_nographic(void)
 
 /* ---- listening sockets ---- */
 
-static int listen_on(Endpoint *ep, char *err, size_t errlen)
+static int listen_on(Endpoint *ep, Error *err)
 {
     int fd = -1;
     if (ep->tr == TR_UNIX) {
@@ -194,7 +194,7 @@ static int listen_on(Endpoint *ep, char *err, size_t errlen)
         fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         unlink(ep->addr);            /* a stale socket from an earlier run */
         if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 1) < 0) {
-            snprintf(err, errlen, "%s: %s", ep->desc, strerror(errno));
+            error_setf(err, "%s: %s", ep->desc, strerror(errno));
             if (fd >= 0) {
                 close(fd);
             }
@@ -207,7 +207,7 @@ static int listen_on(Endpoint *ep, char *err, size_t errlen)
     struct addrinfo *res;
     int rc = getaddrinfo(*ep->addr ? ep->addr : NULL, ep->port, &hints, &res);
     if (rc != 0) {
-        snprintf(err, errlen, "%s: %s", ep->desc, gai_strerror(rc));
+        error_setf(err, "%s: %s", ep->desc, gai_strerror(rc));
         return -1;
     }
     int saved = 0;
@@ -228,7 +228,7 @@ static int listen_on(Endpoint *ep, char *err, size_t errlen)
     }
     freeaddrinfo(res);
     if (fd < 0) {
-        snprintf(err, errlen, "%s: %s", ep->desc, strerror(saved));
+        error_setf(err, "%s: %s", ep->desc, strerror(saved));
     }
     return fd;
 }
@@ -442,7 +442,7 @@ static bool stdio_monitor_requested(void)
     return false;
 }
 
-bool monitor_init_serial(CharBackend *be, char *err, size_t errlen)
+bool monitor_init_serial(CharBackend *be, Error *err)
 {
     const char *s = serial_opt;
     if (!s) {
@@ -459,7 +459,7 @@ bool monitor_init_serial(CharBackend *be, char *err, size_t errlen)
     monitor_serial_desc = s;
     if (!strcmp(s, "stdio") || !strcmp(s, "mon:stdio")) {
         if (stdio_monitor_requested()) {
-            snprintf(err, errlen, "-serial %s: cannot use stdio by multiple character devices "
+            error_setf(err, "-serial %s: cannot use stdio by multiple character devices "
                      "(-monitor stdio; use -serial mon:stdio to share it)", s);
             return false;
         }
@@ -475,7 +475,7 @@ bool monitor_init_serial(CharBackend *be, char *err, size_t errlen)
     if (!strncmp(s, "file:", 5)) {
         int fd = open(s + 5, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
         if (fd < 0) {
-            snprintf(err, errlen, "-serial %s: %s", s, strerror(errno));
+            error_setf(err, "-serial %s: %s", s, strerror(errno));
             return false;
         }
         chardev_init_fd(be, "serial0", -1, fd);
@@ -483,7 +483,7 @@ bool monitor_init_serial(CharBackend *be, char *err, size_t errlen)
     }
     chardev_init_fd(be, "serial0", -1, -1);
     serial_ep.be = be;
-    serial_ep.listen_fd = listen_on(&serial_ep, err, errlen);
+    serial_ep.listen_fd = listen_on(&serial_ep, err);
     if (serial_ep.listen_fd < 0) {
         return false;
     }
@@ -493,7 +493,7 @@ bool monitor_init_serial(CharBackend *be, char *err, size_t errlen)
     return true;
 }
 
-bool monitor_start(char *err, size_t errlen)
+bool monitor_start(Error *err)
 {
     if (current_machine) {
         hmp_serial_log_init(&current_machine->serial0);
@@ -524,7 +524,7 @@ bool monitor_start(char *err, size_t errlen)
             monitor_print_prompt(mon);
             continue;
         }
-        ep->listen_fd = listen_on(ep, err, errlen);
+        ep->listen_fd = listen_on(ep, err);
         if (ep->listen_fd < 0) {
             return false;
         }

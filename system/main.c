@@ -424,7 +424,6 @@ static void dump_dtb(const Machine *m, const char *path)
 int main(int argc, char **argv)
 {
     CmdLine cl;
-    char err[512];
     memset(&cl, 0, sizeof(cl));
     cl.opts.machine = "virt";
     cl.opts.ram_size = MACHINE_DEFAULT_RAM;
@@ -438,8 +437,8 @@ int main(int argc, char **argv)
         die("%s", oe.msg);
     }
 
-    if (!monitor_init_serial(&machine.serial0, err, sizeof(err))) {
-        die("%s", err);
+    if (!monitor_init_serial(&machine.serial0, &oe)) {
+        die("%s", oe.msg);
     }
     cl.opts.incoming = cl.incoming != NULL;
     cl.opts.warn = (Reporter){ .fn = main_warn };
@@ -497,9 +496,11 @@ int main(int argc, char **argv)
     main_loop_set_cleanup(monitor_cleanup);
     main_loop_set_interrupt(monitor_interrupt);
     monitor_set_vm_name(main_opts_name());
-    if (!monitor_start(err, sizeof(err))) {
+    Error se;
+    error_init(&se);
+    if (!monitor_start(&se)) {
         monitor_cleanup();
-        die("%s", err);
+        die("%s", se.msg);
     }
     main_opts_ready();           /* -daemonize: the parent exits now */
     int status = main_loop_run(&machine);
