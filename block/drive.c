@@ -10,7 +10,7 @@ static bool drive_fail(Error *err, const char *spec, const char *msg,
                        const char *what)
 {
     error_setf(err, "-drive %s: %s%s%s%s", spec, msg, what ? " '" : "", what ? what : "",
-             what ? "'" : "");
+               what ? "'" : "");
     return false;
 }
 

@@ -173,8 +173,8 @@ bool monitor_opt_serial(const char *val, Error *err)
         return true;
     }
     error_setf(err, "-serial %s: not supported yet (use stdio, mon:stdio, null, none, "
-             "file:PATH, unix:PATH,server, tcp:HOST:PORT,server, telnet:HOST:PORT,server "
-             "or chardev:ID)", val);
+               "file:PATH, unix:PATH,server, tcp:HOST:PORT,server, telnet:HOST:PORT,server "
+               "or chardev:ID)", val);
     return false;
 }
 
@@ -460,7 +460,7 @@ bool monitor_init_serial(CharBackend *be, Error *err)
     if (!strcmp(s, "stdio") || !strcmp(s, "mon:stdio")) {
         if (stdio_monitor_requested()) {
             error_setf(err, "-serial %s: cannot use stdio by multiple character devices "
-                     "(-monitor stdio; use -serial mon:stdio to share it)", s);
+                       "(-monitor stdio; use -serial mon:stdio to share it)", s);
             return false;
         }
         stdio_mux = !strcmp(s, "mon:stdio") && !monitor_none;

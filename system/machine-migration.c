@@ -102,7 +102,7 @@ int machine_migration_attach(Machine *m, Error *err)
             drive_blocker[i] = migrate_add_blocker(m->drive[i].id, DRIVE_SNAPSHOT_BLOCKER);
             if (drive_blocker[i] < 0) {
                 error_setf(err, "-drive %s: cannot register its migration blocker "
-                         "(the table is full)", m->opts.drives[i]);
+                           "(the table is full)", m->opts.drives[i]);
                 return -ENOSPC;
             }
         }

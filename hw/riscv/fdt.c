@@ -245,7 +245,7 @@ bool machine_build_fdt(Machine *m, Error *err)
     fdt_check(&b, fdt_pack(b.fdt));
     if (b.rc < 0) {
         error_setf(err, "device tree: %s%s", fdt_strerror(b.rc),
-                 b.rc == -FDT_ERR_NOSPACE ? " (-append too long?)" : "");
+                   b.rc == -FDT_ERR_NOSPACE ? " (-append too long?)" : "");
         free(b.fdt);
         return false;
     }

@@ -14,7 +14,7 @@ bool machine_plug_drive(Machine *m, int i, int *slot, const VirtioDeviceOps **op
     DriveOptions *d = &m->drive[i];
     if (*slot < 0) {
         error_setf(err, "%s: no free virtio-mmio slot (the board has %d)", what,
-                 VIRT_VIRTIO_COUNT);
+                   VIRT_VIRTIO_COUNT);
         return false;
     }
     /* Not the image's open mode: an incoming machine's images are
@@ -49,20 +49,20 @@ bool machine_init_drives(Machine *m, Error *err)
         for (int j = 0; j < i; j++) {
             if (!strcmp(m->drive[j].id, d->id)) {
                 error_setf(err, "-drive %s: Duplicate ID '%s' for drive",
-                         m->opts.drives[i], d->id);
+                           m->opts.drives[i], d->id);
                 return false;
             }
             /* index= (-hda is index=0) names a unit of the interface's bus;
              * two drives on one unit is QEMU's error too. */
             if (d->index >= 0 && m->drive[j].index == d->index && m->drive[j].iface == d->iface) {
                 error_setf(err, "-drive %s: drive with bus=0, unit=%d (index=%d) exists",
-                         m->opts.drives[i], d->index, d->index);
+                           m->opts.drives[i], d->index, d->index);
                 return false;
             }
         }
         if (d->iface == DRIVE_IF_VIRTIO && nvirtio == VIRT_VIRTIO_COUNT) {
             error_setf(err, "-drive %s: no free virtio-mmio slot (the board has %d)",
-                     m->opts.drives[i], VIRT_VIRTIO_COUNT);
+                       m->opts.drives[i], VIRT_VIRTIO_COUNT);
             return false;
         }
         m->drive_slot[i] = -1;
