@@ -154,6 +154,12 @@ static const BlockDriver *bdrv_probe(int fd)
 
 BlockDriverState *bdrv_open(const char *path, const char *fmt, int flags, Error *err)
 {
+    return bdrv_open_report(path, fmt, flags, NULL, err);
+}
+
+BlockDriverState *bdrv_open_report(const char *path, const char *fmt, int flags,
+                                   const Reporter *report, Error *err)
+{
     const BlockDriver *drv = NULL;
     if (fmt) {
         drv = bdrv_find_format(fmt);
@@ -185,6 +191,9 @@ BlockDriverState *bdrv_open(const char *path, const char *fmt, int flags, Error 
     bs->read_only = !rw;
     bs->no_flush = flags & BDRV_O_NO_FLUSH;
     bs->opaque = opaque;
+    if (report) {
+        bs->report = *report;    /* before open: it may already find corruption */
+    }
     snprintf(bs->filename, sizeof(bs->filename), "%s", path);
     Error local;
     error_init(&local);

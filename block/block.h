@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "util/error.h"
+#include "util/report.h"
 
 typedef struct BlockDriverState BlockDriverState;
 typedef struct BlockVmstate BlockVmstate;
@@ -80,6 +81,10 @@ struct BlockDriverState {
     bool no_flush;
     uint64_t total_size;         /* virtual size in bytes */
     void *opaque;                /* driver state */
+    /* Where the driver's diagnostics that are not failures go: qcow2's
+     * corruption warnings, a failed flush at close, check's findings. Set
+     * by the opener (bdrv_open_report); none: dropped. */
+    Reporter report;
 };
 
 /* Drops everything the driver knows of the image (header, tables, caches)
@@ -108,6 +113,9 @@ const BlockDriver *bdrv_find_format(const char *fmt);
 /* Opens path as fmt (NULL: probe, as qemu-img does). Returns NULL with err
  * set ("Could not open 'x': ..."). */
 BlockDriverState *bdrv_open(const char *path, const char *fmt, int flags, Error *err);
+/* bdrv_open whose image hands its warnings to report (may be NULL). */
+BlockDriverState *bdrv_open_report(const char *path, const char *fmt, int flags,
+                                   const Reporter *report, Error *err);
 void bdrv_close(BlockDriverState *bs);
 int bdrv_create(const char *path, const BlockCreateOptions *opts, Error *err);
 

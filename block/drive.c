@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool drive_fail(char *err, size_t errlen, const char *spec, const char *msg,
+static bool drive_fail(Error *err, const char *spec, const char *msg,
                        const char *what)
 {
-    snprintf(err, errlen, "-drive %s: %s%s%s%s", spec, msg, what ? " '" : "", what ? what : "",
-             what ? "'" : "");
+    error_setf(err, "-drive %s: %s%s%s%s", spec, msg, what ? " '" : "", what ? what : "",
+               what ? "'" : "");
     return false;
 }
 
@@ -23,14 +23,14 @@ static bool drive_set(char *dst, size_t len, const char *val)
     return true;
 }
 
-bool drive_parse(const char *spec, DriveOptions *o, char *err, size_t errlen)
+bool drive_parse(const char *spec, DriveOptions *o, Error *err)
 {
     memset(o, 0, sizeof(*o));
     o->index = -1;
     size_t n = strlen(spec);
     char *buf = malloc(n + 1);
     if (!buf) {
-        return drive_fail(err, errlen, spec, "out of memory", NULL);
+        return drive_fail(err, spec, "out of memory", NULL);
     }
     bool ok = true;
     for (size_t i = 0; ok && i <= n;) {
@@ -47,45 +47,45 @@ bool drive_parse(const char *spec, DriveOptions *o, char *err, size_t errlen)
         }
         char *eq = strchr(buf, '=');
         if (!eq) {
-            ok = drive_fail(err, errlen, spec, "expected key=value, got", buf);
+            ok = drive_fail(err, spec, "expected key=value, got", buf);
             break;
         }
         *eq = '\0';
         const char *key = buf, *val = eq + 1;
         if (!strcmp(key, "file")) {
             ok = drive_set(o->file, sizeof(o->file), val) ||
-                 drive_fail(err, errlen, spec, "file name too long", NULL);
+                 drive_fail(err, spec, "file name too long", NULL);
         } else if (!strcmp(key, "format")) {
             ok = bdrv_find_format(val) ? drive_set(o->format, sizeof(o->format), val)
-                                       : drive_fail(err, errlen, spec, "Unknown driver", val);
+                                       : drive_fail(err, spec, "Unknown driver", val);
         } else if (!strcmp(key, "if")) {
             if (!strcmp(val, "virtio")) {
                 o->iface = DRIVE_IF_VIRTIO;
             } else if (!strcmp(val, "none")) {
                 o->iface = DRIVE_IF_NONE;
             } else {
-                ok = drive_fail(err, errlen, spec, "unsupported interface (virtio or none)", val);
+                ok = drive_fail(err, spec, "unsupported interface (virtio or none)", val);
             }
         } else if (!strcmp(key, "id")) {
             ok = (val[0] && drive_set(o->id, sizeof(o->id), val)) ||
-                 drive_fail(err, errlen, spec, "invalid id", val);
+                 drive_fail(err, spec, "invalid id", val);
         } else if (!strcmp(key, "index")) {
             char *end;
             long idx = strtol(val, &end, 10);
             ok = (val[0] && !*end && idx >= 0 && idx < 1000) ||
-                 drive_fail(err, errlen, spec, "invalid index", val);
+                 drive_fail(err, spec, "invalid index", val);
             o->index = (int)idx;
         } else if (!strcmp(key, "media")) {
             /* No CD-ROM on the virt board (nor on QEMU's with virtio-blk). */
             ok = !strcmp(val, "disk") ||
-                 drive_fail(err, errlen, spec, "unsupported media (only disk)", val);
+                 drive_fail(err, spec, "unsupported media (only disk)", val);
         } else if (!strcmp(key, "readonly")) {
             if (!strcmp(val, "on")) {
                 o->read_only = true;
             } else if (!strcmp(val, "off")) {
                 o->read_only = false;
             } else {
-                ok = drive_fail(err, errlen, spec, "readonly expects on or off, got", val);
+                ok = drive_fail(err, spec, "readonly expects on or off, got", val);
             }
         } else if (!strcmp(key, "snapshot")) {
             o->snapshot_given = true;
@@ -94,7 +94,7 @@ bool drive_parse(const char *spec, DriveOptions *o, char *err, size_t errlen)
             } else if (!strcmp(val, "off")) {
                 o->snapshot = false;
             } else {
-                ok = drive_fail(err, errlen, spec, "snapshot expects on or off, got", val);
+                ok = drive_fail(err, spec, "snapshot expects on or off, got", val);
             }
         } else if (!strcmp(key, "cache")) {
             /* QEMU's modes; only unsafe changes anything here (no fdatasync:
@@ -107,14 +107,14 @@ bool drive_parse(const char *spec, DriveOptions *o, char *err, size_t errlen)
                 m++;
             }
             o->no_flush = modes[m] && !strcmp(val, "unsafe");
-            ok = modes[m] || drive_fail(err, errlen, spec, "invalid cache option", val);
+            ok = modes[m] || drive_fail(err, spec, "invalid cache option", val);
         } else {
-            ok = drive_fail(err, errlen, spec, "Invalid parameter", key);
+            ok = drive_fail(err, spec, "Invalid parameter", key);
         }
     }
     free(buf);
     if (ok && !o->file[0]) {
-        ok = drive_fail(err, errlen, spec, "a file=PATH is required", NULL);
+        ok = drive_fail(err, spec, "a file=PATH is required", NULL);
     }
     return ok;
 }
@@ -138,16 +138,17 @@ int drive_open_flags(const DriveOptions *o)
            (o->no_flush ? BDRV_O_NO_FLUSH : 0);
 }
 
-BlockDriverState *drive_open(const DriveOptions *o, bool inactive, char *err, size_t errlen)
+BlockDriverState *drive_open(const DriveOptions *o, bool inactive, const Reporter *warn,
+                             Error *err)
 {
     Error e;
     error_init(&e);
     if (!o->format[0]) {
         /* As QEMU: probing is allowed, but a guessed raw is worth a word. */
-        BlockDriverState *probe = bdrv_open(o->file, NULL, 0, &e);
+        BlockDriverState *probe = bdrv_open_report(o->file, NULL, 0, warn, &e);
         if (probe && strcmp(bdrv_format_name(probe), "raw") == 0) {
-            fprintf(stderr, "amber: warning: Image format was not specified for '%s' and "
-                    "probing guessed raw; specify format=raw to silence this\n", o->file);
+            report_printf(warn, "amber: warning: Image format was not specified for '%s' and "
+                          "probing guessed raw; specify format=raw to silence this", o->file);
         }
         bdrv_close(probe);
     }
@@ -159,7 +160,8 @@ BlockDriverState *drive_open(const DriveOptions *o, bool inactive, char *err, si
     if (inactive && !overlay) {
         flags &= ~BDRV_O_RDWR;   /* until drive_activate: another process owns it */
     }
-    BlockDriverState *bs = bdrv_open(o->file, o->format[0] ? o->format : NULL, flags, &e);
+    BlockDriverState *bs = bdrv_open_report(o->file, o->format[0] ? o->format : NULL, flags,
+                                            warn, &e);
     if (bs && !inactive && bdrv_lock(bs, flags & BDRV_O_RDWR, &e) < 0) {
         bdrv_close(bs);
         bs = NULL;
@@ -168,7 +170,7 @@ BlockDriverState *drive_open(const DriveOptions *o, bool inactive, char *err, si
         bs = bdrv_overlay_new(bs, &e);
     }
     if (!bs) {
-        snprintf(err, errlen, "-drive file=%s: %s", o->file, e.msg);
+        error_setf(err, "-drive file=%s: %s", o->file, e.msg);
         return NULL;
     }
     snprintf(bs->id, sizeof(bs->id), "%s", o->id);

@@ -9,6 +9,8 @@
 #include <stddef.h>
 
 #include "block/block.h"
+#include "util/error.h"
+#include "util/report.h"
 
 typedef enum DriveInterface {
     DRIVE_IF_VIRTIO,             /* default: a virtio-blk device on virtio-mmio */
@@ -30,7 +32,7 @@ typedef struct DriveOptions {
 } DriveOptions;
 
 /* Parses one -drive argument; false with a message naming the parameter. */
-bool drive_parse(const char *spec, DriveOptions *o, char *err, size_t errlen);
+bool drive_parse(const char *spec, DriveOptions *o, Error *err);
 /* -snapshot: snapshot=on for a drive that does not say snapshot=off. */
 void drive_apply_global_snapshot(DriveOptions *o);
 /* True when the drive's writes go to a memory overlay (snapshot=on on a
@@ -42,7 +44,9 @@ bool drive_uses_overlay(const DriveOptions *o);
  * opened read-only and nothing is written to it (no repair, no header
  * update) until the migration's end reopens it with drive_open_flags(o)
  * (QEMU's inactive images and bdrv_activate_all). */
-BlockDriverState *drive_open(const DriveOptions *o, bool inactive, char *err, size_t errlen);
+/* warn receives the warning for a probed raw image (may be NULL). */
+BlockDriverState *drive_open(const DriveOptions *o, bool inactive, const Reporter *warn,
+                             Error *err);
 int drive_open_flags(const DriveOptions *o);
 
 #endif

@@ -1,7 +1,8 @@
 /* qcow2 consistency check and repair, counting as qemu-img check counts:
  * every cluster's expected refcount is the number of references to it
  * (header, tables, and per L1 -> L2 path for data), compared with the
- * refcount on disk. Messages match QEMU's wording (stderr). */
+ * refcount on disk. Findings go to the image's Reporter in QEMU's wording
+ * (amber-img prints them on stderr, as qemu-img does). */
 #include "block/qcow2.h"
 
 #include <errno.h>
@@ -13,6 +14,7 @@
 
 typedef struct CheckCtx {
     Qcow2State *s;
+    const Reporter *report;      /* the image's: findings, one line each */
     BlockCheckResult *res;
     uint32_t *refs;
     uint64_t nb_clusters;
@@ -27,8 +29,9 @@ static void check_inc(CheckCtx *c, uint64_t off, uint64_t len)
     }
     uint64_t first = off >> c->s->cluster_bits, last = (off + len - 1) >> c->s->cluster_bits;
     if (last >= c->nb_clusters) {
-        fprintf(stderr, "ERROR: counting reference for region exceeding the end of the file by "
-                "one cluster or more: offset 0x%" PRIx64 " size 0x%" PRIx64 "\n", off, len);
+        report_printf(c->report, "ERROR: counting reference for region exceeding the end of "
+                      "the file by one cluster or more: offset 0x%" PRIx64 " size 0x%" PRIx64,
+                      off, len);
         c->res->corruptions++;
         return;
     }
@@ -45,7 +48,7 @@ static int check_l2(CheckCtx *c, uint64_t l2off, bool active)
     Error err;
     error_init(&err);
     if (bdrv_pread_full(s->bs->fd, l2off, c->l2buf, s->cluster_size, true, &err, "L2 table") < 0) {
-        fprintf(stderr, "ERROR: %s\n", err.msg);
+        report_printf(c->report, "ERROR: %s", err.msg);
         c->res->check_errors++;
         return -EIO;
     }
@@ -56,8 +59,8 @@ static int check_l2(CheckCtx *c, uint64_t l2off, bool active)
             if (e & QCOW_OFLAG_COPIED) {
                 uint64_t off, len;
                 qcow2_compressed_range(s, e, &off, &len);
-                fprintf(stderr, "ERROR: coffset=0x%" PRIx64 ": copied flag must never be set "
-                        "for compressed clusters\n", off);
+                report_printf(c->report, "ERROR: coffset=0x%" PRIx64 ": copied flag must never "
+                              "be set for compressed clusters", off);
                 e &= ~QCOW_OFLAG_COPIED;
                 c->res->corruptions++;
             }
@@ -75,7 +78,8 @@ static int check_l2(CheckCtx *c, uint64_t l2off, bool active)
         case QCOW2_CLUSTER_NORMAL:
         case QCOW2_CLUSTER_ZERO_ALLOC: {
             if (e & L2E_STD_RESERVED_MASK) {
-                fprintf(stderr, "ERROR found l2 entry with reserved bits set: %" PRIx64 "\n", e);
+                report_printf(c->report, "ERROR found l2 entry with reserved bits set: %" PRIx64,
+                              e);
                 c->res->corruptions++;
             }
             uint64_t off = e & L2E_OFFSET_MASK;
@@ -107,22 +111,23 @@ static void check_l1(CheckCtx *c, uint64_t l1off, uint32_t l1_size, bool active)
     Error err;
     error_init(&err);
     if (qcow2_read_l1(s, l1off, l1_size, &l1, &err) < 0) {
-        fprintf(stderr, "ERROR: %s\n", err.msg);
+        report_printf(c->report, "ERROR: %s", err.msg);
         c->res->check_errors++;
         return;
     }
     for (uint32_t i = 0; i < l1_size; i++) {
         uint64_t l2off = l1[i] & L1E_OFFSET_MASK;
         if (l1[i] & L1E_RESERVED_MASK) {
-            fprintf(stderr, "ERROR found L1 entry with reserved bits set: %" PRIx64 "\n", l1[i]);
+            report_printf(c->report, "ERROR found L1 entry with reserved bits set: %" PRIx64,
+                          l1[i]);
             c->res->corruptions++;
         }
         if (!l2off) {
             continue;
         }
         if (l2off & (s->cluster_size - 1)) {
-            fprintf(stderr, "ERROR l2_offset=%" PRIx64 ": Table is not cluster aligned; L1 "
-                    "entry corrupted\n", l2off);
+            report_printf(c->report, "ERROR l2_offset=%" PRIx64 ": Table is not cluster "
+                          "aligned; L1 entry corrupted", l2off);
             c->res->corruptions++;
             continue;
         }
@@ -141,7 +146,7 @@ static int check_compare(CheckCtx *c, int fix, uint64_t *highest)
         Error err;
         error_init(&err);
         if (qcow2_get_refcount(s, i, &rc, &err) < 0) {
-            fprintf(stderr, "Can't get refcount for cluster %" PRIu64 ": %s\n", i, err.msg);
+            report_printf(c->report, "Can't get refcount for cluster %" PRIu64 ": %s", i, err.msg);
             c->res->check_errors++;
             continue;
         }
@@ -154,8 +159,8 @@ static int check_compare(CheckCtx *c, int fix, uint64_t *highest)
         }
         bool leak = rc > want;
         bool repair = leak ? (fix & BDRV_FIX_LEAKS) : (fix & BDRV_FIX_ERRORS);
-        fprintf(stderr, "%s cluster %" PRIu64 " refcount=%" PRIu64 " reference=%" PRIu64 "\n",
-                repair ? "Repairing" : leak ? "Leaked" : "ERROR", i, rc, want);
+        report_printf(c->report, "%s cluster %" PRIu64 " refcount=%" PRIu64 " reference=%" PRIu64,
+                      repair ? "Repairing" : leak ? "Leaked" : "ERROR", i, rc, want);
         if (repair && qcow2_update_refcount(s, i << s->cluster_bits, s->cluster_size,
                                             (int64_t)want - (int64_t)rc, &err) == 0) {
             if (leak) {
@@ -187,8 +192,8 @@ static void check_oflag_copied(CheckCtx *c, int fix)
             continue;
         }
         if ((rc == 1) != ((l1e & QCOW_OFLAG_COPIED) != 0)) {
-            fprintf(stderr, "%s OFLAG_COPIED L2 cluster: l1_index=%u l1_entry=%" PRIx64
-                    " refcount=%" PRIu64 "\n", repair ? "Repairing" : "ERROR", i, l1e, rc);
+            report_printf(c->report, "%s OFLAG_COPIED L2 cluster: l1_index=%u l1_entry=%" PRIx64
+                          " refcount=%" PRIu64, repair ? "Repairing" : "ERROR", i, l1e, rc);
             if (repair) {
                 c->res->corruptions_fixed++;
             } else {
@@ -209,8 +214,8 @@ static void check_oflag_copied(CheckCtx *c, int fix)
                 continue;
             }
             if ((rc == 1) != ((e & QCOW_OFLAG_COPIED) != 0)) {
-                fprintf(stderr, "%s OFLAG_COPIED data cluster: l2_entry=%" PRIx64
-                        " refcount=%" PRIu64 "\n", repair ? "Repairing" : "ERROR", e, rc);
+                report_printf(c->report, "%s OFLAG_COPIED data cluster: l2_entry=%" PRIx64
+                              " refcount=%" PRIu64, repair ? "Repairing" : "ERROR", e, rc);
                 if (repair) {
                     c->res->corruptions_fixed++;
                 } else {
@@ -237,7 +242,7 @@ int qcow2_check(BlockDriverState *bs, BlockCheckResult *res, int fix, Error *err
         error_setf(err, "%s", strerror(errno));
         return -errno;
     }
-    CheckCtx c = { .s = s, .res = res };
+    CheckCtx c = { .s = s, .res = res, .report = &bs->report };
     c.nb_clusters = qcow2_clusters(s, (uint64_t)st.st_size);
     c.refs = calloc(c.nb_clusters ? c.nb_clusters : 1, sizeof(uint32_t));
     c.l2buf = malloc(s->cluster_size);
@@ -255,14 +260,14 @@ int qcow2_check(BlockDriverState *bs, BlockCheckResult *res, int fix, Error *err
         const Qcow2Snapshot *sn = &s->snapshots[i];
         if ((sn->l1_offset & (s->cluster_size - 1)) || (uint64_t)sn->l1_size * 8 >
                                                            QCOW2_MAX_L1_BYTES) {
-            fprintf(stderr, "ERROR snapshot %s (%s) l1_offset=%#" PRIx64 ": L1 table is not "
-                    "cluster aligned; snapshot table entry corrupted\n", sn->id, sn->name,
-                    sn->l1_offset);
+            report_printf(c.report, "ERROR snapshot %s (%s) l1_offset=%#" PRIx64 ": L1 table is "
+                          "not cluster aligned; snapshot table entry corrupted", sn->id, sn->name,
+                          sn->l1_offset);
             res->corruptions++;
             continue;
         }
         if (s->version >= 3 && sn->extra_size < 16) {
-            fprintf(stderr, "ERROR snapshot table entry %u is incomplete\n", i);
+            report_printf(c.report, "ERROR snapshot table entry %u is incomplete", i);
             res->corruptions++;
         }
         check_l1(&c, sn->l1_offset, sn->l1_size, false);
@@ -272,7 +277,8 @@ int qcow2_check(BlockDriverState *bs, BlockCheckResult *res, int fix, Error *err
     for (uint64_t i = 0; i < s->reftable_entries; i++) {
         uint64_t e = s->reftable[i], off = e & REFT_OFFSET_MASK;
         if (e & REFT_RESERVED_MASK) {
-            fprintf(stderr, "ERROR refcount table entry %" PRIu64 " has reserved bits set\n", i);
+            report_printf(c.report, "ERROR refcount table entry %" PRIu64
+                          " has reserved bits set", i);
             res->corruptions++;
             continue;
         }
@@ -280,7 +286,7 @@ int qcow2_check(BlockDriverState *bs, BlockCheckResult *res, int fix, Error *err
             continue;
         }
         if ((off & (s->cluster_size - 1)) || (off >> s->cluster_bits) >= c.nb_clusters) {
-            fprintf(stderr, "ERROR refcount block %" PRIu64 " is outside image\n", i);
+            report_printf(c.report, "ERROR refcount block %" PRIu64 " is outside image", i);
             res->corruptions++;
             continue;
         }
@@ -290,8 +296,8 @@ int qcow2_check(BlockDriverState *bs, BlockCheckResult *res, int fix, Error *err
         uint64_t off = s->reftable[i] & REFT_OFFSET_MASK;
         if (off && !(s->reftable[i] & REFT_RESERVED_MASK) && !(off & (s->cluster_size - 1)) &&
             (off >> s->cluster_bits) < c.nb_clusters && c.refs[off >> s->cluster_bits] != 1) {
-            fprintf(stderr, "ERROR refcount block %" PRIu64 " refcount=%u\n", i,
-                    c.refs[off >> s->cluster_bits]);
+            report_printf(c.report, "ERROR refcount block %" PRIu64 " refcount=%u", i,
+                          c.refs[off >> s->cluster_bits]);
             res->corruptions++;
         }
     }

@@ -53,11 +53,11 @@ void qcow2_signal_corruption(Qcow2State *s, const char *fmt, ...)
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     if (s->bs->read_only || s->version < 3) {
-        fprintf(stderr, "qcow2: Image is corrupt: %s\n", msg);
+        report_printf(&s->bs->report, "qcow2: Image is corrupt: %s", msg);
         return;
     }
-    fprintf(stderr, "qcow2: Marking image as corrupt: %s; further corruption events will be "
-            "suppressed\n", msg);
+    report_printf(&s->bs->report, "qcow2: Marking image as corrupt: %s; further corruption "
+                  "events will be suppressed", msg);
     s->incompat |= QCOW2_INCOMPAT_CORRUPT;
     uint8_t v[8];
     qcow2_put64(v, s->incompat);
@@ -484,8 +484,9 @@ static void qcow2_close(BlockDriverState *bs)
         Error err;
         error_init(&err);
         if (qcow2_flush_metadata(s, &err) < 0) {
-            fprintf(stderr, "qcow2: %s: flushing metadata on close failed: %s\n",
-                    bs->filename, err.msg);
+            /* close cannot fail: the opener hears of it as a warning */
+            report_printf(&bs->report, "qcow2: %s: flushing metadata on close failed: %s",
+                          bs->filename, err.msg);
         }
     }
     qcow2_free_state(s);

@@ -196,7 +196,7 @@ void migration_incoming_abort(void)
 
 static void incoming_report_failure(void)
 {
-    fprintf(stderr, "amber: load of migration failed: %s\n", inc.error);
+    report_printf(migration_reporter(), "load of migration failed: %s", inc.error);
     if (inc.exit_on_error) {
         loop_quit(1);
     }

@@ -74,6 +74,7 @@ typedef struct MigrationState {
     int ac_high_cnt;
     void (*notify)(void *opaque);
     void *notify_opaque;
+    Reporter report;             /* failures of both directions (migration_set_reporter) */
 } MigrationState;
 
 static MigrationState ms = { .timer_fd = -1, .t = { .fd = -1 } };
@@ -93,6 +94,16 @@ void migration_set_done_notify(void (*fn)(void *opaque), void *opaque)
 {
     ms.notify = fn;
     ms.notify_opaque = opaque;
+}
+
+void migration_set_reporter(const Reporter *r)
+{
+    ms.report = r ? *r : (Reporter){ 0 };
+}
+
+const Reporter *migration_reporter(void)
+{
+    return &ms.report;
 }
 
 /* ---- the end, whichever it is ---- */
@@ -187,7 +198,7 @@ static void mig_abort(MigrationStatus final, const char *fmt, ...)
     ms.stopped_vm = false;
     ms.status = final;
     if (final == MIGRATION_STATUS_FAILED && ms.error[0]) {
-        fprintf(stderr, "amber: migration failed: %s\n", ms.error);
+        report_printf(&ms.report, "migration failed: %s", ms.error);
     }
     mig_notify();
 }

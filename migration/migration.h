@@ -19,6 +19,7 @@
 
 #include "emu/runstate.h"
 #include "util/error.h"
+#include "util/report.h"
 
 struct Machine;
 
@@ -127,12 +128,17 @@ void migration_get_info(MigrationInfo *out);
 /* Called once when the current migration ends (completed, failed or
  * cancelled); one listener (the waiting monitor). */
 void migration_set_done_notify(void (*fn)(void *opaque), void *opaque);
+/* Where a failure that no command waits for is told, one line: "migration
+ * failed: ..." (an outgoing migration running from the main loop) and "load
+ * of migration failed: ..." (an incoming one). The system prints them. */
+void migration_set_reporter(const Reporter *r);
+const Reporter *migration_reporter(void);
 
 /* ---- the destination (migration-incoming.c) ---- */
 /* -incoming URI at start-up, or migrate_incoming with -incoming defer.
  * Sockets listen and load when the source connects (the monitor works while
  * waiting); exec:, fd: and file: load at once. exit_on_error: a failed load
- * ends amber (with the message on stderr); otherwise the destination keeps
+ * ends amber (with the message to migration_reporter); otherwise the destination keeps
  * waiting for migrate_incoming (defer). */
 void migration_incoming_set_defer(bool defer);
 bool migration_incoming_deferred(void);

@@ -126,8 +126,7 @@ void mon_complete(const char *line, size_t end, MonCompleteAdd add, void *opaque
     }
     MonArgSpec specs[MON_MAX_ARGS];
     int ns;
-    char err[128];
-    if (!mon_spec_parse(cmd->args, specs, &ns, err, sizeof(err))) {
+    if (!mon_spec_parse(cmd->args, specs, &ns, NULL)) {
         return;
     }
     /* Walk the spec: flags given as words are skipped over. */

@@ -12,8 +12,7 @@
 typedef struct Expr {
     const char *p;
     const MonParseCtx *ctx;
-    char *err;
-    size_t errlen;
+    Error *err;
     int depth;
 } Expr;
 
@@ -28,7 +27,7 @@ static void ws(Expr *e)
 
 static bool fail(Expr *e, const char *msg)
 {
-    snprintf(e->err, e->errlen, "%s", msg);
+    error_setf(e->err, "%s", msg);
     return false;
 }
 
@@ -71,7 +70,7 @@ static bool number(Expr *e, uint64_t *v)
         return fail(e, "invalid number");
     }
     if (isalnum((unsigned char)*p) || *p == '_') {
-        snprintf(e->err, e->errlen, "invalid character '%c' in number", *p);
+        error_setf(e->err, "invalid character '%c' in number", *p);
         return false;
     }
     e->p = p;
@@ -111,7 +110,7 @@ static bool primary(Expr *e, uint64_t *v)
         memcpy(name, start, len);
         name[len] = '\0';
         if (!e->ctx || !e->ctx->reg_lookup || !e->ctx->reg_lookup(e->ctx->reg_opaque, name, v)) {
-            snprintf(e->err, e->errlen, "unknown register '$%s'", name);
+            error_setf(e->err, "unknown register '$%s'", name);
             return false;
         }
         return true;
@@ -131,7 +130,7 @@ static bool primary(Expr *e, uint64_t *v)
     if (!c) {
         return fail(e, "unexpected end of expression");
     }
-    snprintf(e->err, e->errlen, "invalid character '%c' in expression", c);
+    error_setf(e->err, "invalid character '%c' in expression", c);
     return false;
 }
 
@@ -267,9 +266,9 @@ BINOP(expr_and, shift, '&', *v & r)
 BINOP(expr_xor, expr_and, '^', *v ^ r)
 BINOP(expr_or, expr_xor, '|', *v | r)
 
-bool mon_eval_expr(const char **p, const MonParseCtx *ctx, int64_t *out, char *err, size_t errlen)
+bool mon_eval_expr(const char **p, const MonParseCtx *ctx, int64_t *out, Error *err)
 {
-    Expr e = { *p, ctx, err, errlen, 0 };
+    Expr e = { *p, ctx, err, 0 };
     uint64_t v;
     if (!expr_or(&e, &v)) {
         return false;

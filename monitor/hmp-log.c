@@ -10,10 +10,11 @@
 void hmp_log(Monitor *mon, const MonArgs *a)
 {
     const char *items = mon_arg_str(a, "items", "");
-    char err[128];
+    Error err;
+    error_init(&err);
     unsigned mask;
-    if (!log_parse_items(items, &mask, err, sizeof(err))) {
-        monitor_error(mon, "%s", err);
+    if (!log_parse_items(items, &mask, &err)) {
+        monitor_error(mon, "%s", err.msg);
         monitor_puts(mon, "Log items (comma separated):\n");
         monitor_printf(mon, "%-15s %s\n", "none", "remove all logs");
         for (const LogItem *it = log_items; it->mask; it++) {
@@ -27,11 +28,12 @@ void hmp_log(Monitor *mon, const MonArgs *a)
 
 void hmp_logfile(Monitor *mon, const MonArgs *a)
 {
-    char err[512];
+    Error err;
+    error_init(&err);
     if (!hmp_machine(mon)) {
         return;                 /* the fuzzer must not create files */
     }
-    if (!log_set_file(mon_arg_str(a, "filename", ""), err, sizeof(err))) {
-        monitor_error(mon, "%s", err);
+    if (!log_set_file(mon_arg_str(a, "filename", ""), &err)) {
+        monitor_error(mon, "%s", err.msg);
     }
 }

@@ -41,6 +41,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/error.h"
+
 typedef struct Monitor Monitor;
 typedef struct MonArgs MonArgs;
 
@@ -124,18 +126,18 @@ typedef struct MonParseCtx {
 
 /* ---- parse.c ---- */
 /* Splits a spec; false (with message) on a malformed spec (a table bug). */
-bool mon_spec_parse(const char *spec, MonArgSpec *out, int *n, char *err, size_t errlen);
+bool mon_spec_parse(const char *spec, MonArgSpec *out, int *n, Error *err);
 /* Reads a word or quoted string at *p; advances *p. Double quotes take
  * escapes (\n \t \r \e \\ \" \xHH but not \x00; unknown ones are kept, backslash and
  * all, so regexes survive); single quotes are literal. Returns a malloc'd
  * string, or NULL with a message (unterminated string, bad escape). */
-char *mon_parse_string(const char **p, char *err, size_t errlen);
+char *mon_parse_string(const char **p, Error *err);
 /* Parses a /FMT suffix (without the '/'); defaults come from ctx->last_fmt. */
-bool mon_parse_format(const char **p, MonFormat *fmt, const MonFormat *last, char *err, size_t errlen);
+bool mon_parse_format(const char **p, MonFormat *fmt, const MonFormat *last, Error *err);
 /* Parses the arguments of cmd from p into a. On error prints nothing and
  * returns false with the reason in err. */
 bool mon_parse_args(const MonCmd *cmd, const char *p, const MonParseCtx *ctx, MonArgs *a,
-                    char *err, size_t errlen);
+                    Error *err);
 void mon_args_free(MonArgs *a);
 /* Accessors by argument name (the spec's name). */
 bool mon_arg_present(const MonArgs *a, const char *name);
@@ -153,7 +155,7 @@ const char *mon_split_name(const char *line, char *buf, size_t buflen);
  * cannot continue the expression; advances *p. 64-bit wrap-around arithmetic;
  * a literal that does not fit 64 bits, division by zero or an unknown
  * register is an error. */
-bool mon_eval_expr(const char **p, const MonParseCtx *ctx, int64_t *out, char *err, size_t errlen);
+bool mon_eval_expr(const char **p, const MonParseCtx *ctx, int64_t *out, Error *err);
 
 /* ---- commands.c ---- */
 /* Finds a command by any of its names in a table; NULL if none. */

@@ -294,9 +294,10 @@ static void dispatch(Monitor *mon, const char *line)
     }
     MonParseCtx ctx = { hmp_reg_lookup, NULL, mon->last_fmt };
     MonArgs args;
-    char err[256];
-    if (!mon_parse_args(cmd, rest, &ctx, &args, err, sizeof(err))) {
-        monitor_error(mon, "%s", err);
+    Error err;
+    error_init(&err);
+    if (!mon_parse_args(cmd, rest, &ctx, &args, &err)) {
+        monitor_error(mon, "%s", err.msg);
         mon_print_usage(mon, cmd, prefix);
         mon_args_free(&args);
         return;

@@ -16,21 +16,22 @@
 #include <stddef.h>
 
 #include "io/chardev.h"
+#include "util/error.h"
 
 /* -monitor stdio|unix:PATH,server[,nowait]|tcp:HOST:PORT,server[,nowait]|none
  * (may be given more than once). The syntax is checked here, so a typo is
  * reported before the machine is built. */
-bool monitor_opt_monitor(const char *val, char *err, size_t errlen);
+bool monitor_opt_monitor(const char *val, Error *err);
 /* -serial stdio|file:PATH|unix:PATH,server[,nowait]|null|none|mon:stdio */
-bool monitor_opt_serial(const char *val, char *err, size_t errlen);
+bool monitor_opt_serial(const char *val, Error *err);
 /* -nographic: serial and monitor multiplexed on stdio (Ctrl-A c switches). */
 void monitor_opt_nographic(void);
 
 /* Sets up the serial back end (UART0's host side). */
-bool monitor_init_serial(CharBackend *be, char *err, size_t errlen);
+bool monitor_init_serial(CharBackend *be, Error *err);
 /* Opens the monitors (listening sockets, the terminal), registers their fds
  * with the main loop and prints the first prompts. */
-bool monitor_start(char *err, size_t errlen);
+bool monitor_start(Error *err);
 /* -name: shown by `info name` and under the banner (NULL: none). The string
  * must outlive the monitor. */
 void monitor_set_vm_name(const char *name);

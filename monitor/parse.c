@@ -21,7 +21,7 @@ static const char *skip_ws(const char *p)
     return p;
 }
 
-bool mon_spec_parse(const char *spec, MonArgSpec *out, int *n, char *err, size_t errlen)
+bool mon_spec_parse(const char *spec, MonArgSpec *out, int *n, Error *err)
 {
     *n = 0;
     const char *p = spec ? spec : "";
@@ -31,7 +31,7 @@ bool mon_spec_parse(const char *spec, MonArgSpec *out, int *n, char *err, size_t
             return true;
         }
         if (*n == MON_MAX_ARGS) {
-            snprintf(err, errlen, "spec '%s': too many arguments", spec);
+            error_setf(err, "spec '%s': too many arguments", spec);
             return false;
         }
         MonArgSpec *s = &out[(*n)++];
@@ -44,7 +44,7 @@ bool mon_spec_parse(const char *spec, MonArgSpec *out, int *n, char *err, size_t
             snprintf(s->name, sizeof(s->name), "-%c", p[1]);
         } else if (p[0] == '/') {
             if (*n != 1) {
-                snprintf(err, errlen, "spec '%s': /fmt must come first", spec);
+                error_setf(err, "spec '%s': /fmt must come first", spec);
                 return false;
             }
             s->type = MON_ARG_FMT;
@@ -55,7 +55,7 @@ bool mon_spec_parse(const char *spec, MonArgSpec *out, int *n, char *err, size_t
             if (!colon || colon == p || (size_t)(colon - p) >= sizeof(s->name) ||
                 colon + 1 >= p + len || !strchr("sSizbFICTP", colon[1]) ||
                 (colon + 2 < p + len && !(colon[2] == '?' && colon + 3 == p + len))) {
-                snprintf(err, errlen, "spec '%s': bad element '%.*s'", spec, (int)len, p);
+                error_setf(err, "spec '%s': bad element '%.*s'", spec, (int)len, p);
                 return false;
             }
             memcpy(s->name, p, (size_t)(colon - p));
@@ -75,12 +75,12 @@ static int hexval(int c)
     return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
 }
 
-char *mon_parse_string(const char **pp, char *err, size_t errlen)
+char *mon_parse_string(const char **pp, Error *err)
 {
     const char *p = skip_ws(*pp);
     size_t cap = strlen(p) + 1;
     if (cap > MON_MAX_STRING) {
-        snprintf(err, errlen, "string too long (limit %d bytes)", MON_MAX_STRING);
+        error_setf(err, "string too long (limit %d bytes)", MON_MAX_STRING);
         return NULL;
     }
     char *out = malloc(cap);
@@ -89,7 +89,7 @@ char *mon_parse_string(const char **pp, char *err, size_t errlen)
         char q = *p++;
         for (;;) {
             if (!*p) {
-                snprintf(err, errlen, "unterminated string (missing %c)", q);
+                error_setf(err, "unterminated string (missing %c)", q);
                 free(out);
                 return NULL;
             }
@@ -110,12 +110,12 @@ char *mon_parse_string(const char **pp, char *err, size_t errlen)
                     int h1 = hexval((unsigned char)p[1]);
                     int h2 = h1 >= 0 ? hexval((unsigned char)p[2]) : -1;
                     if (h1 < 0 || h2 < 0) {
-                        snprintf(err, errlen, "bad escape '\\x' (use \\xHH)");
+                        error_setf(err, "bad escape '\\x' (use \\xHH)");
                         free(out);
                         return NULL;
                     }
                     if (h1 == 0 && h2 == 0) {
-                        snprintf(err, errlen, "bad escape '\\x00' (strings cannot hold NUL bytes)");
+                        error_setf(err, "bad escape '\\x00' (strings cannot hold NUL bytes)");
                         free(out);
                         return NULL;
                     }
@@ -124,7 +124,7 @@ char *mon_parse_string(const char **pp, char *err, size_t errlen)
                     break;
                 }
                 case '\0':
-                    snprintf(err, errlen, "unterminated string (missing %c)", q);
+                    error_setf(err, "unterminated string (missing %c)", q);
                     free(out);
                     return NULL;
                 default:
@@ -138,7 +138,7 @@ char *mon_parse_string(const char **pp, char *err, size_t errlen)
             out[n++] = *p++;
         }
         if (*p && *p != ' ' && *p != '\t') {
-            snprintf(err, errlen, "junk after closing quote: '%.20s'", p);
+            error_setf(err, "junk after closing quote: '%.20s'", p);
             free(out);
             return NULL;
         }
@@ -163,7 +163,7 @@ static int size_of_letter(char c)
     }
 }
 
-bool mon_parse_format(const char **pp, MonFormat *fmt, const MonFormat *last, char *err, size_t errlen)
+bool mon_parse_format(const char **pp, MonFormat *fmt, const MonFormat *last, Error *err)
 {
     const char *p = *pp;
     int count = 1;
@@ -172,7 +172,7 @@ bool mon_parse_format(const char **pp, MonFormat *fmt, const MonFormat *last, ch
         while (isdigit((unsigned char)*p)) {
             c = c * 10 + (*p++ - '0');
             if (c > 1000000) {
-                snprintf(err, errlen, "count too large (limit 1000000)");
+                error_setf(err, "count too large (limit 1000000)");
                 return false;
             }
         }
@@ -188,7 +188,7 @@ bool mon_parse_format(const char **pp, MonFormat *fmt, const MonFormat *last, ch
         } else if (size_of_letter(c) && !size) {
             size = size_of_letter(c);
         } else {
-            snprintf(err, errlen, "invalid char in format: '%c'", c);
+            error_setf(err, "invalid char in format: '%c'", c);
             return false;
         }
     }
@@ -214,7 +214,7 @@ bool mon_parse_format(const char **pp, MonFormat *fmt, const MonFormat *last, ch
 /* Sizes: an expression and an optional binary suffix (util/size.h's
  * letters, optionally followed by B as in "4KB"). The suffix is split off the
  * word first, because "4K" is not a valid number for the expression parser. */
-static bool parse_size(const char **pp, const MonParseCtx *ctx, int64_t *out, char *err, size_t errlen)
+static bool parse_size(const char **pp, const MonParseCtx *ctx, int64_t *out, Error *err)
 {
     const char *p = skip_ws(*pp);
     size_t wl = strcspn(p, " \t");
@@ -236,12 +236,12 @@ static bool parse_size(const char **pp, const MonParseCtx *ctx, int64_t *out, ch
     word[l] = '\0';
     const char *q = word;
     int64_t v;
-    bool ok = mon_eval_expr(&q, ctx, &v, err, errlen);
+    bool ok = mon_eval_expr(&q, ctx, &v, err);
     if (ok && *q) {
         if (isalpha((unsigned char)*q)) {
-            snprintf(err, errlen, "invalid size suffix '%c' (use K, M, G or T)", *q);
+            error_setf(err, "invalid size suffix '%c' (use K, M, G or T)", *q);
         } else {
-            snprintf(err, errlen, "invalid character '%c' in size", *q);
+            error_setf(err, "invalid character '%c' in size", *q);
         }
         ok = false;
     }
@@ -250,11 +250,11 @@ static bool parse_size(const char **pp, const MonParseCtx *ctx, int64_t *out, ch
         return false;
     }
     if (v < 0) {
-        snprintf(err, errlen, "size must not be negative");
+        error_setf(err, "size must not be negative");
         return false;
     }
     if (shift && (uint64_t)v > (UINT64_MAX >> 1) >> shift) {
-        snprintf(err, errlen, "size out of range");
+        error_setf(err, "size out of range");
         return false;
     }
     *out = (int64_t)((uint64_t)v << shift);
@@ -279,13 +279,13 @@ const char *mon_split_name(const char *line, char *buf, size_t buflen)
 }
 
 bool mon_parse_args(const MonCmd *cmd, const char *p, const MonParseCtx *ctx, MonArgs *a,
-                    char *err, size_t errlen)
+                    Error *err)
 {
     MonArgSpec specs[MON_MAX_ARGS];
     int nspecs;
     memset(a, 0, sizeof(*a));
     a->cmd = cmd;
-    if (!mon_spec_parse(cmd->args, specs, &nspecs, err, errlen)) {
+    if (!mon_spec_parse(cmd->args, specs, &nspecs, err)) {
         return false;
     }
     a->n = nspecs;
@@ -302,7 +302,7 @@ bool mon_parse_args(const MonCmd *cmd, const char *p, const MonParseCtx *ctx, Mo
         if (s->type == MON_ARG_FMT) {
             if (*p == '/') {
                 p++;
-                if (!mon_parse_format(&p, &a->fmt, &ctx->last_fmt, err, errlen)) {
+                if (!mon_parse_format(&p, &a->fmt, &ctx->last_fmt, err)) {
                     return false;
                 }
                 a->v[i].present = true;
@@ -319,23 +319,23 @@ bool mon_parse_args(const MonCmd *cmd, const char *p, const MonParseCtx *ctx, Mo
         }
         if (!*p) {
             if (!s->optional) {
-                snprintf(err, errlen, "missing argument '%s'", s->name);
+                error_setf(err, "missing argument '%s'", s->name);
                 return false;
             }
             continue;
         }
         switch (s->type) {
         case MON_ARG_INT:
-            if (!mon_eval_expr(&p, ctx, &a->v[i].num, err, errlen)) {
+            if (!mon_eval_expr(&p, ctx, &a->v[i].num, err)) {
                 return false;
             }
             if (*p && *p != ' ' && *p != '\t') {
-                snprintf(err, errlen, "invalid character '%c' in expression", *p);
+                error_setf(err, "invalid character '%c' in expression", *p);
                 return false;
             }
             break;
         case MON_ARG_SIZE:
-            if (!parse_size(&p, ctx, &a->v[i].num, err, errlen)) {
+            if (!parse_size(&p, ctx, &a->v[i].num, err)) {
                 return false;
             }
             break;
@@ -349,7 +349,7 @@ bool mon_parse_args(const MonCmd *cmd, const char *p, const MonParseCtx *ctx, Mo
             break;
         }
         case MON_ARG_BOOL: {
-            char *w = mon_parse_string(&p, err, errlen);
+            char *w = mon_parse_string(&p, err);
             if (!w) {
                 return false;
             }
@@ -358,7 +358,7 @@ bool mon_parse_args(const MonCmd *cmd, const char *p, const MonParseCtx *ctx, Mo
             } else if (!strcmp(w, "off")) {
                 a->v[i].num = 0;
             } else {
-                snprintf(err, errlen, "'%s' expects on or off", s->name);
+                error_setf(err, "'%s' expects on or off", s->name);
                 free(w);
                 return false;
             }
@@ -366,7 +366,7 @@ bool mon_parse_args(const MonCmd *cmd, const char *p, const MonParseCtx *ctx, Mo
             break;
         }
         default:
-            a->v[i].str = mon_parse_string(&p, err, errlen);
+            a->v[i].str = mon_parse_string(&p, err);
             if (!a->v[i].str) {
                 return false;
             }
@@ -376,7 +376,7 @@ bool mon_parse_args(const MonCmd *cmd, const char *p, const MonParseCtx *ctx, Mo
     }
     p = skip_ws(p);
     if (*p) {
-        snprintf(err, errlen, "too many arguments: '%.20s%s'", p, strlen(p) > 20 ? "..." : "");
+        error_setf(err, "too many arguments: '%.20s%s'", p, strlen(p) > 20 ? "..." : "");
         return false;
     }
     return true;

@@ -53,7 +53,7 @@ static bool stdio_mux;           /* serial and a monitor share stdio */
 const char *monitor_serial_desc;
 
 /* "PATH,server,nowait" style suboptions after the address. */
-static bool parse_endpoint(const char *opt, const char *val, Endpoint *ep, char *err, size_t errlen)
+static bool parse_endpoint(const char *opt, const char *val, Endpoint *ep, Error *err)
 {
     memset(ep, 0, sizeof(*ep));
     ep->listen_fd = ep->client_fd = -1;
@@ -68,7 +68,7 @@ static bool parse_endpoint(const char *opt, const char *val, Endpoint *ep, char 
         ep->tr = TR_TCP;
         ep->telnet = true;
     } else {
-        snprintf(err, errlen, "%s %s: unknown back end", opt, val);
+        error_setf(err, "%s %s: unknown back end", opt, val);
         return false;
     }
     char *copy = strdup(rest);
@@ -76,7 +76,7 @@ static bool parse_endpoint(const char *opt, const char *val, Endpoint *ep, char 
     bool server = false, ok = true;
     char *addr = strtok_r(copy, ",", &save);
     if (!addr || !*addr) {
-        snprintf(err, errlen, "%s %s: missing %s", opt, val, ep->tr == TR_UNIX ? "path" : "host:port");
+        error_setf(err, "%s %s: missing %s", opt, val, ep->tr == TR_UNIX ? "path" : "host:port");
         free(copy);
         return false;
     }
@@ -88,24 +88,24 @@ static bool parse_endpoint(const char *opt, const char *val, Endpoint *ep, char 
         } else if (!strcmp(t, "wait=on")) {
             ep->nowait = false;
         } else {
-            snprintf(err, errlen, "%s %s: unknown option '%s' (use server, nowait)", opt, val, t);
+            error_setf(err, "%s %s: unknown option '%s' (use server, nowait)", opt, val, t);
             ok = false;
         }
     }
     if (ok && !server) {
-        snprintf(err, errlen, "%s %s: only server sockets are supported (add ',server')", opt, val);
+        error_setf(err, "%s %s: only server sockets are supported (add ',server')", opt, val);
         ok = false;
     }
     if (ok && ep->tr == TR_TCP) {
         char *colon = strrchr(addr, ':');
         if (!colon || !colon[1]) {
-            snprintf(err, errlen, "%s %s: expected tcp:HOST:PORT", opt, val);
+            error_setf(err, "%s %s: expected tcp:HOST:PORT", opt, val);
             ok = false;
         } else {
             char *end;
             long p = strtol(colon + 1, &end, 10);
             if (*end || p < 0 || p > 65535) {
-                snprintf(err, errlen, "%s %s: invalid port '%s'", opt, val, colon + 1);
+                error_setf(err, "%s %s: invalid port '%s'", opt, val, colon + 1);
                 ok = false;
             } else {
                 ep->port = strdup(colon + 1);
@@ -114,7 +114,7 @@ static bool parse_endpoint(const char *opt, const char *val, Endpoint *ep, char 
         }
     }
     if (ok && ep->tr == TR_UNIX && strlen(addr) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
-        snprintf(err, errlen, "%s %s: socket path too long", opt, val);
+        error_setf(err, "%s %s: socket path too long", opt, val);
         ok = false;
     }
     if (ok) {
@@ -124,14 +124,14 @@ static bool parse_endpoint(const char *opt, const char *val, Endpoint *ep, char 
     return ok;
 }
 
-bool monitor_opt_monitor(const char *val, char *err, size_t errlen)
+bool monitor_opt_monitor(const char *val, Error *err)
 {
     if (!strcmp(val, "none")) {
         monitor_none = true;
         return true;
     }
     if (nr_mon_eps == MON_MAX_CLI) {
-        snprintf(err, errlen, "-monitor %s: too many monitors (limit %d)", val, MON_MAX_CLI);
+        error_setf(err, "-monitor %s: too many monitors (limit %d)", val, MON_MAX_CLI);
         return false;
     }
     Endpoint *ep = &mon_eps[nr_mon_eps];
@@ -142,21 +142,21 @@ bool monitor_opt_monitor(const char *val, char *err, size_t errlen)
         snprintf(ep->desc, sizeof(ep->desc), "stdio");
         for (int i = 0; i < nr_mon_eps; i++) {
             if (mon_eps[i].tr == TR_STDIO) {
-                snprintf(err, errlen, "-monitor stdio: cannot use stdio by multiple character devices");
+                error_setf(err, "-monitor stdio: cannot use stdio by multiple character devices");
                 return false;
             }
         }
-    } else if (!parse_endpoint("-monitor", val, ep, err, errlen)) {
+    } else if (!parse_endpoint("-monitor", val, ep, err)) {
         return false;
     }
     nr_mon_eps++;
     return true;
 }
 
-bool monitor_opt_serial(const char *val, char *err, size_t errlen)
+bool monitor_opt_serial(const char *val, Error *err)
 {
     if (serial_opt) {
-        snprintf(err, errlen, "-serial %s: only one serial port (UART0) is supported", val);
+        error_setf(err, "-serial %s: only one serial port (UART0) is supported", val);
         return false;
     }
     const char *rest;
@@ -164,22 +164,22 @@ bool monitor_opt_serial(const char *val, char *err, size_t errlen)
     if (!strcmp(val, "stdio") || !strcmp(val, "mon:stdio") || !strcmp(val, "null") ||
         !strcmp(val, "none") || s == URI_FILE) {
         if (s == URI_FILE && !*rest) {
-            snprintf(err, errlen, "-serial %s: missing file name", val);
+            error_setf(err, "-serial %s: missing file name", val);
             return false;
         }
         serial_opt = val;
         return true;
     }
     if (uri_scheme_in(s, URI_SOCKETS | URI_BIT(URI_TELNET))) {
-        if (!parse_endpoint("-serial", val, &serial_ep, err, errlen)) {
+        if (!parse_endpoint("-serial", val, &serial_ep, err)) {
             return false;
         }
         serial_opt = val;
         return true;
     }
-    snprintf(err, errlen, "-serial %s: not supported yet (use stdio, mon:stdio, null, none, "
-             "file:PATH, unix:PATH,server, tcp:HOST:PORT,server, telnet:HOST:PORT,server "
-             "or chardev:ID)", val);
+    error_setf(err, "-serial %s: not supported yet (use stdio, mon:stdio, null, none, "
+               "file:PATH, unix:PATH,server, tcp:HOST:PORT,server, telnet:HOST:PORT,server "
+               "or chardev:ID)", val);
     return false;
 }
 
@@ -190,7 +190,7 @@ void monitor_opt_nographic(void)
 
 /* ---- listening sockets ---- */
 
-static int listen_on(Endpoint *ep, char *err, size_t errlen)
+static int listen_on(Endpoint *ep, Error *err)
 {
     int fd = -1;
     if (ep->tr == TR_UNIX) {
@@ -199,7 +199,7 @@ static int listen_on(Endpoint *ep, char *err, size_t errlen)
         fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         unlink(ep->addr);            /* a stale socket from an earlier run */
         if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 1) < 0) {
-            snprintf(err, errlen, "%s: %s", ep->desc, strerror(errno));
+            error_setf(err, "%s: %s", ep->desc, strerror(errno));
             if (fd >= 0) {
                 close(fd);
             }
@@ -212,7 +212,7 @@ static int listen_on(Endpoint *ep, char *err, size_t errlen)
     struct addrinfo *res;
     int rc = getaddrinfo(*ep->addr ? ep->addr : NULL, ep->port, &hints, &res);
     if (rc != 0) {
-        snprintf(err, errlen, "%s: %s", ep->desc, gai_strerror(rc));
+        error_setf(err, "%s: %s", ep->desc, gai_strerror(rc));
         return -1;
     }
     int saved = 0;
@@ -233,7 +233,7 @@ static int listen_on(Endpoint *ep, char *err, size_t errlen)
     }
     freeaddrinfo(res);
     if (fd < 0) {
-        snprintf(err, errlen, "%s: %s", ep->desc, strerror(saved));
+        error_setf(err, "%s: %s", ep->desc, strerror(saved));
     }
     return fd;
 }
@@ -506,7 +506,7 @@ static bool stdio_monitor_requested(void)
     return false;
 }
 
-bool monitor_init_serial(CharBackend *be, char *err, size_t errlen)
+bool monitor_init_serial(CharBackend *be, Error *err)
 {
     const char *s = serial_opt;
     if (!s) {
@@ -518,7 +518,7 @@ bool monitor_init_serial(CharBackend *be, char *err, size_t errlen)
             /* -nographic wants the serial console on stdio, which the monitor
              * already has. QEMU refuses this too; silently dropping the
              * console (as without -nographic) would hide the guest. */
-            snprintf(err, errlen, "-nographic -monitor stdio: cannot use stdio by multiple "
+            error_setf(err, "-nographic -monitor stdio: cannot use stdio by multiple "
                      "character devices (the serial console and the monitor; use "
                      "-nographic alone for both, muxed with Ctrl-A c, or -serial null)");
             return false;
@@ -531,8 +531,8 @@ bool monitor_init_serial(CharBackend *be, char *err, size_t errlen)
     monitor_serial_desc = s;
     if (!strcmp(s, "stdio") || !strcmp(s, "mon:stdio")) {
         if (stdio_monitor_requested()) {
-            snprintf(err, errlen, "-serial %s: cannot use stdio by multiple character devices "
-                     "(-monitor stdio; use -serial mon:stdio to share it)", s);
+            error_setf(err, "-serial %s: cannot use stdio by multiple character devices "
+                       "(-monitor stdio; use -serial mon:stdio to share it)", s);
             return false;
         }
         stdio_mux = !strcmp(s, "mon:stdio") && !monitor_none;
@@ -548,7 +548,7 @@ bool monitor_init_serial(CharBackend *be, char *err, size_t errlen)
     if (uri_parse(s, &path) == URI_FILE) {
         int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
         if (fd < 0) {
-            snprintf(err, errlen, "-serial %s: %s", s, strerror(errno));
+            error_setf(err, "-serial %s: %s", s, strerror(errno));
             return false;
         }
         chardev_init_fd(be, "serial0", -1, fd);
@@ -556,7 +556,7 @@ bool monitor_init_serial(CharBackend *be, char *err, size_t errlen)
     }
     chardev_init_fd(be, "serial0", -1, -1);
     serial_ep.be = be;
-    serial_ep.listen_fd = listen_on(&serial_ep, err, errlen);
+    serial_ep.listen_fd = listen_on(&serial_ep, err);
     if (serial_ep.listen_fd < 0) {
         return false;
     }
@@ -566,7 +566,7 @@ bool monitor_init_serial(CharBackend *be, char *err, size_t errlen)
     return true;
 }
 
-bool monitor_start(char *err, size_t errlen)
+bool monitor_start(Error *err)
 {
     if (current_machine) {
         hmp_serial_log_init(&current_machine->serial0);
@@ -597,7 +597,7 @@ bool monitor_start(char *err, size_t errlen)
             monitor_print_prompt(mon);
             continue;
         }
-        ep->listen_fd = listen_on(ep, err, errlen);
+        ep->listen_fd = listen_on(ep, err);
         if (ep->listen_fd < 0) {
             return false;
         }

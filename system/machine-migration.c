@@ -83,7 +83,7 @@ static void machine_migration_unregister_drives(Machine *m)
     }
 }
 
-int machine_migration_attach(Machine *m, char *err, size_t errlen)
+int machine_migration_attach(Machine *m, Error *err)
 {
     savevm_unregister_all(m->sections);
     savevm_set_blocker_check(m->sections, migration_check_blockers);
@@ -91,7 +91,7 @@ int machine_migration_attach(Machine *m, char *err, size_t errlen)
     ret = ret ? ret : machine_vmstate_register(m);
     ret = ret ? ret : globalstate_register(m->sections);
     if (ret < 0) {
-        snprintf(err, errlen, "cannot register the machine's state sections (%d)", ret);
+        error_setf(err, "cannot register the machine's state sections (%d)", ret);
         return ret;
     }
     for (int i = 0; i < MACHINE_MAX_DRIVES; i++) {
@@ -101,8 +101,8 @@ int machine_migration_attach(Machine *m, char *err, size_t errlen)
         if (m->drive_bs[i] && drive_uses_overlay(&m->drive[i])) {
             drive_blocker[i] = migrate_add_blocker(m->drive[i].id, DRIVE_SNAPSHOT_BLOCKER);
             if (drive_blocker[i] < 0) {
-                snprintf(err, errlen, "-drive %s: cannot register its migration blocker "
-                         "(the table is full)", m->opts.drives[i]);
+                error_setf(err, "-drive %s: cannot register its migration blocker "
+                           "(the table is full)", m->opts.drives[i]);
                 return -ENOSPC;
             }
         }

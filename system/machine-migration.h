@@ -9,7 +9,7 @@
 /* After machine_init: registers the machine's sections (replacing any
  * earlier registration), its drives' blockers and hand-over hooks. On error
  * returns a negative errno with a one-line message in err. */
-int machine_migration_attach(Machine *m, char *err, size_t errlen);
+int machine_migration_attach(Machine *m, Error *err);
 /* Before machine_destroy. */
 void machine_migration_detach(Machine *m);
 

@@ -406,12 +406,7 @@ static bool is_stdio(const char *spec)
 
 static int forward_serial(const char *spec, Error *err)
 {
-    char msg[512];
-    if (!monitor_opt_serial(spec, msg, sizeof(msg))) {
-        error_setf(err, "%s", msg);
-        return -1;
-    }
-    return 0;
+    return monitor_opt_serial(spec, err) ? 0 : -1;
 }
 
 int main_opts_finish(MachineOptions *o, Error *err)
@@ -501,12 +496,9 @@ int main_opts_finish(MachineOptions *o, Error *err)
         return -1;
     }
     for (int k = 0; k < mo.nr_mons; k++) {
-        char msg[512];
-        if (mo.mons[k].spec && !monitor_opt_monitor(mo.mons[k].spec, msg, sizeof(msg))) {
+        if (mo.mons[k].spec && !monitor_opt_monitor(mo.mons[k].spec, err)) {
             if (mo.mons[k].chardev) {
-                error_setf(err, "-mon %s: %s", mo.mons[k].arg, msg);
-            } else {
-                error_setf(err, "%s", msg);
+                error_prependf(err, "-mon %s: ", mo.mons[k].arg);
             }
             return -1;
         }

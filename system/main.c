@@ -58,6 +58,21 @@ static void die(const char *fmt, ...)
     exit(1);
 }
 
+/* Where the library's warnings go (a probed raw image): stderr, as a line. */
+static void main_warn(void *opaque, const char *msg)
+{
+    (void)opaque;
+    fprintf(stderr, "%s\n", msg);
+}
+
+/* A failure no command waits for (a migration from the main loop): stderr,
+ * as die() words it, but amber goes on. */
+static void main_report(void *opaque, const char *msg)
+{
+    (void)opaque;
+    fprintf(stderr, "amber: %s\n", msg);
+}
+
 static void main_usage(void)
 {
     printf("usage: amber [options]\n"
@@ -309,6 +324,36 @@ static void parse_rtc(CmdLine *cl, const char *arg)
     free(copy);
 }
 
+
+/* -d ITEMS and -D FILE. Like QEMU, `-d help` prints the list and exits 0; a
+ * bad item or file prints "amber: ..." (and the list) and exits 1. */
+static void log_opt_d(const char *items)
+{
+    Error err;
+    error_init(&err);
+    unsigned mask;
+    if (!strcmp(items, "help") || !strcmp(items, "?")) {
+        log_print_items(stdout);
+        exit(0);
+    }
+    if (!log_parse_items(items, &mask, &err)) {
+        fprintf(stderr, "amber: -d %s: %s\n", items, err.msg);
+        log_print_items(stderr);
+        exit(1);
+    }
+    log_set_mask(mask);
+}
+
+static void log_opt_D(const char *path)
+{
+    Error err;
+    error_init(&err);
+    if (!log_set_file(path, &err)) {
+        fprintf(stderr, "amber: -D: %s\n", err.msg);
+        exit(1);
+    }
+}
+
 static void parse_args(CmdLine *cl, int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
@@ -418,7 +463,6 @@ static void dump_dtb(const Machine *m, const char *path)
 int main(int argc, char **argv)
 {
     CmdLine cl;
-    char err[512];
     memset(&cl, 0, sizeof(cl));
     cl.opts.machine = "virt";
     cl.opts.ram_size = MACHINE_DEFAULT_RAM;
@@ -432,16 +476,17 @@ int main(int argc, char **argv)
         die("%s", oe.msg);
     }
 
-    if (!monitor_init_serial(&machine.serial0, err, sizeof(err))) {
-        die("%s", err);
+    if (!monitor_init_serial(&machine.serial0, &oe)) {
+        die("%s", oe.msg);
     }
     cl.opts.incoming = cl.incoming != NULL;
-    if (!machine_init(&machine, &cl.opts, err, sizeof(err))) {
-        die("%s", err);
+    cl.opts.warn = (Reporter){ .fn = main_warn };
+    Error me;
+    error_init(&me);
+    if (!machine_init(&machine, &cl.opts, &me) || machine_migration_attach(&machine, &me) < 0) {
+        die("%s", me.msg);
     }
-    if (machine_migration_attach(&machine, err, sizeof(err)) < 0) {
-        die("%s", err);
-    }
+    migration_set_reporter(&(Reporter){ .fn = main_report });
     if (cl.opts.dtb_dump) {
         dump_dtb(&machine, cl.opts.dtb_dump);
         machine_migration_detach(&machine);
@@ -490,9 +535,11 @@ int main(int argc, char **argv)
     main_loop_set_cleanup(monitor_cleanup);
     main_loop_set_interrupt(monitor_interrupt);
     monitor_set_vm_name(main_opts_name());
-    if (!monitor_start(err, sizeof(err))) {
+    Error se;
+    error_init(&se);
+    if (!monitor_start(&se)) {
         monitor_cleanup();
-        die("%s", err);
+        die("%s", se.msg);
     }
     main_opts_ready();           /* -daemonize: the parent exits now */
     int status = main_loop_run(&machine);

@@ -156,6 +156,16 @@ static int img_create(int argc, char **argv)
 /* -U (force-share): open an image another process uses, read-only. */
 static bool img_force_share;
 
+/* The image's findings and warnings (check's per-cluster lines, "Marking
+ * image as corrupt"): stderr, as qemu-img prints them. */
+static void img_report(void *opaque, const char *msg)
+{
+    (void)opaque;
+    fprintf(stderr, "%s\n", msg);
+}
+
+static const Reporter img_reporter = { .fn = img_report };
+
 /* Opens and locks the image as qemu-img does (block/lock.c), so a running
  * machine's image is not changed behind its back. */
 static BlockDriverState *img_open(const char *file, const char *fmt, int flags)
@@ -166,7 +176,7 @@ static BlockDriverState *img_open(const char *file, const char *fmt, int flags)
         img_error("force-share=on can only be used with read-only images");
         return NULL;
     }
-    BlockDriverState *bs = bdrv_open(file, fmt, flags, &err);
+    BlockDriverState *bs = bdrv_open_report(file, fmt, flags, &img_reporter, &err);
     if (!bs) {
         img_error("%s", err.msg);
         return NULL;

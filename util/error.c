@@ -12,16 +12,21 @@ void error_init(Error *err)
     }
 }
 
-void error_setf(Error *err, const char *fmt, ...)
+void error_vsetf(Error *err, const char *fmt, va_list ap)
 {
     if (!err || err->set) {
         return;
     }
+    vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+    err->set = true;
+}
+
+void error_setf(Error *err, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+    error_vsetf(err, fmt, ap);
     va_end(ap);
-    err->set = true;
 }
 
 void error_prependf(Error *err, const char *fmt, ...)

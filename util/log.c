@@ -57,7 +57,7 @@ static const LogItem *log_find(const char *name, size_t len)
     return NULL;
 }
 
-bool log_parse_items(const char *items, unsigned *mask, char *err, size_t errlen)
+bool log_parse_items(const char *items, unsigned *mask, Error *err)
 {
     if (!strcmp(items, "none")) {
         *mask = 0;
@@ -69,8 +69,8 @@ bool log_parse_items(const char *items, unsigned *mask, char *err, size_t errlen
         size_t n = strcspn(p, ",");
         const LogItem *it = log_find(p, n);
         if (!it) {
-            /* Long junk is cut in the message, never overflowing err. */
-            snprintf(err, errlen, "unknown log item '%.*s'", (int)(n > 64 ? 64 : n), p);
+            /* Long junk is cut in the message. */
+            error_setf(err, "unknown log item '%.*s'", (int)(n > 64 ? 64 : n), p);
             return false;
         }
         m |= it->mask;
@@ -100,20 +100,20 @@ unsigned log_set_mask(unsigned mask)
     return old;
 }
 
-bool log_set_file(const char *path, char *err, size_t errlen)
+bool log_set_file(const char *path, Error *err)
 {
     FILE *f = NULL;
     char *copy = NULL;
     if (path) {
         f = fopen(path, "w");
         if (!f) {
-            snprintf(err, errlen, "could not open '%s': %s", path, strerror(errno));
+            error_setf(err, "could not open '%s': %s", path, strerror(errno));
             return false;
         }
         copy = strdup(path);
         if (!copy) {
             fclose(f);
-            snprintf(err, errlen, "could not open '%s': out of memory", path);
+            error_setf(err, "could not open '%s': out of memory", path);
             return false;
         }
         /* A large buffer: exec/cpu logs write a line per block. */
@@ -131,29 +131,4 @@ bool log_set_file(const char *path, char *err, size_t errlen)
 const char *log_file_name(void)
 {
     return log_path;
-}
-
-void log_opt_d(const char *items)
-{
-    char err[128];
-    unsigned mask;
-    if (!strcmp(items, "help") || !strcmp(items, "?")) {
-        log_print_items(stdout);
-        exit(0);
-    }
-    if (!log_parse_items(items, &mask, err, sizeof(err))) {
-        fprintf(stderr, "amber: -d %s: %s\n", items, err);
-        log_print_items(stderr);
-        exit(1);
-    }
-    log_set_mask(mask);
-}
-
-void log_opt_D(const char *path)
-{
-    char err[512];
-    if (!log_set_file(path, err, sizeof(err))) {
-        fprintf(stderr, "amber: -D: %s\n", err);
-        exit(1);
-    }
 }

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "util/error.h"
+
 enum {
     LOG_IN_ASM       = 1u << 0,  /* guest code of each translated block */
     LOG_INT          = 1u << 1,  /* exceptions and interrupts taken */
@@ -56,7 +58,7 @@ void log_write(const char *s);
 /* Parses "in_asm,int" (QEMU's comma-separated items, "none" for nothing)
  * into *mask. On an unknown or empty item returns false with
  * "unknown log item 'X'" in err; *mask is untouched then. */
-bool log_parse_items(const char *items, unsigned *mask, char *err, size_t errlen);
+bool log_parse_items(const char *items, unsigned *mask, Error *err);
 /* QEMU's list: "Log items (comma separated):" then one "%-15s %s" line per
  * item (what -d help prints). */
 void log_print_items(FILE *f);
@@ -66,15 +68,9 @@ unsigned log_set_mask(unsigned mask);
 /* Sends the log to path (truncated), or back to stderr with NULL. The old
  * file is flushed and closed. On failure the log stays where it was and err
  * says why ("could not open 'PATH': REASON"). */
-bool log_set_file(const char *path, char *err, size_t errlen);
+bool log_set_file(const char *path, Error *err);
 /* The current file name, or NULL for stderr. */
 const char *log_file_name(void);
 void log_flush(void);
-
-/* Command line: -d ITEMS and -D FILE. Like QEMU, `-d help` prints the list
- * and exits 0; a bad item or file prints "amber: ..." (and the list) and
- * exits 1. */
-void log_opt_d(const char *items);
-void log_opt_D(const char *path);
 
 #endif

@@ -211,11 +211,11 @@ uint64_t machine_fdt_address(uint64_t ram_size, uint32_t fdt_size)
     return (top - fdt_size) & ~(align - 1);
 }
 
-bool machine_build_fdt(Machine *m, char *err, size_t errlen)
+bool machine_build_fdt(Machine *m, Error *err)
 {
     FdtBuilder b = { .fdt = calloc(1, FDT_MAX_SIZE), .rc = 0 };
     if (!b.fdt) {
-        snprintf(err, errlen, "device tree: out of memory");
+        error_setf(err, "device tree: out of memory");
         return false;
     }
     fdt_check(&b, fdt_create(b.fdt, FDT_MAX_SIZE));
@@ -244,8 +244,8 @@ bool machine_build_fdt(Machine *m, char *err, size_t errlen)
     fdt_check(&b, fdt_open_into(b.fdt, b.fdt, FDT_MAX_SIZE));
     fdt_check(&b, fdt_pack(b.fdt));
     if (b.rc < 0) {
-        snprintf(err, errlen, "device tree: %s%s", fdt_strerror(b.rc),
-                 b.rc == -FDT_ERR_NOSPACE ? " (-append too long?)" : "");
+        error_setf(err, "device tree: %s%s", fdt_strerror(b.rc),
+                   b.rc == -FDT_ERR_NOSPACE ? " (-append too long?)" : "");
         free(b.fdt);
         return false;
     }

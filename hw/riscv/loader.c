@@ -16,14 +16,14 @@
 #define EM_RISCV 243
 #endif
 
-static bool loader_fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static bool loader_fail(Error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
-static bool loader_fail(char *err, size_t errlen, const char *fmt, ...)
+static bool loader_fail(Error *err, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
+    error_vsetf(err, fmt, ap);
     va_end(ap);
     return false;
 }
@@ -113,16 +113,16 @@ bool loader_is_linux_image(const uint8_t *buf, size_t len, uint64_t *image_size)
 /* Looks up tohost/fromhost in .symtab; a malformed section table is an
  * error (the file is corrupt), a missing one just means no symbols. */
 static bool loader_elf_symbols(const uint8_t *buf, size_t len, const Elf64_Ehdr *eh,
-                               LoadedImage *img, char *err, size_t errlen)
+                               LoadedImage *img, Error *err)
 {
     if (eh->e_shnum == 0 || eh->e_shoff == 0) {
         return true;
     }
     if (eh->e_shentsize != sizeof(Elf64_Shdr)) {
-        return loader_fail(err, errlen, "bad ELF section header size %u", eh->e_shentsize);
+        return loader_fail(err, "bad ELF section header size %u", eh->e_shentsize);
     }
     if (!loader_in_file(eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr), len)) {
-        return loader_fail(err, errlen, "ELF section header table lies outside the file");
+        return loader_fail(err, "ELF section header table lies outside the file");
     }
     for (unsigned i = 0; i < eh->e_shnum; i++) {
         Elf64_Shdr sh, strsh;
@@ -132,11 +132,11 @@ static bool loader_elf_symbols(const uint8_t *buf, size_t len, const Elf64_Ehdr 
         }
         if (sh.sh_entsize != sizeof(Elf64_Sym) || sh.sh_link >= eh->e_shnum ||
             !loader_in_file(sh.sh_offset, sh.sh_size, len)) {
-            return loader_fail(err, errlen, "ELF symbol table (section %u) is malformed", i);
+            return loader_fail(err, "ELF symbol table (section %u) is malformed", i);
         }
         memcpy(&strsh, buf + eh->e_shoff + sh.sh_link * sizeof(Elf64_Shdr), sizeof(strsh));
         if (!loader_in_file(strsh.sh_offset, strsh.sh_size, len)) {
-            return loader_fail(err, errlen, "ELF string table (section %u) lies outside the file",
+            return loader_fail(err, "ELF string table (section %u) lies outside the file",
                                sh.sh_link);
         }
         const char *strtab = (const char *)buf + strsh.sh_offset;
@@ -167,46 +167,46 @@ static bool loader_elf_symbols(const uint8_t *buf, size_t len, const Elf64_Ehdr 
 }
 
 bool loader_elf_load_buf(PhysMemory *mem, const uint8_t *buf, size_t len,
-                         LoadedImage *img, char *err, size_t errlen)
+                         LoadedImage *img, Error *err)
 {
     Elf64_Ehdr eh;
     memset(img, 0, sizeof(*img));
     if (len == 0) {
-        return loader_fail(err, errlen, "file is empty");
+        return loader_fail(err, "file is empty");
     }
     if (!loader_is_elf(buf, len)) {
-        return loader_fail(err, errlen, "not an ELF file");
+        return loader_fail(err, "not an ELF file");
     }
     if (len <= EI_CLASS) {
-        return loader_fail(err, errlen, "ELF header is truncated (%zu bytes)", len);
+        return loader_fail(err, "ELF header is truncated (%zu bytes)", len);
     }
     if (buf[EI_CLASS] != ELFCLASS64) {
-        return loader_fail(err, errlen, "not a 64-bit ELF file (ELF class %u)", buf[EI_CLASS]);
+        return loader_fail(err, "not a 64-bit ELF file (ELF class %u)", buf[EI_CLASS]);
     }
     if (len < sizeof(eh)) {
-        return loader_fail(err, errlen, "ELF header is truncated (%zu bytes)", len);
+        return loader_fail(err, "ELF header is truncated (%zu bytes)", len);
     }
     memcpy(&eh, buf, sizeof(eh));
     if (eh.e_ident[EI_DATA] != ELFDATA2LSB) {
-        return loader_fail(err, errlen, "not a little-endian ELF file");
+        return loader_fail(err, "not a little-endian ELF file");
     }
     if (eh.e_ident[EI_VERSION] != EV_CURRENT || eh.e_version != EV_CURRENT) {
-        return loader_fail(err, errlen, "unsupported ELF version %u", eh.e_ident[EI_VERSION]);
+        return loader_fail(err, "unsupported ELF version %u", eh.e_ident[EI_VERSION]);
     }
     if (eh.e_machine != EM_RISCV) {
-        return loader_fail(err, errlen, "ELF machine %u is not RISC-V (%u)", eh.e_machine, EM_RISCV);
+        return loader_fail(err, "ELF machine %u is not RISC-V (%u)", eh.e_machine, EM_RISCV);
     }
     if (eh.e_type != ET_EXEC) {
-        return loader_fail(err, errlen, "ELF type %u is not an executable", eh.e_type);
+        return loader_fail(err, "ELF type %u is not an executable", eh.e_type);
     }
     if (eh.e_phnum == 0) {
-        return loader_fail(err, errlen, "ELF file has no program headers");
+        return loader_fail(err, "ELF file has no program headers");
     }
     if (eh.e_phentsize != sizeof(Elf64_Phdr)) {
-        return loader_fail(err, errlen, "bad ELF program header size %u", eh.e_phentsize);
+        return loader_fail(err, "bad ELF program header size %u", eh.e_phentsize);
     }
     if (!loader_in_file(eh.e_phoff, (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr), len)) {
-        return loader_fail(err, errlen, "ELF program header table lies outside the file");
+        return loader_fail(err, "ELF program header table lies outside the file");
     }
 
     /* Check every segment first. */
@@ -218,31 +218,31 @@ bool loader_elf_load_buf(PhysMemory *mem, const uint8_t *buf, size_t len,
             continue;
         }
         if (!loader_in_file(ph.p_offset, ph.p_filesz, len)) {
-            return loader_fail(err, errlen, "ELF program header %u lies outside the file", i);
+            return loader_fail(err, "ELF program header %u lies outside the file", i);
         }
         if (ph.p_memsz < ph.p_filesz) {
-            return loader_fail(err, errlen,
+            return loader_fail(err,
                                "ELF program header %u: memory size 0x%llx is smaller than file size 0x%llx",
                                i, (unsigned long long)ph.p_memsz, (unsigned long long)ph.p_filesz);
         }
         if (ph.p_paddr + ph.p_memsz < ph.p_paddr) {
-            return loader_fail(err, errlen, "ELF program header %u: address 0x%llx + size 0x%llx overflows",
+            return loader_fail(err, "ELF program header %u: address 0x%llx + size 0x%llx overflows",
                                i, (unsigned long long)ph.p_paddr, (unsigned long long)ph.p_memsz);
         }
         if (!loader_in_memory(mem, ph.p_paddr, ph.p_memsz)) {
-            return loader_fail(err, errlen,
+            return loader_fail(err,
                                "ELF program header %u: segment 0x%llx-0x%llx is outside RAM and ROM",
                                i, (unsigned long long)ph.p_paddr,
                                (unsigned long long)(ph.p_paddr + ph.p_memsz - 1));
         }
         if (++nload > LOADER_MAX_SEGMENTS) {
-            return loader_fail(err, errlen, "more than %d loadable ELF segments", LOADER_MAX_SEGMENTS);
+            return loader_fail(err, "more than %d loadable ELF segments", LOADER_MAX_SEGMENTS);
         }
     }
     if (nload == 0) {
-        return loader_fail(err, errlen, "ELF file has no loadable segment");
+        return loader_fail(err, "ELF file has no loadable segment");
     }
-    if (!loader_elf_symbols(buf, len, &eh, img, err, errlen)) {
+    if (!loader_elf_symbols(buf, len, &eh, img, err)) {
         return false;
     }
 
@@ -256,7 +256,7 @@ bool loader_elf_load_buf(PhysMemory *mem, const uint8_t *buf, size_t len,
          * address and copied by the program's start-up code. */
         if (!loader_write(mem, ph.p_paddr, buf + ph.p_offset, ph.p_filesz) ||
             !loader_zero(mem, ph.p_paddr + ph.p_filesz, ph.p_memsz - ph.p_filesz)) {
-            return loader_fail(err, errlen, "ELF program header %u: cannot write guest memory", i);
+            return loader_fail(err, "ELF program header %u: cannot write guest memory", i);
         }
         loader_add_segment(img, ph.p_paddr, ph.p_memsz);
     }
@@ -266,11 +266,11 @@ bool loader_elf_load_buf(PhysMemory *mem, const uint8_t *buf, size_t len,
 }
 
 bool loader_raw_load_buf(PhysMemory *mem, const uint8_t *buf, size_t len, uint64_t addr,
-                         LoadedImage *img, char *err, size_t errlen)
+                         LoadedImage *img, Error *err)
 {
     memset(img, 0, sizeof(*img));
     if (len == 0) {
-        return loader_fail(err, errlen, "file is empty");
+        return loader_fail(err, "file is empty");
     }
     uint64_t need = len;
     uint64_t image_size;
@@ -281,12 +281,12 @@ bool loader_raw_load_buf(PhysMemory *mem, const uint8_t *buf, size_t len, uint64
         }
     }
     if (!loader_in_memory(mem, addr, need)) {
-        return loader_fail(err, errlen, "%s of %llu bytes at 0x%llx does not fit in RAM",
+        return loader_fail(err, "%s of %llu bytes at 0x%llx does not fit in RAM",
                            img->is_linux_image ? "Linux image" : "image",
                            (unsigned long long)need, (unsigned long long)addr);
     }
     if (!loader_write(mem, addr, buf, len)) {
-        return loader_fail(err, errlen, "cannot write guest memory at 0x%llx", (unsigned long long)addr);
+        return loader_fail(err, "cannot write guest memory at 0x%llx", (unsigned long long)addr);
     }
     loader_add_segment(img, addr, len);
     img->entry = addr;
@@ -294,25 +294,25 @@ bool loader_raw_load_buf(PhysMemory *mem, const uint8_t *buf, size_t len, uint64
 }
 
 /* Maps a whole file read-only. */
-static bool loader_map_file(const char *path, uint8_t **buf, size_t *len, char *err, size_t errlen)
+static bool loader_map_file(const char *path, uint8_t **buf, size_t *len, Error *err)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        return loader_fail(err, errlen, "%s: %s", path, strerror(errno));
+        return loader_fail(err, "%s: %s", path, strerror(errno));
     }
     struct stat st;
     if (fstat(fd, &st) < 0) {
         int e = errno;
         close(fd);
-        return loader_fail(err, errlen, "%s: %s", path, strerror(e));
+        return loader_fail(err, "%s: %s", path, strerror(e));
     }
     if (S_ISDIR(st.st_mode)) {
         close(fd);
-        return loader_fail(err, errlen, "%s: %s", path, strerror(EISDIR));
+        return loader_fail(err, "%s: %s", path, strerror(EISDIR));
     }
     if (!S_ISREG(st.st_mode)) {
         close(fd);
-        return loader_fail(err, errlen, "%s: not a regular file", path);
+        return loader_fail(err, "%s: not a regular file", path);
     }
     *len = (size_t)st.st_size;
     if (*len == 0) {
@@ -324,7 +324,7 @@ static bool loader_map_file(const char *path, uint8_t **buf, size_t *len, char *
     int e = errno;
     close(fd);
     if (p == MAP_FAILED) {
-        return loader_fail(err, errlen, "%s: %s", path, strerror(e));
+        return loader_fail(err, "%s: %s", path, strerror(e));
     }
     *buf = p;
     return true;
@@ -337,59 +337,57 @@ static void loader_unmap_file(uint8_t *buf, size_t len)
     }
 }
 
-bool loader_file_size(const char *path, uint64_t *size, char *err, size_t errlen)
+bool loader_file_size(const char *path, uint64_t *size, Error *err)
 {
     struct stat st;
     if (stat(path, &st) < 0) {
-        return loader_fail(err, errlen, "%s: %s", path, strerror(errno));
+        return loader_fail(err, "%s: %s", path, strerror(errno));
     }
     *size = (uint64_t)st.st_size;
     return true;
 }
 
 /* Runs a buffer loader on a mapped file and prefixes its error with the path. */
-static bool loader_finish(bool ok, const char *path, char *err, size_t errlen)
+static bool loader_finish(bool ok, const char *path, Error *err)
 {
     if (!ok) {
-        char reason[256];
-        snprintf(reason, sizeof(reason), "%s", err);
-        snprintf(err, errlen, "%s: %s", path, reason);
+        error_prependf(err, "%s: ", path);
     }
     return ok;
 }
 
 bool loader_load_image(PhysMemory *mem, const char *path, uint64_t raw_addr,
-                       LoadedImage *img, char *err, size_t errlen)
+                       LoadedImage *img, Error *err)
 {
     uint8_t *buf;
     size_t len;
-    if (!loader_map_file(path, &buf, &len, err, errlen)) {
+    if (!loader_map_file(path, &buf, &len, err)) {
         return false;
     }
     bool ok;
     if (loader_is_elf(buf, len)) {
-        ok = loader_elf_load_buf(mem, buf, len, img, err, errlen);
+        ok = loader_elf_load_buf(mem, buf, len, img, err);
     } else {
-        ok = loader_raw_load_buf(mem, buf, len, raw_addr, img, err, errlen);
+        ok = loader_raw_load_buf(mem, buf, len, raw_addr, img, err);
     }
     loader_unmap_file(buf, len);
-    return loader_finish(ok, path, err, errlen);
+    return loader_finish(ok, path, err);
 }
 
 bool loader_load_initrd(PhysMemory *mem, const char *path, uint64_t addr, uint64_t limit,
-                        LoadedImage *img, char *err, size_t errlen)
+                        LoadedImage *img, Error *err)
 {
     uint8_t *buf;
     size_t len;
-    if (!loader_map_file(path, &buf, &len, err, errlen)) {
+    if (!loader_map_file(path, &buf, &len, err)) {
         return false;
     }
     bool ok;
     memset(img, 0, sizeof(*img));
     if (len == 0) {
-        ok = loader_fail(err, errlen, "file is empty");
+        ok = loader_fail(err, "file is empty");
     } else if (addr > limit || len > limit - addr) {
-        ok = loader_fail(err, errlen, "initrd of %zu bytes at 0x%llx does not fit in RAM below 0x%llx",
+        ok = loader_fail(err, "initrd of %zu bytes at 0x%llx does not fit in RAM below 0x%llx",
                          len, (unsigned long long)addr, (unsigned long long)limit);
     } else {
         ok = loader_in_memory(mem, addr, len) && loader_write(mem, addr, buf, len);
@@ -397,10 +395,10 @@ bool loader_load_initrd(PhysMemory *mem, const char *path, uint64_t addr, uint64
             loader_add_segment(img, addr, len);
             img->entry = addr;
         } else {
-            loader_fail(err, errlen, "initrd of %zu bytes at 0x%llx does not fit in RAM",
+            loader_fail(err, "initrd of %zu bytes at 0x%llx does not fit in RAM",
                         len, (unsigned long long)addr);
         }
     }
     loader_unmap_file(buf, len);
-    return loader_finish(ok, path, err, errlen);
+    return loader_finish(ok, path, err);
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "emu/memory.h"
+#include "util/error.h"
 
 #define LOADER_MAX_SEGMENTS 32
 
@@ -42,18 +43,18 @@ bool loader_is_linux_image(const uint8_t *buf, size_t len, uint64_t *image_size)
 
 /* From a buffer: err gets the reason only (no file name). */
 bool loader_elf_load_buf(PhysMemory *mem, const uint8_t *buf, size_t len,
-                         LoadedImage *img, char *err, size_t errlen);
+                         LoadedImage *img, Error *err);
 bool loader_raw_load_buf(PhysMemory *mem, const uint8_t *buf, size_t len, uint64_t addr,
-                         LoadedImage *img, char *err, size_t errlen);
+                         LoadedImage *img, Error *err);
 
 /* From a file: ELF when it starts with the ELF magic, otherwise raw at
  * raw_addr. */
 bool loader_load_image(PhysMemory *mem, const char *path, uint64_t raw_addr,
-                       LoadedImage *img, char *err, size_t errlen);
+                       LoadedImage *img, Error *err);
 /* An initrd (any bytes) at addr; it must end at or below limit. */
 bool loader_load_initrd(PhysMemory *mem, const char *path, uint64_t addr, uint64_t limit,
-                        LoadedImage *img, char *err, size_t errlen);
+                        LoadedImage *img, Error *err);
 /* Size of a file, for placement decisions before loading. */
-bool loader_file_size(const char *path, uint64_t *size, char *err, size_t errlen);
+bool loader_file_size(const char *path, uint64_t *size, Error *err);
 
 #endif

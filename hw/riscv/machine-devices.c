@@ -23,23 +23,23 @@ static int device_find_drive(const Machine *m, const char *id)
     return -1;
 }
 
-static bool device_fail(char *err, size_t errlen, const char *spec, const char *fmt,
+static bool device_fail(Error *err, const char *spec, const char *fmt,
                         const char *a)
 {
     char msg[256];
     snprintf(msg, sizeof(msg), fmt, a);
-    snprintf(err, errlen, "-device %s: %s", spec, msg);
+    error_setf(err, "-device %s: %s", spec, msg);
     return false;
 }
 
 /* One -device argument: "driver[,drive=ID][,serial=S][,id=NAME]" ("driver=" may be
  * spelled out, as QEMU allows). */
 static bool device_plug(Machine *m, const char *spec, int *slot, const VirtioDeviceOps **ops,
-                        char *err, size_t errlen)
+                        Error *err)
 {
     char *copy = strdup(spec);
     if (!copy) {
-        return device_fail(err, errlen, spec, "%s", "out of memory");
+        return device_fail(err, spec, "%s", "out of memory");
     }
     char *save = NULL;
     const char *driver = NULL, *drive = NULL, *serial = NULL;
@@ -51,14 +51,14 @@ static bool device_plug(Machine *m, const char *spec, int *slot, const VirtioDev
             continue;
         }
         if (!eq) {
-            ok = device_fail(err, errlen, spec, "Invalid parameter '%s'", t);
+            ok = device_fail(err, spec, "Invalid parameter '%s'", t);
             break;
         }
         *eq = '\0';
         if (!strcmp(t, "driver") && !driver) {
             driver = eq + 1;
         } else if (!driver) {
-            ok = device_fail(err, errlen, spec, "%s", "Parameter 'driver' is missing");
+            ok = device_fail(err, spec, "%s", "Parameter 'driver' is missing");
         } else if (strcmp(driver, DEVICE_VIRTIO_BLK) != 0) {
             break;               /* reported below, as QEMU: the model first */
         } else if (!strcmp(t, "drive")) {
@@ -68,48 +68,47 @@ static bool device_plug(Machine *m, const char *spec, int *slot, const VirtioDev
         } else if (!strcmp(t, "id")) {
             /* a device id: accepted, nothing refers to it */
         } else {
-            ok = device_fail(err, errlen, spec, "Property '" DEVICE_VIRTIO_BLK ".%s' not found", t);
+            ok = device_fail(err, spec, "Property '" DEVICE_VIRTIO_BLK ".%s' not found", t);
         }
     }
     if (ok && !driver) {
-        ok = device_fail(err, errlen, spec, "%s", "Parameter 'driver' is missing");
+        ok = device_fail(err, spec, "%s", "Parameter 'driver' is missing");
     }
     if (ok && !strcmp(driver, "virtio-blk-pci")) {
-        ok = device_fail(err, errlen, spec,
+        ok = device_fail(err, spec,
                          "'%s' is not a valid device model name (Amber's virt board has no "
                          "PCI; use virtio-blk-device, on virtio-mmio)", driver);
     } else if (ok && strcmp(driver, DEVICE_VIRTIO_BLK) != 0) {
-        ok = device_fail(err, errlen, spec, "'%s' is not a valid device model name", driver);
+        ok = device_fail(err, spec, "'%s' is not a valid device model name", driver);
     }
     if (ok && !drive) {
-        ok = device_fail(err, errlen, spec, "%s", "drive property not set");
+        ok = device_fail(err, spec, "%s", "drive property not set");
     }
     int i = ok ? device_find_drive(m, drive) : -1;
     if (ok && i < 0) {
-        ok = device_fail(err, errlen, spec, "Property '" DEVICE_VIRTIO_BLK ".drive' can't find "
+        ok = device_fail(err, spec, "Property '" DEVICE_VIRTIO_BLK ".drive' can't find "
                          "value '%s'", drive);
     } else if (ok && m->drive[i].iface != DRIVE_IF_NONE) {
-        ok = device_fail(err, errlen, spec, "Drive '%s' is already in use because it has been "
+        ok = device_fail(err, spec, "Drive '%s' is already in use because it has been "
                          "automatically connected to another device (did you need 'if=none' in "
                          "the drive options?)", drive);
     } else if (ok && m->drive_slot[i] >= 0) {
-        ok = device_fail(err, errlen, spec, "Property '" DEVICE_VIRTIO_BLK ".drive' can't take "
+        ok = device_fail(err, spec, "Property '" DEVICE_VIRTIO_BLK ".drive' can't take "
                          "value '%s', it's in use", drive);
     }
     if (ok) {
         char what[300];
         snprintf(what, sizeof(what), "-device %s", spec);
-        ok = machine_plug_drive(m, i, slot, ops, serial, what, err, errlen);
+        ok = machine_plug_drive(m, i, slot, ops, serial, what, err);
     }
     free(copy);
     return ok;
 }
 
-bool machine_plug_devices(Machine *m, int *slot, const VirtioDeviceOps **ops, char *err,
-                          size_t errlen)
+bool machine_plug_devices(Machine *m, int *slot, const VirtioDeviceOps **ops, Error *err)
 {
     for (int k = 0; k < m->opts.nr_devices; k++) {
-        if (!device_plug(m, m->opts.devices[k], slot, ops, err, errlen)) {
+        if (!device_plug(m, m->opts.devices[k], slot, ops, err)) {
             return false;
         }
     }

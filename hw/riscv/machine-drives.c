@@ -9,12 +9,12 @@
 #include <string.h>
 
 bool machine_plug_drive(Machine *m, int i, int *slot, const VirtioDeviceOps **ops,
-                        const char *serial, const char *what, char *err, size_t errlen)
+                        const char *serial, const char *what, Error *err)
 {
     DriveOptions *d = &m->drive[i];
     if (*slot < 0) {
-        snprintf(err, errlen, "%s: no free virtio-mmio slot (the board has %d)", what,
-                 VIRT_VIRTIO_COUNT);
+        error_setf(err, "%s: no free virtio-mmio slot (the board has %d)", what,
+                   VIRT_VIRTIO_COUNT);
         return false;
     }
     /* Not the image's open mode: an incoming machine's images are
@@ -22,7 +22,7 @@ bool machine_plug_drive(Machine *m, int i, int *slot, const VirtioDeviceOps **op
     bool ro = d->read_only || (!m->opts.incoming && m->drive_bs[i]->read_only);
     if (!virtio_blk_init(&m->virtio_blk[*slot], m->drive_bs[i], ro,
                          serial ? serial : d->id)) {
-        snprintf(err, errlen, "%s: out of memory", what);
+        error_setf(err, "%s: out of memory", what);
         return false;
     }
     ops[*slot] = &virtio_blk_ops;
@@ -30,13 +30,13 @@ bool machine_plug_drive(Machine *m, int i, int *slot, const VirtioDeviceOps **op
     return true;
 }
 
-bool machine_init_drives(Machine *m, char *err, size_t errlen)
+bool machine_init_drives(Machine *m, Error *err)
 {
     const VirtioDeviceOps *ops[VIRT_VIRTIO_COUNT] = { NULL };
     int slot = VIRT_VIRTIO_COUNT - 1, nvirtio = 0, nnone = 0;
     for (int i = 0; i < m->opts.nr_drives; i++) {
         DriveOptions *d = &m->drive[i];
-        if (!drive_parse(m->opts.drives[i], d, err, errlen)) {
+        if (!drive_parse(m->opts.drives[i], d, err)) {
             return false;
         }
         if (m->opts.snapshot) {
@@ -48,25 +48,25 @@ bool machine_init_drives(Machine *m, char *err, size_t errlen)
         }
         for (int j = 0; j < i; j++) {
             if (!strcmp(m->drive[j].id, d->id)) {
-                snprintf(err, errlen, "-drive %s: Duplicate ID '%s' for drive",
-                         m->opts.drives[i], d->id);
+                error_setf(err, "-drive %s: Duplicate ID '%s' for drive",
+                           m->opts.drives[i], d->id);
                 return false;
             }
             /* index= (-hda is index=0) names a unit of the interface's bus;
              * two drives on one unit is QEMU's error too. */
             if (d->index >= 0 && m->drive[j].index == d->index && m->drive[j].iface == d->iface) {
-                snprintf(err, errlen, "-drive %s: drive with bus=0, unit=%d (index=%d) exists",
-                         m->opts.drives[i], d->index, d->index);
+                error_setf(err, "-drive %s: drive with bus=0, unit=%d (index=%d) exists",
+                           m->opts.drives[i], d->index, d->index);
                 return false;
             }
         }
         if (d->iface == DRIVE_IF_VIRTIO && nvirtio == VIRT_VIRTIO_COUNT) {
-            snprintf(err, errlen, "-drive %s: no free virtio-mmio slot (the board has %d)",
-                     m->opts.drives[i], VIRT_VIRTIO_COUNT);
+            error_setf(err, "-drive %s: no free virtio-mmio slot (the board has %d)",
+                       m->opts.drives[i], VIRT_VIRTIO_COUNT);
             return false;
         }
         m->drive_slot[i] = -1;
-        m->drive_bs[i] = drive_open(d, m->opts.incoming, err, errlen);
+        m->drive_bs[i] = drive_open(d, m->opts.incoming, &m->opts.warn, err);
         if (!m->drive_bs[i]) {
             return false;
         }
@@ -82,11 +82,11 @@ bool machine_init_drives(Machine *m, char *err, size_t errlen)
      * lands on the highest free virtio-mmio transport first). */
     for (int i = 0; i < m->nr_drives; i++) {
         if (m->drive[i].iface == DRIVE_IF_VIRTIO &&
-            !machine_plug_drive(m, i, &slot, ops, NULL, m->opts.drives[i], err, errlen)) {
+            !machine_plug_drive(m, i, &slot, ops, NULL, m->opts.drives[i], err)) {
             return false;
         }
     }
-    if (!machine_plug_devices(m, &slot, ops, err, errlen)) {
+    if (!machine_plug_devices(m, &slot, ops, err)) {
         return false;
     }
     for (int n = 0; n < VIRT_VIRTIO_COUNT; n++) {

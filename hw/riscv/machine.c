@@ -23,14 +23,14 @@
 
 Machine *current_machine;
 
-static bool machine_fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static bool machine_fail(Error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
-static bool machine_fail(char *err, size_t errlen, const char *fmt, ...)
+static bool machine_fail(Error *err, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
+    error_vsetf(err, fmt, ap);
     va_end(ap);
     return false;
 }
@@ -51,13 +51,13 @@ static void machine_finish(void *opaque, int code, bool reset)
 /* Records a loaded range so reset can restore it, refusing overlaps with
  * what is already there (QEMU: "rom: requested regions overlap"). */
 static bool machine_keep_range(Machine *m, uint64_t addr, uint64_t len, const char *owner,
-                               const char *path, char *err, size_t errlen)
+                               const char *path, Error *err)
 {
     const char *what = path ? path : "";
     for (int i = 0; i < m->nr_blobs; i++) {
         const MachineBlob *b = &m->blobs[i];
         if (addr < b->addr + b->len && b->addr < addr + len) {
-            return machine_fail(err, errlen, "%s%s%s: 0x%llx-0x%llx overlaps the %s image at 0x%llx-0x%llx",
+            return machine_fail(err, "%s%s%s: 0x%llx-0x%llx overlaps the %s image at 0x%llx-0x%llx",
                                 owner, path ? " " : "", what,
                                 (unsigned long long)addr, (unsigned long long)(addr + len - 1),
                                 b->owner, (unsigned long long)b->addr,
@@ -65,14 +65,14 @@ static bool machine_keep_range(Machine *m, uint64_t addr, uint64_t len, const ch
         }
     }
     if (m->nr_blobs == MACHINE_MAX_BLOBS) {
-        return machine_fail(err, errlen, "%s %s: too many loaded segments", owner, what);
+        return machine_fail(err, "%s %s: too many loaded segments", owner, what);
     }
     MachineBlob *b = &m->blobs[m->nr_blobs];
     b->data = malloc(len);
     if (!b->data || !memory_rw(&m->mem, addr, b->data, len, false, true)) {
         free(b->data);
         b->data = NULL;
-        return machine_fail(err, errlen, "%s %s: cannot keep a copy of the image", owner, what);
+        return machine_fail(err, "%s %s: cannot keep a copy of the image", owner, what);
     }
     b->addr = addr;
     b->len = len;
@@ -84,10 +84,10 @@ static bool machine_keep_range(Machine *m, uint64_t addr, uint64_t len, const ch
 }
 
 static bool machine_keep_image(Machine *m, const LoadedImage *img, const char *owner,
-                               const char *path, char *err, size_t errlen)
+                               const char *path, Error *err)
 {
     for (int i = 0; i < img->nr_seg; i++) {
-        if (!machine_keep_range(m, img->seg[i].addr, img->seg[i].size, owner, path, err, errlen)) {
+        if (!machine_keep_range(m, img->seg[i].addr, img->seg[i].size, owner, path, err)) {
             return false;
         }
         if (img->is_elf) {
@@ -128,7 +128,7 @@ static void machine_write_rom(Machine *m, uint64_t start, uint64_t kernel_entry)
 }
 
 static bool machine_load_firmware(Machine *m, uint64_t *start, uint64_t *kernel_start,
-                                  LoadedImage *fw, char *err, size_t errlen)
+                                  LoadedImage *fw, Error *err)
 {
     const char *bios = m->opts.bios ? m->opts.bios : VIRT_DEFAULT_BIOS;
     memset(fw, 0, sizeof(*fw));
@@ -138,16 +138,15 @@ static bool machine_load_firmware(Machine *m, uint64_t *start, uint64_t *kernel_
         return true;
     }
     if (!m->opts.bios && access(bios, R_OK) != 0) {
-        return machine_fail(err, errlen,
+        return machine_fail(err,
                             "default firmware %s: %s (install the Debian package opensbi, "
                             "or use -bios FILE or -bios none)", bios, strerror(errno));
     }
-    if (!loader_load_image(&m->mem, bios, VIRT_DRAM_BASE, fw, err, errlen)) {
-        char reason[400];
-        snprintf(reason, sizeof(reason), "%s", err);
-        return machine_fail(err, errlen, "-bios %s", reason);
+    if (!loader_load_image(&m->mem, bios, VIRT_DRAM_BASE, fw, err)) {
+        error_prependf(err, "-bios ");
+        return false;
     }
-    if (!machine_keep_image(m, fw, "-bios", bios, err, errlen)) {
+    if (!machine_keep_image(m, fw, "-bios", bios, err)) {
         return false;
     }
     *start = fw->entry;
@@ -158,15 +157,14 @@ static bool machine_load_firmware(Machine *m, uint64_t *start, uint64_t *kernel_
 /* QEMU 7.2: the initrd goes min(RAM/2, 128 MiB) above the kernel entry. If
  * that does not fit, it goes as high as it can below the device tree. */
 static bool machine_load_initrd(Machine *m, uint64_t kernel_entry, uint64_t kernel_end,
-                                char *err, size_t errlen)
+                                Error *err)
 {
     const char *path = m->opts.initrd;
     uint64_t size;
     LoadedImage img;
-    if (!loader_file_size(path, &size, err, errlen)) {
-        char reason[400];
-        snprintf(reason, sizeof(reason), "%s", err);
-        return machine_fail(err, errlen, "-initrd %s", reason);
+    if (!loader_file_size(path, &size, err)) {
+        error_prependf(err, "-initrd ");
+        return false;
     }
     uint64_t limit = machine_fdt_address(m->opts.ram_size, FDT_MAX_SIZE);
     uint64_t half = m->opts.ram_size / 2;
@@ -175,17 +173,16 @@ static bool machine_load_initrd(Machine *m, uint64_t kernel_entry, uint64_t kern
         start = (limit - size) & PAGE_MASK;
     }
     if (start < kernel_end) {
-        return machine_fail(err, errlen, "-initrd %s: initrd of %llu bytes does not fit in RAM "
+        return machine_fail(err, "-initrd %s: initrd of %llu bytes does not fit in RAM "
                             "between the kernel (ends 0x%llx) and the device tree (0x%llx)",
                             path, (unsigned long long)size, (unsigned long long)kernel_end,
                             (unsigned long long)limit);
     }
-    if (!loader_load_initrd(&m->mem, path, start, limit, &img, err, errlen)) {
-        char reason[400];
-        snprintf(reason, sizeof(reason), "%s", err);
-        return machine_fail(err, errlen, "-initrd %s", reason);
+    if (!loader_load_initrd(&m->mem, path, start, limit, &img, err)) {
+        error_prependf(err, "-initrd ");
+        return false;
     }
-    if (!machine_keep_image(m, &img, "-initrd", path, err, errlen)) {
+    if (!machine_keep_image(m, &img, "-initrd", path, err)) {
         return false;
     }
     m->initrd_start = img.low;
@@ -207,7 +204,7 @@ static void machine_init_devices(Machine *m)
                       m->opts.rtc_base_ns ? m->opts.rtc_base_ns : clock_realtime_ns());
 }
 
-bool machine_init(Machine *m, const MachineOptions *opts, char *err, size_t errlen)
+bool machine_init(Machine *m, const MachineOptions *opts, Error *err)
 {
     CharBackend serial0 = m->serial0;
     memset(m, 0, sizeof(*m));
@@ -223,40 +220,41 @@ bool machine_init(Machine *m, const MachineOptions *opts, char *err, size_t errl
 
     m->sections = savevm_state_new();
     if (!m->sections) {
-        return machine_fail(err, errlen, "out of memory");
+        return machine_fail(err, "out of memory");
     }
     memory_init(&m->mem);
     if (!memory_add_ram(&m->mem, "riscv_virt_board.ram", VIRT_DRAM_BASE, m->opts.ram_size)) {
-        return machine_fail(err, errlen, "-m %lluM: cannot allocate guest RAM: %s",
+        return machine_fail(err, "-m %lluM: cannot allocate guest RAM: %s",
                             (unsigned long long)(m->opts.ram_size >> 20), strerror(errno));
     }
     m->rom = memory_add_rom(&m->mem, "riscv_virt_board.mrom", VIRT_MROM_BASE, VIRT_MROM_SIZE);
     if (!m->rom) {
-        return machine_fail(err, errlen, "cannot allocate the boot ROM: %s", strerror(errno));
+        return machine_fail(err, "cannot allocate the boot ROM: %s", strerror(errno));
     }
-    cpu_init(&m->cpu, &m->mem);
+    if (!cpu_init(&m->cpu, &m->mem, err)) {
+        return false;
+    }
     m->cpu.clock = &m->clock;
     clock_init(&m->clock, m->opts.clock_mode, m->opts.icount_shift, cpu_get_icount, &m->cpu);
     machine_init_devices(m);
-    if (!machine_init_drives(m, err, errlen)) {
+    if (!machine_init_drives(m, err)) {
         return false;
     }
 
     uint64_t start, kernel_start, kernel_entry = 0, kernel_end;
     LoadedImage fw, kernel;
-    if (!machine_load_firmware(m, &start, &kernel_start, &fw, err, errlen)) {
+    if (!machine_load_firmware(m, &start, &kernel_start, &fw, err)) {
         return false;
     }
     kernel_end = kernel_start;
     bool has_fw = fw.nr_seg > 0;
     memset(&kernel, 0, sizeof(kernel));
     if (m->opts.kernel) {
-        if (!loader_load_image(&m->mem, m->opts.kernel, kernel_start, &kernel, err, errlen)) {
-            char reason[400];
-            snprintf(reason, sizeof(reason), "%s", err);
-            return machine_fail(err, errlen, "-kernel %s", reason);
+        if (!loader_load_image(&m->mem, m->opts.kernel, kernel_start, &kernel, err)) {
+            error_prependf(err, "-kernel ");
+            return false;
         }
-        if (!machine_keep_image(m, &kernel, "-kernel", m->opts.kernel, err, errlen)) {
+        if (!machine_keep_image(m, &kernel, "-kernel", m->opts.kernel, err)) {
             return false;
         }
         kernel_entry = kernel.entry;
@@ -272,19 +270,19 @@ bool machine_init(Machine *m, const MachineOptions *opts, char *err, size_t errl
                   machine_finish, m);
         m->has_htif = true;
     }
-    if (m->opts.initrd && !machine_load_initrd(m, kernel_entry, kernel_end, err, errlen)) {
+    if (m->opts.initrd && !machine_load_initrd(m, kernel_entry, kernel_end, err)) {
         return false;
     }
 
-    if (!machine_build_fdt(m, err, errlen)) {
+    if (!machine_build_fdt(m, err)) {
         return false;
     }
     m->fdt_addr = machine_fdt_address(m->opts.ram_size, m->fdt_size);
     if (m->fdt_addr < VIRT_DRAM_BASE ||
         !memory_rw(&m->mem, m->fdt_addr, m->fdt, m->fdt_size, true, false)) {
-        return machine_fail(err, errlen, "-m: RAM too small for the device tree");
+        return machine_fail(err, "-m: RAM too small for the device tree");
     }
-    if (!machine_keep_range(m, m->fdt_addr, m->fdt_size, "device tree", NULL, err, errlen)) {
+    if (!machine_keep_range(m, m->fdt_addr, m->fdt_size, "device tree", NULL, err)) {
         return false;
     }
     m->entry = start;

@@ -21,6 +21,8 @@
 #include "hw/virtio-mmio.h"
 #include "block/drive.h"
 #include "savevm/savevm.h"
+#include "util/error.h"
+#include "util/report.h"
 
 #define VIRT_MROM_BASE      0x1000ull
 #define VIRT_MROM_SIZE      0xf000ull
@@ -62,6 +64,8 @@ typedef struct MachineOptions {
     int nr_devices;
     bool snapshot;               /* -snapshot: snapshot=on unless a drive says off */
     bool incoming;               /* -incoming: disks stay inactive until the load ends */
+    Reporter warn;               /* warnings while building (a probed raw image); the
+                                  * system prints them */
 } MachineOptions;
 
 /* A loaded image (firmware, kernel, initrd, FDT) as it was first written to
@@ -140,8 +144,8 @@ extern Machine *current_machine;
 /* Builds the board and loads firmware/kernel. The caller sets up m->serial0
  * (chardev_init_*) first; every other field is initialised here. On error
  * prints nothing and returns false with a one-line message in err (names the
- * file or option). */
-bool machine_init(Machine *m, const MachineOptions *opts, char *err, size_t errlen);
+ * file or option); warnings go to opts->warn. */
+bool machine_init(Machine *m, const MachineOptions *opts, Error *err);
 void machine_destroy(Machine *m);
 /* System reset: CPU and devices to power-on state, boot ROM re-entered. RAM
  * contents are kept, except that the loaded images (firmware, kernel, initrd,
@@ -152,15 +156,14 @@ void machine_reset(Machine *m);
 void machine_state_changed(Machine *m);
 /* machine-drives.c: opens the -drive images, creates the virtio-mmio slots
  * (resets them with the machine, closes the images on destroy). */
-bool machine_init_drives(Machine *m, char *err, size_t errlen);
+bool machine_init_drives(Machine *m, Error *err);
 /* machine-drives.c: puts drive i on the next free virtio-mmio slot (*slot,
  * counting down); the device's id string (VIRTIO_BLK_T_GET_ID) is `serial`,
  * or the drive's id when NULL; `what` names the option in a message. */
 bool machine_plug_drive(Machine *m, int i, int *slot, const VirtioDeviceOps **ops,
-                        const char *serial, const char *what, char *err, size_t errlen);
+                        const char *serial, const char *what, Error *err);
 /* machine-devices.c: the -device options (virtio-blk-device,drive=ID). */
-bool machine_plug_devices(Machine *m, int *slot, const VirtioDeviceOps **ops, char *err,
-                          size_t errlen);
+bool machine_plug_devices(Machine *m, int *slot, const VirtioDeviceOps **ops, Error *err);
 void machine_reset_drives(Machine *m);
 /* The end of an incoming migration: every disk is reopened with its own
  * flags, so what the source wrote to a shared image (tables, header, new
@@ -169,7 +172,7 @@ int machine_activate_drives(Machine *m, Error *err);
 void machine_destroy_drives(Machine *m);
 /* Generates the device tree into m->fdt (called by machine_init). Reads
  * opts.ram_size, opts.append and initrd_start/end. */
-bool machine_build_fdt(Machine *m, char *err, size_t errlen);
+bool machine_build_fdt(Machine *m, Error *err);
 /* Where QEMU 7.2 puts a device tree of fdt_size bytes: 2 MiB aligned, below
  * the end of RAM or 3 GiB, whichever is lower (kept below 4 GiB). */
 uint64_t machine_fdt_address(uint64_t ram_size, uint32_t fdt_size);

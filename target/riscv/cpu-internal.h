@@ -150,7 +150,7 @@ void riscv_log_trap(RISCVCPU *cpu, bool irq, int cause, uint64_t tval);
  * cpu->tb_invalidated if the running block is among them. Registered as the
  * memory layer's code_write hook. */
 void cpu_invalidate_code(void *opaque /* RISCVCPU * */, uint64_t paddr, uint64_t len);
-void exec_init(RISCVCPU *cpu);
+bool exec_init(RISCVCPU *cpu, Error *err);
 void exec_destroy(RISCVCPU *cpu);
 
 #endif

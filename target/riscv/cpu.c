@@ -23,17 +23,21 @@ static void cpu_mem_tlb_flush(void *opaque)
     cpu_tlb_flush(opaque);
 }
 
-void cpu_init(RISCVCPU *cpu, PhysMemory *mem)
+bool cpu_init(RISCVCPU *cpu, PhysMemory *mem, Error *err)
 {
     memset(cpu, 0, sizeof(*cpu));
     cpu->mem = mem;
-    exec_init(cpu);
+    if (!exec_init(cpu, err)) {
+        return false;
+    }
     MemoryListener l = { cpu_invalidate_code, cpu_mem_tlb_flush, cpu };
     if (!memory_add_listener(mem, &l)) {
-        /* The board adds at most one per hart, below the table's size. */
-        abort();
+        exec_destroy(cpu);
+        error_setf(err, "too many harts on one memory (at most %d)", MEMORY_MAX_LISTENERS);
+        return false;
     }
     cpu_reset(cpu, 0);
+    return true;
 }
 
 void cpu_destroy(RISCVCPU *cpu)

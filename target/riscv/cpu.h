@@ -12,6 +12,7 @@
 #include "emu/clock.h"
 #include "emu/memory.h"
 #include "savevm/vmstate.h"
+#include "util/error.h"
 
 enum { PRV_U = 0, PRV_S = 1, PRV_M = 3 };
 
@@ -144,7 +145,8 @@ typedef enum CPUExitReason {
 } CPUExitReason;
 
 /* ---- public API ---- */
-void cpu_init(RISCVCPU *cpu, PhysMemory *mem);
+/* False with err set when the translation cache cannot be allocated. */
+bool cpu_init(RISCVCPU *cpu, PhysMemory *mem, Error *err);
 void cpu_destroy(RISCVCPU *cpu);
 /* Power-on / system reset state: M-mode at reset_pc, misa = RV64IMACSU. */
 void cpu_reset(RISCVCPU *cpu, uint64_t reset_pc);

@@ -338,17 +338,20 @@ uint64_t cpu_get_icount(void *opaque)
     return cpu->env.icount;
 }
 
-void exec_init(RISCVCPU *cpu)
+bool exec_init(RISCVCPU *cpu, Error *err)
 {
     TBCache *c = calloc(1, sizeof(*c));
     uint8_t *arena = malloc(TB_ARENA_SIZE);
     if (!c || !arena) {
-        fprintf(stderr, "amber: cannot allocate the translation cache\n");
-        exit(1);
+        free(c);
+        free(arena);
+        error_setf(err, "cannot allocate the translation cache");
+        return false;
     }
     c->arena = arena;
     exec_jc_clear(c);
     cpu->tbc = c;
+    return true;
 }
 
 void exec_destroy(RISCVCPU *cpu)

@@ -44,14 +44,15 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         .machine = "virt", .ram_size = 4ull << 20, .bios = "none",
         .clock_mode = CLOCK_MODE_ICOUNT, .icount_shift = 3, .rtc_base_ns = 1000000000ull,
     };
-    char err[256];
+    Error err;
+    error_init(&err);
     chardev_init_null(&machine.serial0, "serial0");
-    if (!machine_init(&machine, &o, err, sizeof(err))) {
-        fprintf(stderr, "fuzz-loadvm: %s\n", err);
+    if (!machine_init(&machine, &o, &err)) {
+        fprintf(stderr, "fuzz-loadvm: %s\n", err.msg);
         exit(1);
     }
-    if (machine_migration_attach(&machine, err, sizeof(err)) < 0) {
-        fprintf(stderr, "fuzz-loadvm: %s\n", err);
+    if (machine_migration_attach(&machine, &err) < 0) {
+        fprintf(stderr, "fuzz-loadvm: %s\n", err.msg);
         exit(1);
     }
     runstate_set(RUN_STATE_PAUSED);

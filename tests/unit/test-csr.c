@@ -15,7 +15,7 @@ static void setup(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(memory_add_ram(&mem, "ram", 0x80000000, 1 << 20));
     cpu = calloc(1, sizeof(*cpu));
     CU_ASSERT_PTR_NOT_NULL_FATAL(cpu);
-    cpu_init(cpu, &mem);
+    CU_ASSERT_FATAL(cpu_init(cpu, &mem, NULL));
     clock_init(&clock, CLOCK_MODE_ICOUNT, 0, cpu_get_icount, cpu);
     cpu->clock = &clock;
     cpu_reset(cpu, 0x80000000);

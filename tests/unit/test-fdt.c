@@ -8,7 +8,9 @@
 #include "tests/unit/unit.h"
 
 static Machine m;
-static char err[256];
+static Error err;
+/* A fresh Error for each call: the first message set is the one kept. */
+#define ERR (error_init(&err), &err)
 
 static const void *build(uint64_t ram, const char *append, uint64_t initrd_start, uint64_t initrd_end)
 {
@@ -18,7 +20,7 @@ static const void *build(uint64_t ram, const char *append, uint64_t initrd_start
     m.opts.append = append;
     m.initrd_start = initrd_start;
     m.initrd_end = initrd_end;
-    CU_ASSERT_TRUE_FATAL(machine_build_fdt(&m, err, sizeof(err)));
+    CU_ASSERT_TRUE_FATAL(machine_build_fdt(&m, ERR));
     CU_ASSERT_EQUAL_FATAL(fdt_check_header(m.fdt), 0);
     CU_ASSERT_EQUAL(fdt_totalsize(m.fdt), m.fdt_size);
     return m.fdt;
@@ -201,8 +203,8 @@ static void test_append_too_long(void)
     memset(&m, 0, sizeof(m));
     m.opts.ram_size = 128ull << 20;
     m.opts.append = s;
-    CU_ASSERT_FALSE(machine_build_fdt(&m, err, sizeof(err)));
-    CU_ASSERT_PTR_NOT_NULL(strstr(err, "device tree"));
+    CU_ASSERT_FALSE(machine_build_fdt(&m, ERR));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "device tree"));
     free(s);
 }
 

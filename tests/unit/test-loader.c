@@ -13,7 +13,9 @@
 #define RAM_SIZE (16ull << 20)
 
 static PhysMemory mem;
-static char err[512];
+static Error err;
+/* A fresh Error for each call: the first message set is the one kept. */
+#define ERR (error_init(&err), &err)
 
 static void mem_setup(void)
 {
@@ -103,7 +105,7 @@ static void elf_build(TestElf *e, bool with_symbols)
 
 static bool elf_load(TestElf *e, LoadedImage *img)
 {
-    return loader_elf_load_buf(&mem, e->buf, e->len, img, err, sizeof(err));
+    return loader_elf_load_buf(&mem, e->buf, e->len, img, ERR);
 }
 
 /* Loads and expects failure with `what` in the message and RAM untouched. */
@@ -111,8 +113,8 @@ static void expect_fail(TestElf *e, const char *what)
 {
     LoadedImage img;
     CU_ASSERT_FALSE(elf_load(e, &img));
-    if (!strstr(err, what)) {
-        printf("\n  message \"%s\" lacks \"%s\"\n", err, what);
+    if (!strstr(err.msg, what)) {
+        printf("\n  message \"%s\" lacks \"%s\"\n", err.msg, what);
         CU_FAIL("wrong error message");
     }
     CU_ASSERT_EQUAL(mem_byte(RAM_BASE), 0xaa);
@@ -261,15 +263,15 @@ static void test_raw(void)
     uint64_t sz;
     mem_setup();
     memset(buf, 0x5a, sizeof(buf));
-    CU_ASSERT_TRUE(loader_raw_load_buf(&mem, buf, sizeof(buf), RAM_BASE + 0x200000, &img, err, sizeof(err)));
+    CU_ASSERT_TRUE(loader_raw_load_buf(&mem, buf, sizeof(buf), RAM_BASE + 0x200000, &img, ERR));
     CU_ASSERT_FALSE(img.is_linux_image);
     CU_ASSERT_EQUAL(img.entry, RAM_BASE + 0x200000);
     CU_ASSERT_EQUAL(img.high, RAM_BASE + 0x200000 + sizeof(buf));
     CU_ASSERT_EQUAL(mem_byte(RAM_BASE + 0x200000), 0x5a);
-    CU_ASSERT_FALSE(loader_raw_load_buf(&mem, buf, sizeof(buf), RAM_BASE + RAM_SIZE - 8, &img, err, sizeof(err)));
-    CU_ASSERT_PTR_NOT_NULL(strstr(err, "does not fit in RAM"));
-    CU_ASSERT_FALSE(loader_raw_load_buf(&mem, buf, 0, RAM_BASE, &img, err, sizeof(err)));
-    CU_ASSERT_PTR_NOT_NULL(strstr(err, "empty"));
+    CU_ASSERT_FALSE(loader_raw_load_buf(&mem, buf, sizeof(buf), RAM_BASE + RAM_SIZE - 8, &img, ERR));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "does not fit in RAM"));
+    CU_ASSERT_FALSE(loader_raw_load_buf(&mem, buf, 0, RAM_BASE, &img, ERR));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "empty"));
 
     /* Linux Image header: image_size (bss included) must fit too. */
     uint64_t magic = LINUX_IMAGE_MAGIC, size = 0x100000;
@@ -280,11 +282,10 @@ static void test_raw(void)
     CU_ASSERT_TRUE(loader_is_linux_image(buf, sizeof(buf), &sz));
     CU_ASSERT_EQUAL(sz, 0x100000);
     CU_ASSERT_FALSE(loader_is_linux_image(buf, 40, &sz));
-    CU_ASSERT_TRUE(loader_raw_load_buf(&mem, buf, sizeof(buf), RAM_BASE + 0x200000, &img, err, sizeof(err)));
+    CU_ASSERT_TRUE(loader_raw_load_buf(&mem, buf, sizeof(buf), RAM_BASE + 0x200000, &img, ERR));
     CU_ASSERT_TRUE(img.is_linux_image);
-    CU_ASSERT_FALSE(loader_raw_load_buf(&mem, buf, sizeof(buf), RAM_BASE + RAM_SIZE - 0x80000, &img, err,
-                                        sizeof(err)));
-    CU_ASSERT_PTR_NOT_NULL(strstr(err, "Linux image of 1048576 bytes"));
+    CU_ASSERT_FALSE(loader_raw_load_buf(&mem, buf, sizeof(buf), RAM_BASE + RAM_SIZE - 0x80000, &img, ERR));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "Linux image of 1048576 bytes"));
     mem_teardown();
 }
 
@@ -304,43 +305,43 @@ static void test_files(void)
     TestElf e;
     LoadedImage img;
     mem_setup();
-    CU_ASSERT_FALSE(loader_load_image(&mem, "/nonexistent/k.elf", RAM_BASE, &img, err, sizeof(err)));
-    CU_ASSERT_STRING_EQUAL(err, "/nonexistent/k.elf: No such file or directory");
-    CU_ASSERT_FALSE(loader_load_image(&mem, "/tmp", RAM_BASE, &img, err, sizeof(err)));
-    CU_ASSERT_STRING_EQUAL(err, "/tmp: Is a directory");
+    CU_ASSERT_FALSE(loader_load_image(&mem, "/nonexistent/k.elf", RAM_BASE, &img, ERR));
+    CU_ASSERT_STRING_EQUAL(err.msg, "/nonexistent/k.elf: No such file or directory");
+    CU_ASSERT_FALSE(loader_load_image(&mem, "/tmp", RAM_BASE, &img, ERR));
+    CU_ASSERT_STRING_EQUAL(err.msg, "/tmp: Is a directory");
 
     elf_build(&e, false);
     e.eh->e_machine = 62;
     char *p = write_temp(e.buf, e.len);
-    CU_ASSERT_FALSE(loader_load_image(&mem, p, RAM_BASE, &img, err, sizeof(err)));
+    CU_ASSERT_FALSE(loader_load_image(&mem, p, RAM_BASE, &img, ERR));
     char want[256];
     snprintf(want, sizeof(want), "%s: ELF machine 62 is not RISC-V (243)", p);
-    CU_ASSERT_STRING_EQUAL(err, want);
+    CU_ASSERT_STRING_EQUAL(err.msg, want);
     unlink(p);
 
     elf_build(&e, false);
     p = write_temp(e.buf, e.len);
-    CU_ASSERT_TRUE(loader_load_image(&mem, p, 0, &img, err, sizeof(err)));
+    CU_ASSERT_TRUE(loader_load_image(&mem, p, 0, &img, ERR));
     CU_ASSERT_TRUE(img.is_elf);
     unlink(p);
 
     p = write_temp("raw bytes", 9);                           /* not ELF: raw at raw_addr */
-    CU_ASSERT_TRUE(loader_load_image(&mem, p, RAM_BASE + 0x300000, &img, err, sizeof(err)));
+    CU_ASSERT_TRUE(loader_load_image(&mem, p, RAM_BASE + 0x300000, &img, ERR));
     CU_ASSERT_FALSE(img.is_elf);
     CU_ASSERT_EQUAL(mem_byte(RAM_BASE + 0x300000), 'r');
 
     /* initrd: placed where asked, refused past the limit */
-    CU_ASSERT_TRUE(loader_load_initrd(&mem, p, RAM_BASE + 0x400000, RAM_BASE + RAM_SIZE, &img, err, sizeof(err)));
+    CU_ASSERT_TRUE(loader_load_initrd(&mem, p, RAM_BASE + 0x400000, RAM_BASE + RAM_SIZE, &img, ERR));
     CU_ASSERT_EQUAL(img.low, RAM_BASE + 0x400000);
     CU_ASSERT_EQUAL(img.high, RAM_BASE + 0x400009);
-    CU_ASSERT_FALSE(loader_load_initrd(&mem, p, RAM_BASE + 0x400000, RAM_BASE + 0x400004, &img, err, sizeof(err)));
-    CU_ASSERT_PTR_NOT_NULL(strstr(err, "does not fit"));
+    CU_ASSERT_FALSE(loader_load_initrd(&mem, p, RAM_BASE + 0x400000, RAM_BASE + 0x400004, &img, ERR));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "does not fit"));
     unlink(p);
     p = write_temp("", 0);
-    CU_ASSERT_FALSE(loader_load_initrd(&mem, p, RAM_BASE, RAM_BASE + RAM_SIZE, &img, err, sizeof(err)));
-    CU_ASSERT_PTR_NOT_NULL(strstr(err, ": file is empty"));
-    CU_ASSERT_FALSE(loader_load_image(&mem, p, RAM_BASE, &img, err, sizeof(err)));
-    CU_ASSERT_PTR_NOT_NULL(strstr(err, ": file is empty"));
+    CU_ASSERT_FALSE(loader_load_initrd(&mem, p, RAM_BASE, RAM_BASE + RAM_SIZE, &img, ERR));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, ": file is empty"));
+    CU_ASSERT_FALSE(loader_load_image(&mem, p, RAM_BASE, &img, ERR));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, ": file is empty"));
     unlink(p);
     mem_teardown();
 }

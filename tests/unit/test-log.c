@@ -10,42 +10,51 @@
 
 static void test_parse_items(void)
 {
-    char err[128];
+    Error err;
+    error_init(&err);
     unsigned m = 0;
-    CU_ASSERT_TRUE(log_parse_items("in_asm", &m, err, sizeof(err)));
+    error_init(&err);
+    CU_ASSERT_TRUE(log_parse_items("in_asm", &m, &err));
     CU_ASSERT_EQUAL(m, LOG_IN_ASM);
-    CU_ASSERT_TRUE(log_parse_items("in_asm,int,exec,cpu,guest_errors,unimp,mmu", &m, err,
-                                   sizeof(err)));
+    error_init(&err);
+    CU_ASSERT_TRUE(log_parse_items("in_asm,int,exec,cpu,guest_errors,unimp,mmu", &m, &err));
     CU_ASSERT_EQUAL(m, LOG_IN_ASM | LOG_INT | LOG_EXEC | LOG_CPU | LOG_GUEST_ERROR |
                        LOG_UNIMP | LOG_MMU);
-    CU_ASSERT_TRUE(log_parse_items("int,int", &m, err, sizeof(err)));
+    error_init(&err);
+    CU_ASSERT_TRUE(log_parse_items("int,int", &m, &err));
     CU_ASSERT_EQUAL(m, LOG_INT);
-    CU_ASSERT_TRUE(log_parse_items("none", &m, err, sizeof(err)));
+    error_init(&err);
+    CU_ASSERT_TRUE(log_parse_items("none", &m, &err));
     CU_ASSERT_EQUAL(m, 0);
 }
 
 static void test_parse_errors(void)
 {
-    char err[128];
+    Error err;
+    error_init(&err);
     unsigned m = 1234;
-    CU_ASSERT_FALSE(log_parse_items("int,bogus", &m, err, sizeof(err)));
-    CU_ASSERT_STRING_EQUAL(err, "unknown log item 'bogus'");
+    error_init(&err);
+    CU_ASSERT_FALSE(log_parse_items("int,bogus", &m, &err));
+    CU_ASSERT_STRING_EQUAL(err.msg, "unknown log item 'bogus'");
     CU_ASSERT_EQUAL(m, 1234);               /* untouched on error */
-    CU_ASSERT_FALSE(log_parse_items("", &m, err, sizeof(err)));
-    CU_ASSERT_STRING_EQUAL(err, "unknown log item ''");
-    CU_ASSERT_FALSE(log_parse_items("int,", &m, err, sizeof(err)));
-    CU_ASSERT_FALSE(log_parse_items("in_as", &m, err, sizeof(err)));
-    CU_ASSERT_FALSE(log_parse_items("in_asmx", &m, err, sizeof(err)));
-    CU_ASSERT_FALSE(log_parse_items("none,int", &m, err, sizeof(err)));
-    /* Long input is cut in the message, and a tiny buffer is not overrun. */
+    error_init(&err);
+    CU_ASSERT_FALSE(log_parse_items("", &m, &err));
+    CU_ASSERT_STRING_EQUAL(err.msg, "unknown log item ''");
+    error_init(&err);
+    CU_ASSERT_FALSE(log_parse_items("int,", &m, &err));
+    error_init(&err);
+    CU_ASSERT_FALSE(log_parse_items("in_as", &m, &err));
+    error_init(&err);
+    CU_ASSERT_FALSE(log_parse_items("in_asmx", &m, &err));
+    error_init(&err);
+    CU_ASSERT_FALSE(log_parse_items("none,int", &m, &err));
+    /* Long input is cut in the message. */
     char big[4096];
     memset(big, 'x', sizeof(big) - 1);
     big[sizeof(big) - 1] = '\0';
-    CU_ASSERT_FALSE(log_parse_items(big, &m, err, sizeof(err)));
-    CU_ASSERT(strlen(err) < 100);
-    char tiny[8];
-    CU_ASSERT_FALSE(log_parse_items("bogus", &m, tiny, sizeof(tiny)));
-    CU_ASSERT_EQUAL(strlen(tiny), sizeof(tiny) - 1);
+    error_init(&err);
+    CU_ASSERT_FALSE(log_parse_items(big, &m, &err));
+    CU_ASSERT(strlen(err.msg) < 100);
 }
 
 static char *read_all(const char *path)
@@ -94,12 +103,14 @@ static void test_mask(void)
 
 static void test_file(void)
 {
-    char err[256];
+    Error err;
+    error_init(&err);
     char path[] = "/tmp/amber-test-log-XXXXXX";
     int fd = mkstemp(path);
     CU_ASSERT_FATAL(fd >= 0);
     close(fd);
-    CU_ASSERT_TRUE(log_set_file(path, err, sizeof(err)));
+    error_init(&err);
+    CU_ASSERT_TRUE(log_set_file(path, &err));
     CU_ASSERT_STRING_EQUAL(log_file_name(), path);
     log_set_mask(LOG_INT);
     log_mask_printf(LOG_INT, "int %d\n", 1);
@@ -108,12 +119,14 @@ static void test_file(void)
     log_flush();
     CU_ASSERT_STRING_EQUAL(read_all(path), "int 1\nplain\n");
     /* A file that cannot be opened leaves the log where it was. */
-    CU_ASSERT_FALSE(log_set_file("/nonexistent-dir/x.log", err, sizeof(err)));
-    CU_ASSERT_STRING_EQUAL(err, "could not open '/nonexistent-dir/x.log': No such file or directory");
+    error_init(&err);
+    CU_ASSERT_FALSE(log_set_file("/nonexistent-dir/x.log", &err));
+    CU_ASSERT_STRING_EQUAL(err.msg, "could not open '/nonexistent-dir/x.log': No such file or directory");
     CU_ASSERT_STRING_EQUAL(log_file_name(), path);
     log_printf("more\n");
     /* Back to stderr: the file is flushed and closed. */
-    CU_ASSERT_TRUE(log_set_file(NULL, err, sizeof(err)));
+    error_init(&err);
+    CU_ASSERT_TRUE(log_set_file(NULL, &err));
     CU_ASSERT_PTR_NULL(log_file_name());
     CU_ASSERT_STRING_EQUAL(read_all(path), "int 1\nplain\nmore\n");
     log_set_mask(0);

@@ -49,13 +49,14 @@ static void machine_up_ram(uint64_t ram)
         .machine = "virt", .ram_size = ram, .bios = "none", .kernel = guest_path,
         .clock_mode = CLOCK_MODE_ICOUNT, .icount_shift = 3, .rtc_base_ns = 1000000000ull,
     };
-    char err[512];
+    Error err;
+    error_init(&err);
     chardev_init_null(&machine.serial0, "serial0");
     machine.serial0.host_write = capture;
     serial_len = 0;
     serial_out[0] = '\0';
-    CU_ASSERT_FATAL(machine_init(&machine, &o, err, sizeof(err)));
-    CU_ASSERT_FATAL(machine_migration_attach(&machine, err, sizeof(err)) == 0);
+    CU_ASSERT_FATAL(machine_init(&machine, &o, &err));
+    CU_ASSERT_FATAL(machine_migration_attach(&machine, &err) == 0);
     runstate_set(RUN_STATE_RUNNING);
 }
 

@@ -84,7 +84,7 @@ static void setup(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(memory_add_mmio(&mem, "dev", MMIO_BASE, 0x1000, &dev_ops, NULL, 0));
     cpu = calloc(1, sizeof(*cpu));
     CU_ASSERT_PTR_NOT_NULL_FATAL(cpu);
-    cpu_init(cpu, &mem);
+    CU_ASSERT_FATAL(cpu_init(cpu, &mem, NULL));
     cpu_reset(cpu, RAM_BASE);
 
     /* Sv39 tables: root[0] -> L1, L1[0] -> L0 (4 KiB pages at 0x1000 * n). */

@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char err[256];
+static Error err;
+/* A fresh Error for each call: the first message set is the one kept. */
+#define ERR (error_init(&err), &err)
 
 static bool regs(void *opaque, const char *name, uint64_t *val)
 {
@@ -26,7 +28,7 @@ static const MonParseCtx ctx = { regs, NULL, { 0, 'x', 4 } };
 static bool eval(const char *s, int64_t *v)
 {
     const char *p = s;
-    return mon_eval_expr(&p, &ctx, v, err, sizeof(err)) && *p == '\0';
+    return mon_eval_expr(&p, &ctx, v, ERR) && *p == '\0';
 }
 
 static void test_expr_values(void)
@@ -44,26 +46,26 @@ static void test_expr_values(void)
         CU_ASSERT(ok);
         CU_ASSERT_EQUAL(v, cases[i].out);
         if (!ok || v != cases[i].out) {
-            fprintf(stderr, "expr '%s': ok=%d v=%lld err=%s\n", cases[i].in, ok, (long long)v, err);
+            fprintf(stderr, "expr '%s': ok=%d v=%lld err=%s\n", cases[i].in, ok, (long long)v, err.msg);
         }
     }
     int64_t v;
     const char *p = "-9223372036854775807-1";
-    CU_ASSERT(mon_eval_expr(&p, &ctx, &v, err, sizeof(err)));
+    CU_ASSERT(mon_eval_expr(&p, &ctx, &v, ERR));
     CU_ASSERT_EQUAL(v, INT64_MIN);
     p = "(-9223372036854775807-1)/-1";       /* the one signed overflow wraps */
-    CU_ASSERT(mon_eval_expr(&p, &ctx, &v, err, sizeof(err)));
+    CU_ASSERT(mon_eval_expr(&p, &ctx, &v, ERR));
 }
 
 static void expect_expr_error(const char *in, const char *msg)
 {
     int64_t v;
     const char *p = in;
-    bool ok = mon_eval_expr(&p, &ctx, &v, err, sizeof(err));
+    bool ok = mon_eval_expr(&p, &ctx, &v, ERR);
     CU_ASSERT_FALSE(ok);
-    CU_ASSERT_PTR_NOT_NULL(strstr(err, msg));
-    if (ok || !strstr(err, msg)) {
-        fprintf(stderr, "expr '%s': want error '%s', got '%s'\n", in, msg, ok ? "(ok)" : err);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, msg));
+    if (ok || !strstr(err.msg, msg)) {
+        fprintf(stderr, "expr '%s': want error '%s', got '%s'\n", in, msg, ok ? "(ok)" : err.msg);
     }
 }
 
@@ -103,7 +105,7 @@ static void test_strings(void)
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         const char *p = cases[i].in;
-        char *s = mon_parse_string(&p, err, sizeof(err));
+        char *s = mon_parse_string(&p, ERR);
         CU_ASSERT_PTR_NOT_NULL_FATAL(s);
         CU_ASSERT_STRING_EQUAL(s, cases[i].out);
         CU_ASSERT_STRING_EQUAL(p, cases[i].rest);
@@ -119,9 +121,9 @@ static void test_strings(void)
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         const char *p = bad[i].in;
-        char *s = mon_parse_string(&p, err, sizeof(err));
+        char *s = mon_parse_string(&p, ERR);
         CU_ASSERT_PTR_NULL(s);
-        CU_ASSERT_PTR_NOT_NULL(strstr(err, bad[i].msg));
+        CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, bad[i].msg));
         free(s);
     }
 }
@@ -130,51 +132,51 @@ static void test_format(void)
 {
     MonFormat f, last = { 0, 'd', 8 };
     const char *p = "10xb";
-    CU_ASSERT(mon_parse_format(&p, &f, &last, err, sizeof(err)));
+    CU_ASSERT(mon_parse_format(&p, &f, &last, ERR));
     CU_ASSERT(f.count == 10 && f.format == 'x' && f.size == 1);
     p = "";
-    CU_ASSERT(mon_parse_format(&p, &f, &last, err, sizeof(err)));
+    CU_ASSERT(mon_parse_format(&p, &f, &last, ERR));
     CU_ASSERT(f.count == 1 && f.format == 'd' && f.size == 8);   /* remembered */
     p = "gx";
-    CU_ASSERT(mon_parse_format(&p, &f, &last, err, sizeof(err)));
+    CU_ASSERT(mon_parse_format(&p, &f, &last, ERR));
     CU_ASSERT(f.format == 'x' && f.size == 8);
     p = "3i";
-    CU_ASSERT(mon_parse_format(&p, &f, &last, err, sizeof(err)));
+    CU_ASSERT(mon_parse_format(&p, &f, &last, ERR));
     CU_ASSERT(f.count == 3 && f.format == 'i');
     p = "s";
-    CU_ASSERT(mon_parse_format(&p, &f, &last, err, sizeof(err)));
+    CU_ASSERT(mon_parse_format(&p, &f, &last, ERR));
     CU_ASSERT(f.size == 1);
     p = "3q";
-    CU_ASSERT_FALSE(mon_parse_format(&p, &f, &last, err, sizeof(err)));
-    CU_ASSERT_STRING_EQUAL(err, "invalid char in format: 'q'");
+    CU_ASSERT_FALSE(mon_parse_format(&p, &f, &last, ERR));
+    CU_ASSERT_STRING_EQUAL(err.msg, "invalid char in format: 'q'");
     p = "xx";
-    CU_ASSERT_FALSE(mon_parse_format(&p, &f, &last, err, sizeof(err)));
+    CU_ASSERT_FALSE(mon_parse_format(&p, &f, &last, ERR));
     p = "99999999999999999999x";
-    CU_ASSERT_FALSE(mon_parse_format(&p, &f, &last, err, sizeof(err)));
-    CU_ASSERT_PTR_NOT_NULL(strstr(err, "count too large"));
+    CU_ASSERT_FALSE(mon_parse_format(&p, &f, &last, ERR));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "count too large"));
 }
 
 static void test_spec(void)
 {
     MonArgSpec s[MON_MAX_ARGS];
     int n;
-    CU_ASSERT(mon_spec_parse("/fmt -v name:s n:i? sz:z", s, &n, err, sizeof(err)));
+    CU_ASSERT(mon_spec_parse("/fmt -v name:s n:i? sz:z", s, &n, ERR));
     CU_ASSERT_EQUAL(n, 5);
     CU_ASSERT(s[0].type == MON_ARG_FMT && s[1].type == MON_ARG_FLAG && s[1].flag == 'v');
     CU_ASSERT(s[2].type == MON_ARG_STR && !s[2].optional);
     CU_ASSERT(s[3].type == MON_ARG_INT && s[3].optional);
-    CU_ASSERT_FALSE(mon_spec_parse("x:q", s, &n, err, sizeof(err)));
-    CU_ASSERT_FALSE(mon_spec_parse("x", s, &n, err, sizeof(err)));
-    CU_ASSERT_FALSE(mon_spec_parse("a:s /fmt", s, &n, err, sizeof(err)));
-    CU_ASSERT_FALSE(mon_spec_parse("a:s?? ", s, &n, err, sizeof(err)));
-    CU_ASSERT_FALSE(mon_spec_parse("a:s b:s c:s d:s e:s f:s g:s h:s i:s", s, &n, err, sizeof(err)));
+    CU_ASSERT_FALSE(mon_spec_parse("x:q", s, &n, ERR));
+    CU_ASSERT_FALSE(mon_spec_parse("x", s, &n, ERR));
+    CU_ASSERT_FALSE(mon_spec_parse("a:s /fmt", s, &n, ERR));
+    CU_ASSERT_FALSE(mon_spec_parse("a:s?? ", s, &n, ERR));
+    CU_ASSERT_FALSE(mon_spec_parse("a:s b:s c:s d:s e:s f:s g:s h:s i:s", s, &n, ERR));
 }
 
 static const MonCmd cmd_all = { "t", "/fmt -f name:s n:i? sz:z? b:b? rest:S?", "", "", NULL, NULL, NULL };
 
 static bool parse(const char *line, MonArgs *a)
 {
-    return mon_parse_args(&cmd_all, line, &ctx, a, err, sizeof(err));
+    return mon_parse_args(&cmd_all, line, &ctx, a, ERR);
 }
 
 static void test_args(void)
@@ -217,15 +219,15 @@ static void test_args(void)
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         bool ok = parse(bad[i].in, &a);
         CU_ASSERT_FALSE(ok);
-        CU_ASSERT_PTR_NOT_NULL(strstr(err, bad[i].msg));
-        if (ok || !strstr(err, bad[i].msg)) {
-            fprintf(stderr, "args '%s': want '%s', got '%s'\n", bad[i].in, bad[i].msg, ok ? "(ok)" : err);
+        CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, bad[i].msg));
+        if (ok || !strstr(err.msg, bad[i].msg)) {
+            fprintf(stderr, "args '%s': want '%s', got '%s'\n", bad[i].in, bad[i].msg, ok ? "(ok)" : err.msg);
         }
         mon_args_free(&a);
     }
     static const MonCmd cmd_one = { "o", "n:i", "", "", NULL, NULL, NULL };
-    CU_ASSERT_FALSE(mon_parse_args(&cmd_one, " 1 2", &ctx, &a, err, sizeof(err)));
-    CU_ASSERT_PTR_NOT_NULL(strstr(err, "too many arguments: '2'"));
+    CU_ASSERT_FALSE(mon_parse_args(&cmd_one, " 1 2", &ctx, &a, ERR));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "too many arguments: '2'"));
     mon_args_free(&a);
 }
 

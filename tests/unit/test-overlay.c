@@ -274,41 +274,43 @@ static void test_qcow2_base(void)
 static void test_drive_options(void)
 {
     DriveOptions d;
-    char err[256];
-    CU_ASSERT_TRUE(drive_parse("file=x.qcow2,snapshot=on", &d, err, sizeof(err)));
+    Error err;
+#define ERR (error_init(&err), &err)
+    CU_ASSERT_TRUE(drive_parse("file=x.qcow2,snapshot=on", &d, ERR));
     CU_ASSERT_TRUE(d.snapshot && d.snapshot_given && drive_uses_overlay(&d));
-    CU_ASSERT_TRUE(drive_parse("file=x.qcow2,snapshot=off", &d, err, sizeof(err)));
+    CU_ASSERT_TRUE(drive_parse("file=x.qcow2,snapshot=off", &d, ERR));
     CU_ASSERT_TRUE(!d.snapshot && d.snapshot_given);
     drive_apply_global_snapshot(&d);                /* -snapshot: off stays off */
     CU_ASSERT_FALSE(d.snapshot);
-    CU_ASSERT_TRUE(drive_parse("file=x.qcow2", &d, err, sizeof(err)));
+    CU_ASSERT_TRUE(drive_parse("file=x.qcow2", &d, ERR));
     CU_ASSERT_FALSE(d.snapshot);
     drive_apply_global_snapshot(&d);
     CU_ASSERT_TRUE(d.snapshot && drive_uses_overlay(&d));
     /* readonly=on: the guest cannot write, so no overlay is needed. */
-    CU_ASSERT_TRUE(drive_parse("file=x.qcow2,snapshot=on,readonly=on", &d, err, sizeof(err)));
+    CU_ASSERT_TRUE(drive_parse("file=x.qcow2,snapshot=on,readonly=on", &d, ERR));
     CU_ASSERT_FALSE(drive_uses_overlay(&d));
-    CU_ASSERT_FALSE(drive_parse("file=x.qcow2,snapshot=yes", &d, err, sizeof(err)));
-    CU_ASSERT_PTR_NOT_NULL(strstr(err, "snapshot expects on or off, got 'yes'"));
+    CU_ASSERT_FALSE(drive_parse("file=x.qcow2,snapshot=yes", &d, ERR));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "snapshot expects on or off, got 'yes'"));
 
     /* drive_open: an overlay named after the drive over a read-only image. */
     make_raw("d.raw");
     char spec[256];
     snprintf(spec, sizeof(spec), "file=%s/d.raw,format=raw,snapshot=on,id=disk7", dir);
-    CU_ASSERT_TRUE_FATAL(drive_parse(spec, &d, err, sizeof(err)));
-    BlockDriverState *bs = drive_open(&d, false, err, sizeof(err));
+    CU_ASSERT_TRUE_FATAL(drive_parse(spec, &d, ERR));
+    BlockDriverState *bs = drive_open(&d, false, NULL, ERR);
     CU_ASSERT_PTR_NOT_NULL_FATAL(bs);
     CU_ASSERT_TRUE(bdrv_is_overlay(bs));
     CU_ASSERT_STRING_EQUAL(bs->id, "disk7");
     CU_ASSERT_TRUE(bdrv_overlay_base(bs)->read_only);
     bdrv_close(bs);
     snprintf(spec, sizeof(spec), "file=%s/d.raw,format=raw", dir);
-    CU_ASSERT_TRUE_FATAL(drive_parse(spec, &d, err, sizeof(err)));
-    bs = drive_open(&d, false, err, sizeof(err));
+    CU_ASSERT_TRUE_FATAL(drive_parse(spec, &d, ERR));
+    bs = drive_open(&d, false, NULL, ERR);
     CU_ASSERT_PTR_NOT_NULL_FATAL(bs);
     CU_ASSERT_FALSE(bdrv_is_overlay(bs));
     CU_ASSERT_EQUAL(bdrv_overlay_bytes(bs), 0);
     bdrv_close(bs);
+#undef ERR
 }
 
 static const UnitTest tests[] = {

@@ -47,11 +47,12 @@ static Box *box_up(void)
         .machine = "virt", .ram_size = RAM_SIZE, .bios = "none", .kernel = guest_path,
         .clock_mode = CLOCK_MODE_ICOUNT, .icount_shift = 3, .rtc_base_ns = 1000000000ull,
     };
-    char err[512];
+    Error err;
+    error_init(&err);
     chardev_init_null(&b->m.serial0, "serial0");
     b->m.serial0.host_write = capture;
-    CU_ASSERT_FATAL(machine_init(&b->m, &o, err, sizeof(err)));
-    CU_ASSERT_FATAL(machine_migration_attach(&b->m, err, sizeof(err)) == 0);
+    CU_ASSERT_FATAL(machine_init(&b->m, &o, &err));
+    CU_ASSERT_FATAL(machine_migration_attach(&b->m, &err) == 0);
     return b;
 }
 
