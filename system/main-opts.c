@@ -52,6 +52,7 @@ static struct {
     char *pidfile_abs;           /* unlinked at exit (the cwd may change) */
     bool daemonize, nodefaults, nographic;
     const char *serial;          /* -serial as given */
+    char *serial_spec;           /* the -serial spelling of a -serial chardev:ID */
     MonitorRef mons[MAX_MONITORS];
     int nr_mons;
     ChardevSpec chr[MAX_CHARDEVS];
@@ -462,8 +463,13 @@ int main_opts_finish(MachineOptions *o, Error *err)
     const char *serial = mo.serial;
     if (serial_chr) {
         /* a stdio chardev with mux=on shared with a monitor is mon:stdio */
-        serial = (serial_chr->backend == CHR_STDIO && serial_chr->users > 1) ? "mon:stdio"
-                                                                              : chardev_spec(serial_chr);
+        if (serial_chr->backend == CHR_STDIO && serial_chr->users > 1) {
+            serial = "mon:stdio";
+        } else {
+            /* Kept for the run: the serial set-up holds on to the string. */
+            mo.serial_spec = chardev_spec(serial_chr);
+            serial = mo.serial_spec;
+        }
     } else if (!serial && mo.nodefaults) {
         serial = "none";
     } else if (!serial && mo.daemonize) {
