@@ -49,6 +49,8 @@ for t in "$build"/tests/unit/test-*; do
     [ -x "$t" ] && [[ $t != *.[od] ]] || continue
     run_one "unit/$(basename "$t")" "$t"
 done
+# The house rules: no include runs up a floor, no cycle between directories.
+run_one "scripts/check-layers" python3 "$src/scripts/check-layers" "$src"
 for t in "$src"/tests/integration/*.sh; do
     [ "$(basename "$t")" = lib.sh ] && continue   # the shared library, not a test
     [ -f "$t" ] || continue
