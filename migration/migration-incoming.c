@@ -18,7 +18,6 @@
 #include <unistd.h>
 
 #include "io/chardev.h"
-#include "hw/riscv/machine.h"
 #include "migration/vm-state.h"
 #include "emu/loop.h"
 #include "io/fd-watch.h"
@@ -30,7 +29,7 @@
 typedef struct Incoming {
     MigrationStatus status;
     char error[512];
-    Machine *m;
+    MigrationVM *vm;
     MigrationTransport t;
     bool start_paused, exit_on_error, defer;
     bool autostart_set;          /* cont/stop while inmigrate chose start_paused */
@@ -97,13 +96,13 @@ static int incoming_load_stream(int fd, bool *file_ok, Error *err)
     bool rp = migration_rp_usable(fd);
     QEMUFile *f = channel_fd_open(fd, false, !rp, err);
     if (f) {
-        ret = machine_load_stream(inc.m, f, err);
+        ret = vm_load_stream(inc.vm, f, err);
         if (ret == 0) {
             /* Before the verdict: a destination that cannot use the disks
              * tells the source, which then keeps running. */
             Error aerr;
             error_init(&aerr);
-            ret = machine_activate_drives(inc.m, &aerr);
+            ret = inc.vm->activate_drives(inc.vm->opaque, &aerr);
             if (ret < 0) {
                 error_setf(err, "cannot activate the disks: %s", aerr.msg);
             }
@@ -155,7 +154,7 @@ static int incoming_load_finish(int ret, Error *err)
     }
     inc.status = MIGRATION_STATUS_COMPLETED;
     RunState rs = RUN_STATE_RUNNING;
-    globalstate_received(inc.m->sections, &rs);   /* QEMU: no globalstate means running */
+    globalstate_received(inc.vm->sections, &rs);   /* QEMU: no globalstate means running */
     if (rs == RUN_STATE_RUNNING) {
         runstate_set(inc.start_paused ? RUN_STATE_PAUSED : RUN_STATE_RUNNING);
     } else {
@@ -228,8 +227,8 @@ static void incoming_loader_done(void *opaque)
     chardev_hold_input(false);
     /* The machine's state is whole again: CPU and devices are the main
      * thread's, and held serial input may go in. */
-    if (inc.m) {
-        chardev_accept_input(&inc.m->serial0);
+    if (inc.vm) {
+        chardev_accept_input(inc.vm->serial);
     }
     if (incoming_load_finish(inc.load_ret, &inc.load_err) < 0) {
         incoming_report_failure();
@@ -300,7 +299,7 @@ static void incoming_readable(void *opaque)
     incoming_load_async(inc.t.fd);
 }
 
-int migration_incoming_start(Machine *m, const char *uri, bool start_paused, bool exit_on_error,
+int migration_incoming_start(MigrationVM *vm, const char *uri, bool start_paused, bool exit_on_error,
                              Error *err)
 {
     if (inc.status == MIGRATION_STATUS_SETUP || inc.status == MIGRATION_STATUS_ACTIVE ||
@@ -312,7 +311,7 @@ int migration_incoming_start(Machine *m, const char *uri, bool start_paused, boo
         error_setf(err, "The incoming migration has already completed");
         return -EBUSY;
     }
-    inc.m = m;
+    inc.vm = vm;
     if (!inc.autostart_set) {
         inc.start_paused = start_paused;
     }

@@ -18,7 +18,6 @@
 #include <unistd.h>
 
 #include "emu/clock.h"
-#include "hw/riscv/machine.h"
 #include "emu/loop.h"
 #include "io/fd-watch.h"
 #include "io/channel.h"
@@ -48,7 +47,7 @@ static const char *const status_names[MIGRATION_STATUS__MAX] = {
 typedef struct MigrationState {
     MigrationStatus status;
     char error[512];
-    Machine *m;
+    MigrationVM *vm;
     MigrationTransport t;
     QEMUFile *f;                 /* writes into q */
     ChannelBuffer q;             /* produced, not yet written to t.fd */
@@ -142,7 +141,7 @@ static void mig_release(bool abort_transport, Error *err)
     }
     migration_transport_close(&ms.t, abort_transport, err);
     if (ms.savevm_open) {
-        savevm_save_cleanup(ms.m->sections);
+        savevm_save_cleanup(ms.vm->sections);
         ms.savevm_open = false;
     }
     if (ms.f) {
@@ -231,7 +230,7 @@ static void mig_finish(void)
 static void mig_account_sync(uint64_t now)
 {
     RamStats st;
-    ram_stats_get(ms.m->sections, &st);
+    ram_stats_get(ms.vm->sections, &st);
     if (st.sync_count == ms.last_sync_count) {
         return;
     }
@@ -281,7 +280,7 @@ static void mig_account_sync(uint64_t now)
  * as they came), a whole page before there was one. */
 static uint64_t mig_pending_bytes(void)
 {
-    uint64_t pages = savevm_save_pending(ms.m->sections) / PAGE_SIZE;
+    uint64_t pages = savevm_save_pending(ms.vm->sections) / PAGE_SIZE;
     uint64_t bpp = ms.bytes_per_page ? ms.bytes_per_page : PAGE_SIZE + 8;
     return pages * bpp;
 }
@@ -306,7 +305,7 @@ static void mig_start_completion(void)
     Error err;
     error_init(&err);
     ms.vm_before = runstate_get();
-    globalstate_store_state(ms.m->sections, ms.vm_before);
+    globalstate_store_state(ms.vm->sections, ms.vm_before);
     runstate_set(RUN_STATE_FINISH_MIGRATE);
     ms.stopped_vm = true;
     ms.stop_ns = clock_host_ns();
@@ -316,7 +315,7 @@ static void mig_start_completion(void)
         return;
     }
     mig_sender_set_rate(0);      /* the guest is stopped: no limit (as QEMU) */
-    savevm_save_sync(ms.m->sections);
+    savevm_save_sync(ms.vm->sections);
     mig_sender_round();
 }
 
@@ -326,7 +325,7 @@ static void mig_send_devices(void)
     error_init(&err);
     /* The sender is idle: the stream is ours until the drain job. The RAM
      * END finds nothing left (the guest has not run since the last sync). */
-    int ret = savevm_save_complete(ms.m->sections, ms.f, &err);
+    int ret = savevm_save_complete(ms.vm->sections, ms.f, &err);
     ms.savevm_open = false;      /* complete cleaned up */
     if (ret == 0) {
         ret = qemu_file_flush(ms.f);
@@ -347,7 +346,7 @@ static void mig_pass_done(void)
         return;
     }
     RamStats st;
-    ram_stats_get(ms.m->sections, &st);
+    ram_stats_get(ms.vm->sections, &st);
     uint64_t pages = st.normal_pages + st.zero_pages + st.xbzrle_pages;
     uint64_t produced = mig_sender_produced();
     if (st.sync_count >= 2 && pages > ms.sync_pages) {
@@ -363,7 +362,7 @@ static void mig_pass_done(void)
         mig_start_completion();
         return;
     }
-    savevm_save_sync(ms.m->sections);
+    savevm_save_sync(ms.vm->sections);
     mig_account_sync(clock_host_ns());
     mig_sender_round();
 }
@@ -403,7 +402,7 @@ static void mig_tick(void *opaque)
         ms.mbps = (double)period_written * 8.0 / 1e6 / ((double)span / 1e9);
     }
     RamStats st;
-    ram_stats_get(ms.m->sections, &st);
+    ram_stats_get(ms.vm->sections, &st);
     uint64_t pages = st.normal_pages + st.zero_pages + st.xbzrle_pages;
     ms.pages_per_second = span ? (pages - ms.period_pages) * 1000000000ull / span : 0;
     ms.period_pages = pages;
@@ -429,7 +428,7 @@ static int mig_begin_stream(Error *err)
                                                      : 0);
     Error serr;
     error_init(&serr);
-    int ret = savevm_save_begin(ms.m->sections, ms.f, &serr);
+    int ret = savevm_save_begin(ms.vm->sections, ms.f, &serr);
     ms.savevm_open = true;
     if (ret < 0) {
         mig_fail_err("", &serr);
@@ -438,7 +437,7 @@ static int mig_begin_stream(Error *err)
     }
     ms.setup_ns = ms.last_sync_ns = clock_host_ns();
     ms.status = MIGRATION_STATUS_ACTIVE;
-    savevm_save_sync(ms.m->sections);          /* the first pass: every page */
+    savevm_save_sync(ms.vm->sections);          /* the first pass: every page */
     mig_account_sync(ms.setup_ns);
     mig_sender_round();
     return 0;
@@ -449,7 +448,7 @@ static bool mig_uri_is_socket(const char *uri)
     return uri_scheme_in(uri_parse(uri, NULL), URI_SOCKETS);
 }
 
-int migration_start(Machine *m, const char *uri, Error *err)
+int migration_start(MigrationVM *vm, const char *uri, Error *err)
 {
     if (migration_is_running()) {
         error_setf(err, "There's a migration process in progress");
@@ -464,7 +463,7 @@ int migration_start(Machine *m, const char *uri, Error *err)
         error_setf(err, "Can't migrate the vm that was paused due to previous migration");
         return -EBUSY;
     }
-    int ret = savevm_check_blocked(m->sections, err);
+    int ret = savevm_check_blocked(vm->sections, err);
     if (ret < 0) {
         return ret;
     }
@@ -476,7 +475,7 @@ int migration_start(Machine *m, const char *uri, Error *err)
     fresh.notify = ms.notify;
     fresh.notify_opaque = ms.notify_opaque;
     ms = fresh;
-    ms.m = m;
+    ms.vm = vm;
     ms.status = MIGRATION_STATUS_SETUP;
     ms.start_ns = ms.period_start_ns = ms.last_sync_ns = ms.ac_start_ns = clock_host_ns();
     bool connect_async = mig_uri_is_socket(uri);
@@ -503,7 +502,7 @@ int migration_start(Machine *m, const char *uri, Error *err)
     }
     mig_sender_set_rate(migrate_params.max_bandwidth > 0 ? (uint64_t)migrate_params.max_bandwidth
                                                         : 0);
-    ret = mig_sender_start(ms.m->sections, ms.t.fd, ms.t.what, ms.f, &ms.q);
+    ret = mig_sender_start(ms.vm->sections, ms.t.fd, ms.t.what, ms.f, &ms.q);
     if (ret < 0) {
         error_setf(err, "cannot start the migration sender thread: %s", strerror(-ret));
         mig_abort(MIGRATION_STATUS_FAILED, "%s", err ? err->msg : "setup failed");
@@ -548,14 +547,14 @@ void migration_get_info(MigrationInfo *out)
         out->expected_downtime_ms = (uint64_t)migrate_params.downtime_limit;
     }
     RamStats stats = { 0 };
-    if (ms.m) {                  /* no migration yet: all zero */
-        ram_stats_get(ms.m->sections, &stats);
+    if (ms.vm) {                 /* no migration yet: all zero */
+        ram_stats_get(ms.vm->sections, &stats);
     }
     const RamStats *st = &stats;
     out->transferred = mig_written();
-    out->remaining = ms.status == MIGRATION_STATUS_ACTIVE && ms.m
-                         ? savevm_save_pending(ms.m->sections) : 0;
-    out->total = ms.m && ms.m->mem.ram ? ms.m->mem.ram->size : 0;
+    out->remaining = ms.status == MIGRATION_STATUS_ACTIVE && ms.vm
+                         ? savevm_save_pending(ms.vm->sections) : 0;
+    out->total = ms.vm && ms.vm->mem->ram ? ms.vm->mem->ram->size : 0;
     out->duplicate = st->zero_pages;
     out->normal = st->normal_pages;
     out->normal_bytes = st->normal_pages * PAGE_SIZE;

@@ -18,10 +18,10 @@
 #include <stdint.h>
 
 #include "emu/runstate.h"
+#include "migration/vm.h"
 #include "util/error.h"
 #include "util/report.h"
 
-struct Machine;
 
 /* ---- states (QEMU's MigrationStatus names) ---- */
 typedef enum MigrationStatus {
@@ -121,7 +121,7 @@ typedef struct MigrationInfo {
  * Refusals (blockers, a migration in progress, bad run state, a transport
  * that cannot open) return a negative errno with err set, and the machine
  * is untouched. Otherwise it runs from the main loop. */
-int migration_start(struct Machine *m, const char *uri, Error *err);
+int migration_start(MigrationVM *vm, const char *uri, Error *err);
 int migration_cancel(void);
 bool migration_is_running(void);
 void migration_get_info(MigrationInfo *out);
@@ -142,7 +142,7 @@ const Reporter *migration_reporter(void);
  * waiting for migrate_incoming (defer). */
 void migration_incoming_set_defer(bool defer);
 bool migration_incoming_deferred(void);
-int migration_incoming_start(struct Machine *m, const char *uri, bool start_paused,
+int migration_incoming_start(MigrationVM *vm, const char *uri, bool start_paused,
                              bool exit_on_error, Error *err);
 MigrationStatus migration_incoming_status(void);
 /* cont (on) or stop (off) while inmigrate, as QEMU's autostart: whether the

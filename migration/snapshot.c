@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "migration/vm-state.h"
+#include "migration/vm.h"
 #include "emu/runstate.h"
 #include "migration/globalstate.h"
 #include "savevm/savevm.h"
@@ -19,25 +20,25 @@
 
 /* ---- the disks that take part ---- */
 
-static const char *snap_dev_name(const Machine *m, int i)
+static const char *snap_dev_name(const MigrationVM *vm, int i)
 {
-    return m->drive[i].id[0] ? m->drive[i].id : m->drive_bs[i]->filename;
+    return vm->drive_name(vm->opaque, i);
 }
 
-static bool snap_writable(const Machine *m, int i)
+static bool snap_writable(const MigrationVM *vm, int i)
 {
-    return m->drive_bs[i] && !m->drive_bs[i]->read_only;
+    return vm->drives[i] && !vm->drives[i]->read_only;
 }
 
 /* QEMU's bdrv_all_can_snapshot(): a writable disk that cannot hold
  * snapshots makes the whole operation impossible. */
-static int snap_check_disks(Machine *m, Error *err)
+static int snap_check_disks(MigrationVM *vm, Error *err)
 {
-    for (int i = 0; i < m->nr_drives; i++) {
-        if (snap_writable(m, i) && !bdrv_can_snapshot(m->drive_bs[i])) {
+    for (int i = 0; i < vm->nr_drives; i++) {
+        if (snap_writable(vm, i) && !bdrv_can_snapshot(vm->drives[i])) {
             error_setf(err, "Device '%s' is writable but does not support snapshots%s",
-                       snap_dev_name(m, i),
-                       bdrv_is_overlay(m->drive_bs[i])
+                       snap_dev_name(vm, i),
+                       bdrv_is_overlay(vm->drives[i])
                            ? " (snapshot=on: its writes are in a temporary overlay in memory)"
                            : "");
             return -ENOTSUP;
@@ -48,21 +49,21 @@ static int snap_check_disks(Machine *m, Error *err)
 
 /* The disk that holds the VM state: the first writable one that can
  * snapshot (QEMU's bdrv_all_find_vmstate_bs()); -1 if none. */
-static int snap_vmstate_disk(const Machine *m)
+static int snap_vmstate_disk(const MigrationVM *vm)
 {
-    for (int i = 0; i < m->nr_drives; i++) {
-        if (snap_writable(m, i) && bdrv_can_snapshot(m->drive_bs[i])) {
+    for (int i = 0; i < vm->nr_drives; i++) {
+        if (snap_writable(vm, i) && bdrv_can_snapshot(vm->drives[i])) {
             return i;
         }
     }
     return -1;
 }
 
-static int snap_flush_all(Machine *m, Error *err)
+static int snap_flush_all(MigrationVM *vm, Error *err)
 {
-    for (int i = 0; i < m->nr_drives; i++) {
-        if (snap_writable(m, i)) {
-            int ret = bdrv_flush(m->drive_bs[i], err);
+    for (int i = 0; i < vm->nr_drives; i++) {
+        if (snap_writable(vm, i)) {
+            int ret = bdrv_flush(vm->drives[i], err);
             if (ret < 0) {
                 return ret;
             }
@@ -72,10 +73,10 @@ static int snap_flush_all(Machine *m, Error *err)
 }
 
 /* Snapshots named `name` on disk i (0 when it has none or cannot list). */
-static int snap_count_named(Machine *m, int i, const char *name)
+static int snap_count_named(MigrationVM *vm, int i, const char *name)
 {
     BlockSnapshotInfo *list;
-    int n = bdrv_snapshot_list(m->drive_bs[i], &list, NULL);
+    int n = bdrv_snapshot_list(vm->drives[i], &list, NULL);
     int count = 0;
     for (int k = 0; k < n; k++) {
         count += strcmp(list[k].name, name) == 0;
@@ -88,10 +89,10 @@ static int snap_count_named(Machine *m, int i, const char *name)
 
 /* ---- savevm ---- */
 
-static bool snap_name_taken(Machine *m, const char *name)
+static bool snap_name_taken(MigrationVM *vm, const char *name)
 {
-    for (int i = 0; i < m->nr_drives; i++) {
-        if (snap_writable(m, i) && snap_count_named(m, i, name) > 0) {
+    for (int i = 0; i < vm->nr_drives; i++) {
+        if (snap_writable(vm, i) && snap_count_named(vm, i, name) > 0) {
             return true;
         }
     }
@@ -101,7 +102,7 @@ static bool snap_name_taken(Machine *m, const char *name)
 /* QEMU's vm-YYYYMMDDHHMMSS, with -2, -3, ... when that is taken: QEMU's HMP
  * savevm replaces a snapshot that has the generated name (two tagless saves
  * in one second), but nothing the user did not name is replaced here. */
-static int snap_default_name(Machine *m, char *buf, size_t len, Error *err)
+static int snap_default_name(MigrationVM *vm, char *buf, size_t len, Error *err)
 {
     time_t now = time(NULL);
     struct tm tm;
@@ -109,7 +110,7 @@ static int snap_default_name(Machine *m, char *buf, size_t len, Error *err)
     localtime_r(&now, &tm);
     strftime(base, sizeof(base), "vm-%Y%m%d%H%M%S", &tm);
     snprintf(buf, len, "%s", base);
-    for (unsigned n = 2; snap_name_taken(m, buf); n++) {
+    for (unsigned n = 2; snap_name_taken(vm, buf); n++) {
         if (n > 9999) {
             error_setf(err, "No free snapshot name %s-N: name the snapshot", base);
             return -EEXIST;
@@ -121,16 +122,16 @@ static int snap_default_name(Machine *m, char *buf, size_t len, Error *err)
 
 /* Writes the VM state stream into a fresh vmstate area of disk vi. Returns
  * the writer (not yet reachable from any snapshot) or NULL. */
-static BlockVmstate *snap_write_vmstate(Machine *m, int vi, Error *err)
+static BlockVmstate *snap_write_vmstate(MigrationVM *vm, int vi, Error *err)
 {
-    BlockVmstate *vm = bdrv_vmstate_writer_open(m->drive_bs[vi], err);
-    if (!vm) {
+    BlockVmstate *bvm = bdrv_vmstate_writer_open(vm->drives[vi], err);
+    if (!bvm) {
         return NULL;
     }
-    QEMUFile *f = block_vmstate_open_file(vm);
+    QEMUFile *f = block_vmstate_open_file(bvm);
     Error ferr;
     error_init(&ferr);
-    int ret = f ? machine_save_state(m, f, &ferr) : -ENOMEM;
+    int ret = f ? vm_save_state(vm, f, &ferr) : -ENOMEM;
     if (f) {
         int cret = qemu_file_close(f, ret < 0 ? NULL : &ferr);
         ret = ret < 0 ? ret : cret;
@@ -138,16 +139,16 @@ static BlockVmstate *snap_write_vmstate(Machine *m, int vi, Error *err)
     if (ret < 0) {
         error_setf(err, "Error while writing VM state: %s",
                    ferr.set ? ferr.msg : strerror(-ret));
-        bdrv_vmstate_close(vm);
+        bdrv_vmstate_close(bvm);
         return NULL;
     }
-    return vm;
+    return bvm;
 }
 
-static int snap_save_stopped(Machine *m, const char *name, Error *err)
+static int snap_save_stopped(MigrationVM *vm, const char *name, Error *err)
 {
-    int vi = snap_vmstate_disk(m);
-    int ret = snap_flush_all(m, err);
+    int vi = snap_vmstate_disk(vm);
+    int ret = snap_flush_all(vm, err);
     if (ret < 0) {
         return ret;
     }
@@ -157,24 +158,24 @@ static int snap_save_stopped(Machine *m, const char *name, Error *err)
     uint64_t now = clock_realtime_ns();
     sn.date_sec = (uint32_t)(now / 1000000000ull);
     sn.date_nsec = (uint32_t)(now % 1000000000ull / 1000 * 1000);   /* QEMU: µs */
-    sn.vm_clock_nsec = clock_ns(&m->clock);
-    sn.icount = m->cpu.env.instret;          /* instructions retired */
+    sn.vm_clock_nsec = clock_ns(vm->clock);
+    sn.icount = vm->instret(vm->opaque);          /* instructions retired */
 
-    BlockVmstate *vm = snap_write_vmstate(m, vi, err);
-    if (!vm) {
+    BlockVmstate *bvm = snap_write_vmstate(vm, vi, err);
+    if (!bvm) {
         return -EIO;
     }
     /* The VM state disk first: if it fails nothing refers to the state. */
     for (int pass = 0; pass < 2; pass++) {
-        for (int i = 0; i < m->nr_drives; i++) {
-            if (!snap_writable(m, i) || (pass == 0) != (i == vi)) {
+        for (int i = 0; i < vm->nr_drives; i++) {
+            if (!snap_writable(vm, i) || (pass == 0) != (i == vi)) {
                 continue;
             }
             BlockSnapshotInfo one = sn;
-            ret = bdrv_snapshot_create(m->drive_bs[i], &one, i == vi ? vm : NULL, err);
+            ret = bdrv_snapshot_create(vm->drives[i], &one, i == vi ? bvm : NULL, err);
             if (ret < 0) {
                 error_prependf(err, "Error while creating snapshot on '%s': ",
-                               snap_dev_name(m, i));
+                               snap_dev_name(vm, i));
                 return ret;
             }
         }
@@ -182,15 +183,15 @@ static int snap_save_stopped(Machine *m, const char *name, Error *err)
     /* Replace older snapshots of the same name only now that the new one is
      * committed (QEMU deletes first; a crash then would lose both). The new
      * entry is the last of its name, and delete removes the first. */
-    for (int i = 0; i < m->nr_drives; i++) {
-        if (!snap_writable(m, i)) {
+    for (int i = 0; i < vm->nr_drives; i++) {
+        if (!snap_writable(vm, i)) {
             continue;
         }
-        for (int n = snap_count_named(m, i, name); n > 1; n--) {
-            ret = bdrv_snapshot_delete(m->drive_bs[i], name, err);
+        for (int n = snap_count_named(vm, i, name); n > 1; n--) {
+            ret = bdrv_snapshot_delete(vm->drives[i], name, err);
             if (ret < 0) {
                 error_prependf(err, "Error while deleting the older snapshot '%s' on '%s': ",
-                               name, snap_dev_name(m, i));
+                               name, snap_dev_name(vm, i));
                 return ret;
             }
         }
@@ -198,11 +199,11 @@ static int snap_save_stopped(Machine *m, const char *name, Error *err)
     return 0;
 }
 
-int snapshot_save(Machine *m, const char *name, Error *err)
+int snapshot_save(MigrationVM *vm, const char *name, Error *err)
 {
     char tag[64];
     if (!name || !name[0]) {
-        int ret = snap_default_name(m, tag, sizeof(tag), err);
+        int ret = snap_default_name(vm, tag, sizeof(tag), err);
         if (ret < 0) {
             return ret;
         }
@@ -216,15 +217,15 @@ int snapshot_save(Machine *m, const char *name, Error *err)
     /* Blockers first, as QEMU's save_snapshot(): a snapshot=on drive's
      * blocker names the drive and why, which beats the generic
      * "does not support snapshots". */
-    int ret = savevm_check_blocked(m->sections, err);
+    int ret = savevm_check_blocked(vm->sections, err);
     if (ret < 0) {
         return ret;
     }
-    ret = snap_check_disks(m, err);
+    ret = snap_check_disks(vm, err);
     if (ret < 0) {
         return ret;
     }
-    if (snap_vmstate_disk(m) < 0) {
+    if (snap_vmstate_disk(vm) < 0) {
         error_setf(err, "No block device can accept snapshots");
         return -ENOTSUP;
     }
@@ -239,9 +240,9 @@ int snapshot_save(Machine *m, const char *name, Error *err)
         return -EBUSY;
     }
     /* The run state before stopping goes into the stream (globalstate). */
-    globalstate_store_state(m->sections, before);
+    globalstate_store_state(vm->sections, before);
     runstate_set(RUN_STATE_SAVE_VM);
-    ret = snap_save_stopped(m, name, err);
+    ret = snap_save_stopped(vm, name, err);
     runstate_set(before);
     return ret;
 }
@@ -262,44 +263,44 @@ static RunState snap_after_load(RunState before)
     }
 }
 
-static int snap_load_stopped(Machine *m, int vi, const BlockSnapshotInfo *sn, Error *err)
+static int snap_load_stopped(MigrationVM *vm, int vi, const BlockSnapshotInfo *sn, Error *err)
 {
-    int ret = snap_flush_all(m, err);
+    int ret = snap_flush_all(vm, err);
     if (ret < 0) {
         return ret;
     }
     /* From here on disks change: any failure leaves the machine unrunnable. */
     runstate_set(RUN_STATE_INTERNAL_ERROR);
-    for (int i = 0; i < m->nr_drives; i++) {
-        if (!snap_writable(m, i)) {
+    for (int i = 0; i < vm->nr_drives; i++) {
+        if (!snap_writable(vm, i)) {
             continue;
         }
         Error gerr;
         error_init(&gerr);
-        ret = bdrv_snapshot_goto(m->drive_bs[i], i == vi ? sn->id : sn->name, &gerr);
+        ret = bdrv_snapshot_goto(vm->drives[i], i == vi ? sn->id : sn->name, &gerr);
         if (ret < 0) {
             error_setf(err, "Error %d while activating snapshot '%s' on '%s': %s", ret,
-                       sn->name, snap_dev_name(m, i), gerr.msg);
+                       sn->name, snap_dev_name(vm, i), gerr.msg);
             return ret;
         }
     }
-    BlockVmstate *vm = bdrv_vmstate_reader_open(m->drive_bs[vi], sn->id, err);
-    if (!vm) {
+    BlockVmstate *bvm = bdrv_vmstate_reader_open(vm->drives[vi], sn->id, err);
+    if (!bvm) {
         return -EIO;
     }
-    QEMUFile *f = block_vmstate_open_file(vm);
+    QEMUFile *f = block_vmstate_open_file(bvm);
     Error lerr;
     error_init(&lerr);
     if (f) {
         /* Devices the stream does not describe start from power-on state,
          * as QEMU resets the machine before loading. */
-        machine_reset(m);
-        ret = machine_load_state(m, f, &lerr);
+        vm->reset(vm->opaque);
+        ret = vm_load_state(vm, f, &lerr);
         qemu_file_close(f, NULL);
     } else {
         ret = -ENOMEM;
     }
-    bdrv_vmstate_close(vm);
+    bdrv_vmstate_close(bvm);
     if (ret < 0) {
         error_setf(err, "Error %d while loading VM state of snapshot '%s': %s", ret, sn->name,
                    lerr.set ? lerr.msg : strerror(-ret));
@@ -309,7 +310,7 @@ static int snap_load_stopped(Machine *m, int vi, const BlockSnapshotInfo *sn, Er
     return 0;
 }
 
-int snapshot_load(Machine *m, const char *name, Error *err)
+int snapshot_load(MigrationVM *vm, const char *name, Error *err)
 {
     /* The sender thread reads RAM and the stream is half out: a machine
      * replaced under it would reach the destination as a mix of both. */
@@ -317,24 +318,24 @@ int snapshot_load(Machine *m, const char *name, Error *err)
         error_setf(err, "There's a migration process in progress");
         return -EBUSY;
     }
-    int ret = snap_check_disks(m, err);
+    int ret = snap_check_disks(vm, err);
     if (ret < 0) {
         return ret;
     }
-    int vi = snap_vmstate_disk(m);
+    int vi = snap_vmstate_disk(vm);
     if (vi < 0) {
         error_setf(err, "No block device can accept snapshots");
         return -ENOTSUP;
     }
     BlockSnapshotInfo sn;
-    if (bdrv_snapshot_find(m->drive_bs[vi], name, false, &sn, NULL) < 0) {
+    if (bdrv_snapshot_find(vm->drives[vi], name, false, &sn, NULL) < 0) {
         error_setf(err, "Snapshot '%s' does not exist in one or more devices", name);
         return -ENOENT;
     }
-    for (int i = 0; i < m->nr_drives; i++) {
+    for (int i = 0; i < vm->nr_drives; i++) {
         BlockSnapshotInfo other;
-        if (snap_writable(m, i) && i != vi &&
-            bdrv_snapshot_find(m->drive_bs[i], sn.name, true, &other, NULL) < 0) {
+        if (snap_writable(vm, i) && i != vi &&
+            bdrv_snapshot_find(vm->drives[i], sn.name, true, &other, NULL) < 0) {
             error_setf(err, "Snapshot '%s' does not exist in one or more devices", name);
             return -ENOENT;
         }
@@ -349,7 +350,7 @@ int snapshot_load(Machine *m, const char *name, Error *err)
         return -EBUSY;
     }
     runstate_set(RUN_STATE_RESTORE_VM);
-    ret = snap_load_stopped(m, vi, &sn, err);
+    ret = snap_load_stopped(vm, vi, &sn, err);
     if (ret < 0) {
         if (runstate_get() == RUN_STATE_RESTORE_VM) {
             runstate_set(before);            /* nothing was changed */
@@ -362,29 +363,29 @@ int snapshot_load(Machine *m, const char *name, Error *err)
 
 /* ---- delvm ---- */
 
-int snapshot_delete_vm(Machine *m, const char *name, Error *err)
+int snapshot_delete_vm(MigrationVM *vm, const char *name, Error *err)
 {
     int found = 0;
-    for (int i = 0; i < m->nr_drives; i++) {
-        if (!snap_writable(m, i) || !bdrv_can_snapshot(m->drive_bs[i])) {
+    for (int i = 0; i < vm->nr_drives; i++) {
+        if (!snap_writable(vm, i) || !bdrv_can_snapshot(vm->drives[i])) {
             continue;
         }
         BlockSnapshotInfo sn;
-        if (bdrv_snapshot_find(m->drive_bs[i], name, true, &sn, NULL) < 0) {
+        if (bdrv_snapshot_find(vm->drives[i], name, true, &sn, NULL) < 0) {
             continue;
         }
         found++;
         Error derr;
         error_init(&derr);
-        int ret = bdrv_snapshot_delete(m->drive_bs[i], name, &derr);
+        int ret = bdrv_snapshot_delete(vm->drives[i], name, &derr);
         if (ret < 0) {
             error_setf(err, "Error while deleting snapshot on device '%s': %s",
-                       snap_dev_name(m, i), derr.msg);
+                       snap_dev_name(vm, i), derr.msg);
             return ret;
         }
     }
     if (!found) {
-        if (snap_vmstate_disk(m) < 0) {
+        if (snap_vmstate_disk(vm) < 0) {
             error_setf(err, "No block device supports snapshots");
             return -ENOTSUP;
         }
@@ -443,31 +444,31 @@ static void snap_row(SnapText *t, const BlockSnapshotInfo *sn, const char *id)
 }
 
 /* True when every other snapshot disk has a snapshot of this name. */
-static bool snap_on_all(Machine *m, const char *name)
+static bool snap_on_all(MigrationVM *vm, const char *name)
 {
-    for (int i = 0; i < m->nr_drives; i++) {
-        if (snap_writable(m, i) && bdrv_can_snapshot(m->drive_bs[i]) &&
-            snap_count_named(m, i, name) == 0) {
+    for (int i = 0; i < vm->nr_drives; i++) {
+        if (snap_writable(vm, i) && bdrv_can_snapshot(vm->drives[i]) &&
+            snap_count_named(vm, i, name) == 0) {
             return false;
         }
     }
     return true;
 }
 
-int snapshot_info(Machine *m, char **out, Error *err)
+int snapshot_info(MigrationVM *vm, char **out, Error *err)
 {
     *out = NULL;
-    int vi = snap_vmstate_disk(m);
+    int vi = snap_vmstate_disk(vm);
     if (vi < 0) {
         error_setf(err, "No available block device supports snapshots");
         return -ENOTSUP;
     }
-    BlockSnapshotInfo *lists[MACHINE_MAX_DRIVES] = { NULL };
-    int counts[MACHINE_MAX_DRIVES] = { 0 };
+    BlockSnapshotInfo *lists[MIGRATION_VM_MAX_DRIVES] = { NULL };
+    int counts[MIGRATION_VM_MAX_DRIVES] = { 0 };
     int total = 0, ret = 0;
-    for (int i = 0; i < m->nr_drives && ret == 0; i++) {
-        if (snap_writable(m, i) && bdrv_can_snapshot(m->drive_bs[i])) {
-            counts[i] = bdrv_snapshot_list(m->drive_bs[i], &lists[i], err);
+    for (int i = 0; i < vm->nr_drives && ret == 0; i++) {
+        if (snap_writable(vm, i) && bdrv_can_snapshot(vm->drives[i])) {
+            counts[i] = bdrv_snapshot_list(vm->drives[i], &lists[i], err);
             if (counts[i] < 0) {
                 ret = counts[i];
                 counts[i] = 0;
@@ -488,7 +489,7 @@ int snapshot_info(Machine *m, char **out, Error *err)
     snap_header(&t);
     int shown = 0;
     for (int k = 0; k < counts[vi]; k++) {
-        if (snap_on_all(m, lists[vi][k].name)) {
+        if (snap_on_all(vm, lists[vi][k].name)) {
             snap_row(&t, &lists[vi][k], "--");     /* ids may differ per disk */
             shown++;
         }
@@ -496,22 +497,22 @@ int snapshot_info(Machine *m, char **out, Error *err)
     if (!shown) {
         snap_printf(&t, "None\n");
     }
-    for (int i = 0; i < m->nr_drives; i++) {
+    for (int i = 0; i < vm->nr_drives; i++) {
         int partial = 0;
         for (int k = 0; k < counts[i]; k++) {
-            if (snap_on_all(m, lists[i][k].name)) {
+            if (snap_on_all(vm, lists[i][k].name)) {
                 continue;
             }
             if (!partial++) {
                 snap_printf(&t, "\nList of partial (non-loadable) snapshots on '%s':\n",
-                            snap_dev_name(m, i));
+                            snap_dev_name(vm, i));
                 snap_header(&t);
             }
             snap_row(&t, &lists[i][k], lists[i][k].id);
         }
     }
 out:
-    for (int i = 0; i < m->nr_drives; i++) {
+    for (int i = 0; i < vm->nr_drives; i++) {
         free(lists[i]);
     }
     if (ret < 0) {
@@ -526,15 +527,15 @@ out:
     return 0;
 }
 
-void snapshot_complete_tags(Machine *m, const char *prefix,
+void snapshot_complete_tags(MigrationVM *vm, const char *prefix,
                             void (*add)(void *opaque, const char *tag), void *opaque)
 {
-    int vi = m ? snap_vmstate_disk(m) : -1;
+    int vi = vm ? snap_vmstate_disk(vm) : -1;
     if (vi < 0) {
         return;
     }
     BlockSnapshotInfo *list;
-    int n = bdrv_snapshot_list(m->drive_bs[vi], &list, NULL);
+    int n = bdrv_snapshot_list(vm->drives[vi], &list, NULL);
     for (int k = 0; k < n; k++) {
         if (strncmp(list[k].name, prefix, strlen(prefix)) == 0) {
             add(opaque, list[k].name);

@@ -18,32 +18,32 @@
 #include <stdint.h>
 
 #include "block/block.h"
+#include "migration/vm.h"
 #include "util/error.h"
 
-struct Machine;
 
 /* savevm [name]: name NULL or "" generates vm-YYYYMMDDHHMMSS (local time).
  * An existing snapshot of that name is replaced (after the new one is
  * committed). The machine is stopped while it runs and then returns to its
  * previous run state, also on failure. */
-int snapshot_save(struct Machine *m, const char *name, Error *err);
+int snapshot_save(MigrationVM *vm, const char *name, Error *err);
 
 /* loadvm name (tag, or id on the VM state disk): reverts every disk and
  * loads the VM state. Success keeps the run state (running stays running;
  * a machine that could not run, e.g. after a failed load, becomes paused).
  * A failure once disks were reverted leaves the machine in internal-error:
  * it is never runnable half-loaded. */
-int snapshot_load(struct Machine *m, const char *name, Error *err);
+int snapshot_load(MigrationVM *vm, const char *name, Error *err);
 
 /* delvm name: deletes the snapshots of that name on every disk. */
-int snapshot_delete_vm(struct Machine *m, const char *name, Error *err);
+int snapshot_delete_vm(MigrationVM *vm, const char *name, Error *err);
 
 /* info snapshots: the text QEMU's monitor prints, in a malloc'd string
  * (*out), or an error ("No available block device supports snapshots"). */
-int snapshot_info(struct Machine *m, char **out, Error *err);
+int snapshot_info(MigrationVM *vm, char **out, Error *err);
 
 /* Snapshot tags of the VM state disk starting with prefix (completion). */
-void snapshot_complete_tags(struct Machine *m, const char *prefix,
+void snapshot_complete_tags(MigrationVM *vm, const char *prefix,
                             void (*add)(void *opaque, const char *tag), void *opaque);
 
 #endif

@@ -12,64 +12,64 @@
 #include "io/channel.h"
 #include "savevm/savevm.h"
 
-int machine_save_state(Machine *m, QEMUFile *f, Error *err)
+int vm_save_state(MigrationVM *vm, QEMUFile *f, Error *err)
 {
-    return savevm_save(m->sections, f, err);
+    return savevm_save(vm->sections, f, err);
 }
 
-static void machine_loaded(Machine *m)
+static void vm_loaded(MigrationVM *vm)
 {
     /* Belt and braces: the CPU's post_load already dropped its caches, but
      * RAM pages may have been loaded after a device-only load in between. */
-    machine_state_changed(m);
+    vm->state_changed(vm->opaque);
 }
 
-int machine_load_stream(Machine *m, QEMUFile *f, Error *err)
+int vm_load_stream(MigrationVM *vm, QEMUFile *f, Error *err)
 {
-    int ret = savevm_load(m->sections, f, err);
+    int ret = savevm_load(vm->sections, f, err);
     if (ret == 0) {
-        machine_loaded(m);
+        vm_loaded(vm);
     }
     return ret;
 }
 
-void machine_load_failed(Machine *m)
+void vm_load_failed(MigrationVM *vm)
 {
-    if (savevm_load_touched_live(m->sections)) {
+    if (savevm_load_touched_live(vm->sections)) {
         /* Devices were rolled back but RAM was not: nothing may run it. */
         runstate_set(RUN_STATE_INTERNAL_ERROR);
     }
 }
 
-int machine_load_state(Machine *m, QEMUFile *f, Error *err)
+int vm_load_state(MigrationVM *vm, QEMUFile *f, Error *err)
 {
-    int ret = machine_load_stream(m, f, err);
+    int ret = vm_load_stream(vm, f, err);
     if (ret < 0) {
-        machine_load_failed(m);
+        vm_load_failed(vm);
     }
     return ret;
 }
 
-int machine_save_devices_state(Machine *m, QEMUFile *f, Error *err)
+int vm_save_devices_state(MigrationVM *vm, QEMUFile *f, Error *err)
 {
-    return savevm_save_devices_state(m->sections, f, err);
+    return savevm_save_devices_state(vm->sections, f, err);
 }
 
-int machine_load_devices_state(Machine *m, QEMUFile *f, Error *err)
+int vm_load_devices_state(MigrationVM *vm, QEMUFile *f, Error *err)
 {
     if (runstate_is_running()) {
         error_setf(err, "Cannot update device state while vm is running");
         return -EBUSY;
     }
-    int ret = savevm_load_devices_state(m->sections, f, err);
+    int ret = savevm_load_devices_state(vm->sections, f, err);
     if (ret < 0) {
         return ret;
     }
-    machine_loaded(m);
+    vm_loaded(vm);
     return 0;
 }
 
-static int machine_close(QEMUFile *f, int ret, Error *err)
+static int vm_close(QEMUFile *f, int ret, Error *err)
 {
     Error cerr;
     error_init(&cerr);
@@ -88,17 +88,17 @@ static int machine_close(QEMUFile *f, int ret, Error *err)
     return ret;
 }
 
-int machine_save_devices_file(Machine *m, const char *path, Error *err)
+int vm_save_devices_file(MigrationVM *vm, const char *path, Error *err)
 {
     QEMUFile *f = channel_file_open(path, true, err);
     if (!f) {
         return -EIO;
     }
-    int ret = machine_save_devices_state(m, f, err);
-    return machine_close(f, ret, err);
+    int ret = vm_save_devices_state(vm, f, err);
+    return vm_close(f, ret, err);
 }
 
-int machine_load_devices_file(Machine *m, const char *path, Error *err)
+int vm_load_devices_file(MigrationVM *vm, const char *path, Error *err)
 {
     if (runstate_is_running()) {
         error_setf(err, "Cannot update device state while vm is running");
@@ -108,7 +108,7 @@ int machine_load_devices_file(Machine *m, const char *path, Error *err)
     if (!f) {
         return -EIO;
     }
-    int ret = machine_load_devices_state(m, f, err);
-    return machine_close(f, ret, err);
+    int ret = vm_load_devices_state(vm, f, err);
+    return vm_close(f, ret, err);
 }
 

@@ -2,31 +2,31 @@
 #ifndef MIGRATION_VM_STATE_H
 #define MIGRATION_VM_STATE_H
 
-#include "hw/riscv/machine.h"
+#include "migration/vm.h"
 #include "io/qemu-file.h"
 #include "util/error.h"
 
 /* A complete stream (RAM included) of the stopped machine. */
-int machine_save_state(Machine *m, QEMUFile *f, Error *err);
+int vm_save_state(MigrationVM *vm, QEMUFile *f, Error *err);
 /* Loads a complete stream into m. On failure device state is as before; if
  * guest RAM was already partly overwritten the machine is marked
  * internal-error, so it cannot be continued (only reset, or loaded again).
  * On success host caches are dropped; the run state is the caller's
  * decision. */
-int machine_load_state(Machine *m, QEMUFile *f, Error *err);
+int vm_load_state(MigrationVM *vm, QEMUFile *f, Error *err);
 /* The same in two steps, for a load on another thread: the stream (touches
  * only the machine's state) and, after a failure, the run state verdict
  * (internal-error when RAM was already overwritten), on the main thread. */
-int machine_load_stream(Machine *m, QEMUFile *f, Error *err);
-void machine_load_failed(Machine *m);
+int vm_load_stream(MigrationVM *vm, QEMUFile *f, Error *err);
+void vm_load_failed(MigrationVM *vm);
 
 /* Device-only state (CPU and devices, neither RAM nor disks), like QEMU's
  * xen-save-devices-state, but with the configuration section and the vmdesc
  * so amber-analyze can print it. Loading refuses while the machine runs and
  * replaces state in place; on failure nothing changes. */
-int machine_save_devices_state(Machine *m, QEMUFile *f, Error *err);
-int machine_load_devices_state(Machine *m, QEMUFile *f, Error *err);
-int machine_save_devices_file(Machine *m, const char *path, Error *err);
-int machine_load_devices_file(Machine *m, const char *path, Error *err);
+int vm_save_devices_state(MigrationVM *vm, QEMUFile *f, Error *err);
+int vm_load_devices_state(MigrationVM *vm, QEMUFile *f, Error *err);
+int vm_save_devices_file(MigrationVM *vm, const char *path, Error *err);
+int vm_load_devices_file(MigrationVM *vm, const char *path, Error *err);
 
 #endif

@@ -7,23 +7,23 @@
 
 void hmp_save_devices_state(Monitor *mon, const MonArgs *a)
 {
-    Machine *m = hmp_machine(mon);
+    MigrationVM *vm = hmp_vm(mon);
     const char *file = mon_arg_str(a, "filename", "");
-    if (!m) {
+    if (!vm) {
         return;
     }
     Error err;
     error_init(&err);
-    if (machine_save_devices_file(m, file, &err) < 0) {
+    if (vm_save_devices_file(vm, file, &err) < 0) {
         monitor_error(mon, "saving device state failed: %s", err.msg);
     }
 }
 
 void hmp_load_devices_state(Monitor *mon, const MonArgs *a)
 {
-    Machine *m = hmp_machine(mon);
+    MigrationVM *vm = hmp_vm(mon);
     const char *file = mon_arg_str(a, "filename", "");
-    if (!m) {
+    if (!vm) {
         return;
     }
     if (runstate_is_running()) {
@@ -32,7 +32,7 @@ void hmp_load_devices_state(Monitor *mon, const MonArgs *a)
     }
     Error err;
     error_init(&err);
-    if (machine_load_devices_file(m, file, &err) < 0) {
+    if (vm_load_devices_file(vm, file, &err) < 0) {
         monitor_error(mon, "loading device state failed: %s", err.msg);
     }
 }

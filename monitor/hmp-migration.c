@@ -89,14 +89,14 @@ static void hmp_migrate_cancel_wait(Monitor *mon, void *opaque)
 
 void hmp_migrate(Monitor *mon, const MonArgs *a)
 {
-    struct Machine *m = hmp_machine(mon);
+    MigrationVM *vm = hmp_vm(mon);
     const char *uri = mon_arg_str(a, "uri", "");
-    if (!m) {
+    if (!vm) {
         return;
     }
     Error err;
     error_init(&err);
-    if (migration_start(m, uri, &err) < 0) {
+    if (migration_start(vm, uri, &err) < 0) {
         monitor_error(mon, "%s", err.msg);
         return;
     }
@@ -131,7 +131,8 @@ void hmp_migrate_cancel(Monitor *mon, const MonArgs *a)
 void hmp_migrate_incoming(Monitor *mon, const MonArgs *a)
 {
     Machine *m = hmp_machine(mon);
-    if (!m) {
+    MigrationVM *vm = m ? hmp_vm(mon) : NULL;
+    if (!vm) {
         return;
     }
     if (!migration_incoming_deferred()) {
@@ -140,7 +141,7 @@ void hmp_migrate_incoming(Monitor *mon, const MonArgs *a)
     }
     Error err;
     error_init(&err);
-    if (migration_incoming_start(m, mon_arg_str(a, "uri", ""), m->opts.start_paused, false,
+    if (migration_incoming_start(vm, mon_arg_str(a, "uri", ""), m->opts.start_paused, false,
                                  &err) < 0) {
         monitor_error(mon, "%s", err.msg);
     }

@@ -24,6 +24,27 @@ Machine *hmp_machine(Monitor *mon)
     return current_machine;
 }
 
+static MigrationVM *monitor_vm;
+
+void monitor_set_vm(MigrationVM *vm)
+{
+    monitor_vm = vm;
+}
+
+MigrationVM *hmp_vm_or_null(void)
+{
+    return monitor_vm;
+}
+
+/* The machine as migration sees it, or NULL after an error was printed. */
+MigrationVM *hmp_vm(Monitor *mon)
+{
+    if (!monitor_vm) {
+        monitor_error(mon, "no machine");
+    }
+    return monitor_vm;
+}
+
 void hmp_stop(Monitor *mon, const MonArgs *a)
 {
     Machine *m = hmp_machine(mon);

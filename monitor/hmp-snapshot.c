@@ -2,59 +2,58 @@
  * info snapshots. The work is in migration/snapshot.c; these parse and print. */
 #include <stdlib.h>
 
-#include "hw/riscv/machine.h"
 #include "monitor/hmp.h"
 #include "migration/snapshot.h"
 
 void hmp_savevm(Monitor *mon, const MonArgs *a)
 {
-    Machine *m = hmp_machine(mon);
-    if (!m) {
+    MigrationVM *vm = hmp_vm(mon);
+    if (!vm) {
         return;
     }
     Error err;
     error_init(&err);
-    if (snapshot_save(m, mon_arg_str(a, "name", NULL), &err) < 0) {
+    if (snapshot_save(vm, mon_arg_str(a, "name", NULL), &err) < 0) {
         monitor_error(mon, "%s", err.msg);
     }
 }
 
 void hmp_loadvm(Monitor *mon, const MonArgs *a)
 {
-    Machine *m = hmp_machine(mon);
-    if (!m) {
+    MigrationVM *vm = hmp_vm(mon);
+    if (!vm) {
         return;
     }
     Error err;
     error_init(&err);
-    if (snapshot_load(m, mon_arg_str(a, "name", ""), &err) < 0) {
+    if (snapshot_load(vm, mon_arg_str(a, "name", ""), &err) < 0) {
         monitor_error(mon, "%s", err.msg);
     }
 }
 
 void hmp_delvm(Monitor *mon, const MonArgs *a)
 {
-    Machine *m = hmp_machine(mon);
-    if (!m) {
+    MigrationVM *vm = hmp_vm(mon);
+    if (!vm) {
         return;
     }
     Error err;
     error_init(&err);
-    if (snapshot_delete_vm(m, mon_arg_str(a, "name", ""), &err) < 0) {
+    if (snapshot_delete_vm(vm, mon_arg_str(a, "name", ""), &err) < 0) {
         monitor_error(mon, "%s", err.msg);
     }
 }
 
 void hmp_info_snapshots(Monitor *mon, const MonArgs *a)
 {
-    Machine *m = hmp_machine(mon);
-    if (!m) {
+    MigrationVM *vm = hmp_vm(mon);
+    if (!vm) {
         return;
     }
     Error err;
     error_init(&err);
     char *text;
-    if (snapshot_info(m, &text, &err) < 0) {
+    if (snapshot_info(vm, &text, &err) < 0) {
         /* QEMU prints this as plain text, not as an error. */
         monitor_printf(mon, "%s\n", err.msg);
         return;
@@ -65,7 +64,7 @@ void hmp_info_snapshots(Monitor *mon, const MonArgs *a)
 
 static void hmp_snapshot_complete(const char *prefix, MonCompleteAdd add, void *opaque)
 {
-    snapshot_complete_tags(current_machine, prefix, add, opaque);
+    snapshot_complete_tags(hmp_vm_or_null(), prefix, add, opaque);
 }
 
 /* Completion of snapshot tags (loadvm, delvm) from the machine's disks. */

@@ -230,6 +230,10 @@ struct Machine;
 /* The machine, or NULL after printing "Error: no machine" (unit tests and the
  * fuzzer run without one). Handlers that touch the machine start with it. */
 struct Machine *hmp_machine(Monitor *mon);
+struct MigrationVM;
+struct MigrationVM *hmp_vm(Monitor *mon);
+/* The same without an error (completion): NULL when there is none. */
+struct MigrationVM *hmp_vm_or_null(void);
 /* $name lookup for expressions: pc, priv, x0..x31, ABI names, CSR names. */
 bool hmp_reg_lookup(void *opaque, const char *name, uint64_t *val);
 struct CharBackend;

@@ -35,6 +35,9 @@ bool monitor_start(Error *err);
 /* -name: shown by `info name` and under the banner (NULL: none). The string
  * must outlive the monitor. */
 void monitor_set_vm_name(const char *name);
+/* The machine as migration and snapshots see it (system/machine-migration.c). */
+struct MigrationVM;
+void monitor_set_vm(struct MigrationVM *vm);
 const char *monitor_vm_name(void);
 /* Restores the terminal and writes the readline history. Idempotent. */
 void monitor_cleanup(void);

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "hw/riscv/machine-vmstate.h"
 #include "migration/globalstate.h"
@@ -23,68 +24,129 @@
     "snapshot=on keeps the guest's disk writes in this process's memory; " \
     "they cannot move to the destination"
 
-/* The migration blocker of a snapshot=on drive (its writes live in this
- * process), or -1. */
-static int drive_blocker[MACHINE_MAX_DRIVES];
+_Static_assert(MACHINE_MAX_DRIVES <= MIGRATION_VM_MAX_DRIVES,
+               "migration's snapshot code sizes its tables by MIGRATION_VM_MAX_DRIVES");
 
-static bool drive_was_read_only[MACHINE_MAX_DRIVES];
-static Machine *drives_machine;
+/* One per attached machine: the interface migration sees, and what the
+ * disk hand-over needs to undo itself. */
+typedef struct MachineLink {
+    MigrationVM vm;              /* first: a MigrationVM * is a MachineLink * */
+    Machine *m;
+    /* The migration blocker of a snapshot=on drive (its writes live in this
+     * process), or -1. */
+    int drive_blocker[MACHINE_MAX_DRIVES];
+    bool drive_was_read_only[MACHINE_MAX_DRIVES];
+} MachineLink;
+
+/* The hooks' opaque is the drive's slot; its link is found from it. */
+typedef struct DriveSlot {
+    MachineLink *link;
+    int i;
+} DriveSlot;
+
+static DriveSlot drive_slots[MACHINE_MAX_DRIVES * 8];
 
 static int drive_inactivate(void *opaque, Error *err)
 {
-    BlockDriverState **slot = opaque;
-    Machine *m = drives_machine;
-    int i = (int)(slot - m->drive_bs);
-    if (!*slot) {
+    DriveSlot *ds = opaque;
+    BlockDriverState *bs = ds->link->m->drive_bs[ds->i];
+    if (!bs) {
         return 0;
     }
-    int ret = (*slot)->read_only ? 0 : bdrv_flush(*slot, err);
+    int ret = bs->read_only ? 0 : bdrv_flush(bs, err);
     if (ret < 0) {
         return ret;
     }
-    drive_was_read_only[i] = (*slot)->read_only;
-    (*slot)->read_only = true;
-    bdrv_unlock(*slot);          /* the destination takes the image over */
+    ds->link->drive_was_read_only[ds->i] = bs->read_only;
+    bs->read_only = true;
+    bdrv_unlock(bs);             /* the destination takes the image over */
     return 0;
 }
 
 static int drive_activate(void *opaque, Error *err)
 {
-    BlockDriverState **slot = opaque;
-    Machine *m = drives_machine;
-    if (!*slot) {
+    DriveSlot *ds = opaque;
+    BlockDriverState *bs = ds->link->m->drive_bs[ds->i];
+    if (!bs) {
         return 0;
     }
-    bool ro = drive_was_read_only[slot - m->drive_bs];
+    bool ro = ds->link->drive_was_read_only[ds->i];
     /* Fails when the destination took the image over meanwhile: then this
      * guest must not write it (the caller keeps it stopped). */
-    int ret = bdrv_lock(*slot, !ro, err);
+    int ret = bdrv_lock(bs, !ro, err);
     if (ret < 0) {
         return ret;
     }
-    (*slot)->read_only = ro;
+    bs->read_only = ro;
     return 0;
 }
 
-static void machine_migration_register_drives(Machine *m)
+static DriveSlot *drive_slot_take(MachineLink *l, int i)
 {
-    drives_machine = m;
-    for (int i = 0; i < m->nr_drives; i++) {
-        MigrationBlockHooks h = { drive_inactivate, drive_activate, &m->drive_bs[i] };
-        migration_remove_block_hooks(&m->drive_bs[i]);
-        migration_add_block_hooks(&h);
+    for (size_t k = 0; k < sizeof(drive_slots) / sizeof(drive_slots[0]); k++) {
+        if (!drive_slots[k].link) {
+            drive_slots[k] = (DriveSlot){ l, i };
+            return &drive_slots[k];
+        }
+    }
+    return NULL;
+}
+
+static void drive_slots_release(MachineLink *l)
+{
+    for (size_t k = 0; k < sizeof(drive_slots) / sizeof(drive_slots[0]); k++) {
+        if (drive_slots[k].link == l) {
+            migration_remove_block_hooks(&drive_slots[k]);
+            drive_slots[k].link = NULL;
+        }
     }
 }
 
-static void machine_migration_unregister_drives(Machine *m)
+/* ---- the interface ---- */
+
+static const char *link_drive_name(void *opaque, int i)
 {
+    Machine *m = ((MachineLink *)opaque)->m;
+    return m->drive[i].id[0] ? m->drive[i].id : m->drive_bs[i]->filename;
+}
+
+static uint64_t link_instret(void *opaque)
+{
+    return ((MachineLink *)opaque)->m->cpu.env.instret;
+}
+
+static void link_reset(void *opaque)
+{
+    machine_reset(((MachineLink *)opaque)->m);
+}
+
+static void link_state_changed(void *opaque)
+{
+    machine_state_changed(((MachineLink *)opaque)->m);
+}
+
+static int link_activate_drives(void *opaque, Error *err)
+{
+    return machine_activate_drives(((MachineLink *)opaque)->m, err);
+}
+
+MigrationVM *machine_migration_attach(Machine *m, Error *err)
+{
+    MachineLink *l = calloc(1, sizeof(*l));
+    if (!l) {
+        error_setf(err, "out of memory");
+        return NULL;
+    }
+    l->m = m;
+    l->vm = (MigrationVM){
+        .sections = m->sections, .clock = &m->clock, .mem = &m->mem, .serial = &m->serial0,
+        .drives = m->drive_bs, .nr_drives = m->nr_drives, .opaque = l,
+        .drive_name = link_drive_name, .instret = link_instret, .reset = link_reset,
+        .state_changed = link_state_changed, .activate_drives = link_activate_drives,
+    };
     for (int i = 0; i < MACHINE_MAX_DRIVES; i++) {
-        migration_remove_block_hooks(&m->drive_bs[i]);
+        l->drive_blocker[i] = -1;
     }
-}
-
-int machine_migration_attach(Machine *m, Error *err)
-{
     savevm_unregister_all(m->sections);
     savevm_set_blocker_check(m->sections, migration_check_blockers);
     int ret = ram_register(m->sections, &m->mem, NULL);
@@ -92,31 +154,41 @@ int machine_migration_attach(Machine *m, Error *err)
     ret = ret ? ret : globalstate_register(m->sections);
     if (ret < 0) {
         error_setf(err, "cannot register the machine's state sections (%d)", ret);
-        return ret;
-    }
-    for (int i = 0; i < MACHINE_MAX_DRIVES; i++) {
-        drive_blocker[i] = -1;
+        machine_migration_detach(&l->vm);
+        return NULL;
     }
     for (int i = 0; i < m->nr_drives; i++) {
         if (m->drive_bs[i] && drive_uses_overlay(&m->drive[i])) {
-            drive_blocker[i] = migrate_add_blocker(m->drive[i].id, DRIVE_SNAPSHOT_BLOCKER);
-            if (drive_blocker[i] < 0) {
+            l->drive_blocker[i] = migrate_add_blocker(m->drive[i].id, DRIVE_SNAPSHOT_BLOCKER);
+            if (l->drive_blocker[i] < 0) {
                 error_setf(err, "-drive %s: cannot register its migration blocker "
                            "(the table is full)", m->opts.drives[i]);
-                return -ENOSPC;
+                machine_migration_detach(&l->vm);
+                return NULL;
             }
         }
+        DriveSlot *ds = drive_slot_take(l, i);
+        if (!ds) {
+            error_setf(err, "-drive %s: too many drives in this process", m->opts.drives[i]);
+            machine_migration_detach(&l->vm);
+            return NULL;
+        }
+        MigrationBlockHooks h = { drive_inactivate, drive_activate, ds };
+        migration_add_block_hooks(&h);
     }
-    machine_migration_register_drives(m);
-    return 0;
+    return &l->vm;
 }
 
-void machine_migration_detach(Machine *m)
+void machine_migration_detach(MigrationVM *vm)
 {
-    machine_migration_unregister_drives(m);
-    for (int i = 0; i < MACHINE_MAX_DRIVES; i++) {
-        migrate_del_blocker(drive_blocker[i]);
-        drive_blocker[i] = -1;
+    if (!vm) {
+        return;
     }
-    savevm_unregister_all(m->sections);
+    MachineLink *l = (MachineLink *)vm;
+    drive_slots_release(l);
+    for (int i = 0; i < MACHINE_MAX_DRIVES; i++) {
+        migrate_del_blocker(l->drive_blocker[i]);
+    }
+    savevm_unregister_all(l->m->sections);
+    free(l);
 }

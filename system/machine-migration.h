@@ -5,12 +5,14 @@
 #include <stddef.h>
 
 #include "hw/riscv/machine.h"
+#include "migration/vm.h"
 
 /* After machine_init: registers the machine's sections (replacing any
- * earlier registration), its drives' blockers and hand-over hooks. On error
- * returns a negative errno with a one-line message in err. */
-int machine_migration_attach(Machine *m, Error *err);
+ * earlier registration), its drives' blockers and hand-over hooks, and
+ * returns the interface migration and snapshots use for it. NULL with err
+ * set on failure. */
+MigrationVM *machine_migration_attach(Machine *m, Error *err);
 /* Before machine_destroy. */
-void machine_migration_detach(Machine *m);
+void machine_migration_detach(MigrationVM *vm);
 
 #endif

@@ -483,13 +483,16 @@ int main(int argc, char **argv)
     cl.opts.warn = (Reporter){ .fn = main_warn };
     Error me;
     error_init(&me);
-    if (!machine_init(&machine, &cl.opts, &me) || machine_migration_attach(&machine, &me) < 0) {
+    MigrationVM *vm = NULL;
+    if (!machine_init(&machine, &cl.opts, &me) ||
+        !(vm = machine_migration_attach(&machine, &me))) {
         die("%s", me.msg);
     }
+    monitor_set_vm(vm);
     migration_set_reporter(&(Reporter){ .fn = main_report });
     if (cl.opts.dtb_dump) {
         dump_dtb(&machine, cl.opts.dtb_dump);
-        machine_migration_detach(&machine);
+        machine_migration_detach(vm);
         machine_destroy(&machine);
         return 0;
     }
@@ -500,7 +503,7 @@ int main(int argc, char **argv)
         if (machine_dump_vmstate(&machine, cl.dump_vmstate, &e) < 0) {
             die("%s", e.msg);
         }
-        machine_migration_detach(&machine);
+        machine_migration_detach(vm);
         machine_destroy(&machine);
         return 0;
     }
@@ -513,7 +516,7 @@ int main(int argc, char **argv)
             migration_incoming_set_defer(true);    /* migrate_incoming URI later */
             runstate_set(RUN_STATE_INMIGRATE);
         } else {
-            ret = migration_incoming_start(&machine, cl.incoming, cl.opts.start_paused, true, &e);
+            ret = migration_incoming_start(vm, cl.incoming, cl.opts.start_paused, true, &e);
         }
         if (ret < 0) {
             monitor_cleanup();
@@ -525,7 +528,7 @@ int main(int argc, char **argv)
     if (cl.loadvm) {
         Error e;
         error_init(&e);
-        if (cl.incoming || snapshot_load(&machine, cl.loadvm, &e) < 0) {
+        if (cl.incoming || snapshot_load(vm, cl.loadvm, &e) < 0) {
             monitor_cleanup();
             die("-loadvm %s: %s", cl.loadvm,
                 cl.incoming ? "cannot be combined with -incoming" : e.msg);
@@ -545,7 +548,7 @@ int main(int argc, char **argv)
     int status = main_loop_run(&machine);
     monitor_cleanup();
     migration_incoming_abort();  /* a loader thread must not outlive the machine */
-    machine_migration_detach(&machine);
+    machine_migration_detach(vm);
     machine_destroy(&machine);
     return status;
 }

@@ -20,6 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 static Machine machine;
+static MigrationVM *machine_vm;
 
 static void fuzz_write_seed(const char *path)
 {
@@ -27,7 +28,7 @@ static void fuzz_write_seed(const char *path)
     QEMUFile *f = channel_buffer_writer(&b);
     Error err;
     error_init(&err);
-    int ret = machine_save_state(&machine, f, &err);
+    int ret = vm_save_state(machine_vm, f, &err);
     qemu_file_close(f, NULL);
     FILE *out = fopen(path, "wb");
     if (ret < 0 || !out || fwrite(b.data, 1, b.len, out) != b.len || fclose(out) != 0) {
@@ -51,7 +52,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         fprintf(stderr, "fuzz-loadvm: %s\n", err.msg);
         exit(1);
     }
-    if (machine_migration_attach(&machine, &err) < 0) {
+    machine_vm = machine_migration_attach(&machine, &err);
+    if (!machine_vm) {
         fprintf(stderr, "fuzz-loadvm: %s\n", err.msg);
         exit(1);
     }
@@ -68,12 +70,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     Error err;
     error_init(&err);
     QEMUFile *f = channel_buffer_reader(data, size);
-    machine_load_state(&machine, f, &err);
+    vm_load_state(machine_vm, f, &err);
     qemu_file_close(f, NULL);
     error_init(&err);
     runstate_set(RUN_STATE_PAUSED);
     f = channel_buffer_reader(data, size);
-    machine_load_devices_state(&machine, f, &err);
+    vm_load_devices_state(machine_vm, f, &err);
     qemu_file_close(f, NULL);
     return 0;
 }

@@ -24,6 +24,7 @@
 #define RAM_SIZE (16ull << 20)
 
 static Machine machine;
+static MigrationVM *machine_vm;   /* the machine as migration sees it */
 static char serial_out[1 << 16];
 static size_t serial_len;
 static char guest_path[512];
@@ -56,7 +57,8 @@ static void machine_up_ram(uint64_t ram)
     serial_len = 0;
     serial_out[0] = '\0';
     CU_ASSERT_FATAL(machine_init(&machine, &o, &err));
-    CU_ASSERT_FATAL(machine_migration_attach(&machine, &err) == 0);
+    machine_vm = machine_migration_attach(&machine, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(machine_vm);
     runstate_set(RUN_STATE_RUNNING);
 }
 
@@ -67,7 +69,8 @@ static void machine_up(void)
 
 static void machine_down(void)
 {
-    machine_migration_detach(&machine);
+    machine_migration_detach(machine_vm);
+    machine_vm = NULL;
     machine_destroy(&machine);
 }
 
@@ -103,8 +106,8 @@ static int save_to(ChannelBuffer *b, bool devices_only, Error *err)
 {
     memset(b, 0, sizeof(*b));
     QEMUFile *f = channel_buffer_writer(b);
-    int ret = devices_only ? machine_save_devices_state(&machine, f, err)
-                           : machine_save_state(&machine, f, err);
+    int ret = devices_only ? vm_save_devices_state(machine_vm, f, err)
+                           : vm_save_state(machine_vm, f, err);
     int cret = qemu_file_close(f, NULL);
     return ret < 0 ? ret : cret;
 }
@@ -112,8 +115,8 @@ static int save_to(ChannelBuffer *b, bool devices_only, Error *err)
 static int load_from(const uint8_t *data, size_t len, bool devices_only, Error *err)
 {
     QEMUFile *f = channel_buffer_reader(data, len);
-    int ret = devices_only ? machine_load_devices_state(&machine, f, err)
-                           : machine_load_state(&machine, f, err);
+    int ret = devices_only ? vm_load_devices_state(machine_vm, f, err)
+                           : vm_load_state(machine_vm, f, err);
     qemu_file_close(f, NULL);
     return ret;
 }
@@ -275,7 +278,7 @@ static void test_exec_migration_continues(void)
     error_init(&err);
     QEMUFile *f = channel_exec_open(cmd, true, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    int ret = machine_save_state(&machine, f, &err);
+    int ret = vm_save_state(machine_vm, f, &err);
     int cret = qemu_file_close(f, &err);
     if (ret < 0 || cret < 0) {
         printf("save: %s\n", err.msg);
@@ -298,7 +301,7 @@ static void test_exec_migration_continues(void)
     error_init(&err);
     f = channel_exec_open(cmd, false, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    ret = machine_load_state(&machine, f, &err);
+    ret = vm_load_state(machine_vm, f, &err);
     cret = qemu_file_close(f, &err);
     if (ret < 0 || cret < 0) {
         printf("load: %s\n", err.msg);
@@ -371,10 +374,10 @@ static void test_device_state(void)
     /* The same through files. */
     char path[600];
     snprintf(path, sizeof(path), "%s/devstate", tmpdir);
-    CU_ASSERT_EQUAL(machine_save_devices_file(&machine, path, NULL), 0);
-    CU_ASSERT_EQUAL(machine_load_devices_file(&machine, path, NULL), 0);
+    CU_ASSERT_EQUAL(vm_save_devices_file(machine_vm, path, NULL), 0);
+    CU_ASSERT_EQUAL(vm_load_devices_file(machine_vm, path, NULL), 0);
     error_init(&err);
-    CU_ASSERT_TRUE(machine_load_devices_file(&machine, "/nonexistent/x", &err) < 0);
+    CU_ASSERT_TRUE(vm_load_devices_file(machine_vm, "/nonexistent/x", &err) < 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "/nonexistent/x"));
     channel_buffer_free(&dev);
     channel_buffer_free(&full);

@@ -18,6 +18,7 @@
 
 typedef struct Box {
     Machine m;
+    MigrationVM *vm;
     char out[1 << 16];           /* the serial console's output */
     size_t len;
 } Box;
@@ -52,13 +53,14 @@ static Box *box_up(void)
     chardev_init_null(&b->m.serial0, "serial0");
     b->m.serial0.host_write = capture;
     CU_ASSERT_FATAL(machine_init(&b->m, &o, &err));
-    CU_ASSERT_FATAL(machine_migration_attach(&b->m, &err) == 0);
+    b->vm = machine_migration_attach(&b->m, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b->vm);
     return b;
 }
 
 static void box_down(Box *b)
 {
-    machine_migration_detach(&b->m);
+    machine_migration_detach(b->vm);
     machine_destroy(&b->m);
     free(b);
 }
@@ -148,14 +150,14 @@ static void test_save_one_into_the_other(void)
     Error err;
     error_init(&err);
     QEMUFile *f = channel_buffer_writer(&buf);
-    int ret = machine_save_state(&a->m, f, &err);
+    int ret = vm_save_state(a->vm, f, &err);
     CU_ASSERT_EQUAL(qemu_file_close(f, NULL), 0);
     if (ret < 0) {
         printf("save: %s\n", err.msg);
     }
     CU_ASSERT_EQUAL_FATAL(ret, 0);
     f = channel_buffer_reader(buf.data, buf.len);
-    ret = machine_load_state(&b->m, f, &err);
+    ret = vm_load_state(b->vm, f, &err);
     qemu_file_close(f, NULL);
     if (ret < 0) {
         printf("load: %s\n", err.msg);
