@@ -86,7 +86,7 @@ static bool virtio_blk_rw(VirtioBlk *b, VirtioMmio *t, uint64_t addr, uint32_t l
     return true;
 fail:
     if (err.set) {
-        fprintf(stderr, "amber: %s: %s\n", t->label, err.msg);
+        report_printf(&b->report, "amber: %s: %s", t->label, err.msg);
     }
     return false;
 }
@@ -135,7 +135,7 @@ static void virtio_blk_handle(VirtioBlk *b, VirtioMmio *t, VirtQueueElem *e)
         Error err;
         error_init(&err);
         if (bdrv_flush(b->bs, &err) < 0) {
-            fprintf(stderr, "amber: %s: %s\n", t->label, err.msg);
+            report_printf(&b->report, "amber: %s: %s", t->label, err.msg);
             status = VIRTIO_BLK_S_IOERR;
         }
         break;

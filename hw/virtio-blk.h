@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "block/block.h"
+#include "util/report.h"
 #include "hw/virtio-mmio.h"
 
 #define VIRTIO_ID_BLOCK         2
@@ -20,6 +21,7 @@ typedef struct VirtioBlk {
     bool read_only;
     char serial[21];             /* GET_ID answer: the drive id, NUL-padded to 20 */
     uint8_t *buf;                /* bounce buffer for one segment */
+    Reporter report;             /* where host I/O errors go (the guest sees IOERR) */
 } VirtioBlk;
 
 extern const VirtioDeviceOps virtio_blk_ops;

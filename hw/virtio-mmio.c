@@ -3,6 +3,7 @@
  * migration); a ring outside RAM or a malformed chain puts the device in
  * NEEDS_RESET, never the host at risk. */
 #include "hw/virtio-mmio.h"
+#include "util/log.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -51,7 +52,9 @@ void virtio_mmio_reset(VirtioMmio *t)
 void virtio_mmio_set_needs_reset(VirtioMmio *t, const char *why)
 {
     if (!(t->st.status & VIRTIO_STATUS_NEEDS_RESET)) {
-        fprintf(stderr, "amber: %s: %s; device needs reset\n", t->label, why);
+        /* The guest drove the device wrong: QEMU's virtio_error() says so
+         * under -d guest_errors too. */
+        log_mask_printf(LOG_GUEST_ERROR, "%s: %s; device needs reset\n", t->label, why);
     }
     t->st.status |= VIRTIO_STATUS_NEEDS_RESET;
 }

@@ -25,6 +25,7 @@ bool machine_plug_drive(Machine *m, int i, int *slot, const VirtioDeviceOps **op
         error_setf(err, "%s: out of memory", what);
         return false;
     }
+    m->virtio_blk[*slot].report = m->opts.warn;
     ops[*slot] = &virtio_blk_ops;
     m->drive_slot[i] = (*slot)--;
     return true;
