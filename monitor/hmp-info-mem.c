@@ -29,7 +29,7 @@ void hmp_info_mem(Monitor *mon, const MonArgs *a)
     if (!m) {
         return;
     }
-    unsigned mode = m->cpu.env.satp >> 60;
+    unsigned mode = m->harts[0].env.satp >> 60;
     if (mode == 0) {
         monitor_puts(mon, "No translation or protection\n");
         return;
@@ -40,7 +40,7 @@ void hmp_info_mem(Monitor *mon, const MonArgs *a)
     }
     monitor_puts(mon, "vaddr            paddr            size             attr\n"
                       "---------------- ---------------- ---------------- -------\n");
-    if (cpu_mem_map(&m->cpu, print_range, mon, INFO_MEM_MAX_PTES) == 2) {
+    if (cpu_mem_map(&m->harts[0], print_range, mon, INFO_MEM_MAX_PTES) == 2) {
         monitor_printf(mon, "(stopped after %llu page table entries)\n",
                        (unsigned long long)INFO_MEM_MAX_PTES);
     }
@@ -53,7 +53,7 @@ void hmp_info_tlb(Monitor *mon, const MonArgs *a)
         return;
     }
     static const char *const idx_name[MMU_IDX_COUNT] = { "U", "S", "S+SUM", "M" };
-    RISCVCPU *cpu = &m->cpu;
+    RISCVCPU *cpu = &m->harts[0];
     monitor_puts(mon, "mmu   slot vaddr            paddr            fast\n");
     for (int i = 0; i < MMU_IDX_COUNT; i++) {
         for (int j = 0; j < TLB_SIZE; j++) {
@@ -128,7 +128,7 @@ void hmp_info_irq(Monitor *mon, const MonArgs *a)
     if (!m) {
         return;
     }
-    const CPUStats *s = &m->cpu.stats;
+    const CPUStats *s = &m->harts[0].stats;
     print_counts(mon, "riscv.sifive.plic", m->plic.irq_count, PLIC_NUM_SOURCES);
     /* The CLINT's lines, by hart (one): how often each was raised. */
     print_counts(mon, "riscv.aclint.swi", &s->irq_raised[IRQ_M_SOFT], 1);

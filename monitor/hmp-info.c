@@ -21,7 +21,7 @@ void hmp_info_registers(Monitor *mon, const MonArgs *a)
         return;
     }
     char buf[2048];
-    cpu_dump_state(&m->cpu, m->cpu.env.pc, buf, sizeof(buf));
+    cpu_dump_state(&m->harts[0], m->harts[0].env.pc, buf, sizeof(buf));
     monitor_puts(mon, buf);
 }
 
@@ -31,7 +31,7 @@ bool hmp_reg_lookup(void *opaque, const char *name, uint64_t *val)
     if (!m) {
         return false;
     }
-    CPURISCVState *env = &m->cpu.env;
+    CPURISCVState *env = &m->harts[0].env;
     if (!strcmp(name, "pc")) {
         *val = env->pc;
         return true;
@@ -58,7 +58,7 @@ bool hmp_reg_lookup(void *opaque, const char *name, uint64_t *val)
             return true;
         }
     }
-    return csr_read(&m->cpu, name, val);
+    return csr_read(&m->harts[0], name, val);
 }
 
 static int region_cmp(const void *a, const void *b)
@@ -133,8 +133,8 @@ void hmp_info_jit(Monitor *mon, const MonArgs *a)
     if (!m) {
         return;
     }
-    const CPUStats *s = &m->cpu.stats;
-    const CPURISCVState *env = &m->cpu.env;
+    const CPUStats *s = &m->harts[0].stats;
+    const CPURISCVState *env = &m->harts[0].env;
     monitor_printf(mon, "Translation buffer state:\n");
     monitor_printf(mon, "TB count            %llu\n", (unsigned long long)s->tb_translated);
     monitor_printf(mon, "TB lookups          %llu\n", (unsigned long long)s->tb_lookups);

@@ -17,7 +17,7 @@ static bool mem_read(Machine *m, uint64_t addr, void *buf, uint64_t len, bool ph
     if (phys) {
         return memory_rw(&m->mem, addr, buf, len, false, false);
     }
-    return cpu_memory_rw_debug(&m->cpu, addr, buf, len, false);
+    return cpu_memory_rw_debug(&m->harts[0], addr, buf, len, false);
 }
 
 void hmp_printc(Monitor *mon, int c)

@@ -55,7 +55,7 @@ void hmp_stop(Monitor *mon, const MonArgs *a)
         migration_incoming_set_autostart(false);   /* QEMU: autostart = 0 */
     } else if (runstate_is_running()) {
         runstate_set(RUN_STATE_PAUSED);
-        cpu_request_exit(&m->cpu);
+        cpu_request_exit(&m->harts[0]);
     }
 }
 
@@ -164,8 +164,8 @@ void hmp_info_cpus(Monitor *mon, const MonArgs *a)
         return;
     }
     monitor_printf(mon, "* CPU #0: pc=0x%016llx thread_id=%d%s\n",
-                   (unsigned long long)m->cpu.env.pc, (int)getpid(),
-                   m->cpu.env.halted ? " (halted)" : "");
+                   (unsigned long long)m->harts[0].env.pc, (int)getpid(),
+                   m->harts[0].env.halted ? " (halted)" : "");
 }
 
 void hmp_info_history(Monitor *mon, const MonArgs *a)

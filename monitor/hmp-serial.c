@@ -68,7 +68,7 @@ static void serial_tap(void *opaque, const uint8_t *buf, size_t len)
         uint64_t one = 1;
         serial_log.event_pending = write(serial_log.event_fd, &one, sizeof(one)) == sizeof(one);
         if (current_machine) {
-            cpu_request_exit(&current_machine->cpu);   /* match soon, not at slice end */
+            cpu_request_exit(&current_machine->harts[0]);   /* match soon, not at slice end */
         }
     }
 }

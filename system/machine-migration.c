@@ -112,7 +112,7 @@ static const char *link_drive_name(void *opaque, int i)
 
 static uint64_t link_instret(void *opaque)
 {
-    return ((MachineLink *)opaque)->m->cpu.env.instret;
+    return ((MachineLink *)opaque)->m->harts[0].env.instret;
 }
 
 static void link_reset(void *opaque)

@@ -45,7 +45,7 @@ void main_loop_quit(int status)
      * and exits with it when told to quit. */
     quit_status = status ? status : shutdown_code;
     if (current_machine) {
-        cpu_request_exit(&current_machine->cpu);
+        cpu_request_exit(&current_machine->harts[0]);
     }
 }
 
@@ -71,7 +71,7 @@ static void main_loop_signal(int sig)
 {
     signal_received = sig;
     if (current_machine) {
-        cpu_request_exit(&current_machine->cpu);   /* a plain store: async-signal safe */
+        cpu_request_exit(&current_machine->harts[0]);   /* a plain store: async-signal safe */
     }
 }
 
@@ -120,7 +120,7 @@ static void main_loop_skip_to(Machine *m, uint64_t ns, bool up)
         return;
     }
     uint64_t step = 1ull << m->clock.shift;
-    m->cpu.env.icount += ((ns - now) + (up ? step - 1 : 0)) >> m->clock.shift;
+    m->harts[0].env.icount += ((ns - now) + (up ? step - 1 : 0)) >> m->clock.shift;
 }
 
 /* The CPU is in WFI with nothing pending: let time pass until the next
@@ -201,7 +201,7 @@ int main_loop_run(Machine *m)
              * later quit exits with the guest's code (shutdown_code). */
             shutdown_code = quit_status;
             m->shutdown_requested = m->reset_requested = false;
-            cpu_request_exit(&m->cpu);
+            cpu_request_exit(&m->harts[0]);
             continue;
         }
         if (m->reset_requested) {
@@ -239,7 +239,7 @@ int main_loop_run(Machine *m)
         if (n == 0) {
             n = 1;               /* a timer re-armed in the past: make progress */
         }
-        CPUExitReason r = cpu_exec(&m->cpu, n);
+        CPUExitReason r = cpu_exec(&m->harts[0], n);
         clock_run_timers(&m->clock);
         if (r == CPU_EXIT_HALTED && !m->shutdown_requested && !m->reset_requested) {
             main_loop_idle(m);

@@ -93,10 +93,9 @@ const VMStateDescription vmstate_virt_board = {
 int machine_vmstate_register(Machine *m)
 {
     savevm_set_machine_type(m->sections, m->opts.machine ? m->opts.machine : "virt");
-    cpu_vmstate_note_misa(m->cpu.env.misa);
     m->board_vms = (BoardVMState){ .m = m };
     m->clock_vms = (ClockVMState){ .clock = &m->clock };
-    int ret = savevm_register(m->sections, "cpu", 0, &vmstate_riscv_cpu, &m->cpu);
+    int ret = savevm_register(m->sections, "cpu", 0, &vmstate_riscv_cpu, &m->harts[0]);
     ret = ret ? ret : savevm_register(m->sections, "timer", 0, &vmstate_timer, &m->clock_vms);
     ret = ret ? ret : savevm_register(m->sections, "riscv_sifive_plic", 0, &vmstate_plic, &m->plic);
     ret = ret ? ret : savevm_register(m->sections, "riscv_aclint", 0, &vmstate_clint, &m->clint);

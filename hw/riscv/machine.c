@@ -45,7 +45,7 @@ static void machine_finish(void *opaque, int code, bool reset)
         m->shutdown_requested = true;
         m->exit_code = code;
     }
-    cpu_request_exit(&m->cpu);
+    cpu_request_exit(&m->harts[0]);
 }
 
 /* Records a loaded range so reset can restore it, refusing overlaps with
@@ -192,7 +192,7 @@ static bool machine_load_initrd(Machine *m, uint64_t kernel_entry, uint64_t kern
 
 static void machine_init_devices(Machine *m)
 {
-    RISCVCPU *cpu = &m->cpu;
+    RISCVCPU *cpu = &m->harts[0];
     plic_init(&m->plic, &m->mem, VIRT_PLIC_BASE,
               irq_line(cpu_irq_handler, cpu, IRQ_M_EXT), irq_line(cpu_irq_handler, cpu, IRQ_S_EXT));
     clint_init(&m->clint, &m->mem, &m->clock, VIRT_CLINT_BASE,
@@ -231,11 +231,12 @@ bool machine_init(Machine *m, const MachineOptions *opts, Error *err)
     if (!m->rom) {
         return machine_fail(err, "cannot allocate the boot ROM: %s", strerror(errno));
     }
-    if (!cpu_init(&m->cpu, &m->mem, err)) {
+    if (!cpu_init(&m->harts[0], &m->mem, err)) {
         return false;
     }
-    m->cpu.clock = &m->clock;
-    clock_init(&m->clock, m->opts.clock_mode, m->opts.icount_shift, cpu_get_icount, &m->cpu);
+    m->nr_harts = 1;
+    m->harts[0].clock = &m->clock;
+    clock_init(&m->clock, m->opts.clock_mode, m->opts.icount_shift, cpu_get_icount, &m->harts[0]);
     machine_init_devices(m);
     if (!machine_init_drives(m, err)) {
         return false;
@@ -287,7 +288,7 @@ bool machine_init(Machine *m, const MachineOptions *opts, Error *err)
     }
     m->entry = start;
     machine_write_rom(m, start, kernel_entry);
-    cpu_reset(&m->cpu, VIRT_MROM_BASE);
+    cpu_reset(&m->harts[0], VIRT_MROM_BASE);
     return true;
 }
 
@@ -304,14 +305,14 @@ void machine_reset(Machine *m)
     if (m->has_htif) {
         htif_reset(&m->htif);
     }
-    cpu_reset(&m->cpu, VIRT_MROM_BASE);
-    cpu_state_changed(&m->cpu);
+    cpu_reset(&m->harts[0], VIRT_MROM_BASE);
+    cpu_state_changed(&m->harts[0]);
     m->reset_requested = false;
 }
 
 void machine_state_changed(Machine *m)
 {
-    cpu_state_changed(&m->cpu);
+    cpu_state_changed(&m->harts[0]);
 }
 
 void machine_destroy(Machine *m)
@@ -319,7 +320,10 @@ void machine_destroy(Machine *m)
     machine_destroy_drives(m);
     savevm_state_free(m->sections);
     m->sections = NULL;
-    cpu_destroy(&m->cpu);
+    for (int i = 0; i < m->nr_harts; i++) {
+        cpu_destroy(&m->harts[i]);
+    }
+    m->nr_harts = 0;
     memory_destroy(&m->mem);
     for (int i = 0; i < m->nr_blobs; i++) {
         free(m->blobs[i].data);

@@ -41,6 +41,7 @@
 
 #define MACHINE_DEFAULT_RAM (128ull << 20)
 #define MACHINE_MAX_DRIVES  16
+#define MACHINE_MAX_HARTS   8
 
 /* What the command line asked for. */
 typedef struct MachineOptions {
@@ -101,7 +102,9 @@ typedef struct ClockVMState {
 typedef struct Machine {
     MachineOptions opts;
     PhysMemory mem;
-    RISCVCPU cpu;
+    /* The harts, 0 .. nr_harts-1 (one today: the board runs hart 0). */
+    RISCVCPU harts[MACHINE_MAX_HARTS];
+    int nr_harts;
     MemoryRegion *rom;
     Plic plic;
     Clint clint;

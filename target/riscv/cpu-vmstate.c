@@ -7,15 +7,6 @@
 #include "target/riscv/cpu-internal.h"
 #include "target/riscv/cpu.h"
 
-/* misa is read-only here: a stream from a hart with other extensions would
- * run code this one traps on, so it must match. Captured at registration. */
-static uint64_t cpu_vmstate_local_misa;
-
-void cpu_vmstate_note_misa(uint64_t misa)
-{
-    cpu_vmstate_local_misa = misa;
-}
-
 /* A field added to CPURISCVState must get a line in the table below (and a
  * new version or subsection): this fails to compile until it does. */
 _Static_assert(sizeof(CPURISCVState) == 640, "CPURISCVState changed: update vmstate_riscv_cpu");
@@ -47,9 +38,11 @@ static int cpu_post_load(void *opaque, int version_id, Error *err)
                    "Bare, Sv39 and Sv48: 0, 8, 9)", (unsigned long long)env->satp, mode);
         return -EINVAL;
     }
-    if (cpu_vmstate_local_misa && env->misa != cpu_vmstate_local_misa) {
+    /* misa is read-only here: a stream from a hart with other extensions
+     * would run code this one traps on, so it must match. */
+    if (env->misa != cpu->model_misa) {
         error_setf(err, "field 'env.misa' value 0x%llx differs from this hart's 0x%llx",
-                   (unsigned long long)env->misa, (unsigned long long)cpu_vmstate_local_misa);
+                   (unsigned long long)env->misa, (unsigned long long)cpu->model_misa);
         return -EINVAL;
     }
     /* Translated code and TLB entries were built for the old state. */

@@ -55,7 +55,7 @@ void cpu_reset(RISCVCPU *cpu, uint64_t reset_pc)
     uint64_t icount = env->icount;
     memset(env, 0, sizeof(*env));
     env->icount = icount;
-    env->misa = MISA_VALUE;
+    env->misa = cpu->model_misa = MISA_VALUE;
     env->mstatus = (2ull << 32) | (2ull << 34);   /* UXL = SXL = 64-bit */
     env->priv = PRV_M;
     env->pc = reset_pc;

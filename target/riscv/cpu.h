@@ -117,6 +117,7 @@ typedef struct RISCVCPU {
     /* ---- host side, never saved ---- */
     PhysMemory *mem;
     VirtClock *clock;            /* the machine's clock (the time CSR) */
+    uint64_t model_misa;         /* this hart's misa, which a loaded one must match */
     TLBEntry tlb[MMU_IDX_COUNT][TLB_SIZE];
     uint8_t mmu_idx_data;        /* MMU index for loads/stores (MPRV applied) */
     uint8_t mmu_idx_fetch;       /* MMU index for instruction fetch */
@@ -194,7 +195,5 @@ void cpu_log_set_mask(RISCVCPU *cpu, unsigned mask);
 
 /* Its state table (the section's fields, versions and subsections). */
 extern const VMStateDescription vmstate_riscv_cpu;
-/* The local misa, which an incoming "cpu" section must match. */
-void cpu_vmstate_note_misa(uint64_t misa);
 
 #endif

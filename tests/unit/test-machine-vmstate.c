@@ -80,7 +80,7 @@ static void machine_down(void)
 static void run_until(uint64_t stop)
 {
     Machine *m = &machine;
-    while (!m->shutdown_requested && m->cpu.env.icount < stop) {
+    while (!m->shutdown_requested && m->harts[0].env.icount < stop) {
         clock_run_timers(&machine.clock);
         uint64_t n = clock_ns_to_icount_delta(&machine.clock, clock_next_deadline(&machine.clock));
         if (n > MAIN_LOOP_SLICE) {
@@ -89,14 +89,14 @@ static void run_until(uint64_t stop)
         if (n == 0) {
             n = 1;
         }
-        CPUExitReason r = cpu_exec(&m->cpu, n);
+        CPUExitReason r = cpu_exec(&m->harts[0], n);
         clock_run_timers(&machine.clock);
         if (r == CPU_EXIT_HALTED && !m->shutdown_requested) {
             uint64_t skip = clock_ns_to_icount_delta(&machine.clock, clock_next_deadline(&machine.clock));
             if (skip == UINT64_MAX) {
                 break;
             }
-            m->cpu.env.icount += skip;
+            m->harts[0].env.icount += skip;
             clock_run_timers(&machine.clock);
         }
     }
@@ -169,12 +169,12 @@ static void test_device_round_trips(void)
     m->plic.st.threshold[1] = 2;
     m->rtc.st.alarm_ns = 123456789;
     m->rtc.st.alarm_high = 7;
-    m->cpu.env.load_res = 0x80001000;
-    m->cpu.env.load_res_valid = 1;
-    m->cpu.env.pmpaddr[15] = 0x1234;
-    m->cpu.env.senvcfg = 1;
+    m->harts[0].env.load_res = 0x80001000;
+    m->harts[0].env.load_res_valid = 1;
+    m->harts[0].env.pmpaddr[15] = 0x1234;
+    m->harts[0].env.senvcfg = 1;
     uart16550_update_irq(&m->uart0);    /* IIR is derived from the rest */
-    round_trip(&vmstate_riscv_cpu, &m->cpu, &m->cpu.env, sizeof(m->cpu.env));
+    round_trip(&vmstate_riscv_cpu, &m->harts[0], &m->harts[0].env, sizeof(m->harts[0].env));
     round_trip(&vmstate_uart16550, &m->uart0, &m->uart0.st, sizeof(m->uart0.st));
     round_trip(&vmstate_plic, &m->plic, &m->plic.st, sizeof(m->plic.st));
     round_trip(&vmstate_clint, &m->clint, &m->clint.st, sizeof(m->clint.st));
@@ -195,7 +195,7 @@ static void expect_refusal(void *field, size_t size, uint64_t value, const char 
     ChannelBuffer b;
     CU_ASSERT_EQUAL_FATAL(save_to(&b, true, NULL), 0);
     memcpy(field, old, size);
-    CPURISCVState env_before = machine.cpu.env;
+    CPURISCVState env_before = machine.harts[0].env;
     Error err;
     error_init(&err);
     CU_ASSERT_TRUE(load_from(b.data, b.len, true, &err) < 0);
@@ -203,7 +203,7 @@ static void expect_refusal(void *field, size_t size, uint64_t value, const char 
         printf("got: %s\nwant: %s\n", err.msg, msg);
         CU_FAIL("wrong refusal message");
     }
-    CU_ASSERT_EQUAL(memcmp(&env_before, &machine.cpu.env, sizeof(env_before)), 0);
+    CU_ASSERT_EQUAL(memcmp(&env_before, &machine.harts[0].env, sizeof(env_before)), 0);
     CU_ASSERT_EQUAL(memcmp(old, field, size), 0);
     channel_buffer_free(&b);
 }
@@ -223,11 +223,11 @@ static void test_validation(void)
                    "refused the loaded state: field 'rx_head' value 20 out of range (at most "
                    "15)");
     expect_refusal(&m->uart0.st.rx_count, 1, 17, "field 'rx_count' value 17 out of range");
-    expect_refusal(&m->cpu.env.priv, 1, 2, "'cpu' refused the loaded state: field 'env.priv' "
+    expect_refusal(&m->harts[0].env.priv, 1, 2, "'cpu' refused the loaded state: field 'env.priv' "
                    "value 2 is not a privilege level");
-    expect_refusal(&m->cpu.env.satp, 8, 5ull << 60, "field 'env.satp' value 0x5000000000000000 "
+    expect_refusal(&m->harts[0].env.satp, 8, 5ull << 60, "field 'env.satp' value 0x5000000000000000 "
                    "has translation mode 5");
-    expect_refusal(&m->cpu.env.misa, 8, 1, "field 'env.misa' value 0x1 differs");
+    expect_refusal(&m->harts[0].env.misa, 8, 1, "field 'env.misa' value 0x1 differs");
     expect_refusal(&m->plic.st.priority[7], 4, 9, "device 'riscv_sifive_plic': "
                    "'riscv_sifive_plic' refused the loaded state: field 'priority[7]' value 9 "
                    "out of range (at most 7)");
@@ -289,7 +289,7 @@ static void test_exec_migration_continues(void)
     runstate_set(RUN_STATE_RUNNING);
     run_until(UINT64_MAX);
     CU_ASSERT_FATAL(machine.shutdown_requested);
-    uint64_t icount_a = machine.cpu.env.icount;
+    uint64_t icount_a = machine.harts[0].env.icount;
     int exit_a = machine.exit_code;
     char *tail_a = strdup(serial_out + cut);
     CU_ASSERT_PTR_NOT_NULL(strstr(tail_a, "stopping after 12"));
@@ -310,7 +310,7 @@ static void test_exec_migration_continues(void)
     CU_ASSERT_EQUAL_FATAL(cret, 0);
     run_until(UINT64_MAX);
     CU_ASSERT_STRING_EQUAL(serial_out, tail_a);
-    CU_ASSERT_EQUAL(machine.cpu.env.icount, icount_a);
+    CU_ASSERT_EQUAL(machine.harts[0].env.icount, icount_a);
     CU_ASSERT_EQUAL(machine.exit_code, exit_a);
     machine_down();
 
@@ -348,10 +348,10 @@ static void test_device_state(void)
     CU_ASSERT_EQUAL_FATAL(save_to(&full, false, NULL), 0);
     CU_ASSERT_TRUE(dev.len < full.len / 4);       /* no RAM in it */
     CU_ASSERT_PTR_NULL(memmem(dev.data, dev.len, "\003ram", 4));
-    CPURISCVState env = machine.cpu.env;
+    CPURISCVState env = machine.harts[0].env;
     ClintState clint = machine.clint.st;
     run_until(40000000);
-    CU_ASSERT_NOT_EQUAL(machine.cpu.env.icount, env.icount);
+    CU_ASSERT_NOT_EQUAL(machine.harts[0].env.icount, env.icount);
 
     Error err;
     error_init(&err);
@@ -366,7 +366,7 @@ static void test_device_state(void)
     CU_ASSERT_EQUAL(runstate_get(), RUN_STATE_PAUSED);
     error_init(&err);
     CU_ASSERT_EQUAL(load_from(dev.data, dev.len, true, &err), 0);
-    CU_ASSERT_EQUAL(memcmp(&env, &machine.cpu.env, sizeof(env)), 0);
+    CU_ASSERT_EQUAL(memcmp(&env, &machine.harts[0].env, sizeof(env)), 0);
     CU_ASSERT_EQUAL(memcmp(&clint, &machine.clint.st, sizeof(clint)), 0);
     CU_ASSERT_EQUAL(clock_ns(&machine.clock), env.icount << 3);
     CU_ASSERT_EQUAL(runstate_get(), RUN_STATE_PAUSED);
@@ -399,7 +399,7 @@ static void test_failed_load_is_not_runnable(void)
     CU_ASSERT_EQUAL_FATAL(save_to(&full, false, NULL), 0);
     run_until(30000000);
     runstate_set(RUN_STATE_PAUSED);
-    CPURISCVState env = machine.cpu.env;
+    CPURISCVState env = machine.harts[0].env;
     Error err;
     error_init(&err);
     CU_ASSERT_TRUE(load_from(full.data, 20, false, &err) < 0);
@@ -408,7 +408,7 @@ static void test_failed_load_is_not_runnable(void)
     CU_ASSERT_TRUE(load_from(full.data, full.len / 2, false, &err) < 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "truncated"));
     CU_ASSERT_EQUAL(runstate_get(), RUN_STATE_INTERNAL_ERROR);
-    CU_ASSERT_EQUAL(memcmp(&env, &machine.cpu.env, sizeof(env)), 0);
+    CU_ASSERT_EQUAL(memcmp(&env, &machine.harts[0].env, sizeof(env)), 0);
     /* A good stream brings it back. */
     CU_ASSERT_EQUAL(load_from(full.data, full.len, false, NULL), 0);
     channel_buffer_free(&full);
@@ -470,7 +470,7 @@ static void test_truncation_and_bit_flips(void)
     runstate_set(RUN_STATE_PAUSED);
     ChannelBuffer full;
     CU_ASSERT_EQUAL_FATAL(save_to(&full, false, NULL), 0);
-    CPURISCVState env = machine.cpu.env;
+    CPURISCVState env = machine.harts[0].env;
     /* The trailer (EOF, vmdesc) is optional for the loader only as a whole;
      * every cut before the end is an error. */
     uint8_t *payload = calloc(full.len, 1);
@@ -504,7 +504,7 @@ static void test_truncation_and_bit_flips(void)
     CU_ASSERT_TRUE(tested > 1000);
     free(payload);
     CU_ASSERT_EQUAL(load_from(full.data, eof_end, false, NULL), 0);
-    CU_ASSERT_EQUAL(memcmp(&env, &machine.cpu.env, sizeof(env)), 0);
+    CU_ASSERT_EQUAL(memcmp(&env, &machine.harts[0].env, sizeof(env)), 0);
 
     /* Random bit flips: never a crash or a leak (ASan); the machine's
      * devices are either loaded or rolled back. */

@@ -69,21 +69,21 @@ static void box_down(Box *b)
  * down or icount reaches stop. */
 static void run_until(Machine *m, uint64_t stop)
 {
-    while (!m->shutdown_requested && m->cpu.env.icount < stop) {
+    while (!m->shutdown_requested && m->harts[0].env.icount < stop) {
         clock_run_timers(&m->clock);
         uint64_t n = clock_ns_to_icount_delta(&m->clock, clock_next_deadline(&m->clock));
         n = n > MAIN_LOOP_SLICE ? MAIN_LOOP_SLICE : n ? n : 1;
-        if (m->cpu.env.icount + n > stop) {
-            n = stop - m->cpu.env.icount;
+        if (m->harts[0].env.icount + n > stop) {
+            n = stop - m->harts[0].env.icount;
         }
-        CPUExitReason r = cpu_exec(&m->cpu, n);
+        CPUExitReason r = cpu_exec(&m->harts[0], n);
         clock_run_timers(&m->clock);
         if (r == CPU_EXIT_HALTED && !m->shutdown_requested) {
             uint64_t skip = clock_ns_to_icount_delta(&m->clock, clock_next_deadline(&m->clock));
             if (skip == UINT64_MAX) {
                 break;
             }
-            m->cpu.env.icount += skip;
+            m->harts[0].env.icount += skip;
             clock_run_timers(&m->clock);
         }
     }
@@ -109,7 +109,7 @@ static void test_independent(void)
     run_until(&solo->m, UINT64_MAX);
     CU_ASSERT_FATAL(solo->m.shutdown_requested);
     char *want = strdup(solo->out);
-    uint64_t want_icount = solo->m.cpu.env.icount;
+    uint64_t want_icount = solo->m.harts[0].env.icount;
     int want_exit = solo->m.exit_code;
     box_down(solo);
 
@@ -117,14 +117,14 @@ static void test_independent(void)
     /* Out of step on purpose: b starts later and takes other slices. */
     run_until(&a->m, 5000000);
     for (uint64_t t = 1; !(a->m.shutdown_requested && b->m.shutdown_requested); t++) {
-        run_until(&a->m, a->m.cpu.env.icount + 3000000);
-        run_until(&b->m, b->m.cpu.env.icount + 7000001);
+        run_until(&a->m, a->m.harts[0].env.icount + 3000000);
+        run_until(&b->m, b->m.harts[0].env.icount + 7000001);
         CU_ASSERT_FATAL(t < 100000);
     }
     CU_ASSERT_STRING_EQUAL(a->out, want);
     CU_ASSERT_STRING_EQUAL(b->out, want);
-    CU_ASSERT_EQUAL(a->m.cpu.env.icount, want_icount);
-    CU_ASSERT_EQUAL(b->m.cpu.env.icount, want_icount);
+    CU_ASSERT_EQUAL(a->m.harts[0].env.icount, want_icount);
+    CU_ASSERT_EQUAL(b->m.harts[0].env.icount, want_icount);
     CU_ASSERT_EQUAL(a->m.exit_code, want_exit);
     CU_ASSERT_EQUAL(b->m.exit_code, want_exit);
     box_down(a);
@@ -144,7 +144,7 @@ static void test_save_one_into_the_other(void)
     run_until(&a->m, 60000000);
     run_until(&b->m, 20000000);
     CU_ASSERT_FATAL(!a->m.shutdown_requested && !b->m.shutdown_requested);
-    CU_ASSERT_NOT_EQUAL(a->m.cpu.env.icount, b->m.cpu.env.icount);
+    CU_ASSERT_NOT_EQUAL(a->m.harts[0].env.icount, b->m.harts[0].env.icount);
 
     ChannelBuffer buf = { 0 };
     Error err;
@@ -163,7 +163,7 @@ static void test_save_one_into_the_other(void)
         printf("load: %s\n", err.msg);
     }
     CU_ASSERT_EQUAL_FATAL(ret, 0);
-    CU_ASSERT_EQUAL(b->m.cpu.env.icount, a->m.cpu.env.icount);
+    CU_ASSERT_EQUAL(b->m.harts[0].env.icount, a->m.harts[0].env.icount);
     CU_ASSERT_EQUAL(clock_ns(&b->m.clock), clock_ns(&a->m.clock));
 
     size_t a_cut = a->len, b_cut = b->len;
@@ -172,7 +172,7 @@ static void test_save_one_into_the_other(void)
     CU_ASSERT(a->m.shutdown_requested && b->m.shutdown_requested);
     CU_ASSERT_STRING_EQUAL(b->out + b_cut, a->out + a_cut);
     CU_ASSERT_TRUE(strlen(a->out + a_cut) > 0);
-    CU_ASSERT_EQUAL(b->m.cpu.env.icount, a->m.cpu.env.icount);
+    CU_ASSERT_EQUAL(b->m.harts[0].env.icount, a->m.harts[0].env.icount);
     CU_ASSERT_EQUAL(b->m.exit_code, a->m.exit_code);
     channel_buffer_free(&buf);
     box_down(a);
