@@ -301,6 +301,6 @@ static const UnitTest tests[] = {
 int main(void)
 {
     int ret = unit_run("vmstate-compat", tests);
-    sv_reset();
+    savevm_state_free(sv);
     return ret;
 }
