@@ -60,16 +60,14 @@ void chardev_write(CharBackend *be, const uint8_t *buf, size_t len)
     }
 }
 
-static bool chardev_input_held;
-
-void chardev_hold_input(bool hold)
+void chardev_hold_input(CharBackend *be, bool hold)
 {
-    chardev_input_held = hold;
+    be->input_held = hold;
 }
 
 void chardev_accept_input(CharBackend *be)
 {
-    if (chardev_input_held || !be->receive || be->pending_len == 0) {
+    if (be->input_held || !be->receive || be->pending_len == 0) {
         return;
     }
     int room = be->can_receive ? be->can_receive(be->fe) : (int)be->pending_len;

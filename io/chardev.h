@@ -30,6 +30,7 @@ struct CharBackend {
     int (*can_receive)(void *fe);            /* bytes the device can take now */
     void (*receive)(void *fe, const uint8_t *buf, size_t len);
     void *fe;
+    bool input_held;             /* input waits in pending (an incoming load runs) */
     CharTap taps[CHARDEV_MAX_TAPS];
     /* Input that arrived while the device could not take it. */
     uint8_t pending[4096];
@@ -47,7 +48,7 @@ void chardev_feed(CharBackend *be, const uint8_t *buf, size_t len);
 /* While held (an incoming migration is loading the devices), input stays
  * in the back ends' pending buffers; chardev_accept_input delivers it
  * after release. */
-void chardev_hold_input(bool hold);
+void chardev_hold_input(CharBackend *be, bool hold);
 void chardev_accept_input(CharBackend *be);
 bool chardev_add_tap(CharBackend *be, void (*fn)(void *, const uint8_t *, size_t), void *opaque);
 void chardev_remove_tap(CharBackend *be, void (*fn)(void *, const uint8_t *, size_t), void *opaque);

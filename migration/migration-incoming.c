@@ -185,7 +185,7 @@ void migration_incoming_abort(void)
     close(inc.load_ctl);
     inc.load_ctl = -1;
     inc.loading = false;
-    chardev_hold_input(false);
+    chardev_hold_input(inc.vm->serial, false);
     if (inc.loader_event >= 0) {
         fd_watch_remove(inc.loader_event);
         close(inc.loader_event);
@@ -224,7 +224,7 @@ static void incoming_loader_done(void *opaque)
     close(inc.load_ctl);
     inc.load_ctl = -1;
     inc.loading = false;
-    chardev_hold_input(false);
+    chardev_hold_input(inc.vm->serial, false);
     /* The machine's state is whole again: CPU and devices are the main
      * thread's, and held serial input may go in. */
     if (inc.vm) {
@@ -248,12 +248,12 @@ static void incoming_load_async(int fd)
         fd_watch_add(inc.loader_event, incoming_loader_done, NULL)) {
         inc.loading = true;
         loop_set_machine_busy(migration_incoming_loading);
-        chardev_hold_input(true);
+        chardev_hold_input(inc.vm->serial, true);
         if (pthread_create(&inc.loader, NULL, incoming_loader_main, NULL) == 0) {
             return;
         }
         inc.loading = false;
-        chardev_hold_input(false);
+        chardev_hold_input(inc.vm->serial, false);
         fd_watch_remove(inc.loader_event);
     }
     if (inc.loader_event >= 0) {
