@@ -54,7 +54,7 @@ void virtio_mmio_set_needs_reset(VirtioMmio *t, const char *why)
     if (!(t->st.status & VIRTIO_STATUS_NEEDS_RESET)) {
         /* The guest drove the device wrong: QEMU's virtio_error() says so
          * under -d guest_errors too. */
-        log_mask_printf(LOG_GUEST_ERROR, "%s: %s; device needs reset\n", t->label, why);
+        log_mask_printf(t->log, LOG_GUEST_ERROR, "%s: %s; device needs reset\n", t->label, why);
     }
     t->st.status |= VIRTIO_STATUS_NEEDS_RESET;
 }
@@ -194,6 +194,7 @@ void virtio_mmio_init(VirtioMmio *t, PhysMemory *mem, uint64_t base, IRQLine irq
     t->mem = mem;
     t->irq = irq;
     t->name = name;
+    t->log = &log_none;
     snprintf(t->label, sizeof(t->label), "%s@%llx", name, (unsigned long long)base);
     memory_add_mmio(mem, name, base, VIRTIO_MMIO_SIZE, &virtio_mmio_ops, t, 0);
     virtio_mmio_reset(t);

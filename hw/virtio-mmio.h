@@ -13,6 +13,7 @@
 #include "emu/irq.h"
 #include "emu/memory.h"
 #include "savevm/vmstate.h"
+#include "util/log.h"
 
 #define VIRTIO_MMIO_SIZE        0x200    /* registers; slots are 4 KiB apart */
 #define VIRTIO_MMIO_MAX_QUEUES  2
@@ -76,6 +77,7 @@ struct VirtioMmio {
     IRQLine irq;
     const char *name;            /* memory region name ("virtio-mmio", as QEMU) */
     char label[32];              /* "virtio-mmio@10008000", for messages */
+    const Log *log;              /* guest errors go here (log_none until the board sets it) */
 };
 
 void virtio_mmio_init(VirtioMmio *t, PhysMemory *mem, uint64_t base, IRQLine irq,

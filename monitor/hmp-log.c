@@ -22,18 +22,21 @@ void hmp_log(Monitor *mon, const MonArgs *a)
         }
         return;
     }
-    /* Without a machine (unit tests, the fuzzer) only the mask changes. */
-    cpu_log_set_mask(current_machine ? &current_machine->harts[0] : NULL, mask);
+    Machine *m = hmp_machine(mon);
+    if (m) {
+        machine_log_set_mask(m, mask);
+    }
 }
 
 void hmp_logfile(Monitor *mon, const MonArgs *a)
 {
     Error err;
     error_init(&err);
-    if (!hmp_machine(mon)) {
-        return;                 /* the fuzzer must not create files */
+    Machine *m = hmp_machine(mon);
+    if (!m) {
+        return;
     }
-    if (!log_set_file(mon_arg_str(a, "filename", ""), &err)) {
+    if (!log_set_file(m->log, mon_arg_str(a, "filename", ""), &err)) {
         monitor_error(mon, "%s", err.msg);
     }
 }

@@ -325,6 +325,9 @@ static void parse_rtc(CmdLine *cl, const char *arg)
 }
 
 
+/* The process's debug log: the machine's harts and devices write to it. */
+static Log main_log;
+
 /* -d ITEMS and -D FILE. Like QEMU, `-d help` prints the list and exits 0; a
  * bad item or file prints "amber: ..." (and the list) and exits 1. */
 static void log_opt_d(const char *items)
@@ -341,14 +344,14 @@ static void log_opt_d(const char *items)
         log_print_items(stderr);
         exit(1);
     }
-    log_set_mask(mask);
+    log_set_mask(&main_log, mask);
 }
 
 static void log_opt_D(const char *path)
 {
     Error err;
     error_init(&err);
-    if (!log_set_file(path, &err)) {
+    if (!log_set_file(&main_log, path, &err)) {
         fprintf(stderr, "amber: -D: %s\n", err.msg);
         exit(1);
     }
@@ -481,6 +484,7 @@ int main(int argc, char **argv)
     }
     cl.opts.incoming = cl.incoming != NULL;
     cl.opts.warn = (Reporter){ .fn = main_warn };
+    cl.opts.log = &main_log;
     Error me;
     error_init(&me);
     MigrationVM *vm = NULL;

@@ -19,32 +19,29 @@ const LogItem log_items[] = {
     { 0, NULL, NULL },
 };
 
-unsigned log_mask;
+const Log log_none = { 0, NULL, NULL };
 
-static FILE *log_file;           /* NULL: stderr */
-static char *log_path;
-
-static FILE *log_out(void)
+static FILE *log_out(const Log *l)
 {
-    return log_file ? log_file : stderr;
+    return l->file ? l->file : stderr;
 }
 
-void log_printf(const char *fmt, ...)
+void log_printf(const Log *l, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(log_out(), fmt, ap);
+    vfprintf(log_out(l), fmt, ap);
     va_end(ap);
 }
 
-void log_write(const char *s)
+void log_write(const Log *l, const char *s)
 {
-    fputs(s, log_out());
+    fputs(s, log_out(l));
 }
 
-void log_flush(void)
+void log_flush(const Log *l)
 {
-    fflush(log_out());
+    fflush(log_out(l));
 }
 
 static const LogItem *log_find(const char *name, size_t len)
@@ -92,15 +89,15 @@ void log_print_items(FILE *f)
     }
 }
 
-unsigned log_set_mask(unsigned mask)
+unsigned log_set_mask(Log *l, unsigned mask)
 {
-    unsigned old = log_mask;
-    log_mask = mask;
-    log_flush();
+    unsigned old = l->mask;
+    l->mask = mask;
+    log_flush(l);
     return old;
 }
 
-bool log_set_file(const char *path, Error *err)
+bool log_set_file(Log *l, const char *path, Error *err)
 {
     FILE *f = NULL;
     char *copy = NULL;
@@ -119,16 +116,26 @@ bool log_set_file(const char *path, Error *err)
         /* A large buffer: exec/cpu logs write a line per block. */
         setvbuf(f, NULL, _IOFBF, 1 << 16);
     }
-    if (log_file) {
-        fclose(log_file);
+    if (l->file) {
+        fclose(l->file);
     }
-    free(log_path);
-    log_file = f;
-    log_path = copy;
+    free(l->path);
+    l->file = f;
+    l->path = copy;
     return true;
 }
 
-const char *log_file_name(void)
+const char *log_file_name(const Log *l)
 {
-    return log_path;
+    return l->path;
+}
+
+void log_close(Log *l)
+{
+    if (l->file) {
+        fclose(l->file);
+    }
+    free(l->path);
+    l->file = NULL;
+    l->path = NULL;
 }

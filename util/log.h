@@ -1,8 +1,10 @@
 /* The debug log (QEMU's -d ITEMS / -D FILE, HMP log and logfile).
  *
- * Each item is a bit in log_mask. A hook is one predictable test of that
- * global, `if (unlikely(log_mask & LOG_X))`, so logging costs nothing when
- * off. The per-block items (exec, cpu) cost not even that: the translator adds
+ * A Log is one destination with its mask: the process's (system/ owns it;
+ * -d/-D and HMP log/logfile change it) is handed to the machine, which hands
+ * it to its harts and devices, so nothing below system/ holds a global. Each
+ * item is a bit in the mask. A hook is one predictable test,
+ * `if (unlikely(log->mask & LOG_X))`, so logging costs nothing when off. The per-block items (exec, cpu) cost not even that: the translator adds
  * a trace micro-op to a block only when they were on at translation time,
  * which is why changing the mask flushes the translation cache
  * (cpu_log_mask_changed). Nothing logged depends on the host (no host
@@ -38,20 +40,27 @@ typedef struct LogItem {
 /* The items in QEMU's order, ended by a zero mask. */
 extern const LogItem log_items[];
 
-extern unsigned log_mask;
+typedef struct Log {
+    unsigned mask;               /* the items on */
+    FILE *file;                  /* NULL: stderr */
+    char *path;                  /* file's name, or NULL */
+} Log;
+
+/* A log with nothing on, for parts built without one (unit tests). */
+extern const Log log_none;
 
 #define log_unlikely(x) __builtin_expect(!!(x), 0)
-/* True when any item of mask is being logged. */
-#define log_enabled(mask) log_unlikely(log_mask & (mask))
+/* True when any item of mask is being logged to l. */
+#define log_enabled(l, m) log_unlikely((l)->mask & (m))
 
 /* Writes to the log (stderr unless a file was set). */
-void log_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void log_write(const char *s);
+void log_printf(const Log *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void log_write(const Log *l, const char *s);
 /* log_printf only when an item of mask is on (the usual hook). */
-#define log_mask_printf(mask, ...) \
+#define log_mask_printf(l, m, ...) \
     do { \
-        if (log_enabled(mask)) { \
-            log_printf(__VA_ARGS__); \
+        if (log_enabled(l, m)) { \
+            log_printf(l, __VA_ARGS__); \
         } \
     } while (0)
 
@@ -64,13 +73,15 @@ bool log_parse_items(const char *items, unsigned *mask, Error *err);
 void log_print_items(FILE *f);
 /* Sets the mask; returns the previous one. The caller flushes translated
  * code when LOG_TB_MASK bits changed (cpu_log_mask_changed does both). */
-unsigned log_set_mask(unsigned mask);
+unsigned log_set_mask(Log *l, unsigned mask);
 /* Sends the log to path (truncated), or back to stderr with NULL. The old
  * file is flushed and closed. On failure the log stays where it was and err
  * says why ("could not open 'PATH': REASON"). */
-bool log_set_file(const char *path, Error *err);
+bool log_set_file(Log *l, const char *path, Error *err);
 /* The current file name, or NULL for stderr. */
-const char *log_file_name(void);
-void log_flush(void);
+const char *log_file_name(const Log *l);
+void log_flush(const Log *l);
+/* Closes the file (back to stderr); the mask stays. */
+void log_close(Log *l);
 
 #endif

@@ -94,6 +94,7 @@ bool machine_init_drives(Machine *m, Error *err)
         virtio_mmio_init(&m->virtio[n], &m->mem, VIRT_VIRTIO_BASE + (uint64_t)n * VIRT_VIRTIO_STRIDE,
                          plic_input(&m->plic, VIRT_VIRTIO_IRQ + n), ops[n],
                          ops[n] ? &m->virtio_blk[n] : NULL, "virtio-mmio");
+        m->virtio[n].log = m->log;
     }
     return true;
 }

@@ -217,6 +217,7 @@ bool machine_init(Machine *m, const MachineOptions *opts, Error *err)
         m->opts.ram_size = MACHINE_DEFAULT_RAM;
     }
     current_machine = m;
+    m->log = m->opts.log ? m->opts.log : &m->own_log;
 
     m->sections = savevm_state_new();
     if (!m->sections) {
@@ -236,6 +237,7 @@ bool machine_init(Machine *m, const MachineOptions *opts, Error *err)
     }
     m->nr_harts = 1;
     m->harts[0].clock = &m->clock;
+    m->harts[0].log = m->log;
     clock_init(&m->clock, m->opts.clock_mode, m->opts.icount_shift, cpu_get_icount, &m->harts[0]);
     machine_init_devices(m);
     if (!machine_init_drives(m, err)) {
@@ -310,6 +312,14 @@ void machine_reset(Machine *m)
     m->reset_requested = false;
 }
 
+void machine_log_set_mask(Machine *m, unsigned mask)
+{
+    unsigned old = log_set_mask(m->log, mask);
+    for (int i = 0; i < m->nr_harts; i++) {
+        cpu_log_mask_changed(&m->harts[i], old);
+    }
+}
+
 void machine_state_changed(Machine *m)
 {
     cpu_state_changed(&m->harts[0]);
@@ -331,6 +341,7 @@ void machine_destroy(Machine *m)
     m->nr_blobs = 0;
     free(m->fdt);
     m->fdt = NULL;
+    log_close(&m->own_log);
     if (current_machine == m) {
         current_machine = NULL;
     }

@@ -65,6 +65,7 @@ typedef struct MachineOptions {
     int nr_devices;
     bool snapshot;               /* -snapshot: snapshot=on unless a drive says off */
     bool incoming;               /* -incoming: disks stay inactive until the load ends */
+    Log *log;                    /* the debug log (-d/-D); NULL: the machine's own, off */
     Reporter warn;               /* warnings while building (a probed raw image); the
                                   * system prints them */
 } MachineOptions;
@@ -115,6 +116,8 @@ typedef struct Machine {
     bool has_htif;
     VirtClock clock;             /* virtual time, from the harts' icount */
     SaveVMState *sections;       /* the machine's state sections (savevm/) */
+    Log *log;                    /* opts.log, else own_log; harts and devices write here */
+    Log own_log;
     CharBackend serial0;         /* back end of UART0 (and HTIF console) */
     /* Disks (-drive) and the virtio-mmio slots; the first virtio drive sits
      * in the last slot, as on QEMU (machine-drives.c). */
@@ -157,6 +160,9 @@ void machine_reset(Machine *m);
 /* After the machine's state was loaded or changed from outside the guest:
  * drops the host caches built on the old state (TLBs, translated code). */
 void machine_state_changed(Machine *m);
+/* Sets the debug log's items; retranslates the harts' code when the
+ * translation-time items (in_asm, exec, cpu) changed. */
+void machine_log_set_mask(Machine *m, unsigned mask);
 /* machine-drives.c: opens the -drive images, creates the virtio-mmio slots
  * (resets them with the machine, closes the images on destroy). */
 bool machine_init_drives(Machine *m, Error *err);

@@ -60,13 +60,13 @@ size_t cpu_dump_state(RISCVCPU *cpu, uint64_t pc, char *buf, size_t len)
     return d.used;
 }
 
-void cpu_log_set_mask(RISCVCPU *cpu, unsigned mask)
+void cpu_log_mask_changed(RISCVCPU *cpu, unsigned old)
 {
-    unsigned old = log_set_mask(mask);
+    unsigned mask = cpu->log->mask;
     /* Blocks carry their trace hooks from translation time: retranslate so
      * the new items apply from the next block on (and in_asm shows the code
      * that runs from now, not only code never seen before). */
-    if (cpu && ((old ^ mask) & LOG_TB_MASK)) {
+    if ((old ^ mask) & LOG_TB_MASK) {
         cpu_tb_flush(cpu);
     }
 }
@@ -94,7 +94,7 @@ static const char *trap_name(int cause, bool irq)
 void riscv_log_trap(RISCVCPU *cpu, bool irq, int cause, uint64_t tval)
 {
     /* env.pc is still the interrupted instruction: it becomes xepc. */
-    log_printf("riscv_cpu_do_interrupt: hart:0, async:%d, cause:%016llx, epc:0x%016llx, "
+    log_printf(cpu->log, "riscv_cpu_do_interrupt: hart:0, async:%d, cause:%016llx, epc:0x%016llx, "
                "tval:0x%016llx, desc=%s\n",
                irq ? 1 : 0, (unsigned long long)cause, (unsigned long long)cpu->env.pc,
                (unsigned long long)tval, trap_name(cause, irq));
@@ -102,29 +102,29 @@ void riscv_log_trap(RISCVCPU *cpu, bool irq, int cause, uint64_t tval)
 
 void exec_log_tb(RISCVCPU *cpu, const TB *tb, uint64_t vpc)
 {
-    if (log_mask & LOG_EXEC) {
+    if (cpu->log->mask & LOG_EXEC) {
         /* QEMU prints the host code address here; the block's offset in the
          * arena takes its place so that the log is the same every run. */
         size_t off = (size_t)((const uint8_t *)tb - cpu->tbc->arena);
-        log_printf("Trace 0: 0x%08zx [00000000/%016llx/%08x/%08x] \n", off,
+        log_printf(cpu->log, "Trace 0: 0x%08zx [00000000/%016llx/%08x/%08x] \n", off,
                    (unsigned long long)vpc, (unsigned)tb->priv, (unsigned)tb->n_insns);
     }
-    if (log_mask & LOG_CPU) {
+    if (cpu->log->mask & LOG_CPU) {
         char buf[2048];
         cpu_dump_state(cpu, vpc, buf, sizeof(buf));
-        log_write(buf);
+        log_write(cpu->log, buf);
     }
 }
 
 void exec_log_in_asm(RISCVCPU *cpu, const TB *tb, uint64_t vpc, const uint8_t *code)
 {
-    log_printf("----------------\nIN: \nPriv: %u; Virt: 0\n", (unsigned)tb->priv);
+    log_printf(cpu->log, "----------------\nIN: \nPriv: %u; Virt: 0\n", (unsigned)tb->priv);
     for (unsigned off = 0; off < tb->size;) {
         char line[160];
         unsigned avail = tb->size - off;
         int len = disas_line(vpc + off, code + off, avail < 4 ? avail : 4, line, sizeof(line));
-        log_printf("%s\n", line);
+        log_printf(cpu->log, "%s\n", line);
         off += (unsigned)len;
     }
-    log_write("\n");
+    log_write(cpu->log, "\n");
 }

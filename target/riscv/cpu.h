@@ -13,6 +13,7 @@
 #include "emu/memory.h"
 #include "savevm/vmstate.h"
 #include "util/error.h"
+#include "util/log.h"
 
 enum { PRV_U = 0, PRV_S = 1, PRV_M = 3 };
 
@@ -117,6 +118,7 @@ typedef struct RISCVCPU {
     /* ---- host side, never saved ---- */
     PhysMemory *mem;
     VirtClock *clock;            /* the machine's clock (the time CSR) */
+    const Log *log;              /* where -d items go (log_none until the board sets it) */
     uint64_t model_misa;         /* this hart's misa, which a loaded one must match */
     TLBEntry tlb[MMU_IDX_COUNT][TLB_SIZE];
     uint8_t mmu_idx_data;        /* MMU index for loads/stores (MPRV applied) */
@@ -189,9 +191,9 @@ int cpu_mem_map(RISCVCPU *cpu, CPUMemMapFn fn, void *opaque, uint64_t max_ptes);
  * " pc       0000000080000000\n", the CSRs, then x0..x31 four to a line.
  * Writes at most len bytes (NUL-terminated); returns the length. */
 size_t cpu_dump_state(RISCVCPU *cpu, uint64_t pc, char *buf, size_t len);
-/* Sets the debug-log mask (util/log.h) and flushes translated code when the
- * translation-time items (in_asm, exec, cpu) changed. cpu may be NULL. */
-void cpu_log_set_mask(RISCVCPU *cpu, unsigned mask);
+/* The mask of cpu->log changed from old: flushes translated code when the
+ * translation-time items (in_asm, exec, cpu) changed. */
+void cpu_log_mask_changed(RISCVCPU *cpu, unsigned old);
 
 /* Its state table (the section's fields, versions and subsections). */
 extern const VMStateDescription vmstate_riscv_cpu;

@@ -489,7 +489,7 @@ int riscv_csr_access(RISCVCPU *cpu, int csrno, uint64_t *old, uint64_t val,
     const CSRInfo *ci = csr_lookup(csrno);
     if (!ci) {
         /* Illegal as on QEMU, which has no such CSR either; say so. */
-        log_mask_printf(LOG_UNIMP, "riscv_csrrw: unimplemented CSR 0x%03x at pc 0x%016llx "
+        log_mask_printf(cpu->log, LOG_UNIMP, "riscv_csrrw: unimplemented CSR 0x%03x at pc 0x%016llx "
                         "(illegal instruction)\n", csrno, (unsigned long long)cpu->env.pc);
         return EXCP_ILLEGAL_INSN;
     }

@@ -217,7 +217,7 @@ static int fetch_page(RISCVCPU *cpu, uint64_t vaddr, uint64_t *paddr, const uint
 
 /* -d exec/cpu: puts a trace op in front of the block. Blocks made while
  * those items are off have none, so the dispatch loop pays nothing for
- * logging; changing the mask flushes the cache (cpu_log_set_mask). */
+ * logging; changing the mask flushes the cache (cpu_log_mask_changed). */
 static void tb_add_trace(TB *tb)
 {
     memmove(&tb->ops[1], &tb->ops[0], tb->n_ops * sizeof(MicroOp));
@@ -262,11 +262,11 @@ static TB *tb_translate(RISCVCPU *cpu, uint64_t vpc, uint64_t phys, const uint8_
     } else {
         translate_block(tb, code, (unsigned)PAGE_SIZE - off, off, TB_MAX_INSNS);
     }
-    if (log_enabled(LOG_TB_MASK)) {
-        if (log_mask & LOG_IN_ASM) {
+    if (log_enabled(cpu->log, LOG_TB_MASK)) {
+        if (cpu->log->mask & LOG_IN_ASM) {
             exec_log_in_asm(cpu, tb, vpc, code);
         }
-        if (log_mask & (LOG_EXEC | LOG_CPU)) {
+        if (cpu->log->mask & (LOG_EXEC | LOG_CPU)) {
             tb_add_trace(tb);
         }
     }

@@ -252,7 +252,7 @@ static __attribute__((noinline)) void
 mmu_log_fault(RISCVCPU *cpu, uint64_t vaddr, MMUAccess access, int idx, int cause,
               int ret, uint64_t paddr)
 {
-    log_printf("riscv_cpu_tlb_fill ad %llx rw %d mmu_idx %d\n"
+    log_printf(cpu->log, "riscv_cpu_tlb_fill ad %llx rw %d mmu_idx %d\n"
                "riscv_cpu_tlb_fill address=%llx ret %d physical 0x%016llx prot 0 "
                "(satp %016llx, cause %d)\n",
                (unsigned long long)vaddr, (int)access, idx, (unsigned long long)vaddr, ret,
@@ -267,7 +267,7 @@ mmu_log_bad_access(RISCVCPU *cpu, uint64_t paddr, unsigned size, bool is_write)
     MemoryRegion *r = memory_find(cpu->mem, paddr);
     const char *why = !r ? "unassigned" : (is_write && r->kind == MR_ROM) ? "read-only"
                                                                           : "rejected";
-    log_printf("Invalid %s at addr 0x%llX, size %u, region '%s', reason: %s\n",
+    log_printf(cpu->log, "Invalid %s at addr 0x%llX, size %u, region '%s', reason: %s\n",
                is_write ? "write" : "read", (unsigned long long)paddr, size,
                r && r->name ? r->name : "(none)", why);
 }
@@ -280,13 +280,13 @@ static int mmu_translate(RISCVCPU *cpu, uint64_t vaddr, unsigned len, MMUAccess 
     cpu->stats.tlb_misses++;
     int r = mmu_walk(cpu, vaddr, access, idx, false, &res);
     if (r != EXCP_NONE) {
-        if (log_enabled(LOG_MMU)) {
+        if (log_enabled(cpu->log, LOG_MMU)) {
             mmu_log_fault(cpu, vaddr, access, idx, r, r == mmu_access_fault[access] ? 2 : 1, 0);
         }
         return r;
     }
     if (!pmp_check(&cpu->env, res.paddr, len, access, mmu_idx_priv(idx))) {
-        if (log_enabled(LOG_MMU)) {
+        if (log_enabled(cpu->log, LOG_MMU)) {
             mmu_log_fault(cpu, vaddr, access, idx, mmu_access_fault[access], 2, res.paddr);
         }
         return mmu_access_fault[access];
@@ -314,7 +314,7 @@ bool riscv_phys_read(RISCVCPU *cpu, uint64_t paddr, unsigned size, uint64_t *val
         cpu->stats.mmio_accesses++;
     }
     if (!memory_read(cpu->mem, paddr, size, val)) {
-        if (log_enabled(LOG_GUEST_ERROR)) {
+        if (log_enabled(cpu->log, LOG_GUEST_ERROR)) {
             mmu_log_bad_access(cpu, paddr, size, false);
         }
         return false;
@@ -328,7 +328,7 @@ bool riscv_phys_write(RISCVCPU *cpu, uint64_t paddr, unsigned size, uint64_t val
         cpu->stats.mmio_accesses++;
     }
     if (!memory_write(cpu->mem, paddr, size, val)) {
-        if (log_enabled(LOG_GUEST_ERROR)) {
+        if (log_enabled(cpu->log, LOG_GUEST_ERROR)) {
             mmu_log_bad_access(cpu, paddr, size, true);
         }
         return false;

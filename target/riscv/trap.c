@@ -42,7 +42,7 @@ static void riscv_take_trap(RISCVCPU *cpu, bool irq, int cause, uint64_t tval)
     uint64_t s = env->mstatus;
     uint64_t tvec;
 
-    if (log_enabled(LOG_INT)) {
+    if (log_enabled(cpu->log, LOG_INT)) {
         riscv_log_trap(cpu, irq, cause, tval);
     }
     if (env->priv <= PRV_S && cause < 64 && ((deleg >> cause) & 1)) {

@@ -92,17 +92,22 @@ static void test_print_items(void)
 
 static void test_mask(void)
 {
-    log_set_mask(0);
-    CU_ASSERT_FALSE(log_enabled(LOG_INT));
-    CU_ASSERT_EQUAL(log_set_mask(LOG_INT | LOG_MMU), 0);
-    CU_ASSERT_TRUE(log_enabled(LOG_INT));
-    CU_ASSERT_TRUE(log_enabled(LOG_MMU | LOG_EXEC));
-    CU_ASSERT_FALSE(log_enabled(LOG_EXEC));
-    CU_ASSERT_EQUAL(log_set_mask(0), LOG_INT | LOG_MMU);
+    Log l = { 0 };
+    Log other = { 0 };
+    log_set_mask(&l, 0);
+    CU_ASSERT_FALSE(log_enabled(&l, LOG_INT));
+    CU_ASSERT_EQUAL(log_set_mask(&l, LOG_INT | LOG_MMU), 0);
+    CU_ASSERT_TRUE(log_enabled(&l, LOG_INT));
+    CU_ASSERT_TRUE(log_enabled(&l, LOG_MMU | LOG_EXEC));
+    CU_ASSERT_FALSE(log_enabled(&l, LOG_EXEC));
+    /* Two logs are independent (two machines may log apart). */
+    CU_ASSERT_FALSE(log_enabled(&other, LOG_INT));
+    CU_ASSERT_EQUAL(log_set_mask(&l, 0), LOG_INT | LOG_MMU);
 }
 
 static void test_file(void)
 {
+    Log l = { 0 };
     Error err;
     error_init(&err);
     char path[] = "/tmp/amber-test-log-XXXXXX";
@@ -110,26 +115,26 @@ static void test_file(void)
     CU_ASSERT_FATAL(fd >= 0);
     close(fd);
     error_init(&err);
-    CU_ASSERT_TRUE(log_set_file(path, &err));
-    CU_ASSERT_STRING_EQUAL(log_file_name(), path);
-    log_set_mask(LOG_INT);
-    log_mask_printf(LOG_INT, "int %d\n", 1);
-    log_mask_printf(LOG_EXEC, "exec %d\n", 2);     /* off: not written */
-    log_write("plain\n");
-    log_flush();
+    CU_ASSERT_TRUE(log_set_file(&l, path, &err));
+    CU_ASSERT_STRING_EQUAL(log_file_name(&l), path);
+    log_set_mask(&l, LOG_INT);
+    log_mask_printf(&l, LOG_INT, "int %d\n", 1);
+    log_mask_printf(&l, LOG_EXEC, "exec %d\n", 2);     /* off: not written */
+    log_write(&l, "plain\n");
+    log_flush(&l);
     CU_ASSERT_STRING_EQUAL(read_all(path), "int 1\nplain\n");
     /* A file that cannot be opened leaves the log where it was. */
     error_init(&err);
-    CU_ASSERT_FALSE(log_set_file("/nonexistent-dir/x.log", &err));
+    CU_ASSERT_FALSE(log_set_file(&l, "/nonexistent-dir/x.log", &err));
     CU_ASSERT_STRING_EQUAL(err.msg, "could not open '/nonexistent-dir/x.log': No such file or directory");
-    CU_ASSERT_STRING_EQUAL(log_file_name(), path);
-    log_printf("more\n");
+    CU_ASSERT_STRING_EQUAL(log_file_name(&l), path);
+    log_printf(&l, "more\n");
     /* Back to stderr: the file is flushed and closed. */
     error_init(&err);
-    CU_ASSERT_TRUE(log_set_file(NULL, &err));
-    CU_ASSERT_PTR_NULL(log_file_name());
+    CU_ASSERT_TRUE(log_set_file(&l, NULL, &err));
+    CU_ASSERT_PTR_NULL(log_file_name(&l));
     CU_ASSERT_STRING_EQUAL(read_all(path), "int 1\nplain\nmore\n");
-    log_set_mask(0);
+    log_set_mask(&l, 0);
     unlink(path);
 }
 
