@@ -59,15 +59,9 @@ int bdrv_pread_full(int fd, uint64_t off, void *buf, size_t len, bool zero_fill,
     return 0;
 }
 
-int bdrv_pwrite_full(int fd, uint64_t off, const void *buf, size_t len, Error *err,
-                     const char *what)
+int bdrv_pwrite_fd(int fd, uint64_t off, const void *buf, size_t len, Error *err,
+                   const char *what)
 {
-    int f = bdrv_fault_point();
-    if (f < 0) {
-        error_setf(err, "write of %s at offset %llu failed: %s", what,
-                   (unsigned long long)off, strerror(-f));
-        return f;
-    }
     const uint8_t *p = buf;
     size_t done = 0;
     while (done < len) {
@@ -86,6 +80,30 @@ int bdrv_pwrite_full(int fd, uint64_t off, const void *buf, size_t len, Error *e
     return 0;
 }
 
+/* 0, or -ENOSPC when this write must fail; a kill fault does not return. */
+static int bdrv_fault_point(BlockFault *f)
+{
+    if (f->mode == 0 || ++f->count < f->target) {
+        return 0;
+    }
+    if (f->mode == 1) {
+        raise(SIGKILL);
+    }
+    return -ENOSPC;
+}
+
+int bdrv_pwrite_full(BlockDriverState *bs, uint64_t off, const void *buf, size_t len, Error *err,
+                     const char *what)
+{
+    int f = bdrv_fault_point(&bs->fault);
+    if (f < 0) {
+        error_setf(err, "write of %s at offset %llu failed: %s", what,
+                   (unsigned long long)off, strerror(-f));
+        return f;
+    }
+    return bdrv_pwrite_fd(bs->fd, off, buf, len, err, what);
+}
+
 int bdrv_sync(BlockDriverState *bs, Error *err)
 {
     if (bs->no_flush) {
@@ -99,37 +117,17 @@ int bdrv_sync(BlockDriverState *bs, Error *err)
     return 0;
 }
 
-static int fault_mode = -1;      /* -1 unread, 0 none, 1 kill, 2 enospc */
-static unsigned long long fault_target, fault_count;
-
-void bdrv_fault_configure(const char *spec)
+void bdrv_fault_configure(BlockDriverState *bs, const char *spec)
 {
-    fault_mode = 0;
-    fault_count = 0;
+    BlockFault *f = &bs->fault;
+    memset(f, 0, sizeof(*f));
     if (spec && strncmp(spec, "kill:", 5) == 0) {
-        fault_mode = 1;
-        fault_target = strtoull(spec + 5, NULL, 10);
+        f->mode = 1;
+        f->target = strtoull(spec + 5, NULL, 10);
     } else if (spec && strncmp(spec, "enospc:", 7) == 0) {
-        fault_mode = 2;
-        fault_target = strtoull(spec + 7, NULL, 10);
+        f->mode = 2;
+        f->target = strtoull(spec + 7, NULL, 10);
     }
-}
-
-int bdrv_fault_point(void)
-{
-    if (fault_mode < 0) {
-        bdrv_fault_configure(getenv("AMBER_BLOCK_FAULT"));
-    }
-    if (fault_mode == 0) {
-        return 0;
-    }
-    if (++fault_count < fault_target) {
-        return 0;
-    }
-    if (fault_mode == 1) {
-        raise(SIGKILL);
-    }
-    return -ENOSPC;
 }
 
 static const BlockDriver *bdrv_probe(int fd)
@@ -191,6 +189,8 @@ BlockDriverState *bdrv_open_report(const char *path, const char *fmt, int flags,
     bs->read_only = !rw;
     bs->no_flush = flags & BDRV_O_NO_FLUSH;
     bs->opaque = opaque;
+    /* Before open: the count includes the writes opening makes. */
+    bdrv_fault_configure(bs, getenv("AMBER_BLOCK_FAULT"));
     if (report) {
         bs->report = *report;    /* before open: it may already find corruption */
     }

@@ -20,6 +20,12 @@ typedef struct BlockDriverState BlockDriverState;
 typedef struct BlockVmstate BlockVmstate;
 typedef struct BlockCheckResult BlockCheckResult;
 
+/* Test fault injection (bdrv_fault_configure): mode 0 none, 1 kill, 2 enospc. */
+typedef struct BlockFault {
+    int mode;
+    unsigned long long target, count;
+} BlockFault;
+
 /* Open flags. */
 #define BDRV_O_RDWR      0x1
 /* cache=unsafe: no fdatasync at ordering points (tests, throw-away images).
@@ -85,6 +91,7 @@ struct BlockDriverState {
      * corruption warnings, a failed flush at close, check's findings. Set
      * by the opener (bdrv_open_report); none: dropped. */
     Reporter report;
+    BlockFault fault;            /* AMBER_BLOCK_FAULT at open (tests) */
 };
 
 /* Drops everything the driver knows of the image (header, tables, caches)
@@ -184,20 +191,21 @@ struct BlockCheckResult {
 };
 int bdrv_check(BlockDriverState *bs, BlockCheckResult *res, int fix, Error *err);
 
-/* Crash and I/O-error injection for tests: AMBER_BLOCK_FAULT=kill:N makes the
- * process SIGKILL itself just before its Nth write to any image file, AMBER_BLOCK_FAULT=enospc:N makes that write and
- * every later write fail with ENOSPC. Returns 0, or -ENOSPC when a write
- * must fail. */
-int bdrv_fault_point(void);
-/* Sets the fault spec (as the variable's value; NULL or "" for none) and
- * restarts the count. */
-void bdrv_fault_configure(const char *spec);
+/* Crash and I/O-error injection for tests, per image: with
+ * AMBER_BLOCK_FAULT=kill:N in the environment when an image is opened, the
+ * process SIGKILLs itself just before the Nth write to that image's file;
+ * with enospc:N that write and every later one fail with ENOSPC. */
+void bdrv_fault_configure(BlockDriverState *bs, const char *spec);
 
 /* Helpers shared by the drivers. */
 int bdrv_pread_full(int fd, uint64_t off, void *buf, size_t len, bool zero_fill, Error *err,
                     const char *what);
-int bdrv_pwrite_full(int fd, uint64_t off, const void *buf, size_t len, Error *err,
+/* A write to bs's file, through its fault injection. */
+int bdrv_pwrite_full(BlockDriverState *bs, uint64_t off, const void *buf, size_t len, Error *err,
                      const char *what);
+/* A write to a file that is not (yet) an open image (qcow2 create). */
+int bdrv_pwrite_fd(int fd, uint64_t off, const void *buf, size_t len, Error *err,
+                   const char *what);
 int bdrv_sync(BlockDriverState *bs, Error *err);
 
 #endif

@@ -299,7 +299,7 @@ int qcow2_co_pwrite(Qcow2State *s, uint64_t goff, const uint8_t *buf, uint64_t l
         }
         Qcow2ClusterType t = qcow2_cluster_type(s, l2e);
         if (t == QCOW2_CLUSTER_NORMAL && (l2e & QCOW_OFLAG_COPIED)) {
-            ret = bdrv_pwrite_full(s->bs->fd, (l2e & L2E_OFFSET_MASK) + in, buf, n, err,
+            ret = bdrv_pwrite_full(s->bs, (l2e & L2E_OFFSET_MASK) + in, buf, n, err,
                                    "data cluster");
             if (ret < 0) {
                 return ret;
@@ -328,7 +328,7 @@ int qcow2_co_pwrite(Qcow2State *s, uint64_t goff, const uint8_t *buf, uint64_t l
                 memcpy(s->cbuf + in, buf, n);
                 src = s->cbuf;
             }
-            ret = bdrv_pwrite_full(s->bs->fd, host, src, cs, err, "data cluster");
+            ret = bdrv_pwrite_full(s->bs, host, src, cs, err, "data cluster");
             if (ret < 0) {
                 if (!reuse) {
                     qcow2_free_later(s, host, cs);

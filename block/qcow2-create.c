@@ -36,13 +36,13 @@ static int qcow2_create_skeleton(int fd, const BlockCreateOptions *opts, unsigne
         return -ENOMEM;
     }
     qcow2_put64(buf, 2 * s.cluster_size);
-    ret = bdrv_pwrite_full(fd, s.cluster_size, buf, s.cluster_size, err, "refcount table");
+    ret = bdrv_pwrite_fd(fd, s.cluster_size, buf, s.cluster_size, err, "refcount table");
     if (ret == 0) {
         memset(buf, 0, s.cluster_size);
         for (int i = 0; i < 3; i++) {
             qcow2_put16(buf + 2 * i, 1);     /* header, refcount table, this block */
         }
-        ret = bdrv_pwrite_full(fd, 2 * s.cluster_size, buf, s.cluster_size, err,
+        ret = bdrv_pwrite_fd(fd, 2 * s.cluster_size, buf, s.cluster_size, err,
                                "refcount block");
     }
     free(buf);

@@ -92,7 +92,7 @@ static int vm_commit(BlockVmstate *vm, Error *err)
         host = (uint64_t)a;
         qcow2_put64(vm->l2[li] + (idx & (s->l2_entries - 1)) * 8, host | QCOW_OFLAG_COPIED);
     }
-    int ret = bdrv_pwrite_full(s->bs->fd, host, vm->cur, s->cluster_size, err, "VM state");
+    int ret = bdrv_pwrite_full(s->bs, host, vm->cur, s->cluster_size, err, "VM state");
     if (ret == 0) {
         vm->cur_dirty = false;
     }

@@ -29,7 +29,7 @@ static const struct {
 int qcow2_meta_write(Qcow2State *s, uint64_t off, const void *buf, size_t len, Error *err,
                      const char *what)
 {
-    return bdrv_pwrite_full(s->bs->fd, off, buf, len, err, what);
+    return bdrv_pwrite_full(s->bs, off, buf, len, err, what);
 }
 
 /* One in-place header write followed by a sync: the switch point of every

@@ -40,7 +40,7 @@ static int raw_pread(BlockDriverState *bs, uint64_t off, void *buf, uint64_t len
 static int raw_pwrite(BlockDriverState *bs, uint64_t off, const void *buf, uint64_t len,
                       Error *err)
 {
-    return bdrv_pwrite_full(bs->fd, off, buf, len, err, "raw data");
+    return bdrv_pwrite_full(bs, off, buf, len, err, "raw data");
 }
 
 static int raw_create(const char *path, const BlockCreateOptions *opts, Error *err)

@@ -163,10 +163,9 @@ static void virtio_blk_handle(VirtioBlk *b, VirtioMmio *t, VirtQueueElem *e)
 static void virtio_blk_notify(void *opaque, VirtioMmio *t, unsigned q)
 {
     VirtioBlk *b = opaque;
-    static VirtQueueElem e;      /* large; one request at a time on one thread */
     (void)q;
-    while (virtq_pop(t, 0, &e) == 1) {
-        virtio_blk_handle(b, t, &e);
+    while (virtq_pop(t, 0, &b->elem) == 1) {
+        virtio_blk_handle(b, t, &b->elem);
         if (t->st.status & VIRTIO_STATUS_NEEDS_RESET) {
             break;
         }

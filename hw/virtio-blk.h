@@ -22,6 +22,7 @@ typedef struct VirtioBlk {
     char serial[21];             /* GET_ID answer: the drive id, NUL-padded to 20 */
     uint8_t *buf;                /* bounce buffer for one segment */
     Reporter report;             /* where host I/O errors go (the guest sees IOERR) */
+    VirtQueueElem elem;          /* the request being served (one at a time) */
 } VirtioBlk;
 
 extern const VirtioDeviceOps virtio_blk_ops;

@@ -91,6 +91,8 @@ bool riscv_check_interrupts(RISCVCPU *cpu);
  * Privilege and read-only checks as in the spec. Returns EXCP_NONE or
  * EXCP_ILLEGAL_INSN. After it returns, the executor must leave the block if
  * cpu->translation_changed is set or cpu->icount_limit was cleared. */
+/* Fills cpu->csr_index from the CSR table (at cpu_init). */
+void riscv_csr_index_build(RISCVCPU *cpu);
 int riscv_csr_access(RISCVCPU *cpu, int csrno, uint64_t *old, uint64_t val,
                      uint64_t mask, bool write);
 

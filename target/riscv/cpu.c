@@ -28,6 +28,7 @@ bool cpu_init(RISCVCPU *cpu, PhysMemory *mem, Error *err)
     memset(cpu, 0, sizeof(*cpu));
     cpu->mem = mem;
     cpu->log = &log_none;
+    riscv_csr_index_build(cpu);
     if (!exec_init(cpu, err)) {
         return false;
     }

@@ -124,6 +124,7 @@ typedef struct RISCVCPU {
     uint8_t mmu_idx_data;        /* MMU index for loads/stores (MPRV applied) */
     uint8_t mmu_idx_fetch;       /* MMU index for instruction fetch */
     struct TBCache *tbc;         /* translation cache (target/riscv/exec.c) */
+    uint8_t csr_index[4096];     /* CSR number -> csr_table index + 1 (0: none) */
     /* cpu_exec() returns once env.icount reaches this; set to 0 to ask the
      * executor to stop at the next block boundary (interrupt, monitor). */
     uint64_t icount_limit;

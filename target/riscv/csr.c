@@ -455,23 +455,34 @@ static const CSRInfo csr_table[] = {
 
 #define CSR_COUNT ((int)(sizeof(csr_table) / sizeof(csr_table[0])))
 
-/* CSR number -> table index + 1 (0: no such CSR), built on first use. */
-static uint8_t csr_index[4096];
-static bool csr_index_ready;
+void riscv_csr_index_build(RISCVCPU *cpu)
+{
+    _Static_assert(CSR_COUNT < 256, "csr_index holds table index + 1 in a byte");
+    memset(cpu->csr_index, 0, sizeof(cpu->csr_index));
+    for (int i = 0; i < CSR_COUNT; i++) {
+        cpu->csr_index[csr_table[i].num] = (uint8_t)(i + 1);
+    }
+}
 
-static const CSRInfo *csr_lookup(int csrno)
+/* The guest's path: one load from the hart's index. */
+static const CSRInfo *csr_lookup(const RISCVCPU *cpu, int csrno)
 {
     if (csrno < 0 || csrno >= 4096) {
         return NULL;
     }
-    if (!csr_index_ready) {
-        for (int i = 0; i < CSR_COUNT; i++) {
-            csr_index[csr_table[i].num] = (uint8_t)(i + 1);
-        }
-        csr_index_ready = true;
-    }
-    int i = csr_index[csrno];
+    int i = cpu->csr_index[csrno];
     return i ? &csr_table[i - 1] : NULL;
+}
+
+/* Without a hart (names for the disassembler): a scan of the table. */
+static const CSRInfo *csr_find(int csrno)
+{
+    for (int i = 0; i < CSR_COUNT; i++) {
+        if (csr_table[i].num == csrno) {
+            return &csr_table[i];
+        }
+    }
+    return NULL;
 }
 
 static int csr_read(RISCVCPU *cpu, const CSRInfo *ci, uint64_t *val)
@@ -486,7 +497,7 @@ static int csr_read(RISCVCPU *cpu, const CSRInfo *ci, uint64_t *val)
 int riscv_csr_access(RISCVCPU *cpu, int csrno, uint64_t *old, uint64_t val,
                      uint64_t mask, bool write)
 {
-    const CSRInfo *ci = csr_lookup(csrno);
+    const CSRInfo *ci = csr_lookup(cpu, csrno);
     if (!ci) {
         /* Illegal as on QEMU, which has no such CSR either; say so. */
         log_mask_printf(cpu->log, LOG_UNIMP, "riscv_csrrw: unimplemented CSR 0x%03x at pc 0x%016llx "
@@ -525,7 +536,7 @@ int riscv_csr_access(RISCVCPU *cpu, int csrno, uint64_t *old, uint64_t val,
 
 const char *cpu_csr_name(int csrno)
 {
-    const CSRInfo *ci = csr_lookup(csrno);
+    const CSRInfo *ci = csr_find(csrno);
     return ci ? ci->name : NULL;
 }
 
@@ -541,7 +552,7 @@ int cpu_csr_by_name(const char *name)
 
 bool cpu_csr_peek(RISCVCPU *cpu, int csrno, uint64_t *val)
 {
-    const CSRInfo *ci = csr_lookup(csrno);
+    const CSRInfo *ci = csr_lookup(cpu, csrno);
     if (!ci) {
         return false;
     }
@@ -560,5 +571,5 @@ bool cpu_csr_peek(RISCVCPU *cpu, int csrno, uint64_t *val)
         *val = clock_ns(cpu->clock) / 100;
         return true;
     }
-    return csr_read(cpu, csr_lookup(csrno), val) == EXCP_NONE;
+    return csr_read(cpu, csr_lookup(cpu, csrno), val) == EXCP_NONE;
 }

@@ -436,11 +436,11 @@ static void test_enospc(void)
         CU_ASSERT_PTR_NOT_NULL_FATAL(bs);
         Error err;
         error_init(&err);
-        bdrv_fault_configure(NULL);
+        bdrv_fault_configure(bs, NULL);
         BlockVmstate *vm = bdrv_vmstate_writer_open(bs, &err);
         char spec[32];
         snprintf(spec, sizeof(spec), "enospc:%d", n);
-        bdrv_fault_configure(spec);
+        bdrv_fault_configure(bs, spec);
         int ret = bdrv_vmstate_pwrite(vm, 0, state, sizeof(state), &err);
         BlockSnapshotInfo sn;
         memset(&sn, 0, sizeof(sn));
@@ -450,7 +450,7 @@ static void test_enospc(void)
         } else {
             bdrv_vmstate_close(vm);
         }
-        bdrv_fault_configure(NULL);
+        bdrv_fault_configure(bs, NULL);
         if (ret == 0) {
             bdrv_close(bs);
             break;               /* no write failed any more */
@@ -491,7 +491,7 @@ static void crash_op(const char *op)
             BlockDriverState *c = open_img("kc.qcow2", BDRV_O_RDWR);
             char spec[32];
             snprintf(spec, sizeof(spec), "kill:%d", n);
-            bdrv_fault_configure(spec);
+            bdrv_fault_configure(c, spec);
             Error err;
             error_init(&err);
             BlockSnapshotInfo sn;
