@@ -1,4 +1,4 @@
-/* CLINT for one hart: msip, mtimecmp, mtime at 10 MHz from the virtual clock.
+/* CLINT for 1..8 harts: an msip and an mtimecmp per hart, mtime at 10 MHz from the virtual clock.
  * MTIP is a pure function of mtime and mtimecmp; a timer armed at the exact
  * virtual-ns deadline makes the main loop stop the CPU when it turns on. */
 #include "hw/clint.h"
@@ -12,38 +12,48 @@
 
 uint64_t clint_mtime(const Clint *s)
 {
-    return clock_ns(s->timer.clock) / CLINT_NS_PER_TICK + s->st.mtime_offset;
+    return clock_ns(s->timer[0].clock) / CLINT_NS_PER_TICK + s->st.mtime_offset;
 }
 
 static void clint_set_mtime(Clint *s, uint64_t mtime)
 {
-    s->st.mtime_offset = mtime - clock_ns(s->timer.clock) / CLINT_NS_PER_TICK;
+    s->st.mtime_offset = mtime - clock_ns(s->timer[0].clock) / CLINT_NS_PER_TICK;
+}
+
+/* Hart h's MTIP from mtime and its mtimecmp; arms its timer for the edge. */
+static void clint_update_hart(Clint *s, int h)
+{
+    irq_set(&s->msip_irq[h], s->st.msip[h] & 1);
+
+    uint64_t now_ns = clock_ns(s->timer[h].clock);
+    uint64_t now_ticks = now_ns / CLINT_NS_PER_TICK;
+    uint64_t mtime = now_ticks + s->st.mtime_offset;
+    uint64_t cmp = s->st.mtimecmp[h];
+    if (mtime >= cmp) {
+        timer_del(&s->timer[h]);
+        irq_set(&s->mtip_irq[h], 1);
+        return;
+    }
+    irq_set(&s->mtip_irq[h], 0);
+    uint64_t delta = cmp - mtime;
+    if (delta > UINT64_MAX / CLINT_NS_PER_TICK - now_ticks) {
+        timer_del(&s->timer[h]);        /* beyond the end of virtual time */
+    } else {
+        timer_mod(&s->timer[h], (now_ticks + delta) * CLINT_NS_PER_TICK);
+    }
 }
 
 void clint_update(Clint *s)
 {
-    irq_set(&s->msip_irq, s->st.msip & 1);
-
-    uint64_t now_ns = clock_ns(s->timer.clock);
-    uint64_t now_ticks = now_ns / CLINT_NS_PER_TICK;
-    uint64_t mtime = now_ticks + s->st.mtime_offset;
-    if (mtime >= s->st.mtimecmp) {
-        timer_del(&s->timer);
-        irq_set(&s->mtip_irq, 1);
-        return;
-    }
-    irq_set(&s->mtip_irq, 0);
-    uint64_t delta = s->st.mtimecmp - mtime;
-    if (delta > UINT64_MAX / CLINT_NS_PER_TICK - now_ticks) {
-        timer_del(&s->timer);           /* beyond the end of virtual time */
-    } else {
-        timer_mod(&s->timer, (now_ticks + delta) * CLINT_NS_PER_TICK);
+    for (int h = 0; h < s->nr_harts; h++) {
+        clint_update_hart(s, h);
     }
 }
 
 static void clint_timer_cb(void *opaque)
 {
-    clint_update(opaque);
+    ClintHartRef *r = opaque;
+    clint_update_hart(r->s, r->hart);
 }
 
 /* Replaces the 32-bit half (or the whole 64 bits) that an access covers. */
@@ -72,10 +82,12 @@ static bool clint_read(void *opaque, uint64_t off, unsigned size, uint64_t *val)
         if (size != 4) {
             return false;
         }
-        *val = off == CLINT_MSIP ? s->st.msip : 0;   /* other harts do not exist */
+        uint64_t h = off / 4;
+        *val = h < (uint64_t)s->nr_harts ? s->st.msip[h] : 0;   /* no such hart: reads 0 */
     } else if (off < CLINT_MTIME) {
-        *val = off - CLINT_MTIMECMP < 8 ?
-               clint_extract(s->st.mtimecmp, off - CLINT_MTIMECMP, size) : 0;
+        uint64_t h = (off - CLINT_MTIMECMP) / 8;
+        *val = h < (uint64_t)s->nr_harts ?
+               clint_extract(s->st.mtimecmp[h], off - CLINT_MTIMECMP, size) : 0;
     } else {
         *val = clint_extract(clint_mtime(s), off - CLINT_MTIME, size);
     }
@@ -92,14 +104,16 @@ static bool clint_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
         if (size != 4) {
             return false;
         }
-        if (off == CLINT_MSIP) {
-            s->st.msip = val & 1;
-            irq_set(&s->msip_irq, s->st.msip);
+        uint64_t h = off / 4;
+        if (h < (uint64_t)s->nr_harts) {
+            s->st.msip[h] = val & 1;
+            irq_set(&s->msip_irq[h], s->st.msip[h]);
         }
     } else if (off < CLINT_MTIME) {
-        if (off - CLINT_MTIMECMP < 8) {
-            s->st.mtimecmp = clint_merge(s->st.mtimecmp, off - CLINT_MTIMECMP, size, val);
-            clint_update(s);
+        uint64_t h = (off - CLINT_MTIMECMP) / 8;
+        if (h < (uint64_t)s->nr_harts) {
+            s->st.mtimecmp[h] = clint_merge(s->st.mtimecmp[h], off - CLINT_MTIMECMP, size, val);
+            clint_update_hart(s, (int)h);
         }
     } else {
         clint_set_mtime(s, clint_merge(clint_mtime(s), off - CLINT_MTIME, size, val));
@@ -122,12 +136,23 @@ void clint_reset(Clint *s)
     clint_update(s);
 }
 
-void clint_init(Clint *s, PhysMemory *mem, VirtClock *clock, uint64_t base, IRQLine msip, IRQLine mtip)
+/* Timer names as info and logs show them; hart 0's keeps its old name. */
+static const char *const clint_timer_names[CLINT_MAX_HARTS] = {
+    "clint-mtimecmp", "clint-mtimecmp1", "clint-mtimecmp2", "clint-mtimecmp3",
+    "clint-mtimecmp4", "clint-mtimecmp5", "clint-mtimecmp6", "clint-mtimecmp7",
+};
+
+void clint_init(Clint *s, PhysMemory *mem, VirtClock *clock, uint64_t base, int nr_harts,
+                const IRQLine *msip, const IRQLine *mtip)
 {
     memset(s, 0, sizeof(*s));
-    s->msip_irq = msip;
-    s->mtip_irq = mtip;
-    timer_init(&s->timer, clock, "clint-mtimecmp", clint_timer_cb, s);
+    s->nr_harts = nr_harts < 1 ? 1 : nr_harts > CLINT_MAX_HARTS ? CLINT_MAX_HARTS : nr_harts;
+    for (int h = 0; h < s->nr_harts; h++) {
+        s->msip_irq[h] = msip[h];
+        s->mtip_irq[h] = mtip[h];
+        s->ref[h] = (ClintHartRef){ s, h };
+        timer_init(&s->timer[h], clock, clint_timer_names[h], clint_timer_cb, &s->ref[h]);
+    }
     memory_add_mmio(mem, "clint", base, CLINT_MMIO_SIZE, &clint_ops, s, 0);
     clint_reset(s);
 }

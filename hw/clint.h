@@ -13,19 +13,35 @@
 #define CLINT_MMIO_SIZE 0x10000
 #define CLINT_TIMEBASE_HZ 10000000ull
 
+/* The most harts one CLINT serves (the board's limit). */
+#define CLINT_MAX_HARTS 8
+
 typedef struct ClintState {
-    uint32_t msip;
-    uint64_t mtimecmp;
+    uint32_t msip[CLINT_MAX_HARTS];
+    uint64_t mtimecmp[CLINT_MAX_HARTS];
     uint64_t mtime_offset;       /* mtime = clock_ns()/100 + mtime_offset */
 } ClintState;
 
+struct Clint;
+/* What a hart's timer callback gets: which CLINT, which hart. */
+typedef struct ClintHartRef {
+    struct Clint *s;
+    int hart;
+} ClintHartRef;
+
 typedef struct Clint {
     ClintState st;
-    IRQLine msip_irq, mtip_irq;
-    Timer timer;
+    /* host side */
+    int nr_harts;
+    IRQLine msip_irq[CLINT_MAX_HARTS], mtip_irq[CLINT_MAX_HARTS];
+    Timer timer[CLINT_MAX_HARTS];
+    ClintHartRef ref[CLINT_MAX_HARTS];
 } Clint;
 
-void clint_init(Clint *s, PhysMemory *mem, VirtClock *clock, uint64_t base, IRQLine msip, IRQLine mtip);
+/* nr_harts (1..CLINT_MAX_HARTS) harts; msip[i] and mtip[i] are hart i's
+ * MSIP and MTIP lines. */
+void clint_init(Clint *s, PhysMemory *mem, VirtClock *clock, uint64_t base, int nr_harts,
+                const IRQLine *msip, const IRQLine *mtip);
 void clint_reset(Clint *s);
 uint64_t clint_mtime(const Clint *s);
 /* Re-arms the timer and re-drives the lines from the state (after loading). */

@@ -8,6 +8,7 @@
 #define PLIC_WORDS (PLIC_NUM_SOURCES / 32)
 #define PLIC_MAX_PRIORITY 7
 
+_Static_assert(PLIC_WORDS == 3 && PLIC_NUM_CONTEXTS == 16, "vmstate_plic_harts lists the rows");
 _Static_assert(sizeof(PlicState) == 4 * (PLIC_NUM_SOURCES + 3 * PLIC_WORDS +
                                          PLIC_NUM_CONTEXTS * PLIC_WORDS + PLIC_NUM_CONTEXTS),
                "PlicState changed: update vmstate_plic");
@@ -35,6 +36,12 @@ static int plic_post_load(void *opaque, int version_id, Error *err)
         }
     }
     for (unsigned c = 0; c < PLIC_NUM_CONTEXTS; c++) {
+        if (c >= s->nr_contexts && (st->threshold[c] || st->enable[c][0] || st->enable[c][1] ||
+                                    st->enable[c][2])) {
+            error_setf(err, "context %u (hart %u) is set, but this machine has %u harts", c,
+                       c / 2, s->nr_contexts / 2);
+            return -EINVAL;
+        }
         snprintf(name, sizeof(name), "threshold[%u]", c);
         if (vmstate_check_max(err, name, st->threshold[c], PLIC_MAX_PRIORITY)) {
             return -EINVAL;
@@ -53,6 +60,39 @@ static int plic_post_load(void *opaque, int version_id, Error *err)
     return 0;
 }
 
+static bool plic_harts_needed(void *opaque)
+{
+    const Plic *s = opaque;
+    return s->nr_contexts > 2;
+}
+
+/* Harts 1..: their contexts, written only on a machine with more than one
+ * hart, so one-hart streams keep version 1's layout. */
+static const VMStateDescription vmstate_plic_harts = {
+    .name = "riscv_sifive_plic/harts",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = plic_harts_needed,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32_ARRAY(st.enable[2], Plic, PLIC_WORDS),
+        VMSTATE_UINT32_ARRAY(st.enable[3], Plic, PLIC_WORDS),
+        VMSTATE_UINT32_ARRAY(st.enable[4], Plic, PLIC_WORDS),
+        VMSTATE_UINT32_ARRAY(st.enable[5], Plic, PLIC_WORDS),
+        VMSTATE_UINT32_ARRAY(st.enable[6], Plic, PLIC_WORDS),
+        VMSTATE_UINT32_ARRAY(st.enable[7], Plic, PLIC_WORDS),
+        VMSTATE_UINT32_ARRAY(st.enable[8], Plic, PLIC_WORDS),
+        VMSTATE_UINT32_ARRAY(st.enable[9], Plic, PLIC_WORDS),
+        VMSTATE_UINT32_ARRAY(st.enable[10], Plic, PLIC_WORDS),
+        VMSTATE_UINT32_ARRAY(st.enable[11], Plic, PLIC_WORDS),
+        VMSTATE_UINT32_ARRAY(st.enable[12], Plic, PLIC_WORDS),
+        VMSTATE_UINT32_ARRAY(st.enable[13], Plic, PLIC_WORDS),
+        VMSTATE_UINT32_ARRAY(st.enable[14], Plic, PLIC_WORDS),
+        VMSTATE_UINT32_ARRAY(st.enable[15], Plic, PLIC_WORDS),
+        VMSTATE_UINT32_SLICE(st.threshold, Plic, 2, PLIC_NUM_CONTEXTS - 2),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
 const VMStateDescription vmstate_plic = {
     .name = "riscv_sifive_plic",
     .version_id = 1,
@@ -65,7 +105,11 @@ const VMStateDescription vmstate_plic = {
         VMSTATE_UINT32_ARRAY(st.level, Plic, PLIC_WORDS),
         VMSTATE_UINT32_ARRAY(st.enable[0], Plic, PLIC_WORDS),
         VMSTATE_UINT32_ARRAY(st.enable[1], Plic, PLIC_WORDS),
-        VMSTATE_UINT32_ARRAY(st.threshold, Plic, PLIC_NUM_CONTEXTS),
+        VMSTATE_UINT32_SLICE(st.threshold, Plic, 0, 2),
         VMSTATE_END_OF_LIST()
+    },
+    .subsections = (const VMStateDescription *const[]) {
+        &vmstate_plic_harts,
+        NULL
     },
 };

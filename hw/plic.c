@@ -50,7 +50,7 @@ static unsigned plic_best(const PlicState *st, unsigned ctx)
 
 void plic_update(Plic *s)
 {
-    for (unsigned ctx = 0; ctx < PLIC_NUM_CONTEXTS; ctx++) {
+    for (unsigned ctx = 0; ctx < s->nr_contexts; ctx++) {
         irq_set(&s->out[ctx], plic_best(&s->st, ctx) != 0);
     }
 }
@@ -114,13 +114,13 @@ static bool plic_read(void *opaque, uint64_t off, unsigned size, uint64_t *val)
     } else if (off < PLIC_CONTEXT_BASE) {
         uint64_t ctx = (off - PLIC_ENABLE_BASE) / PLIC_ENABLE_STRIDE;
         uint64_t w = ((off - PLIC_ENABLE_BASE) % PLIC_ENABLE_STRIDE) / 4;
-        if (ctx < PLIC_NUM_CONTEXTS && w < PLIC_WORDS) {
+        if (ctx < s->nr_contexts && w < PLIC_WORDS) {
             *val = st->enable[ctx][w];
         }
     } else {
         uint64_t ctx = (off - PLIC_CONTEXT_BASE) / PLIC_CONTEXT_STRIDE;
         uint64_t reg = (off - PLIC_CONTEXT_BASE) % PLIC_CONTEXT_STRIDE;
-        if (ctx < PLIC_NUM_CONTEXTS) {
+        if (ctx < s->nr_contexts) {
             if (reg == 0) {
                 *val = st->threshold[ctx];
             } else if (reg == 4) {
@@ -150,14 +150,14 @@ static bool plic_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
     } else if (off < PLIC_CONTEXT_BASE) {
         uint64_t ctx = (off - PLIC_ENABLE_BASE) / PLIC_ENABLE_STRIDE;
         uint64_t w = ((off - PLIC_ENABLE_BASE) % PLIC_ENABLE_STRIDE) / 4;
-        if (ctx < PLIC_NUM_CONTEXTS && w < PLIC_WORDS) {
+        if (ctx < s->nr_contexts && w < PLIC_WORDS) {
             st->enable[ctx][w] = w == 0 ? v & ~1u : v;   /* source 0 does not exist */
             plic_update(s);
         }
     } else {
         uint64_t ctx = (off - PLIC_CONTEXT_BASE) / PLIC_CONTEXT_STRIDE;
         uint64_t reg = (off - PLIC_CONTEXT_BASE) % PLIC_CONTEXT_STRIDE;
-        if (ctx < PLIC_NUM_CONTEXTS) {
+        if (ctx < s->nr_contexts) {
             if (reg == 0) {
                 st->threshold[ctx] = v & PLIC_PRIORITY_MASK;
                 plic_update(s);
@@ -187,11 +187,18 @@ void plic_reset(Plic *s)
     plic_update(s);
 }
 
-void plic_init(Plic *s, PhysMemory *mem, uint64_t base, IRQLine meip, IRQLine seip)
+void plic_init(Plic *s, PhysMemory *mem, uint64_t base, int nr_harts, const IRQLine *meip,
+               const IRQLine *seip)
 {
     memset(s, 0, sizeof(*s));
-    s->out[0] = meip;
-    s->out[1] = seip;
+    if (nr_harts < 1 || nr_harts > PLIC_MAX_HARTS) {
+        nr_harts = nr_harts < 1 ? 1 : PLIC_MAX_HARTS;
+    }
+    s->nr_contexts = 2 * (unsigned)nr_harts;
+    for (int h = 0; h < nr_harts; h++) {
+        s->out[2 * h] = meip[h];
+        s->out[2 * h + 1] = seip[h];
+    }
     memory_add_mmio(mem, "plic", base, PLIC_MMIO_SIZE, &plic_ops, s, 0);
     plic_reset(s);
 }

@@ -1,5 +1,5 @@
-/* SiFive PLIC as on QEMU's virt board: 96 sources (1..95), one hart with two
- * contexts (0 = M-mode, 1 = S-mode), 7 priority levels. */
+/* SiFive PLIC as on QEMU's virt board: 96 sources (1..95), two contexts per
+ * hart (2h = hart h's M-mode, 2h + 1 its S-mode), 7 priority levels. */
 #ifndef HW_PLIC_H
 #define HW_PLIC_H
 
@@ -10,7 +10,8 @@
 #include "savevm/vmstate.h"
 
 #define PLIC_NUM_SOURCES 96
-#define PLIC_NUM_CONTEXTS 2
+#define PLIC_MAX_HARTS 8
+#define PLIC_NUM_CONTEXTS (2 * PLIC_MAX_HARTS)   /* capacity; nr_contexts are wired */
 #define PLIC_MMIO_SIZE 0x600000
 
 typedef struct PlicState {
@@ -24,12 +25,16 @@ typedef struct PlicState {
 
 typedef struct Plic {
     PlicState st;
-    IRQLine out[PLIC_NUM_CONTEXTS];  /* context 0 -> MEIP, 1 -> SEIP */
+    /* host side */
+    unsigned nr_contexts;            /* 2 per hart */
+    IRQLine out[PLIC_NUM_CONTEXTS];  /* context 2h -> hart h's MEIP, 2h + 1 -> its SEIP */
     /* Rising edges per source (info irq); host statistics, not saved. */
     uint64_t irq_count[PLIC_NUM_SOURCES];
 } Plic;
 
-void plic_init(Plic *s, PhysMemory *mem, uint64_t base, IRQLine meip, IRQLine seip);
+/* nr_harts (1..PLIC_MAX_HARTS) harts; meip[h] and seip[h] are hart h's lines. */
+void plic_init(Plic *s, PhysMemory *mem, uint64_t base, int nr_harts, const IRQLine *meip,
+               const IRQLine *seip);
 void plic_reset(Plic *s);
 /* IRQHandler for device lines; n is the source number (1..95). */
 void plic_set_irq(void *opaque, int n, int level);

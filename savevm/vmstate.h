@@ -125,6 +125,22 @@ int vmstate_check_max(Error *err, const char *field, uint64_t value, uint64_t ma
     .name = #_field, .version_id = (_version), .info = &(_info), .size = sizeof(_type), \
     .num = (_num), .flags = VMS_ARRAY, .offset = VMSTATE_OFFSET(_state, _field, _type[_num]) }
 
+/* One element, or a run of elements, of the embedded _type array _field,
+ * under the array's name: a device whose first elements keep an older
+ * layout (hart 0's registers) and whose others go in a subsection. */
+#define VMSTATE_ELEM_V(_field, _state, _index, _version, _info, _type) { \
+    .name = #_field, .version_id = (_version), .info = &(_info), .size = sizeof(_type), \
+    .flags = VMS_SINGLE, \
+    .offset = VMSTATE_OFFSET(_state, _field[0], _type) + (_index) * sizeof(_type) + \
+              VMSTATE_CHECK((_index) < VMSTATE_ARRAY_LEN(_state, _field), \
+                            "element beyond the end of " #_field) }
+#define VMSTATE_SLICE_V(_field, _state, _start, _num, _version, _info, _type) { \
+    .name = #_field, .version_id = (_version), .info = &(_info), .size = sizeof(_type), \
+    .num = (_num), .flags = VMS_ARRAY, \
+    .offset = VMSTATE_OFFSET(_state, _field[0], _type) + (_start) * sizeof(_type) + \
+              VMSTATE_CHECK((_start) + (_num) <= VMSTATE_ARRAY_LEN(_state, _field), \
+                            "slice beyond the end of " #_field) }
+
 /* _field is an embedded _type array; _field_num (uint32_t, saved by an
  * earlier field) says how many elements are used. A loaded count above the
  * array's capacity is refused before any element is read. */
@@ -178,6 +194,11 @@ int vmstate_check_max(Error *err, const char *field, uint64_t value, uint64_t ma
 #define VMSTATE_UINT16_ARRAY(f, s, n) VMSTATE_UINT16_ARRAY_V(f, s, n, 0)
 #define VMSTATE_UINT32_ARRAY(f, s, n) VMSTATE_UINT32_ARRAY_V(f, s, n, 0)
 #define VMSTATE_UINT64_ARRAY(f, s, n) VMSTATE_UINT64_ARRAY_V(f, s, n, 0)
+
+#define VMSTATE_UINT32_ELEM(f, s, i) VMSTATE_ELEM_V(f, s, i, 0, vmstate_info_uint32, uint32_t)
+#define VMSTATE_UINT64_ELEM(f, s, i) VMSTATE_ELEM_V(f, s, i, 0, vmstate_info_uint64, uint64_t)
+#define VMSTATE_UINT32_SLICE(f, s, a, n) VMSTATE_SLICE_V(f, s, a, n, 0, vmstate_info_uint32, uint32_t)
+#define VMSTATE_UINT64_SLICE(f, s, a, n) VMSTATE_SLICE_V(f, s, a, n, 0, vmstate_info_uint64, uint64_t)
 
 #define VMSTATE_BUFFER(f, s) VMSTATE_BUFFER_V(f, s, 0)
 #define VMSTATE_STRUCT(f, s, v, vmsd, type) VMSTATE_STRUCT_V(f, s, v, vmsd, type)

@@ -192,11 +192,17 @@ static bool machine_load_initrd(Machine *m, uint64_t kernel_entry, uint64_t kern
 
 static void machine_init_devices(Machine *m)
 {
-    RISCVCPU *cpu = &m->harts[0];
-    plic_init(&m->plic, &m->mem, VIRT_PLIC_BASE,
-              irq_line(cpu_irq_handler, cpu, IRQ_M_EXT), irq_line(cpu_irq_handler, cpu, IRQ_S_EXT));
-    clint_init(&m->clint, &m->mem, &m->clock, VIRT_CLINT_BASE,
-               irq_line(cpu_irq_handler, cpu, IRQ_M_SOFT), irq_line(cpu_irq_handler, cpu, IRQ_M_TIMER));
+    IRQLine meip[MACHINE_MAX_HARTS], seip[MACHINE_MAX_HARTS];
+    IRQLine msip[MACHINE_MAX_HARTS], mtip[MACHINE_MAX_HARTS];
+    for (int h = 0; h < m->nr_harts; h++) {
+        RISCVCPU *cpu = &m->harts[h];
+        meip[h] = irq_line(cpu_irq_handler, cpu, IRQ_M_EXT);
+        seip[h] = irq_line(cpu_irq_handler, cpu, IRQ_S_EXT);
+        msip[h] = irq_line(cpu_irq_handler, cpu, IRQ_M_SOFT);
+        mtip[h] = irq_line(cpu_irq_handler, cpu, IRQ_M_TIMER);
+    }
+    plic_init(&m->plic, &m->mem, VIRT_PLIC_BASE, m->nr_harts, meip, seip);
+    clint_init(&m->clint, &m->mem, &m->clock, VIRT_CLINT_BASE, m->nr_harts, msip, mtip);
     uart16550_init(&m->uart0, &m->mem, &m->clock, VIRT_UART0_BASE, plic_input(&m->plic, VIRT_UART0_IRQ),
                    &m->serial0);
     sifive_test_init(&m->test, &m->mem, VIRT_TEST_BASE, machine_finish, m);

@@ -1,5 +1,11 @@
 /* CLINT: msip, mtime at 10 MHz, mtimecmp deadlines on the virtual clock. */
 #include "hw/clint.h"
+#include "io/channel.h"
+#include "io/qemu-file.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
 #include "tests/unit/unit.h"
 
 /* The devices' virtual clock, driven by a fake icount. */
@@ -35,7 +41,8 @@ static void setup(void)
     clock_init(&test_clock, CLOCK_MODE_ICOUNT, 0, fake_icount, &icount);   /* 1 ns per instruction */
     memory_init(&mem);
     msip_level = mtip_level = -1;
-    clint_init(&clint, &mem, &test_clock, BASE, irq_line(rec_irq, NULL, 3), irq_line(rec_irq, NULL, 7));
+    IRQLine msip = irq_line(rec_irq, NULL, 3), mtip = irq_line(rec_irq, NULL, 7);
+    clint_init(&clint, &mem, &test_clock, BASE, 1, &msip, &mtip);
 }
 
 static void teardown(void)
@@ -172,7 +179,8 @@ static void test_shifted_clock(void)
 {
     setup();
     clock_init(&test_clock, CLOCK_MODE_ICOUNT, 3, fake_icount, &icount);   /* 8 ns per instruction */
-    clint_init(&clint, &mem, &test_clock, BASE + 0x10000, irq_line(rec_irq, NULL, 3), irq_line(rec_irq, NULL, 7));
+    IRQLine msip = irq_line(rec_irq, NULL, 3), mtip = irq_line(rec_irq, NULL, 7);
+    clint_init(&clint, &mem, &test_clock, BASE + 0x10000, 1, &msip, &mtip);
     wr(BASE + 0x10000 + 0x4000, 8, 10);
     CU_ASSERT_EQUAL(clock_next_deadline(&test_clock), 1000);
     CU_ASSERT_EQUAL(clock_ns_to_icount_delta(&test_clock, 1000), 125);
@@ -212,13 +220,141 @@ static void test_reset_and_update(void)
     CU_ASSERT_EQUAL(clock_next_deadline(&test_clock), CLOCK_NEVER);
 
     /* Loaded state: msip set, deadline 50 ticks away. */
-    ClintState st = { .msip = 1, .mtimecmp = 150, .mtime_offset = 0 };
+    ClintState st = { .msip = { 1 }, .mtimecmp = { 150 }, .mtime_offset = 0 };
     clint.st = st;
     clint_update(&clint);
     CU_ASSERT_EQUAL(msip_level, 1);
     CU_ASSERT_EQUAL(mtip_level, 0);
     CU_ASSERT_EQUAL(clock_next_deadline(&test_clock), 15000);
     CU_ASSERT_EQUAL(rd(MTIME, 8), 100);
+    teardown();
+}
+
+/* Four harts: each has its own msip and mtimecmp; one mtime. */
+static int hart_msip[4], hart_mtip[4];
+
+static void rec_hart(void *opaque, int n, int level)
+{
+    int h = (int)(intptr_t)opaque;
+    if (n == 3) {
+        hart_msip[h] = level;
+    } else {
+        hart_mtip[h] = level;
+    }
+}
+
+static void setup_smp(void)
+{
+    setup();
+    IRQLine msip[4], mtip[4];
+    for (int h = 0; h < 4; h++) {
+        msip[h] = irq_line(rec_hart, (void *)(intptr_t)h, 3);
+        mtip[h] = irq_line(rec_hart, (void *)(intptr_t)h, 7);
+        hart_msip[h] = hart_mtip[h] = -1;
+    }
+    memory_destroy(&mem);
+    memory_init(&mem);
+    clint_init(&clint, &mem, &test_clock, BASE, 4, msip, mtip);
+}
+
+static void test_smp_msip(void)
+{
+    setup_smp();
+    wr(MSIP + 4 * 2, 4, 1);
+    CU_ASSERT_EQUAL(hart_msip[2], 1);
+    CU_ASSERT_EQUAL(hart_msip[0], 0);
+    CU_ASSERT_EQUAL(hart_msip[1], 0);
+    CU_ASSERT_EQUAL(rd(MSIP + 4 * 2, 4), 1);
+    CU_ASSERT_EQUAL(rd(MSIP + 4 * 3, 4), 0);
+    /* A hart the CLINT does not have: reads 0, writes ignored. */
+    wr(MSIP + 4 * 5, 4, 1);
+    CU_ASSERT_EQUAL(rd(MSIP + 4 * 5, 4), 0);
+    CU_ASSERT_EQUAL(clint.st.msip[5], 0);
+    wr(MSIP + 4 * 2, 4, 0);
+    CU_ASSERT_EQUAL(hart_msip[2], 0);
+    teardown();
+}
+
+static void test_smp_mtimecmp(void)
+{
+    setup_smp();
+    icount = 0;
+    for (int h = 0; h < 4; h++) {
+        wr(MTIMECMP + 8 * h, 8, 100 * (h + 1));   /* hart h fires at tick 100(h+1) */
+    }
+    CU_ASSERT_EQUAL(clock_next_deadline(&test_clock), 10000);
+    icount = 20000;                               /* tick 200: harts 0 and 1 */
+    clock_run_timers(&test_clock);
+    CU_ASSERT_EQUAL(hart_mtip[0], 1);
+    CU_ASSERT_EQUAL(hart_mtip[1], 1);
+    CU_ASSERT_EQUAL(hart_mtip[2], 0);
+    CU_ASSERT_EQUAL(hart_mtip[3], 0);
+    CU_ASSERT_EQUAL(clock_next_deadline(&test_clock), 30000);
+    CU_ASSERT_EQUAL(rd(MTIMECMP + 8 * 3, 8), 400);
+    CU_ASSERT_EQUAL(rd(MTIMECMP + 8 * 3 + 4, 4), 0);
+    wr(MTIMECMP + 8 * 1, 8, UINT64_MAX);          /* hart 1 acknowledges */
+    CU_ASSERT_EQUAL(hart_mtip[1], 0);
+    CU_ASSERT_EQUAL(hart_mtip[0], 1);
+    teardown();
+}
+
+static size_t save_clint(ChannelBuffer *b)
+{
+    memset(b, 0, sizeof(*b));
+    QEMUFile *f = channel_buffer_writer(b);
+    Error err;
+    error_init(&err);
+    CU_ASSERT_EQUAL(vmstate_save(f, &vmstate_clint, &clint, NULL, &err), 0);
+    CU_ASSERT_EQUAL(qemu_file_close(f, NULL), 0);
+    return b->len;
+}
+
+static int load_clint(const ChannelBuffer *b, Error *err)
+{
+    QEMUFile *f = channel_buffer_reader(b->data, b->len);
+    int ret = vmstate_load(f, &vmstate_clint, &clint, 1, err);
+    if (ret == 0 && qemu_file_tell(f) != b->len) {
+        ret = -E2BIG;
+    }
+    qemu_file_close(f, NULL);
+    return ret;
+}
+
+/* One hart: the stream is version 1's, no subsection; four: a subsection
+ * carries harts 1.. and loads back. */
+static void test_smp_vmstate(void)
+{
+    ChannelBuffer b;
+    Error err;
+    setup();
+    CU_ASSERT_EQUAL(save_clint(&b), 4 + 8 + 8);
+    channel_buffer_free(&b);
+    teardown();
+
+    setup_smp();
+    wr(MSIP + 4 * 3, 4, 1);
+    wr(MTIMECMP + 8 * 2, 8, 777);
+    size_t sub = 1 + 1 + strlen("riscv_aclint/harts") + 4 + 7 * 4 + 7 * 8;
+    CU_ASSERT_EQUAL(save_clint(&b), 4 + 8 + 8 + sub);
+    ClintState saved = clint.st;
+    clint_reset(&clint);
+    CU_ASSERT_EQUAL(hart_msip[3], 0);
+    error_init(&err);
+    CU_ASSERT_EQUAL(load_clint(&b, &err), 0);
+    CU_ASSERT_EQUAL(memcmp(&clint.st, &saved, sizeof(saved)), 0);
+    CU_ASSERT_EQUAL(hart_msip[3], 1);                /* lines re-driven */
+    CU_ASSERT_EQUAL(rd(MTIMECMP + 8 * 2, 8), 777);
+    channel_buffer_free(&b);
+
+    /* A four-hart stream into a one-hart CLINT: refused, naming the hart. */
+    save_clint(&b);
+    teardown();
+    setup();
+    error_init(&err);
+    CU_ASSERT_EQUAL(load_clint(&b, &err), -EINVAL);
+    CU_ASSERT_STRING_EQUAL(err.msg, "'riscv_aclint' refused the loaded state: field 'msip[3]' value 1 is for hart 3, but this machine "
+                           "has 1 hart");
+    channel_buffer_free(&b);
     teardown();
 }
 
@@ -233,6 +369,9 @@ static const UnitTest tests[] = {
     { "icount shift", test_shifted_clock },
     { "access sizes", test_access_sizes },
     { "reset and update", test_reset_and_update },
+    { "4 harts: msip", test_smp_msip },
+    { "4 harts: mtimecmp", test_smp_mtimecmp },
+    { "4 harts: vmstate", test_smp_vmstate },
     { NULL, NULL },
 };
 

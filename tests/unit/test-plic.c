@@ -25,7 +25,8 @@ static void setup(void)
     memory_init(&mem);
     out_level[0] = out_level[1] = -1;
     out_calls = 0;
-    plic_init(&plic, &mem, BASE, irq_line(rec_irq, NULL, 0), irq_line(rec_irq, NULL, 1));
+    IRQLine meip = irq_line(rec_irq, NULL, 0), seip = irq_line(rec_irq, NULL, 1);
+    plic_init(&plic, &mem, BASE, 1, &meip, &seip);
 }
 
 static void teardown(void)
@@ -276,6 +277,40 @@ static void test_reset_and_update(void)
     teardown();
 }
 
+/* Four harts: context 2h is hart h's M line, 2h + 1 its S line; contexts
+ * beyond the harts read 0 and ignore writes. */
+static int smp_level[8];
+
+static void rec_smp(void *opaque, int n, int level)
+{
+    smp_level[n] = level;
+}
+
+static void test_smp_contexts(void)
+{
+    memory_init(&mem);
+    IRQLine meip[4], seip[4];
+    for (int h = 0; h < 4; h++) {
+        meip[h] = irq_line(rec_smp, NULL, 2 * h);
+        seip[h] = irq_line(rec_smp, NULL, 2 * h + 1);
+    }
+    plic_init(&plic, &mem, BASE, 4, meip, seip);
+    wr(PRIO(10), 1);
+    wr(ENABLE(5, 0), 1u << 10);             /* UART to hart 2's S-mode */
+    wr(ENABLE(8, 0), 1u << 10);             /* hart 4: not on this machine */
+    CU_ASSERT_EQUAL(rd(ENABLE(8, 0)), 0);
+    wr(THRESH(9), 3);
+    CU_ASSERT_EQUAL(rd(THRESH(9)), 0);
+    plic_set_irq(&plic, 10, 1);
+    for (int c = 0; c < 8; c++) {
+        CU_ASSERT_EQUAL(smp_level[c], c == 5);
+    }
+    CU_ASSERT_EQUAL(rd(CLAIM(4)), 0);
+    CU_ASSERT_EQUAL(rd(CLAIM(5)), 10);
+    CU_ASSERT_EQUAL(smp_level[5], 0);
+    teardown();
+}
+
 static const UnitTest tests[] = {
     { "initial state", test_init },
     { "priority registers", test_priority_registers },
@@ -288,6 +323,7 @@ static const UnitTest tests[] = {
     { "two contexts", test_contexts },
     { "access sizes", test_access_sizes },
     { "reset and update", test_reset_and_update },
+    { "4 harts: contexts", test_smp_contexts },
     { NULL, NULL },
 };
 
