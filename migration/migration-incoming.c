@@ -149,16 +149,16 @@ static int incoming_load_finish(int ret, Error *err)
          * Its RAM may be half overwritten, but nothing can run it from
          * there: cont only arms autostart (as QEMU), and the next complete
          * stream, or a loadvm, replaces the whole machine. */
-        runstate_set(RUN_STATE_INMIGRATE);
+        runstate_set(inc.vm->run, RUN_STATE_INMIGRATE);
         return ret;
     }
     inc.status = MIGRATION_STATUS_COMPLETED;
     RunState rs = RUN_STATE_RUNNING;
     globalstate_received(inc.vm->sections, &rs);   /* QEMU: no globalstate means running */
     if (rs == RUN_STATE_RUNNING) {
-        runstate_set(inc.start_paused ? RUN_STATE_PAUSED : RUN_STATE_RUNNING);
+        runstate_set(inc.vm->run, inc.start_paused ? RUN_STATE_PAUSED : RUN_STATE_RUNNING);
     } else {
-        runstate_set(rs);        /* paused stays paused, io-error stays io-error */
+        runstate_set(inc.vm->run, rs);        /* paused stays paused, io-error stays io-error */
     }
     return 0;
 }
@@ -320,7 +320,7 @@ int migration_incoming_start(MigrationVM *vm, const char *uri, bool start_paused
     if (migration_transport_open(&inc.t, uri, true, err) < 0) {
         return -EIO;
     }
-    runstate_set(RUN_STATE_INMIGRATE);
+    runstate_set(inc.vm->run, RUN_STATE_INMIGRATE);
     if (inc.t.listening) {
         inc.status = MIGRATION_STATUS_SETUP;
         if (!fd_watch_add(inc.t.fd, incoming_accept, NULL)) {

@@ -191,8 +191,8 @@ static void mig_abort(MigrationStatus final, const char *fmt, ...)
         size_t n = strlen(ms.error);
         snprintf(ms.error + n, sizeof(ms.error) - n, "%sdisks not reactivated: %s",
                  n ? "; " : "", err.msg);
-    } else if (ms.stopped_vm && runstate_get() == RUN_STATE_FINISH_MIGRATE) {
-        runstate_set(ms.vm_before);
+    } else if (ms.stopped_vm && runstate_get(ms.vm->run) == RUN_STATE_FINISH_MIGRATE) {
+        runstate_set(ms.vm->run, ms.vm_before);
     }
     ms.stopped_vm = false;
     ms.status = final;
@@ -221,7 +221,7 @@ static void mig_finish(void)
     mig_release(false, NULL);
     ms.status = MIGRATION_STATUS_COMPLETED;
     ms.stopped_vm = false;
-    runstate_set(RUN_STATE_POSTMIGRATE);
+    runstate_set(ms.vm->run, RUN_STATE_POSTMIGRATE);
     mig_notify();
 }
 
@@ -304,9 +304,9 @@ static void mig_start_completion(void)
 {
     Error err;
     error_init(&err);
-    ms.vm_before = runstate_get();
+    ms.vm_before = runstate_get(ms.vm->run);
     globalstate_store_state(ms.vm->sections, ms.vm_before);
-    runstate_set(RUN_STATE_FINISH_MIGRATE);
+    runstate_set(ms.vm->run, RUN_STATE_FINISH_MIGRATE);
     ms.stopped_vm = true;
     ms.stop_ns = clock_host_ns();
     ms.status = MIGRATION_STATUS_DEVICE;
@@ -454,7 +454,7 @@ int migration_start(MigrationVM *vm, const char *uri, Error *err)
         error_setf(err, "There's a migration process in progress");
         return -EBUSY;
     }
-    RunState rs = runstate_get();
+    RunState rs = runstate_get(vm->run);
     if (rs == RUN_STATE_INMIGRATE) {
         error_setf(err, "Guest is waiting for an incoming migration");
         return -EBUSY;

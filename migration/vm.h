@@ -9,6 +9,7 @@
 #include "block/block.h"
 #include "emu/clock.h"
 #include "emu/memory.h"
+#include "emu/runstate.h"
 #include "io/chardev.h"
 #include "savevm/savevm.h"
 #include "util/error.h"
@@ -19,6 +20,7 @@
 typedef struct MigrationVM {
     SaveVMState *sections;       /* the machine's state sections */
     VirtClock *clock;            /* its virtual time (a snapshot's vm clock) */
+    VMRunState *run;             /* its run state */
     PhysMemory *mem;             /* its RAM (info migrate's total) */
     CharBackend *serial;         /* input held during an incoming load */
     /* The disks: nr_drives slots, a slot may be NULL. */

@@ -139,7 +139,7 @@ MigrationVM *machine_migration_attach(Machine *m, Error *err)
     }
     l->m = m;
     l->vm = (MigrationVM){
-        .sections = m->sections, .clock = &m->clock, .mem = &m->mem, .serial = &m->serial0,
+        .sections = m->sections, .clock = &m->clock, .run = &m->run, .mem = &m->mem, .serial = &m->serial0,
         .drives = m->drive_bs, .nr_drives = m->nr_drives, .opaque = l,
         .drive_name = link_drive_name, .instret = link_instret, .reset = link_reset,
         .state_changed = link_state_changed, .activate_drives = link_activate_drives,
@@ -151,7 +151,7 @@ MigrationVM *machine_migration_attach(Machine *m, Error *err)
     savevm_set_blocker_check(m->sections, migration_check_blockers);
     int ret = ram_register(m->sections, &m->mem, NULL);
     ret = ret ? ret : machine_vmstate_register(m);
-    ret = ret ? ret : globalstate_register(m->sections);
+    ret = ret ? ret : globalstate_register(m->sections, &m->run);
     if (ret < 0) {
         error_setf(err, "cannot register the machine's state sections (%d)", ret);
         machine_migration_detach(&l->vm);

@@ -514,7 +514,7 @@ int main(int argc, char **argv)
         int ret = 0;
         if (!strcmp(cl.incoming, "defer")) {
             migration_incoming_set_defer(true);    /* migrate_incoming URI later */
-            runstate_set(RUN_STATE_INMIGRATE);
+            runstate_set(vm->run, RUN_STATE_INMIGRATE);
         } else {
             ret = migration_incoming_start(vm, cl.incoming, cl.opts.start_paused, true, &e);
         }
@@ -523,7 +523,7 @@ int main(int argc, char **argv)
             die("load of migration failed: %s: %s", strerror(-ret), e.msg);
         }
     } else {
-        runstate_set(cl.opts.start_paused ? RUN_STATE_PRELAUNCH : RUN_STATE_RUNNING);
+        runstate_set(vm->run, cl.opts.start_paused ? RUN_STATE_PRELAUNCH : RUN_STATE_RUNNING);
     }
     if (cl.loadvm) {
         Error e;

@@ -11,6 +11,7 @@
 #include "emu/clock.h"
 #include "target/riscv/cpu.h"
 #include "emu/memory.h"
+#include "emu/runstate.h"
 #include "hw/clint.h"
 #include "hw/goldfish_rtc.h"
 #include "hw/htif.h"
@@ -114,6 +115,7 @@ typedef struct Machine {
     Htif htif;
     bool has_htif;
     VirtClock clock;             /* virtual time, from the harts' icount */
+    VMRunState run;              /* running, paused, inmigrate, ... (info status) */
     SaveVMState *sections;       /* the machine's state sections (savevm/) */
     CharBackend serial0;         /* back end of UART0 (and HTIF console) */
     /* Disks (-drive) and the virtio-mmio slots; the first virtio drive sits
