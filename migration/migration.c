@@ -149,7 +149,7 @@ static void mig_release(bool abort_transport, Error *err)
         ms.f = NULL;
     }
     channel_buffer_free(&ms.q);
-    ram_set_iterate_max_pages(0);
+    ram_set_iterate_max_pages(ms.vm->sections, 0);
     migration_throttle_set(0);   /* whatever the outcome (QEMU does the same) */
     loop_set_cpu_gate(NULL);
     ms.end_ns = clock_host_ns();
@@ -423,9 +423,9 @@ static void mig_tick(void *opaque)
 /* The transport is open: the stream's start, then the first pass. */
 static int mig_begin_stream(Error *err)
 {
-    ram_set_iterate_max_pages(MIG_PART_PAGES);
-    ram_set_xbzrle(migrate_cap(MIGRATION_CAP_XBZRLE) ? (uint64_t)migrate_params.xbzrle_cache_size
-                                                     : 0);
+    ram_set_iterate_max_pages(ms.vm->sections, MIG_PART_PAGES);
+    ram_set_xbzrle(ms.vm->sections, migrate_cap(MIGRATION_CAP_XBZRLE)
+                                        ? (uint64_t)migrate_params.xbzrle_cache_size : 0);
     Error serr;
     error_init(&serr);
     int ret = savevm_save_begin(ms.vm->sections, ms.f, &serr);

@@ -105,8 +105,8 @@ static void test_ram_xbzrle_live(void)
     }
     sv_reset();
     CU_ASSERT_EQUAL_FATAL(ram_register(sv, &src, NULL), 0);
-    ram_set_iterate_max_pages(16);
-    ram_set_xbzrle(16 * PG);
+    ram_set_iterate_max_pages(sv, 16);
+    ram_set_xbzrle(sv, 16 * PG);
     ChannelBuffer b = { 0 };
     QEMUFile *f = channel_buffer_writer(&b);
     Error err;
@@ -148,8 +148,6 @@ static void test_ram_xbzrle_live(void)
     qemu_file_close(r, NULL);
     CU_ASSERT_EQUAL(memcmp(src.ram->host, dst.ram->host, RAM_PAGES * PG), 0);
     sv_reset();
-    ram_set_xbzrle(0);
-    ram_set_iterate_max_pages(0);
     channel_buffer_free(&b);
     memory_destroy(&src);
     memory_destroy(&dst);
