@@ -230,7 +230,7 @@ int snapshot_save(MigrationVM *vm, const char *name, Error *err)
         return -ENOTSUP;
     }
     /* The migration owns the dirty log and the stopped state while it runs. */
-    if (migration_is_running()) {
+    if (migration_is_running(vm->mig)) {
         error_setf(err, "There's a migration process in progress");
         return -EBUSY;
     }
@@ -314,7 +314,7 @@ int snapshot_load(MigrationVM *vm, const char *name, Error *err)
 {
     /* The sender thread reads RAM and the stream is half out: a machine
      * replaced under it would reach the destination as a mix of both. */
-    if (migration_is_running()) {
+    if (migration_is_running(vm->mig)) {
         error_setf(err, "There's a migration process in progress");
         return -EBUSY;
     }

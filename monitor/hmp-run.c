@@ -52,7 +52,10 @@ void hmp_stop(Monitor *mon, const MonArgs *a)
         return;
     }
     if (runstate_get(&m->run) == RUN_STATE_INMIGRATE) {
-        migration_incoming_set_autostart(false);   /* QEMU: autostart = 0 */
+        MigrationVM *vm = hmp_vm(mon);
+        if (vm) {
+            migration_incoming_set_autostart(vm->mig, false);   /* QEMU: autostart = 0 */
+        }
     } else if (runstate_is_running(&m->run)) {
         runstate_set(&m->run, RUN_STATE_PAUSED);
         cpu_request_exit(&m->harts[0]);
@@ -78,7 +81,10 @@ void hmp_cont(Monitor *mon, const MonArgs *a)
     if (runstate_get(&m->run) == RUN_STATE_INMIGRATE) {
         /* As QEMU's qmp_cont: the machine has no state of its own yet (or
          * a half-loaded one); it starts when an incoming load completes. */
-        migration_incoming_set_autostart(true);
+        MigrationVM *vm = hmp_vm(mon);
+        if (vm) {
+            migration_incoming_set_autostart(vm->mig, true);
+        }
         return;
     }
     runstate_set(&m->run, RUN_STATE_RUNNING);
