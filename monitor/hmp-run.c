@@ -51,10 +51,13 @@ void hmp_stop(Monitor *mon, const MonArgs *a)
     if (!m) {
         return;
     }
-    if (runstate_get() == RUN_STATE_INMIGRATE) {
-        migration_incoming_set_autostart(false);   /* QEMU: autostart = 0 */
-    } else if (runstate_is_running()) {
-        runstate_set(RUN_STATE_PAUSED);
+    if (runstate_get(&m->run) == RUN_STATE_INMIGRATE) {
+        MigrationVM *vm = hmp_vm(mon);
+        if (vm) {
+            migration_incoming_set_autostart(vm->mig, false);   /* QEMU: autostart = 0 */
+        }
+    } else if (runstate_is_running(&m->run)) {
+        runstate_set(&m->run, RUN_STATE_PAUSED);
         cpu_request_exit(&m->harts[0]);
     }
 }
@@ -67,20 +70,24 @@ static bool needs_reset(RunState s)
 
 void hmp_cont(Monitor *mon, const MonArgs *a)
 {
-    if (!hmp_machine(mon)) {
+    Machine *m = hmp_machine(mon);
+    if (!m) {
         return;
     }
-    if (needs_reset(runstate_get())) {
+    if (needs_reset(runstate_get(&m->run))) {
         monitor_error(mon, "Resetting the Virtual Machine is required");
         return;
     }
-    if (runstate_get() == RUN_STATE_INMIGRATE) {
+    if (runstate_get(&m->run) == RUN_STATE_INMIGRATE) {
         /* As QEMU's qmp_cont: the machine has no state of its own yet (or
          * a half-loaded one); it starts when an incoming load completes. */
-        migration_incoming_set_autostart(true);
+        MigrationVM *vm = hmp_vm(mon);
+        if (vm) {
+            migration_incoming_set_autostart(vm->mig, true);
+        }
         return;
     }
-    runstate_set(RUN_STATE_RUNNING);
+    runstate_set(&m->run, RUN_STATE_RUNNING);
 }
 
 void hmp_quit(Monitor *mon, const MonArgs *a)
@@ -98,10 +105,10 @@ void hmp_system_reset(Monitor *mon, const MonArgs *a)
      * here rather than raising the guest's request (which -no-reboot turns
      * into an exit). */
     machine_reset(m);
-    if (needs_reset(runstate_get())) {
+    if (needs_reset(runstate_get(&m->run))) {
         /* QEMU: a reset machine that is not running waits in prelaunch
          * for cont (after -no-shutdown's stop, a panic, an error). */
-        runstate_set(RUN_STATE_PRELAUNCH);
+        runstate_set(&m->run, RUN_STATE_PRELAUNCH);
     }
 }
 
@@ -149,7 +156,11 @@ void hmp_info_version(Monitor *mon, const MonArgs *a)
 
 void hmp_info_status(Monitor *mon, const MonArgs *a)
 {
-    RunState s = runstate_get();
+    Machine *m = hmp_machine(mon);
+    if (!m) {
+        return;
+    }
+    RunState s = runstate_get(&m->run);
     monitor_printf(mon, "VM status: %s", s == RUN_STATE_RUNNING ? "running" : "paused");
     if (s != RUN_STATE_RUNNING && s != RUN_STATE_PAUSED) {
         monitor_printf(mon, " (%s)", runstate_name(s));

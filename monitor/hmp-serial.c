@@ -217,7 +217,8 @@ static void expect_cancel(Monitor *mon, void *opaque)
 {
     if (expect_state.mon == mon) {
         monitor_error(mon, "expect: cancelled%s",
-                      runstate_get() == RUN_STATE_SHUTDOWN ? " (the machine has shut down)" : "");
+                      current_machine && runstate_get(&current_machine->run) == RUN_STATE_SHUTDOWN
+                          ? " (the machine has shut down)" : "");
         expect_finish();
     }
 }
@@ -264,9 +265,9 @@ void hmp_expect(Monitor *mon, const MonArgs *a)
         return;
     }
     /* Waiting on a stopped guest would only time out: let it run. */
-    RunState rs = runstate_get();
+    RunState rs = runstate_get(&m->run);
     if (rs == RUN_STATE_PAUSED || rs == RUN_STATE_PRELAUNCH) {
-        runstate_set(RUN_STATE_RUNNING);
+        runstate_set(&m->run, RUN_STATE_RUNNING);
     } else if (rs != RUN_STATE_RUNNING) {
         monitor_error(mon, "expect: the machine cannot run (state %s)", runstate_name(rs));
         expect_release();

@@ -265,7 +265,8 @@ static void dispatch(Monitor *mon, const char *line)
         monitor_error(mon, "unknown command: '%s'", printable(name, shown, sizeof(shown)));
         return;
     }
-    if (migration_incoming_loading() && !mon_allowed_while_loading(cmd, rest)) {
+    MigrationVM *vm = hmp_vm_or_null();
+    if (vm && migration_incoming_loading(vm->mig) && !mon_allowed_while_loading(cmd, rest)) {
         monitor_error(mon, "'%s' is not available while the incoming migration is loading the "
                       "machine (see 'info migrate'); 'info status', 'info migrate' and 'quit' "
                       "answer meanwhile", name);

@@ -170,7 +170,7 @@ int main_loop_run(Machine *m)
             quit_status = 0;
         }
         if (drain_pending && !quit_requested &&
-            (!drain_timer.armed || !runstate_is_running() || (busy_fn && busy_fn()))) {
+            (!drain_timer.armed || !runstate_is_running(&m->run) || (busy_fn && busy_fn()))) {
             quit_requested = true;
             quit_status = drain_status;
         }
@@ -179,7 +179,7 @@ int main_loop_run(Machine *m)
              * status, so a script's result never depends on which of the
              * two the loop noticed first. */
             if (m->shutdown_requested) {
-                runstate_set(RUN_STATE_SHUTDOWN);
+                runstate_set(&m->run, RUN_STATE_SHUTDOWN);
                 quit_status = m->exit_code & 0xff;
             }
             break;
@@ -191,7 +191,7 @@ int main_loop_run(Machine *m)
             continue;
         }
         if (m->shutdown_requested || (m->reset_requested && m->opts.no_reboot)) {
-            runstate_set(RUN_STATE_SHUTDOWN);
+            runstate_set(&m->run, RUN_STATE_SHUTDOWN);
             quit_status = m->shutdown_requested ? m->exit_code & 0xff : 0;
             if (!m->opts.no_shutdown) {
                 break;
@@ -207,14 +207,14 @@ int main_loop_run(Machine *m)
         if (m->reset_requested) {
             machine_reset(m);
         }
-        if (!runstate_is_running()) {
+        if (!runstate_is_running(&m->run)) {
             fd_watch_poll_once(-1);
             continue;
         }
         fd_watch_poll_once(0);
         clock_run_timers(&m->clock);
         if (quit_requested || signal_received || m->shutdown_requested || m->reset_requested ||
-            !runstate_is_running()) {
+            !runstate_is_running(&m->run)) {
             continue;
         }
         uint64_t gate = cpu_gate_fn ? cpu_gate_fn() : 0;

@@ -37,6 +37,7 @@
 #define MAX_RAM (1ull << 40)
 
 static Machine machine;
+static MigrationVM *machine_vm;  /* the machine as migration sees it */
 
 typedef struct CmdLine {
     MachineOptions opts;
@@ -71,6 +72,19 @@ static void main_report(void *opaque, const char *msg)
 {
     (void)opaque;
     fprintf(stderr, "amber: %s\n", msg);
+}
+
+/* The main loop asks the machine's migration before it touches the
+ * machine (an incoming load on its thread owns it) and before each CPU
+ * slice (the auto-converge throttle). */
+static bool main_machine_busy(void)
+{
+    return machine_vm && migration_incoming_loading(machine_vm->mig);
+}
+
+static uint64_t main_cpu_gate(void)
+{
+    return machine_vm ? migration_throttle_wait_ns(machine_vm->mig) : 0;
 }
 
 static void main_usage(void)
@@ -493,7 +507,10 @@ int main(int argc, char **argv)
         die("%s", me.msg);
     }
     monitor_set_vm(vm);
-    migration_set_reporter(&(Reporter){ .fn = main_report });
+    machine_vm = vm;
+    main_loop_set_machine_busy(main_machine_busy);
+    main_loop_set_cpu_gate(main_cpu_gate);
+    migration_set_reporter(vm->mig, &(Reporter){ .fn = main_report });
     if (cl.opts.dtb_dump) {
         dump_dtb(&machine, cl.opts.dtb_dump);
         machine_migration_detach(vm);
@@ -517,17 +534,18 @@ int main(int argc, char **argv)
         error_init(&e);
         int ret = 0;
         if (!strcmp(cl.incoming, "defer")) {
-            migration_incoming_set_defer(true);    /* migrate_incoming URI later */
-            runstate_set(RUN_STATE_INMIGRATE);
+            migration_incoming_set_defer(vm->mig, true);   /* migrate_incoming URI later */
+            runstate_set(vm->run, RUN_STATE_INMIGRATE);
         } else {
-            ret = migration_incoming_start(vm, cl.incoming, cl.opts.start_paused, true, &e);
+            ret = migration_incoming_start(vm->mig, cl.incoming, cl.opts.start_paused, true,
+                                           &e);
         }
         if (ret < 0) {
             monitor_cleanup();
             die("load of migration failed: %s: %s", strerror(-ret), e.msg);
         }
     } else {
-        runstate_set(cl.opts.start_paused ? RUN_STATE_PRELAUNCH : RUN_STATE_RUNNING);
+        runstate_set(vm->run, cl.opts.start_paused ? RUN_STATE_PRELAUNCH : RUN_STATE_RUNNING);
     }
     if (cl.loadvm) {
         Error e;
@@ -551,7 +569,8 @@ int main(int argc, char **argv)
     main_opts_ready();           /* -daemonize: the parent exits now */
     int status = main_loop_run(&machine);
     monitor_cleanup();
-    migration_incoming_abort();  /* a loader thread must not outlive the machine */
+    migration_incoming_abort(vm->mig);   /* a loader thread must not outlive the machine */
+    machine_vm = NULL;
     machine_migration_detach(vm);
     machine_destroy(&machine);
     return status;

@@ -210,6 +210,7 @@ bool machine_init(Machine *m, const MachineOptions *opts, Error *err)
     memset(m, 0, sizeof(*m));
     m->serial0 = serial0;
     m->opts = *opts;
+    runstate_set(&m->run, RUN_STATE_PRELAUNCH);
     if (!m->opts.machine) {
         m->opts.machine = "virt";
     }

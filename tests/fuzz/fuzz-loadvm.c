@@ -57,7 +57,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         fprintf(stderr, "fuzz-loadvm: %s\n", err.msg);
         exit(1);
     }
-    runstate_set(RUN_STATE_PAUSED);
+    runstate_set(machine_vm->run, RUN_STATE_PAUSED);
     const char *seed = getenv("FUZZ_WRITE_SEED");
     if (seed) {
         fuzz_write_seed(seed);
@@ -73,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     vm_load_state(machine_vm, f, &err);
     qemu_file_close(f, NULL);
     error_init(&err);
-    runstate_set(RUN_STATE_PAUSED);
+    runstate_set(machine_vm->run, RUN_STATE_PAUSED);
     f = channel_buffer_reader(data, size);
     vm_load_devices_state(machine_vm, f, &err);
     qemu_file_close(f, NULL);

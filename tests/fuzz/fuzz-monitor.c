@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "monitor/monitor-int.h"
-#include "migration/migration.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -24,7 +23,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
      * "quit" run after run and grew it to 2 GiB. */
     monitor_quitting = false;
     monitor_history_clear();     /* info history would show earlier inputs */
-    migration_options_reset();
     Monitor *mon = monitor_new_buffer();
     monitor_input(mon, (const char *)data, size);
     monitor_input(mon, "\n", 1);
