@@ -59,6 +59,10 @@ typedef void (*HmpHandler)(Monitor *mon, const MonArgs *args);
  *   b  on|off                       F  file name (completes file names)
  *   I  info subcommand name         C  command name
  *   T  snapshot tag (completion hook)  P  capability/parameter name (hook) */
+/* Runs while an incoming migration loads the machine on its loader thread:
+ * the command does not touch the machine's state. */
+#define MON_CMD_WHILE_LOADING 0x1u
+
 typedef struct MonCmd {
     const char *name;            /* "cont|c": the first name is the main one */
     const char *args;
@@ -66,6 +70,7 @@ typedef struct MonCmd {
     const char *help;            /* one line */
     HmpHandler handler;
     const struct MonCmd *sub;    /* subcommand table (info), NULL-terminated */
+    unsigned flags;              /* MON_CMD_* */
     const char *doc;             /* longer text for doc/monitor.md: output, errors */
 } MonCmd;
 
@@ -241,9 +246,9 @@ struct CharBackend;
 void hmp_serial_log_init(struct CharBackend *be);
 
 /* Every handler named in the table, declared from the table itself. */
-#define HMP_CMD(names, args, params, help, handler, sub, doc) \
+#define HMP_CMD(names, args, params, help, handler, sub, flags, doc) \
     void handler(Monitor *mon, const MonArgs *a);
-#define INFO_CMD(names, args, params, help, handler, doc) \
+#define INFO_CMD(names, args, params, help, handler, flags, doc) \
     void handler(Monitor *mon, const MonArgs *a);
 #include "monitor/commands.def"
 

@@ -229,31 +229,27 @@ static const char *printable(const char *s, char *buf, size_t len)
 }
 
 /* What answers while an incoming migration loads the machine on its loader
- * thread: commands that do not touch the machine's state. */
+ * thread: the table's MON_CMD_WHILE_LOADING entries; for a command with
+ * subcommands (info), the subcommand's flag decides, and the bare command
+ * (which lists them) runs. */
 static bool mon_allowed_while_loading(const MonCmd *cmd, const char *rest)
 {
-    static const char *const cmds[] = { "help|?", "quit|q", NULL };
-    static const char *const infos[] = { "status", "migrate", "version", "migrate_capabilities",
-                                         "migrate_parameters", "history", NULL };
-    for (int i = 0; cmds[i]; i++) {
-        if (!strcmp(cmd->name, cmds[i])) {
-            return true;
-        }
-    }
-    if (strcmp(cmd->name, "info") != 0) {
+    if (!(cmd->flags & MON_CMD_WHILE_LOADING)) {
         return false;
     }
-    char sub[64];
+    if (!cmd->sub) {
+        return true;
+    }
+    char subname[64];
     while (*rest == ' ' || *rest == '\t') {
         rest++;
     }
-    mon_split_name(rest, sub, sizeof(sub));
-    for (int i = 0; infos[i]; i++) {
-        if (!strcmp(sub, infos[i])) {
-            return true;
-        }
+    mon_split_name(rest, subname, sizeof(subname));
+    if (!subname[0]) {
+        return true;
     }
-    return !sub[0];              /* bare `info` lists the subcommands */
+    const MonCmd *sub = mon_find_cmd(cmd->sub, subname);
+    return sub && (sub->flags & MON_CMD_WHILE_LOADING);
 }
 
 static void dispatch(Monitor *mon, const char *line)
