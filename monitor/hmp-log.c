@@ -23,7 +23,8 @@ void hmp_log(Monitor *mon, const MonArgs *a)
         return;
     }
     /* Without a machine (unit tests, the fuzzer) only the mask changes. */
-    cpu_log_set_mask(current_machine ? &current_machine->harts[0] : NULL, mask);
+    Machine *m = hmp_machine_or_null(mon);
+    cpu_log_set_mask(m ? &m->harts[0] : NULL, mask);
 }
 
 void hmp_logfile(Monitor *mon, const MonArgs *a)
