@@ -7,6 +7,7 @@
 
 #include "monitor/console.h"
 #include "monitor/monitor-int.h"
+#include "monitor/monitor.h"
 
 MonitorHub *monitor_hub_new(void)
 {

@@ -6,7 +6,6 @@
 #define MONITOR_MONITOR_INT_H
 
 #include "monitor/hmp.h"
-#include "monitor/monitor.h"
 
 #define MONITOR_PROMPT "(amber) "
 /* Virtual time a running guest gets after a batch's end of input before
@@ -27,9 +26,9 @@ typedef enum MonErrexit {
     MON_ERREXIT_IGNORE,          /* go on; exit status 0 */
 } MonErrexit;
 
-/* Transport hooks; NULL ones get the default for the monitor's kind
- * (plain: prompt and run buffered lines on resume; readline: hide and show
- * the prompt). */
+/* Transport hooks; NULL ones get the default (plain and buffer kinds:
+ * prompt and run buffered lines on resume). The terminal's (tty.c) hide
+ * and show readline's prompt. */
 typedef struct MonitorOps {
     void (*suspend)(Monitor *mon);   /* a command waits: stop showing a prompt */
     void (*resume)(Monitor *mon);    /* it finished: prompt again */

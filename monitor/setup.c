@@ -19,6 +19,7 @@
 #include "io/fd-watch.h"
 #include "monitor/console.h"
 #include "monitor/monitor-int.h"
+#include "monitor/monitor.h"
 #include "monitor/telnet.h"
 #include "util/uri.h"
 

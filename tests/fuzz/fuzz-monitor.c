@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "monitor/monitor-int.h"
+#include "monitor/monitor.h"
 #include "migration/migration.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -2,6 +2,7 @@
  * help, errors and usage lines, errexit, input framing (long lines, NUL
  * bytes), completion, two independent hubs and the RISC-V disassembler. */
 #include "monitor/monitor-int.h"
+#include "monitor/monitor.h"
 #include "tests/unit/unit.h"
 
 #include <stdlib.h>
