@@ -18,13 +18,8 @@
 
 /* ---- migrate and its wait ---- */
 
-typedef struct MigrateWait {
-    Monitor *mon;
-    int progress_fd;             /* terminal only: a progress line each 0.5 s */
-    bool progress_shown;
-} MigrateWait;
-
-static MigrateWait mwait = { .progress_fd = -1 };
+/* The wait is the hub's (HmpMigrateWait, monitor-int.h): the main-loop
+ * callbacks get it as their opaque. */
 
 static unsigned hmp_migrate_percent(Migration *mig)
 {
@@ -39,47 +34,48 @@ static unsigned hmp_migrate_percent(Migration *mig)
     return pct > 99 ? 99 : pct;
 }
 
-static void hmp_migrate_wait_release(void)
+static void hmp_migrate_wait_release(HmpMigrateWait *w)
 {
-    if (mwait.progress_fd >= 0) {
-        fd_watch_remove(mwait.progress_fd);
-        close(mwait.progress_fd);
-        mwait.progress_fd = -1;
+    if (w->progress_fd >= 0) {
+        fd_watch_remove(w->progress_fd);
+        close(w->progress_fd);
+        w->progress_fd = -1;
     }
-    mwait.mon = NULL;
+    w->mon = NULL;
 }
 
 static void hmp_migrate_done(void *opaque)
 {
-    Migration *mig = opaque;
-    Monitor *mon = mwait.mon;
+    HmpMigrateWait *w = opaque;
+    Monitor *mon = w->mon;
     if (!mon) {
         return;
     }
     MigrationInfo info;
-    migration_get_info(mig, &info);
-    if (mwait.progress_shown) {
-        monitor_printf(mon, "\rmigrate: %u %%\n", hmp_migrate_percent(mig));
-        mwait.progress_shown = false;
+    migration_get_info(w->mig, &info);
+    if (w->progress_shown) {
+        monitor_printf(mon, "\rmigrate: %u %%\n", hmp_migrate_percent(w->mig));
+        w->progress_shown = false;
     }
     if (info.status == MIGRATION_STATUS_FAILED) {
         monitor_error(mon, "%s", info.error_desc[0] ? info.error_desc : "migration failed");
     } else if (info.status == MIGRATION_STATUS_CANCELLED) {
         monitor_error(mon, "Migration was cancelled");
     }
-    hmp_migrate_wait_release();
+    hmp_migrate_wait_release(w);
     monitor_set_cancel(mon, NULL, NULL);
     monitor_resume(mon);
 }
 
 static void hmp_migrate_progress(void *opaque)
 {
+    HmpMigrateWait *w = opaque;
     uint64_t n;
-    if (read(mwait.progress_fd, &n, sizeof(n)) < 0 || !mwait.mon) {
+    if (read(w->progress_fd, &n, sizeof(n)) < 0 || !w->mon) {
         return;
     }
-    monitor_printf(mwait.mon, "\rmigrate: %u %%", hmp_migrate_percent(opaque));
-    mwait.progress_shown = true;
+    monitor_printf(w->mon, "\rmigrate: %u %%", hmp_migrate_percent(w->mig));
+    w->progress_shown = true;
 }
 
 /* Ctrl-C while migrate waits: cancel it, as QEMU's HMP does. */
@@ -104,22 +100,24 @@ void hmp_migrate(Monitor *mon, const MonArgs *a)
     if (mon_arg_flag(a, 'd') || !migration_is_running(vm->mig)) {
         return;
     }
-    if (mwait.mon) {
+    HmpMigrateWait *w = &mon->hub->mwait;
+    if (w->mon) {
         return;                  /* another monitor already waits: this one detaches */
     }
-    mwait.mon = mon;
-    mwait.progress_shown = false;
+    w->mon = mon;
+    w->progress_shown = false;
     if (monitor_is_interactive(mon)) {
-        mwait.progress_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+        w->progress_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
         struct itimerspec its = {
             .it_interval = { .tv_nsec = 500000000 },
             .it_value = { .tv_nsec = 500000000 },
         };
-        if (mwait.progress_fd >= 0 && timerfd_settime(mwait.progress_fd, 0, &its, NULL) == 0) {
-            fd_watch_add(mwait.progress_fd, hmp_migrate_progress, vm->mig);
+        if (w->progress_fd >= 0 && timerfd_settime(w->progress_fd, 0, &its, NULL) == 0) {
+            fd_watch_add(w->progress_fd, hmp_migrate_progress, w);
         }
     }
-    migration_set_done_notify(vm->mig, hmp_migrate_done, vm->mig);
+    w->mig = vm->mig;
+    migration_set_done_notify(vm->mig, hmp_migrate_done, w);
     monitor_set_cancel(mon, hmp_migrate_cancel_wait, vm->mig);
     monitor_suspend(mon);
 }
@@ -337,14 +335,7 @@ void hmp_info_migrate_parameters(Monitor *mon, const MonArgs *a)
 }
 
 /* Capability and parameter names complete after migrate_set_*. */
-static void hmp_migration_complete(const char *prefix, MonCompleteAdd add, void *opaque)
+void hmp_complete_params(MonitorHub *hub, const char *prefix, MonCompleteAdd add, void *opaque)
 {
     migration_complete_names(prefix, add, opaque);
-}
-
-__attribute__((constructor)) static void hmp_migration_init(void)
-{
-    if (!monitor_complete_params) {
-        monitor_complete_params = hmp_migration_complete;
-    }
 }

@@ -18,31 +18,29 @@
 /* The machine, or NULL after an error was printed (unit tests run without). */
 Machine *hmp_machine(Monitor *mon)
 {
-    if (!current_machine) {
+    if (!mon->hub->machine) {
         monitor_error(mon, "no machine");
     }
-    return current_machine;
+    return mon->hub->machine;
 }
 
-static MigrationVM *monitor_vm;
-
-void monitor_set_vm(MigrationVM *vm)
+Machine *hmp_machine_or_null(const Monitor *mon)
 {
-    monitor_vm = vm;
+    return mon->hub->machine;
 }
 
-MigrationVM *hmp_vm_or_null(void)
+MigrationVM *hmp_vm_or_null(const MonitorHub *hub)
 {
-    return monitor_vm;
+    return hub ? hub->vm : NULL;
 }
 
 /* The machine as migration sees it, or NULL after an error was printed. */
 MigrationVM *hmp_vm(Monitor *mon)
 {
-    if (!monitor_vm) {
+    if (!mon->hub->vm) {
         monitor_error(mon, "no machine");
     }
-    return monitor_vm;
+    return mon->hub->vm;
 }
 
 void hmp_stop(Monitor *mon, const MonArgs *a)
@@ -144,8 +142,8 @@ void hmp_echo(Monitor *mon, const MonArgs *a)
 void hmp_info_name(Monitor *mon, const MonArgs *a)
 {
     /* QEMU prints nothing without -name. */
-    if (monitor_vm_name()) {
-        monitor_printf(mon, "%s\n", monitor_vm_name());
+    if (mon->hub->vm_name) {
+        monitor_printf(mon, "%s\n", mon->hub->vm_name);
     }
 }
 
@@ -181,7 +179,7 @@ void hmp_info_cpus(Monitor *mon, const MonArgs *a)
 
 void hmp_info_history(Monitor *mon, const MonArgs *a)
 {
-    for (int i = 0; i < monitor_history_count(); i++) {
-        monitor_printf(mon, "%d: '%s'\n", i, monitor_history_get(i));
+    for (int i = 0; i < monitor_history_count(mon->hub); i++) {
+        monitor_printf(mon, "%d: '%s'\n", i, monitor_history_get(mon->hub, i));
     }
 }

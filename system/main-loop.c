@@ -15,8 +15,10 @@ static bool quit_requested;
 static int quit_status;
 static int shutdown_code;        /* -no-shutdown: the stopped guest's exit code */
 static volatile sig_atomic_t signal_received;
-static void (*cleanup_fn)(void);
-static bool (*interrupt_fn)(void);
+static void (*cleanup_fn)(void *opaque);
+static void *cleanup_opaque;
+static bool (*interrupt_fn)(void *opaque);
+static void *interrupt_opaque;
 static uint64_t (*cpu_gate_fn)(void);
 static bool (*busy_fn)(void);
 static bool loop_done;           /* main_loop_run() has decided the status */
@@ -101,14 +103,16 @@ int main_loop_pending_signal(void)
     return signal_received;
 }
 
-void main_loop_set_interrupt(bool (*fn)(void))
+void main_loop_set_interrupt(bool (*fn)(void *opaque), void *opaque)
 {
     interrupt_fn = fn;
+    interrupt_opaque = opaque;
 }
 
-void main_loop_set_cleanup(void (*fn)(void))
+void main_loop_set_cleanup(void (*fn)(void *opaque), void *opaque)
 {
     cleanup_fn = fn;
+    cleanup_opaque = opaque;
 }
 
 /* Moves a halted CPU's virtual time forward to ns: WFI time is not retired,
@@ -161,7 +165,7 @@ int main_loop_run(Machine *m)
 {
     loop_done = false;
     for (;;) {
-        if (signal_received == SIGINT && interrupt_fn && interrupt_fn()) {
+        if (signal_received == SIGINT && interrupt_fn && interrupt_fn(interrupt_opaque)) {
             signal_received = 0;
         }
         if (signal_received) {
@@ -251,7 +255,7 @@ int main_loop_run(Machine *m)
         drain_pending = false;
     }
     if (cleanup_fn) {
-        cleanup_fn();
+        cleanup_fn(cleanup_opaque);
         cleanup_fn = NULL;
     }
     return quit_status;

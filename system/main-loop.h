@@ -39,7 +39,7 @@ void main_loop_install_signals(void);
 int main_loop_pending_signal(void);
 /* SIGINT goes to fn first; when it returns true (it cancelled a waiting
  * monitor command) the signal does not end the run. */
-void main_loop_set_interrupt(bool (*fn)(void));
+void main_loop_set_interrupt(bool (*fn)(void *opaque), void *opaque);
 /* While fn() is true the loop leaves the machine alone (no reset, shutdown
  * or CPU checks) and only serves fds. */
 void main_loop_set_machine_busy(bool (*fn)(void));
@@ -47,6 +47,6 @@ void main_loop_set_machine_busy(bool (*fn)(void));
  * auto-converge throttle); the loop polls its fds meanwhile. NULL: none. */
 void main_loop_set_cpu_gate(uint64_t (*fn)(void));
 /* Called once on the way out (restores the terminal). */
-void main_loop_set_cleanup(void (*fn)(void));
+void main_loop_set_cleanup(void (*fn)(void *opaque), void *opaque);
 
 #endif

@@ -477,6 +477,17 @@ static void dump_dtb(const Machine *m, const char *path)
     }
 }
 
+/* The main loop's hooks take an opaque; the monitor's take their hub. */
+static void main_monitor_cleanup(void *opaque)
+{
+    monitor_cleanup(opaque);
+}
+
+static bool main_monitor_interrupt(void *opaque)
+{
+    return monitor_interrupt(opaque);
+}
+
 int main(int argc, char **argv)
 {
     CmdLine cl;
@@ -487,13 +498,14 @@ int main(int argc, char **argv)
     cl.opts.icount_shift = DEFAULT_ICOUNT_SHIFT;
     cl.opts.icount_sleep = true;     /* QEMU's -icount default: paced to the wall clock */
     parse_args(&cl, argc, argv);
+    MonitorHub *monitors = monitor_hub_new();    /* the machine's monitors, freed at the end */
     Error oe;
     error_init(&oe);
-    if (main_opts_finish(&cl.opts, &oe) < 0 || main_opts_daemonize(&oe) < 0) {
+    if (main_opts_finish(&cl.opts, monitors, &oe) < 0 || main_opts_daemonize(&oe) < 0) {
         die("%s", oe.msg);
     }
 
-    if (!monitor_init_serial(&machine.serial0, &oe)) {
+    if (!monitor_init_serial(monitors, &machine.serial0, &oe)) {
         die("%s", oe.msg);
     }
     cl.opts.incoming = cl.incoming != NULL;
@@ -506,13 +518,14 @@ int main(int argc, char **argv)
         !(vm = machine_migration_attach(&machine, &me))) {
         die("%s", me.msg);
     }
-    monitor_set_vm(vm);
+    monitor_set_machine(monitors, &machine, vm);
     machine_vm = vm;
     main_loop_set_machine_busy(main_machine_busy);
     main_loop_set_cpu_gate(main_cpu_gate);
     migration_set_reporter(vm->mig, &(Reporter){ .fn = main_report });
     if (cl.opts.dtb_dump) {
         dump_dtb(&machine, cl.opts.dtb_dump);
+        monitor_hub_free(monitors);
         machine_migration_detach(vm);
         machine_destroy(&machine);
         return 0;
@@ -524,6 +537,7 @@ int main(int argc, char **argv)
         if (machine_dump_vmstate(&machine, cl.dump_vmstate, &e) < 0) {
             die("%s", e.msg);
         }
+        monitor_hub_free(monitors);
         machine_migration_detach(vm);
         machine_destroy(&machine);
         return 0;
@@ -541,7 +555,7 @@ int main(int argc, char **argv)
                                            &e);
         }
         if (ret < 0) {
-            monitor_cleanup();
+            monitor_cleanup(monitors);
             die("load of migration failed: %s: %s", strerror(-ret), e.msg);
         }
     } else {
@@ -551,25 +565,26 @@ int main(int argc, char **argv)
         Error e;
         error_init(&e);
         if (cl.incoming || snapshot_load(vm, cl.loadvm, &e) < 0) {
-            monitor_cleanup();
+            monitor_cleanup(monitors);
             die("-loadvm %s: %s", cl.loadvm,
                 cl.incoming ? "cannot be combined with -incoming" : e.msg);
         }
     }
     main_loop_install_signals();
-    main_loop_set_cleanup(monitor_cleanup);
-    main_loop_set_interrupt(monitor_interrupt);
-    monitor_set_vm_name(main_opts_name());
+    main_loop_set_cleanup(main_monitor_cleanup, monitors);
+    main_loop_set_interrupt(main_monitor_interrupt, monitors);
+    monitor_set_vm_name(monitors, main_opts_name());
     Error se;
     error_init(&se);
-    if (!monitor_start(&se)) {
-        monitor_cleanup();
+    if (!monitor_start(monitors, &se)) {
+        monitor_cleanup(monitors);
         die("%s", se.msg);
     }
     main_opts_ready();           /* -daemonize: the parent exits now */
     int status = main_loop_run(&machine);
-    monitor_cleanup();
+    monitor_cleanup(monitors);
     migration_incoming_abort(vm->mig);   /* a loader thread must not outlive the machine */
+    monitor_hub_free(monitors);  /* before the machine: expect taps its serial port */
     machine_vm = NULL;
     machine_migration_detach(vm);
     machine_destroy(&machine);
