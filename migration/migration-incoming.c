@@ -176,7 +176,7 @@ void migration_incoming_abort(Migration *mig)
     in->loading = false;
     chardev_hold_input(mig->vm->serial, false);
     if (in->loader_event >= 0) {
-        fd_watch_remove(in->loader_event);
+        fd_watch_remove(&mig->vm->loop->fds, in->loader_event);
         close(in->loader_event);
         in->loader_event = -1;
     }
@@ -186,7 +186,7 @@ static void incoming_report_failure(Migration *mig)
 {
     report_printf(&mig->report, "load of migration failed: %s", mig->in.error);
     if (mig->in.exit_on_error) {
-        loop_quit(1);
+        loop_quit(mig->vm->loop, 1);
     }
 }
 
@@ -211,7 +211,7 @@ static void incoming_loader_done(void *opaque)
         return;
     }
     pthread_join(in->loader, NULL);
-    fd_watch_remove(in->loader_event);
+    fd_watch_remove(&mig->vm->loop->fds, in->loader_event);
     close(in->loader_event);
     in->loader_event = -1;
     close(in->load_ctl);
@@ -237,7 +237,7 @@ static void incoming_load_async(Migration *mig, int fd)
     in->load_ctl = fcntl(fd, F_DUPFD_CLOEXEC, 0);
     in->loader_event = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (in->load_ctl >= 0 && in->loader_event >= 0 &&
-        fd_watch_add(in->loader_event, incoming_loader_done, mig)) {
+        fd_watch_add(&mig->vm->loop->fds, in->loader_event, incoming_loader_done, mig)) {
         in->loading = true;      /* the main loop asks migration_incoming_loading */
         chardev_hold_input(mig->vm->serial, true);
         if (pthread_create(&in->loader, NULL, incoming_loader_main, mig) == 0) {
@@ -245,7 +245,7 @@ static void incoming_load_async(Migration *mig, int fd)
         }
         in->loading = false;
         chardev_hold_input(mig->vm->serial, false);
-        fd_watch_remove(in->loader_event);
+        fd_watch_remove(&mig->vm->loop->fds, in->loader_event);
     }
     if (in->loader_event >= 0) {
         close(in->loader_event);
@@ -272,7 +272,7 @@ static void incoming_accept(void *opaque)
     if (fd < 0) {
         return;                  /* a spurious wake-up or a client gone at once */
     }
-    fd_watch_remove(in->t.fd);
+    fd_watch_remove(&mig->vm->loop->fds, in->t.fd);
     close(in->t.fd);
     in->t.fd = -1;
     in->t.listening = false;
@@ -290,7 +290,7 @@ static void incoming_readable(void *opaque)
 {
     Migration *mig = opaque;
     MigrationIn *in = &mig->in;
-    fd_watch_remove(in->t.fd);
+    fd_watch_remove(&mig->vm->loop->fds, in->t.fd);
     incoming_load_async(mig, in->t.fd);
 }
 
@@ -318,7 +318,7 @@ int migration_incoming_start(Migration *mig, const char *uri, bool start_paused,
     runstate_set(mig->vm->run, RUN_STATE_INMIGRATE);
     if (in->t.listening) {
         in->status = MIGRATION_STATUS_SETUP;
-        if (!fd_watch_add(in->t.fd, incoming_accept, mig)) {
+        if (!fd_watch_add(&mig->vm->loop->fds, in->t.fd, incoming_accept, mig)) {
             migration_transport_close(&in->t, true, NULL);
             error_setf(err, "too many file descriptors in the main loop");
             in->status = MIGRATION_STATUS_FAILED;
@@ -329,7 +329,7 @@ int migration_incoming_start(Migration *mig, const char *uri, bool start_paused,
     int fd = in->t.fd;
     struct stat st;
     if (fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode) &&
-        fd_watch_add(fd, incoming_readable, mig)) {
+        fd_watch_add(&mig->vm->loop->fds, fd, incoming_readable, mig)) {
         in->status = MIGRATION_STATUS_SETUP;
         return 0;
     }

@@ -99,7 +99,7 @@ static void mig_stop_sender(Migration *mig)
         return;
     }
     o->written = mig_sender_written(mig->snd);
-    fd_watch_remove(mig_sender_event_fd(mig->snd));
+    fd_watch_remove(&mig->vm->loop->fds, mig_sender_event_fd(mig->snd));
     mig_sender_quiesce(mig->snd);
     if (o->t.fd < 0) {
         o->t.fd = mig_sender_fd(mig->snd);   /* connected as the cancel came: ours to close */
@@ -113,12 +113,12 @@ static void mig_release(Migration *mig, bool abort_transport, Error *err)
     MigrationOut *o = &mig->out;
     mig_stop_sender(mig);
     if (o->timer_fd >= 0) {
-        fd_watch_remove(o->timer_fd);
+        fd_watch_remove(&mig->vm->loop->fds, o->timer_fd);
         close(o->timer_fd);
         o->timer_fd = -1;
     }
     if (o->t.fd >= 0) {
-        fd_watch_remove(o->t.fd);
+        fd_watch_remove(&mig->vm->loop->fds, o->t.fd);
     }
     migration_transport_close(&o->t, abort_transport, err);
     if (o->savevm_open) {
@@ -499,8 +499,8 @@ int migration_start(Migration *mig, const char *uri, Error *err)
         return ret;
     }
     o->sender_on = true;
-    fd_watch_add(mig_sender_event_fd(mig->snd), mig_sender_event, mig);
-    fd_watch_add(o->timer_fd, mig_tick, mig);
+    fd_watch_add(&mig->vm->loop->fds, mig_sender_event_fd(mig->snd), mig_sender_event, mig);
+    fd_watch_add(&mig->vm->loop->fds, o->timer_fd, mig_tick, mig);
     if (connect_async) {
         mig_sender_connect(mig->snd, uri);
         return 0;

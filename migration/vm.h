@@ -8,6 +8,7 @@
 
 #include "block/block.h"
 #include "emu/clock.h"
+#include "emu/loop.h"
 #include "emu/memory.h"
 #include "emu/runstate.h"
 #include "io/chardev.h"
@@ -25,6 +26,7 @@ typedef struct MigrationVM {
     VirtClock *clock;            /* its virtual time (a snapshot's vm clock) */
     VMRunState *run;             /* its run state */
     Migration *mig;              /* its migration context (migration_new) */
+    struct Loop *loop;           /* the main loop that serves it: fds, quit */
     PhysMemory *mem;             /* its RAM (info migrate's total) */
     CharBackend *serial;         /* input held during an incoming load */
     /* The disks: nr_drives slots, a slot may be NULL. */

@@ -19,6 +19,7 @@
 
 /* The hub's part (MonitorHub.console), made by console_init. */
 typedef struct Console {
+    Loop *loop;                  /* the hub's: stdin is watched there */
     CharBackend *be;             /* the guest's serial port */
     Monitor *mon;                /* the muxed monitor, or NULL */
     bool mux;
@@ -34,6 +35,7 @@ void console_init(MonitorHub *hub, CharBackend *serial, bool mux)
 {
     Console *c = calloc(1, sizeof(*c));
     c->be = serial;
+    c->loop = hub->loop;
     c->mux = mux;
     c->tty = isatty(0);
     hub->console = c;
@@ -146,7 +148,7 @@ static void console_escape(Console *con, uint8_t c, uint8_t *out, size_t *n)
     case 'x':
     case 'X':
         console_print(con->raw ? "amber: Terminated\r\n" : "amber: Terminated\n");
-        loop_quit(0);
+        loop_quit(con->loop, 0);
         break;
     case 'h':
     case 'H':
@@ -194,7 +196,7 @@ static void console_read(void *opaque)
     if (len <= 0) {
         /* EOF on a pipe or file: the guest keeps running and ends the run
          * itself through the finisher (or a monitor quits). */
-        fd_watch_remove(0);
+        fd_watch_remove(&c->loop->fds, 0);
         if (c->focus_mon && c->mon->kind == MON_KIND_PLAIN) {
             monitor_input_eof(c->mon);
         }
@@ -224,5 +226,5 @@ void console_start(MonitorHub *hub)
     if (c->tty) {
         console_set_raw(c);
     }
-    fd_watch_add(0, console_read, c);
+    fd_watch_add(&c->loop->fds, 0, console_read, c);
 }

@@ -37,7 +37,7 @@ static unsigned hmp_migrate_percent(Migration *mig)
 static void hmp_migrate_wait_release(HmpMigrateWait *w)
 {
     if (w->progress_fd >= 0) {
-        fd_watch_remove(w->progress_fd);
+        fd_watch_remove(&w->loop->fds, w->progress_fd);
         close(w->progress_fd);
         w->progress_fd = -1;
     }
@@ -105,6 +105,7 @@ void hmp_migrate(Monitor *mon, const MonArgs *a)
         return;                  /* another monitor already waits: this one detaches */
     }
     w->mon = mon;
+    w->loop = mon->hub->loop;
     w->progress_shown = false;
     if (monitor_is_interactive(mon)) {
         w->progress_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -113,7 +114,7 @@ void hmp_migrate(Monitor *mon, const MonArgs *a)
             .it_value = { .tv_nsec = 500000000 },
         };
         if (w->progress_fd >= 0 && timerfd_settime(w->progress_fd, 0, &its, NULL) == 0) {
-            fd_watch_add(w->progress_fd, hmp_migrate_progress, w);
+            fd_watch_add(&w->loop->fds, w->progress_fd, hmp_migrate_progress, w);
         }
     }
     w->mig = vm->mig;

@@ -112,7 +112,7 @@ static void expect_release(HmpSerial *hs)
     Expect *e = &hs->expect;
     e->mon = NULL;
     if (e->timer_fd >= 0) {
-        fd_watch_remove(e->timer_fd);
+        fd_watch_remove(&hs->hub->loop->fds, e->timer_fd);
         close(e->timer_fd);
         e->timer_fd = -1;
     }
@@ -204,7 +204,7 @@ void hmp_serial_log_init(MonitorHub *hub, CharBackend *be)
     if (log->event_fd < 0 || !chardev_add_tap(be, serial_tap, hs)) {
         return;
     }
-    fd_watch_add(log->event_fd, serial_event, hs);
+    fd_watch_add(&hs->hub->loop->fds, log->event_fd, serial_event, hs);
     log->be = be;
 }
 
@@ -217,7 +217,7 @@ void hmp_serial_free(MonitorHub *hub)
     expect_release(hs);
     if (hs->log.be) {
         chardev_remove_tap(hs->log.be, serial_tap, hs);
-        fd_watch_remove(hs->log.event_fd);
+        fd_watch_remove(&hs->hub->loop->fds, hs->log.event_fd);
     }
     if (hs->log.event_fd >= 0) {
         close(hs->log.event_fd);
@@ -336,7 +336,7 @@ void hmp_expect(Monitor *mon, const MonArgs *a)
             expect_release(hs);
             return;
         }
-        fd_watch_add(e->timer_fd, expect_timer_fd, hs);
+        fd_watch_add(&hs->hub->loop->fds, e->timer_fd, expect_timer_fd, hs);
     }
     monitor_set_cancel(mon, expect_cancel, hs);
     monitor_suspend(mon);

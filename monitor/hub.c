@@ -9,9 +9,10 @@
 #include "monitor/monitor-int.h"
 #include "monitor/monitor.h"
 
-MonitorHub *monitor_hub_new(void)
+MonitorHub *monitor_hub_new(struct Loop *loop)
 {
     MonitorHub *hub = calloc(1, sizeof(*hub));
+    hub->loop = loop;
     hub->setup = monitor_setup_new();
     hub->mwait.progress_fd = -1;
     return hub;

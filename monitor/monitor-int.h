@@ -107,6 +107,7 @@ typedef struct HmpMigrateWait {
     int progress_fd;             /* terminal only: a progress line each 0.5 s */
     bool progress_shown;
     struct Migration *mig;       /* the migration it waits for */
+    struct Loop *loop;           /* watches progress_fd */
 } HmpMigrateWait;
 
 /* What the monitors of one machine share: created by system/ with
@@ -114,6 +115,7 @@ typedef struct HmpMigrateWait {
  * file named beside it; the parts behind pointers are that file's own
  * type, NULL until it needs one. */
 struct MonitorHub {
+    struct Loop *loop;           /* the main loop: fds, quit (emu/loop.h) */
     Monitor *monitors;           /* every monitor, in creation order (info chardev) */
     char *history[MON_HISTORY_MAX];   /* every monitor's commands, oldest first */
     int history_len;

@@ -96,10 +96,10 @@ void monitor_free(Monitor *mon)
         mon->cancel_fn(mon, mon->cancel_opaque);
     }
     if (mon->rd_cb) {
-        fd_watch_remove(mon->rd_fd);
+        fd_watch_remove(&mon->hub->loop->fds, mon->rd_fd);
     }
     if (mon->out_watched) {
-        fd_watch_remove(mon->fd_out);
+        fd_watch_remove(&mon->hub->loop->fds, mon->fd_out);
     }
     free(mon->outbuf);
     free(mon->outq);
@@ -152,13 +152,13 @@ int monitor_exit_status(Monitor *mon)
 void monitor_request_quit(Monitor *mon, int status)
 {
     mon->hub->quitting = true;
-    loop_quit(status);
+    loop_quit(mon->hub->loop, status);
 }
 
 void monitor_request_quit_after(Monitor *mon, uint64_t ns, int status)
 {
     mon->hub->quitting = true;
-    loop_quit_after(ns, status);
+    loop_quit_after(mon->hub->loop, ns, status);
 }
 
 static void monitor_command_done(Monitor *mon)
@@ -382,7 +382,7 @@ void monitor_process_input(Monitor *mon)
 void monitor_watch_input(Monitor *mon, int fd, void (*cb)(void *opaque), void *opaque)
 {
     if (!cb && mon->rd_cb) {
-        fd_watch_remove(mon->rd_fd);
+        fd_watch_remove(&mon->hub->loop->fds, mon->rd_fd);
         if (mon->rd_fd == mon->fd_out) {
             mon->out_watched = false;    /* re-registered below for what is queued */
         }

@@ -4,7 +4,7 @@
  * -nographic), start-up after the machine exists, and the way out.
  *
  * Order of calls in main():
- *   hub = monitor_hub_new()
+ *   hub = monitor_hub_new(loop)   (loop: main_loop_init())
  *   monitor_opt_monitor() / monitor_opt_serial() / monitor_opt_nographic()
  *                                         while parsing the command line
  *   monitor_init_serial(hub, &machine.serial0)  before machine_init()
@@ -25,8 +25,9 @@
 typedef struct MonitorHub MonitorHub;
 struct Machine;
 struct MigrationVM;
+struct Loop;
 
-MonitorHub *monitor_hub_new(void);
+MonitorHub *monitor_hub_new(struct Loop *loop);
 /* Closes every monitor and frees the hub (after monitor_cleanup()). */
 void monitor_hub_free(MonitorHub *hub);
 

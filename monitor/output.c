@@ -166,7 +166,7 @@ void monitor_update_fds(Monitor *mon)
     if (mon->rd_cb) {
         bool same = mon->rd_fd == mon->fd_out;
         /* A paused input stays registered without callbacks (not polled). */
-        fd_watch_add_rw(mon->rd_fd, reading ? mon_read_ready : NULL,
+        fd_watch_add_rw(&mon->hub->loop->fds, mon->rd_fd, reading ? mon_read_ready : NULL,
                         same && writing ? monitor_output_ready : NULL, mon);
         if (same) {
             mon->out_watched = writing;
@@ -174,11 +174,11 @@ void monitor_update_fds(Monitor *mon)
         }
     }
     if (writing) {
-        fd_watch_add_rw(mon->fd_out, NULL, monitor_output_ready, mon);
+        fd_watch_add_rw(&mon->hub->loop->fds, mon->fd_out, NULL, monitor_output_ready, mon);
         mon->out_watched = true;
     } else if (mon->out_watched) {
         if (mon->fd_out >= 0) {
-            fd_watch_remove(mon->fd_out);
+            fd_watch_remove(&mon->hub->loop->fds, mon->fd_out);
         }
         mon->out_watched = false;
     }

@@ -43,6 +43,7 @@ typedef struct Endpoint {
     int listen_fd, client_fd;
     Monitor *mon;                /* a monitor endpoint */
     CharBackend *be;             /* the serial endpoint */
+    Loop *loop;                  /* the hub's: watches listen_fd and client_fd */
 } Endpoint;
 
 /* The hub's part (MonitorHub.setup): the options as given, and the
@@ -67,11 +68,11 @@ MonitorSetup *monitor_setup_new(void)
 static void ep_free(Endpoint *ep)
 {
     if (ep->listen_fd >= 0) {
-        fd_watch_remove(ep->listen_fd);
+        fd_watch_remove(&ep->loop->fds, ep->listen_fd);
         close(ep->listen_fd);
     }
     if (ep->client_fd >= 0 && !ep->mon) {
-        fd_watch_remove(ep->client_fd);   /* a monitor's own fd goes with the monitor */
+        fd_watch_remove(&ep->loop->fds, ep->client_fd);   /* a monitor's own fd goes with the monitor */
         close(ep->client_fd);
     }
     free(ep->addr);
@@ -194,6 +195,7 @@ bool monitor_opt_monitor(MonitorHub *hub, const char *val, Error *err)
     } else if (!parse_endpoint("-monitor", val, ep, err)) {
         return false;
     }
+    ep->loop = hub->loop;
     su->nr_mon_eps++;
     return true;
 }
@@ -220,6 +222,7 @@ bool monitor_opt_serial(MonitorHub *hub, const char *val, Error *err)
         if (!parse_endpoint("-serial", val, &su->serial_ep, err)) {
             return false;
         }
+        su->serial_ep.loop = hub->loop;
         su->serial_opt = val;
         return true;
     }
@@ -295,10 +298,10 @@ static void ep_wait_client(Endpoint *ep, const char *what)
     sigaddset(&block, SIGTERM);
     sigaddset(&block, SIGHUP);
     sigprocmask(SIG_BLOCK, &block, &old);
-    if (!loop_pending_signal()) {
+    if (!loop_pending_signal(ep->loop)) {
         fprintf(stderr, "amber: %s: waiting for connection on %s\n", what, ep->desc);
     }
-    while (ep->client_fd < 0 && !loop_pending_signal()) {
+    while (ep->client_fd < 0 && !loop_pending_signal(ep->loop)) {
         struct pollfd p = { .fd = ep->listen_fd, .events = POLLIN };
         if (ppoll(&p, 1, NULL, &old) > 0) {
             ep->client_fd = accept4(ep->listen_fd, NULL, NULL, SOCK_CLOEXEC);
@@ -330,7 +333,7 @@ static void mon_sock_close(Monitor *mon)
     mon->eof = false;
     mon->overlong = false;
     /* The next client waiting in the listen queue gets its turn. */
-    fd_watch_add(ep->listen_fd, mon_sock_accept, ep);
+    fd_watch_add(&ep->loop->fds, ep->listen_fd, mon_sock_accept, ep);
 }
 
 /* Every line the client sent has run: close once the answers have left
@@ -456,7 +459,7 @@ static void mon_sock_accept(void *opaque)
      * so the next waits in the listen queue instead of being turned away
      * (a script's next connection can arrive before its last one's EOF
      * has been read). */
-    fd_watch_remove(ep->listen_fd);
+    fd_watch_remove(&ep->loop->fds, ep->listen_fd);
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);   /* output never waits (output.c) */
     mon_sock_connected(ep);
 }
@@ -487,7 +490,7 @@ static void serial_sock_attach(Endpoint *ep)
     if (ep->telnet) {
         telnet_start(&ep->tn, ep->client_fd);
     }
-    fd_watch_add(ep->client_fd, serial_sock_read, ep);
+    fd_watch_add(&ep->loop->fds, ep->client_fd, serial_sock_read, ep);
 }
 
 static void serial_sock_read(void *opaque)
@@ -504,7 +507,7 @@ static void serial_sock_read(void *opaque)
         return;
     }
     if (n <= 0) {
-        fd_watch_remove(ep->client_fd);
+        fd_watch_remove(&ep->loop->fds, ep->client_fd);
         close(ep->client_fd);
         ep->client_fd = -1;
         be->fd_out = -1;         /* output is dropped until the next client */
@@ -613,7 +616,7 @@ bool monitor_start(MonitorHub *hub, Error *err)
         hmp_serial_log_init(hub, &hub->machine->serial0);
     }
     if (sep->listen_fd >= 0) {
-        fd_watch_add(sep->listen_fd, serial_sock_accept, sep);
+        fd_watch_add(&sep->loop->fds, sep->listen_fd, serial_sock_accept, sep);
         if (sep->client_fd >= 0) {
             serial_sock_attach(sep);
         }
@@ -648,11 +651,11 @@ bool monitor_start(MonitorHub *hub, Error *err)
         mon->opaque = ep;
         mon->show_prompt = true;
         ep->mon = mon;
-        fd_watch_add(ep->listen_fd, mon_sock_accept, ep);
+        fd_watch_add(&ep->loop->fds, ep->listen_fd, mon_sock_accept, ep);
         if (!ep->nowait) {
             ep_wait_client(ep, "-monitor");
             if (ep->client_fd >= 0) {
-                fd_watch_remove(ep->listen_fd);
+                fd_watch_remove(&ep->loop->fds, ep->listen_fd);
                 fcntl(ep->client_fd, F_SETFL, fcntl(ep->client_fd, F_GETFL) | O_NONBLOCK);
                 mon_sock_connected(ep);
             }

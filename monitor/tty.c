@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <unistd.h>
 
+#include "emu/loop.h"
 #include "io/fd-watch.h"
 #include "monitor/monitor-int.h"
 #include "monitor/readline.h"
@@ -64,7 +65,7 @@ static void tty_fd_read(void *opaque)
         return;
     }
     if (n <= 0) {
-        fd_watch_remove(0);
+        fd_watch_remove(&mon->hub->loop->fds, 0);
         monitor_tty_detach(mon);
         monitor_request_quit(mon, 0);
         return;
@@ -79,7 +80,7 @@ void monitor_tty_start(Monitor *mon, bool muxed)
     mon->opaque = mon_readline_new(MONITOR_PROMPT, muxed, &tty_rl_ops, mon);
     if (!muxed) {
         monitor_print_banner(mon);
-        fd_watch_add(0, tty_fd_read, mon);
+        fd_watch_add(&mon->hub->loop->fds, 0, tty_fd_read, mon);
         monitor_tty_attach(mon);
     }
 }

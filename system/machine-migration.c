@@ -114,7 +114,7 @@ static int link_check_blockers(void *opaque, Error *err)
     return migration_check_blockers(((MachineLink *)opaque)->vm.mig, err);
 }
 
-MigrationVM *machine_migration_attach(Machine *m, Error *err)
+MigrationVM *machine_migration_attach(Machine *m, Loop *loop, Error *err)
 {
     MachineLink *l = calloc(1, sizeof(*l));
     if (!l) {
@@ -129,6 +129,7 @@ MigrationVM *machine_migration_attach(Machine *m, Error *err)
         .drive_name = link_drive_name, .instret = link_instret, .reset = link_reset,
         .state_changed = link_state_changed, .activate_drives = link_activate_drives,
     };
+    l->vm.loop = loop;
     l->vm.mig = migration_new(&l->vm);
     if (!l->vm.mig) {
         error_setf(err, "out of memory");

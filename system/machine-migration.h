@@ -11,7 +11,7 @@
  * registers the machine's sections (replacing any earlier registration),
  * its drives' blockers and hand-over hooks, and returns the interface
  * migration and snapshots use for it. NULL with err set on failure. */
-MigrationVM *machine_migration_attach(Machine *m, Error *err);
+MigrationVM *machine_migration_attach(Machine *m, Loop *loop, Error *err);
 /* Before machine_destroy: a migration in progress is cancelled, an incoming
  * load ended, and the context freed. */
 void machine_migration_detach(MigrationVM *vm);

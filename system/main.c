@@ -498,7 +498,8 @@ int main(int argc, char **argv)
     cl.opts.icount_shift = DEFAULT_ICOUNT_SHIFT;
     cl.opts.icount_sleep = true;     /* QEMU's -icount default: paced to the wall clock */
     parse_args(&cl, argc, argv);
-    MonitorHub *monitors = monitor_hub_new();    /* the machine's monitors, freed at the end */
+    Loop *loop = main_loop_init();
+    MonitorHub *monitors = monitor_hub_new(loop);    /* the machine's monitors, freed at the end */
     Error oe;
     error_init(&oe);
     if (main_opts_finish(&cl.opts, monitors, &oe) < 0 || main_opts_daemonize(&oe) < 0) {
@@ -515,9 +516,10 @@ int main(int argc, char **argv)
     error_init(&me);
     MigrationVM *vm = NULL;
     if (!machine_init(&machine, &cl.opts, &me) ||
-        !(vm = machine_migration_attach(&machine, &me))) {
+        !(vm = machine_migration_attach(&machine, loop, &me))) {
         die("%s", me.msg);
     }
+    main_loop_set_machine(&machine);
     monitor_set_machine(monitors, &machine, vm);
     machine_vm = vm;
     main_loop_set_machine_busy(main_machine_busy);

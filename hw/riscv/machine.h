@@ -146,9 +146,6 @@ typedef struct Machine {
     ClockVMState clock_vms;
 } Machine;
 
-/* The machine (one per process). */
-extern Machine *current_machine;
-
 /* Builds the board and loads firmware/kernel. The caller sets up m->serial0
  * (chardev_init_*) first; every other field is initialised here. On error
  * prints nothing and returns false with a one-line message in err (names the

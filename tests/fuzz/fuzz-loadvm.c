@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "emu/loop.h"
 #include "hw/riscv/machine-vmstate.h"
 #include "migration/vm-state.h"
 #include "system/machine-migration.h"
@@ -52,7 +53,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         fprintf(stderr, "fuzz-loadvm: %s\n", err.msg);
         exit(1);
     }
-    machine_vm = machine_migration_attach(&machine, &err);
+    static Loop loop;
+    loop_init(&loop, NULL, NULL);
+    machine_vm = machine_migration_attach(&machine, &loop, &err);
     if (!machine_vm) {
         fprintf(stderr, "fuzz-loadvm: %s\n", err.msg);
         exit(1);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emu/loop.h"
 #include "monitor/monitor-int.h"
 #include "monitor/monitor.h"
 
@@ -22,7 +23,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* A fresh hub and monitor and defaults for every input, so a finding
      * reproduces from its saved input alone: a reused monitor once kept the
      * input of a "quit" run after run and grew it to 2 GiB. */
-    MonitorHub *hub = monitor_hub_new();
+    Loop loop;
+    loop_init(&loop, NULL, NULL);
+    MonitorHub *hub = monitor_hub_new(&loop);
     Monitor *mon = monitor_new_buffer(hub);
     monitor_input(mon, (const char *)data, size);
     monitor_input(mon, "\n", 1);

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "emu/loop.h"
 #include "hw/riscv/machine-vmstate.h"
 #include "migration/vm-state.h"
 #include "system/machine-migration.h"
@@ -25,6 +26,7 @@
 
 static Machine machine;
 static MigrationVM *machine_vm;   /* the machine as migration sees it */
+static Loop machine_loop;         /* no hooks: nothing polls it */
 static char serial_out[1 << 16];
 static size_t serial_len;
 static char guest_path[512];
@@ -57,7 +59,8 @@ static void machine_up_ram(uint64_t ram)
     serial_len = 0;
     serial_out[0] = '\0';
     CU_ASSERT_FATAL(machine_init(&machine, &o, &err));
-    machine_vm = machine_migration_attach(&machine, &err);
+    loop_init(&machine_loop, NULL, NULL);
+    machine_vm = machine_migration_attach(&machine, &machine_loop, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(machine_vm);
     runstate_set(machine_vm->run, RUN_STATE_RUNNING);
 }

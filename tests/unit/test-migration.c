@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "emu/loop.h"
 #include "emu/clock.h"
 #include "emu/memory.h"
 #include "io/channel.h"
@@ -32,7 +33,8 @@ static void sv_reset(void)
 /* A migration context over a MigrationVM that has no machine: options,
  * blockers, disk hooks and the throttle touch none. */
 static VMRunState mig_run;
-static MigrationVM mig_vm = { .run = &mig_run };
+static Loop mig_loop;            /* no hooks: nothing polls it */
+static MigrationVM mig_vm = { .run = &mig_run, .loop = &mig_loop };
 
 static Migration *mig_new(void)
 {

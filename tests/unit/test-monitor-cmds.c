@@ -1,6 +1,7 @@
 /* The command table and dispatch, without a machine: table consistency,
  * help, errors and usage lines, errexit, input framing (long lines, NUL
  * bytes), completion, two independent hubs and the RISC-V disassembler. */
+#include "emu/loop.h"
 #include "monitor/monitor-int.h"
 #include "monitor/monitor.h"
 #include "tests/unit/unit.h"
@@ -249,7 +250,10 @@ static void test_complete(void)
  * the other's alone (what system/ has one of per machine). */
 static void test_two_hubs(void)
 {
-    MonitorHub *h1 = monitor_hub_new(), *h2 = monitor_hub_new();
+    Loop l1, l2;
+    loop_init(&l1, NULL, NULL);
+    loop_init(&l2, NULL, NULL);
+    MonitorHub *h1 = monitor_hub_new(&l1), *h2 = monitor_hub_new(&l2);
     Monitor *a = monitor_new_buffer(h1), *b = monitor_new_buffer(h2);
     monitor_handle_line(a, "echo one");
     monitor_handle_line(a, "echo two");
@@ -331,7 +335,9 @@ static const UnitTest tests[] = {
 
 int main(void)
 {
-    hub = monitor_hub_new();
+    static Loop loop;
+    loop_init(&loop, NULL, NULL);
+    hub = monitor_hub_new(&loop);
     mon = monitor_new_buffer(hub);
     int rc = unit_run("monitor-cmds", tests);
     monitor_hub_free(hub);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "emu/loop.h"
 #include "hw/riscv/machine.h"
 #include "io/channel.h"
 #include "migration/migration.h"
@@ -22,6 +23,7 @@
 
 typedef struct Box {
     Machine m;
+    Loop loop;                   /* its own: each machine's fds apart */
     MigrationVM *vm;
     char out[1 << 16];           /* the serial console's output */
     size_t len;
@@ -57,7 +59,8 @@ static Box *box_up(void)
     chardev_init_null(&b->m.serial0, "serial0");
     b->m.serial0.host_write = capture;
     CU_ASSERT_FATAL(machine_init(&b->m, &o, &err));
-    b->vm = machine_migration_attach(&b->m, &err);
+    loop_init(&b->loop, NULL, NULL);
+    b->vm = machine_migration_attach(&b->m, &b->loop, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(b->vm);
     return b;
 }
@@ -271,9 +274,11 @@ static void test_migrate_one_into_the_other(void)
     migration_cancel(b->vm->mig);
     CU_ASSERT_FALSE(migration_is_running(b->vm->mig));
     CU_ASSERT_TRUE(migration_is_running(a->vm->mig));
-    /* The main loop's part: the sender's events and the 100 ms tick. */
+    /* The main loop's part: the sender's events and the 100 ms tick, all
+     * on a's loop (b's cancelled migration left nothing on its own). */
+    CU_ASSERT_EQUAL(b->loop.fds.nr_fds, 0);
     for (int i = 0; i < 3000 && migration_is_running(a->vm->mig); i++) {
-        fd_watch_poll_once(10000000);
+        fd_watch_poll_once(&a->loop.fds, 10000000);
     }
     MigrationInfo ia, ib;
     migration_get_info(a->vm->mig, &ia);
