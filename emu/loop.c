@@ -2,43 +2,28 @@
 
 #include <stddef.h>
 
-/* Set once at start-up by the top floor; read-only afterwards. */
-static const LoopHooks *loop_hooks;
-
-void loop_install(const LoopHooks *h)
+void loop_init(Loop *l, const LoopHooks *hooks, void *opaque)
 {
-    loop_hooks = h;
+    l->hooks = hooks;
+    l->opaque = opaque;
+    fd_watch_init(&l->fds);
 }
 
-void loop_quit(int status)
+void loop_quit(Loop *l, int status)
 {
-    if (loop_hooks && loop_hooks->quit) {
-        loop_hooks->quit(status);
+    if (l->hooks && l->hooks->quit) {
+        l->hooks->quit(l->opaque, status);
     }
 }
 
-void loop_quit_after(uint64_t ns, int status)
+void loop_quit_after(Loop *l, uint64_t ns, int status)
 {
-    if (loop_hooks && loop_hooks->quit_after) {
-        loop_hooks->quit_after(ns, status);
+    if (l->hooks && l->hooks->quit_after) {
+        l->hooks->quit_after(l->opaque, ns, status);
     }
 }
 
-void loop_set_machine_busy(bool (*fn)(void))
+int loop_pending_signal(Loop *l)
 {
-    if (loop_hooks && loop_hooks->set_machine_busy) {
-        loop_hooks->set_machine_busy(fn);
-    }
-}
-
-void loop_set_cpu_gate(uint64_t (*fn)(void))
-{
-    if (loop_hooks && loop_hooks->set_cpu_gate) {
-        loop_hooks->set_cpu_gate(fn);
-    }
-}
-
-int loop_pending_signal(void)
-{
-    return loop_hooks && loop_hooks->pending_signal ? loop_hooks->pending_signal() : 0;
+    return l->hooks && l->hooks->pending_signal ? l->hooks->pending_signal(l->opaque) : 0;
 }

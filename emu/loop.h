@@ -1,39 +1,40 @@
-/* What the floors below system/ may ask of the main loop, which lives on
- * the top floor (system/main-loop.c) and installs these hooks when it is
- * set up. Before that (unit tests of one floor) requests are ignored and no
- * signal is pending. */
+/* What the floors below system/ may ask of the main loop that serves their
+ * machine: the loop itself lives on the top floor (system/main-loop.c),
+ * which fills in a Loop's hooks. A Loop with no hooks (unit tests of one
+ * floor) ignores requests and has no pending signal; its fds are still
+ * watched by whoever polls them. */
 #ifndef EMU_LOOP_H
 #define EMU_LOOP_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "io/fd-watch.h"
+
 typedef struct LoopHooks {
-    void (*quit)(int status);
-    void (*quit_after)(uint64_t ns, int status);
-    void (*set_machine_busy)(bool (*fn)(void));
-    void (*set_cpu_gate)(uint64_t (*fn)(void));
-    int (*pending_signal)(void);
+    void (*quit)(void *opaque, int status);
+    void (*quit_after)(void *opaque, uint64_t ns, int status);
+    int (*pending_signal)(void *opaque);
 } LoopHooks;
 
-/* h must outlive its use (a static table). */
-void loop_install(const LoopHooks *h);
+typedef struct Loop {
+    const LoopHooks *hooks;      /* NULL: requests are ignored */
+    void *opaque;                /* the hooks' argument */
+    FdWatchSet fds;              /* the fds this loop polls */
+} Loop;
+
+/* hooks must outlive the loop (a static table), or be NULL. */
+void loop_init(Loop *l, const LoopHooks *hooks, void *opaque);
 
 /* Ends the run with status (see main_loop_run for which status wins). */
-void loop_quit(int status);
+void loop_quit(Loop *l, int status);
 /* Quits with status once the running guest has had ns more of virtual time
  * (or at once when the machine is not running), so a guest that is about to
  * exit gets to: a batch's end of input. Deterministic under icount. */
-void loop_quit_after(uint64_t ns, int status);
-/* While fn() is true the loop leaves the machine alone (no reset, shutdown
- * or CPU checks) and only serves fds. NULL: never. */
-void loop_set_machine_busy(bool (*fn)(void));
-/* Asked before each CPU slice while set: ns the vCPU must wait first (the
- * auto-converge throttle); the loop polls its fds meanwhile. NULL: none. */
-void loop_set_cpu_gate(uint64_t (*fn)(void));
+void loop_quit_after(Loop *l, uint64_t ns, int status);
 /* The termination signal received and not yet acted on, or 0. Start-up code
  * that blocks before the loop runs (waiting for a socket client) stops
  * waiting when this is set. */
-int loop_pending_signal(void);
+int loop_pending_signal(Loop *l);
 
 #endif

@@ -3,8 +3,6 @@
 
 #include <string.h>
 
-static RunState current_state = RUN_STATE_PRELAUNCH;
-
 static const char *const runstate_names[RUN_STATE__MAX] = {
     [RUN_STATE_PRELAUNCH] = "prelaunch",
     [RUN_STATE_RUNNING] = "running",
@@ -40,19 +38,19 @@ bool runstate_from_name(const char *name, RunState *out)
     return false;
 }
 
-RunState runstate_get(void)
+RunState runstate_get(const VMRunState *rs)
 {
-    return current_state;
+    return rs->state;
 }
 
-void runstate_set(RunState s)
+void runstate_set(VMRunState *rs, RunState s)
 {
     if ((unsigned)s < RUN_STATE__MAX) {
-        current_state = s;
+        rs->state = s;
     }
 }
 
-bool runstate_is_running(void)
+bool runstate_is_running(const VMRunState *rs)
 {
-    return current_state == RUN_STATE_RUNNING;
+    return rs->state == RUN_STATE_RUNNING;
 }

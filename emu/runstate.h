@@ -1,4 +1,6 @@
-/* Run states, with QEMU's names. */
+/* Run states, with QEMU's names. Each machine has its own VMRunState (the
+ * board embeds it; migration and the monitor reach it through
+ * MigrationVM.run), so two machines in one process run and stop apart. */
 #ifndef EMU_RUNSTATE_H
 #define EMU_RUNSTATE_H
 
@@ -21,10 +23,15 @@ typedef enum RunState {
     RUN_STATE__MAX,
 } RunState;
 
+typedef struct VMRunState {
+    RunState state;              /* zero: prelaunch */
+} VMRunState;
+
 const char *runstate_name(RunState s);       /* "running", "paused", ... */
 bool runstate_from_name(const char *name, RunState *out);
-RunState runstate_get(void);
-void runstate_set(RunState s);
-bool runstate_is_running(void);
+RunState runstate_get(const VMRunState *rs);
+/* Out-of-range values are ignored. */
+void runstate_set(VMRunState *rs, RunState s);
+bool runstate_is_running(const VMRunState *rs);
 
 #endif

@@ -1,80 +1,76 @@
-/* The host file descriptors the process waits on (serial back ends, monitors,
- * migration channels) and their callbacks; one poll dispatches them. The
- * main loop (system/) calls fd_watch_poll_once between CPU slices. */
+/* A loop's host file descriptors (serial back ends, monitors, migration
+ * channels) and their callbacks; one poll dispatches them. The main loop
+ * (system/) calls fd_watch_poll_once on its set between CPU slices. */
 #include "io/fd-watch.h"
 
 #include <errno.h>
 #include <poll.h>
 #include <time.h>
 
-typedef struct FdWatch {
-    int fd;
-    FdWatchFunc read_cb, write_cb;
-    void *opaque;
-    bool removed;
-} FdWatch;
-
-static FdWatch fds[FD_WATCH_MAX];
-static int nr_fds;
-static bool dispatching;
-
-bool fd_watch_add_rw(int fd, FdWatchFunc read_cb, FdWatchFunc write_cb, void *opaque)
+void fd_watch_init(FdWatchSet *w)
 {
-    for (int i = 0; i < nr_fds; i++) {
-        if (fds[i].fd == fd && !fds[i].removed) {
-            fds[i].read_cb = read_cb;
-            fds[i].write_cb = write_cb;
-            fds[i].opaque = opaque;
+    w->nr_fds = 0;
+    w->dispatching = false;
+}
+
+bool fd_watch_add_rw(FdWatchSet *w, int fd, FdWatchFunc read_cb, FdWatchFunc write_cb,
+                     void *opaque)
+{
+    for (int i = 0; i < w->nr_fds; i++) {
+        if (w->fds[i].fd == fd && !w->fds[i].removed) {
+            w->fds[i].read_cb = read_cb;
+            w->fds[i].write_cb = write_cb;
+            w->fds[i].opaque = opaque;
             return true;
         }
     }
-    if (nr_fds == FD_WATCH_MAX) {
+    if (w->nr_fds == FD_WATCH_MAX) {
         return false;
     }
-    fds[nr_fds++] = (FdWatch){ fd, read_cb, write_cb, opaque, false };
+    w->fds[w->nr_fds++] = (FdWatch){ fd, read_cb, write_cb, opaque, false };
     return true;
 }
 
-bool fd_watch_add(int fd, FdWatchFunc read_cb, void *opaque)
+bool fd_watch_add(FdWatchSet *w, int fd, FdWatchFunc read_cb, void *opaque)
 {
-    return fd_watch_add_rw(fd, read_cb, NULL, opaque);
+    return fd_watch_add_rw(w, fd, read_cb, NULL, opaque);
 }
 
-static void fd_watch_compact(void)
+static void fd_watch_compact(FdWatchSet *w)
 {
     int j = 0;
-    for (int i = 0; i < nr_fds; i++) {
-        if (!fds[i].removed) {
-            fds[j++] = fds[i];
+    for (int i = 0; i < w->nr_fds; i++) {
+        if (!w->fds[i].removed) {
+            w->fds[j++] = w->fds[i];
         }
     }
-    nr_fds = j;
+    w->nr_fds = j;
 }
 
-void fd_watch_remove(int fd)
+void fd_watch_remove(FdWatchSet *w, int fd)
 {
-    for (int i = 0; i < nr_fds; i++) {
-        if (fds[i].fd == fd) {
-            fds[i].removed = true;   /* compacted after dispatch */
+    for (int i = 0; i < w->nr_fds; i++) {
+        if (w->fds[i].fd == fd) {
+            w->fds[i].removed = true;   /* compacted after dispatch */
         }
     }
-    if (!dispatching) {
-        fd_watch_compact();
+    if (!w->dispatching) {
+        fd_watch_compact(w);
     }
 }
 
-int fd_watch_poll_once(int64_t timeout_ns)
+int fd_watch_poll_once(FdWatchSet *w, int64_t timeout_ns)
 {
     struct pollfd pfd[FD_WATCH_MAX];
     FdWatch snap[FD_WATCH_MAX];
     int n = 0;
-    for (int i = 0; i < nr_fds; i++) {
-        if (fds[i].removed || (!fds[i].read_cb && !fds[i].write_cb)) {
+    for (int i = 0; i < w->nr_fds; i++) {
+        if (w->fds[i].removed || (!w->fds[i].read_cb && !w->fds[i].write_cb)) {
             continue;
         }
-        snap[n] = fds[i];
-        pfd[n].fd = fds[i].fd;
-        pfd[n].events = (fds[i].read_cb ? POLLIN : 0) | (fds[i].write_cb ? POLLOUT : 0);
+        snap[n] = w->fds[i];
+        pfd[n].fd = w->fds[i].fd;
+        pfd[n].events = (w->fds[i].read_cb ? POLLIN : 0) | (w->fds[i].write_cb ? POLLOUT : 0);
         pfd[n].revents = 0;
         n++;
     }
@@ -88,7 +84,7 @@ int fd_watch_poll_once(int64_t timeout_ns)
     if (r <= 0) {
         return 0;                /* timeout, or EINTR (a signal: seen by the loop) */
     }
-    dispatching = true;
+    w->dispatching = true;
     for (int i = 0; i < n; i++) {
         short ev = pfd[i].revents;
         if (!ev) {
@@ -96,8 +92,8 @@ int fd_watch_poll_once(int64_t timeout_ns)
         }
         /* The callback may have been removed by an earlier one this round. */
         bool live = false;
-        for (int k = 0; k < nr_fds; k++) {
-            if (fds[k].fd == snap[i].fd && !fds[k].removed) {
+        for (int k = 0; k < w->nr_fds; k++) {
+            if (w->fds[k].fd == snap[i].fd && !w->fds[k].removed) {
                 live = true;
             }
         }
@@ -109,10 +105,10 @@ int fd_watch_poll_once(int64_t timeout_ns)
         } else if ((ev & (POLLOUT | POLLERR | POLLHUP)) && snap[i].write_cb) {
             snap[i].write_cb(snap[i].opaque);
         } else if (ev & POLLNVAL) {
-            fd_watch_remove(snap[i].fd);   /* closed behind our back */
+            fd_watch_remove(w, snap[i].fd);   /* closed behind our back */
         }
     }
-    dispatching = false;
-    fd_watch_compact();
+    w->dispatching = false;
+    fd_watch_compact(w);
     return r;
 }

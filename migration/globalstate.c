@@ -18,6 +18,7 @@ typedef struct GlobalState {
     bool stored;                 /* set for the next save by globalstate_store_state */
     bool received;               /* the last load carried a valid one */
     RunState received_state;
+    const VMRunState *run;       /* the machine's: sent when none was stored */
 } GlobalState;
 
 static void globalstate_fill(GlobalState *gs, RunState rs)
@@ -73,7 +74,7 @@ static int globalstate_pre_save(void *opaque)
     GlobalState *gs = opaque;
     if (!gs->stored) {
         /* Nobody recorded the state before stopping: send the current one. */
-        globalstate_fill(gs, runstate_get());
+        globalstate_fill(gs, runstate_get(gs->run));
     }
     return 0;
 }
@@ -122,12 +123,13 @@ static const SaveVMStreamHooks globalstate_hooks = {
     .release = free,
 };
 
-int globalstate_register(SaveVMState *s)
+int globalstate_register(SaveVMState *s, const VMRunState *run)
 {
     GlobalState *gs = calloc(1, sizeof(*gs));
     if (!gs) {
         return -ENOMEM;
     }
+    gs->run = run;
     int ret = savevm_register_record(s, "globalstate", 0, &vmstate_globalstate,
                                      &globalstate_hooks, gs);
     if (ret < 0) {

@@ -10,8 +10,9 @@
 #include "emu/runstate.h"
 #include "savevm/savevm.h"
 
-/* Adds the record to s (it is freed when unregistered). */
-int globalstate_register(SaveVMState *s);
+/* Adds the record to s (it is freed when unregistered); run is the
+ * machine's run state, sent when none was stored. */
+int globalstate_register(SaveVMState *s, const VMRunState *run);
 /* Records the run state for the next save of s; call it before stopping the
  * VM. Without it, the state at save time is sent. */
 void globalstate_store_state(SaveVMState *s, RunState rs);

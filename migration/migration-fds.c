@@ -8,69 +8,59 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "migration/migration.h"
+#include "migration/migration-int.h"
 
-#define MIGRATION_MAX_FDS 16
-
-typedef struct NamedFd {
-    char name[64];
-    int fd;
-} NamedFd;
-
-static NamedFd named_fds[MIGRATION_MAX_FDS];
-static int nr_named_fds;
-
-static int named_fd_find(const char *name)
+static int named_fd_find(const Migration *mig, const char *name)
 {
-    for (int i = 0; i < nr_named_fds; i++) {
-        if (!strcmp(named_fds[i].name, name)) {
+    for (int i = 0; i < mig->nr_fds; i++) {
+        if (!strcmp(mig->fds[i].name, name)) {
             return i;
         }
     }
     return -1;
 }
 
-int migration_fd_add(const char *name, int fd, Error *err)
+int migration_fd_add(Migration *mig, const char *name, int fd, Error *err)
 {
-    if (!name[0] || strlen(name) >= sizeof(named_fds[0].name)) {
+    if (!name[0] || strlen(name) >= sizeof(mig->fds[0].name)) {
         error_setf(err, "Parameter 'fdname' expects a name of 1 to %zu characters",
-                   sizeof(named_fds[0].name) - 1);
+                   sizeof(mig->fds[0].name) - 1);
         return -EINVAL;
     }
     if (name[0] >= '0' && name[0] <= '9') {
         error_setf(err, "Parameter 'fdname' must not start with a digit");  /* QEMU's rule */
         return -EINVAL;
     }
-    int i = named_fd_find(name);
+    int i = named_fd_find(mig, name);
     if (i >= 0) {
-        close(named_fds[i].fd);  /* QEMU replaces an fd of the same name */
-        named_fds[i].fd = fd;
+        close(mig->fds[i].fd);  /* QEMU replaces an fd of the same name */
+        mig->fds[i].fd = fd;
         return 0;
     }
-    if (nr_named_fds == MIGRATION_MAX_FDS) {
+    if (mig->nr_fds == MIGRATION_MAX_FDS) {
         error_setf(err, "too many named file descriptors (%d)", MIGRATION_MAX_FDS);
         return -ENOSPC;
     }
-    snprintf(named_fds[nr_named_fds].name, sizeof(named_fds[0].name), "%s", name);
-    named_fds[nr_named_fds++].fd = fd;
+    snprintf(mig->fds[mig->nr_fds].name, sizeof(mig->fds[0].name), "%s", name);
+    mig->fds[mig->nr_fds++].fd = fd;
     return 0;
 }
 
-static int named_fd_remove(const char *name, Error *err)
+static int named_fd_remove(Migration *mig, const char *name, Error *err)
 {
-    int i = named_fd_find(name);
+    int i = named_fd_find(mig, name);
     if (i < 0) {
         error_setf(err, "File descriptor named '%s' not found", name);
         return -1;
     }
-    int fd = named_fds[i].fd;
-    named_fds[i] = named_fds[--nr_named_fds];
+    int fd = mig->fds[i].fd;
+    mig->fds[i] = mig->fds[--mig->nr_fds];
     return fd;
 }
 
-int migration_fd_close(const char *name, Error *err)
+int migration_fd_close(Migration *mig, const char *name, Error *err)
 {
-    int fd = named_fd_remove(name, err);
+    int fd = named_fd_remove(mig, name, err);
     if (fd < 0) {
         return -ENOENT;
     }
@@ -78,10 +68,10 @@ int migration_fd_close(const char *name, Error *err)
     return 0;
 }
 
-int migration_fd_take(const char *name, Error *err)
+int migration_fd_take(Migration *mig, const char *name, Error *err)
 {
-    if (named_fd_find(name) >= 0 || !name[0] || name[strspn(name, "0123456789")]) {
-        return named_fd_remove(name, err);
+    if (named_fd_find(mig, name) >= 0 || !name[0] || name[strspn(name, "0123456789")]) {
+        return named_fd_remove(mig, name, err);
     }
     /* As QEMU: a number that names no getfd descriptor is an inherited one
      * (-incoming fd:3 from the process that started amber). */
@@ -96,4 +86,12 @@ int migration_fd_take(const char *name, Error *err)
     }
     fcntl((int)n, F_SETFD, fl | FD_CLOEXEC);   /* not for exec: children */
     return (int)n;
+}
+
+void migration_fds_close_all(Migration *mig)
+{
+    for (int i = 0; i < mig->nr_fds; i++) {
+        close(mig->fds[i].fd);
+    }
+    mig->nr_fds = 0;
 }

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "migration/migration.h"
+#include "migration/migration-int.h"
 #include "util/size.h"
 
 /* QEMU 10.2's capability order; the ones Amber implements carry their enum
@@ -40,10 +40,6 @@ static const CapDesc cap_table[] = {
     { "dirty-limit", -1 },
     { "mapped-ram", -1 },
 };
-
-static bool caps[MIGRATION_CAP__SUPPORTED];
-
-MigrationParams migrate_params;
 
 typedef enum ParamKind {
     PK_INT,        /* plain integer, printed with unit */
@@ -94,50 +90,50 @@ static const ParamDesc param_table[] = {
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-static int64_t *param_ptr(const ParamDesc *d)
+static int64_t *param_ptr(MigrationParams *p, const ParamDesc *d)
 {
-    return (int64_t *)((char *)&migrate_params + d->off);
+    return (int64_t *)((char *)p + d->off);
 }
 
-void migration_options_reset(void)
+void migration_options_reset(Migration *mig)
 {
-    memset(caps, 0, sizeof(caps));
+    memset(mig->caps, 0, sizeof(mig->caps));
     /* Amber's one default that differs from QEMU: without a return path a
      * source cannot know the destination took over (migration-rp.c). */
-    caps[MIGRATION_CAP_RETURN_PATH] = true;
+    mig->caps[MIGRATION_CAP_RETURN_PATH] = true;
     for (size_t i = 0; i < ARRAY_LEN(param_table); i++) {
         if (param_table[i].kind != PK_FIXED) {
-            *param_ptr(&param_table[i]) = param_table[i].def;
+            *param_ptr(&mig->params, &param_table[i]) = param_table[i].def;
         }
     }
 }
 
-/* Defaults before main() runs, so nothing has to remember to call reset. */
-__attribute__((constructor)) static void migration_options_init(void)
+bool migrate_cap(const Migration *mig, MigrationCapability c)
 {
-    migration_options_reset();
+    return c < MIGRATION_CAP__SUPPORTED && mig->caps[c];
 }
 
-bool migrate_cap(MigrationCapability c)
+const MigrationParams *migration_params(const Migration *mig)
 {
-    return c < MIGRATION_CAP__SUPPORTED && caps[c];
+    return &mig->params;
 }
 
-void migration_foreach_capability(void (*fn)(void *opaque, const char *name, bool on),
+void migration_foreach_capability(const Migration *mig,
+                                  void (*fn)(void *opaque, const char *name, bool on),
                                   void *opaque)
 {
     for (size_t i = 0; i < ARRAY_LEN(cap_table); i++) {
-        fn(opaque, cap_table[i].name, cap_table[i].cap >= 0 && caps[cap_table[i].cap]);
+        fn(opaque, cap_table[i].name, cap_table[i].cap >= 0 && mig->caps[cap_table[i].cap]);
     }
 }
 
-int migration_set_capability(const char *name, bool on, Error *err)
+int migration_set_capability(Migration *mig, const char *name, bool on, Error *err)
 {
     for (size_t i = 0; i < ARRAY_LEN(cap_table); i++) {
         if (strcmp(cap_table[i].name, name) != 0) {
             continue;
         }
-        if (migration_is_running()) {
+        if (migration_is_running(mig)) {
             error_setf(err, "There's a migration process in progress");
             return -EBUSY;
         }
@@ -149,15 +145,17 @@ int migration_set_capability(const char *name, bool on, Error *err)
                        "auto-converge, return-path)", name);
             return -ENOTSUP;
         }
-        caps[cap_table[i].cap] = on;
+        mig->caps[cap_table[i].cap] = on;
         return 0;
     }
     error_setf(err, "invalid parameter value: %s", name);
     return -EINVAL;
 }
 
-void migration_foreach_parameter(void (*fn)(void *opaque, const char *line), void *opaque)
+void migration_foreach_parameter(Migration *mig, void (*fn)(void *opaque, const char *line),
+                                 void *opaque)
 {
+    MigrationParams *p = &mig->params;
     char line[160];
     for (size_t i = 0; i < ARRAY_LEN(param_table); i++) {
         const ParamDesc *d = &param_table[i];
@@ -166,10 +164,10 @@ void migration_foreach_parameter(void (*fn)(void *opaque, const char *line), voi
             snprintf(line, sizeof(line), "%s: %s", d->name, d->fixed);
             break;
         case PK_BOOL:
-            snprintf(line, sizeof(line), "%s: %s", d->name, *param_ptr(d) ? "on" : "off");
+            snprintf(line, sizeof(line), "%s: %s", d->name, *param_ptr(p, d) ? "on" : "off");
             break;
         default:
-            snprintf(line, sizeof(line), "%s: %lld%s", d->name, (long long)*param_ptr(d),
+            snprintf(line, sizeof(line), "%s: %lld%s", d->name, (long long)*param_ptr(p, d),
                      d->unit);
             break;
         }
@@ -188,8 +186,9 @@ static bool parse_size_mib(const char *s, int64_t *out)
     return true;
 }
 
-int migration_set_parameter(const char *name, const char *value, Error *err)
+int migration_set_parameter(Migration *mig, const char *name, const char *value, Error *err)
 {
+    MigrationParams *p = &mig->params;
     for (size_t i = 0; i < ARRAY_LEN(param_table); i++) {
         const ParamDesc *d = &param_table[i];
         if (strcmp(d->name, name) != 0) {
@@ -242,12 +241,12 @@ int migration_set_parameter(const char *name, const char *value, Error *err)
             }
             return -EINVAL;
         }
-        if (d->off == P(max_cpu_throttle) && v < migrate_params.cpu_throttle_initial) {
+        if (d->off == P(max_cpu_throttle) && v < mig->params.cpu_throttle_initial) {
             error_setf(err, "max_cpu_throttle must be no less than cpu_throttle_initial (%lld)",
-                       (long long)migrate_params.cpu_throttle_initial);
+                       (long long)mig->params.cpu_throttle_initial);
             return -EINVAL;
         }
-        *param_ptr(d) = v;
+        *param_ptr(p, d) = v;
         return 0;
     }
     error_setf(err, "invalid parameter value: %s", name);

@@ -12,10 +12,10 @@
 
 #include "migration/migration.h"
 
-bool migration_rp_usable(int fd)
+bool migration_rp_usable(const Migration *mig, int fd)
 {
     struct stat st;
-    return migrate_cap(MIGRATION_CAP_RETURN_PATH) && fd >= 0 && fstat(fd, &st) == 0 &&
+    return migrate_cap(mig, MIGRATION_CAP_RETURN_PATH) && fd >= 0 && fstat(fd, &st) == 0 &&
            S_ISSOCK(st.st_mode);
 }
 

@@ -43,33 +43,42 @@ typedef struct MigSenderResult {
     char msg[1024];
 } MigSenderResult;
 
+/* One per migration context; its thread runs from mig_sender_start to
+ * mig_sender_stop and gets the sender as its argument. */
+typedef struct MigSender MigSender;
+
+/* NULL when out of memory. */
+MigSender *mig_sender_new(void);
+/* Stops the thread if it runs. */
+void mig_sender_free(MigSender *s);
+
 /* f writes into q; fd is the transport (made non-blocking; -1 until a
  * connect job made one); what names it in errors. Returns 0 or a negative
  * errno. */
-int mig_sender_start(SaveVMState *sections, int fd, const char *what, QEMUFile *f,
-                     ChannelBuffer *q);
+int mig_sender_start(MigSender *s, SaveVMState *sections, int fd, const char *what,
+                     QEMUFile *f, ChannelBuffer *q);
 /* Stops the current job (if any), ends and joins the thread. */
-void mig_sender_stop(void);
+void mig_sender_stop(MigSender *s);
 /* Stops the current job and waits until the thread is idle. */
-void mig_sender_quiesce(void);
+void mig_sender_quiesce(MigSender *s);
 
 /* Connects to uri (tcp: or unix:) without blocking the caller; the fd is
  * then mig_sender_fd(), the transport's to close. */
-void mig_sender_connect(const char *uri);
-int mig_sender_fd(void);
-void mig_sender_round(void);
+void mig_sender_connect(MigSender *s, const char *uri);
+int mig_sender_fd(MigSender *s);
+void mig_sender_round(MigSender *s);
 /* with_rp: after writing, wait for the destination's MIG_RP_MSG_SHUT. */
-void mig_sender_drain(bool with_rp);
+void mig_sender_drain(MigSender *s, bool with_rp);
 
 /* Readable once a job has ended; then mig_sender_take_result. */
-int mig_sender_event_fd(void);
+int mig_sender_event_fd(MigSender *s);
 /* false when no finished job is waiting. */
-bool mig_sender_take_result(MigSenderResult *out);
+bool mig_sender_take_result(MigSender *s, MigSenderResult *out);
 
 /* max-bandwidth in bytes per second, 0 = unlimited (any thread). */
-void mig_sender_set_rate(uint64_t bytes_per_second);
+void mig_sender_set_rate(MigSender *s, uint64_t bytes_per_second);
 /* Bytes written to the transport / produced into the stream, so far. */
-uint64_t mig_sender_written(void);
-uint64_t mig_sender_produced(void);
+uint64_t mig_sender_written(MigSender *s);
+uint64_t mig_sender_produced(MigSender *s);
 
 #endif

@@ -38,7 +38,8 @@ static int transport_exec(MigrationTransport *t, const char *cmd, bool writable,
     return channel_exec_spawn(cmd, writable, &t->pid, err);
 }
 
-int migration_transport_open(MigrationTransport *t, const char *uri, bool incoming, Error *err)
+int migration_transport_open(Migration *mig, MigrationTransport *t, const char *uri,
+                             bool incoming, Error *err)
 {
     memset(t, 0, sizeof(*t));
     t->fd = -1;
@@ -58,7 +59,7 @@ int migration_transport_open(MigrationTransport *t, const char *uri, bool incomi
     } else if (s == URI_EXEC) {
         fd = transport_exec(t, rest, !incoming, err);
     } else if (s == URI_FD) {
-        fd = migration_fd_take(rest, err);
+        fd = migration_fd_take(mig, rest, err);
     } else {
         const char *path = rest;
         fd = incoming ? open(path, O_RDONLY | O_CLOEXEC)

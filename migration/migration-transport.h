@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "migration/vm.h"
 #include "util/error.h"
 
 typedef struct MigrationTransport {
@@ -23,8 +24,10 @@ typedef struct MigrationTransport {
 /* Checks the URI form only (no I/O): 0 or -EINVAL with QEMU-like text. */
 int migration_transport_check(const char *uri, Error *err);
 /* Source: an fd to write the stream to. Destination (incoming): an fd to
- * read it from, or a listening socket (t->listening). -1 with err set. */
-int migration_transport_open(MigrationTransport *t, const char *uri, bool incoming, Error *err);
+ * read it from, or a listening socket (t->listening). fd:NAME takes mig's
+ * named fd. -1 with err set. */
+int migration_transport_open(Migration *mig, MigrationTransport *t, const char *uri,
+                             bool incoming, Error *err);
 /* Closes the fd and reaps an exec: command; its failure (non-zero exit,
  * death by signal) is an error naming the command. abort: kill it first. */
 int migration_transport_close(MigrationTransport *t, bool abort, Error *err);

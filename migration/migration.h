@@ -2,6 +2,12 @@
  * the source state machine (precopy), the destination, blockers and the
  * vCPU throttle of auto-converge.
  *
+ * All of it is per machine: a Migration context (migration_new) holds one
+ * machine's outgoing and incoming migration, sender thread, options,
+ * throttle, blockers, disk hooks and named fds, and every function here
+ * takes it. system/ makes one per machine (MigrationVM.mig), so two
+ * machines in one process migrate, block and throttle apart.
+ *
  * Scheduling (source): the state machine, the dirty-bitmap syncs, the final
  * phase (guest stopped) and the monitor run on the main-loop thread, with
  * the guest CPU. Each RAM pass is produced and written by a sender thread
@@ -38,6 +44,15 @@ typedef enum MigrationStatus {
 
 const char *migration_status_name(MigrationStatus s);
 
+/* ---- the context ---- */
+/* A context for the machine vm (which must outlive it), with QEMU's
+ * default capabilities and parameters. NULL when out of memory. */
+Migration *migration_new(MigrationVM *vm);
+/* Cancels an outgoing migration in progress (without telling its done
+ * listener), ends an incoming load (the machine stays unloaded), closes the
+ * named fds. Call it while the machine is whole. NULL: nothing. */
+void migration_free(Migration *mig);
+
 /* ---- capabilities and parameters (migration-options.c) ---- */
 typedef enum MigrationCapability {
     MIGRATION_CAP_XBZRLE,
@@ -58,33 +73,36 @@ typedef struct MigrationParams {
     int64_t xbzrle_cache_size;            /* bytes */
 } MigrationParams;
 
-extern MigrationParams migrate_params;
-bool migrate_cap(MigrationCapability c);
+const MigrationParams *migration_params(const Migration *mig);
+bool migrate_cap(const Migration *mig, MigrationCapability c);
 
 /* Every capability QEMU names, in QEMU 10.2's order; fn gets each name and
  * its state (unsupported ones are always off). */
-void migration_foreach_capability(void (*fn)(void *opaque, const char *name, bool on),
+void migration_foreach_capability(const Migration *mig,
+                                  void (*fn)(void *opaque, const char *name, bool on),
                                   void *opaque);
-int migration_set_capability(const char *name, bool on, Error *err);
+int migration_set_capability(Migration *mig, const char *name, bool on, Error *err);
 /* One "name: value[ unit]" line per parameter, in QEMU's order. */
-void migration_foreach_parameter(void (*fn)(void *opaque, const char *line), void *opaque);
+void migration_foreach_parameter(Migration *mig, void (*fn)(void *opaque, const char *line),
+                                 void *opaque);
 /* value as typed: sizes take B/K/M/G/T suffixes (MiB without one, as QEMU's
  * HMP), booleans on/off. */
-int migration_set_parameter(const char *name, const char *value, Error *err);
-/* Completion of capability and parameter names. */
+int migration_set_parameter(Migration *mig, const char *name, const char *value, Error *err);
+/* Completion of capability and parameter names (the same for every context). */
 void migration_complete_names(const char *prefix, void (*add)(void *opaque, const char *name),
                               void *opaque);
-void migration_options_reset(void);     /* defaults (unit tests) */
+void migration_options_reset(Migration *mig);   /* back to the defaults */
 
 /* ---- blockers (migration-blocker.c) ---- */
 /* A device bound to a host resource registers why it cannot move; migrate
  * and savevm then refuse with "<device>: <reason>" naming it. Returns an id
  * for migrate_del_blocker, or -1 (full). */
-int migrate_add_blocker(const char *device, const char *reason);
-void migrate_del_blocker(int id);
+int migrate_add_blocker(Migration *mig, const char *device, const char *reason);
+void migrate_del_blocker(Migration *mig, int id);
 /* 0, or -EPERM with err set to the first blocker's text. */
-int migration_check_blockers(Error *err);
-void migration_foreach_blocker(void (*fn)(void *opaque, const char *text), void *opaque);
+int migration_check_blockers(const Migration *mig, Error *err);
+void migration_foreach_blocker(const Migration *mig,
+                               void (*fn)(void *opaque, const char *text), void *opaque);
 
 /* Disks give up their images before the final phase (the destination takes
  * them over) and take them back when a migration fails or is cancelled. */
@@ -93,16 +111,17 @@ typedef struct MigrationBlockHooks {
     int (*activate)(void *opaque, Error *err);
     void *opaque;
 } MigrationBlockHooks;
-void migration_add_block_hooks(const MigrationBlockHooks *h);
-void migration_remove_block_hooks(void *opaque);
-int migration_block_inactivate_all(Error *err);
-int migration_block_activate_all(Error *err);
+void migration_add_block_hooks(Migration *mig, const MigrationBlockHooks *h);
+void migration_remove_block_hooks(Migration *mig, void *opaque);
+int migration_block_inactivate_all(Migration *mig, Error *err);
+int migration_block_activate_all(Migration *mig, Error *err);
 
 /* ---- the vCPU throttle (migration-throttle.c) ---- */
-void migration_throttle_set(int percent);   /* 0 stops it */
-int migration_throttle_percent(void);
-/* The main loop asks before each CPU slice: ns the vCPU must still sleep. */
-uint64_t migration_throttle_wait_ns(void);
+void migration_throttle_set(Migration *mig, int percent);   /* 0 stops it */
+int migration_throttle_percent(const Migration *mig);
+/* The main loop asks before each CPU slice: ns the vCPU must still sleep
+ * (0 while the throttle is off). */
+uint64_t migration_throttle_wait_ns(Migration *mig);
 
 /* ---- the source (migration.c) ---- */
 typedef struct MigrationInfo {
@@ -121,18 +140,18 @@ typedef struct MigrationInfo {
  * Refusals (blockers, a migration in progress, bad run state, a transport
  * that cannot open) return a negative errno with err set, and the machine
  * is untouched. Otherwise it runs from the main loop. */
-int migration_start(MigrationVM *vm, const char *uri, Error *err);
-int migration_cancel(void);
-bool migration_is_running(void);
-void migration_get_info(MigrationInfo *out);
+int migration_start(Migration *mig, const char *uri, Error *err);
+int migration_cancel(Migration *mig);
+bool migration_is_running(const Migration *mig);
+void migration_get_info(Migration *mig, MigrationInfo *out);
 /* Called once when the current migration ends (completed, failed or
  * cancelled); one listener (the waiting monitor). */
-void migration_set_done_notify(void (*fn)(void *opaque), void *opaque);
+void migration_set_done_notify(Migration *mig, void (*fn)(void *opaque), void *opaque);
 /* Where a failure that no command waits for is told, one line: "migration
  * failed: ..." (an outgoing migration running from the main loop) and "load
  * of migration failed: ..." (an incoming one). The system prints them. */
-void migration_set_reporter(const Reporter *r);
-const Reporter *migration_reporter(void);
+void migration_set_reporter(Migration *mig, const Reporter *r);
+const Reporter *migration_reporter(Migration *mig);
 
 /* ---- the destination (migration-incoming.c) ---- */
 /* -incoming URI at start-up, or migrate_incoming with -incoming defer.
@@ -140,29 +159,31 @@ const Reporter *migration_reporter(void);
  * waiting); exec:, fd: and file: load at once. exit_on_error: a failed load
  * ends amber (with the message to migration_reporter); otherwise the destination keeps
  * waiting for migrate_incoming (defer). */
-void migration_incoming_set_defer(bool defer);
-bool migration_incoming_deferred(void);
-int migration_incoming_start(MigrationVM *vm, const char *uri, bool start_paused,
+void migration_incoming_set_defer(Migration *mig, bool defer);
+bool migration_incoming_deferred(const Migration *mig);
+int migration_incoming_start(Migration *mig, const char *uri, bool start_paused,
                              bool exit_on_error, Error *err);
-MigrationStatus migration_incoming_status(void);
+MigrationStatus migration_incoming_status(const Migration *mig);
 /* cont (on) or stop (off) while inmigrate, as QEMU's autostart: whether the
  * machine runs once a load completes; overrides -S for every later load. */
-void migration_incoming_set_autostart(bool on);
+void migration_incoming_set_autostart(Migration *mig, bool on);
 /* A socket stream is being loaded (on the loader thread): the machine's
- * state belongs to it until the load ends. */
-bool migration_incoming_loading(void);
+ * state belongs to it until the load ends. The main loop asks before it
+ * touches the machine. */
+bool migration_incoming_loading(const Migration *mig);
 /* At exit: ends a load in progress (its socket is shut down, the loader
  * joined); the machine stays unloaded. */
-void migration_incoming_abort(void);
-const char *migration_incoming_error(void);
+void migration_incoming_abort(Migration *mig);
+const char *migration_incoming_error(const Migration *mig);
 /* The listening address while waiting ("tcp:127.0.0.1:4444"), or NULL. */
-const char *migration_incoming_listen_uri(void);
+const char *migration_incoming_listen_uri(const Migration *mig);
 
 /* ---- named fds for fd:NAME (getfd/closefd over the unix monitor) ---- */
-/* Takes ownership of fd under name (replacing one of the same name). */
-int migration_fd_add(const char *name, int fd, Error *err);
-int migration_fd_close(const char *name, Error *err);
+/* Per machine here (QEMU keeps them per monitor). Takes ownership of fd
+ * under name (replacing one of the same name). */
+int migration_fd_add(Migration *mig, const char *name, int fd, Error *err);
+int migration_fd_close(Migration *mig, const char *name, Error *err);
 /* Removes and returns the fd named name, or -1 with err set. */
-int migration_fd_take(const char *name, Error *err);
+int migration_fd_take(Migration *mig, const char *name, Error *err);
 
 #endif

@@ -11,6 +11,21 @@
 #include "savevm/savevm.h"
 #include "migration/xbzrle.h"
 
+/* Pages the process never touched read as zero but cost a page fault each
+ * to check (tens of microseconds under a hypervisor: seconds for a large,
+ * mostly idle guest). /proc/self/pagemap says which pages were never
+ * touched (neither present nor swapped), a batch at a time. */
+#define PAGEMAP_BATCH 512
+#define PAGEMAP_PRESENT (1ull << 63)
+#define PAGEMAP_SWAPPED (1ull << 62)
+
+typedef struct RamPagemap {
+    int fd;                      /* -1: unavailable, check by reading */
+    const uint8_t *base;         /* host address of the cached batch */
+    uint64_t entries[PAGEMAP_BATCH];
+    bool valid;
+} RamPagemap;
+
 typedef struct RamState {
     PhysMemory *m;
     const char *name;
@@ -28,11 +43,16 @@ typedef struct RamState {
     bool block_sent;
     bool block_received;
     uint64_t iterate_max;        /* pages per PART */
+    uint64_t iterate_max_next;   /* for the next save (ram_set_iterate_max_pages) */
     RamStats stats;              /* the sender's own counters */
     RamStats published;          /* a copy for other threads, under stats_lock */
+    pthread_mutex_t stats_lock;
+    /* The save's (sender thread) or the load's (loader thread), never both
+     * at once: a machine saves or loads. */
+    RamPagemap pagemap;
     /* XBZRLE: a direct-mapped cache of the last sent copy of pages, filled
      * from the first pass on and used for deltas from the second. */
-    uint64_t xb_size;            /* bytes requested; 0 = off */
+    uint64_t xb_size;            /* bytes asked for the next save; 0 = off */
     uint64_t xb_slots;
     uint8_t *xb_data;
     uint64_t *xb_tag;            /* page index + 1; 0 = empty slot */
@@ -40,35 +60,16 @@ typedef struct RamState {
     uint8_t xb_page[PAGE_SIZE];  /* a stable copy of the page being encoded */
 } RamState;
 
-static pthread_mutex_t ram_stats_lock = PTHREAD_MUTEX_INITIALIZER;
-
 static void ram_publish_stats(RamState *rs)
 {
-    pthread_mutex_lock(&ram_stats_lock);
+    pthread_mutex_lock(&rs->stats_lock);
     rs->published = rs->stats;
-    pthread_mutex_unlock(&ram_stats_lock);
+    pthread_mutex_unlock(&rs->stats_lock);
 }
 
-/* Pages the process never touched read as zero but cost a page fault each
- * to check (tens of microseconds under a hypervisor: seconds for a large,
- * mostly idle guest). /proc/self/pagemap says which pages were never
- * touched (neither present nor swapped), a batch at a time. */
-#define PAGEMAP_BATCH 512
-#define PAGEMAP_PRESENT (1ull << 63)
-#define PAGEMAP_SWAPPED (1ull << 62)
-
-typedef struct RamPagemap {
-    int fd;                      /* -1: unavailable, check by reading */
-    const uint8_t *base;         /* host address of the cached batch */
-    uint64_t entries[PAGEMAP_BATCH];
-    bool valid;
-} RamPagemap;
-
-static RamPagemap ram_pagemap = { .fd = -2 };
-
-static bool ram_page_untouched(const uint8_t *host)
+static bool ram_page_untouched(RamState *rs, const uint8_t *host)
 {
-    RamPagemap *pm = &ram_pagemap;
+    RamPagemap *pm = &rs->pagemap;
     if (pm->fd == -2) {
         pm->fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
     }
@@ -103,43 +104,47 @@ static bool ram_page_is_zero(const uint8_t *p)
 
 /* Zero test that avoids faulting in pages never touched. The batch cache
  * is dropped at each section end, since the guest runs in between. */
-static void ram_pagemap_written(const uint8_t *host)
+static void ram_pagemap_written(RamState *rs, const uint8_t *host)
 {
     uintptr_t first = (uintptr_t)host / PAGE_SIZE;
     first -= first % PAGEMAP_BATCH;
-    if (ram_pagemap.valid && (uintptr_t)ram_pagemap.base == first) {
-        ram_pagemap.valid = false;   /* that batch is stale now */
+    if (rs->pagemap.valid && (uintptr_t)rs->pagemap.base == first) {
+        rs->pagemap.valid = false;   /* that batch is stale now */
     }
 }
 
-static bool ram_page_is_zero_fast(const uint8_t *host)
+static bool ram_page_is_zero_fast(RamState *rs, const uint8_t *host)
 {
-    return ram_page_untouched(host) || ram_page_is_zero(host);
+    return ram_page_untouched(rs, host) || ram_page_is_zero(host);
 }
-
-static uint64_t ram_iterate_max = RAM_ITERATE_MAX_PAGES;
-static uint64_t ram_xbzrle_size;
 
 void ram_stats_get(SaveVMState *s, RamStats *out)
 {
     RamState *rs = savevm_find_opaque(s, "ram", 0);
-    pthread_mutex_lock(&ram_stats_lock);
-    if (rs) {
-        *out = rs->published;
-    } else {
+    if (!rs) {
         memset(out, 0, sizeof(*out));
+        return;
     }
-    pthread_mutex_unlock(&ram_stats_lock);
+    pthread_mutex_lock(&rs->stats_lock);
+    *out = rs->published;
+    pthread_mutex_unlock(&rs->stats_lock);
 }
 
-void ram_set_iterate_max_pages(uint64_t n)
+void ram_set_iterate_max_pages(SaveVMState *s, uint64_t n)
 {
-    ram_iterate_max = n ? n : RAM_ITERATE_MAX_PAGES;
+    RamState *rs = savevm_find_opaque(s, "ram", 0);
+    if (rs) {
+        rs->iterate_max_next = n ? n : RAM_ITERATE_MAX_PAGES;
+    }
 }
 
-int ram_set_xbzrle(uint64_t cache_size)
+int ram_set_xbzrle(SaveVMState *s, uint64_t cache_size)
 {
-    ram_xbzrle_size = cache_size;
+    RamState *rs = savevm_find_opaque(s, "ram", 0);
+    if (!rs) {
+        return -ENOENT;
+    }
+    rs->xb_size = cache_size;
     return 0;
 }
 
@@ -229,7 +234,7 @@ static void ram_send_page(QEMUFile *f, RamState *rs, uint64_t page)
         memcpy(rs->xb_page, host, PAGE_SIZE);
         host = rs->xb_page;
     }
-    if (ram_page_is_zero_fast(host)) {
+    if (ram_page_is_zero_fast(rs, host)) {
         if (xb && rs->xb_tag[page % rs->xb_slots] == page + 1) {
             memset(rs->xb_data + (page % rs->xb_slots) * PAGE_SIZE, 0, PAGE_SIZE);
         }
@@ -298,7 +303,7 @@ static void ram_save_sync(void *opaque)
         dirty[i] = 0;
     }
     memory_dirty_sync_done(rs->m);
-    ram_pagemap.valid = false;   /* the guest ran since the batch was read */
+    rs->pagemap.valid = false;   /* the guest ran since the batch was read */
     rs->cursor = 0;
     atomic_store(&rs->round_left, left);
     rs->stats.sync_count++;
@@ -320,12 +325,12 @@ static int ram_save_setup(QEMUFile *f, void *opaque, Error *err)
     memory_dirty_set_all(rs->m, true);
     rs->cursor = 0;
     rs->block_sent = false;
-    rs->iterate_max = ram_iterate_max;
+    rs->iterate_max = rs->iterate_max_next;
     memset(&rs->stats, 0, sizeof(rs->stats));
     ram_publish_stats(rs);
-    if (ram_xbzrle_alloc(rs, ram_xbzrle_size) < 0) {
+    if (ram_xbzrle_alloc(rs, rs->xb_size) < 0) {
         error_setf(err, "cannot allocate the XBZRLE cache of %llu bytes",
-                   (unsigned long long)ram_xbzrle_size);
+                   (unsigned long long)rs->xb_size);
         return -ENOMEM;
     }
     uint64_t size = rs->m->ram->size;
@@ -472,7 +477,7 @@ static int ram_load_page(QEMUFile *f, RamState *rs, uint64_t addr, uint64_t flag
         if (qemu_file_get_error(f)) {
             return qemu_file_get_error(f);
         }
-        ram_pagemap_written(host);
+        ram_pagemap_written(rs, host);
         if (xbzrle_decode(rs->xb_buf, len, host, PAGE_SIZE) < 0) {
             error_setf(err, "Failed to load XBZRLE page - decode error! (page 0x%llx at "
                        "stream offset %llu)", (unsigned long long)addr, (unsigned long long)at);
@@ -491,12 +496,12 @@ static int ram_load_page(QEMUFile *f, RamState *rs, uint64_t addr, uint64_t flag
             return -EINVAL;
         }
         /* Untouched pages stay unallocated: only clear what is not zero. */
-        if (!ram_page_is_zero_fast(host)) {
+        if (!ram_page_is_zero_fast(rs, host)) {
             memset(host, 0, PAGE_SIZE);
         }
         return 0;
     }
-    ram_pagemap_written(host);
+    ram_pagemap_written(rs, host);
     qemu_file_get_buffer(f, host, PAGE_SIZE);
     return qemu_file_get_error(f);
 }
@@ -552,6 +557,10 @@ static void ram_release(void *opaque)
     RamState *rs = opaque;
     free(rs->round);
     ram_xbzrle_free(rs);
+    if (rs->pagemap.fd >= 0) {
+        close(rs->pagemap.fd);
+    }
+    pthread_mutex_destroy(&rs->stats_lock);
     free(rs);
 }
 
@@ -579,9 +588,13 @@ int ram_register(SaveVMState *s, PhysMemory *m, const char *block_name)
     rs->m = m;
     rs->name = block_name ? block_name : RAM_BLOCK_NAME;
     rs->pages = m->ram->size >> PAGE_BITS;
+    rs->iterate_max_next = RAM_ITERATE_MAX_PAGES;
+    rs->pagemap.fd = -2;         /* opened at first use */
+    pthread_mutex_init(&rs->stats_lock, NULL);
     atomic_init(&rs->round_left, 0);
     int ret = savevm_register_live(s, "ram", 0, 4, &ram_ops, rs);
     if (ret < 0) {
+        pthread_mutex_destroy(&rs->stats_lock);
         free(rs);
     }
     return ret;

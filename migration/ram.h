@@ -45,11 +45,13 @@ typedef struct RamStats {
 } RamStats;
 /* A consistent copy, from any thread (updated after every PART). */
 void ram_stats_get(SaveVMState *s, RamStats *out);
-/* Pages per PART (default RAM_ITERATE_MAX_PAGES): live migration keeps each
- * step short. 0 restores the default. */
-void ram_set_iterate_max_pages(uint64_t n);
-/* XBZRLE for later passes, with a cache of cache_size bytes of sent pages
- * (0: off). Returns 0 or -ENOMEM. Takes effect at the next save setup. */
-int ram_set_xbzrle(uint64_t cache_size);
+/* Pages per PART of s's RAM section (default RAM_ITERATE_MAX_PAGES): live
+ * migration keeps each step short. 0 restores the default. Takes effect at
+ * the next save setup. */
+void ram_set_iterate_max_pages(SaveVMState *s, uint64_t n);
+/* XBZRLE for later passes of s's RAM section, with a cache of cache_size
+ * bytes of sent pages (0: off). Returns 0, or -ENOENT without a RAM
+ * section. Takes effect at the next save setup. */
+int ram_set_xbzrle(SaveVMState *s, uint64_t cache_size);
 
 #endif

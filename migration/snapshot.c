@@ -230,20 +230,20 @@ int snapshot_save(MigrationVM *vm, const char *name, Error *err)
         return -ENOTSUP;
     }
     /* The migration owns the dirty log and the stopped state while it runs. */
-    if (migration_is_running()) {
+    if (migration_is_running(vm->mig)) {
         error_setf(err, "There's a migration process in progress");
         return -EBUSY;
     }
-    RunState before = runstate_get();
+    RunState before = runstate_get(vm->run);
     if (before == RUN_STATE_INMIGRATE) {
         error_setf(err, "Guest is waiting for an incoming migration");
         return -EBUSY;
     }
     /* The run state before stopping goes into the stream (globalstate). */
     globalstate_store_state(vm->sections, before);
-    runstate_set(RUN_STATE_SAVE_VM);
+    runstate_set(vm->run, RUN_STATE_SAVE_VM);
     ret = snap_save_stopped(vm, name, err);
-    runstate_set(before);
+    runstate_set(vm->run, before);
     return ret;
 }
 
@@ -270,7 +270,7 @@ static int snap_load_stopped(MigrationVM *vm, int vi, const BlockSnapshotInfo *s
         return ret;
     }
     /* From here on disks change: any failure leaves the machine unrunnable. */
-    runstate_set(RUN_STATE_INTERNAL_ERROR);
+    runstate_set(vm->run, RUN_STATE_INTERNAL_ERROR);
     for (int i = 0; i < vm->nr_drives; i++) {
         if (!snap_writable(vm, i)) {
             continue;
@@ -304,7 +304,7 @@ static int snap_load_stopped(MigrationVM *vm, int vi, const BlockSnapshotInfo *s
     if (ret < 0) {
         error_setf(err, "Error %d while loading VM state of snapshot '%s': %s", ret, sn->name,
                    lerr.set ? lerr.msg : strerror(-ret));
-        runstate_set(RUN_STATE_INTERNAL_ERROR);
+        runstate_set(vm->run, RUN_STATE_INTERNAL_ERROR);
         return ret;
     }
     return 0;
@@ -314,7 +314,7 @@ int snapshot_load(MigrationVM *vm, const char *name, Error *err)
 {
     /* The sender thread reads RAM and the stream is half out: a machine
      * replaced under it would reach the destination as a mix of both. */
-    if (migration_is_running()) {
+    if (migration_is_running(vm->mig)) {
         error_setf(err, "There's a migration process in progress");
         return -EBUSY;
     }
@@ -344,20 +344,20 @@ int snapshot_load(MigrationVM *vm, const char *name, Error *err)
         error_setf(err, "This is a disk-only snapshot. Revert to it  offline using qemu-img");
         return -EINVAL;
     }
-    RunState before = runstate_get();
+    RunState before = runstate_get(vm->run);
     if (before == RUN_STATE_INMIGRATE) {
         error_setf(err, "Guest is waiting for an incoming migration");
         return -EBUSY;
     }
-    runstate_set(RUN_STATE_RESTORE_VM);
+    runstate_set(vm->run, RUN_STATE_RESTORE_VM);
     ret = snap_load_stopped(vm, vi, &sn, err);
     if (ret < 0) {
-        if (runstate_get() == RUN_STATE_RESTORE_VM) {
-            runstate_set(before);            /* nothing was changed */
+        if (runstate_get(vm->run) == RUN_STATE_RESTORE_VM) {
+            runstate_set(vm->run, before);            /* nothing was changed */
         }
         return ret;
     }
-    runstate_set(snap_after_load(before));
+    runstate_set(vm->run, snap_after_load(before));
     return 0;
 }
 

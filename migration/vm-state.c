@@ -37,7 +37,7 @@ void vm_load_failed(MigrationVM *vm)
 {
     if (savevm_load_touched_live(vm->sections)) {
         /* Devices were rolled back but RAM was not: nothing may run it. */
-        runstate_set(RUN_STATE_INTERNAL_ERROR);
+        runstate_set(vm->run, RUN_STATE_INTERNAL_ERROR);
     }
 }
 
@@ -57,7 +57,7 @@ int vm_save_devices_state(MigrationVM *vm, QEMUFile *f, Error *err)
 
 int vm_load_devices_state(MigrationVM *vm, QEMUFile *f, Error *err)
 {
-    if (runstate_is_running()) {
+    if (runstate_is_running(vm->run)) {
         error_setf(err, "Cannot update device state while vm is running");
         return -EBUSY;
     }
@@ -100,7 +100,7 @@ int vm_save_devices_file(MigrationVM *vm, const char *path, Error *err)
 
 int vm_load_devices_file(MigrationVM *vm, const char *path, Error *err)
 {
-    if (runstate_is_running()) {
+    if (runstate_is_running(vm->run)) {
         error_setf(err, "Cannot update device state while vm is running");
         return -EBUSY;
     }

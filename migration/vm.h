@@ -8,10 +8,15 @@
 
 #include "block/block.h"
 #include "emu/clock.h"
+#include "emu/loop.h"
 #include "emu/memory.h"
+#include "emu/runstate.h"
 #include "io/chardev.h"
 #include "savevm/savevm.h"
 #include "util/error.h"
+
+/* The machine's migration context (migration.h). */
+typedef struct Migration Migration;
 
 /* The most disks a machine hands over (the board's -drive limit is lower). */
 #define MIGRATION_VM_MAX_DRIVES 16
@@ -19,6 +24,9 @@
 typedef struct MigrationVM {
     SaveVMState *sections;       /* the machine's state sections */
     VirtClock *clock;            /* its virtual time (a snapshot's vm clock) */
+    VMRunState *run;             /* its run state */
+    Migration *mig;              /* its migration context (migration_new) */
+    struct Loop *loop;           /* the main loop that serves it: fds, quit */
     PhysMemory *mem;             /* its RAM (info migrate's total) */
     CharBackend *serial;         /* input held during an incoming load */
     /* The disks: nr_drives slots, a slot may be NULL. */

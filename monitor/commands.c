@@ -5,17 +5,17 @@
 #include "monitor/hmp.h"
 
 const MonCmd hmp_info_cmds[] = {
-#define INFO_CMD(names, args, params, help, handler, doc) \
-    { names, args, params, help, handler, NULL, doc },
+#define INFO_CMD(names, args, params, help, handler, flags, doc) \
+    { names, args, params, help, handler, NULL, flags, doc },
 #include "monitor/commands.def"
-    { NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+    { NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL },
 };
 
 const MonCmd hmp_cmds[] = {
-#define HMP_CMD(names, args, params, help, handler, sub, doc) \
-    { names, args, params, help, handler, sub, doc },
+#define HMP_CMD(names, args, params, help, handler, sub, flags, doc) \
+    { names, args, params, help, handler, sub, flags, doc },
 #include "monitor/commands.def"
-    { NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+    { NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL },
 };
 
 bool mon_name_matches(const char *names, const char *name)

@@ -1,15 +1,12 @@
 /* Completion candidates, from the command table: command names, info
- * subcommands, and per argument type file names, snapshot tags and
- * parameter names (the last two through hooks other subsystems set). */
+ * subcommands, and per argument type file names, snapshot tags (from the
+ * hub's machine) and migration parameter names. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "monitor/hmp.h"
-
-void (*monitor_complete_snapshot_tags)(const char *prefix, MonCompleteAdd add, void *opaque);
-void (*monitor_complete_params)(const char *prefix, MonCompleteAdd add, void *opaque);
 
 static void add_names(const MonCmd *table, const char *prefix, MonCompleteAdd add, void *opaque)
 {
@@ -91,7 +88,8 @@ static int split_words(const char *line, size_t end, char words[][64], int max, 
     }
 }
 
-void mon_complete(const char *line, size_t end, MonCompleteAdd add, void *opaque)
+void mon_complete(MonitorHub *hub, const char *line, size_t end, MonCompleteAdd add,
+                  void *opaque)
 {
     char words[MON_MAX_ARGS + 2][64];
     const char *last;
@@ -150,16 +148,8 @@ void mon_complete(const char *line, size_t end, MonCompleteAdd add, void *opaque
         case MON_ARG_CMD: add_names(hmp_cmds, prefix, add, opaque); break;
         case MON_ARG_INFO: add_names(hmp_info_cmds, prefix, add, opaque); break;
         case MON_ARG_FILE: add_files(prefix, add, opaque); break;
-        case MON_ARG_TAG:
-            if (monitor_complete_snapshot_tags) {
-                monitor_complete_snapshot_tags(prefix, add, opaque);
-            }
-            break;
-        case MON_ARG_PARAM:
-            if (monitor_complete_params) {
-                monitor_complete_params(prefix, add, opaque);
-            }
-            break;
+        case MON_ARG_TAG: hmp_complete_snapshot_tags(hub, prefix, add, opaque); break;
+        case MON_ARG_PARAM: hmp_complete_params(hub, prefix, add, opaque); break;
         case MON_ARG_BOOL:
             if (!strncmp("on", prefix, strlen(prefix))) add(opaque, "on");
             if (!strncmp("off", prefix, strlen(prefix))) add(opaque, "off");

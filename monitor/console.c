@@ -17,8 +17,10 @@
 #include "monitor/console.h"
 #include "monitor/monitor-int.h"
 
+/* The hub's part (MonitorHub.console), made by console_init. */
 typedef struct Console {
-    CharBackend *be;             /* NULL: the serial console is elsewhere */
+    Loop *loop;                  /* the hub's: stdin is watched there */
+    CharBackend *be;             /* the guest's serial port */
     Monitor *mon;                /* the muxed monitor, or NULL */
     bool mux;
     bool tty;
@@ -29,43 +31,54 @@ typedef struct Console {
     struct termios saved;
 } Console;
 
-static Console console;
-
-void console_init(CharBackend *serial, bool mux)
+void console_init(MonitorHub *hub, CharBackend *serial, bool mux)
 {
-    console.be = serial;
-    console.mux = mux;
-    console.tty = isatty(0);
+    Console *c = calloc(1, sizeof(*c));
+    c->be = serial;
+    c->loop = hub->loop;
+    c->mux = mux;
+    c->tty = isatty(0);
+    hub->console = c;
 }
 
-void console_set_monitor(Monitor *mon)
+void console_set_monitor(MonitorHub *hub, Monitor *mon)
 {
-    console.mon = mon;
-    mon->echo = !console.tty;
+    Console *c = hub->console;
+    c->mon = mon;
+    mon->echo = !c->tty;
     mon->show_prompt = true;
     mon->hidden = true;          /* the serial console has the focus first */
     if (mon->kind == MON_KIND_READLINE) {
-        monitor_readline_start(mon, true);
+        monitor_tty_start(mon, true);
     }
 }
 
-void console_restore(void)
+void console_restore(MonitorHub *hub)
 {
-    if (console.raw) {
-        tcsetattr(0, TCSANOW, &console.saved);
-        console.raw = false;
+    Console *c = hub->console;
+    if (c && c->raw) {
+        tcsetattr(0, TCSANOW, &c->saved);
+        c->raw = false;
     }
+}
+
+void console_free(MonitorHub *hub)
+{
+    console_restore(hub);
+    free(hub->console);
+    hub->console = NULL;
 }
 
 /* QEMU's -nographic terminal settings: no echo, no line editing, no signals
- * (Ctrl-C goes to the guest), output post-processing kept. */
-static void console_set_raw(void)
+ * (Ctrl-C goes to the guest), output post-processing kept. Every way out
+ * after console_start() passes monitor_cleanup(), which restores them. */
+static void console_set_raw(Console *c)
 {
     struct termios t;
-    if (tcgetattr(0, &console.saved) < 0) {
+    if (tcgetattr(0, &c->saved) < 0) {
         return;
     }
-    t = console.saved;
+    t = c->saved;
     t.c_iflag &= ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
     t.c_oflag |= OPOST;
     t.c_lflag &= ~(ECHO | ECHONL | ICANON | IEXTEN | ISIG);
@@ -74,8 +87,7 @@ static void console_set_raw(void)
     t.c_cc[VMIN] = 1;
     t.c_cc[VTIME] = 0;
     if (tcsetattr(0, TCSANOW, &t) == 0) {
-        console.raw = true;
-        atexit(console_restore);
+        c->raw = true;
     }
 }
 
@@ -85,63 +97,63 @@ static void console_print(const char *s)
     (void)r;
 }
 
-static void console_focus(bool mon)
+static void console_focus(Console *c, bool mon)
 {
-    Monitor *m = console.mon;
-    console.focus_mon = mon;
+    Monitor *m = c->mon;
+    c->focus_mon = mon;
     m->hidden = !mon;
     if (!mon) {
         if (m->kind == MON_KIND_READLINE) {
-            monitor_readline_detach(m);
+            monitor_tty_detach(m);
         }
         return;
     }
-    if (!console.banner_shown) {
-        console.banner_shown = true;
-        console_print(console.raw ? "\r\n" : "\n");
+    if (!c->banner_shown) {
+        c->banner_shown = true;
+        console_print(c->raw ? "\r\n" : "\n");
         monitor_print_banner(m);
     }
     if (m->kind == MON_KIND_READLINE) {
-        monitor_readline_attach(m);
+        monitor_tty_attach(m);
     } else if (!m->suspended) {
         monitor_print_prompt(m);
     }
 }
 
 /* Bytes for the focused side. */
-static void console_deliver(const uint8_t *buf, size_t n)
+static void console_deliver(Console *c, const uint8_t *buf, size_t n)
 {
     if (!n) {
         return;
     }
-    if (!console.focus_mon) {
-        chardev_feed(console.be, buf, n);
+    if (!c->focus_mon) {
+        chardev_feed(c->be, buf, n);
         return;
     }
-    Monitor *m = console.mon;
+    Monitor *m = c->mon;
     if (m->suspended && memchr(buf, 0x03, n) && m->cancel_fn) {
         m->cancel_fn(m, m->cancel_opaque);     /* Ctrl-C: the terminal is raw */
         return;
     }
     if (m->kind == MON_KIND_READLINE) {
-        monitor_readline_input(m, (const char *)buf, n);
+        monitor_tty_input(m, (const char *)buf, n);
     } else {
         monitor_input(m, (const char *)buf, n);
     }
 }
 
-static void console_escape(uint8_t c, uint8_t *out, size_t *n)
+static void console_escape(Console *con, uint8_t c, uint8_t *out, size_t *n)
 {
     switch (c) {
     case 'x':
     case 'X':
-        console_print(console.raw ? "amber: Terminated\r\n" : "amber: Terminated\n");
-        loop_quit(0);
+        console_print(con->raw ? "amber: Terminated\r\n" : "amber: Terminated\n");
+        loop_quit(con->loop, 0);
         break;
     case 'h':
     case 'H':
     case '?':
-        console_print(console.mux ? "\r\nC-a h    print this help\r\n"
+        console_print(con->mux ? "\r\nC-a h    print this help\r\n"
                                     "C-a x    exit emulator\r\n"
                                     "C-a c    switch between console and monitor\r\n"
                                     "C-a C-a  sends C-a\r\n"
@@ -151,10 +163,10 @@ static void console_escape(uint8_t c, uint8_t *out, size_t *n)
         break;
     case 'c':
     case 'C':
-        if (console.mux && console.mon) {
-            console_deliver(out, *n);      /* what came before goes to the old side */
+        if (con->mux && con->mon) {
+            console_deliver(con, out, *n);     /* what came before goes to the old side */
             *n = 0;
-            console_focus(!console.focus_mon);
+            console_focus(con, !con->focus_mon);
         }
         break;
     case 0x01:
@@ -167,10 +179,11 @@ static void console_escape(uint8_t c, uint8_t *out, size_t *n)
 
 static void console_read(void *opaque)
 {
+    Console *c = opaque;
     uint8_t buf[256], out[256];
     size_t want = sizeof(buf);
-    if (!console.focus_mon) {
-        size_t room = sizeof(console.be->pending) - console.be->pending_len;
+    if (!c->focus_mon) {
+        size_t room = sizeof(c->be->pending) - c->be->pending_len;
         if (room == 0) {
             return;              /* the guest is not reading: leave it in the pipe */
         }
@@ -183,34 +196,35 @@ static void console_read(void *opaque)
     if (len <= 0) {
         /* EOF on a pipe or file: the guest keeps running and ends the run
          * itself through the finisher (or a monitor quits). */
-        fd_watch_remove(0);
-        if (console.focus_mon && console.mon->kind == MON_KIND_PLAIN) {
-            monitor_input_eof(console.mon);
+        fd_watch_remove(&c->loop->fds, 0);
+        if (c->focus_mon && c->mon->kind == MON_KIND_PLAIN) {
+            monitor_input_eof(c->mon);
         }
         return;
     }
-    bool escapes = console.mux || console.tty;
+    bool escapes = c->mux || c->tty;
     size_t n = 0;
     for (ssize_t i = 0; i < len; i++) {
-        if (console.escape) {
-            console.escape = false;
-            console_escape(buf[i], out, &n);
+        if (c->escape) {
+            c->escape = false;
+            console_escape(c, buf[i], out, &n);
         } else if (escapes && buf[i] == 0x01) {
-            console.escape = true;
+            c->escape = true;
         } else {
             out[n++] = buf[i];
         }
     }
-    console_deliver(out, n);
+    console_deliver(c, out, n);
 }
 
-void console_start(void)
+void console_start(MonitorHub *hub)
 {
-    if (!console.be) {
+    Console *c = hub->console;
+    if (!c) {
         return;
     }
-    if (console.tty) {
-        console_set_raw();
+    if (c->tty) {
+        console_set_raw(c);
     }
-    fd_watch_add(0, console_read, NULL);
+    fd_watch_add(&c->loop->fds, 0, console_read, c);
 }

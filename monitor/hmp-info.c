@@ -27,7 +27,7 @@ void hmp_info_registers(Monitor *mon, const MonArgs *a)
 
 bool hmp_reg_lookup(void *opaque, const char *name, uint64_t *val)
 {
-    Machine *m = current_machine;
+    Machine *m = opaque;
     if (!m) {
         return false;
     }
@@ -155,13 +155,13 @@ void hmp_info_jit(Monitor *mon, const MonArgs *a)
 
 void hmp_info_chardev(Monitor *mon, const MonArgs *a)
 {
-    Machine *m = current_machine;
+    Machine *m = mon->hub->machine;
     if (m) {
         const char *what = m->serial0.fd_out < 0 && m->serial0.fd_in < 0 ? "null" : "fd";
         monitor_printf(mon, "%s: filename=%s\n", m->serial0.name ? m->serial0.name : "serial0",
-                       monitor_serial_desc ? monitor_serial_desc : what);
+                       mon->hub->serial_desc ? mon->hub->serial_desc : what);
     }
-    for (Monitor *x = monitor_first(); x; x = x->next) {
+    for (Monitor *x = mon->hub->monitors; x; x = x->next) {
         if (x->kind != MON_KIND_BUFFER) {
             monitor_printf(mon, "%s: filename=%s\n", x->name, x->desc);
         }

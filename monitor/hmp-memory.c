@@ -186,7 +186,7 @@ static void memsave(Monitor *mon, const MonArgs *a, bool phys)
         monitor_error(mon, "could not open '%s': %s", file, strerror(errno));
         return;
     }
-    static uint8_t buf[65536];
+    uint8_t buf[65536];          /* one chunk; handlers run on the main thread's big stack */
     for (uint64_t off = 0; off < size;) {
         uint64_t l = size - off < sizeof(buf) ? size - off : sizeof(buf);
         if (!mem_read(m, addr + off, buf, l, phys)) {

@@ -26,7 +26,7 @@ void hmp_load_devices_state(Monitor *mon, const MonArgs *a)
     if (!vm) {
         return;
     }
-    if (runstate_is_running()) {
+    if (runstate_is_running(vm->run)) {
         monitor_error(mon, "Cannot update device state while vm is running");
         return;
     }

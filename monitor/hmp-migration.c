@@ -18,18 +18,13 @@
 
 /* ---- migrate and its wait ---- */
 
-typedef struct MigrateWait {
-    Monitor *mon;
-    int progress_fd;             /* terminal only: a progress line each 0.5 s */
-    bool progress_shown;
-} MigrateWait;
+/* The wait is the hub's (HmpMigrateWait, monitor-int.h): the main-loop
+ * callbacks get it as their opaque. */
 
-static MigrateWait mwait = { .progress_fd = -1 };
-
-static unsigned hmp_migrate_percent(void)
+static unsigned hmp_migrate_percent(Migration *mig)
 {
     MigrationInfo info;
-    migration_get_info(&info);
+    migration_get_info(mig, &info);
     uint64_t done = info.transferred, all = info.transferred + info.remaining;
     if (info.status == MIGRATION_STATUS_COMPLETED) {
         return 100;
@@ -39,52 +34,54 @@ static unsigned hmp_migrate_percent(void)
     return pct > 99 ? 99 : pct;
 }
 
-static void hmp_migrate_wait_release(void)
+static void hmp_migrate_wait_release(HmpMigrateWait *w)
 {
-    if (mwait.progress_fd >= 0) {
-        fd_watch_remove(mwait.progress_fd);
-        close(mwait.progress_fd);
-        mwait.progress_fd = -1;
+    if (w->progress_fd >= 0) {
+        fd_watch_remove(&w->loop->fds, w->progress_fd);
+        close(w->progress_fd);
+        w->progress_fd = -1;
     }
-    mwait.mon = NULL;
+    w->mon = NULL;
 }
 
 static void hmp_migrate_done(void *opaque)
 {
-    Monitor *mon = mwait.mon;
+    HmpMigrateWait *w = opaque;
+    Monitor *mon = w->mon;
     if (!mon) {
         return;
     }
     MigrationInfo info;
-    migration_get_info(&info);
-    if (mwait.progress_shown) {
-        monitor_printf(mon, "\rmigrate: %u %%\n", hmp_migrate_percent());
-        mwait.progress_shown = false;
+    migration_get_info(w->mig, &info);
+    if (w->progress_shown) {
+        monitor_printf(mon, "\rmigrate: %u %%\n", hmp_migrate_percent(w->mig));
+        w->progress_shown = false;
     }
     if (info.status == MIGRATION_STATUS_FAILED) {
         monitor_error(mon, "%s", info.error_desc[0] ? info.error_desc : "migration failed");
     } else if (info.status == MIGRATION_STATUS_CANCELLED) {
         monitor_error(mon, "Migration was cancelled");
     }
-    hmp_migrate_wait_release();
+    hmp_migrate_wait_release(w);
     monitor_set_cancel(mon, NULL, NULL);
     monitor_resume(mon);
 }
 
 static void hmp_migrate_progress(void *opaque)
 {
+    HmpMigrateWait *w = opaque;
     uint64_t n;
-    if (read(mwait.progress_fd, &n, sizeof(n)) < 0 || !mwait.mon) {
+    if (read(w->progress_fd, &n, sizeof(n)) < 0 || !w->mon) {
         return;
     }
-    monitor_printf(mwait.mon, "\rmigrate: %u %%", hmp_migrate_percent());
-    mwait.progress_shown = true;
+    monitor_printf(w->mon, "\rmigrate: %u %%", hmp_migrate_percent(w->mig));
+    w->progress_shown = true;
 }
 
 /* Ctrl-C while migrate waits: cancel it, as QEMU's HMP does. */
 static void hmp_migrate_cancel_wait(Monitor *mon, void *opaque)
 {
-    migration_cancel();          /* notifies hmp_migrate_done */
+    migration_cancel(opaque);    /* notifies hmp_migrate_done */
 }
 
 void hmp_migrate(Monitor *mon, const MonArgs *a)
@@ -96,36 +93,42 @@ void hmp_migrate(Monitor *mon, const MonArgs *a)
     }
     Error err;
     error_init(&err);
-    if (migration_start(vm, uri, &err) < 0) {
+    if (migration_start(vm->mig, uri, &err) < 0) {
         monitor_error(mon, "%s", err.msg);
         return;
     }
-    if (mon_arg_flag(a, 'd') || !migration_is_running()) {
+    if (mon_arg_flag(a, 'd') || !migration_is_running(vm->mig)) {
         return;
     }
-    if (mwait.mon) {
+    HmpMigrateWait *w = &mon->hub->mwait;
+    if (w->mon) {
         return;                  /* another monitor already waits: this one detaches */
     }
-    mwait.mon = mon;
-    mwait.progress_shown = false;
+    w->mon = mon;
+    w->loop = mon->hub->loop;
+    w->progress_shown = false;
     if (monitor_is_interactive(mon)) {
-        mwait.progress_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+        w->progress_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
         struct itimerspec its = {
             .it_interval = { .tv_nsec = 500000000 },
             .it_value = { .tv_nsec = 500000000 },
         };
-        if (mwait.progress_fd >= 0 && timerfd_settime(mwait.progress_fd, 0, &its, NULL) == 0) {
-            fd_watch_add(mwait.progress_fd, hmp_migrate_progress, NULL);
+        if (w->progress_fd >= 0 && timerfd_settime(w->progress_fd, 0, &its, NULL) == 0) {
+            fd_watch_add(&w->loop->fds, w->progress_fd, hmp_migrate_progress, w);
         }
     }
-    migration_set_done_notify(hmp_migrate_done, NULL);
-    monitor_set_cancel(mon, hmp_migrate_cancel_wait, NULL);
+    w->mig = vm->mig;
+    migration_set_done_notify(vm->mig, hmp_migrate_done, w);
+    monitor_set_cancel(mon, hmp_migrate_cancel_wait, vm->mig);
     monitor_suspend(mon);
 }
 
 void hmp_migrate_cancel(Monitor *mon, const MonArgs *a)
 {
-    migration_cancel();
+    MigrationVM *vm = hmp_vm(mon);
+    if (vm) {
+        migration_cancel(vm->mig);
+    }
 }
 
 void hmp_migrate_incoming(Monitor *mon, const MonArgs *a)
@@ -135,23 +138,27 @@ void hmp_migrate_incoming(Monitor *mon, const MonArgs *a)
     if (!vm) {
         return;
     }
-    if (!migration_incoming_deferred()) {
+    if (!migration_incoming_deferred(vm->mig)) {
         monitor_error(mon, "'-incoming' was not specified on the command line");
         return;
     }
     Error err;
     error_init(&err);
-    if (migration_incoming_start(vm, mon_arg_str(a, "uri", ""), m->opts.start_paused, false,
-                                 &err) < 0) {
+    if (migration_incoming_start(vm->mig, mon_arg_str(a, "uri", ""), m->opts.start_paused,
+                                 false, &err) < 0) {
         monitor_error(mon, "%s", err.msg);
     }
 }
 
 void hmp_migrate_set_capability(Monitor *mon, const MonArgs *a)
 {
+    MigrationVM *vm = hmp_vm(mon);
+    if (!vm) {
+        return;
+    }
     Error err;
     error_init(&err);
-    if (migration_set_capability(mon_arg_str(a, "capability", ""),
+    if (migration_set_capability(vm->mig, mon_arg_str(a, "capability", ""),
                                  mon_arg_int(a, "state", 0) != 0, &err) < 0) {
         monitor_error(mon, "%s", err.msg);
     }
@@ -159,24 +166,35 @@ void hmp_migrate_set_capability(Monitor *mon, const MonArgs *a)
 
 void hmp_migrate_set_parameter(Monitor *mon, const MonArgs *a)
 {
+    MigrationVM *vm = hmp_vm(mon);
+    if (!vm) {
+        return;
+    }
     Error err;
     error_init(&err);
-    if (migration_set_parameter(mon_arg_str(a, "parameter", ""), mon_arg_str(a, "value", ""),
-                                &err) < 0) {
+    if (migration_set_parameter(vm->mig, mon_arg_str(a, "parameter", ""),
+                                mon_arg_str(a, "value", ""), &err) < 0) {
         monitor_error(mon, "%s", err.msg);
     }
 }
 
 void hmp_getfd(Monitor *mon, const MonArgs *a)
 {
+    MigrationVM *vm = hmp_vm(mon);
     int fd = monitor_take_passed_fd(mon);
+    if (!vm) {
+        if (fd >= 0) {
+            close(fd);
+        }
+        return;
+    }
     if (fd < 0) {
         monitor_error(mon, "No file descriptor supplied via SCM_RIGHTS");
         return;
     }
     Error err;
     error_init(&err);
-    if (migration_fd_add(mon_arg_str(a, "fdname", ""), fd, &err) < 0) {
+    if (migration_fd_add(vm->mig, mon_arg_str(a, "fdname", ""), fd, &err) < 0) {
         close(fd);
         monitor_error(mon, "%s", err.msg);
     }
@@ -184,9 +202,13 @@ void hmp_getfd(Monitor *mon, const MonArgs *a)
 
 void hmp_closefd(Monitor *mon, const MonArgs *a)
 {
+    MigrationVM *vm = hmp_vm(mon);
+    if (!vm) {
+        return;
+    }
     Error err;
     error_init(&err);
-    if (migration_fd_close(mon_arg_str(a, "fdname", ""), &err) < 0) {
+    if (migration_fd_close(vm->mig, mon_arg_str(a, "fdname", ""), &err) < 0) {
         monitor_error(mon, "%s", err.msg);
     }
 }
@@ -205,30 +227,35 @@ static void count_blocker(void *opaque, const char *text)
 
 void hmp_info_migrate(Monitor *mon, const MonArgs *a)
 {
+    MigrationVM *vm = hmp_vm(mon);
+    if (!vm) {
+        return;
+    }
+    Migration *mig = vm->mig;
     /* QEMU ≤ 10.0's layout: the globals, blockers, then the status lines
      * the state has. */
     monitor_printf(mon, "globals:\nstore-global-state: on\nonly-migratable: off\n"
                    "send-configuration: on\nsend-section-footer: on\n"
                    "send-switchover-start: on\nclear-bitmap-shift: 18\n");
     int nr_blockers = 0;
-    migration_foreach_blocker(count_blocker, &nr_blockers);
+    migration_foreach_blocker(mig, count_blocker, &nr_blockers);
     if (nr_blockers) {
         monitor_printf(mon, "Outgoing migration blocked:\n");
-        migration_foreach_blocker(print_blocker, mon);
+        migration_foreach_blocker(mig, print_blocker, mon);
     }
     MigrationInfo info;
-    migration_get_info(&info);
+    migration_get_info(mig, &info);
     if (info.status == MIGRATION_STATUS_NONE) {
-        MigrationStatus in = migration_incoming_status();
+        MigrationStatus in = migration_incoming_status(mig);
         if (in != MIGRATION_STATUS_NONE) {
             monitor_printf(mon, "Migration status: %s", migration_status_name(in));
-            if (in == MIGRATION_STATUS_FAILED && migration_incoming_error()[0]) {
-                monitor_printf(mon, " (%s)", migration_incoming_error());
+            if (in == MIGRATION_STATUS_FAILED && migration_incoming_error(mig)[0]) {
+                monitor_printf(mon, " (%s)", migration_incoming_error(mig));
             }
             monitor_printf(mon, "\n");
-            if (migration_incoming_listen_uri()) {
+            if (migration_incoming_listen_uri(mig)) {
                 monitor_printf(mon, "socket address: [\n\t%s\n]\n",
-                               migration_incoming_listen_uri());
+                               migration_incoming_listen_uri(mig));
             }
         }
         return;
@@ -263,9 +290,10 @@ void hmp_info_migrate(Monitor *mon, const MonArgs *a)
     if (info.dirty_pages_rate && info.status != MIGRATION_STATUS_COMPLETED) {
         monitor_printf(mon, "dirty pages rate: %" PRIu64 " pages\n", info.dirty_pages_rate);
     }
-    if (migrate_cap(MIGRATION_CAP_XBZRLE)) {
+    if (migrate_cap(mig, MIGRATION_CAP_XBZRLE)) {
         uint64_t tries = info.xbzrle_pages + info.xbzrle_cache_miss + info.xbzrle_overflow;
-        monitor_printf(mon, "cache size: %" PRId64 " bytes\n", migrate_params.xbzrle_cache_size);
+        monitor_printf(mon, "cache size: %" PRId64 " bytes\n",
+                       migration_params(mig)->xbzrle_cache_size);
         monitor_printf(mon, "xbzrle transferred: %" PRIu64 " kbytes\n", info.xbzrle_bytes >> 10);
         monitor_printf(mon, "xbzrle pages: %" PRIu64 " pages\n", info.xbzrle_pages);
         monitor_printf(mon, "xbzrle cache miss: %" PRIu64 " pages\n", info.xbzrle_cache_miss);
@@ -288,7 +316,10 @@ static void print_capability(void *opaque, const char *name, bool on)
 
 void hmp_info_migrate_capabilities(Monitor *mon, const MonArgs *a)
 {
-    migration_foreach_capability(print_capability, mon);
+    MigrationVM *vm = hmp_vm(mon);
+    if (vm) {
+        migration_foreach_capability(vm->mig, print_capability, mon);
+    }
 }
 
 static void print_parameter(void *opaque, const char *line)
@@ -298,18 +329,14 @@ static void print_parameter(void *opaque, const char *line)
 
 void hmp_info_migrate_parameters(Monitor *mon, const MonArgs *a)
 {
-    migration_foreach_parameter(print_parameter, mon);
+    MigrationVM *vm = hmp_vm(mon);
+    if (vm) {
+        migration_foreach_parameter(vm->mig, print_parameter, mon);
+    }
 }
 
 /* Capability and parameter names complete after migrate_set_*. */
-static void hmp_migration_complete(const char *prefix, MonCompleteAdd add, void *opaque)
+void hmp_complete_params(MonitorHub *hub, const char *prefix, MonCompleteAdd add, void *opaque)
 {
     migration_complete_names(prefix, add, opaque);
-}
-
-__attribute__((constructor)) static void hmp_migration_init(void)
-{
-    if (!monitor_complete_params) {
-        monitor_complete_params = hmp_migration_complete;
-    }
 }

@@ -18,31 +18,29 @@
 /* The machine, or NULL after an error was printed (unit tests run without). */
 Machine *hmp_machine(Monitor *mon)
 {
-    if (!current_machine) {
+    if (!mon->hub->machine) {
         monitor_error(mon, "no machine");
     }
-    return current_machine;
+    return mon->hub->machine;
 }
 
-static MigrationVM *monitor_vm;
-
-void monitor_set_vm(MigrationVM *vm)
+Machine *hmp_machine_or_null(const Monitor *mon)
 {
-    monitor_vm = vm;
+    return mon->hub->machine;
 }
 
-MigrationVM *hmp_vm_or_null(void)
+MigrationVM *hmp_vm_or_null(const MonitorHub *hub)
 {
-    return monitor_vm;
+    return hub ? hub->vm : NULL;
 }
 
 /* The machine as migration sees it, or NULL after an error was printed. */
 MigrationVM *hmp_vm(Monitor *mon)
 {
-    if (!monitor_vm) {
+    if (!mon->hub->vm) {
         monitor_error(mon, "no machine");
     }
-    return monitor_vm;
+    return mon->hub->vm;
 }
 
 void hmp_stop(Monitor *mon, const MonArgs *a)
@@ -51,10 +49,13 @@ void hmp_stop(Monitor *mon, const MonArgs *a)
     if (!m) {
         return;
     }
-    if (runstate_get() == RUN_STATE_INMIGRATE) {
-        migration_incoming_set_autostart(false);   /* QEMU: autostart = 0 */
-    } else if (runstate_is_running()) {
-        runstate_set(RUN_STATE_PAUSED);
+    if (runstate_get(&m->run) == RUN_STATE_INMIGRATE) {
+        MigrationVM *vm = hmp_vm(mon);
+        if (vm) {
+            migration_incoming_set_autostart(vm->mig, false);   /* QEMU: autostart = 0 */
+        }
+    } else if (runstate_is_running(&m->run)) {
+        runstate_set(&m->run, RUN_STATE_PAUSED);
         cpu_request_exit(&m->harts[0]);
     }
 }
@@ -67,20 +68,24 @@ static bool needs_reset(RunState s)
 
 void hmp_cont(Monitor *mon, const MonArgs *a)
 {
-    if (!hmp_machine(mon)) {
+    Machine *m = hmp_machine(mon);
+    if (!m) {
         return;
     }
-    if (needs_reset(runstate_get())) {
+    if (needs_reset(runstate_get(&m->run))) {
         monitor_error(mon, "Resetting the Virtual Machine is required");
         return;
     }
-    if (runstate_get() == RUN_STATE_INMIGRATE) {
+    if (runstate_get(&m->run) == RUN_STATE_INMIGRATE) {
         /* As QEMU's qmp_cont: the machine has no state of its own yet (or
          * a half-loaded one); it starts when an incoming load completes. */
-        migration_incoming_set_autostart(true);
+        MigrationVM *vm = hmp_vm(mon);
+        if (vm) {
+            migration_incoming_set_autostart(vm->mig, true);
+        }
         return;
     }
-    runstate_set(RUN_STATE_RUNNING);
+    runstate_set(&m->run, RUN_STATE_RUNNING);
 }
 
 void hmp_quit(Monitor *mon, const MonArgs *a)
@@ -98,10 +103,10 @@ void hmp_system_reset(Monitor *mon, const MonArgs *a)
      * here rather than raising the guest's request (which -no-reboot turns
      * into an exit). */
     machine_reset(m);
-    if (needs_reset(runstate_get())) {
+    if (needs_reset(runstate_get(&m->run))) {
         /* QEMU: a reset machine that is not running waits in prelaunch
          * for cont (after -no-shutdown's stop, a panic, an error). */
-        runstate_set(RUN_STATE_PRELAUNCH);
+        runstate_set(&m->run, RUN_STATE_PRELAUNCH);
     }
 }
 
@@ -137,8 +142,8 @@ void hmp_echo(Monitor *mon, const MonArgs *a)
 void hmp_info_name(Monitor *mon, const MonArgs *a)
 {
     /* QEMU prints nothing without -name. */
-    if (monitor_vm_name()) {
-        monitor_printf(mon, "%s\n", monitor_vm_name());
+    if (mon->hub->vm_name) {
+        monitor_printf(mon, "%s\n", mon->hub->vm_name);
     }
 }
 
@@ -149,7 +154,11 @@ void hmp_info_version(Monitor *mon, const MonArgs *a)
 
 void hmp_info_status(Monitor *mon, const MonArgs *a)
 {
-    RunState s = runstate_get();
+    Machine *m = hmp_machine(mon);
+    if (!m) {
+        return;
+    }
+    RunState s = runstate_get(&m->run);
     monitor_printf(mon, "VM status: %s", s == RUN_STATE_RUNNING ? "running" : "paused");
     if (s != RUN_STATE_RUNNING && s != RUN_STATE_PAUSED) {
         monitor_printf(mon, " (%s)", runstate_name(s));
@@ -170,7 +179,7 @@ void hmp_info_cpus(Monitor *mon, const MonArgs *a)
 
 void hmp_info_history(Monitor *mon, const MonArgs *a)
 {
-    for (int i = 0; i < monitor_history_count(); i++) {
-        monitor_printf(mon, "%d: '%s'\n", i, monitor_history_get(i));
+    for (int i = 0; i < monitor_history_count(mon->hub); i++) {
+        monitor_printf(mon, "%d: '%s'\n", i, monitor_history_get(mon->hub, i));
     }
 }

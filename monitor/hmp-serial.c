@@ -41,34 +41,42 @@ typedef struct Expect {
     Timer vtimer;                /* virtual-time timeout */
 } Expect;
 
-static struct {
-    CharBackend *be;
+typedef struct SerialLog {
+    CharBackend *be;             /* tapped; NULL when the tap could not be set */
     char buf[SERIAL_LOG_MAX];
     size_t len;
     int event_fd;                /* readable when new output awaits matching */
     bool event_pending;
-} serial_log = { .event_fd = -1 };
+} SerialLog;
 
-static Expect expect_state = { .timer_fd = -1 };
+/* The hub's part (MonitorHub.serial): one log of the guest's serial output
+ * and at most one expect waiting on it. */
+typedef struct HmpSerial {
+    MonitorHub *hub;
+    SerialLog log;
+    Expect expect;
+} HmpSerial;
 
 static void serial_tap(void *opaque, const uint8_t *buf, size_t len)
 {
+    HmpSerial *hs = opaque;
+    SerialLog *log = &hs->log;
     if (len >= SERIAL_LOG_MAX) {
         buf += len - SERIAL_LOG_MAX;
         len = SERIAL_LOG_MAX;
     }
-    if (serial_log.len + len > SERIAL_LOG_MAX) {
-        size_t drop = serial_log.len + len - SERIAL_LOG_MAX;
-        memmove(serial_log.buf, serial_log.buf + drop, serial_log.len - drop);
-        serial_log.len -= drop;
+    if (log->len + len > SERIAL_LOG_MAX) {
+        size_t drop = log->len + len - SERIAL_LOG_MAX;
+        memmove(log->buf, log->buf + drop, log->len - drop);
+        log->len -= drop;
     }
-    memcpy(serial_log.buf + serial_log.len, buf, len);
-    serial_log.len += len;
-    if (expect_state.mon && !serial_log.event_pending) {
+    memcpy(log->buf + log->len, buf, len);
+    log->len += len;
+    if (hs->expect.mon && !log->event_pending) {
         uint64_t one = 1;
-        serial_log.event_pending = write(serial_log.event_fd, &one, sizeof(one)) == sizeof(one);
-        if (current_machine) {
-            cpu_request_exit(&current_machine->harts[0]);   /* match soon, not at slice end */
+        log->event_pending = write(log->event_fd, &one, sizeof(one)) == sizeof(one);
+        if (hs->hub->machine) {
+            cpu_request_exit(&hs->hub->machine->harts[0]);   /* match soon, not at slice end */
         }
     }
 }
@@ -99,12 +107,12 @@ static char *escaped(const char *s, size_t len)
 }
 
 /* Frees the waiting state; the monitor is not resumed. */
-static void expect_release(void)
+static void expect_release(HmpSerial *hs)
 {
-    Expect *e = &expect_state;
+    Expect *e = &hs->expect;
     e->mon = NULL;
     if (e->timer_fd >= 0) {
-        fd_watch_remove(e->timer_fd);
+        fd_watch_remove(&hs->hub->loop->fds, e->timer_fd);
         close(e->timer_fd);
         e->timer_fd = -1;
     }
@@ -121,22 +129,23 @@ static void expect_release(void)
     e->pattern = NULL;
 }
 
-static void expect_finish(void)
+static void expect_finish(HmpSerial *hs)
 {
-    Monitor *mon = expect_state.mon;
+    Monitor *mon = hs->expect.mon;
     if (!mon) {
         return;
     }
-    expect_release();
+    expect_release(hs);
     monitor_set_cancel(mon, NULL, NULL);
     monitor_resume(mon);
 }
 
 /* Returns true when the expect is over (matched or failed). */
-static bool expect_try(void)
+static bool expect_try(HmpSerial *hs)
 {
-    Expect *e = &expect_state;
-    int rc = pcre2_match(e->re, (PCRE2_SPTR)serial_log.buf, serial_log.len, 0, 0, e->md, e->mctx);
+    Expect *e = &hs->expect;
+    SerialLog *log = &hs->log;
+    int rc = pcre2_match(e->re, (PCRE2_SPTR)log->buf, log->len, 0, 0, e->md, e->mctx);
     if (rc == PCRE2_ERROR_NOMATCH) {
         return false;
     }
@@ -147,78 +156,117 @@ static bool expect_try(void)
         return true;
     }
     PCRE2_SIZE *ov = pcre2_get_ovector_pointer(e->md);
-    char *text = escaped(serial_log.buf + ov[0], ov[1] - ov[0]);
+    char *text = escaped(log->buf + ov[0], ov[1] - ov[0]);
     monitor_printf(e->mon, "expect: matched '%s'\n", text);
     free(text);
     size_t end = ov[1];
-    memmove(serial_log.buf, serial_log.buf + end, serial_log.len - end);
-    serial_log.len -= end;
+    memmove(log->buf, log->buf + end, log->len - end);
+    log->len -= end;
     return true;
 }
 
 static void serial_event(void *opaque)
 {
+    HmpSerial *hs = opaque;
     uint64_t v;
-    if (read(serial_log.event_fd, &v, sizeof(v)) < 0 && errno != EAGAIN) {
+    if (read(hs->log.event_fd, &v, sizeof(v)) < 0 && errno != EAGAIN) {
         return;
     }
-    serial_log.event_pending = false;
-    if (expect_state.mon && expect_try()) {
-        expect_finish();
+    hs->log.event_pending = false;
+    if (hs->expect.mon && expect_try(hs)) {
+        expect_finish(hs);
     }
 }
 
-void hmp_serial_log_init(CharBackend *be)
+/* The hub's serial state, made on first use. */
+static HmpSerial *hmp_serial(MonitorHub *hub)
 {
-    if (serial_log.be) {
-        return;
+    if (!hub->serial) {
+        HmpSerial *hs = calloc(1, sizeof(*hs));
+        hs->hub = hub;
+        hs->log.event_fd = -1;
+        hs->expect.timer_fd = -1;
+        hub->serial = hs;
     }
-    serial_log.event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (serial_log.event_fd < 0 || !chardev_add_tap(be, serial_tap, NULL)) {
-        return;
-    }
-    fd_watch_add(serial_log.event_fd, serial_event, NULL);
-    serial_log.be = be;
+    return hub->serial;
 }
 
-static void expect_timeout(void)
+void hmp_serial_log_init(MonitorHub *hub, CharBackend *be)
 {
-    Expect *e = &expect_state;
+    HmpSerial *hs = hmp_serial(hub);
+    SerialLog *log = &hs->log;
+    if (log->be) {
+        return;
+    }
+    if (log->event_fd < 0) {
+        log->event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    }
+    if (log->event_fd < 0 || !chardev_add_tap(be, serial_tap, hs)) {
+        return;
+    }
+    fd_watch_add(&hs->hub->loop->fds, log->event_fd, serial_event, hs);
+    log->be = be;
+}
+
+void hmp_serial_free(MonitorHub *hub)
+{
+    HmpSerial *hs = hub->serial;
+    if (!hs) {
+        return;
+    }
+    expect_release(hs);
+    if (hs->log.be) {
+        chardev_remove_tap(hs->log.be, serial_tap, hs);
+        fd_watch_remove(&hs->hub->loop->fds, hs->log.event_fd);
+    }
+    if (hs->log.event_fd >= 0) {
+        close(hs->log.event_fd);
+    }
+    free(hs);
+    hub->serial = NULL;
+}
+
+static void expect_timeout(HmpSerial *hs)
+{
+    Expect *e = &hs->expect;
     if (!e->mon) {
         return;
     }
     /* Output that arrived in the last slice still counts. */
-    if (expect_try()) {
-        expect_finish();
+    if (expect_try(hs)) {
+        expect_finish(hs);
         return;
     }
     char *pat = escaped(e->pattern, strlen(e->pattern));
     monitor_error(e->mon, "expect: timeout after %lld s%s waiting for '%s'", (long long)e->timeout,
                   e->virt ? " of virtual time" : "", pat);
     free(pat);
-    expect_finish();
+    expect_finish(hs);
 }
 
 static void expect_timer_fd(void *opaque)
 {
+    HmpSerial *hs = opaque;
     uint64_t n;
-    if (read(expect_state.timer_fd, &n, sizeof(n)) < 0 && errno == EAGAIN) {
+    if (read(hs->expect.timer_fd, &n, sizeof(n)) < 0 && errno == EAGAIN) {
         return;
     }
-    expect_timeout();
+    expect_timeout(hs);
 }
 
 static void expect_vtimer(void *opaque)
 {
-    expect_timeout();
+    expect_timeout(opaque);
 }
 
 static void expect_cancel(Monitor *mon, void *opaque)
 {
-    if (expect_state.mon == mon) {
+    HmpSerial *hs = opaque;
+    if (hs->expect.mon == mon) {
         monitor_error(mon, "expect: cancelled%s",
-                      runstate_get() == RUN_STATE_SHUTDOWN ? " (the machine has shut down)" : "");
-        expect_finish();
+                      hs->hub->machine && runstate_get(&hs->hub->machine->run) == RUN_STATE_SHUTDOWN
+                          ? " (the machine has shut down)" : "");
+        expect_finish(hs);
     }
 }
 
@@ -228,7 +276,8 @@ void hmp_expect(Monitor *mon, const MonArgs *a)
     if (!m) {
         return;
     }
-    Expect *e = &expect_state;
+    HmpSerial *hs = hmp_serial(mon->hub);
+    Expect *e = &hs->expect;
     if (e->mon) {
         monitor_error(mon, "expect: another monitor is already waiting");
         return;
@@ -249,7 +298,7 @@ void hmp_expect(Monitor *mon, const MonArgs *a)
         monitor_error(mon, "bad regex at offset %zu: %s", (size_t)erroff, (const char *)msg);
         return;
     }
-    hmp_serial_log_init(&m->serial0);
+    hmp_serial_log_init(mon->hub, &m->serial0);
     e->mon = mon;
     e->re = re;
     e->md = pcre2_match_data_create_from_pattern(re, NULL);
@@ -259,21 +308,21 @@ void hmp_expect(Monitor *mon, const MonArgs *a)
     e->pattern = strdup(pattern);
     e->timeout = timeout;
     e->virt = mon_arg_flag(a, 'v');
-    if (expect_try()) {
-        expect_release();        /* already in the log: done without waiting */
+    if (expect_try(hs)) {
+        expect_release(hs);      /* already in the log: done without waiting */
         return;
     }
     /* Waiting on a stopped guest would only time out: let it run. */
-    RunState rs = runstate_get();
+    RunState rs = runstate_get(&m->run);
     if (rs == RUN_STATE_PAUSED || rs == RUN_STATE_PRELAUNCH) {
-        runstate_set(RUN_STATE_RUNNING);
+        runstate_set(&m->run, RUN_STATE_RUNNING);
     } else if (rs != RUN_STATE_RUNNING) {
         monitor_error(mon, "expect: the machine cannot run (state %s)", runstate_name(rs));
-        expect_release();
+        expect_release(hs);
         return;
     }
     if (e->virt) {
-        timer_init(&e->vtimer, &m->clock, "expect", expect_vtimer, NULL);
+        timer_init(&e->vtimer, &m->clock, "expect", expect_vtimer, hs);
         timer_mod(&e->vtimer, clock_ns(&m->clock) + (uint64_t)timeout * 1000000000ull);
     } else {
         e->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -284,12 +333,12 @@ void hmp_expect(Monitor *mon, const MonArgs *a)
                 close(e->timer_fd);
                 e->timer_fd = -1;
             }
-            expect_release();
+            expect_release(hs);
             return;
         }
-        fd_watch_add(e->timer_fd, expect_timer_fd, NULL);
+        fd_watch_add(&hs->hub->loop->fds, e->timer_fd, expect_timer_fd, hs);
     }
-    monitor_set_cancel(mon, expect_cancel, NULL);
+    monitor_set_cancel(mon, expect_cancel, hs);
     monitor_suspend(mon);
 }
 

@@ -62,13 +62,9 @@ void hmp_info_snapshots(Monitor *mon, const MonArgs *a)
     free(text);
 }
 
-static void hmp_snapshot_complete(const char *prefix, MonCompleteAdd add, void *opaque)
-{
-    snapshot_complete_tags(hmp_vm_or_null(), prefix, add, opaque);
-}
-
 /* Completion of snapshot tags (loadvm, delvm) from the machine's disks. */
-__attribute__((constructor)) static void hmp_snapshot_init(void)
+void hmp_complete_snapshot_tags(MonitorHub *hub, const char *prefix, MonCompleteAdd add,
+                                void *opaque)
 {
-    monitor_complete_snapshot_tags = hmp_snapshot_complete;
+    snapshot_complete_tags(hmp_vm_or_null(hub), prefix, add, opaque);
 }

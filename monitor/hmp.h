@@ -44,6 +44,7 @@
 #include "util/error.h"
 
 typedef struct Monitor Monitor;
+typedef struct MonitorHub MonitorHub;
 typedef struct MonArgs MonArgs;
 
 typedef void (*HmpHandler)(Monitor *mon, const MonArgs *args);
@@ -59,6 +60,10 @@ typedef void (*HmpHandler)(Monitor *mon, const MonArgs *args);
  *   b  on|off                       F  file name (completes file names)
  *   I  info subcommand name         C  command name
  *   T  snapshot tag (completion hook)  P  capability/parameter name (hook) */
+/* Runs while an incoming migration loads the machine on its loader thread:
+ * the command does not touch the machine's state. */
+#define MON_CMD_WHILE_LOADING 0x1u
+
 typedef struct MonCmd {
     const char *name;            /* "cont|c": the first name is the main one */
     const char *args;
@@ -66,6 +71,7 @@ typedef struct MonCmd {
     const char *help;            /* one line */
     HmpHandler handler;
     const struct MonCmd *sub;    /* subcommand table (info), NULL-terminated */
+    unsigned flags;              /* MON_CMD_* */
     const char *doc;             /* longer text for doc/monitor.md: output, errors */
 } MonCmd;
 
@@ -168,13 +174,16 @@ void mon_print_help(Monitor *mon, const MonCmd *table, const char *prefix);
 
 /* ---- complete.c ---- */
 /* Completion candidates for the word ending at `end` of line[0..end): calls
- * add(opaque, candidate) for each. Pure (no readline), so it is unit-tested. */
+ * add(opaque, candidate) for each. Pure (no readline), so it is unit-tested.
+ * Snapshot tags come from hub's machine (none without one). */
 typedef void (*MonCompleteAdd)(void *opaque, const char *candidate);
-void mon_complete(const char *line, size_t end, MonCompleteAdd add, void *opaque);
-/* Hooks other subsystems fill: each calls add() for every name starting with
- * prefix. NULL until set. */
-extern void (*monitor_complete_snapshot_tags)(const char *prefix, MonCompleteAdd add, void *opaque);
-extern void (*monitor_complete_params)(const char *prefix, MonCompleteAdd add, void *opaque);
+void mon_complete(MonitorHub *hub, const char *line, size_t end, MonCompleteAdd add,
+                  void *opaque);
+/* Per argument type: each calls add() for every name starting with prefix
+ * (hmp-snapshot.c, hmp-migration.c). */
+void hmp_complete_snapshot_tags(MonitorHub *hub, const char *prefix, MonCompleteAdd add,
+                                void *opaque);
+void hmp_complete_params(MonitorHub *hub, const char *prefix, MonCompleteAdd add, void *opaque);
 
 /* ---- doc.c ---- */
 /* The command reference (markdown) generated from the table, in a malloc'd
@@ -201,16 +210,16 @@ void monitor_resume(Monitor *mon);
  * files, sockets and buffers. */
 bool monitor_is_interactive(const Monitor *mon);
 /* A monitor that only collects output (unit tests, the fuzzer). */
-Monitor *monitor_new_buffer(void);
+Monitor *monitor_new_buffer(MonitorHub *hub);
 const char *monitor_buffer(Monitor *mon);
 void monitor_buffer_clear(Monitor *mon);
 void monitor_free(Monitor *mon);
-/* The command history (info history); newest last. */
-int monitor_history_count(void);
-const char *monitor_history_get(int i);
-void monitor_history_add(const char *line);
-/* Forgets the history (tests and the fuzzer start each case afresh). */
-void monitor_history_clear(void);
+/* The command history of every monitor of the hub (info history); newest
+ * last. */
+int monitor_history_count(const MonitorHub *hub);
+const char *monitor_history_get(const MonitorHub *hub, int i);
+void monitor_history_add(MonitorHub *hub, const char *line);
+void monitor_history_clear(MonitorHub *hub);
 /* x and xp remember their last /FMT format and size, as QEMU. */
 void monitor_set_last_format(Monitor *mon, const MonFormat *fmt);
 /* How a suspended command is ended early: Ctrl-C (SIGINT, or byte 0x03 on a
@@ -230,20 +239,26 @@ struct Machine;
 /* The machine, or NULL after printing "Error: no machine" (unit tests and the
  * fuzzer run without one). Handlers that touch the machine start with it. */
 struct Machine *hmp_machine(Monitor *mon);
+/* The same without an error: NULL when there is none. */
+struct Machine *hmp_machine_or_null(const Monitor *mon);
 struct MigrationVM;
 struct MigrationVM *hmp_vm(Monitor *mon);
-/* The same without an error (completion): NULL when there is none. */
-struct MigrationVM *hmp_vm_or_null(void);
-/* $name lookup for expressions: pc, priv, x0..x31, ABI names, CSR names. */
+/* The hub's machine as migration sees it, without an error (completion):
+ * NULL when there is none (or no hub). */
+struct MigrationVM *hmp_vm_or_null(const MonitorHub *hub);
+/* $name lookup for expressions: pc, priv, x0..x31, ABI names, CSR names.
+ * opaque is the Machine (NULL: every name is unknown). */
 bool hmp_reg_lookup(void *opaque, const char *name, uint64_t *val);
 struct CharBackend;
-/* Starts logging the guest's serial output for expect (monitor start-up). */
-void hmp_serial_log_init(struct CharBackend *be);
+/* Starts logging the guest's serial output for expect (monitor start-up);
+ * free stops it and ends a waiting expect without a word (exit). */
+void hmp_serial_log_init(MonitorHub *hub, struct CharBackend *be);
+void hmp_serial_free(MonitorHub *hub);
 
 /* Every handler named in the table, declared from the table itself. */
-#define HMP_CMD(names, args, params, help, handler, sub, doc) \
+#define HMP_CMD(names, args, params, help, handler, sub, flags, doc) \
     void handler(Monitor *mon, const MonArgs *a);
-#define INFO_CMD(names, args, params, help, handler, doc) \
+#define INFO_CMD(names, args, params, help, handler, flags, doc) \
     void handler(Monitor *mon, const MonArgs *a);
 #include "monitor/commands.def"
 

@@ -1,11 +1,11 @@
-/* The Monitor object, shared by monitor.c (dispatch, plain input),
- * readline.c (terminal input) and setup.c (transports). Handlers use the
- * functions in hmp.h only. */
+/* The Monitor object and the hub the monitors of one machine share, for
+ * monitor.c (dispatch, plain input), output.c, tty.c (terminal input),
+ * console.c and setup.c (transports) and hub.c (lifetime). Handlers use
+ * the functions in hmp.h only. */
 #ifndef MONITOR_MONITOR_INT_H
 #define MONITOR_MONITOR_INT_H
 
 #include "monitor/hmp.h"
-#include "monitor/monitor.h"
 
 #define MONITOR_PROMPT "(amber) "
 /* Virtual time a running guest gets after a batch's end of input before
@@ -26,9 +26,9 @@ typedef enum MonErrexit {
     MON_ERREXIT_IGNORE,          /* go on; exit status 0 */
 } MonErrexit;
 
-/* Transport hooks; NULL ones get the default for the monitor's kind
- * (plain: prompt and run buffered lines on resume; readline: hide and show
- * the prompt). */
+/* Transport hooks; NULL ones get the default (plain and buffer kinds:
+ * prompt and run buffered lines on resume). The terminal's (tty.c) hide
+ * and show readline's prompt. */
 typedef struct MonitorOps {
     void (*suspend)(Monitor *mon);   /* a command waits: stop showing a prompt */
     void (*resume)(Monitor *mon);    /* it finished: prompt again */
@@ -52,11 +52,13 @@ typedef struct MonitorOps {
 #define MON_MAX_INPUT (1u << 20)
 
 struct Monitor {
+    MonitorHub *hub;             /* what this monitor shares with the others */
     char name[32];
     char desc[128];              /* "stdio", "unix:/tmp/m,server" (info chardev) */
     MonitorKind kind;
     const MonitorOps *ops;
-    void *opaque;                /* transport's state */
+    void *opaque;                /* transport's state (a socket's Endpoint, the MonReadline) */
+    bool tty_muxed;              /* tty.c: the -nographic console owns the terminal */
     int fd_in, fd_out;
     bool show_prompt;            /* print "(amber) " before each command */
     bool echo;                   /* echo each command after the prompt (batch) */
@@ -97,11 +99,39 @@ struct Monitor {
     Monitor *next;
 };
 
-extern bool monitor_quitting;
-extern const char *monitor_serial_desc;    /* set by setup.c for info chardev */
+#define MON_HISTORY_MAX 1000
 
-Monitor *monitor_new(MonitorKind kind, const char *name, int fd_in, int fd_out);
-Monitor *monitor_first(void);
+/* A migrate that waits for its end (hmp-migration.c); one per hub. */
+typedef struct HmpMigrateWait {
+    Monitor *mon;                /* NULL: none waits */
+    int progress_fd;             /* terminal only: a progress line each 0.5 s */
+    bool progress_shown;
+    struct Migration *mig;       /* the migration it waits for */
+    struct Loop *loop;           /* watches progress_fd */
+} HmpMigrateWait;
+
+/* What the monitors of one machine share: created by system/ with
+ * monitor_hub_new() (hub.c) and freed at exit. Each part belongs to the
+ * file named beside it; the parts behind pointers are that file's own
+ * type, NULL until it needs one. */
+struct MonitorHub {
+    struct Loop *loop;           /* the main loop: fds, quit (emu/loop.h) */
+    Monitor *monitors;           /* every monitor, in creation order (info chardev) */
+    char *history[MON_HISTORY_MAX];   /* every monitor's commands, oldest first */
+    int history_len;
+    bool quitting;               /* quit was asked for: no further command runs */
+    bool cleaned_up;             /* monitor_cleanup() ran */
+    const char *vm_name;         /* -name, or NULL */
+    struct Machine *machine;     /* NULL in unit tests and the fuzzer */
+    struct MigrationVM *vm;      /* the machine as migration sees it */
+    const char *serial_desc;     /* the serial back end as opened (info chardev) */
+    struct MonitorSetup *setup;  /* setup.c: -monitor/-serial options and endpoints */
+    struct Console *console;     /* console.c: stdio as the serial console */
+    struct HmpSerial *serial;    /* hmp-serial.c: the serial log and expect */
+    HmpMigrateWait mwait;        /* hmp-migration.c */
+};
+
+Monitor *monitor_new(MonitorHub *hub, MonitorKind kind, const char *name, int fd_in, int fd_out);
 void monitor_write(Monitor *mon, const char *buf, size_t len);
 /* output.c: bytes queued for the client; forget them and the dropped state
  * (a new client); the main-loop callback for POLLOUT; a last flush at exit. */
@@ -109,9 +139,9 @@ size_t monitor_output_pending(const Monitor *mon);
 void monitor_output_reset(Monitor *mon);
 void monitor_output_ready(void *opaque);
 void monitor_output_overflow(Monitor *mon, size_t pending);
-void monitor_output_flush_all(int timeout_ms);
+void monitor_output_flush_all(MonitorHub *hub, int timeout_ms);
 /* (Re)registers the monitor's fds with the main loop: input unless paused,
- * POLLOUT while output is queued. */
+ * POLLOUT while output is queued (output.c). */
 void monitor_update_fds(Monitor *mon);
 void monitor_print_prompt(Monitor *mon);
 /* "Amber 0.1.0 monitor - type 'help' for more information" (QEMU's words). */
@@ -129,15 +159,20 @@ void monitor_request_quit(Monitor *mon, int status);
 /* Quits once the running guest has had ns more of virtual time. */
 void monitor_request_quit_after(Monitor *mon, uint64_t ns, int status);
 
-/* readline.c: the one terminal monitor (readline is process-global).
- * muxed: the -nographic console owns the terminal and feeds the bytes. */
-void monitor_readline_start(Monitor *mon, bool muxed);
-/* Bytes typed on the terminal (from its fd, or from the -nographic mux). */
-void monitor_readline_input(Monitor *mon, const char *buf, size_t len);
+/* tty.c: a monitor read through GNU readline (one per process: readline is
+ * process-global). muxed: the -nographic console owns the terminal and
+ * feeds the bytes. Sets the monitor's ops; stop frees the line editor. */
+void monitor_tty_start(Monitor *mon, bool muxed);
+/* Bytes typed on the terminal (from the -nographic mux). */
+void monitor_tty_input(Monitor *mon, const char *buf, size_t len);
 /* Hands the terminal to / takes it from readline (mux focus changes). */
-void monitor_readline_attach(Monitor *mon);
-void monitor_readline_detach(Monitor *mon);
-void monitor_readline_cleanup(void);
-const char *monitor_history_path(void);
+void monitor_tty_attach(Monitor *mon);
+void monitor_tty_detach(Monitor *mon);
+void monitor_tty_stop(Monitor *mon);
+
+/* setup.c: the hub's options and endpoints; removes the socket files. */
+struct MonitorSetup *monitor_setup_new(void);
+void monitor_setup_free(struct MonitorSetup *setup);
+void monitor_setup_cleanup(MonitorHub *hub);
 
 #endif

@@ -1,6 +1,7 @@
-/* Monitor objects: output, line input (plain and batch), dispatch of one
- * command line through the table, failure accounting and history. Terminal
- * line editing is in monitor/readline.c, transports in monitor/setup.c. */
+/* Monitor objects: line input (plain and batch), dispatch of one command
+ * line through the table, failure accounting and the hub's history. Output
+ * is monitor/output.c, the terminal monitor/tty.c, transports
+ * monitor/setup.c. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,51 +19,46 @@
 #ifndef AMBER_VERSION
 #define AMBER_VERSION "0.0.0"
 #endif
-#define MON_HISTORY_MAX 1000
 
-static char *history[MON_HISTORY_MAX];
-static int history_len;
-static Monitor *all_monitors;
-bool monitor_quitting;
-
-void monitor_history_add(const char *line)
+void monitor_history_add(MonitorHub *hub, const char *line)
 {
-    if (history_len == MON_HISTORY_MAX) {
-        free(history[0]);
-        memmove(history, history + 1, sizeof(history[0]) * (MON_HISTORY_MAX - 1));
-        history_len--;
+    if (hub->history_len == MON_HISTORY_MAX) {
+        free(hub->history[0]);
+        memmove(hub->history, hub->history + 1, sizeof(hub->history[0]) * (MON_HISTORY_MAX - 1));
+        hub->history_len--;
     }
-    history[history_len++] = strdup(line);
+    hub->history[hub->history_len++] = strdup(line);
 }
 
-void monitor_history_clear(void)
+void monitor_history_clear(MonitorHub *hub)
 {
-    for (int i = 0; i < history_len; i++) {
-        free(history[i]);
+    for (int i = 0; i < hub->history_len; i++) {
+        free(hub->history[i]);
     }
-    history_len = 0;
+    hub->history_len = 0;
 }
 
-int monitor_history_count(void)
+int monitor_history_count(const MonitorHub *hub)
 {
-    return history_len;
+    return hub->history_len;
 }
 
-const char *monitor_history_get(int i)
+const char *monitor_history_get(const MonitorHub *hub, int i)
 {
-    return i >= 0 && i < history_len ? history[i] : NULL;
+    return i >= 0 && i < hub->history_len ? hub->history[i] : NULL;
 }
 
-Monitor *monitor_new(MonitorKind kind, const char *name, int fd_in, int fd_out)
+Monitor *monitor_new(MonitorHub *hub, MonitorKind kind, const char *name, int fd_in, int fd_out)
 {
     Monitor *mon = calloc(1, sizeof(*mon));
+    mon->hub = hub;
     mon->kind = kind;
     snprintf(mon->name, sizeof(mon->name), "%s", name);
     mon->fd_in = fd_in;
     mon->fd_out = fd_out;
     mon->last_fmt.format = 'x';
     mon->last_fmt.size = 4;
-    Monitor **pp = &all_monitors;
+    Monitor **pp = &hub->monitors;
     while (*pp) {
         pp = &(*pp)->next;       /* creation order, for info chardev */
     }
@@ -70,9 +66,9 @@ Monitor *monitor_new(MonitorKind kind, const char *name, int fd_in, int fd_out)
     return mon;
 }
 
-Monitor *monitor_new_buffer(void)
+Monitor *monitor_new_buffer(MonitorHub *hub)
 {
-    return monitor_new(MON_KIND_BUFFER, "buffer", -1, -1);
+    return monitor_new(hub, MON_KIND_BUFFER, "buffer", -1, -1);
 }
 
 const char *monitor_buffer(Monitor *mon)
@@ -90,7 +86,7 @@ void monitor_buffer_clear(Monitor *mon)
 
 void monitor_free(Monitor *mon)
 {
-    for (Monitor **pp = &all_monitors; *pp; pp = &(*pp)->next) {
+    for (Monitor **pp = &mon->hub->monitors; *pp; pp = &(*pp)->next) {
         if (*pp == mon) {
             *pp = mon->next;
             break;
@@ -100,20 +96,15 @@ void monitor_free(Monitor *mon)
         mon->cancel_fn(mon, mon->cancel_opaque);
     }
     if (mon->rd_cb) {
-        fd_watch_remove(mon->rd_fd);
+        fd_watch_remove(&mon->hub->loop->fds, mon->rd_fd);
     }
     if (mon->out_watched) {
-        fd_watch_remove(mon->fd_out);
+        fd_watch_remove(&mon->hub->loop->fds, mon->fd_out);
     }
     free(mon->outbuf);
     free(mon->outq);
     free(mon->inbuf);
     free(mon);
-}
-
-Monitor *monitor_first(void)
-{
-    return all_monitors;
 }
 
 bool monitor_is_interactive(const Monitor *mon)
@@ -134,13 +125,21 @@ void monitor_set_cancel(Monitor *mon, MonitorCancelFn fn, void *opaque)
     mon->cancel_opaque = opaque;
 }
 
+/* Received by the socket transport (setup.c); the command takes it. */
+int monitor_take_passed_fd(Monitor *mon)
+{
+    if (!mon || !mon->has_passed_fd) {
+        return -1;
+    }
+    mon->has_passed_fd = false;
+    return mon->passed_fd;
+}
+
 void monitor_suspend(Monitor *mon)
 {
     mon->suspended = true;
     if (mon->ops && mon->ops->suspend) {
         mon->ops->suspend(mon);
-    } else if (mon->kind == MON_KIND_READLINE) {
-        monitor_readline_detach(mon);
     }
 }
 
@@ -152,14 +151,14 @@ int monitor_exit_status(Monitor *mon)
 
 void monitor_request_quit(Monitor *mon, int status)
 {
-    monitor_quitting = true;
-    loop_quit(status);
+    mon->hub->quitting = true;
+    loop_quit(mon->hub->loop, status);
 }
 
 void monitor_request_quit_after(Monitor *mon, uint64_t ns, int status)
 {
-    monitor_quitting = true;
-    loop_quit_after(ns, status);
+    mon->hub->quitting = true;
+    loop_quit_after(mon->hub->loop, ns, status);
 }
 
 static void monitor_command_done(Monitor *mon)
@@ -187,13 +186,9 @@ void monitor_resume(Monitor *mon)
     }
     if (mon->ops && mon->ops->resume) {
         mon->ops->resume(mon);
-    } else if (mon->kind == MON_KIND_READLINE) {
-        if (!mon->hidden) {
-            monitor_readline_attach(mon);
-        }
     } else {
         /* plain, and the buffer kind (tests, fuzzing) alike */
-        if (!mon->hidden && !monitor_quitting) {
+        if (!mon->hidden && !mon->hub->quitting) {
             monitor_print_prompt(mon);
         }
         monitor_process_input(mon);
@@ -229,31 +224,27 @@ static const char *printable(const char *s, char *buf, size_t len)
 }
 
 /* What answers while an incoming migration loads the machine on its loader
- * thread: commands that do not touch the machine's state. */
+ * thread: the table's MON_CMD_WHILE_LOADING entries; for a command with
+ * subcommands (info), the subcommand's flag decides, and the bare command
+ * (which lists them) runs. */
 static bool mon_allowed_while_loading(const MonCmd *cmd, const char *rest)
 {
-    static const char *const cmds[] = { "help|?", "quit|q", NULL };
-    static const char *const infos[] = { "status", "migrate", "version", "migrate_capabilities",
-                                         "migrate_parameters", "history", NULL };
-    for (int i = 0; cmds[i]; i++) {
-        if (!strcmp(cmd->name, cmds[i])) {
-            return true;
-        }
-    }
-    if (strcmp(cmd->name, "info") != 0) {
+    if (!(cmd->flags & MON_CMD_WHILE_LOADING)) {
         return false;
     }
-    char sub[64];
+    if (!cmd->sub) {
+        return true;
+    }
+    char subname[64];
     while (*rest == ' ' || *rest == '\t') {
         rest++;
     }
-    mon_split_name(rest, sub, sizeof(sub));
-    for (int i = 0; infos[i]; i++) {
-        if (!strcmp(sub, infos[i])) {
-            return true;
-        }
+    mon_split_name(rest, subname, sizeof(subname));
+    if (!subname[0]) {
+        return true;
     }
-    return !sub[0];              /* bare `info` lists the subcommands */
+    const MonCmd *sub = mon_find_cmd(cmd->sub, subname);
+    return sub && (sub->flags & MON_CMD_WHILE_LOADING);
 }
 
 static void dispatch(Monitor *mon, const char *line)
@@ -265,7 +256,8 @@ static void dispatch(Monitor *mon, const char *line)
         monitor_error(mon, "unknown command: '%s'", printable(name, shown, sizeof(shown)));
         return;
     }
-    if (migration_incoming_loading() && !mon_allowed_while_loading(cmd, rest)) {
+    MigrationVM *vm = hmp_vm_or_null(mon->hub);
+    if (vm && migration_incoming_loading(vm->mig) && !mon_allowed_while_loading(cmd, rest)) {
         monitor_error(mon, "'%s' is not available while the incoming migration is loading the "
                       "machine (see 'info migrate'); 'info status', 'info migrate' and 'quit' "
                       "answer meanwhile", name);
@@ -292,7 +284,7 @@ static void dispatch(Monitor *mon, const char *line)
             rest = after;
         }
     }
-    MonParseCtx ctx = { hmp_reg_lookup, NULL, mon->last_fmt };
+    MonParseCtx ctx = { hmp_reg_lookup, mon->hub->machine, mon->last_fmt };
     MonArgs args;
     Error err;
     error_init(&err);
@@ -316,7 +308,7 @@ void monitor_handle_line(Monitor *mon, const char *line)
     char *copy = strdup(line);
     const char *l = trim(copy);
     if (*l) {
-        monitor_history_add(l);
+        monitor_history_add(mon->hub, l);
         dispatch(mon, l);
         if (!mon->suspended) {
             monitor_command_done(mon);
@@ -327,23 +319,11 @@ void monitor_handle_line(Monitor *mon, const char *line)
 
 /* ---- plain line input (pipes, files, sockets) ---- */
 
-static const char *monitor_name;
-
-void monitor_set_vm_name(const char *name)
-{
-    monitor_name = name;
-}
-
-const char *monitor_vm_name(void)
-{
-    return monitor_name;
-}
-
 void monitor_print_banner(Monitor *mon)
 {
     monitor_puts(mon, "Amber " AMBER_VERSION " monitor - type 'help' for more information\n");
-    if (monitor_vm_name()) {
-        monitor_printf(mon, "VM name: %s\n", monitor_vm_name());   /* -name */
+    if (mon->hub->vm_name) {
+        monitor_printf(mon, "VM name: %s\n", mon->hub->vm_name);   /* -name */
     }
 }
 
@@ -358,7 +338,7 @@ void monitor_print_prompt(Monitor *mon)
 void monitor_process_input(Monitor *mon)
 {
     mon->processing++;
-    while (!mon->suspended && !monitor_quitting) {
+    while (!mon->suspended && !mon->hub->quitting) {
         char *nl = mon->inbuf ? memchr(mon->inbuf, '\n', mon->inlen) : NULL;
         if (!nl) {
             break;
@@ -389,55 +369,20 @@ void monitor_process_input(Monitor *mon)
             monitor_handle_line(mon, line);
         }
         free(line);
-        if (!mon->suspended && !monitor_quitting && (mon->inlen || !mon->eof)) {
+        if (!mon->suspended && !mon->hub->quitting && (mon->inlen || !mon->eof)) {
             monitor_print_prompt(mon);
         }
     }
     mon->processing--;
-    if (mon->eof && !mon->suspended && !monitor_quitting && mon->ops && mon->ops->eof) {
+    if (mon->eof && !mon->suspended && !mon->hub->quitting && mon->ops && mon->ops->eof) {
         mon->ops->eof(mon);
-    }
-}
-
-/* The main loop holds one opaque per fd: the monitor, which knows both
- * the input callback and its own output queue. */
-static void mon_read_ready(void *opaque)
-{
-    Monitor *mon = opaque;
-    if (mon->rd_cb) {
-        mon->rd_cb(mon->rd_opaque);
-    }
-}
-
-void monitor_update_fds(Monitor *mon)
-{
-    bool writing = mon->outq_len && mon->fd_out >= 0 && mon->kind != MON_KIND_BUFFER;
-    bool reading = mon->rd_cb && !mon->rd_paused;
-    if (mon->rd_cb) {
-        bool same = mon->rd_fd == mon->fd_out;
-        /* A paused input stays registered without callbacks (not polled). */
-        fd_watch_add_rw(mon->rd_fd, reading ? mon_read_ready : NULL,
-                            same && writing ? monitor_output_ready : NULL, mon);
-        if (same) {
-            mon->out_watched = writing;
-            return;
-        }
-    }
-    if (writing) {
-        fd_watch_add_rw(mon->fd_out, NULL, monitor_output_ready, mon);
-        mon->out_watched = true;
-    } else if (mon->out_watched) {
-        if (mon->fd_out >= 0) {
-            fd_watch_remove(mon->fd_out);
-        }
-        mon->out_watched = false;
     }
 }
 
 void monitor_watch_input(Monitor *mon, int fd, void (*cb)(void *opaque), void *opaque)
 {
     if (!cb && mon->rd_cb) {
-        fd_watch_remove(mon->rd_fd);
+        fd_watch_remove(&mon->hub->loop->fds, mon->rd_fd);
         if (mon->rd_fd == mon->fd_out) {
             mon->out_watched = false;    /* re-registered below for what is queued */
         }
@@ -454,7 +399,7 @@ void monitor_watch_input(Monitor *mon, int fd, void (*cb)(void *opaque), void *o
  * bounded whatever is sent while a command waits. */
 static bool input_refuse(Monitor *mon, size_t len)
 {
-    if (monitor_quitting) {
+    if (mon->hub->quitting) {
         return true;             /* nothing runs any more: keep nothing */
     }
     if (mon->inlen + len <= MON_MAX_INPUT) {

@@ -1,6 +1,7 @@
 /* Monitor output: the in-memory buffer of the buffer kind, and for fd
  * monitors a bounded queue of what a non-blocking client (a socket) has not
- * taken yet, flushed from the main loop's poll. A write never waits for the
+ * taken yet, flushed from the main loop's poll (the monitor's fds are
+ * registered here, input and output together, as they may share one fd). A write never waits for the
  * client, so a client that stops reading cannot stall the guest; one that
  * lets too much pile up is disconnected instead (doc/monitor.md). */
 #include <errno.h>
@@ -148,6 +149,41 @@ void monitor_output_reset(Monitor *mon)
     mon->on_drained = NULL;
 }
 
+/* The main loop holds one opaque per fd: the monitor, which knows both
+ * the input callback and its own output queue. */
+static void mon_read_ready(void *opaque)
+{
+    Monitor *mon = opaque;
+    if (mon->rd_cb) {
+        mon->rd_cb(mon->rd_opaque);
+    }
+}
+
+void monitor_update_fds(Monitor *mon)
+{
+    bool writing = mon->outq_len && mon->fd_out >= 0 && mon->kind != MON_KIND_BUFFER;
+    bool reading = mon->rd_cb && !mon->rd_paused;
+    if (mon->rd_cb) {
+        bool same = mon->rd_fd == mon->fd_out;
+        /* A paused input stays registered without callbacks (not polled). */
+        fd_watch_add_rw(&mon->hub->loop->fds, mon->rd_fd, reading ? mon_read_ready : NULL,
+                        same && writing ? monitor_output_ready : NULL, mon);
+        if (same) {
+            mon->out_watched = writing;
+            return;
+        }
+    }
+    if (writing) {
+        fd_watch_add_rw(&mon->hub->loop->fds, mon->fd_out, NULL, monitor_output_ready, mon);
+        mon->out_watched = true;
+    } else if (mon->out_watched) {
+        if (mon->fd_out >= 0) {
+            fd_watch_remove(&mon->hub->loop->fds, mon->fd_out);
+        }
+        mon->out_watched = false;
+    }
+}
+
 /* Main-loop callback: the client's fd takes output again. */
 void monitor_output_ready(void *opaque)
 {
@@ -175,11 +211,11 @@ void monitor_output_ready(void *opaque)
 /* On the way out: what is queued gets a short chance to leave, so the answer
  * to a command sent just before "quit" arrives; a client that does not read
  * costs at most timeout_ms in total. */
-void monitor_output_flush_all(int timeout_ms)
+void monitor_output_flush_all(MonitorHub *hub, int timeout_ms)
 {
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
-    for (Monitor *m = monitor_first(); m; m = m->next) {
+    for (Monitor *m = hub->monitors; m; m = m->next) {
         while (m->outq_len && m->fd_out >= 0 && !m->out_dropped) {
             struct timespec now;
             clock_gettime(CLOCK_MONOTONIC, &now);

@@ -1,6 +1,7 @@
 /* Where the monitors and the serial console live: the -monitor, -serial and
  * -nographic options, listening sockets (unix, tcp) for both, and start-up.
- * The terminal (stdio, and the -nographic mux) is monitor/console.c. */
+ * The terminal (stdio, and the -nographic mux) is monitor/console.c; the
+ * hub's lifetime is monitor/hub.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -18,6 +19,7 @@
 #include "io/fd-watch.h"
 #include "monitor/console.h"
 #include "monitor/monitor-int.h"
+#include "monitor/monitor.h"
 #include "monitor/telnet.h"
 #include "util/uri.h"
 
@@ -41,16 +43,59 @@ typedef struct Endpoint {
     int listen_fd, client_fd;
     Monitor *mon;                /* a monitor endpoint */
     CharBackend *be;             /* the serial endpoint */
+    Loop *loop;                  /* the hub's: watches listen_fd and client_fd */
 } Endpoint;
 
-static Endpoint mon_eps[MON_MAX_CLI];
-static int nr_mon_eps;
-static bool monitor_none;
-static const char *serial_opt;
-static bool nographic;
-static Endpoint serial_ep = { .listen_fd = -1, .client_fd = -1 };
-static bool stdio_mux;           /* serial and a monitor share stdio */
-const char *monitor_serial_desc;
+/* The hub's part (MonitorHub.setup): the options as given, and the
+ * endpoints they open. */
+typedef struct MonitorSetup {
+    Endpoint mon_eps[MON_MAX_CLI];
+    int nr_mon_eps;
+    bool monitor_none;
+    const char *serial_opt;
+    bool nographic;
+    Endpoint serial_ep;
+    bool stdio_mux;              /* serial and a monitor share stdio */
+} MonitorSetup;
+
+MonitorSetup *monitor_setup_new(void)
+{
+    MonitorSetup *su = calloc(1, sizeof(*su));
+    su->serial_ep.listen_fd = su->serial_ep.client_fd = -1;
+    return su;
+}
+
+static void ep_free(Endpoint *ep)
+{
+    if (ep->listen_fd >= 0) {
+        fd_watch_remove(&ep->loop->fds, ep->listen_fd);
+        close(ep->listen_fd);
+    }
+    if (ep->client_fd >= 0 && !ep->mon) {
+        fd_watch_remove(&ep->loop->fds, ep->client_fd);   /* a monitor's own fd goes with the monitor */
+        close(ep->client_fd);
+    }
+    free(ep->addr);
+    free(ep->port);
+}
+
+/* After the monitors are freed (hub.c): their fds are unregistered. */
+void monitor_setup_free(MonitorSetup *su)
+{
+    if (!su) {
+        return;
+    }
+    for (int i = 0; i < su->nr_mon_eps; i++) {
+        Endpoint *ep = &su->mon_eps[i];
+        if (ep->mon && ep->client_fd >= 0) {
+            close(ep->client_fd);
+        }
+        ep->mon = NULL;
+        ep_free(ep);
+    }
+    ep_free(&su->serial_ep);
+    free(su);
+}
 
 /* "PATH,server,nowait" style suboptions after the address. */
 static bool parse_endpoint(const char *opt, const char *val, Endpoint *ep, Error *err)
@@ -124,24 +169,25 @@ static bool parse_endpoint(const char *opt, const char *val, Endpoint *ep, Error
     return ok;
 }
 
-bool monitor_opt_monitor(const char *val, Error *err)
+bool monitor_opt_monitor(MonitorHub *hub, const char *val, Error *err)
 {
+    MonitorSetup *su = hub->setup;
     if (!strcmp(val, "none")) {
-        monitor_none = true;
+        su->monitor_none = true;
         return true;
     }
-    if (nr_mon_eps == MON_MAX_CLI) {
+    if (su->nr_mon_eps == MON_MAX_CLI) {
         error_setf(err, "-monitor %s: too many monitors (limit %d)", val, MON_MAX_CLI);
         return false;
     }
-    Endpoint *ep = &mon_eps[nr_mon_eps];
+    Endpoint *ep = &su->mon_eps[su->nr_mon_eps];
     if (!strcmp(val, "stdio")) {
         memset(ep, 0, sizeof(*ep));
         ep->tr = TR_STDIO;
         ep->listen_fd = ep->client_fd = -1;
         snprintf(ep->desc, sizeof(ep->desc), "stdio");
-        for (int i = 0; i < nr_mon_eps; i++) {
-            if (mon_eps[i].tr == TR_STDIO) {
+        for (int i = 0; i < su->nr_mon_eps; i++) {
+            if (su->mon_eps[i].tr == TR_STDIO) {
                 error_setf(err, "-monitor stdio: cannot use stdio by multiple character devices");
                 return false;
             }
@@ -149,13 +195,15 @@ bool monitor_opt_monitor(const char *val, Error *err)
     } else if (!parse_endpoint("-monitor", val, ep, err)) {
         return false;
     }
-    nr_mon_eps++;
+    ep->loop = hub->loop;
+    su->nr_mon_eps++;
     return true;
 }
 
-bool monitor_opt_serial(const char *val, Error *err)
+bool monitor_opt_serial(MonitorHub *hub, const char *val, Error *err)
 {
-    if (serial_opt) {
+    MonitorSetup *su = hub->setup;
+    if (su->serial_opt) {
         error_setf(err, "-serial %s: only one serial port (UART0) is supported", val);
         return false;
     }
@@ -167,14 +215,15 @@ bool monitor_opt_serial(const char *val, Error *err)
             error_setf(err, "-serial %s: missing file name", val);
             return false;
         }
-        serial_opt = val;
+        su->serial_opt = val;
         return true;
     }
     if (uri_scheme_in(s, URI_SOCKETS | URI_BIT(URI_TELNET))) {
-        if (!parse_endpoint("-serial", val, &serial_ep, err)) {
+        if (!parse_endpoint("-serial", val, &su->serial_ep, err)) {
             return false;
         }
-        serial_opt = val;
+        su->serial_ep.loop = hub->loop;
+        su->serial_opt = val;
         return true;
     }
     error_setf(err, "-serial %s: not supported yet (use stdio, mon:stdio, null, none, "
@@ -183,9 +232,9 @@ bool monitor_opt_serial(const char *val, Error *err)
     return false;
 }
 
-void monitor_opt_nographic(void)
+void monitor_opt_nographic(MonitorHub *hub)
 {
-    nographic = true;
+    hub->setup->nographic = true;
 }
 
 /* ---- listening sockets ---- */
@@ -249,10 +298,10 @@ static void ep_wait_client(Endpoint *ep, const char *what)
     sigaddset(&block, SIGTERM);
     sigaddset(&block, SIGHUP);
     sigprocmask(SIG_BLOCK, &block, &old);
-    if (!loop_pending_signal()) {
+    if (!loop_pending_signal(ep->loop)) {
         fprintf(stderr, "amber: %s: waiting for connection on %s\n", what, ep->desc);
     }
-    while (ep->client_fd < 0 && !loop_pending_signal()) {
+    while (ep->client_fd < 0 && !loop_pending_signal(ep->loop)) {
         struct pollfd p = { .fd = ep->listen_fd, .events = POLLIN };
         if (ppoll(&p, 1, NULL, &old) > 0) {
             ep->client_fd = accept4(ep->listen_fd, NULL, NULL, SOCK_CLOEXEC);
@@ -284,7 +333,7 @@ static void mon_sock_close(Monitor *mon)
     mon->eof = false;
     mon->overlong = false;
     /* The next client waiting in the listen queue gets its turn. */
-    fd_watch_add(ep->listen_fd, mon_sock_accept, ep);
+    fd_watch_add(&ep->loop->fds, ep->listen_fd, mon_sock_accept, ep);
 }
 
 /* Every line the client sent has run: close once the answers have left
@@ -340,15 +389,6 @@ static void monitor_note_passed_fds(Monitor *mon, struct msghdr *msg)
             mon->has_passed_fd = true;
         }
     }
-}
-
-int monitor_take_passed_fd(Monitor *mon)
-{
-    if (!mon || !mon->has_passed_fd) {
-        return -1;
-    }
-    mon->has_passed_fd = false;
-    return mon->passed_fd;
 }
 
 static void mon_sock_read(void *opaque)
@@ -419,7 +459,7 @@ static void mon_sock_accept(void *opaque)
      * so the next waits in the listen queue instead of being turned away
      * (a script's next connection can arrive before its last one's EOF
      * has been read). */
-    fd_watch_remove(ep->listen_fd);
+    fd_watch_remove(&ep->loop->fds, ep->listen_fd);
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);   /* output never waits (output.c) */
     mon_sock_connected(ep);
 }
@@ -450,7 +490,7 @@ static void serial_sock_attach(Endpoint *ep)
     if (ep->telnet) {
         telnet_start(&ep->tn, ep->client_fd);
     }
-    fd_watch_add(ep->client_fd, serial_sock_read, ep);
+    fd_watch_add(&ep->loop->fds, ep->client_fd, serial_sock_read, ep);
 }
 
 static void serial_sock_read(void *opaque)
@@ -467,7 +507,7 @@ static void serial_sock_read(void *opaque)
         return;
     }
     if (n <= 0) {
-        fd_watch_remove(ep->client_fd);
+        fd_watch_remove(&ep->loop->fds, ep->client_fd);
         close(ep->client_fd);
         ep->client_fd = -1;
         be->fd_out = -1;         /* output is dropped until the next client */
@@ -496,25 +536,27 @@ static void serial_sock_accept(void *opaque)
 
 /* ---- start-up ---- */
 
-static bool stdio_monitor_requested(void)
+static bool stdio_monitor_requested(const MonitorSetup *su)
 {
-    for (int i = 0; i < nr_mon_eps; i++) {
-        if (mon_eps[i].tr == TR_STDIO) {
+    for (int i = 0; i < su->nr_mon_eps; i++) {
+        if (su->mon_eps[i].tr == TR_STDIO) {
             return true;
         }
     }
     return false;
 }
 
-bool monitor_init_serial(CharBackend *be, Error *err)
+bool monitor_init_serial(MonitorHub *hub, CharBackend *be, Error *err)
 {
-    const char *s = serial_opt;
+    MonitorSetup *su = hub->setup;
+    Endpoint *sep = &su->serial_ep;
+    const char *s = su->serial_opt;
     if (!s) {
         /* QEMU's defaults: -nographic alone muxes serial and monitor on
          * stdio; a monitor on stdio leaves the serial port unconnected. */
-        if (nographic && !nr_mon_eps && !monitor_none) {
+        if (su->nographic && !su->nr_mon_eps && !su->monitor_none) {
             s = "mon:stdio";
-        } else if (nographic && stdio_monitor_requested()) {
+        } else if (su->nographic && stdio_monitor_requested(su)) {
             /* -nographic wants the serial console on stdio, which the monitor
              * already has. QEMU refuses this too; silently dropping the
              * console (as without -nographic) would hide the guest. */
@@ -522,22 +564,22 @@ bool monitor_init_serial(CharBackend *be, Error *err)
                      "character devices (the serial console and the monitor; use "
                      "-nographic alone for both, muxed with Ctrl-A c, or -serial null)");
             return false;
-        } else if (stdio_monitor_requested()) {
+        } else if (stdio_monitor_requested(su)) {
             s = "null";
         } else {
             s = "stdio";
         }
     }
-    monitor_serial_desc = s;
+    hub->serial_desc = s;
     if (!strcmp(s, "stdio") || !strcmp(s, "mon:stdio")) {
-        if (stdio_monitor_requested()) {
+        if (stdio_monitor_requested(su)) {
             error_setf(err, "-serial %s: cannot use stdio by multiple character devices "
                        "(-monitor stdio; use -serial mon:stdio to share it)", s);
             return false;
         }
-        stdio_mux = !strcmp(s, "mon:stdio") && !monitor_none;
+        su->stdio_mux = !strcmp(s, "mon:stdio") && !su->monitor_none;
         chardev_init_fd(be, "serial0", 0, 1);
-        console_init(be, stdio_mux);
+        console_init(hub, be, su->stdio_mux);
         return true;
     }
     if (!strcmp(s, "null") || !strcmp(s, "none")) {
@@ -555,39 +597,41 @@ bool monitor_init_serial(CharBackend *be, Error *err)
         return true;
     }
     chardev_init_fd(be, "serial0", -1, -1);
-    serial_ep.be = be;
-    serial_ep.listen_fd = listen_on(&serial_ep, err);
-    if (serial_ep.listen_fd < 0) {
+    sep->be = be;
+    sep->listen_fd = listen_on(sep, err);
+    if (sep->listen_fd < 0) {
         return false;
     }
-    if (!serial_ep.nowait) {
-        ep_wait_client(&serial_ep, "-serial");
+    if (!sep->nowait) {
+        ep_wait_client(sep, "-serial");
     }
     return true;
 }
 
-bool monitor_start(Error *err)
+bool monitor_start(MonitorHub *hub, Error *err)
 {
-    if (current_machine) {
-        hmp_serial_log_init(&current_machine->serial0);
+    MonitorSetup *su = hub->setup;
+    Endpoint *sep = &su->serial_ep;
+    if (hub->machine) {
+        hmp_serial_log_init(hub, &hub->machine->serial0);
     }
-    if (serial_ep.listen_fd >= 0) {
-        fd_watch_add(serial_ep.listen_fd, serial_sock_accept, &serial_ep);
-        if (serial_ep.client_fd >= 0) {
-            serial_sock_attach(&serial_ep);
+    if (sep->listen_fd >= 0) {
+        fd_watch_add(&sep->loop->fds, sep->listen_fd, serial_sock_accept, sep);
+        if (sep->client_fd >= 0) {
+            serial_sock_attach(sep);
         }
     }
-    for (int i = 0; i < nr_mon_eps; i++) {
-        Endpoint *ep = &mon_eps[i];
+    for (int i = 0; i < su->nr_mon_eps; i++) {
+        Endpoint *ep = &su->mon_eps[i];
         char name[32];
         snprintf(name, sizeof(name), "monitor%d", i);
         if (ep->tr == TR_STDIO) {
             bool tty = isatty(0);
-            Monitor *mon = monitor_new(tty ? MON_KIND_READLINE : MON_KIND_PLAIN, name, 0, 1);
+            Monitor *mon = monitor_new(hub, tty ? MON_KIND_READLINE : MON_KIND_PLAIN, name, 0, 1);
             snprintf(mon->desc, sizeof(mon->desc), "stdio");
             ep->mon = mon;
             if (tty) {
-                monitor_readline_start(mon, false);
+                monitor_tty_start(mon, false);
                 continue;
             }
             mon->ops = &mon_stdio_ops;
@@ -601,59 +645,42 @@ bool monitor_start(Error *err)
         if (ep->listen_fd < 0) {
             return false;
         }
-        Monitor *mon = monitor_new(MON_KIND_PLAIN, name, -1, -1);
+        Monitor *mon = monitor_new(hub, MON_KIND_PLAIN, name, -1, -1);
         snprintf(mon->desc, sizeof(mon->desc), "%s", ep->desc);
         mon->ops = &mon_sock_ops;
         mon->opaque = ep;
         mon->show_prompt = true;
         ep->mon = mon;
-        fd_watch_add(ep->listen_fd, mon_sock_accept, ep);
+        fd_watch_add(&ep->loop->fds, ep->listen_fd, mon_sock_accept, ep);
         if (!ep->nowait) {
             ep_wait_client(ep, "-monitor");
             if (ep->client_fd >= 0) {
-                fd_watch_remove(ep->listen_fd);
+                fd_watch_remove(&ep->loop->fds, ep->listen_fd);
                 fcntl(ep->client_fd, F_SETFL, fcntl(ep->client_fd, F_GETFL) | O_NONBLOCK);
                 mon_sock_connected(ep);
             }
         }
     }
-    if (stdio_mux) {
-        Monitor *mon = monitor_new(isatty(0) ? MON_KIND_READLINE : MON_KIND_PLAIN, "monitor-mux",
-                                   -1, 1);
+    if (su->stdio_mux) {
+        Monitor *mon = monitor_new(hub, isatty(0) ? MON_KIND_READLINE : MON_KIND_PLAIN,
+                                   "monitor-mux", -1, 1);
         snprintf(mon->desc, sizeof(mon->desc), "mon:stdio");
-        console_set_monitor(mon);
+        console_set_monitor(hub, mon);
     }
-    console_start();
+    console_start(hub);
     return true;
 }
 
-void monitor_cleanup(void)
+/* The socket files go with the run (exit). */
+void monitor_setup_cleanup(MonitorHub *hub)
 {
-    /* A command still waiting (the guest ended the run) says so; nothing
-     * further runs. */
-    monitor_quitting = true;
-    monitor_interrupt();
-    monitor_output_flush_all(200);
-    console_restore();
-    monitor_readline_cleanup();
-    for (int i = 0; i < nr_mon_eps; i++) {
-        if (mon_eps[i].tr == TR_UNIX && mon_eps[i].listen_fd >= 0) {
-            unlink(mon_eps[i].addr);
+    MonitorSetup *su = hub->setup;
+    for (int i = 0; i < su->nr_mon_eps; i++) {
+        if (su->mon_eps[i].tr == TR_UNIX && su->mon_eps[i].listen_fd >= 0) {
+            unlink(su->mon_eps[i].addr);
         }
     }
-    if (serial_ep.tr == TR_UNIX && serial_ep.listen_fd >= 0) {
-        unlink(serial_ep.addr);
+    if (su->serial_ep.tr == TR_UNIX && su->serial_ep.listen_fd >= 0) {
+        unlink(su->serial_ep.addr);
     }
-}
-
-bool monitor_interrupt(void)
-{
-    bool any = false;
-    for (Monitor *m = monitor_first(); m; m = m->next) {
-        if (m->suspended && m->cancel_fn) {
-            m->cancel_fn(m, m->cancel_opaque);
-            any = true;
-        }
-    }
-    return any;
 }

@@ -28,7 +28,8 @@ struct SaveVMState {
     int nr, cap;
     uint32_t next_section_id;
     const char *machine_type;
-    int (*blocker_check)(Error *err);
+    int (*blocker_check)(void *opaque, Error *err);
+    void *blocker_opaque;
     VMDescWriter vmdesc;
     bool saving;
     bool load_touched_live;      /* the last load wrote into a live section */
@@ -174,9 +175,11 @@ void savevm_unregister_all(SaveVMState *s)
     s->next_section_id = 0;
 }
 
-void savevm_set_blocker_check(SaveVMState *s, int (*fn)(Error *err))
+void savevm_set_blocker_check(SaveVMState *s, int (*fn)(void *opaque, Error *err),
+                              void *opaque)
 {
     s->blocker_check = fn;
+    s->blocker_opaque = opaque;
 }
 
 /* Tells the stream records that a save ended or a load begins. */
@@ -202,7 +205,7 @@ static void savevm_hooks_load_begin(SaveVMState *s)
 
 int savevm_check_blocked(SaveVMState *s, Error *err)
 {
-    int ret = s->blocker_check ? s->blocker_check(err) : 0;
+    int ret = s->blocker_check ? s->blocker_check(s->blocker_opaque, err) : 0;
     if (ret < 0) {
         return ret;
     }

@@ -96,9 +96,10 @@ void *savevm_find_opaque(SaveVMState *s, const char *idstr, uint32_t instance_id
  * (default "virt"). The string must outlive its use. */
 void savevm_set_machine_type(SaveVMState *s, const char *name);
 
-/* A check the layer above adds to savevm_check_blocked() (migration's
- * blockers); NULL for none. */
-void savevm_set_blocker_check(SaveVMState *s, int (*fn)(Error *err));
+/* A check the layer above adds to savevm_check_blocked() (the machine's
+ * migration blockers), called with opaque; NULL for none. */
+void savevm_set_blocker_check(SaveVMState *s, int (*fn)(void *opaque, Error *err),
+                              void *opaque);
 /* Fails with what the blocker check says, or with "State blocked by non-migratable device '<idstr>'" if any. */
 int savevm_check_blocked(SaveVMState *s, Error *err);
 

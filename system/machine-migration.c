@@ -27,24 +27,23 @@
 _Static_assert(MACHINE_MAX_DRIVES <= MIGRATION_VM_MAX_DRIVES,
                "migration's snapshot code sizes its tables by MIGRATION_VM_MAX_DRIVES");
 
-/* One per attached machine: the interface migration sees, and what the
- * disk hand-over needs to undo itself. */
-typedef struct MachineLink {
-    MigrationVM vm;              /* first: a MigrationVM * is a MachineLink * */
-    Machine *m;
-    /* The migration blocker of a snapshot=on drive (its writes live in this
-     * process), or -1. */
-    int drive_blocker[MACHINE_MAX_DRIVES];
-    bool drive_was_read_only[MACHINE_MAX_DRIVES];
-} MachineLink;
+struct MachineLink;
 
 /* The hooks' opaque is the drive's slot; its link is found from it. */
 typedef struct DriveSlot {
-    MachineLink *link;
+    struct MachineLink *link;
     int i;
 } DriveSlot;
 
-static DriveSlot drive_slots[MACHINE_MAX_DRIVES * 8];
+/* One per attached machine: the interface migration sees (with the
+ * machine's migration context), and what the disk hand-over needs to undo
+ * itself. */
+typedef struct MachineLink {
+    MigrationVM vm;              /* first: a MigrationVM * is a MachineLink * */
+    Machine *m;
+    bool drive_was_read_only[MACHINE_MAX_DRIVES];
+    DriveSlot drive_slots[MACHINE_MAX_DRIVES];
+} MachineLink;
 
 static int drive_inactivate(void *opaque, Error *err)
 {
@@ -81,27 +80,6 @@ static int drive_activate(void *opaque, Error *err)
     return 0;
 }
 
-static DriveSlot *drive_slot_take(MachineLink *l, int i)
-{
-    for (size_t k = 0; k < sizeof(drive_slots) / sizeof(drive_slots[0]); k++) {
-        if (!drive_slots[k].link) {
-            drive_slots[k] = (DriveSlot){ l, i };
-            return &drive_slots[k];
-        }
-    }
-    return NULL;
-}
-
-static void drive_slots_release(MachineLink *l)
-{
-    for (size_t k = 0; k < sizeof(drive_slots) / sizeof(drive_slots[0]); k++) {
-        if (drive_slots[k].link == l) {
-            migration_remove_block_hooks(&drive_slots[k]);
-            drive_slots[k].link = NULL;
-        }
-    }
-}
-
 /* ---- the interface ---- */
 
 static const char *link_drive_name(void *opaque, int i)
@@ -130,7 +108,13 @@ static int link_activate_drives(void *opaque, Error *err)
     return machine_activate_drives(((MachineLink *)opaque)->m, err);
 }
 
-MigrationVM *machine_migration_attach(Machine *m, Error *err)
+/* The section engine's blocker check: this machine's migration blockers. */
+static int link_check_blockers(void *opaque, Error *err)
+{
+    return migration_check_blockers(((MachineLink *)opaque)->vm.mig, err);
+}
+
+MigrationVM *machine_migration_attach(Machine *m, Loop *loop, Error *err)
 {
     MachineLink *l = calloc(1, sizeof(*l));
     if (!l) {
@@ -139,42 +123,43 @@ MigrationVM *machine_migration_attach(Machine *m, Error *err)
     }
     l->m = m;
     l->vm = (MigrationVM){
-        .sections = m->sections, .clock = &m->clock, .mem = &m->mem, .serial = &m->serial0,
+        .sections = m->sections, .clock = &m->clock, .run = &m->run, .mem = &m->mem,
+        .serial = &m->serial0,
         .drives = m->drive_bs, .nr_drives = m->nr_drives, .opaque = l,
         .drive_name = link_drive_name, .instret = link_instret, .reset = link_reset,
         .state_changed = link_state_changed, .activate_drives = link_activate_drives,
     };
-    for (int i = 0; i < MACHINE_MAX_DRIVES; i++) {
-        l->drive_blocker[i] = -1;
+    l->vm.loop = loop;
+    l->vm.mig = migration_new(&l->vm);
+    if (!l->vm.mig) {
+        error_setf(err, "out of memory");
+        free(l);
+        return NULL;
     }
     savevm_unregister_all(m->sections);
-    savevm_set_blocker_check(m->sections, migration_check_blockers);
+    savevm_set_blocker_check(m->sections, link_check_blockers, l);
     int ret = ram_register(m->sections, &m->mem, NULL);
     ret = ret ? ret : machine_vmstate_register(m);
-    ret = ret ? ret : globalstate_register(m->sections);
+    ret = ret ? ret : globalstate_register(m->sections, &m->run);
     if (ret < 0) {
         error_setf(err, "cannot register the machine's state sections (%d)", ret);
         machine_migration_detach(&l->vm);
         return NULL;
     }
     for (int i = 0; i < m->nr_drives; i++) {
-        if (m->drive_bs[i] && drive_uses_overlay(&m->drive[i])) {
-            l->drive_blocker[i] = migrate_add_blocker(m->drive[i].id, DRIVE_SNAPSHOT_BLOCKER);
-            if (l->drive_blocker[i] < 0) {
-                error_setf(err, "-drive %s: cannot register its migration blocker "
-                           "(the table is full)", m->opts.drives[i]);
-                machine_migration_detach(&l->vm);
-                return NULL;
-            }
-        }
-        DriveSlot *ds = drive_slot_take(l, i);
-        if (!ds) {
-            error_setf(err, "-drive %s: too many drives in this process", m->opts.drives[i]);
+        /* A snapshot=on drive's writes live in this process. Its blocker
+         * goes with the migration context (detach). */
+        if (m->drive_bs[i] && drive_uses_overlay(&m->drive[i]) &&
+            migrate_add_blocker(l->vm.mig, m->drive[i].id, DRIVE_SNAPSHOT_BLOCKER) < 0) {
+            error_setf(err, "-drive %s: cannot register its migration blocker "
+                       "(the table is full)", m->opts.drives[i]);
             machine_migration_detach(&l->vm);
             return NULL;
         }
+        DriveSlot *ds = &l->drive_slots[i];
+        *ds = (DriveSlot){ l, i };
         MigrationBlockHooks h = { drive_inactivate, drive_activate, ds };
-        migration_add_block_hooks(&h);
+        migration_add_block_hooks(l->vm.mig, &h);
     }
     return &l->vm;
 }
@@ -185,10 +170,12 @@ void machine_migration_detach(MigrationVM *vm)
         return;
     }
     MachineLink *l = (MachineLink *)vm;
-    drive_slots_release(l);
-    for (int i = 0; i < MACHINE_MAX_DRIVES; i++) {
-        migrate_del_blocker(l->drive_blocker[i]);
-    }
+    /* First, while the sections and disks are there: a migration in
+     * progress is cancelled, an incoming load ended. Its blockers and disk
+     * hooks go with it. */
+    migration_free(vm->mig);
+    vm->mig = NULL;
     savevm_unregister_all(l->m->sections);
+    savevm_set_blocker_check(l->m->sections, NULL, NULL);
     free(l);
 }

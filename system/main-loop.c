@@ -15,15 +15,18 @@ static bool quit_requested;
 static int quit_status;
 static int shutdown_code;        /* -no-shutdown: the stopped guest's exit code */
 static volatile sig_atomic_t signal_received;
-static void (*cleanup_fn)(void);
-static bool (*interrupt_fn)(void);
+static void (*cleanup_fn)(void *opaque);
+static void *cleanup_opaque;
+static bool (*interrupt_fn)(void *opaque);
+static void *interrupt_opaque;
 static uint64_t (*cpu_gate_fn)(void);
 static bool (*busy_fn)(void);
 static bool loop_done;           /* main_loop_run() has decided the status */
 static bool drain_pending;       /* main_loop_quit_after() */
 static int drain_status;
 static Timer drain_timer;        /* ends the slice, or WFI, at the deadline */
-
+static Loop main_loop;           /* what the floors below see of this loop */
+static Machine *loop_machine;    /* the machine it runs (signals stop its CPU) */
 
 void main_loop_set_machine_busy(bool (*fn)(void))
 {
@@ -44,8 +47,8 @@ void main_loop_quit(int status)
     /* QEMU keeps the code of a guest that powered off under -no-shutdown
      * and exits with it when told to quit. */
     quit_status = status ? status : shutdown_code;
-    if (current_machine) {
-        cpu_request_exit(&current_machine->harts[0]);
+    if (loop_machine) {
+        cpu_request_exit(&loop_machine->harts[0]);
     }
 }
 
@@ -58,11 +61,11 @@ void main_loop_quit_after(uint64_t ns, int status)
 {
     drain_pending = true;
     drain_status = status;
-    if (!current_machine) {
+    if (!loop_machine) {
         main_loop_quit(status);  /* no guest to give time to */
         return;
     }
-    VirtClock *c = &current_machine->clock;
+    VirtClock *c = &loop_machine->clock;
     timer_init(&drain_timer, c, "quit-after", main_loop_drain_cb, NULL);
     timer_mod(&drain_timer, clock_ns(c) + ns);
 }
@@ -70,22 +73,45 @@ void main_loop_quit_after(uint64_t ns, int status)
 static void main_loop_signal(int sig)
 {
     signal_received = sig;
-    if (current_machine) {
-        cpu_request_exit(&current_machine->harts[0]);   /* a plain store: async-signal safe */
+    if (loop_machine) {
+        cpu_request_exit(&loop_machine->harts[0]);   /* a plain store: async-signal safe */
     }
 }
 
+static void main_loop_hook_quit(void *opaque, int status)
+{
+    main_loop_quit(status);
+}
+
+static void main_loop_hook_quit_after(void *opaque, uint64_t ns, int status)
+{
+    main_loop_quit_after(ns, status);
+}
+
+static int main_loop_hook_pending_signal(void *opaque)
+{
+    return main_loop_pending_signal();
+}
+
 static const LoopHooks main_loop_hooks = {
-    .quit = main_loop_quit,
-    .quit_after = main_loop_quit_after,
-    .set_machine_busy = main_loop_set_machine_busy,
-    .set_cpu_gate = main_loop_set_cpu_gate,
-    .pending_signal = main_loop_pending_signal,
+    .quit = main_loop_hook_quit,
+    .quit_after = main_loop_hook_quit_after,
+    .pending_signal = main_loop_hook_pending_signal,
 };
+
+Loop *main_loop_init(void)
+{
+    loop_init(&main_loop, &main_loop_hooks, NULL);
+    return &main_loop;
+}
+
+void main_loop_set_machine(Machine *m)
+{
+    loop_machine = m;
+}
 
 void main_loop_install_signals(void)
 {
-    loop_install(&main_loop_hooks);
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = main_loop_signal;
@@ -101,14 +127,16 @@ int main_loop_pending_signal(void)
     return signal_received;
 }
 
-void main_loop_set_interrupt(bool (*fn)(void))
+void main_loop_set_interrupt(bool (*fn)(void *opaque), void *opaque)
 {
     interrupt_fn = fn;
+    interrupt_opaque = opaque;
 }
 
-void main_loop_set_cleanup(void (*fn)(void))
+void main_loop_set_cleanup(void (*fn)(void *opaque), void *opaque)
 {
     cleanup_fn = fn;
+    cleanup_opaque = opaque;
 }
 
 /* Moves a halted CPU's virtual time forward to ns: WFI time is not retired,
@@ -129,12 +157,12 @@ static void main_loop_idle(Machine *m)
 {
     uint64_t deadline = clock_next_deadline(&m->clock);
     if (deadline == CLOCK_NEVER) {
-        fd_watch_poll_once(-1);         /* only input can wake the guest */
+        fd_watch_poll_once(&main_loop.fds, -1);         /* only input can wake the guest */
         return;
     }
     uint64_t now = clock_ns(&m->clock);
     if (m->clock.mode == CLOCK_MODE_HOST) {
-        fd_watch_poll_once(deadline > now ? (int64_t)(deadline - now) : 0);
+        fd_watch_poll_once(&main_loop.fds, deadline > now ? (int64_t)(deadline - now) : 0);
         clock_run_timers(&m->clock);
         return;
     }
@@ -146,7 +174,7 @@ static void main_loop_idle(Machine *m)
          * it wakes at the deadline (or by input) either way, and no timer
          * is ever skipped. */
         uint64_t wait = clock_pace_delay(&m->clock, deadline);
-        if (wait > 0 && fd_watch_poll_once((int64_t)wait) > 0) {
+        if (wait > 0 && fd_watch_poll_once(&main_loop.fds, (int64_t)wait) > 0) {
             uint64_t due = clock_pace_due_ns(&m->clock);
             main_loop_skip_to(m, due < deadline ? due : deadline, false);
             return;
@@ -160,8 +188,9 @@ static void main_loop_idle(Machine *m)
 int main_loop_run(Machine *m)
 {
     loop_done = false;
+    loop_machine = m;
     for (;;) {
-        if (signal_received == SIGINT && interrupt_fn && interrupt_fn()) {
+        if (signal_received == SIGINT && interrupt_fn && interrupt_fn(interrupt_opaque)) {
             signal_received = 0;
         }
         if (signal_received) {
@@ -170,7 +199,7 @@ int main_loop_run(Machine *m)
             quit_status = 0;
         }
         if (drain_pending && !quit_requested &&
-            (!drain_timer.armed || !runstate_is_running() || (busy_fn && busy_fn()))) {
+            (!drain_timer.armed || !runstate_is_running(&m->run) || (busy_fn && busy_fn()))) {
             quit_requested = true;
             quit_status = drain_status;
         }
@@ -179,7 +208,7 @@ int main_loop_run(Machine *m)
              * status, so a script's result never depends on which of the
              * two the loop noticed first. */
             if (m->shutdown_requested) {
-                runstate_set(RUN_STATE_SHUTDOWN);
+                runstate_set(&m->run, RUN_STATE_SHUTDOWN);
                 quit_status = m->exit_code & 0xff;
             }
             break;
@@ -187,11 +216,11 @@ int main_loop_run(Machine *m)
         if (busy_fn && busy_fn()) {
             /* Another thread owns the machine's state (an incoming load):
              * serve fds only, and look at the machine again afterwards. */
-            fd_watch_poll_once(-1);
+            fd_watch_poll_once(&main_loop.fds, -1);
             continue;
         }
         if (m->shutdown_requested || (m->reset_requested && m->opts.no_reboot)) {
-            runstate_set(RUN_STATE_SHUTDOWN);
+            runstate_set(&m->run, RUN_STATE_SHUTDOWN);
             quit_status = m->shutdown_requested ? m->exit_code & 0xff : 0;
             if (!m->opts.no_shutdown) {
                 break;
@@ -207,19 +236,19 @@ int main_loop_run(Machine *m)
         if (m->reset_requested) {
             machine_reset(m);
         }
-        if (!runstate_is_running()) {
-            fd_watch_poll_once(-1);
+        if (!runstate_is_running(&m->run)) {
+            fd_watch_poll_once(&main_loop.fds, -1);
             continue;
         }
-        fd_watch_poll_once(0);
+        fd_watch_poll_once(&main_loop.fds, 0);
         clock_run_timers(&m->clock);
         if (quit_requested || signal_received || m->shutdown_requested || m->reset_requested ||
-            !runstate_is_running()) {
+            !runstate_is_running(&m->run)) {
             continue;
         }
         uint64_t gate = cpu_gate_fn ? cpu_gate_fn() : 0;
         if (gate) {
-            fd_watch_poll_once((int64_t)gate);
+            fd_watch_poll_once(&main_loop.fds, (int64_t)gate);
             continue;
         }
         if (m->opts.icount_sleep) {
@@ -228,7 +257,7 @@ int main_loop_run(Machine *m)
              * slices themselves are unchanged, so the run is the same. */
             uint64_t ahead = clock_pace_delay(&m->clock, clock_ns(&m->clock));
             if (ahead > MAIN_LOOP_PACE_MIN_WAIT_NS) {
-                fd_watch_poll_once((int64_t)ahead);
+                fd_watch_poll_once(&main_loop.fds, (int64_t)ahead);
                 continue;
             }
         }
@@ -251,7 +280,7 @@ int main_loop_run(Machine *m)
         drain_pending = false;
     }
     if (cleanup_fn) {
-        cleanup_fn();
+        cleanup_fn(cleanup_opaque);
         cleanup_fn = NULL;
     }
     return quit_status;

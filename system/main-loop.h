@@ -25,13 +25,18 @@
  * guest asked to exit before the loop ended (whatever else asked to quit),
  * otherwise the status given to main_loop_quit() (0 for a signal). */
 int main_loop_run(Machine *m);
+/* The loop the floors below are handed (monitor hub, migration): its fds
+ * and its quit/signal hooks. Called once, first thing. */
+Loop *main_loop_init(void);
+/* The machine that quit_after's grace and the signal handler act on; set
+ * as soon as it exists (main_loop_run sets it too). */
+void main_loop_set_machine(Machine *m);
 void main_loop_quit(int status);
 /* Quits with status once the running guest has had ns more of virtual time
  * (or at once when the machine is not running), so a guest that is about to
  * exit gets to: a batch's end of input. Deterministic under icount. */
 void main_loop_quit_after(uint64_t ns, int status);
-/* SIGINT/SIGTERM/SIGHUP request a clean exit; SIGPIPE is ignored. Also
- * installs the loop's hooks for the floors below (emu/loop.h). */
+/* SIGINT/SIGTERM/SIGHUP request a clean exit; SIGPIPE is ignored. */
 void main_loop_install_signals(void);
 /* The termination signal received and not yet acted on, or 0. Start-up code
  * that blocks before the loop runs (waiting for a socket client) stops
@@ -39,7 +44,7 @@ void main_loop_install_signals(void);
 int main_loop_pending_signal(void);
 /* SIGINT goes to fn first; when it returns true (it cancelled a waiting
  * monitor command) the signal does not end the run. */
-void main_loop_set_interrupt(bool (*fn)(void));
+void main_loop_set_interrupt(bool (*fn)(void *opaque), void *opaque);
 /* While fn() is true the loop leaves the machine alone (no reset, shutdown
  * or CPU checks) and only serves fds. */
 void main_loop_set_machine_busy(bool (*fn)(void));
@@ -47,6 +52,6 @@ void main_loop_set_machine_busy(bool (*fn)(void));
  * auto-converge throttle); the loop polls its fds meanwhile. NULL: none. */
 void main_loop_set_cpu_gate(uint64_t (*fn)(void));
 /* Called once on the way out (restores the terminal). */
-void main_loop_set_cleanup(void (*fn)(void));
+void main_loop_set_cleanup(void (*fn)(void *opaque), void *opaque);
 
 #endif

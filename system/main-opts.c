@@ -405,12 +405,12 @@ static bool is_stdio(const char *spec)
     return spec && (!strcmp(spec, "stdio") || !strcmp(spec, "mon:stdio"));
 }
 
-static int forward_serial(const char *spec, Error *err)
+static int forward_serial(MonitorHub *hub, const char *spec, Error *err)
 {
-    return monitor_opt_serial(spec, err) ? 0 : -1;
+    return monitor_opt_serial(hub, spec, err) ? 0 : -1;
 }
 
-int main_opts_finish(MachineOptions *o, Error *err)
+int main_opts_finish(MachineOptions *o, MonitorHub *hub, Error *err)
 {
     /* Which chardev each -serial chardev:ID and -mon names. */
     ChardevSpec *serial_chr = NULL;
@@ -498,11 +498,11 @@ int main_opts_finish(MachineOptions *o, Error *err)
         error_setf(err, "cannot use stdio with -daemonize");
         return -1;
     }
-    if (serial && forward_serial(serial, err) < 0) {
+    if (serial && forward_serial(hub, serial, err) < 0) {
         return -1;
     }
     for (int k = 0; k < mo.nr_mons; k++) {
-        if (mo.mons[k].spec && !monitor_opt_monitor(mo.mons[k].spec, err)) {
+        if (mo.mons[k].spec && !monitor_opt_monitor(hub, mo.mons[k].spec, err)) {
             if (mo.mons[k].chardev) {
                 error_prependf(err, "-mon %s: ", mo.mons[k].arg);
             }
@@ -510,7 +510,7 @@ int main_opts_finish(MachineOptions *o, Error *err)
         }
     }
     if (mo.nographic) {
-        monitor_opt_nographic();
+        monitor_opt_nographic(hub);
     }
     (void)o;
     return 0;

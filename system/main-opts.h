@@ -15,12 +15,14 @@
 #include <stdbool.h>
 
 #include "hw/riscv/machine.h"
+#include "monitor/monitor.h"
 #include "util/error.h"
 
 /* 1: argv[*i] was one of these (*i moved past its argument), 0: not one
  * of these, -1: a bad value (err says which). */
 int main_opts_parse(MachineOptions *o, int argc, char **argv, int *i, Error *err);
-int main_opts_finish(MachineOptions *o, Error *err);
+/* Hands the -serial, -monitor and -nographic spellings to the hub. */
+int main_opts_finish(MachineOptions *o, MonitorHub *hub, Error *err);
 /* -daemonize: forks; the parent waits for main_opts_ready() and exits
  * with 0 (ready) or 1 (the child failed). Then writes -pidfile. */
 int main_opts_daemonize(Error *err);

@@ -37,6 +37,7 @@
 #define MAX_RAM (1ull << 40)
 
 static Machine machine;
+static MigrationVM *machine_vm;  /* the machine as migration sees it */
 
 typedef struct CmdLine {
     MachineOptions opts;
@@ -71,6 +72,19 @@ static void main_report(void *opaque, const char *msg)
 {
     (void)opaque;
     fprintf(stderr, "amber: %s\n", msg);
+}
+
+/* The main loop asks the machine's migration before it touches the
+ * machine (an incoming load on its thread owns it) and before each CPU
+ * slice (the auto-converge throttle). */
+static bool main_machine_busy(void)
+{
+    return machine_vm && migration_incoming_loading(machine_vm->mig);
+}
+
+static uint64_t main_cpu_gate(void)
+{
+    return machine_vm ? migration_throttle_wait_ns(machine_vm->mig) : 0;
 }
 
 static void main_usage(void)
@@ -463,6 +477,17 @@ static void dump_dtb(const Machine *m, const char *path)
     }
 }
 
+/* The main loop's hooks take an opaque; the monitor's take their hub. */
+static void main_monitor_cleanup(void *opaque)
+{
+    monitor_cleanup(opaque);
+}
+
+static bool main_monitor_interrupt(void *opaque)
+{
+    return monitor_interrupt(opaque);
+}
+
 int main(int argc, char **argv)
 {
     CmdLine cl;
@@ -473,13 +498,15 @@ int main(int argc, char **argv)
     cl.opts.icount_shift = DEFAULT_ICOUNT_SHIFT;
     cl.opts.icount_sleep = true;     /* QEMU's -icount default: paced to the wall clock */
     parse_args(&cl, argc, argv);
+    Loop *loop = main_loop_init();
+    MonitorHub *monitors = monitor_hub_new(loop);    /* the machine's monitors, freed at the end */
     Error oe;
     error_init(&oe);
-    if (main_opts_finish(&cl.opts, &oe) < 0 || main_opts_daemonize(&oe) < 0) {
+    if (main_opts_finish(&cl.opts, monitors, &oe) < 0 || main_opts_daemonize(&oe) < 0) {
         die("%s", oe.msg);
     }
 
-    if (!monitor_init_serial(&machine.serial0, &oe)) {
+    if (!monitor_init_serial(monitors, &machine.serial0, &oe)) {
         die("%s", oe.msg);
     }
     cl.opts.incoming = cl.incoming != NULL;
@@ -489,13 +516,18 @@ int main(int argc, char **argv)
     error_init(&me);
     MigrationVM *vm = NULL;
     if (!machine_init(&machine, &cl.opts, &me) ||
-        !(vm = machine_migration_attach(&machine, &me))) {
+        !(vm = machine_migration_attach(&machine, loop, &me))) {
         die("%s", me.msg);
     }
-    monitor_set_vm(vm);
-    migration_set_reporter(&(Reporter){ .fn = main_report });
+    main_loop_set_machine(&machine);
+    monitor_set_machine(monitors, &machine, vm);
+    machine_vm = vm;
+    main_loop_set_machine_busy(main_machine_busy);
+    main_loop_set_cpu_gate(main_cpu_gate);
+    migration_set_reporter(vm->mig, &(Reporter){ .fn = main_report });
     if (cl.opts.dtb_dump) {
         dump_dtb(&machine, cl.opts.dtb_dump);
+        monitor_hub_free(monitors);
         machine_migration_detach(vm);
         machine_destroy(&machine);
         return 0;
@@ -507,6 +539,7 @@ int main(int argc, char **argv)
         if (machine_dump_vmstate(&machine, cl.dump_vmstate, &e) < 0) {
             die("%s", e.msg);
         }
+        monitor_hub_free(monitors);
         machine_migration_detach(vm);
         machine_destroy(&machine);
         return 0;
@@ -517,41 +550,44 @@ int main(int argc, char **argv)
         error_init(&e);
         int ret = 0;
         if (!strcmp(cl.incoming, "defer")) {
-            migration_incoming_set_defer(true);    /* migrate_incoming URI later */
-            runstate_set(RUN_STATE_INMIGRATE);
+            migration_incoming_set_defer(vm->mig, true);   /* migrate_incoming URI later */
+            runstate_set(vm->run, RUN_STATE_INMIGRATE);
         } else {
-            ret = migration_incoming_start(vm, cl.incoming, cl.opts.start_paused, true, &e);
+            ret = migration_incoming_start(vm->mig, cl.incoming, cl.opts.start_paused, true,
+                                           &e);
         }
         if (ret < 0) {
-            monitor_cleanup();
+            monitor_cleanup(monitors);
             die("load of migration failed: %s: %s", strerror(-ret), e.msg);
         }
     } else {
-        runstate_set(cl.opts.start_paused ? RUN_STATE_PRELAUNCH : RUN_STATE_RUNNING);
+        runstate_set(vm->run, cl.opts.start_paused ? RUN_STATE_PRELAUNCH : RUN_STATE_RUNNING);
     }
     if (cl.loadvm) {
         Error e;
         error_init(&e);
         if (cl.incoming || snapshot_load(vm, cl.loadvm, &e) < 0) {
-            monitor_cleanup();
+            monitor_cleanup(monitors);
             die("-loadvm %s: %s", cl.loadvm,
                 cl.incoming ? "cannot be combined with -incoming" : e.msg);
         }
     }
     main_loop_install_signals();
-    main_loop_set_cleanup(monitor_cleanup);
-    main_loop_set_interrupt(monitor_interrupt);
-    monitor_set_vm_name(main_opts_name());
+    main_loop_set_cleanup(main_monitor_cleanup, monitors);
+    main_loop_set_interrupt(main_monitor_interrupt, monitors);
+    monitor_set_vm_name(monitors, main_opts_name());
     Error se;
     error_init(&se);
-    if (!monitor_start(&se)) {
-        monitor_cleanup();
+    if (!monitor_start(monitors, &se)) {
+        monitor_cleanup(monitors);
         die("%s", se.msg);
     }
     main_opts_ready();           /* -daemonize: the parent exits now */
     int status = main_loop_run(&machine);
-    monitor_cleanup();
-    migration_incoming_abort();  /* a loader thread must not outlive the machine */
+    monitor_cleanup(monitors);
+    migration_incoming_abort(vm->mig);   /* a loader thread must not outlive the machine */
+    monitor_hub_free(monitors);  /* before the machine: expect taps its serial port */
+    machine_vm = NULL;
     machine_migration_detach(vm);
     machine_destroy(&machine);
     return status;

@@ -39,6 +39,10 @@ run_one() {
     [ "$f" -ne 0 ] && { status=FAIL; failed_names+=("$name"); }
     printf '%-4s %-40s %4d passed %3d failed %3d skipped  (%ds)\n' "$status" "$name" "$p" "$f" "$s" $((SECONDS - start))
     if [ "$status" = FAIL ]; then
+        # The failures first (with their detail lines), then the tail: a
+        # flaky check early in a long log must still be named.
+        echo "---- failures in $log ----"
+        grep -E -A4 '^(FAIL|not ok|.*FAILED|.*ERROR: AddressSanitizer|.*runtime error)' "$log" | head -n 40
         echo "---- tail of $log ----"; tail -n 30 "$log"; echo "----"
     elif [ "$s" -ne 0 ]; then
         grep -i 'skip' "$log" | head -n 5 | sed 's/^/     /'
@@ -51,6 +55,8 @@ for t in "$build"/tests/unit/test-*; do
 done
 # The house rules: no include runs up a floor, no cycle between directories.
 run_one "scripts/check-layers" python3 "$src/scripts/check-layers" "$src"
+# ... and no mutable global below system/ (one machine's state is its own).
+run_one "scripts/check-globals" bash "$src/scripts/check-globals" "$build"
 for t in "$src"/tests/integration/*.sh; do
     [ "$(basename "$t")" = lib.sh ] && continue   # the shared library, not a test
     [ -f "$t" ] || continue

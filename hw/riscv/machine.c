@@ -21,8 +21,6 @@
 #define FW_DYNAMIC_INFO_VERSION 2
 #define FW_DYNAMIC_NEXT_MODE_S  1
 
-Machine *current_machine;
-
 static bool machine_fail(Error *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -216,13 +214,13 @@ bool machine_init(Machine *m, const MachineOptions *opts, Error *err)
     memset(m, 0, sizeof(*m));
     m->serial0 = serial0;
     m->opts = *opts;
+    runstate_set(&m->run, RUN_STATE_PRELAUNCH);
     if (!m->opts.machine) {
         m->opts.machine = "virt";
     }
     if (!m->opts.ram_size) {
         m->opts.ram_size = MACHINE_DEFAULT_RAM;
     }
-    current_machine = m;
     m->log = m->opts.log ? m->opts.log : &m->own_log;
 
     m->sections = savevm_state_new();
@@ -348,7 +346,4 @@ void machine_destroy(Machine *m)
     free(m->fdt);
     m->fdt = NULL;
     log_close(&m->own_log);
-    if (current_machine == m) {
-        current_machine = NULL;
-    }
 }

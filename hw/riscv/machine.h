@@ -11,6 +11,7 @@
 #include "emu/clock.h"
 #include "target/riscv/cpu.h"
 #include "emu/memory.h"
+#include "emu/runstate.h"
 #include "hw/clint.h"
 #include "hw/goldfish_rtc.h"
 #include "hw/htif.h"
@@ -115,6 +116,7 @@ typedef struct Machine {
     Htif htif;
     bool has_htif;
     VirtClock clock;             /* virtual time, from the harts' icount */
+    VMRunState run;              /* running, paused, inmigrate, ... (info status) */
     SaveVMState *sections;       /* the machine's state sections (savevm/) */
     Log *log;                    /* opts.log, else own_log; harts and devices write here */
     Log own_log;
@@ -143,9 +145,6 @@ typedef struct Machine {
     BoardVMState board_vms;
     ClockVMState clock_vms;
 } Machine;
-
-/* The machine (one per process). */
-extern Machine *current_machine;
 
 /* Builds the board and loads firmware/kernel. The caller sets up m->serial0
  * (chardev_init_*) first; every other field is initialised here. On error

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "emu/loop.h"
 #include "hw/riscv/machine-vmstate.h"
 #include "migration/vm-state.h"
 #include "system/machine-migration.h"
@@ -52,12 +53,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         fprintf(stderr, "fuzz-loadvm: %s\n", err.msg);
         exit(1);
     }
-    machine_vm = machine_migration_attach(&machine, &err);
+    static Loop loop;
+    loop_init(&loop, NULL, NULL);
+    machine_vm = machine_migration_attach(&machine, &loop, &err);
     if (!machine_vm) {
         fprintf(stderr, "fuzz-loadvm: %s\n", err.msg);
         exit(1);
     }
-    runstate_set(RUN_STATE_PAUSED);
+    runstate_set(machine_vm->run, RUN_STATE_PAUSED);
     const char *seed = getenv("FUZZ_WRITE_SEED");
     if (seed) {
         fuzz_write_seed(seed);
@@ -73,7 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     vm_load_state(machine_vm, f, &err);
     qemu_file_close(f, NULL);
     error_init(&err);
-    runstate_set(RUN_STATE_PAUSED);
+    runstate_set(machine_vm->run, RUN_STATE_PAUSED);
     f = channel_buffer_reader(data, size);
     vm_load_devices_state(machine_vm, f, &err);
     qemu_file_close(f, NULL);

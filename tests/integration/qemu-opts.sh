@@ -48,7 +48,7 @@ err_is "-name with an unknown parameter" "-name vm,colour=red: Invalid parameter
 "$AMBER" "${BASE[@]}" -kernel "$HELLO" -S -serial null -pidfile amber.pid \
     -monitor unix:m.sock,server,nowait 2>err1.txt &
 p1=$!; pids="$pids $p1"
-for _ in $(seq 100); do [ -s amber.pid ] && [ -S m.sock ] && break; sleep 0.05; done
+for _ in $(seq 400); do [ -s amber.pid ] && [ -S m.sock ] && break; sleep 0.05; done
 [ "$(cat amber.pid 2>/dev/null)" = "$p1" ]
 check $? "-pidfile: holds the process id while it runs"
 timeout 20 "$AMBER" "${BASE[@]}" -kernel "$HELLO" -S -serial null -pidfile amber.pid </dev/null >/dev/null 2>err.txt
@@ -75,7 +75,7 @@ dpid=$(cat d.pid 2>/dev/null)
 check $? "-daemonize: the parent exits 0 once the monitor listens; the daemon runs in its own session"
 [ -n "$dpid" ] && pids="$pids $dpid"
 out=$($CLIENT unix:d.sock monitor "info status" quit)
-for _ in $(seq 100); do kill -0 "$dpid" 2>/dev/null || break; sleep 0.05; done
+for _ in $(seq 400); do kill -0 "$dpid" 2>/dev/null || break; sleep 0.05; done
 [[ $out == *"paused (prelaunch)"* ]] && ! kill -0 "$dpid" 2>/dev/null && [ ! -e d.pid ]
 check $? "-daemonize: the daemon's monitor works; quit ends it and removes its pidfile"
 timeout 20 "$AMBER" "${BASE[@]}" -kernel nosuch.elf -daemonize -monitor none </dev/null >/dev/null 2>err.txt
@@ -96,7 +96,7 @@ timeout 60 "$AMBER" "${BASE[@]}" -kernel "$HELLO42" -no-shutdown -serial file:ns
     -monitor unix:ns.sock,server,nowait 2>/dev/null &
 p2=$!; pids="$pids $p2"
 st_out=
-for _ in $(seq 200); do
+for _ in $(seq 400); do
     st_out=$($CLIENT unix:ns.sock monitor "info status" 2>/dev/null)
     [[ $st_out == *shutdown* ]] && break
     sleep 0.05
@@ -108,8 +108,8 @@ out=$($CLIENT unix:ns.sock monitor cont "info status" system_reset "info status"
     [[ $out == *"VM status: paused (shutdown)"* ]] && [[ $out == *"VM status: paused (prelaunch)"* ]]
 check $? "-no-shutdown: cont needs a reset first; system_reset leaves it in prelaunch (as QEMU)"
 $CLIENT unix:ns.sock monitor cont >/dev/null
-for _ in $(seq 200); do [ "$(grep -c Hello ns.txt)" -ge 2 ] && break; sleep 0.05; done
-for _ in $(seq 200); do
+for _ in $(seq 400); do [ "$(grep -c Hello ns.txt)" -ge 2 ] && break; sleep 0.05; done
+for _ in $(seq 400); do
     st_out=$($CLIENT unix:ns.sock monitor "info status" 2>/dev/null)
     [[ $st_out == *shutdown* ]] && break
     sleep 0.05
@@ -139,7 +139,7 @@ printf 'info status\nquit\n' | timeout 20 "$AMBER" "${BASE[@]}" -kernel "$HELLO"
 grep -q 'VM status: paused (prelaunch)' out.txt
 check $? "-chardev stdio + -mon chardev=ID,mode=readline"
 # The mux starts on the serial side, as QEMU's: Ctrl-A c to the monitor.
-printf '\001cinfo status\n' | timeout 5 "$AMBER" "${BASE[@]}" -kernel "$HELLO" -S \
+printf '\001cinfo status\n' | timeout 20 "$AMBER" "${BASE[@]}" -kernel "$HELLO" -S \
     -chardev stdio,id=c,mux=on,signal=off -serial chardev:c -mon chardev=c >out.txt 2>&1
 grep -q 'VM status: paused (prelaunch)' out.txt
 check $? "-chardev stdio,mux=on shared by -serial and -mon (mon:stdio)"

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "emu/loop.h"
 #include "hw/riscv/machine-vmstate.h"
 #include "migration/vm-state.h"
 #include "system/machine-migration.h"
@@ -25,6 +26,7 @@
 
 static Machine machine;
 static MigrationVM *machine_vm;   /* the machine as migration sees it */
+static Loop machine_loop;         /* no hooks: nothing polls it */
 static char serial_out[1 << 16];
 static size_t serial_len;
 static char guest_path[512];
@@ -57,9 +59,10 @@ static void machine_up_ram(uint64_t ram)
     serial_len = 0;
     serial_out[0] = '\0';
     CU_ASSERT_FATAL(machine_init(&machine, &o, &err));
-    machine_vm = machine_migration_attach(&machine, &err);
+    loop_init(&machine_loop, NULL, NULL);
+    machine_vm = machine_migration_attach(&machine, &machine_loop, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(machine_vm);
-    runstate_set(RUN_STATE_RUNNING);
+    runstate_set(machine_vm->run, RUN_STATE_RUNNING);
 }
 
 static void machine_up(void)
@@ -216,7 +219,7 @@ static void test_validation(void)
     }
     machine_up();
     run_until(1000000);
-    runstate_set(RUN_STATE_PAUSED);
+    runstate_set(machine_vm->run, RUN_STATE_PAUSED);
     Machine *m = &machine;
     expect_refusal(&m->uart0.st.rx_head, 1, 20,
                    "error while loading state for instance 0x0 of device 'serial': 'serial' "
@@ -286,7 +289,7 @@ static void test_exec_migration_continues(void)
     CU_ASSERT_EQUAL_FATAL(ret, 0);
     CU_ASSERT_EQUAL_FATAL(cret, 0);
     /* The uninterrupted run. */
-    runstate_set(RUN_STATE_RUNNING);
+    runstate_set(machine_vm->run, RUN_STATE_RUNNING);
     run_until(UINT64_MAX);
     CU_ASSERT_FATAL(machine.shutdown_requested);
     uint64_t icount_a = machine.harts[0].env.icount;
@@ -357,19 +360,19 @@ static void test_device_state(void)
     error_init(&err);
     CU_ASSERT_EQUAL(load_from(dev.data, dev.len, true, &err), -EBUSY);
     CU_ASSERT_STRING_EQUAL(err.msg, "Cannot update device state while vm is running");
-    runstate_set(RUN_STATE_PAUSED);
+    runstate_set(machine_vm->run, RUN_STATE_PAUSED);
     /* A full stream is not device state. */
     error_init(&err);
     CU_ASSERT_TRUE(load_from(full.data, full.len, true, &err) < 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "loadvm: ram RAM loading not allowed in device "
                                            "state"));
-    CU_ASSERT_EQUAL(runstate_get(), RUN_STATE_PAUSED);
+    CU_ASSERT_EQUAL(runstate_get(machine_vm->run), RUN_STATE_PAUSED);
     error_init(&err);
     CU_ASSERT_EQUAL(load_from(dev.data, dev.len, true, &err), 0);
     CU_ASSERT_EQUAL(memcmp(&env, &machine.harts[0].env, sizeof(env)), 0);
     CU_ASSERT_EQUAL(memcmp(&clint, &machine.clint.st, sizeof(clint)), 0);
     CU_ASSERT_EQUAL(clock_ns(&machine.clock), env.icount << 3);
-    CU_ASSERT_EQUAL(runstate_get(), RUN_STATE_PAUSED);
+    CU_ASSERT_EQUAL(runstate_get(machine_vm->run), RUN_STATE_PAUSED);
 
     /* The same through files. */
     char path[600];
@@ -398,16 +401,16 @@ static void test_failed_load_is_not_runnable(void)
     ChannelBuffer full;
     CU_ASSERT_EQUAL_FATAL(save_to(&full, false, NULL), 0);
     run_until(30000000);
-    runstate_set(RUN_STATE_PAUSED);
+    runstate_set(machine_vm->run, RUN_STATE_PAUSED);
     CPURISCVState env = machine.harts[0].env;
     Error err;
     error_init(&err);
     CU_ASSERT_TRUE(load_from(full.data, 20, false, &err) < 0);
-    CU_ASSERT_EQUAL(runstate_get(), RUN_STATE_PAUSED);
+    CU_ASSERT_EQUAL(runstate_get(machine_vm->run), RUN_STATE_PAUSED);
     error_init(&err);
     CU_ASSERT_TRUE(load_from(full.data, full.len / 2, false, &err) < 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "truncated"));
-    CU_ASSERT_EQUAL(runstate_get(), RUN_STATE_INTERNAL_ERROR);
+    CU_ASSERT_EQUAL(runstate_get(machine_vm->run), RUN_STATE_INTERNAL_ERROR);
     CU_ASSERT_EQUAL(memcmp(&env, &machine.harts[0].env, sizeof(env)), 0);
     /* A good stream brings it back. */
     CU_ASSERT_EQUAL(load_from(full.data, full.len, false, NULL), 0);
@@ -467,7 +470,7 @@ static void test_truncation_and_bit_flips(void)
     }
     machine_up_ram(4ull << 20);     /* a small stream: one load per cut */
     run_until(20000000);
-    runstate_set(RUN_STATE_PAUSED);
+    runstate_set(machine_vm->run, RUN_STATE_PAUSED);
     ChannelBuffer full;
     CU_ASSERT_EQUAL_FATAL(save_to(&full, false, NULL), 0);
     CPURISCVState env = machine.harts[0].env;
@@ -663,7 +666,7 @@ static void test_analyzable_and_amber_analyze(void)
     }
     machine_up();
     run_until(20000000);
-    runstate_set(RUN_STATE_PAUSED);
+    runstate_set(machine_vm->run, RUN_STATE_PAUSED);
     ChannelBuffer full, dev;
     CU_ASSERT_EQUAL_FATAL(save_to(&full, false, NULL), 0);
     CU_ASSERT_EQUAL_FATAL(save_to(&dev, true, NULL), 0);

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "emu/loop.h"
 #include "emu/clock.h"
 #include "emu/memory.h"
 #include "io/channel.h"
@@ -27,6 +28,20 @@ static void sv_reset(void)
     savevm_state_free(sv);
     sv = savevm_state_new();
     CU_ASSERT_PTR_NOT_NULL_FATAL(sv);
+}
+
+/* A migration context over a MigrationVM that has no machine: options,
+ * blockers, disk hooks and the throttle touch none. */
+static VMRunState mig_run;
+static Loop mig_loop;            /* no hooks: nothing polls it */
+static MigrationVM mig_vm = { .run = &mig_run, .loop = &mig_loop };
+
+static Migration *mig_new(void)
+{
+    mig_vm.sections = sv;
+    Migration *mig = migration_new(&mig_vm);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mig);
+    return mig;
 }
 
 #define PG 4096
@@ -105,8 +120,8 @@ static void test_ram_xbzrle_live(void)
     }
     sv_reset();
     CU_ASSERT_EQUAL_FATAL(ram_register(sv, &src, NULL), 0);
-    ram_set_iterate_max_pages(16);
-    ram_set_xbzrle(16 * PG);
+    ram_set_iterate_max_pages(sv, 16);
+    ram_set_xbzrle(sv, 16 * PG);
     ChannelBuffer b = { 0 };
     QEMUFile *f = channel_buffer_writer(&b);
     Error err;
@@ -148,8 +163,6 @@ static void test_ram_xbzrle_live(void)
     qemu_file_close(r, NULL);
     CU_ASSERT_EQUAL(memcmp(src.ram->host, dst.ram->host, RAM_PAGES * PG), 0);
     sv_reset();
-    ram_set_xbzrle(0);
-    ram_set_iterate_max_pages(0);
     channel_buffer_free(&b);
     memory_destroy(&src);
     memory_destroy(&dst);
@@ -157,45 +170,48 @@ static void test_ram_xbzrle_live(void)
 
 static void test_options(void)
 {
-    migration_options_reset();
+    Migration *mig = mig_new();
+    const MigrationParams *params = migration_params(mig);
     Error err;
     error_init(&err);
-    CU_ASSERT_EQUAL(migration_set_parameter("downtime-limit", "2000001", &err), -EINVAL);
+    CU_ASSERT_EQUAL(migration_set_parameter(mig, "downtime-limit", "2000001", &err), -EINVAL);
     CU_ASSERT_STRING_EQUAL(err.msg,
                            "Option downtime_limit expects an integer in the range of 0 to "
                            "2000000 ms");
     error_init(&err);
-    CU_ASSERT_EQUAL(migration_set_parameter("max-bandwidth", "32", &err), 0);
-    CU_ASSERT_EQUAL(migrate_params.max_bandwidth, 32ll << 20);
-    CU_ASSERT_EQUAL(migration_set_parameter("max-bandwidth", "100K", &err), 0);
-    CU_ASSERT_EQUAL(migrate_params.max_bandwidth, 100ll << 10);
-    CU_ASSERT_EQUAL(migration_set_parameter("xbzrle-cache-size", "3000B", &err), -EINVAL);
+    CU_ASSERT_EQUAL(migration_set_parameter(mig, "max-bandwidth", "32", &err), 0);
+    CU_ASSERT_EQUAL(params->max_bandwidth, 32ll << 20);
+    CU_ASSERT_EQUAL(migration_set_parameter(mig, "max-bandwidth", "100K", &err), 0);
+    CU_ASSERT_EQUAL(params->max_bandwidth, 100ll << 10);
+    CU_ASSERT_EQUAL(migration_set_parameter(mig, "xbzrle-cache-size", "3000B", &err), -EINVAL);
     error_init(&err);
-    CU_ASSERT_EQUAL(migration_set_parameter("nonsense", "1", &err), -EINVAL);
+    CU_ASSERT_EQUAL(migration_set_parameter(mig, "nonsense", "1", &err), -EINVAL);
     CU_ASSERT_STRING_EQUAL(err.msg, "invalid parameter value: nonsense");
     error_init(&err);
-    CU_ASSERT_EQUAL(migration_set_capability("auto-converge", true, &err), 0);
-    CU_ASSERT_TRUE(migrate_cap(MIGRATION_CAP_AUTO_CONVERGE));
-    CU_ASSERT_EQUAL(migration_set_capability("multifd", true, &err), -ENOTSUP);
-    CU_ASSERT_EQUAL(migration_set_capability("multifd", false, &err), 0);
-    migration_options_reset();
-    CU_ASSERT_FALSE(migrate_cap(MIGRATION_CAP_AUTO_CONVERGE));
-    CU_ASSERT_EQUAL(migrate_params.downtime_limit, 300);
-    CU_ASSERT_EQUAL(migrate_params.cpu_throttle_initial, 20);
-    CU_ASSERT_EQUAL(migrate_params.cpu_throttle_increment, 10);
+    CU_ASSERT_EQUAL(migration_set_capability(mig, "auto-converge", true, &err), 0);
+    CU_ASSERT_TRUE(migrate_cap(mig, MIGRATION_CAP_AUTO_CONVERGE));
+    CU_ASSERT_EQUAL(migration_set_capability(mig, "multifd", true, &err), -ENOTSUP);
+    CU_ASSERT_EQUAL(migration_set_capability(mig, "multifd", false, &err), 0);
+    migration_options_reset(mig);
+    CU_ASSERT_FALSE(migrate_cap(mig, MIGRATION_CAP_AUTO_CONVERGE));
+    CU_ASSERT_EQUAL(params->downtime_limit, 300);
+    CU_ASSERT_EQUAL(params->cpu_throttle_initial, 20);
+    CU_ASSERT_EQUAL(params->cpu_throttle_increment, 10);
+    migration_free(mig);
 }
 
 /* The return path: on by default, settable, QEMU's SHUT layout, only on
  * sockets, and anything but a SHUT is refused. */
 static void test_return_path(void)
 {
-    migration_options_reset();
-    CU_ASSERT_TRUE(migrate_cap(MIGRATION_CAP_RETURN_PATH));
+    Migration *mig = mig_new();
+    CU_ASSERT_TRUE(migrate_cap(mig, MIGRATION_CAP_RETURN_PATH));
     Error err;
     error_init(&err);
-    CU_ASSERT_EQUAL(migration_set_capability("return-path", false, &err), 0);
-    CU_ASSERT_FALSE(migrate_cap(MIGRATION_CAP_RETURN_PATH));
-    migration_options_reset();
+    CU_ASSERT_EQUAL(migration_set_capability(mig, "return-path", false, &err), 0);
+    CU_ASSERT_FALSE(migrate_cap(mig, MIGRATION_CAP_RETURN_PATH));
+    CU_ASSERT_FALSE(migration_rp_usable(mig, -1));
+    migration_options_reset(mig);
     uint8_t msg[MIG_RP_SHUT_LEN];
     migration_rp_encode_shut(msg, 1);
     static const uint8_t want[MIG_RP_SHUT_LEN] = { 0, 1, 0, 4, 0, 0, 0, 1 };
@@ -210,8 +226,8 @@ static void test_return_path(void)
     CU_ASSERT_TRUE(err.set);
     int sv[2], p[2];
     CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0 && pipe(p) == 0);
-    CU_ASSERT_TRUE(migration_rp_usable(sv[0]));
-    CU_ASSERT_FALSE(migration_rp_usable(p[1]));
+    CU_ASSERT_TRUE(migration_rp_usable(mig, sv[0]));
+    CU_ASSERT_FALSE(migration_rp_usable(mig, p[1]));
     CU_ASSERT_EQUAL(migration_rp_send_shut(sv[0], 0), 0);
     uint8_t got[MIG_RP_SHUT_LEN];
     CU_ASSERT_EQUAL(read(sv[1], got, sizeof(got)), (ssize_t)sizeof(got));
@@ -221,20 +237,29 @@ static void test_return_path(void)
     close(sv[1]);
     close(p[0]);
     close(p[1]);
+    migration_free(mig);
+}
+
+static int check_blockers(void *opaque, Error *err)
+{
+    return migration_check_blockers(opaque, err);
 }
 
 static void test_blockers(void)
 {
     Error err;
     error_init(&err);
-    savevm_set_blocker_check(sv, migration_check_blockers);   /* as machine_migration_attach does */
-    int id = migrate_add_blocker("serial0", "bound to a host terminal");
+    Migration *mig = mig_new();
+    savevm_set_blocker_check(sv, check_blockers, mig);   /* as machine_migration_attach does */
+    int id = migrate_add_blocker(mig, "serial0", "bound to a host terminal");
     CU_ASSERT_FATAL(id >= 0);
     CU_ASSERT_EQUAL(savevm_check_blocked(sv, &err), -EPERM);
     CU_ASSERT_STRING_EQUAL(err.msg, "serial0: bound to a host terminal");
-    migrate_del_blocker(id);
+    migrate_del_blocker(mig, id);
     error_init(&err);
     CU_ASSERT_EQUAL(savevm_check_blocked(sv, &err), 0);
+    savevm_set_blocker_check(sv, NULL, NULL);
+    migration_free(mig);
 }
 
 static int inactive_count;
@@ -252,30 +277,34 @@ static int hook_activate(void *opaque, Error *err)
 static void test_block_hooks(void)
 {
     int tag;
+    Migration *mig = mig_new();
     MigrationBlockHooks h = { hook_inactivate, hook_activate, &tag };
-    migration_add_block_hooks(&h);
-    CU_ASSERT_EQUAL(migration_block_activate_all(NULL), 0);   /* not inactive: no-op */
+    migration_add_block_hooks(mig, &h);
+    CU_ASSERT_EQUAL(migration_block_activate_all(mig, NULL), 0);   /* not inactive: no-op */
     CU_ASSERT_EQUAL(inactive_count, 0);
-    CU_ASSERT_EQUAL(migration_block_inactivate_all(NULL), 0);
+    CU_ASSERT_EQUAL(migration_block_inactivate_all(mig, NULL), 0);
     CU_ASSERT_EQUAL(inactive_count, 1);
-    CU_ASSERT_EQUAL(migration_block_activate_all(NULL), 0);
+    CU_ASSERT_EQUAL(migration_block_activate_all(mig, NULL), 0);
     CU_ASSERT_EQUAL(inactive_count, 0);
-    migration_remove_block_hooks(&tag);
+    migration_remove_block_hooks(mig, &tag);
+    migration_free(mig);
 }
 
 static void test_throttle(void)
 {
-    migration_throttle_set(50);
-    CU_ASSERT_EQUAL(migration_throttle_percent(), 50);
-    CU_ASSERT_EQUAL(migration_throttle_wait_ns(), 0);      /* a run share just began */
+    Migration *mig = mig_new();
+    migration_throttle_set(mig, 50);
+    CU_ASSERT_EQUAL(migration_throttle_percent(mig), 50);
+    CU_ASSERT_EQUAL(migration_throttle_wait_ns(mig), 0);      /* a run share just began */
     uint64_t t0 = clock_host_ns();
     while (clock_host_ns() - t0 < 11000000) {
     }
     /* At 50 % the vCPU sleeps as long as it ran. */
-    uint64_t nap = migration_throttle_wait_ns();
+    uint64_t nap = migration_throttle_wait_ns(mig);
     CU_ASSERT(nap >= 10000000);
-    migration_throttle_set(0);
-    CU_ASSERT_EQUAL(migration_throttle_wait_ns(), 0);
+    migration_throttle_set(mig, 0);
+    CU_ASSERT_EQUAL(migration_throttle_wait_ns(mig), 0);
+    migration_free(mig);
 }
 
 static const UnitTest tests[] = {

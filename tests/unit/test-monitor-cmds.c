@@ -1,12 +1,15 @@
 /* The command table and dispatch, without a machine: table consistency,
  * help, errors and usage lines, errexit, input framing (long lines, NUL
- * bytes), completion and the RISC-V disassembler. */
+ * bytes), completion, two independent hubs and the RISC-V disassembler. */
+#include "emu/loop.h"
 #include "monitor/monitor-int.h"
+#include "monitor/monitor.h"
 #include "tests/unit/unit.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+static MonitorHub *hub;
 static Monitor *mon;
 
 static const char *run(const char *line)
@@ -161,7 +164,7 @@ static size_t count(const char *hay, const char *needle)
  * this buffer to 2 GiB). */
 static void test_input_bound(void)
 {
-    Monitor *m = monitor_new_buffer();
+    Monitor *m = monitor_new_buffer(hub);
     char chunk[4096];
     for (size_t i = 0; i < sizeof(chunk); i += 4) {
         memcpy(chunk + i, "p 1\n", 4);
@@ -180,10 +183,10 @@ static void test_input_bound(void)
     monitor_buffer_clear(m);
     monitor_input(m, "p 2\n", 4);
     CU_ASSERT_STRING_EQUAL(monitor_buffer(m), "0x2\n");
-    monitor_quitting = true;
+    hub->quitting = true;
     monitor_input(m, "p 3\n", 4);
     CU_ASSERT_EQUAL(m->inlen, 0);
-    monitor_quitting = false;
+    hub->quitting = false;
     monitor_free(m);
 }
 
@@ -213,7 +216,7 @@ static bool has(const Cands *cs, const char *s)
 static Cands complete(const char *line)
 {
     Cands cs = { .n = 0 };
-    mon_complete(line, strlen(line), add, &cs);
+    mon_complete(hub, line, strlen(line), add, &cs);
     return cs;
 }
 
@@ -241,6 +244,41 @@ static void test_complete(void)
     CU_ASSERT(cs.n == 0);
     cs = complete("stop extra more ");
     CU_ASSERT(cs.n == 0);
+}
+
+/* Two hubs share nothing: one's history, quitting and monitor list leave
+ * the other's alone (what system/ has one of per machine). */
+static void test_two_hubs(void)
+{
+    Loop l1, l2;
+    loop_init(&l1, NULL, NULL);
+    loop_init(&l2, NULL, NULL);
+    MonitorHub *h1 = monitor_hub_new(&l1), *h2 = monitor_hub_new(&l2);
+    Monitor *a = monitor_new_buffer(h1), *b = monitor_new_buffer(h2);
+    monitor_handle_line(a, "echo one");
+    monitor_handle_line(a, "echo two");
+    monitor_handle_line(b, "echo three");
+    CU_ASSERT_EQUAL(monitor_history_count(h1), 2);
+    CU_ASSERT_EQUAL(monitor_history_count(h2), 1);
+    monitor_buffer_clear(b);
+    monitor_handle_line(b, "info history");
+    CU_ASSERT_STRING_EQUAL(monitor_buffer(b), "0: 'echo three'\n1: 'info history'\n");
+    /* Input after quit is dropped in the quitting hub only. */
+    h1->quitting = true;
+    monitor_buffer_clear(a);
+    monitor_buffer_clear(b);
+    monitor_input(a, "p 1\n", 4);
+    monitor_input(b, "p 2\n", 4);
+    CU_ASSERT_STRING_EQUAL(monitor_buffer(a), "");
+    CU_ASSERT_STRING_EQUAL(monitor_buffer(b), "0x2\n");
+    CU_ASSERT(h1->monitors == a && !a->next && h2->monitors == b && !b->next);
+    CU_ASSERT(a->hub == h1 && b->hub == h2);
+    /* Freeing one hub frees its monitors and leaves the other working. */
+    monitor_hub_free(h1);
+    monitor_buffer_clear(b);
+    monitor_handle_line(b, "p 3");
+    CU_ASSERT_STRING_EQUAL(monitor_buffer(b), "0x3\n");
+    monitor_hub_free(h2);
 }
 
 static void test_disas(void)
@@ -290,14 +328,18 @@ static const UnitTest tests[] = {
     { "input framing", test_input_framing },
     { "input bound", test_input_bound },
     { "completion", test_complete },
+    { "two hubs", test_two_hubs },
     { "disassembler", test_disas },
     { NULL, NULL },
 };
 
 int main(void)
 {
-    mon = monitor_new_buffer();
+    static Loop loop;
+    loop_init(&loop, NULL, NULL);
+    hub = monitor_hub_new(&loop);
+    mon = monitor_new_buffer(hub);
     int rc = unit_run("monitor-cmds", tests);
-    monitor_free(mon);
+    monitor_hub_free(hub);
     return rc;
 }

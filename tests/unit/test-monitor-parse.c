@@ -172,7 +172,7 @@ static void test_spec(void)
     CU_ASSERT_FALSE(mon_spec_parse("a:s b:s c:s d:s e:s f:s g:s h:s i:s", s, &n, ERR));
 }
 
-static const MonCmd cmd_all = { "t", "/fmt -f name:s n:i? sz:z? b:b? rest:S?", "", "", NULL, NULL, NULL };
+static const MonCmd cmd_all = { "t", "/fmt -f name:s n:i? sz:z? b:b? rest:S?", "", "", NULL, NULL, 0, NULL };
 
 static bool parse(const char *line, MonArgs *a)
 {
@@ -225,7 +225,7 @@ static void test_args(void)
         }
         mon_args_free(&a);
     }
-    static const MonCmd cmd_one = { "o", "n:i", "", "", NULL, NULL, NULL };
+    static const MonCmd cmd_one = { "o", "n:i", "", "", NULL, NULL, 0, NULL };
     CU_ASSERT_FALSE(mon_parse_args(&cmd_one, " 1 2", &ctx, &a, ERR));
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "too many arguments: '2'"));
     mon_args_free(&a);

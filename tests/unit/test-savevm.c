@@ -99,6 +99,7 @@ static const VMStateDescription vmstate_pic = {
 static PhysMemory mem;
 static Timer timer;
 static Pic pic;
+static VMRunState run;           /* the run state globalstate sends */
 
 static const Timer timer_init = { 0x123456789abcdefull, 0xc0ffee, 1, 1 };
 static const Pic pic_init = { { 1, 2, 3, 7 }, 3, { 10, 20, 30 } };
@@ -125,7 +126,7 @@ static void setup(void)
     CU_ASSERT_EQUAL(savevm_register(sv, "timer", 0, &vmstate_timer, &timer), 0);
     CU_ASSERT_EQUAL(savevm_register(sv, "pic", VMSTATE_INSTANCE_ID_ANY, &vmstate_pic, &pic), 0);
     CU_ASSERT_EQUAL(ram_register(sv, &mem, NULL), 0);
-    CU_ASSERT_EQUAL(globalstate_register(sv), 0);
+    CU_ASSERT_EQUAL(globalstate_register(sv, &run), 0);
 }
 
 static void teardown(void)

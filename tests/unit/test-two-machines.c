@@ -1,14 +1,19 @@
-/* Two machines in one process: each has its own harts, clock, devices and
- * section registry, so running one does not disturb the other, and one can
- * be saved into the other through a buffer channel (the house's promise:
- * no machine state in globals below system/). */
+/* Two machines in one process: each has its own harts, clock, devices,
+ * section registry, run state and migration context, so running, stopping
+ * or migrating one does not disturb the other, and one can be saved into
+ * the other through a buffer channel or migrated into it (the house's
+ * promise: no machine state in globals below system/). */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "emu/loop.h"
 #include "hw/riscv/machine.h"
 #include "io/channel.h"
+#include "migration/migration.h"
 #include "migration/vm-state.h"
 #include "system/machine-migration.h"
 #include "system/main-loop.h"
@@ -18,6 +23,7 @@
 
 typedef struct Box {
     Machine m;
+    Loop loop;                   /* its own: each machine's fds apart */
     MigrationVM *vm;
     char out[1 << 16];           /* the serial console's output */
     size_t len;
@@ -53,7 +59,8 @@ static Box *box_up(void)
     chardev_init_null(&b->m.serial0, "serial0");
     b->m.serial0.host_write = capture;
     CU_ASSERT_FATAL(machine_init(&b->m, &o, &err));
-    b->vm = machine_migration_attach(&b->m, &err);
+    loop_init(&b->loop, NULL, NULL);
+    b->vm = machine_migration_attach(&b->m, &b->loop, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(b->vm);
     return b;
 }
@@ -179,9 +186,134 @@ static void test_save_one_into_the_other(void)
     box_down(b);
 }
 
+/* Run state, capabilities, parameters, blockers, the throttle, named fds
+ * and the incoming side belong to one machine: set on a, b is unchanged. */
+static void test_independent_contexts(void)
+{
+    if (!have_guest()) {
+        return;
+    }
+    Box *a = box_up(), *b = box_up();
+    Migration *ma = a->vm->mig, *mb = b->vm->mig;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ma);
+    CU_ASSERT_PTR_NOT_EQUAL(ma, mb);
+    runstate_set(a->vm->run, RUN_STATE_RUNNING);
+    runstate_set(b->vm->run, RUN_STATE_PAUSED);
+    CU_ASSERT_EQUAL(runstate_get(&a->m.run), RUN_STATE_RUNNING);
+    CU_ASSERT_EQUAL(runstate_get(&b->m.run), RUN_STATE_PAUSED);
+
+    Error err;
+    error_init(&err);
+    CU_ASSERT_EQUAL(migration_set_capability(ma, "auto-converge", true, &err), 0);
+    CU_ASSERT_EQUAL(migration_set_capability(mb, "return-path", false, &err), 0);
+    CU_ASSERT_TRUE(migrate_cap(ma, MIGRATION_CAP_AUTO_CONVERGE));
+    CU_ASSERT_FALSE(migrate_cap(mb, MIGRATION_CAP_AUTO_CONVERGE));
+    CU_ASSERT_TRUE(migrate_cap(ma, MIGRATION_CAP_RETURN_PATH));
+    CU_ASSERT_FALSE(migrate_cap(mb, MIGRATION_CAP_RETURN_PATH));
+    CU_ASSERT_EQUAL(migration_set_parameter(mb, "downtime-limit", "1234", &err), 0);
+    CU_ASSERT_EQUAL(migration_params(ma)->downtime_limit, 300);
+    CU_ASSERT_EQUAL(migration_params(mb)->downtime_limit, 1234);
+
+    int id = migrate_add_blocker(ma, "serial0", "bound to a host terminal");
+    CU_ASSERT_FATAL(id >= 0);
+    CU_ASSERT_EQUAL(savevm_check_blocked(a->vm->sections, &err), -EPERM);
+    CU_ASSERT_STRING_EQUAL(err.msg, "serial0: bound to a host terminal");
+    error_init(&err);
+    CU_ASSERT_EQUAL(savevm_check_blocked(b->vm->sections, &err), 0);
+    CU_ASSERT_EQUAL(migration_start(ma, "file:/dev/null", &err), -EPERM);
+    migrate_del_blocker(ma, id);
+
+    migration_throttle_set(ma, 40);
+    CU_ASSERT_EQUAL(migration_throttle_percent(ma), 40);
+    CU_ASSERT_EQUAL(migration_throttle_percent(mb), 0);
+    CU_ASSERT_EQUAL(migration_throttle_wait_ns(mb), 0);
+    migration_throttle_set(ma, 0);
+
+    int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    CU_ASSERT_FATAL(fd >= 0);
+    CU_ASSERT_EQUAL(migration_fd_add(ma, "mig", fd, &err), 0);
+    error_init(&err);
+    CU_ASSERT_EQUAL(migration_fd_close(mb, "mig", &err), -ENOENT);
+    CU_ASSERT_STRING_EQUAL(err.msg, "File descriptor named 'mig' not found");
+    CU_ASSERT_EQUAL(migration_fd_close(ma, "mig", NULL), 0);
+
+    migration_incoming_set_defer(ma, true);
+    CU_ASSERT_TRUE(migration_incoming_deferred(ma));
+    CU_ASSERT_FALSE(migration_incoming_deferred(mb));
+    box_down(a);
+    box_down(b);
+}
+
+/* A live migration of a, mid-run, into a file while b migrates too (each
+ * has its own sender thread), then b takes a's stream as its incoming
+ * migration: a ends postmigrate, b runs on from where a stopped and both
+ * finish alike. */
+static void test_migrate_one_into_the_other(void)
+{
+    if (!have_guest()) {
+        return;
+    }
+    char path[] = "/tmp/amber-test-two-XXXXXX";
+    int tfd = mkstemp(path);
+    CU_ASSERT_FATAL(tfd >= 0);
+    close(tfd);
+    char uri[64];
+    snprintf(uri, sizeof(uri), "file:%s", path);
+
+    Box *a = box_up(), *b = box_up();
+    run_until(&a->m, 60000000);
+    run_until(&b->m, 20000000);
+    runstate_set(a->vm->run, RUN_STATE_RUNNING);
+    runstate_set(b->vm->run, RUN_STATE_PAUSED);
+    Error err;
+    error_init(&err);
+    CU_ASSERT_EQUAL_FATAL(migration_start(a->vm->mig, uri, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(migration_start(b->vm->mig, "file:/dev/null", &err), 0);
+    CU_ASSERT_TRUE(migration_is_running(a->vm->mig));
+    CU_ASSERT_TRUE(migration_is_running(b->vm->mig));
+    migration_cancel(b->vm->mig);
+    CU_ASSERT_FALSE(migration_is_running(b->vm->mig));
+    CU_ASSERT_TRUE(migration_is_running(a->vm->mig));
+    /* The main loop's part: the sender's events and the 100 ms tick, all
+     * on a's loop (b's cancelled migration left nothing on its own). */
+    CU_ASSERT_EQUAL(b->loop.fds.nr_fds, 0);
+    for (int i = 0; i < 3000 && migration_is_running(a->vm->mig); i++) {
+        fd_watch_poll_once(&a->loop.fds, 10000000);
+    }
+    MigrationInfo ia, ib;
+    migration_get_info(a->vm->mig, &ia);
+    migration_get_info(b->vm->mig, &ib);
+    CU_ASSERT_EQUAL_FATAL(ia.status, MIGRATION_STATUS_COMPLETED);
+    CU_ASSERT_EQUAL(ib.status, MIGRATION_STATUS_CANCELLED);
+    CU_ASSERT_EQUAL(runstate_get(a->vm->run), RUN_STATE_POSTMIGRATE);
+    CU_ASSERT_EQUAL(runstate_get(b->vm->run), RUN_STATE_PAUSED);
+
+    int ret = migration_incoming_start(b->vm->mig, uri, false, false, &err);
+    if (ret < 0) {
+        printf("incoming: %s\n", err.msg);
+    }
+    CU_ASSERT_EQUAL_FATAL(ret, 0);
+    CU_ASSERT_EQUAL(migration_incoming_status(b->vm->mig), MIGRATION_STATUS_COMPLETED);
+    CU_ASSERT_EQUAL(migration_incoming_status(a->vm->mig), MIGRATION_STATUS_NONE);
+    CU_ASSERT_EQUAL(runstate_get(b->vm->run), RUN_STATE_RUNNING);   /* as a was */
+    CU_ASSERT_EQUAL(b->m.harts[0].env.icount, a->m.harts[0].env.icount);
+
+    size_t a_cut = a->len, b_cut = b->len;
+    run_until(&a->m, UINT64_MAX);
+    run_until(&b->m, UINT64_MAX);
+    CU_ASSERT(a->m.shutdown_requested && b->m.shutdown_requested);
+    CU_ASSERT_STRING_EQUAL(b->out + b_cut, a->out + a_cut);
+    CU_ASSERT_EQUAL(b->m.exit_code, a->m.exit_code);
+    box_down(a);
+    box_down(b);
+    unlink(path);
+}
+
 static const UnitTest tests[] = {
     { "two machines run side by side undisturbed", test_independent },
     { "one machine saved into the other through a buffer", test_save_one_into_the_other },
+    { "run state and migration context per machine", test_independent_contexts },
+    { "one machine migrated into the other while both migrate", test_migrate_one_into_the_other },
     { NULL, NULL },
 };
 
