@@ -56,7 +56,7 @@ void hmp_stop(Monitor *mon, const MonArgs *a)
         }
     } else if (runstate_is_running(&m->run)) {
         runstate_set(&m->run, RUN_STATE_PAUSED);
-        cpu_request_exit(&m->harts[0]);
+        machine_request_exit(m);
     }
 }
 

@@ -76,7 +76,7 @@ static void serial_tap(void *opaque, const uint8_t *buf, size_t len)
         uint64_t one = 1;
         log->event_pending = write(log->event_fd, &one, sizeof(one)) == sizeof(one);
         if (hs->hub->machine) {
-            cpu_request_exit(&hs->hub->machine->harts[0]);   /* match soon, not at slice end */
+            machine_request_exit(hs->hub->machine);   /* match soon, not at slice end */
         }
     }
 }

@@ -28,6 +28,9 @@ struct SaveVMState {
     int nr, cap;
     uint32_t next_section_id;
     const char *machine_type;
+    const VMStateDescription *config_vmsd;
+    void *config_opaque;
+    void (*config_load_begin)(void *opaque);
     int (*blocker_check)(void *opaque, Error *err);
     void *blocker_opaque;
     VMDescWriter vmdesc;
@@ -56,6 +59,14 @@ static const char *savevm_machine_type(SaveVMState *s)
 void savevm_set_machine_type(SaveVMState *s, const char *name)
 {
     s->machine_type = name;
+}
+
+void savevm_set_configuration(SaveVMState *s, const VMStateDescription *vmsd, void *opaque,
+                              void (*load_begin)(void *opaque))
+{
+    s->config_vmsd = vmsd;
+    s->config_opaque = opaque;
+    s->config_load_begin = load_begin;
 }
 
 static SaveStateEntry *savevm_find(SaveVMState *s, const char *idstr, uint32_t instance_id)
@@ -267,6 +278,9 @@ static void savevm_put_header(SaveVMState *s, QEMUFile *f)
     qemu_file_put_u8(f, QEMU_VM_CONFIGURATION);
     qemu_file_put_be32(f, (uint32_t)strlen(machine));
     qemu_file_put_buffer(f, machine, strlen(machine));
+    if (s->config_vmsd) {
+        vmstate_save(f, s->config_vmsd, s->config_opaque, NULL, NULL);   /* subsections only */
+    }
 
     vmdesc_start_object(d, NULL);
     vmdesc_start_object(d, "configuration");
@@ -622,6 +636,19 @@ static int savevm_load_configuration(LoadContext *lc, Error *err)
     if (strlen(name) != len || strcmp(name, local) != 0) {
         return savevm_load_error(lc, -EINVAL, err,
                                  "Machine type received is '%s' and local is '%s'", name, local);
+    }
+    SaveVMState *s = lc->s;
+    if (s->config_vmsd) {
+        if (s->config_load_begin) {
+            s->config_load_begin(s->config_opaque);
+        }
+        Error lerr;
+        error_init(&lerr);
+        int ret = vmstate_load(f, s->config_vmsd, s->config_opaque, s->config_vmsd->version_id,
+                               &lerr);
+        if (ret < 0) {
+            return savevm_load_fail(lc, ret, &lerr, err);
+        }
     }
     return 0;
 }

@@ -96,6 +96,15 @@ void *savevm_find_opaque(SaveVMState *s, const char *idstr, uint32_t instance_id
  * (default "virt"). The string must outlive its use. */
 void savevm_set_machine_type(SaveVMState *s, const char *name);
 
+/* What the machine adds to the configuration section (QEMU's
+ * "configuration/..." subsections): vmsd has no fields, only subsections,
+ * written after the machine type. On load, load_begin(opaque) first resets
+ * what a stream without them means, then vmsd's post_load checks the
+ * result, before any other section is read, so a stream for another shape
+ * of machine is refused before it changes anything. */
+void savevm_set_configuration(SaveVMState *s, const VMStateDescription *vmsd, void *opaque,
+                              void (*load_begin)(void *opaque));
+
 /* A check the layer above adds to savevm_check_blocked() (the machine's
  * migration blockers), called with opaque; NULL for none. */
 void savevm_set_blocker_check(SaveVMState *s, int (*fn)(void *opaque, Error *err),

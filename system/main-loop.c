@@ -48,7 +48,7 @@ void main_loop_quit(int status)
      * and exits with it when told to quit. */
     quit_status = status ? status : shutdown_code;
     if (loop_machine) {
-        cpu_request_exit(&loop_machine->harts[0]);
+        machine_request_exit(loop_machine);
     }
 }
 
@@ -74,7 +74,7 @@ static void main_loop_signal(int sig)
 {
     signal_received = sig;
     if (loop_machine) {
-        cpu_request_exit(&loop_machine->harts[0]);   /* a plain store: async-signal safe */
+        machine_request_exit(loop_machine);   /* a plain store: async-signal safe */
     }
 }
 
@@ -139,8 +139,9 @@ void main_loop_set_cleanup(void (*fn)(void *opaque), void *opaque)
     cleanup_opaque = opaque;
 }
 
-/* Moves a halted CPU's virtual time forward to ns: WFI time is not retired,
- * so instret stays. up: reach ns (a deadline); else stop short of it. */
+/* Moves a halted machine's virtual time forward to ns: WFI time is not
+ * retired, so instret stays; it is counted on hart 0 (the time base is the
+ * sum of the harts' counts). up: reach ns (a deadline); else stop short. */
 static void main_loop_skip_to(Machine *m, uint64_t ns, bool up)
 {
     uint64_t now = clock_ns(&m->clock);
@@ -230,7 +231,7 @@ int main_loop_run(Machine *m)
              * later quit exits with the guest's code (shutdown_code). */
             shutdown_code = quit_status;
             m->shutdown_requested = m->reset_requested = false;
-            cpu_request_exit(&m->harts[0]);
+            machine_request_exit(m);
             continue;
         }
         if (m->reset_requested) {
@@ -268,7 +269,7 @@ int main_loop_run(Machine *m)
         if (n == 0) {
             n = 1;               /* a timer re-armed in the past: make progress */
         }
-        CPUExitReason r = cpu_exec(&m->harts[0], n);
+        CPUExitReason r = machine_exec(m, n);
         clock_run_timers(&m->clock);
         if (r == CPU_EXIT_HALTED && !m->shutdown_requested && !m->reset_requested) {
             main_loop_idle(m);

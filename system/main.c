@@ -96,7 +96,7 @@ static void main_usage(void)
            "  -M, -machine virt[,dumpdtb=FILE]  board (only 'virt'; 'help' lists boards)\n"
            "  -m SIZE               RAM size; plain number in MiB, or with K/M/G/T suffix\n"
            "                        (default 128M, at least 16M)\n"
-           "  -smp 1                one hart (the only choice)\n"
+           "  -smp [cpus=]N         N harts, 1 to 8 (default 1)\n"
            "Boot:\n"
            "  -bios FILE|default|none\n"
            "                        M-mode firmware at 0x80000000 (default: Debian's OpenSBI\n"
@@ -176,6 +176,49 @@ static void main_version(void)
 {
     printf("amber version %s\n"
            "Copyright (c) 2026 the Amber developers\n", AMBER_VERSION);
+}
+
+/* -smp N or -smp cpus=N[,maxcpus=N] (QEMU's forms; one socket, one core
+ * per hart, no hotplug): 1..MACHINE_MAX_HARTS. */
+static int parse_smp(const char *s)
+{
+    char buf[128];
+    snprintf(buf, sizeof(buf), "%s", s);
+    long cpus = -1, maxcpus = -1;
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        const char *v = tok;
+        long *dst = &cpus;
+        if (!strncmp(tok, "cpus=", 5)) {
+            v = tok + 5;
+        } else if (!strncmp(tok, "maxcpus=", 8)) {
+            v = tok + 8;
+            dst = &maxcpus;
+        } else if (strchr(tok, '=') || tok != buf) {
+            die("-smp %s: only cpus=N and maxcpus=N are supported", s);
+        }
+        char *end;
+        errno = 0;
+        long n = strtol(v, &end, 10);
+        if (end == v || *end || errno || n < 0) {
+            die("Parameter 'smp.%s' expects integer", dst == &cpus ? "cpus" : "maxcpus");
+        }
+        *dst = n;
+    }
+    if (cpus < 0) {
+        cpus = maxcpus;
+    }
+    if (cpus == 0 || maxcpus == 0) {
+        die("-smp %s: CPU topology parameters must be greater than zero", s);
+    }
+    if (maxcpus >= 0 && maxcpus != cpus) {
+        die("-smp %s: maxcpus must equal cpus (no CPU hotplug)", s);
+    }
+    if (cpus > MACHINE_MAX_HARTS) {
+        die("Invalid SMP CPUs %ld. The max CPUs supported by machine 'virt' is %d", cpus,
+            MACHINE_MAX_HARTS);
+    }
+    return (int)cpus;
 }
 
 /* -m: a plain number is MiB, as in QEMU; suffixes K, M, G, T (any case,
@@ -451,9 +494,7 @@ static void parse_args(CmdLine *cl, int argc, char **argv)
         } else if (!strcmp(opt, "-D")) {
             log_opt_D(val);
         } else if (!strcmp(opt, "-smp")) {
-            if (strcmp(val, "1") != 0 && strcmp(val, "cpus=1") != 0) {
-                die("-smp %s: only one hart is supported", val);
-            }
+            cl->opts.smp = parse_smp(val);
         } else {
             die("%s: invalid option (see -h)", a);
         }

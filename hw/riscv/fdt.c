@@ -91,51 +91,76 @@ static void fdt_build_chosen(FdtBuilder *b, const Machine *m)
 }
 
 /* poweroff / reboot: syscon writes to the sifive_test finisher. */
-static void fdt_build_syscon(FdtBuilder *b, const char *node, const char *compat, uint32_t value)
+static void fdt_build_syscon(FdtBuilder *b, const char *node, const char *compat, uint32_t value,
+                             uint32_t test)
 {
     fdt_begin(b, node);
     fdt_u32(b, "value", value);
     fdt_u32(b, "offset", 0);
-    fdt_u32(b, "regmap", FDT_PHANDLE_TEST);
+    fdt_u32(b, "regmap", test);
     fdt_str(b, "compatible", compat);
     fdt_end(b);
 }
 
-static void fdt_build_cpus(FdtBuilder *b)
+static void fdt_build_cpus(FdtBuilder *b, int n)
 {
+    char name[32];
     fdt_begin(b, "cpus");
     fdt_u32(b, "#address-cells", 1);
     fdt_u32(b, "#size-cells", 0);
     fdt_u32(b, "timebase-frequency", CLINT_TIMEBASE_HZ);
 
-    fdt_begin(b, "cpu@0");
-    fdt_u32(b, "phandle", FDT_PHANDLE_CPU);
-    fdt_str(b, "device_type", "cpu");
-    fdt_u32(b, "reg", 0);
-    fdt_str(b, "status", "okay");
-    fdt_str(b, "compatible", "riscv");
-    fdt_str(b, "riscv,isa", FDT_RISCV_ISA);
-    fdt_str(b, "mmu-type", "riscv,sv48");
-    fdt_begin(b, "interrupt-controller");
-    fdt_u32(b, "#interrupt-cells", 1);
-    fdt_empty(b, "interrupt-controller");
-    fdt_str(b, "compatible", "riscv,cpu-intc");
-    fdt_u32(b, "phandle", FDT_PHANDLE_INTC);
-    fdt_end(b);
-    fdt_end(b);
+    for (int h = 0; h < n; h++) {
+        snprintf(name, sizeof(name), "cpu@%d", h);
+        fdt_begin(b, name);
+        fdt_u32(b, "phandle", FDT_PHANDLE_CPU_OF(n, h));
+        fdt_str(b, "device_type", "cpu");
+        fdt_u32(b, "reg", (uint32_t)h);
+        fdt_str(b, "status", "okay");
+        fdt_str(b, "compatible", "riscv");
+        fdt_str(b, "riscv,isa", FDT_RISCV_ISA);
+        fdt_str(b, "mmu-type", "riscv,sv48");
+        fdt_begin(b, "interrupt-controller");
+        fdt_u32(b, "#interrupt-cells", 1);
+        fdt_empty(b, "interrupt-controller");
+        fdt_str(b, "compatible", "riscv,cpu-intc");
+        fdt_u32(b, "phandle", FDT_PHANDLE_INTC_OF(n, h));
+        fdt_end(b);
+        fdt_end(b);
+    }
 
+    /* One socket, one core per hart: QEMU's cluster0/coreN. */
     fdt_begin(b, "cpu-map");
     fdt_begin(b, "cluster0");
-    fdt_begin(b, "core0");
-    fdt_u32(b, "cpu", FDT_PHANDLE_CPU);
-    fdt_end(b);
+    for (int h = 0; h < n; h++) {
+        snprintf(name, sizeof(name), "core%d", h);
+        fdt_begin(b, name);
+        fdt_u32(b, "cpu", FDT_PHANDLE_CPU_OF(n, h));
+        fdt_end(b);
+    }
     fdt_end(b);
     fdt_end(b);
     fdt_end(b);
 }
 
-static void fdt_build_soc(FdtBuilder *b)
+/* interrupts-extended of a per-hart device: (intc, m_irq) and, when
+ * s_irq >= 0, (intc, s_irq) for every hart in order. */
+static void fdt_per_hart_irqs(FdtBuilder *b, int n, uint32_t m_irq, uint32_t s_irq)
 {
+    fdt32_t cells[4 * MACHINE_MAX_HARTS];
+    int k = 0;
+    for (int h = 0; h < n; h++) {
+        cells[k++] = cpu_to_fdt32(FDT_PHANDLE_INTC_OF(n, h));
+        cells[k++] = cpu_to_fdt32(m_irq);
+        cells[k++] = cpu_to_fdt32(FDT_PHANDLE_INTC_OF(n, h));
+        cells[k++] = cpu_to_fdt32(s_irq);
+    }
+    fdt_check(b, fdt_property(b->fdt, "interrupts-extended", cells, k * (int)sizeof(fdt32_t)));
+}
+
+static void fdt_build_soc(FdtBuilder *b, int n)
+{
+    const uint32_t plic = FDT_PHANDLE_PLIC_OF(n);
     static const char test_compat[] = "sifive,test1\0sifive,test0\0syscon";
     static const char plic_compat[] = "sifive,plic-1.0.0\0riscv,plic0";
     static const char clint_compat[] = "sifive,clint0\0riscv,clint0";
@@ -148,21 +173,21 @@ static void fdt_build_soc(FdtBuilder *b)
 
     fdt_begin(b, "rtc@101000");
     fdt_u32(b, "interrupts", VIRT_RTC_IRQ);
-    fdt_u32(b, "interrupt-parent", FDT_PHANDLE_PLIC);
+    fdt_u32(b, "interrupt-parent", plic);
     fdt_reg(b, VIRT_RTC_BASE, GOLDFISH_RTC_MMIO_SIZE);
     fdt_str(b, "compatible", "google,goldfish-rtc");
     fdt_end(b);
 
     fdt_begin(b, "serial@10000000");
     fdt_u32(b, "interrupts", VIRT_UART0_IRQ);
-    fdt_u32(b, "interrupt-parent", FDT_PHANDLE_PLIC);
+    fdt_u32(b, "interrupt-parent", plic);
     fdt_u32(b, "clock-frequency", 3686400);
     fdt_reg(b, VIRT_UART0_BASE, UART16550_MMIO_SIZE);
     fdt_str(b, "compatible", "ns16550a");
     fdt_end(b);
 
     fdt_begin(b, "test@100000");
-    fdt_u32(b, "phandle", FDT_PHANDLE_TEST);
+    fdt_u32(b, "phandle", FDT_PHANDLE_TEST_OF(n));
     fdt_reg(b, VIRT_TEST_BASE, SIFIVE_TEST_MMIO_SIZE);
     fdt_strlist(b, "compatible", test_compat, sizeof(test_compat));
     fdt_end(b);
@@ -174,18 +199,18 @@ static void fdt_build_soc(FdtBuilder *b)
         snprintf(name, sizeof(name), "virtio_mmio@%llx", (unsigned long long)base);
         fdt_begin(b, name);
         fdt_u32(b, "interrupts", VIRT_VIRTIO_IRQ + i);
-        fdt_u32(b, "interrupt-parent", FDT_PHANDLE_PLIC);
+        fdt_u32(b, "interrupt-parent", plic);
         fdt_reg(b, base, VIRT_VIRTIO_STRIDE);
         fdt_str(b, "compatible", "virtio,mmio");
         fdt_end(b);
     }
 
     fdt_begin(b, "plic@c000000");
-    fdt_u32(b, "phandle", FDT_PHANDLE_PLIC);
+    fdt_u32(b, "phandle", plic);
     /* Sources 1..95 exist; QEMU 7.2 says 0x60, one more than its PLIC has. */
     fdt_u32(b, "riscv,ndev", PLIC_NUM_SOURCES - 1);
     fdt_reg(b, VIRT_PLIC_BASE, PLIC_MMIO_SIZE);
-    fdt_cells(b, "interrupts-extended", 4, FDT_PHANDLE_INTC, IRQ_M_EXT, FDT_PHANDLE_INTC, IRQ_S_EXT);
+    fdt_per_hart_irqs(b, n, IRQ_M_EXT, IRQ_S_EXT);
     fdt_empty(b, "interrupt-controller");
     fdt_strlist(b, "compatible", plic_compat, sizeof(plic_compat));
     fdt_u32(b, "#address-cells", 0);
@@ -193,7 +218,7 @@ static void fdt_build_soc(FdtBuilder *b)
     fdt_end(b);
 
     fdt_begin(b, "clint@2000000");
-    fdt_cells(b, "interrupts-extended", 4, FDT_PHANDLE_INTC, IRQ_M_SOFT, FDT_PHANDLE_INTC, IRQ_M_TIMER);
+    fdt_per_hart_irqs(b, n, IRQ_M_SOFT, IRQ_M_TIMER);
     fdt_reg(b, VIRT_CLINT_BASE, CLINT_MMIO_SIZE);
     fdt_strlist(b, "compatible", clint_compat, sizeof(clint_compat));
     fdt_end(b);
@@ -213,6 +238,7 @@ uint64_t machine_fdt_address(uint64_t ram_size, uint32_t fdt_size)
 
 bool machine_build_fdt(Machine *m, Error *err)
 {
+    int n = m->nr_harts ? m->nr_harts : m->opts.smp ? m->opts.smp : 1;
     FdtBuilder b = { .fdt = calloc(1, FDT_MAX_SIZE), .rc = 0 };
     if (!b.fdt) {
         error_setf(err, "device tree: out of memory");
@@ -227,16 +253,16 @@ bool machine_build_fdt(Machine *m, Error *err)
     fdt_str(&b, "model", "riscv-virtio,qemu");
 
     fdt_build_chosen(&b, m);
-    fdt_build_syscon(&b, "poweroff", "syscon-poweroff", 0x5555);
-    fdt_build_syscon(&b, "reboot", "syscon-reboot", 0x7777);
+    fdt_build_syscon(&b, "poweroff", "syscon-poweroff", 0x5555, FDT_PHANDLE_TEST_OF(n));
+    fdt_build_syscon(&b, "reboot", "syscon-reboot", 0x7777, FDT_PHANDLE_TEST_OF(n));
 
     fdt_begin(&b, "memory@80000000");
     fdt_str(&b, "device_type", "memory");
     fdt_reg(&b, VIRT_DRAM_BASE, m->opts.ram_size);
     fdt_end(&b);
 
-    fdt_build_cpus(&b);
-    fdt_build_soc(&b);
+    fdt_build_cpus(&b, n);
+    fdt_build_soc(&b, n);
     fdt_end(&b);
     fdt_check(&b, fdt_finish(b.fdt));
     /* Read-write form, so later code (the monitor, tests) can edit it, then

@@ -56,6 +56,8 @@ static int board_pre_save(void *opaque)
     b->shutdown_requested = b->m->shutdown_requested;
     b->reset_requested = b->m->reset_requested;
     b->exit_code = b->m->exit_code;
+    b->sched_cur = b->m->sched_cur;
+    b->sched_left = b->m->sched_left;
     return 0;
 }
 
@@ -70,8 +72,43 @@ static int board_post_load(void *opaque, int version_id, Error *err)
     b->m->shutdown_requested = b->shutdown_requested;
     b->m->reset_requested = b->reset_requested;
     b->m->exit_code = b->exit_code;
+    /* A one-hart stream has no turn: the first hart's, afresh. */
+    b->m->sched_cur = b->m->nr_harts > 1 ? b->sched_cur : 0;
+    b->m->sched_left = b->m->nr_harts > 1 ? b->sched_left : 0;
     return 0;
 }
+
+/* The scheduler's turn (machine-sched.c): a restored run continues the
+ * hart and the quantum where the saved one was. Only machines with more
+ * than one hart have one. */
+static bool board_sched_needed(void *opaque)
+{
+    const BoardVMState *b = opaque;
+    return b->m->nr_harts > 1;
+}
+
+static int board_sched_post_load(void *opaque, int version_id, Error *err)
+{
+    BoardVMState *b = opaque;
+    if (vmstate_check_max(err, "sched_cur", b->sched_cur, (uint64_t)b->m->nr_harts - 1) ||
+        vmstate_check_max(err, "sched_left", b->sched_left, MACHINE_QUANTUM)) {
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static const VMStateDescription vmstate_virt_sched = {
+    .name = "virt/sched",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = board_sched_needed,
+    .post_load = board_sched_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32(sched_cur, BoardVMState),
+        VMSTATE_UINT64(sched_left, BoardVMState),
+        VMSTATE_END_OF_LIST()
+    },
+};
 
 const VMStateDescription vmstate_virt_board = {
     .name = "virt",
@@ -79,12 +116,76 @@ const VMStateDescription vmstate_virt_board = {
     .minimum_version_id = 1,
     .pre_save = board_pre_save,
     .post_load = board_post_load,
+    .subsections = (const VMStateDescription *const[]) {
+        &vmstate_virt_sched,
+        NULL
+    },
     .fields = (const VMStateField[]) {
         VMSTATE_UINT64(ram_size, BoardVMState),
         VMSTATE_BOOL(shutdown_requested, BoardVMState),
         VMSTATE_BOOL(reset_requested, BoardVMState),
         VMSTATE_INT32(exit_code, BoardVMState),
         VMSTATE_END_OF_LIST()
+    },
+};
+
+/* ---- the configuration: the hart count ---- */
+
+static bool config_smp_needed(void *opaque)
+{
+    const ConfigVMState *c = opaque;
+    return c->m->nr_harts > 1;
+}
+
+static int config_smp_pre_save(void *opaque)
+{
+    ConfigVMState *c = opaque;
+    c->nr_harts = (uint32_t)c->m->nr_harts;
+    return 0;
+}
+
+/* Written only with more than one hart: one-hart streams are as before. */
+static const VMStateDescription vmstate_config_smp = {
+    .name = "configuration/smp",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = config_smp_needed,
+    .pre_save = config_smp_pre_save,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32(nr_harts, ConfigVMState),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+static void config_load_begin(void *opaque)
+{
+    ConfigVMState *c = opaque;
+    c->nr_harts = 1;             /* a stream without the subsection: one hart */
+}
+
+static int config_post_load(void *opaque, int version_id, Error *err)
+{
+    ConfigVMState *c = opaque;
+    if (c->nr_harts != (uint32_t)c->m->nr_harts) {
+        error_setf(err, "the stream is of a machine with %u hart%s (-smp %u) and this machine "
+                   "has %d (-smp %d)", c->nr_harts, c->nr_harts == 1 ? "" : "s", c->nr_harts,
+                   c->m->nr_harts, c->m->nr_harts);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static const VMStateDescription vmstate_config = {
+    .name = "configuration",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .post_load = config_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_END_OF_LIST()
+    },
+    .subsections = (const VMStateDescription *const[]) {
+        &vmstate_config_smp,
+        NULL
     },
 };
 
@@ -95,7 +196,13 @@ int machine_vmstate_register(Machine *m)
     savevm_set_machine_type(m->sections, m->opts.machine ? m->opts.machine : "virt");
     m->board_vms = (BoardVMState){ .m = m };
     m->clock_vms = (ClockVMState){ .clock = &m->clock };
-    int ret = savevm_register(m->sections, "cpu", 0, &vmstate_riscv_cpu, &m->harts[0]);
+    m->config_vms = (ConfigVMState){ .m = m };
+    savevm_set_configuration(m->sections, &vmstate_config, &m->config_vms, config_load_begin);
+    int ret = 0;
+    /* One "cpu" section per hart, instance id = hartid, as QEMU writes them. */
+    for (int h = 0; h < m->nr_harts && !ret; h++) {
+        ret = savevm_register(m->sections, "cpu", (uint32_t)h, &vmstate_riscv_cpu, &m->harts[h]);
+    }
     ret = ret ? ret : savevm_register(m->sections, "timer", 0, &vmstate_timer, &m->clock_vms);
     ret = ret ? ret : savevm_register(m->sections, "riscv_sifive_plic", 0, &vmstate_plic, &m->plic);
     ret = ret ? ret : savevm_register(m->sections, "riscv_aclint", 0, &vmstate_clint, &m->clint);

@@ -43,7 +43,7 @@ static void machine_finish(void *opaque, int code, bool reset)
         m->shutdown_requested = true;
         m->exit_code = code;
     }
-    cpu_request_exit(&m->harts[0]);
+    machine_request_exit(m);
 }
 
 /* Records a loaded range so reset can restore it, refusing overlaps with
@@ -236,13 +236,29 @@ bool machine_init(Machine *m, const MachineOptions *opts, Error *err)
     if (!m->rom) {
         return machine_fail(err, "cannot allocate the boot ROM: %s", strerror(errno));
     }
-    if (!cpu_init(&m->harts[0], &m->mem, err)) {
-        return false;
+    int nr_harts = m->opts.smp ? m->opts.smp : 1;
+    if (nr_harts < 1 || nr_harts > MACHINE_MAX_HARTS) {
+        return machine_fail(err, "Invalid SMP CPUs %d. The max CPUs supported by machine '%s' "
+                            "is %d", nr_harts, m->opts.machine, MACHINE_MAX_HARTS);
     }
-    m->nr_harts = 1;
-    m->harts[0].clock = &m->clock;
-    m->harts[0].log = m->log;
-    clock_init(&m->clock, m->opts.clock_mode, m->opts.icount_shift, cpu_get_icount, &m->harts[0]);
+    for (int h = 0; h < nr_harts; h++) {
+        RISCVCPU *cpu = &m->harts[h];
+        if (!cpu_init(cpu, &m->mem, err)) {
+            return false;
+        }
+        m->nr_harts = h + 1;
+        cpu->hartid = (uint32_t)h;
+        cpu->multi_hart = nr_harts > 1;
+        cpu->clock = &m->clock;
+        cpu->log = m->log;
+    }
+    if (nr_harts == 1) {
+        /* One hart: its own count is the time base, read directly. */
+        clock_init(&m->clock, m->opts.clock_mode, m->opts.icount_shift, cpu_get_icount,
+                   &m->harts[0]);
+    } else {
+        clock_init(&m->clock, m->opts.clock_mode, m->opts.icount_shift, machine_icount, m);
+    }
     machine_init_devices(m);
     if (!machine_init_drives(m, err)) {
         return false;
@@ -294,7 +310,9 @@ bool machine_init(Machine *m, const MachineOptions *opts, Error *err)
     }
     m->entry = start;
     machine_write_rom(m, start, kernel_entry);
-    cpu_reset(&m->harts[0], VIRT_MROM_BASE);
+    for (int h = 0; h < m->nr_harts; h++) {
+        cpu_reset(&m->harts[h], VIRT_MROM_BASE);   /* each reads its mhartid into a0 */
+    }
     return true;
 }
 
@@ -311,8 +329,12 @@ void machine_reset(Machine *m)
     if (m->has_htif) {
         htif_reset(&m->htif);
     }
-    cpu_reset(&m->harts[0], VIRT_MROM_BASE);
-    cpu_state_changed(&m->harts[0]);
+    for (int h = 0; h < m->nr_harts; h++) {
+        cpu_reset(&m->harts[h], VIRT_MROM_BASE);
+        cpu_state_changed(&m->harts[h]);
+    }
+    m->sched_cur = 0;
+    m->sched_left = 0;
     m->reset_requested = false;
 }
 
@@ -326,7 +348,9 @@ void machine_log_set_mask(Machine *m, unsigned mask)
 
 void machine_state_changed(Machine *m)
 {
-    cpu_state_changed(&m->harts[0]);
+    for (int h = 0; h < m->nr_harts; h++) {
+        cpu_state_changed(&m->harts[h]);
+    }
 }
 
 void machine_destroy(Machine *m)

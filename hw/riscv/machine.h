@@ -1,4 +1,4 @@
-/* The riscv `virt` board: one RV64 hart, RAM, boot ROM, device tree and the
+/* The riscv `virt` board: 1..8 RV64 harts, RAM, boot ROM, device tree and the
  * devices at QEMU's addresses. */
 #ifndef HW_RISCV_MACHINE_H
 #define HW_RISCV_MACHINE_H
@@ -48,6 +48,7 @@
 typedef struct MachineOptions {
     const char *machine;         /* "virt" */
     uint64_t ram_size;
+    int smp;                     /* harts, 1..MACHINE_MAX_HARTS (0: one) */
     const char *bios;            /* path, "none", or NULL for the default */
     const char *kernel;
     const char *append;
@@ -94,7 +95,15 @@ typedef struct BoardVMState {
     bool shutdown_requested;
     bool reset_requested;
     int32_t exit_code;
+    uint32_t sched_cur;
+    uint64_t sched_left;
 } BoardVMState;
+
+/* The machine's part of the configuration section: its hart count. */
+typedef struct ConfigVMState {
+    struct Machine *m;
+    uint32_t nr_harts;           /* save: the machine's; load: the stream's */
+} ConfigVMState;
 
 typedef struct ClockVMState {
     VirtClock *clock;
@@ -104,9 +113,13 @@ typedef struct ClockVMState {
 typedef struct Machine {
     MachineOptions opts;
     PhysMemory mem;
-    /* The harts, 0 .. nr_harts-1 (one today: the board runs hart 0). */
+    /* The harts, 0 .. nr_harts-1, run in turn by machine-sched.c. */
     RISCVCPU harts[MACHINE_MAX_HARTS];
     int nr_harts;
+    /* The round-robin scheduler: the hart whose turn it is and what is
+     * left of its quantum (saved: a restored run continues the turn). */
+    uint32_t sched_cur;
+    uint64_t sched_left;
     MemoryRegion *rom;
     Plic plic;
     Clint clint;
@@ -144,6 +157,7 @@ typedef struct Machine {
     int exit_code;
     BoardVMState board_vms;
     ClockVMState clock_vms;
+    ConfigVMState config_vms;
 } Machine;
 
 /* Builds the board and loads firmware/kernel. The caller sets up m->serial0
@@ -178,18 +192,35 @@ void machine_reset_drives(Machine *m);
  * clusters) is read afresh. 0, or -EIO with err naming the drive. */
 int machine_activate_drives(Machine *m, Error *err);
 void machine_destroy_drives(Machine *m);
+/* machine-sched.c: runs the harts for at most max_insns instructions of
+ * virtual time, each in turn for MACHINE_QUANTUM instructions (doc/smp.md).
+ * CPU_EXIT_HALTED when every hart waits in WFI. */
+#define MACHINE_QUANTUM 10000
+CPUExitReason machine_exec(Machine *m, uint64_t max_insns);
+/* Stops the running hart at its next block boundary (async-signal safe). */
+void machine_request_exit(Machine *m);
+/* The virtual time base: the instructions of all harts plus idle time. */
+uint64_t machine_icount(void *opaque /* Machine * */);
+
 /* Generates the device tree into m->fdt (called by machine_init). Reads
- * opts.ram_size, opts.append and initrd_start/end. */
+ * opts.ram_size, opts.append, initrd_start/end and the hart count
+ * (nr_harts, else opts.smp). */
 bool machine_build_fdt(Machine *m, Error *err);
 /* Where QEMU 7.2 puts a device tree of fdt_size bytes: 2 MiB aligned, below
  * the end of RAM or 3 GiB, whichever is lower (kept below 4 GiB). */
 uint64_t machine_fdt_address(uint64_t ram_size, uint32_t fdt_size);
 
-/* The device tree's phandles (the same numbers QEMU uses). */
-#define FDT_PHANDLE_CPU   1
-#define FDT_PHANDLE_INTC  2
-#define FDT_PHANDLE_PLIC  3
-#define FDT_PHANDLE_TEST  4
+/* The device tree's phandles (the same numbers QEMU uses): QEMU numbers
+ * the harts from the last, two each (cpu, its interrupt controller), then
+ * the PLIC and the test device. The fixed names are those of one hart. */
+#define FDT_PHANDLE_CPU_OF(n, h)  (2 * ((n) - 1 - (h)) + 1)
+#define FDT_PHANDLE_INTC_OF(n, h) (2 * ((n) - 1 - (h)) + 2)
+#define FDT_PHANDLE_PLIC_OF(n)    (2 * (n) + 1)
+#define FDT_PHANDLE_TEST_OF(n)    (2 * (n) + 2)
+#define FDT_PHANDLE_CPU   FDT_PHANDLE_CPU_OF(1, 0)
+#define FDT_PHANDLE_INTC  FDT_PHANDLE_INTC_OF(1, 0)
+#define FDT_PHANDLE_PLIC  FDT_PHANDLE_PLIC_OF(1)
+#define FDT_PHANDLE_TEST  FDT_PHANDLE_TEST_OF(1)
 /* The generated tree is built in a buffer of this size, then packed. */
 #define FDT_MAX_SIZE      0x10000
 

@@ -120,6 +120,10 @@ typedef struct RISCVCPU {
     VirtClock *clock;            /* the machine's clock (the time CSR) */
     const Log *log;              /* where -d items go (log_none until the board sets it) */
     uint64_t model_misa;         /* this hart's misa, which a loaded one must match */
+    uint32_t hartid;             /* mhartid: the board's numbering, not saved */
+    /* Other harts share the memory: LR reservations are tracked on the
+     * memory's pages so their stores break them (mmu.c). */
+    bool multi_hart;
     TLBEntry tlb[MMU_IDX_COUNT][TLB_SIZE];
     uint8_t mmu_idx_data;        /* MMU index for loads/stores (MPRV applied) */
     uint8_t mmu_idx_fetch;       /* MMU index for instruction fetch */

@@ -86,6 +86,12 @@ static void csr_irq_recheck(RISCVCPU *cpu)
 
 /* ---- handlers ---- */
 
+static int read_mhartid(RISCVCPU *cpu, int csrno, uint64_t *val)
+{
+    *val = cpu->hartid;
+    return EXCP_NONE;
+}
+
 static int read_zero(RISCVCPU *cpu, int csrno, uint64_t *val)
 {
     *val = 0;
@@ -427,7 +433,7 @@ static const CSRInfo csr_table[] = {
     CONST0(CSR_MVENDORID, "mvendorid"),
     CONST0(CSR_MARCHID, "marchid"),
     CONST0(CSR_MIMPID, "mimpid"),
-    CONST0(CSR_MHARTID, "mhartid"),
+    CUSTOM(CSR_MHARTID, "mhartid", read_mhartid, write_ignore),
     CONST0(CSR_MCONFIGPTR, "mconfigptr"),
     CUSTOM(CSR_MSTATUS, "mstatus", read_mstatus, write_mstatus),
     CUSTOM(CSR_MISA, "misa", read_misa, write_ignore),

@@ -138,7 +138,11 @@ expect_err_sub icount-key "unknown parameter 'align=on'" -icount shift=2,align=o
 expect_err_sub rtc-bad "-rtc base=yesterday: invalid date" -rtc base=yesterday
 expect_err_sub rtc-range "date out of range" -rtc base=2020-13-01T00:00:00
 expect_err_sub rtc-clock-host "-rtc clock=host: not supported" -rtc clock=host
-expect_err_sub smp "-smp 4: only one hart is supported" -smp 4
+expect_err_sub smp-max "Invalid SMP CPUs 9. The max CPUs supported by machine 'virt' is 8" -smp 9
+expect_err_sub smp-zero "-smp 0: CPU topology parameters must be greater than zero" -smp 0
+expect_err_sub smp-int "Parameter 'smp.cpus' expects integer" -smp cpus=x
+expect_err_sub smp-topology "only cpus=N and maxcpus=N are supported" -smp 2,sockets=2
+expect_err_sub smp-maxcpus "maxcpus must equal cpus" -smp cpus=2,maxcpus=4
 expect_err append-no-kernel "amber: -append only allowed with -kernel option" -append console=ttyS0
 expect_err initrd-no-kernel "amber: -initrd only allowed with -kernel option" -initrd /etc/hostname
 

@@ -208,7 +208,43 @@ static void test_append_too_long(void)
     free(s);
 }
 
+/* -smp 4: QEMU's layout (qemu-system-riscv64 -M virt,dumpdtb -smp 4):
+ * phandles count from the last hart, two each, then the PLIC and the test
+ * device; a cpu-map core per hart; the PLIC and CLINT name every hart's
+ * (M, S) and (soft, timer) lines. */
+static void test_smp(void)
+{
+    free(m.fdt);
+    memset(&m, 0, sizeof(m));
+    m.opts.ram_size = 128ull << 20;
+    m.opts.smp = 4;
+    CU_ASSERT_TRUE_FATAL(machine_build_fdt(&m, ERR));
+    const void *fdt = m.fdt;
+    static const uint32_t cpu_ph[4] = { 7, 5, 3, 1 };
+    char path[64];
+    for (int h = 0; h < 4; h++) {
+        snprintf(path, sizeof(path), "/cpus/cpu@%d", h);
+        CU_ASSERT_EQUAL(cell(fdt, path, "phandle", 0), cpu_ph[h]);
+        CU_ASSERT_EQUAL(cell(fdt, path, "reg", 0), (uint32_t)h);
+        snprintf(path, sizeof(path), "/cpus/cpu@%d/interrupt-controller", h);
+        CU_ASSERT_EQUAL(cell(fdt, path, "phandle", 0), cpu_ph[h] + 1);
+        snprintf(path, sizeof(path), "/cpus/cpu-map/cluster0/core%d", h);
+        CU_ASSERT_EQUAL(cell(fdt, path, "cpu", 0), cpu_ph[h]);
+        CU_ASSERT_EQUAL(cell(fdt, "/soc/plic@c000000", "interrupts-extended", 4 * h), cpu_ph[h] + 1);
+        CU_ASSERT_EQUAL(cell(fdt, "/soc/plic@c000000", "interrupts-extended", 4 * h + 1), 11);
+        CU_ASSERT_EQUAL(cell(fdt, "/soc/plic@c000000", "interrupts-extended", 4 * h + 3), 9);
+        CU_ASSERT_EQUAL(cell(fdt, "/soc/clint@2000000", "interrupts-extended", 4 * h + 1), 3);
+        CU_ASSERT_EQUAL(cell(fdt, "/soc/clint@2000000", "interrupts-extended", 4 * h + 3), 7);
+    }
+    CU_ASSERT_TRUE(fdt_path_offset(fdt, "/cpus/cpu@4") < 0);
+    CU_ASSERT_EQUAL(cell(fdt, "/soc/plic@c000000", "phandle", 0), 9);
+    CU_ASSERT_EQUAL(cell(fdt, "/soc/serial@10000000", "interrupt-parent", 0), 9);
+    CU_ASSERT_EQUAL(cell(fdt, "/soc/test@100000", "phandle", 0), 10);
+    CU_ASSERT_EQUAL(cell(fdt, "/poweroff", "regmap", 0), 10);
+}
+
 static const UnitTest tests[] = {
+    { "smp 4", test_smp },
     { "root_and_chosen", test_root_and_chosen },
     { "memory", test_memory },
     { "cpus", test_cpus },

@@ -1,0 +1,70 @@
+/* The harts' round-robin scheduler (doc/smp.md). One hart runs at a time,
+ * for a quantum of MACHINE_QUANTUM instructions, in hartid order; a hart in
+ * WFI is passed over until an interrupt wakes it. Which hart runs follows
+ * from the guest state and the saved turn (sched_cur, sched_left), never
+ * from host timing, so the same inputs give the same run. */
+#include "hw/riscv/machine.h"
+
+uint64_t machine_icount(void *opaque)
+{
+    Machine *m = opaque;
+    uint64_t n = 0;
+    for (int h = 0; h < m->nr_harts; h++) {
+        n += cpu_get_icount(&m->harts[h]);
+    }
+    return n;
+}
+
+void machine_request_exit(Machine *m)
+{
+    /* Only one runs; asking the others is harmless (cpu_exec resets it). */
+    for (int h = 0; h < m->nr_harts; h++) {
+        cpu_request_exit(&m->harts[h]);
+    }
+}
+
+static void sched_next(Machine *m)
+{
+    m->sched_cur = (m->sched_cur + 1) % (uint32_t)m->nr_harts;
+    m->sched_left = MACHINE_QUANTUM;
+}
+
+CPUExitReason machine_exec(Machine *m, uint64_t max_insns)
+{
+    if (m->nr_harts == 1) {
+        return cpu_exec(&m->harts[0], max_insns);
+    }
+    uint64_t budget = max_insns;
+    int idle = 0;                /* harts in a row that were waiting in WFI */
+    while (budget) {
+        if (m->sched_left == 0) {
+            m->sched_left = MACHINE_QUANTUM;
+        }
+        RISCVCPU *cpu = &m->harts[m->sched_cur];
+        uint64_t n = budget < m->sched_left ? budget : m->sched_left;
+        uint64_t before = cpu->env.icount;
+        CPUExitReason r = cpu_exec(cpu, n);
+        /* A block may run past the limit: the excess counts too. */
+        uint64_t ran = cpu->env.icount - before;
+        budget -= ran < budget ? ran : budget;
+        m->sched_left -= ran < m->sched_left ? ran : m->sched_left;
+        if (r == CPU_EXIT_HALTED) {
+            idle = ran ? 1 : idle + 1;
+            sched_next(m);
+            if (idle >= m->nr_harts) {
+                return CPU_EXIT_HALTED;
+            }
+            continue;
+        }
+        idle = 0;
+        if (m->sched_left == 0) {
+            sched_next(m);
+        }
+        if (r != CPU_EXIT_LIMIT || ran < n) {
+            /* An exit request (device, monitor, signal) or a hart stuck in
+             * traps: the main loop has a turn, the turn resumes after. */
+            return r == CPU_EXIT_LIMIT ? CPU_EXIT_REQUEST : r;
+        }
+    }
+    return CPU_EXIT_LIMIT;
+}
