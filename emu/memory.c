@@ -19,6 +19,7 @@ void memory_destroy(PhysMemory *m)
         }
     }
     free(m->page_flags);
+    free(m->code_users);
     free(m->dirty);
     memset(m, 0, sizeof(*m));
 }
@@ -109,25 +110,30 @@ MemoryRegion *memory_add_ram(PhysMemory *m, const char *name, uint64_t base, uin
     uint64_t pages = size >> PAGE_BITS;
     uint8_t *host = memory_map_anon(size);
     uint8_t *flags = calloc(pages, 1);
+    uint8_t *users = calloc(pages, 1);
     uint64_t *dirty = calloc((pages + 63) / 64, sizeof(uint64_t));
-    if (!host || !flags || !dirty) {
+    if (!host || !flags || !users || !dirty) {
         if (host) {
             munmap(host, size);
         }
         free(flags);
+        free(users);
         free(dirty);
         errno = ENOMEM;
         return NULL;
     }
     MemoryRegion r = { .name = name, .kind = MR_RAM, .base = base, .size = size, .host = host };
     m->page_flags = flags;
+    m->code_users = users;
     m->dirty = dirty;
     MemoryRegion *mr = memory_insert(m, &r);
     if (!mr) {
         munmap(host, size);
         free(flags);
+        free(users);
         free(dirty);
         m->page_flags = NULL;
+        m->code_users = NULL;
         m->dirty = NULL;
         return NULL;
     }
@@ -208,7 +214,7 @@ bool memory_page_write_fast(PhysMemory *m, uint64_t paddr)
         return false;
     }
     uint64_t p = ((paddr & PAGE_MASK) - m->ram->base) >> PAGE_BITS;
-    if (m->page_flags[p] & (MEM_PAGE_CODE | MEM_PAGE_IO)) {
+    if (m->page_flags[p] & (MEM_PAGE_CODE | MEM_PAGE_IO | MEM_PAGE_RESV)) {
         return false;
     }
     return !m->dirty_log || memory_page_dirty(m, p);
@@ -219,15 +225,20 @@ void memory_ram_written(PhysMemory *m, uint64_t paddr, uint64_t len)
     memory_mark_dirty(m, paddr, len);
     uint64_t first = (paddr - m->ram->base) >> PAGE_BITS;
     uint64_t last = (paddr + len - 1 - m->ram->base) >> PAGE_BITS;
+    uint8_t seen = 0;
     for (uint64_t p = first; p <= last; p++) {
-        if (m->page_flags[p] & MEM_PAGE_CODE) {
-            for (int i = 0; i < m->nr_listeners; i++) {
-                MemoryListener *l = &m->listeners[i];
-                if (l->code_write) {
-                    l->code_write(l->opaque, paddr, len);
-                }
-            }
-            break;
+        seen |= m->page_flags[p];
+    }
+    if (!(seen & (MEM_PAGE_CODE | MEM_PAGE_RESV))) {
+        return;
+    }
+    for (int i = 0; i < m->nr_listeners; i++) {
+        MemoryListener *l = &m->listeners[i];
+        if ((seen & MEM_PAGE_CODE) && l->code_write) {
+            l->code_write(l->opaque, paddr, len);
+        }
+        if ((seen & MEM_PAGE_RESV) && l->resv_write) {
+            l->resv_write(l->opaque, paddr, len);
         }
     }
 }
@@ -331,17 +342,45 @@ bool memory_rw(PhysMemory *m, uint64_t addr, void *buf, uint64_t len, bool is_wr
     return true;
 }
 
+static void memory_watch_page(PhysMemory *m, uint64_t paddr)
+{
+    for (int i = 0; i < m->nr_listeners; i++) {
+        MemoryListener *l = &m->listeners[i];
+        if (l->page_watch) {
+            l->page_watch(l->opaque, paddr & PAGE_MASK);
+        }
+    }
+}
+
 void memory_set_code_page(PhysMemory *m, uint64_t paddr)
 {
     if (memory_in_ram(m, paddr, 1)) {
-        m->page_flags[(paddr - m->ram->base) >> PAGE_BITS] |= MEM_PAGE_CODE;
+        uint64_t p = (paddr - m->ram->base) >> PAGE_BITS;
+        if (m->code_users[p]++ == 0) {
+            m->page_flags[p] |= MEM_PAGE_CODE;
+            memory_watch_page(m, paddr);
+        }
     }
 }
 
 void memory_clear_code_page(PhysMemory *m, uint64_t paddr)
 {
     if (memory_in_ram(m, paddr, 1)) {
-        m->page_flags[(paddr - m->ram->base) >> PAGE_BITS] &= (uint8_t)~MEM_PAGE_CODE;
+        uint64_t p = (paddr - m->ram->base) >> PAGE_BITS;
+        if (m->code_users[p] && --m->code_users[p] == 0) {
+            m->page_flags[p] &= (uint8_t)~MEM_PAGE_CODE;
+        }
+    }
+}
+
+void memory_set_resv_page(PhysMemory *m, uint64_t paddr)
+{
+    if (memory_in_ram(m, paddr, 1)) {
+        uint64_t p = (paddr - m->ram->base) >> PAGE_BITS;
+        if (!(m->page_flags[p] & MEM_PAGE_RESV)) {
+            m->page_flags[p] |= MEM_PAGE_RESV;
+            memory_watch_page(m, paddr);
+        }
     }
 }
 

@@ -48,6 +48,7 @@ typedef struct MemoryRegion {
 /* Per-page host flags for RAM. */
 #define MEM_PAGE_CODE   0x01     /* translated code exists for this page */
 #define MEM_PAGE_IO     0x02     /* an MMIO region overlaps this RAM page */
+#define MEM_PAGE_RESV   0x04     /* a hart's LR reservation was on this page */
 
 /* Who caches what memory holds (a hart: its TLB's host pointers and its
  * translated code), told when that goes stale. Either callback may be NULL. */
@@ -57,6 +58,11 @@ typedef struct MemoryListener {
     /* Fast-path write permissions must be withdrawn (dirty log started or
      * synced): flush the TLB. */
     void (*tlb_flush)(void *opaque);
+    /* Fast-path writes to the page at paddr must be withdrawn (it got code
+     * or a reservation): drop the TLB's write entries for it. */
+    void (*page_watch)(void *opaque, uint64_t paddr);
+    /* A write hit a page with a reservation (MEM_PAGE_RESV). */
+    void (*resv_write)(void *opaque, uint64_t paddr, uint64_t len);
     void *opaque;
 } MemoryListener;
 
@@ -68,6 +74,9 @@ typedef struct PhysMemory {
     /* Main RAM (at most one region of kind MR_RAM). */
     MemoryRegion *ram;
     uint8_t *page_flags;         /* one byte per RAM page */
+    /* Per RAM page: how many listeners (harts) have code there; the page
+     * loses MEM_PAGE_CODE when the last one drops its code. */
+    uint8_t *code_users;
     uint64_t *dirty;             /* one bit per RAM page */
     bool dirty_log;
     MemoryListener listeners[MEMORY_MAX_LISTENERS];
@@ -113,8 +122,15 @@ bool memory_write(PhysMemory *m, uint64_t addr, unsigned size, uint64_t val);
 bool memory_rw(PhysMemory *m, uint64_t addr, void *buf, uint64_t len, bool is_write, bool rom_ok);
 
 /* Code-page bookkeeping, used by the translator. */
+/* One listener's first code on the page / its last code gone. The first
+ * code of any listener withdraws every listener's fast-path writes. */
 void memory_set_code_page(PhysMemory *m, uint64_t paddr);
 void memory_clear_code_page(PhysMemory *m, uint64_t paddr);
+/* A hart took a reservation on the page: from now on every write to it
+ * (stores of any hart, AMOs, DMA) goes through the slow path and tells the
+ * listeners (resv_write). The mark stays: reservations come and go on the
+ * same few pages (locks). */
+void memory_set_resv_page(PhysMemory *m, uint64_t paddr);
 
 /* Dirty logging (migration). */
 void memory_dirty_log_start(PhysMemory *m);

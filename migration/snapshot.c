@@ -269,6 +269,25 @@ static int snap_load_stopped(MigrationVM *vm, int vi, const BlockSnapshotInfo *s
     if (ret < 0) {
         return ret;
     }
+    /* The stream's header first: a snapshot of another machine (type, hart
+     * count) is refused while nothing has changed yet. */
+    BlockVmstate *hdr = bdrv_vmstate_reader_open(vm->drives[vi], sn->id, err);
+    if (!hdr) {
+        return -EIO;
+    }
+    QEMUFile *hf = block_vmstate_open_file(hdr);
+    Error herr;
+    error_init(&herr);
+    ret = hf ? savevm_check_header(vm->sections, hf, &herr) : -ENOMEM;
+    if (hf) {
+        qemu_file_close(hf, NULL);
+    }
+    bdrv_vmstate_close(hdr);
+    if (ret < 0) {
+        error_setf(err, "Error %d while loading VM state of snapshot '%s': %s", ret, sn->name,
+                   herr.set ? herr.msg : strerror(-ret));
+        return ret;
+    }
     /* From here on disks change: any failure leaves the machine unrunnable. */
     runstate_set(vm->run, RUN_STATE_INTERNAL_ERROR);
     for (int i = 0; i < vm->nr_drives; i++) {

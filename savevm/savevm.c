@@ -772,7 +772,8 @@ static int savevm_load_command(LoadContext *lc, Error *err)
     return 0;
 }
 
-static int savevm_load_main(LoadContext *lc, Error *err)
+/* Magic, version and (unless device state without one) the configuration. */
+static int savevm_load_header(LoadContext *lc, Error *err)
 {
     QEMUFile *f = lc->f;
     snprintf(lc->what, sizeof(lc->what), "the stream header");
@@ -805,6 +806,19 @@ static int savevm_load_main(LoadContext *lc, Error *err)
         ret = savevm_load_configuration(lc, err);
     }
     snprintf(lc->last, sizeof(lc->last), "the configuration section");
+    return ret;
+}
+
+int savevm_check_header(SaveVMState *s, QEMUFile *f, Error *err)
+{
+    LoadContext lc = { .s = s, .f = f };
+    return savevm_load_header(&lc, err);
+}
+
+static int savevm_load_main(LoadContext *lc, Error *err)
+{
+    QEMUFile *f = lc->f;
+    int ret = savevm_load_header(lc, err);
     for (;;) {
         if (ret < 0) {
             return ret;

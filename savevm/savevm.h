@@ -102,6 +102,12 @@ void savevm_set_machine_type(SaveVMState *s, const char *name);
  * what a stream without them means, then vmsd's post_load checks the
  * result, before any other section is read, so a stream for another shape
  * of machine is refused before it changes anything. */
+/* Reads a stream's header and configuration section (machine type, the
+ * machine's configuration subsections) and checks them, changing nothing:
+ * a caller about to make a load irreversible (loadvm reverting the disks)
+ * asks first. 0, or a negative errno with err set. */
+int savevm_check_header(SaveVMState *s, QEMUFile *f, Error *err);
+
 void savevm_set_configuration(SaveVMState *s, const VMStateDescription *vmsd, void *opaque,
                               void (*load_begin)(void *opaque));
 

@@ -23,6 +23,25 @@ static void cpu_mem_tlb_flush(void *opaque)
     cpu_tlb_flush(opaque);
 }
 
+static void cpu_mem_page_watch(void *opaque, uint64_t paddr)
+{
+    riscv_tlb_flush_phys_write(opaque, paddr);
+}
+
+/* The reservation set: the naturally aligned doubleword LR read. */
+#define RESV_SET_MASK (~7ull)
+
+/* A write (another hart's store or AMO, an SC, DMA) hit a page with a
+ * reservation: it breaks ours if it touched our set. */
+static void cpu_mem_resv_write(void *opaque, uint64_t paddr, uint64_t len)
+{
+    RISCVCPU *cpu = opaque;
+    uint64_t set = cpu->env.load_res & RESV_SET_MASK;
+    if (cpu->env.load_res_valid && paddr < set + 8 && set < paddr + len) {
+        cpu->env.load_res_valid = 0;
+    }
+}
+
 bool cpu_init(RISCVCPU *cpu, PhysMemory *mem, Error *err)
 {
     memset(cpu, 0, sizeof(*cpu));
@@ -32,7 +51,13 @@ bool cpu_init(RISCVCPU *cpu, PhysMemory *mem, Error *err)
     if (!exec_init(cpu, err)) {
         return false;
     }
-    MemoryListener l = { cpu_invalidate_code, cpu_mem_tlb_flush, cpu };
+    MemoryListener l = {
+        .code_write = cpu_invalidate_code,
+        .tlb_flush = cpu_mem_tlb_flush,
+        .page_watch = cpu_mem_page_watch,
+        .resv_write = cpu_mem_resv_write,
+        .opaque = cpu,
+    };
     if (!memory_add_listener(mem, &l)) {
         exec_destroy(cpu);
         error_setf(err, "too many harts on one memory (at most %d)", MEMORY_MAX_LISTENERS);
@@ -98,6 +123,9 @@ void cpu_state_changed(RISCVCPU *cpu)
     riscv_update_mmu_idx(cpu);
     cpu->translation_changed = true;
     cpu->jc_stale = true;
+    if (cpu->multi_hart && cpu->env.load_res_valid) {
+        memory_set_resv_page(cpu->mem, cpu->env.load_res);   /* a loaded reservation */
+    }
 }
 
 void cpu_tlb_flush(RISCVCPU *cpu)

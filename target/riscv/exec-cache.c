@@ -79,9 +79,9 @@ static void page_add_tb(RISCVCPU *cpu, uint64_t page_addr, TB *tb, unsigned n)
     unsigned start, end;
     tb_page_range(tb, n, &start, &end);
     if (pd->bitmap == 0) {
-        /* First code on the page: route writes to it through the slow path. */
+        /* First code on the page: route writes to it through the slow path
+         * (every hart's: the memory withdraws their fast-path writes). */
         memory_set_code_page(cpu->mem, page_addr);
-        riscv_tlb_flush_phys_write(cpu, page_addr);
     }
     pd->bitmap |= granule_mask(start, end);
     tb->page_next[n] = pd->first;

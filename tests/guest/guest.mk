@@ -103,3 +103,10 @@ $(G_OUT)/migtest/migtest.elf: $(G_SRC)/migtest/migtest.c $(G_COMMON) $(G_HDRS)
 $(G_OUT)/log/log-paging.elf: $(G_SRC)/log/paging.c $(G_COMMON) $(G_HDRS)
 	@mkdir -p $(@D)
 	$(G_CC) $(G_CFLAGS) $(G_LDFLAGS) $(G_COMMON) $< -lgcc -o $@
+
+# Multi-hart test guest (tests/integration/smp.sh): its own start (a stack
+# per hart), no crt0.
+GUEST_ELFS += $(G_OUT)/smp/smptest.elf
+$(G_OUT)/smp/smptest.elf: $(G_SRC)/smp/smptest.c $(G_SRC)/smp/start.S $(G_SRC)/common/fmt.c $(G_HDRS)
+	@mkdir -p $(@D)
+	$(G_CC) $(G_CFLAGS) $(G_LDFLAGS) $(G_SRC)/smp/start.S $(G_SRC)/common/fmt.c $< -lgcc -o $@

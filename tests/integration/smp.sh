@@ -1,0 +1,70 @@
+#!/bin/bash
+# -smp N with the multi-hart guest (tests/guest/smp): exact AMO and LR/SC
+# totals, reservation probes, IPIs and per-hart timers at -smp 1/2/4/8 (and
+# in host clock mode); the same transcript byte for byte on a second run;
+# savevm with every hart mid-work, then -loadvm in a new process prints
+# exactly what the uninterrupted run printed after the save point; a
+# snapshot of 4 harts is refused by a machine of 1, naming both counts.
+. "$(dirname "$0")/lib.sh"
+ELF=$guests/smp/smptest.elf
+need_elf "$ELF"
+lib_tmpdir
+cd "$tmp" || exit 1
+
+args=(-icount sleep=off -bios none -kernel "$ELF" -m 32M)
+
+for n in 1 2 4 8; do
+    timeout 120 "$AMBER" "${args[@]}" -smp "$n" -nographic </dev/null >"run$n.out" 2>&1
+    rc=$?
+    check_that "-smp $n: the guest passes (exit $rc)" \
+        "[ $rc = 0 ] && grep -q 'smptest: PASS' run$n.out && ! grep -q WRONG run$n.out" \
+        "$(tail -n 5 "run$n.out")"
+    check_that "-smp $n: the guest counted $n harts" "grep -q 'smptest: $n harts' run$n.out"
+done
+check_that "-smp 4: reservations broke (SC failures counted)" \
+    "grep -q '^sc failures [1-9]' run4.out"
+
+for n in 4 8; do
+    timeout 120 "$AMBER" "${args[@]}" -smp "$n" -nographic </dev/null >"again$n.out" 2>&1
+    cmp -s "run$n.out" "again$n.out"
+    check $? "-smp $n: a second run prints the same transcript, byte for byte"
+done
+timeout 120 "$AMBER" -icount auto -bios none -kernel "$ELF" -m 32M -smp 4 -nographic \
+    </dev/null >host4.out 2>&1
+check_that "-smp 4, host clock: the guest passes" "grep -q 'smptest: PASS' host4.out"
+
+# savevm with all harts mid-work (as round 5 of 16 begins), -loadvm in a
+# new process.
+"$IMG" create -f qcow2 ref.qcow2 16M >/dev/null
+"$IMG" create -f qcow2 s.qcow2 16M >/dev/null
+timeout 120 "$AMBER" "${args[@]}" -smp 4 -drive file=ref.qcow2,format=qcow2 \
+    -serial file:ref.serial -monitor none </dev/null >/dev/null 2>&1
+printf 'expect "work 5"\nstop\ninfo cpus\nsavevm mid\ncont\nexpect "smptest: PASS"\n' |
+    timeout 120 "$AMBER" "${args[@]}" -smp 4 -drive file=s.qcow2,format=qcow2 \
+        -serial file:save.serial -monitor stdio >save.mon 2>&1
+check $? "savevm at -smp 4 while the harts work"
+cmp -s ref.serial save.serial
+check $? "savevm does not change the run's transcript"
+check_that "the snapshot was taken mid-work (not every hart halted)" \
+    "grep -q 'CPU #' save.mon && grep 'CPU #' save.mon | grep -qv halted" "$(cat save.mon)"
+printf 'info status\nexpect "smptest: PASS"\n' |
+    timeout 120 "$AMBER" "${args[@]}" -smp 4 -drive file=s.qcow2,format=qcow2 -loadvm mid \
+        -serial file:load.serial -monitor stdio >load.mon 2>&1
+rc=$?
+check_that "-loadvm mid at -smp 4 runs to the end (exit $rc)" \
+    "[ $rc = 0 ] && grep -q 'smptest: PASS' load.serial" "$(cat load.mon)"
+n=$(stat -c %s load.serial)
+check_that "-loadvm: the output after the restore is the uninterrupted run's" \
+    "[ $n -gt 0 ] && tail -c $n ref.serial | cmp -s - load.serial"
+check_that "-loadvm: it starts in round 5's work" \
+    "tr -d '\\r' <load.serial | grep -v '^\$' | head -n 1 | grep -q '^round 5:'" "$(head -n 2 load.serial)"
+
+printf 'loadvm mid\ninfo status\n' |
+    timeout 60 "$AMBER" "${args[@]}" -smp 1 -drive file=s.qcow2,format=qcow2 -S \
+        -serial null -monitor stdio >one.mon 2>&1
+check_that "a 4-hart snapshot into -smp 1: refused, naming both counts" \
+    "grep -q 'machine with 4 harts (-smp 4) and this machine has 1 (-smp 1)' one.mon" "$(cat one.mon)"
+check_that "a 4-hart snapshot into -smp 1: refused before anything loaded (no internal-error)" \
+    "grep -q 'VM status: paused (prelaunch)' one.mon" "$(cat one.mon)"
+
+finish
