@@ -25,11 +25,11 @@ static bool print_range(void *opaque, uint64_t va, uint64_t pa, uint64_t size, u
 
 void hmp_info_mem(Monitor *mon, const MonArgs *a)
 {
-    Machine *m = hmp_machine(mon);
-    if (!m) {
+    RISCVCPU *cpu = hmp_cpu_current(mon);
+    if (!cpu) {
         return;
     }
-    unsigned mode = m->harts[0].env.satp >> 60;
+    unsigned mode = cpu->env.satp >> 60;
     if (mode == 0) {
         monitor_puts(mon, "No translation or protection\n");
         return;
@@ -40,7 +40,7 @@ void hmp_info_mem(Monitor *mon, const MonArgs *a)
     }
     monitor_puts(mon, "vaddr            paddr            size             attr\n"
                       "---------------- ---------------- ---------------- -------\n");
-    if (cpu_mem_map(&m->harts[0], print_range, mon, INFO_MEM_MAX_PTES) == 2) {
+    if (cpu_mem_map(cpu, print_range, mon, INFO_MEM_MAX_PTES) == 2) {
         monitor_printf(mon, "(stopped after %llu page table entries)\n",
                        (unsigned long long)INFO_MEM_MAX_PTES);
     }
@@ -48,12 +48,11 @@ void hmp_info_mem(Monitor *mon, const MonArgs *a)
 
 void hmp_info_tlb(Monitor *mon, const MonArgs *a)
 {
-    Machine *m = hmp_machine(mon);
-    if (!m) {
+    RISCVCPU *cpu = hmp_cpu_current(mon);
+    if (!cpu) {
         return;
     }
     static const char *const idx_name[MMU_IDX_COUNT] = { "U", "S", "S+SUM", "M" };
-    RISCVCPU *cpu = &m->harts[0];
     monitor_puts(mon, "mmu   slot vaddr            paddr            fast\n");
     for (int i = 0; i < MMU_IDX_COUNT; i++) {
         for (int j = 0; j < TLB_SIZE; j++) {

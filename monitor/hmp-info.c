@@ -16,22 +16,23 @@ static bool csr_read(RISCVCPU *cpu, const char *name, uint64_t *val)
 
 void hmp_info_registers(Monitor *mon, const MonArgs *a)
 {
-    Machine *m = hmp_machine(mon);
-    if (!m) {
+    RISCVCPU *cpu = hmp_cpu_current(mon);
+    if (!cpu) {
         return;
     }
     char buf[2048];
-    cpu_dump_state(&m->harts[0], m->harts[0].env.pc, buf, sizeof(buf));
+    cpu_dump_state(cpu, cpu->env.pc, buf, sizeof(buf));
     monitor_puts(mon, buf);
 }
 
 bool hmp_reg_lookup(void *opaque, const char *name, uint64_t *val)
 {
-    Machine *m = opaque;
-    if (!m) {
+    Monitor *mon = opaque;
+    if (!hmp_machine_or_null(mon)) {
         return false;
     }
-    CPURISCVState *env = &m->harts[0].env;
+    RISCVCPU *cpu = hmp_cpu_current(mon);
+    CPURISCVState *env = &cpu->env;
     if (!strcmp(name, "pc")) {
         *val = env->pc;
         return true;
@@ -58,7 +59,7 @@ bool hmp_reg_lookup(void *opaque, const char *name, uint64_t *val)
             return true;
         }
     }
-    return csr_read(&m->harts[0], name, val);
+    return csr_read(cpu, name, val);
 }
 
 static int region_cmp(const void *a, const void *b)

@@ -12,12 +12,13 @@
 
 #define MEMSAVE_MAX (1ull << 30)
 
-static bool mem_read(Machine *m, uint64_t addr, void *buf, uint64_t len, bool phys)
+/* Virtual addresses go through the monitor's current hart (`cpu N`). */
+static bool mem_read(Monitor *mon, Machine *m, uint64_t addr, void *buf, uint64_t len, bool phys)
 {
     if (phys) {
         return memory_rw(&m->mem, addr, buf, len, false, false);
     }
-    return cpu_memory_rw_debug(&m->harts[0], addr, buf, len, false);
+    return cpu_memory_rw_debug(hmp_cpu_current(mon), addr, buf, len, false);
 }
 
 void hmp_printc(Monitor *mon, int c)
@@ -42,9 +43,9 @@ static void dump_insns(Monitor *mon, Machine *m, const MonFormat *f, uint64_t ad
     for (int i = 0; i < f->count; i++) {
         uint8_t buf[4];
         size_t avail = 4;
-        if (!mem_read(m, addr, buf, 4, phys)) {
+        if (!mem_read(mon, m, addr, buf, 4, phys)) {
             avail = 2;           /* the last halfword before unmapped memory */
-            if (!mem_read(m, addr, buf, 2, phys)) {
+            if (!mem_read(mon, m, addr, buf, 2, phys)) {
                 monitor_error(mon, "Cannot access memory at 0x%016llx", (unsigned long long)addr);
                 return;
             }
@@ -60,13 +61,13 @@ static void dump_strings(Monitor *mon, Machine *m, const MonFormat *f, uint64_t 
 {
     for (int i = 0; i < f->count; i++) {
         uint8_t c;
-        if (!mem_read(m, addr, &c, 1, phys)) {
+        if (!mem_read(mon, m, addr, &c, 1, phys)) {
             monitor_error(mon, "Cannot access memory at 0x%016llx", (unsigned long long)addr);
             return;
         }
         monitor_printf(mon, "%016llx: \"", (unsigned long long)addr);
         for (int n = 0; n < 1024; n++) {
-            if (!mem_read(m, addr, &c, 1, phys)) {
+            if (!mem_read(mon, m, addr, &c, 1, phys)) {
                 monitor_puts(mon, "\"\n");
                 monitor_error(mon, "Cannot access memory at 0x%016llx", (unsigned long long)addr);
                 return;
@@ -118,7 +119,7 @@ static void memory_dump(Monitor *mon, const MonFormat *f, uint64_t addr, bool ph
     while (len > 0) {
         int l = len < (uint64_t)line_size ? (int)len : line_size;
         uint8_t buf[16];
-        if (!mem_read(m, addr, buf, (uint64_t)l, phys)) {
+        if (!mem_read(mon, m, addr, buf, (uint64_t)l, phys)) {
             monitor_error(mon, "Cannot access memory at 0x%016llx", (unsigned long long)addr);
             return;
         }
@@ -189,7 +190,7 @@ static void memsave(Monitor *mon, const MonArgs *a, bool phys)
     uint8_t buf[65536];          /* one chunk; handlers run on the main thread's big stack */
     for (uint64_t off = 0; off < size;) {
         uint64_t l = size - off < sizeof(buf) ? size - off : sizeof(buf);
-        if (!mem_read(m, addr + off, buf, l, phys)) {
+        if (!mem_read(mon, m, addr + off, buf, l, phys)) {
             monitor_error(mon, "Invalid addr 0x%016llx/size %llu specified",
                           (unsigned long long)addr, (unsigned long long)size);
             close(fd);

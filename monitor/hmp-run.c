@@ -166,17 +166,6 @@ void hmp_info_status(Monitor *mon, const MonArgs *a)
     monitor_puts(mon, "\n");
 }
 
-void hmp_info_cpus(Monitor *mon, const MonArgs *a)
-{
-    Machine *m = hmp_machine(mon);
-    if (!m) {
-        return;
-    }
-    monitor_printf(mon, "* CPU #0: pc=0x%016llx thread_id=%d%s\n",
-                   (unsigned long long)m->harts[0].env.pc, (int)getpid(),
-                   m->harts[0].env.halted ? " (halted)" : "");
-}
-
 void hmp_info_history(Monitor *mon, const MonArgs *a)
 {
     for (int i = 0; i < monitor_history_count(mon->hub); i++) {

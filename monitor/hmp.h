@@ -246,8 +246,14 @@ struct MigrationVM *hmp_vm(Monitor *mon);
 /* The hub's machine as migration sees it, without an error (completion):
  * NULL when there is none (or no hub). */
 struct MigrationVM *hmp_vm_or_null(const MonitorHub *hub);
-/* $name lookup for expressions: pc, priv, x0..x31, ABI names, CSR names.
- * opaque is the Machine (NULL: every name is unknown). */
+struct RISCVCPU;
+/* The monitor's current hart (`cpu N`, hart 0 at first), or NULL after an
+ * error when there is no machine. The choice is the monitor's: another
+ * monitor, and the machine's saved state, do not see it. */
+struct RISCVCPU *hmp_cpu_current(Monitor *mon);
+/* $name lookup for expressions: pc, priv, x0..x31, ABI names, CSR names,
+ * of the monitor's current hart. opaque is the Monitor (no machine: every
+ * name is unknown). */
 bool hmp_reg_lookup(void *opaque, const char *name, uint64_t *val);
 struct CharBackend;
 /* Starts logging the guest's serial output for expect (monitor start-up);

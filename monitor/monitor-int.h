@@ -82,6 +82,7 @@ struct Monitor {
     int nr_failed;
     MonErrexit errexit;
     MonFormat last_fmt;
+    int cpu_index;               /* `cpu N`: the hart info registers, x, p use */
     MonitorCancelFn cancel_fn;
     void *cancel_opaque;
     bool has_passed_fd;          /* SCM_RIGHTS: the last fd received (getfd) */

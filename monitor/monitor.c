@@ -284,7 +284,7 @@ static void dispatch(Monitor *mon, const char *line)
             rest = after;
         }
     }
-    MonParseCtx ctx = { hmp_reg_lookup, mon->hub->machine, mon->last_fmt };
+    MonParseCtx ctx = { hmp_reg_lookup, mon, mon->last_fmt };
     MonArgs args;
     Error err;
     error_init(&err);

@@ -67,4 +67,22 @@ check_that "a 4-hart snapshot into -smp 1: refused, naming both counts" \
 check_that "a 4-hart snapshot into -smp 1: refused before anything loaded (no internal-error)" \
     "grep -q 'VM status: paused (prelaunch)' one.mon" "$(cat one.mon)"
 
+# The monitor: info cpus lists every hart, cpu N picks the one that info
+# registers, p $reg and x use.
+printf 'expect "work 3"\nstop\ninfo cpus\ncpu 2\ninfo cpus\np $pc\ninfo registers\nx/i $pc\ncpu 9\ncpu 0\np $pc\n' |
+    timeout 60 "$AMBER" "${args[@]}" -smp 4 -serial null -monitor stdio >mon.out 2>&1
+tr -d '\r' <mon.out >mon.txt
+check_that "info cpus: four harts, * at hart 0" \
+    "[ \$(grep -c '^[* ] CPU #[0-3]: pc=0x[0-9a-f]\\{16\\} thread_id=' mon.txt) = 8 ] &&
+     grep -q '^\\* CPU #0:' mon.txt" "$(cat mon.txt)"
+pc2=$(grep '^\* CPU #2:' mon.txt | sed 's/.*pc=0x0*\([0-9a-f]*\).*/\1/')
+pc0=$(grep '^\* CPU #0:' mon.txt | sed 's/.*pc=0x0*\([0-9a-f]*\).*/\1/')
+check_that "cpu 2: info cpus moves the *, p \$pc is hart 2's" \
+    "[ -n '$pc2' ] && grep -qx '0x$pc2' mon.txt" "$(cat mon.txt)"
+check_that "cpu 2: info registers and x/i show hart 2's pc" \
+    "grep -q '^ pc  *0*$pc2\$' mon.txt && grep -q '^0x0*$pc2:' mon.txt" "$(cat mon.txt)"
+check_that "cpu 9: invalid CPU index" "grep -qx 'Error: invalid CPU index' mon.txt"
+check_that "cpu 0: back to hart 0's pc" "[ \"\$(grep -x '0x[0-9a-f]*' mon.txt | tail -1)\" = 0x$pc0 ]" \
+    "$(cat mon.txt)"
+
 finish
