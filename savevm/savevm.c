@@ -263,6 +263,19 @@ static int savevm_save_failed(QEMUFile *f, SaveStateEntry *se, int ret, Error *l
     return ret;
 }
 
+static bool savevm_config_needed(SaveVMState *s)
+{
+    if (!s->config_vmsd) {
+        return false;
+    }
+    for (const VMStateDescription *const *sub = s->config_vmsd->subsections; sub && *sub; sub++) {
+        if (!(*sub)->needed || (*sub)->needed(s->config_opaque)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Magic, version, configuration; opens the vmdesc up to its device list. */
 static void savevm_put_header(SaveVMState *s, QEMUFile *f)
 {
@@ -278,9 +291,6 @@ static void savevm_put_header(SaveVMState *s, QEMUFile *f)
     qemu_file_put_u8(f, QEMU_VM_CONFIGURATION);
     qemu_file_put_be32(f, (uint32_t)strlen(machine));
     qemu_file_put_buffer(f, machine, strlen(machine));
-    if (s->config_vmsd) {
-        vmstate_save(f, s->config_vmsd, s->config_opaque, NULL, NULL);   /* subsections only */
-    }
 
     vmdesc_start_object(d, NULL);
     vmdesc_start_object(d, "configuration");
@@ -298,6 +308,14 @@ static void savevm_put_header(SaveVMState *s, QEMUFile *f)
     vmdesc_int(d, "size", (int64_t)strlen(machine));
     vmdesc_end_object(d);
     vmdesc_end_array(d);
+    if (savevm_config_needed(s)) {
+        /* The machine's subsections follow the name; described apart (an
+         * object of its own, "machine") so the fixed fields keep QEMU's
+         * description, and a stream without them is as before. */
+        vmdesc_start_object(d, "machine");
+        vmstate_save(f, s->config_vmsd, s->config_opaque, d, NULL);
+        vmdesc_end_object(d);
+    }
     vmdesc_end_object(d);
     vmdesc_int(d, "page_size", SAVEVM_PAGE_SIZE);
     vmdesc_start_array(d, "devices");

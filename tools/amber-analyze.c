@@ -431,6 +431,16 @@ static json_t *read_stream(Reader *r, json_t *desc)
             }
             json_object_set_new(out, "machine", json_stringn((const char *)r->d + r->pos, len));
             r->pos += len;
+            /* The machine's configuration subsections (configuration/smp),
+             * as the description's configuration.machine describes them. */
+            json_t *mdesc = json_object_get(json_object_get(desc, "configuration"), "machine");
+            if (mdesc && !r->failed) {
+                json_t *cv = read_vmsd(r, mdesc, "configuration");
+                if (!cv) {
+                    break;
+                }
+                json_object_set_new(out, "configuration", cv);
+            }
             continue;
         }
         if (type == SEC_COMMAND) {
@@ -551,6 +561,11 @@ static void print_text(json_t *out)
     }
     size_t i;
     json_t *s;
+    const char *ck;
+    json_t *cv;
+    json_object_foreach(json_object_get(out, "configuration"), ck, cv) {
+        print_value("  ", ck, cv);       /* configuration/smp: nr_harts */
+    }
     json_array_foreach(json_object_get(out, "sections"), i, s) {
         printf("%s section %" JSON_INTEGER_FORMAT " '%s'", json_string_value(json_object_get(s,
                "type")), json_integer_value(json_object_get(s, "section_id")),

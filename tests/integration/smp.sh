@@ -67,6 +67,31 @@ check_that "a 4-hart snapshot into -smp 1: refused, naming both counts" \
 check_that "a 4-hart snapshot into -smp 1: refused before anything loaded (no internal-error)" \
     "grep -q 'VM status: paused (prelaunch)' one.mon" "$(cat one.mon)"
 
+# Live migration at -smp 4 (the guest keeps running while RAM is sent):
+# the source's output up to the switchover and the destination's after it
+# are together the uninterrupted run's; another -smp refuses the stream.
+printf 'expect "work 3"\nmigrate "exec:cat > live.mig"\ninfo status\n' |
+    timeout 120 "$AMBER" "${args[@]}" -smp 4 -serial file:src.serial -monitor stdio \
+        >src.mon 2>&1
+check_that "live migration at -smp 4 completes" "grep -q 'VM status: paused (postmigrate)' src.mon" \
+    "$(cat src.mon)"
+timeout 120 "$AMBER" "${args[@]}" -smp 4 -incoming "exec:cat live.mig" -serial file:dst.serial \
+    -monitor none </dev/null >dst.err 2>&1
+rc=$?
+check_that "-incoming at -smp 4 runs to the end (exit $rc)" \
+    "[ $rc = 0 ] && grep -q 'smptest: PASS' dst.serial" "$(cat dst.err)"
+timeout 120 "$AMBER" "${args[@]}" -smp 4 -serial file:ref2.serial -monitor none </dev/null >/dev/null 2>&1
+cat src.serial dst.serial | cmp -s - ref2.serial
+check $? "live migration: source then destination output == the uninterrupted run"
+timeout 60 "$AMBER" "${args[@]}" -smp 2 -incoming "exec:cat live.mig" -serial null \
+    -monitor none </dev/null >two.err 2>&1
+check_that "-incoming of a 4-hart stream at -smp 2: refused, naming both counts" \
+    "grep -q 'machine with 4 harts (-smp 4) and this machine has 2 (-smp 2)' two.err" "$(cat two.err)"
+"$ANALYZE" live.mig >analyze.out 2>&1
+check_that "amber-analyze reads a 4-hart stream (configuration/smp, cpu instances 0..3)" \
+    "grep -q 'nr_harts = \"0x4\"' analyze.out && grep -q \"'cpu' instance 3 \" analyze.out" \
+    "$(head -5 analyze.out)"
+
 # The monitor: info cpus lists every hart, cpu N picks the one that info
 # registers, p $reg and x use.
 printf 'expect "work 3"\nstop\ninfo cpus\ncpu 2\ninfo cpus\np $pc\ninfo registers\nx/i $pc\ncpu 9\ncpu 0\np $pc\n' |
