@@ -46,13 +46,14 @@ static void capture(CharBackend *be, const uint8_t *buf, size_t len)
     }
 }
 
-static Box *box_up(void)
+static Box *box_up_smp(int smp)
 {
     Box *b = calloc(1, sizeof(*b));
     CU_ASSERT_PTR_NOT_NULL_FATAL(b);
     MachineOptions o = {
         .machine = "virt", .ram_size = RAM_SIZE, .bios = "none", .kernel = guest_path,
         .clock_mode = CLOCK_MODE_ICOUNT, .icount_shift = 3, .rtc_base_ns = 1000000000ull,
+        .smp = smp,
     };
     Error err;
     error_init(&err);
@@ -63,6 +64,11 @@ static Box *box_up(void)
     b->vm = machine_migration_attach(&b->m, &b->loop, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(b->vm);
     return b;
+}
+
+static Box *box_up(void)
+{
+    return box_up_smp(1);
 }
 
 static void box_down(Box *b)
@@ -309,7 +315,53 @@ static void test_migrate_one_into_the_other(void)
     unlink(path);
 }
 
+/* A stream of 4 harts into a machine of 1, and of 1 into 4: refused with
+ * both counts named, before anything loads (RAM and harts unchanged). */
+static void test_hart_count_mismatch(void)
+{
+    if (!have_guest()) {
+        return;
+    }
+    static const int shape[2][2] = { { 4, 1 }, { 1, 4 } };
+    for (int k = 0; k < 2; k++) {
+        Box *a = box_up_smp(shape[k][0]), *b = box_up_smp(shape[k][1]);
+        run_until(&a->m, 3000000);
+        run_until(&b->m, 1000000);
+        ChannelBuffer buf = { 0 };
+        Error err;
+        error_init(&err);
+        QEMUFile *f = channel_buffer_writer(&buf);
+        CU_ASSERT_EQUAL_FATAL(vm_save_state(a->vm, f, &err), 0);
+        CU_ASSERT_EQUAL(qemu_file_close(f, NULL), 0);
+
+        MemoryRegion *ram = b->m.mem.ram;
+        uint8_t *ram_before = malloc(ram->size);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(ram_before);
+        memcpy(ram_before, ram->host, ram->size);
+        CPURISCVState env_before = b->m.harts[0].env;
+        f = channel_buffer_reader(buf.data, buf.len);
+        error_init(&err);
+        CU_ASSERT_TRUE(vm_load_state(b->vm, f, &err) < 0);
+        qemu_file_close(f, NULL);
+        char want[160];
+        snprintf(want, sizeof(want), "the stream is of a machine with %d hart%s (-smp %d) and "
+                 "this machine has %d (-smp %d)", shape[k][0], shape[k][0] == 1 ? "" : "s",
+                 shape[k][0], shape[k][1], shape[k][1]);
+        if (!err.set || !strstr(err.msg, want)) {
+            printf("\n got: %s\nwant: %s\n", err.set ? err.msg : "(none)", want);
+            CU_FAIL("mismatch message");
+        }
+        CU_ASSERT_EQUAL(memcmp(ram_before, ram->host, ram->size), 0);
+        CU_ASSERT_EQUAL(memcmp(&env_before, &b->m.harts[0].env, sizeof(env_before)), 0);
+        free(ram_before);
+        channel_buffer_free(&buf);
+        box_down(a);
+        box_down(b);
+    }
+}
+
 static const UnitTest tests[] = {
+    { "hart count mismatch", test_hart_count_mismatch },
     { "two machines run side by side undisturbed", test_independent },
     { "one machine saved into the other through a buffer", test_save_one_into_the_other },
     { "run state and migration context per machine", test_independent_contexts },
