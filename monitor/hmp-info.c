@@ -21,6 +21,16 @@ void hmp_info_registers(Monitor *mon, const MonArgs *a)
         return;
     }
     char buf[2048];
+    if (mon_arg_flag(a, 'a')) {
+        /* QEMU: every hart, each after a "CPU#N" line. */
+        Machine *m = hmp_machine(mon);
+        for (int h = 0; h < m->nr_harts; h++) {
+            monitor_printf(mon, "\nCPU#%d\n", h);
+            cpu_dump_state(&m->harts[h], m->harts[h].env.pc, buf, sizeof(buf));
+            monitor_puts(mon, buf);
+        }
+        return;
+    }
     cpu_dump_state(cpu, cpu->env.pc, buf, sizeof(buf));
     monitor_puts(mon, buf);
 }
