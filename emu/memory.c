@@ -20,6 +20,7 @@ void memory_destroy(PhysMemory *m)
     }
     free(m->page_flags);
     free(m->code_users);
+    free(m->resv_users);
     free(m->dirty);
     memset(m, 0, sizeof(*m));
 }
@@ -111,13 +112,15 @@ MemoryRegion *memory_add_ram(PhysMemory *m, const char *name, uint64_t base, uin
     uint8_t *host = memory_map_anon(size);
     uint8_t *flags = calloc(pages, 1);
     uint8_t *users = calloc(pages, 1);
+    uint8_t *resv = calloc(pages, 1);
     uint64_t *dirty = calloc((pages + 63) / 64, sizeof(uint64_t));
-    if (!host || !flags || !users || !dirty) {
+    if (!host || !flags || !users || !resv || !dirty) {
         if (host) {
             munmap(host, size);
         }
         free(flags);
         free(users);
+        free(resv);
         free(dirty);
         errno = ENOMEM;
         return NULL;
@@ -125,15 +128,18 @@ MemoryRegion *memory_add_ram(PhysMemory *m, const char *name, uint64_t base, uin
     MemoryRegion r = { .name = name, .kind = MR_RAM, .base = base, .size = size, .host = host };
     m->page_flags = flags;
     m->code_users = users;
+    m->resv_users = resv;
     m->dirty = dirty;
     MemoryRegion *mr = memory_insert(m, &r);
     if (!mr) {
         munmap(host, size);
         free(flags);
         free(users);
+        free(resv);
         free(dirty);
         m->page_flags = NULL;
         m->code_users = NULL;
+        m->resv_users = NULL;
         m->dirty = NULL;
         return NULL;
     }
@@ -373,13 +379,23 @@ void memory_clear_code_page(PhysMemory *m, uint64_t paddr)
     }
 }
 
-void memory_set_resv_page(PhysMemory *m, uint64_t paddr)
+void memory_get_resv_page(PhysMemory *m, uint64_t paddr)
 {
     if (memory_in_ram(m, paddr, 1)) {
         uint64_t p = (paddr - m->ram->base) >> PAGE_BITS;
-        if (!(m->page_flags[p] & MEM_PAGE_RESV)) {
+        if (m->resv_users[p]++ == 0) {
             m->page_flags[p] |= MEM_PAGE_RESV;
             memory_watch_page(m, paddr);
+        }
+    }
+}
+
+void memory_put_resv_page(PhysMemory *m, uint64_t paddr)
+{
+    if (memory_in_ram(m, paddr, 1)) {
+        uint64_t p = (paddr - m->ram->base) >> PAGE_BITS;
+        if (m->resv_users[p] && --m->resv_users[p] == 0) {
+            m->page_flags[p] &= (uint8_t)~MEM_PAGE_RESV;
         }
     }
 }

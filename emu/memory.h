@@ -48,7 +48,7 @@ typedef struct MemoryRegion {
 /* Per-page host flags for RAM. */
 #define MEM_PAGE_CODE   0x01     /* translated code exists for this page */
 #define MEM_PAGE_IO     0x02     /* an MMIO region overlaps this RAM page */
-#define MEM_PAGE_RESV   0x04     /* a hart's LR reservation was on this page */
+#define MEM_PAGE_RESV   0x04     /* a waiting hart holds an LR reservation here */
 
 /* Who caches what memory holds (a hart: its TLB's host pointers and its
  * translated code), told when that goes stale. Either callback may be NULL. */
@@ -77,6 +77,8 @@ typedef struct PhysMemory {
     /* Per RAM page: how many listeners (harts) have code there; the page
      * loses MEM_PAGE_CODE when the last one drops its code. */
     uint8_t *code_users;
+    /* Per RAM page: how many waiting harts protect a reservation there. */
+    uint8_t *resv_users;
     uint64_t *dirty;             /* one bit per RAM page */
     bool dirty_log;
     MemoryListener listeners[MEMORY_MAX_LISTENERS];
@@ -126,11 +128,12 @@ bool memory_rw(PhysMemory *m, uint64_t addr, void *buf, uint64_t len, bool is_wr
  * code of any listener withdraws every listener's fast-path writes. */
 void memory_set_code_page(PhysMemory *m, uint64_t paddr);
 void memory_clear_code_page(PhysMemory *m, uint64_t paddr);
-/* A hart took a reservation on the page: from now on every write to it
- * (stores of any hart, AMOs, DMA) goes through the slow path and tells the
- * listeners (resv_write). The mark stays: reservations come and go on the
- * same few pages (locks). */
-void memory_set_resv_page(PhysMemory *m, uint64_t paddr);
+/* A hart that stops running holds a reservation on the page: until it
+ * puts it back, every write to the page (any hart's store, AMO or SC, DMA)
+ * goes through the slow path and tells the listeners (resv_write). Counted:
+ * the page is fast again when the last hart puts it back. */
+void memory_get_resv_page(PhysMemory *m, uint64_t paddr);
+void memory_put_resv_page(PhysMemory *m, uint64_t paddr);
 
 /* Dirty logging (migration). */
 void memory_dirty_log_start(PhysMemory *m);

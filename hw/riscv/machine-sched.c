@@ -43,7 +43,9 @@ CPUExitReason machine_exec(Machine *m, uint64_t max_insns)
         RISCVCPU *cpu = &m->harts[m->sched_cur];
         uint64_t n = budget < m->sched_left ? budget : m->sched_left;
         uint64_t before = cpu->env.icount;
+        cpu_resv_release(cpu);
         CPUExitReason r = cpu_exec(cpu, n);
+        cpu_resv_protect(cpu);   /* the others may run before it does again */
         /* A block may run past the limit: the excess counts too. */
         uint64_t ran = cpu->env.icount - before;
         budget -= ran < budget ? ran : budget;

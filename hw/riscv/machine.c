@@ -248,7 +248,6 @@ bool machine_init(Machine *m, const MachineOptions *opts, Error *err)
         }
         m->nr_harts = h + 1;
         cpu->hartid = (uint32_t)h;
-        cpu->multi_hart = nr_harts > 1;
         cpu->clock = &m->clock;
         cpu->log = m->log;
     }
@@ -330,6 +329,7 @@ void machine_reset(Machine *m)
         htif_reset(&m->htif);
     }
     for (int h = 0; h < m->nr_harts; h++) {
+        cpu_resv_release(&m->harts[h]);      /* reset drops the reservation */
         cpu_reset(&m->harts[h], VIRT_MROM_BASE);
         cpu_state_changed(&m->harts[h]);
     }
@@ -350,6 +350,9 @@ void machine_state_changed(Machine *m)
 {
     for (int h = 0; h < m->nr_harts; h++) {
         cpu_state_changed(&m->harts[h]);
+        if (m->nr_harts > 1) {
+            cpu_resv_protect(&m->harts[h]);   /* a loaded reservation, watched anew */
+        }
     }
 }
 

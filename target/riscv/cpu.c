@@ -46,6 +46,7 @@ bool cpu_init(RISCVCPU *cpu, PhysMemory *mem, Error *err)
 {
     memset(cpu, 0, sizeof(*cpu));
     cpu->mem = mem;
+    cpu->resv_page = RESV_NONE;
     cpu->log = &log_none;
     riscv_csr_index_build(cpu);
     if (!exec_init(cpu, err)) {
@@ -69,6 +70,9 @@ bool cpu_init(RISCVCPU *cpu, PhysMemory *mem, Error *err)
 
 void cpu_destroy(RISCVCPU *cpu)
 {
+    if (cpu->mem) {
+        cpu_resv_release(cpu);
+    }
     exec_destroy(cpu);
     if (cpu->mem) {
         memory_remove_listener(cpu->mem, cpu);
@@ -123,8 +127,22 @@ void cpu_state_changed(RISCVCPU *cpu)
     riscv_update_mmu_idx(cpu);
     cpu->translation_changed = true;
     cpu->jc_stale = true;
-    if (cpu->multi_hart && cpu->env.load_res_valid) {
-        memory_set_resv_page(cpu->mem, cpu->env.load_res);   /* a loaded reservation */
+}
+
+void cpu_resv_protect(RISCVCPU *cpu)
+{
+    cpu_resv_release(cpu);
+    if (cpu->env.load_res_valid) {
+        cpu->resv_page = cpu->env.load_res & PAGE_MASK;
+        memory_get_resv_page(cpu->mem, cpu->resv_page);
+    }
+}
+
+void cpu_resv_release(RISCVCPU *cpu)
+{
+    if (cpu->resv_page != RESV_NONE) {
+        memory_put_resv_page(cpu->mem, cpu->resv_page);
+        cpu->resv_page = RESV_NONE;
     }
 }
 

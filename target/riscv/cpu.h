@@ -121,9 +121,9 @@ typedef struct RISCVCPU {
     const Log *log;              /* where -d items go (log_none until the board sets it) */
     uint64_t model_misa;         /* this hart's misa, which a loaded one must match */
     uint32_t hartid;             /* mhartid: the board's numbering, not saved */
-    /* Other harts share the memory: LR reservations are tracked on the
-     * memory's pages so their stores break them (mmu.c). */
-    bool multi_hart;
+    /* The page whose writes this hart watches for its reservation while it
+     * waits for its turn (cpu_resv_protect), or RESV_NONE. */
+    uint64_t resv_page;
     TLBEntry tlb[MMU_IDX_COUNT][TLB_SIZE];
     uint8_t mmu_idx_data;        /* MMU index for loads/stores (MPRV applied) */
     uint8_t mmu_idx_fetch;       /* MMU index for instruction fetch */
@@ -171,6 +171,14 @@ uint64_t cpu_get_icount(void *opaque /* RISCVCPU * */);
  * reset): TLB and translated blocks. */
 void cpu_state_changed(RISCVCPU *cpu);
 void cpu_tlb_flush(RISCVCPU *cpu);
+/* Between turns (machine-sched.c): only other harts can break a
+ * reservation, and only while its hart waits. protect: the hart stops
+ * running; if it holds a reservation, writes to its page go through the
+ * slow path, which breaks it if they touch its set. release: it runs
+ * again (its own stores need no watching). */
+void cpu_resv_protect(RISCVCPU *cpu);
+void cpu_resv_release(RISCVCPU *cpu);
+#define RESV_NONE (~0ull)
 void cpu_tb_flush(RISCVCPU *cpu);
 /* Debugger access (monitor x/, p): translates with the current satp/priv
  * without side effects (no A/D updates, no faults raised). */

@@ -116,9 +116,9 @@ static uint64_t exec_amo_op(unsigned f5, unsigned size, uint64_t a, uint64_t b)
 }
 
 /* LR, SC and AMOs through a physical address. One hart runs at a time, so
- * an AMO is atomic as it is; with other harts, LR marks its page so that
- * every write to it, theirs included, goes through memory_write, which
- * breaks reservations on the set it touches (cpu.c). */
+ * an AMO is atomic as it is; a waiting hart's reservation is broken by the
+ * others' writes to its page, which go through memory_write while it waits
+ * (cpu_resv_protect). */
 static __attribute__((noinline)) int
 exec_amo(RISCVCPU *cpu, const TB *tb, const MicroOp *op, uint64_t *tval)
 {
@@ -143,9 +143,6 @@ exec_amo(RISCVCPU *cpu, const TB *tb, const MicroOp *op, uint64_t *tval)
         }
         env->load_res = pa;
         env->load_res_valid = 1;
-        if (cpu->multi_hart) {
-            memory_set_resv_page(cpu->mem, pa);
-        }
         res = old;
     } else if (op->opc == OP_SC) {
         res = 1;
