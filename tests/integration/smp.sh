@@ -23,6 +23,8 @@ for n in 1 2 4 8; do
 done
 check_that "-smp 4: reservations broke (SC failures counted)" \
     "grep -q '^sc failures [1-9]' run4.out"
+check_that "-smp 2: code rewritten by hart 1 runs new on hart 0 after fence.i" \
+    "grep -q 'after fence.i: 2 ok' run2.out"
 
 for n in 4 8; do
     timeout 120 "$AMBER" "${args[@]}" -smp "$n" -nographic </dev/null >"again$n.out" 2>&1

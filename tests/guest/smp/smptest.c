@@ -2,8 +2,8 @@
  * same phases, separated by barriers; hart 0 prints the results. Exact
  * totals show that AMOs are atomic across harts and that LR/SC
  * reservations break when another hart writes (a lost update otherwise);
- * IPIs go through the CLINT's msip, each hart's timer through its own
- * mtimecmp. The "round" phase runs long enough for a snapshot to land with
+ * code one hart rewrites runs new on another after fence.i; IPIs go
+ * through the CLINT's msip, each hart's timer through its own mtimecmp. The "round" phase runs long enough for a snapshot to land with
  * every hart mid-work. Exits 0 through the sifive_test finisher on success. */
 #include <stdint.h>
 
@@ -38,6 +38,13 @@ static volatile uint32_t bad_boot;
 static volatile uint64_t probe[2] __attribute__((aligned(64)));
 static volatile uint32_t probe_ready, probe_stored;
 static volatile uint64_t probe_rc[2];
+
+/* Code one hart writes and another runs: a page of its own. */
+__attribute__((section(".text.page"), aligned(4096))) uint32_t patch_code[4] = {
+    0x00008067,                  /* ret (replaced before anyone calls it) */
+};
+static volatile uint32_t code_ready, code_seen;
+static volatile uint64_t code_v1, code_v2;
 
 static void barrier(void)
 {
@@ -184,6 +191,40 @@ static void phase_probe(uint32_t h)
     }
 }
 
+/* Hart 1 writes a function (addi a0, zero, 1; ret), hart 0 runs it (its
+ * translation makes the page a code page, which withdraws hart 1's
+ * fast-path writes), hart 1 rewrites it (addi a0, zero, 2): after fence.i
+ * hart 0 must run the new code, not its stale translation. */
+static void write_fn(int value)
+{
+    patch_code[0] = ((uint32_t)value << 20) | (10u << 7) | 0x13;
+    patch_code[1] = 0x00008067;
+    __asm__ volatile("fence" ::: "memory");
+}
+
+static void phase_code(uint32_t h)
+{
+    uint64_t (*fn)(void) = (uint64_t (*)(void))(uintptr_t)patch_code;
+    if (h == 1) {
+        write_fn(1);
+        code_ready = 1;
+        while (code_seen != 1) {
+        }
+        write_fn(2);
+        code_ready = 2;
+    } else if (h == 0) {
+        while (code_ready != 1) {
+        }
+        __asm__ volatile("fence.i" ::: "memory");
+        code_v1 = fn();
+        code_seen = 1;
+        while (code_ready != 2) {
+        }
+        __asm__ volatile("fence.i" ::: "memory");
+        code_v2 = fn();
+    }
+}
+
 static void phase_ipi(uint32_t h)
 {
     if (h == 0) {
@@ -261,6 +302,13 @@ void hart_main(uint64_t hartid, uint64_t dtb)
         if (h == 0) {
             put_line("sc after a store to the neighbour doubleword: rc ", probe_rc[0], 0);
             put_line("sc after a store to the reserved doubleword: rc ", probe_rc[1], 1);
+        }
+        barrier();
+        phase_code(h);
+        barrier();
+        if (h == 0) {
+            put_line("code written by hart 1, run by hart 0: ", code_v1, 1);
+            put_line("rewritten by hart 1, after fence.i: ", code_v2, 2);
         }
         barrier();
     }
