@@ -94,6 +94,14 @@ check_that "amber-analyze reads a 4-hart stream (configuration/smp, cpu instance
     "grep -q 'nr_harts = \"0x4\"' analyze.out && grep -q \"'cpu' instance 3 \" analyze.out" \
     "$(head -5 analyze.out)"
 
+# system_reset mid-run: every hart restarts from the boot ROM and the guest
+# passes again.
+printf 'expect "work 2"\nsystem_reset\nexpect "smptest: PASS"\n' |
+    timeout 120 "$AMBER" "${args[@]}" -smp 4 -serial file:reset.serial -monitor stdio >reset.mon 2>&1
+check_that "system_reset at -smp 4: the guest starts over on 4 harts and passes" \
+    "[ \$(grep -c 'smptest: 4 harts' reset.serial) = 2 ] && grep -q 'smptest: PASS' reset.serial" \
+    "$(tail -3 reset.mon)"
+
 # The monitor: info cpus lists every hart, cpu N picks the one that info
 # registers, p $reg and x use.
 printf 'expect "work 3"\nstop\ninfo cpus\ncpu 2\ninfo cpus\np $pc\ninfo registers\nx/i $pc\ncpu 9\ncpu 0\np $pc\n' |
