@@ -94,9 +94,9 @@ static const char *trap_name(int cause, bool irq)
 void riscv_log_trap(RISCVCPU *cpu, bool irq, int cause, uint64_t tval)
 {
     /* env.pc is still the interrupted instruction: it becomes xepc. */
-    log_printf(cpu->log, "riscv_cpu_do_interrupt: hart:0, async:%d, cause:%016llx, epc:0x%016llx, "
+    log_printf(cpu->log, "riscv_cpu_do_interrupt: hart:%u, async:%d, cause:%016llx, epc:0x%016llx, "
                "tval:0x%016llx, desc=%s\n",
-               irq ? 1 : 0, (unsigned long long)cause, (unsigned long long)cpu->env.pc,
+               (unsigned)cpu->hartid, irq ? 1 : 0, (unsigned long long)cause, (unsigned long long)cpu->env.pc,
                (unsigned long long)tval, trap_name(cause, irq));
 }
 
@@ -106,8 +106,8 @@ void exec_log_tb(RISCVCPU *cpu, const TB *tb, uint64_t vpc)
         /* QEMU prints the host code address here; the block's offset in the
          * arena takes its place so that the log is the same every run. */
         size_t off = (size_t)((const uint8_t *)tb - cpu->tbc->arena);
-        log_printf(cpu->log, "Trace 0: 0x%08zx [00000000/%016llx/%08x/%08x] \n", off,
-                   (unsigned long long)vpc, (unsigned)tb->priv, (unsigned)tb->n_insns);
+        log_printf(cpu->log, "Trace %u: 0x%08zx [00000000/%016llx/%08x/%08x] \n",
+                   (unsigned)cpu->hartid, off, (unsigned long long)vpc, (unsigned)tb->priv, (unsigned)tb->n_insns);
     }
     if (cpu->log->mask & LOG_CPU) {
         char buf[2048];

@@ -102,6 +102,11 @@ check_that "system_reset at -smp 4: the guest starts over on 4 harts and passes"
     "[ \$(grep -c 'smptest: 4 harts' reset.serial) = 2 ] && grep -q 'smptest: PASS' reset.serial" \
     "$(tail -3 reset.mon)"
 
+# The debug log names the hart, as QEMU: "Trace 1:", "hart:1".
+timeout 120 "$AMBER" "${args[@]}" -smp 2 -nographic -d int,exec -D smp.log </dev/null >/dev/null 2>&1
+check_that "-d exec,int at -smp 2: lines of hart 1" \
+    "grep -q '^Trace 1: ' smp.log && grep -q 'riscv_cpu_do_interrupt: hart:1, async:1, cause:0000000000000003' smp.log"
+
 # The monitor: info cpus lists every hart, cpu N picks the one that info
 # registers, p $reg and x use.
 printf 'expect "work 3"\nstop\ninfo cpus\ncpu 2\ninfo cpus\np $pc\ninfo registers\nx/i $pc\ncpu 9\ncpu 0\np $pc\n' |
