@@ -23,6 +23,11 @@ void hmp_info_registers(Monitor *mon, const MonArgs *a)
     char buf[2048];
     cpu_dump_state(&m->harts[0], m->harts[0].env.pc, buf, sizeof(buf));
     monitor_puts(mon, buf);
+    /* The FP registers follow while FS is not Off (QEMU shows them always;
+     * a hart without FP state in use keeps QEMU's integer-only layout). */
+    if (cpu_dump_fpu(&m->harts[0], false, buf, sizeof(buf))) {
+        monitor_puts(mon, buf);
+    }
 }
 
 bool hmp_reg_lookup(void *opaque, const char *name, uint64_t *val)

@@ -8,6 +8,8 @@
 
 /* CSR numbers used across the CPU */
 #define CSR_FFLAGS   0x001
+#define CSR_FRM      0x002
+#define CSR_FCSR     0x003
 #define CSR_SSTATUS  0x100
 #define CSR_SIE      0x104
 #define CSR_STVEC    0x105
@@ -64,6 +66,10 @@
 #define MSTATUS_UXL   (3ull << 32)
 #define MSTATUS_SXL   (3ull << 34)
 #define MSTATUS_SD    (1ull << 63)
+
+/* misa extension bits */
+#define MISA_D        (1ull << ('D' - 'A'))
+#define MISA_F        (1ull << ('F' - 'A'))
 
 /* Memory access kinds for the slow path and the page walker. */
 typedef enum MMUAccess {

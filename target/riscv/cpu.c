@@ -7,8 +7,9 @@
 #include <string.h>
 
 #define MISA_EXT(c) (1ull << ((c) - 'A'))
-#define MISA_VALUE ((2ull << 62) | MISA_EXT('A') | MISA_EXT('C') | MISA_EXT('I') | \
-                    MISA_EXT('M') | MISA_EXT('S') | MISA_EXT('U'))
+#define MISA_VALUE ((2ull << 62) | MISA_EXT('A') | MISA_EXT('C') | MISA_EXT('D') | \
+                    MISA_EXT('F') | MISA_EXT('I') | MISA_EXT('M') | MISA_EXT('S') | \
+                    MISA_EXT('U'))
 
 const char *const cpu_gpr_names[32] = {
     "zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2",

@@ -62,6 +62,10 @@ typedef struct CPURISCVState {
 
     uint64_t load_res;           /* LR reservation address */
     uint8_t load_res_valid;
+
+    /* F and D: singles are NaN-boxed (upper 32 bits all ones). */
+    uint64_t fpr[32];
+    uint32_t fcsr;               /* frm (7:5) and fflags (4:0) */
 } CPURISCVState;
 
 /* Software TLB entry. A tag is the page-aligned virtual address with which the
@@ -149,7 +153,7 @@ typedef enum CPUExitReason {
 /* False with err set when the translation cache cannot be allocated. */
 bool cpu_init(RISCVCPU *cpu, PhysMemory *mem, Error *err);
 void cpu_destroy(RISCVCPU *cpu);
-/* Power-on / system reset state: M-mode at reset_pc, misa = RV64IMACSU. */
+/* Power-on / system reset state: M-mode at reset_pc, misa = RV64IMAFDCSU, FS Off. */
 void cpu_reset(RISCVCPU *cpu, uint64_t reset_pc);
 /* Runs until env.icount >= env.icount(at entry) + max_insns, WFI, or an exit
  * request. Interrupts are taken between blocks. */
@@ -189,6 +193,11 @@ int cpu_mem_map(RISCVCPU *cpu, CPUMemMapFn fn, void *opaque, uint64_t max_ptes);
  * " pc       0000000080000000\n", the CSRs, then x0..x31 four to a line.
  * Writes at most len bytes (NUL-terminated); returns the length. */
 size_t cpu_dump_state(RISCVCPU *cpu, uint64_t pc, char *buf, size_t len);
+/* info registers' FP part, QEMU's layout: " fcsr     %016x" then
+ * "f0/ft0" .. "f31/ft11" four to a line. Empty unless FS is not Off or
+ * `all` is set. Writes at most len bytes (NUL-terminated); returns the
+ * length. */
+size_t cpu_dump_fpu(RISCVCPU *cpu, bool all, char *buf, size_t len);
 /* Sets the debug-log mask (util/log.h) and flushes translated code when the
  * translation-time items (in_asm, exec, cpu) changed. cpu may be NULL. */
 void cpu_log_set_mask(RISCVCPU *cpu, unsigned mask);

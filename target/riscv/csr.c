@@ -3,6 +3,7 @@
  * and registers with side effects have handlers. Any number not in the table
  * is an illegal instruction, which is what OpenSBI's feature probes expect. */
 #include "target/riscv/cpu-internal.h"
+#include "target/riscv/fpu.h"
 #include "emu/clock.h"
 #include "util/log.h"
 
@@ -20,7 +21,8 @@
 
 #define SSTATUS_MASK (MSTATUS_SIE | MSTATUS_SPIE | MSTATUS_UBE | MSTATUS_SPP | MSTATUS_FS | \
                       MSTATUS_XS | MSTATUS_SUM | MSTATUS_MXR | MSTATUS_UXL | MSTATUS_SD)
-#define SSTATUS_WMASK (MSTATUS_SIE | MSTATUS_SPIE | MSTATUS_SPP | MSTATUS_SUM | MSTATUS_MXR)
+#define SSTATUS_WMASK (MSTATUS_SIE | MSTATUS_SPIE | MSTATUS_SPP | MSTATUS_FS | MSTATUS_SUM | \
+                       MSTATUS_MXR)
 #define MSTATUS_WMASK (SSTATUS_WMASK | MSTATUS_MIE | MSTATUS_MPIE | MSTATUS_MPP | \
                        MSTATUS_MPRV | MSTATUS_TVM | MSTATUS_TW | MSTATUS_TSR)
 /* Fields that select how addresses are translated. */
@@ -101,12 +103,15 @@ static void mstatus_set(RISCVCPU *cpu, uint64_t val)
 {
     CPURISCVState *env = &cpu->env;
     uint64_t old = env->mstatus;
-    uint64_t nv = (old & ~MSTATUS_WMASK) | (val & MSTATUS_WMASK);
+    /* FS stays Off on a hart whose misa has no F (one loaded from an
+     * older Amber: see cpu-vmstate.c). */
+    uint64_t wmask = MSTATUS_WMASK & ~((env->misa & MISA_F) ? 0 : MSTATUS_FS);
+    uint64_t nv = (old & ~wmask) | (val & wmask);
     /* MPP is WARL over the implemented modes: 2 (reserved) keeps the old. */
     if ((nv & MSTATUS_MPP) == (2ull << 11)) {
         nv = (nv & ~MSTATUS_MPP) | (old & MSTATUS_MPP);
     }
-    env->mstatus = nv;
+    env->mstatus = nv = riscv_mstatus_sd(nv);
     if ((old ^ nv) & MSTATUS_XLATE) {
         if ((old ^ nv) & MSTATUS_MXR) {
             /* MXR widens or narrows read permission inside cached entries. */
@@ -120,7 +125,7 @@ static void mstatus_set(RISCVCPU *cpu, uint64_t val)
 
 static int read_mstatus(RISCVCPU *cpu, int csrno, uint64_t *val)
 {
-    /* FS and XS are always 0 (no FPU), so SD is 0 too. */
+    /* SD is kept up to date with FS (XS is always 0). */
     *val = cpu->env.mstatus;
     return EXCP_NONE;
 }
@@ -407,6 +412,10 @@ static int write_pmpaddr(RISCVCPU *cpu, int csrno, uint64_t val)
 #define PMPADDR(i) CUSTOM(CSR_PMPADDR0 + i, "pmpaddr" #i, read_pmpaddr, write_pmpaddr)
 
 static const CSRInfo csr_table[] = {
+    /* floating point (fpu-state.c) */
+    CUSTOM(CSR_FFLAGS, "fflags", riscv_fp_csr_read, riscv_fp_csr_write),
+    CUSTOM(CSR_FRM, "frm", riscv_fp_csr_read, riscv_fp_csr_write),
+    CUSTOM(CSR_FCSR, "fcsr", riscv_fp_csr_read, riscv_fp_csr_write),
     /* user counters (read-only by number) */
     CUSTOM(CSR_CYCLE, "cycle", read_counter, NULL),
     CUSTOM(CSR_TIME, "time", read_counter, NULL),

@@ -10,6 +10,7 @@
 
 #include "target/riscv/cpu.h"
 #include "target/riscv/disas.h"
+#include "target/riscv/disas-fp.h"
 
 static const char *const xreg[32] = {
     "zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4",
@@ -383,7 +384,7 @@ int disas_riscv(uint64_t pc, const uint8_t *buf, size_t avail, char *out, size_t
     }
     uint32_t h = (uint32_t)buf[0] | (uint32_t)buf[1] << 8;
     if ((h & 3) != 3) {
-        if (!dis16(pc, h, &o)) {
+        if (!dis16(pc, h, &o) && !disas_fp(h, out, outlen)) {
             snprintf(out, outlen, "illegal");
         }
         return 2;
@@ -393,7 +394,7 @@ int disas_riscv(uint64_t pc, const uint8_t *buf, size_t avail, char *out, size_t
         return 2;
     }
     uint32_t w = h | (uint32_t)buf[2] << 16 | (uint32_t)buf[3] << 24;
-    if (!dis32(pc, w, &o)) {
+    if (!dis32(pc, w, &o) && !disas_fp(w, out, outlen)) {
         snprintf(out, outlen, "illegal");
     }
     return 4;

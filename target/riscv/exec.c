@@ -7,6 +7,7 @@
  * the counts are wound back to the current instruction and restored after, so
  * cpu_get_icount() is exact inside device callbacks. Leaving a block early
  * removes the instructions that did not run (a faulting one does not retire). */
+#include "target/riscv/fpu.h"
 #include "target/riscv/tb.h"
 
 #define likely(x)   __builtin_expect(!!(x), 1)
@@ -417,6 +418,17 @@ L_LR:
 L_SC:
 L_AMO:
     cause = exec_amo(cpu, tb, op, &tval);
+    if (unlikely(cause != EXCP_NONE)) {
+        goto excp;
+    }
+    if (unlikely(cpu->tb_invalidated || env->icount >= cpu->icount_limit)) {
+        goto leave_next;
+    }
+    NEXT();
+
+    /* ---- F and D (exec-fp.c): a store may hit code or a device ---- */
+L_FP:
+    cause = exec_fp(cpu, tb, op, &tval);
     if (unlikely(cause != EXCP_NONE)) {
         goto excp;
     }

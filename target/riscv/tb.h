@@ -30,6 +30,7 @@
     X(FENCE) X(FENCE_I) X(ECALL) X(EBREAK) X(MRET) X(SRET) X(WFI) X(SFENCE_VMA) \
     X(CSRRW) X(CSRRS) X(CSRRC) X(CSRRWI) X(CSRRSI) X(CSRRCI) \
     X(LR) X(SC) X(AMO) \
+    X(FP)           /* every F/D instruction (target/riscv/exec-fp.c) */ \
     /* micro-op only */ \
     X(LI) X(MV) X(J) X(JR) X(GOTO) X(LOAD_X0) \
     X(BEQZ) X(BNEZ) \
@@ -57,6 +58,7 @@ typedef struct DecodedInsn {
     uint8_t size;                /* LR/SC/AMO access size */
     uint8_t funct5;              /* AMO_* */
     uint16_t csr;
+    uint32_t fp;                 /* OP_FP: its MicroOp.aux (target/riscv/fpu.h) */
     int64_t imm;                 /* sign-extended immediate (CSR*I: uimm) */
 } DecodedInsn;
 
