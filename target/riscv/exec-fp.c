@@ -68,42 +68,22 @@ static int fp_mem(RISCVCPU *cpu, const TB *tb, const MicroOp *op, bool store, un
     return r;
 }
 
-int exec_fp(RISCVCPU *cpu, const TB *tb, const MicroOp *op, uint64_t *tval)
+int exec_fp_compute(CPURISCVState *env, uint32_t aux, unsigned rd, unsigned rs1, unsigned rs2)
 {
-    CPURISCVState *env = &cpu->env;
-    uint32_t aux = op->aux;
     unsigned fop = FP_AUX_FOP(aux), fmt = FP_AUX_FMT(aux), var = FP_AUX_VAR(aux);
-    unsigned rd = op->rd, rs1 = op->rs1, rs2 = op->rs2;
     int rm = (int)FP_AUX_RM(aux);
     unsigned fl = 0;
     uint64_t a, b, v;
-    int r;
 
-    cpu->tb_invalidated = false;
-    if (!(env->mstatus & MSTATUS_FS)) {
-        *tval = op->insn;
-        return EXCP_ILLEGAL_INSN;
-    }
     if (FP_AUX_USES_RM(aux)) {
         if (rm == 7) {
             rm = (int)(env->fcsr >> FCSR_FRM_SHIFT) & 7;
         }
         if (rm > SF_RMM) {
-            *tval = op->insn;
             return EXCP_ILLEGAL_INSN;
         }
     }
     switch (fop) {
-    case FOP_LOAD:
-        r = fp_mem(cpu, tb, op, false, fmt == SF_D ? 8 : 4, &v, tval);
-        if (r != EXCP_NONE) {
-            return r;
-        }
-        fp_put(env, fmt, rd, v);
-        return EXCP_NONE;
-    case FOP_STORE:
-        v = env->fpr[rs2];      /* fsw stores the low bits, boxed or not */
-        return fp_mem(cpu, tb, op, true, fmt == SF_D ? 8 : 4, &v, tval);
     case FOP_MV_XF:
         v = env->fpr[rs1];
         fp_put_x(env, rd, fmt == SF_D ? v : (uint64_t)(int64_t)(int32_t)v);
@@ -167,4 +147,36 @@ int exec_fp(RISCVCPU *cpu, const TB *tb, const MicroOp *op, uint64_t *tval)
         riscv_fs_set_dirty(env);
     }
     return EXCP_NONE;
+}
+
+int exec_fp(RISCVCPU *cpu, const TB *tb, const MicroOp *op, uint64_t *tval)
+{
+    CPURISCVState *env = &cpu->env;
+    unsigned fop = FP_AUX_FOP(op->aux), fmt = FP_AUX_FMT(op->aux);
+    uint64_t v;
+    int r;
+
+    cpu->tb_invalidated = false;
+    if (!(env->mstatus & MSTATUS_FS)) {
+        *tval = op->insn;
+        return EXCP_ILLEGAL_INSN;
+    }
+    switch (fop) {
+    case FOP_LOAD:
+        r = fp_mem(cpu, tb, op, false, fmt == SF_D ? 8 : 4, &v, tval);
+        if (r != EXCP_NONE) {
+            return r;
+        }
+        fp_put(env, fmt, op->rd, v);
+        return EXCP_NONE;
+    case FOP_STORE:
+        v = env->fpr[op->rs2];  /* fsw stores the low bits, boxed or not */
+        return fp_mem(cpu, tb, op, true, fmt == SF_D ? 8 : 4, &v, tval);
+    default:
+        r = exec_fp_compute(env, op->aux, op->rd, op->rs1, op->rs2);
+        if (r != EXCP_NONE) {
+            *tval = op->insn;
+        }
+        return r;
+    }
 }

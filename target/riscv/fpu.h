@@ -49,6 +49,9 @@ void translate_decode_fp_c(uint32_t c, DecodedInsn *d);
 /* Runs one OP_FP micro-op: EXCP_NONE, or the exception with *tval set
  * (illegal when FS is Off or the rounding mode is invalid, memory faults). */
 int exec_fp(RISCVCPU *cpu, const TB *tb, const MicroOp *op, uint64_t *tval);
+/* Its register-to-register part on any state (no FS check): EXCP_NONE, or
+ * EXCP_ILLEGAL_INSN for an invalid dynamic rounding mode. */
+int exec_fp_compute(CPURISCVState *env, uint32_t aux, unsigned rd, unsigned rs1, unsigned rs2);
 
 /* ---- fpu-state.c ---- */
 /* fflags, frm and fcsr (csr.c's table): illegal while FS is Off; a write
