@@ -38,7 +38,10 @@ bool disas_fp(uint32_t insn, char *out, size_t outlen)
     const char *D = fregs[d.rd], *S1 = fregs[d.rs1], *S2 = fregs[d.rs2];
     static const char *const ints[4] = { "w", "wu", "l", "lu" };
 
-    if (FP_AUX_USES_RM(d.fp) && rm != 7) {
+    /* Exact conversions (to D from S, w, wu) are assembled with rm=rne,
+     * which objdump does not show. */
+    bool exact = fmt == 1 && ((fop == FOP_CVT_FF) || (fop == FOP_CVT_FI && var < 2));
+    if (FP_AUX_USES_RM(d.fp) && rm != 7 && !(exact && rm == 0)) {
         snprintf(rms, sizeof(rms), ",%s", rm_names[rm]);
     }
     switch (fop) {

@@ -8,6 +8,7 @@
 
 #include "io/channel.h"
 #include "target/riscv/cpu-internal.h"
+#include "target/riscv/disas.h"
 #include "target/riscv/fpu-eval.h"
 #include "tests/unit/unit.h"
 
@@ -314,7 +315,34 @@ static void test_vmstate_old_misa(void)
     teardown();
 }
 
+/* objdump -M no-aliases spellings */
+static void test_disas(void)
+{
+    static const struct { uint32_t insn; const char *text; } c[] = {
+        { 0x00000000 | 0x2388, "c.fld   fa0,0(a5)" },
+        { 0xa42e, "c.fsdsp fa1,8(sp)" },
+        { 0x22a2, "c.fldsp ft5,8(sp)" },
+        { 0x10104153, "fmul.s  ft2,ft0,ft1,rmm" },
+        { 0x1a107143, "fmadd.d ft2,ft0,ft1,ft3" },
+        { 0x42000153, "fcvt.d.s ft2,ft0" },
+        { 0xd22ab153, "fcvt.d.l ft2,s5,rup" },
+        { 0xc2001553, "fcvt.w.d a0,ft0,rtz" },
+        { 0xa20027d3, "feq.d   a5,ft0,ft0" },
+        { 0xe0000553, "fmv.x.w a0,ft0" },
+        { 0x00842207, "flw     ft4,8(s0)" },
+        { 0x02c5d553, "illegal" },
+    };
+    for (unsigned i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+        uint8_t b[4] = { (uint8_t)c[i].insn, (uint8_t)(c[i].insn >> 8),
+                         (uint8_t)(c[i].insn >> 16), (uint8_t)(c[i].insn >> 24) };
+        char out[96];
+        disas_riscv(0x80000000, b, 4, out, sizeof(out));
+        CU_ASSERT_STRING_EQUAL(out, c[i].text);
+    }
+}
+
 static const UnitTest tests[] = {
+    { "disassembly of F/D instructions", test_disas },
     { "FS=Off makes FP instructions and fcsr illegal", test_fs_off_is_illegal },
     { "FS Initial/Clean/Dirty, SD, sstatus, dynamic rm", test_fs_transitions },
     { "fpu_eval: NaN-boxing, rounding modes, legality", test_eval_boxing_and_rm },
