@@ -194,8 +194,10 @@ static void test_eval_boxing_and_rm(void)
 
 /* ---- VM state ---- */
 
+/* b must start zeroed; a previous stream in it is freed */
 static size_t save(ChannelBuffer *b, const VMStateDescription *vmsd)
 {
+    channel_buffer_free(b);
     memset(b, 0, sizeof(*b));
     QEMUFile *f = channel_buffer_writer(b);
     CU_ASSERT_EQUAL(vmstate_save(f, vmsd, cpu, NULL, NULL), 0);
@@ -227,7 +229,7 @@ static bool has_subsection(const ChannelBuffer *b)
 
 static void test_vmstate_subsection(void)
 {
-    ChannelBuffer b, b_off;
+    ChannelBuffer b = { 0 }, b_off = { 0 };
     Error err;
     setup();
     /* the reset state: no subsection, the stream is the old layout */
@@ -280,7 +282,7 @@ static void test_vmstate_subsection(void)
 
 static void test_vmstate_old_misa(void)
 {
-    ChannelBuffer b;
+    ChannelBuffer b = { 0 };
     Error err;
     setup();
     /* what an Amber before F/D wrote: misa without F and D, FS 0, no
