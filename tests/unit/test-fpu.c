@@ -134,6 +134,17 @@ static void test_fs_transitions(void)
     CU_ASSERT_EQUAL(csr_wr(CSR_FRM, 2), EXCP_NONE);
     CU_ASSERT_EQUAL(fs(), MSTATUS_FS);
     CU_ASSERT_EQUAL(cpu->env.fcsr, 2 << 5);
+    /* info registers' FP part: only while FS is not Off (or asked for) */
+    char dump[2048];
+    CU_ASSERT(cpu_dump_fpu(cpu, false, dump, sizeof(dump)) > 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(dump, " fcsr     0000000000000040\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(dump, " f0/ft0   4000000000000000 f1/ft1   4010000000000000"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(dump, " f31/ft11 0000000000000000\n"));
+    uint64_t saved_ms = cpu->env.mstatus;
+    cpu->env.mstatus &= ~(MSTATUS_FS | MSTATUS_SD);
+    CU_ASSERT_EQUAL(cpu_dump_fpu(cpu, false, dump, sizeof(dump)), 0);
+    CU_ASSERT(cpu_dump_fpu(cpu, true, dump, sizeof(dump)) > 0);
+    cpu->env.mstatus = saved_ms;
     /* dynamic rounding with an invalid frm is illegal at run time */
     CU_ASSERT_EQUAL(csr_wr(CSR_FRM, 6), EXCP_NONE);
     run(prog + 1, 1);
