@@ -175,7 +175,7 @@ out:
 CPUExitReason cpu_exec(RISCVCPU *cpu, uint64_t max_insns)
 {
     static const void *const labels[OP_COUNT] = {
-#define TB_OP_LABEL(name) [OP_##name] = &&L_##name,
+#define TB_OP_LABEL(name, ...) [OP_##name] = &&L_##name,
         TB_FOR_EACH_OP(TB_OP_LABEL)
 #undef TB_OP_LABEL
     };
@@ -346,6 +346,14 @@ L_REMUW: {
         RD = (uint64_t)(int64_t)(int32_t)(b == 0 ? a : a % b);
         NEXT();
     }
+
+    /* ---- Zba/Zbb/Zbc/Zbs (target/riscv/bitmanip.h) ---- */
+#define BM_SRC_RR RS2
+#define BM_SRC_RI ((uint64_t)op->imm)
+#define BM_SRC_R  0
+#define BM_LABEL(name, fn, form, mn) L_##name: RD = fn(RS1, BM_SRC_##form); NEXT();
+    BITMANIP_OPS(BM_LABEL)
+#undef BM_LABEL
 
     /* ---- loads and stores: inline TLB hit, else the slow path ----
      * After a slow access leave the block if it invalidated the block or a
