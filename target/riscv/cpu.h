@@ -160,6 +160,11 @@ void cpu_request_exit(RISCVCPU *cpu);
 void cpu_irq_handler(void *opaque, int n, int level);
 /* Precise instruction count, usable from device callbacks during execution. */
 uint64_t cpu_get_icount(void *opaque /* RISCVCPU * */);
+/* riscv,isa for the device tree: "rv64" and misa's letters in canonical
+ * order, then the implemented multi-letter extensions, '_'-separated
+ * (target/riscv/cpu-isa.c). Writes at most len bytes, NUL-terminated;
+ * returns the full length. */
+size_t cpu_isa_string(const RISCVCPU *cpu, char *buf, size_t len);
 /* Drop host-side caches after the architectural state was replaced (loadvm,
  * reset): TLB and translated blocks. */
 void cpu_state_changed(RISCVCPU *cpu);
