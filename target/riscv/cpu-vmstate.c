@@ -1,15 +1,20 @@
 /* VM state of the hart: every architectural register, the privilege level,
  * WFI, the LR/SC reservation, pending interrupts (mip) and the instruction
  * counters that virtual time derives from. The TLB and translated blocks are
- * host caches: they are dropped after a load, never saved. */
+ * host caches: they are dropped after a load, never saved.
+ *
+ * Registers added since the first version go into subsections written only
+ * when they differ from their reset value, so a stream of a hart that never
+ * used them is byte for byte what earlier Amber wrote, and earlier streams
+ * load (the machine is reset before a load: absent means reset value). */
 #include <errno.h>
 
-#include "target/riscv/cpu-internal.h"
 #include "target/riscv/cpu.h"
+#include "target/riscv/csr.h"
 
 /* A field added to CPURISCVState must get a line in the table below (and a
  * new version or subsection): this fails to compile until it does. */
-_Static_assert(sizeof(CPURISCVState) == 640, "CPURISCVState changed: update vmstate_riscv_cpu");
+_Static_assert(sizeof(CPURISCVState) == 688, "CPURISCVState changed: update vmstate_riscv_cpu");
 
 static int cpu_post_load(void *opaque, int version_id, Error *err)
 {
@@ -45,10 +50,78 @@ static int cpu_post_load(void *opaque, int version_id, Error *err)
                    (unsigned long long)env->misa, (unsigned long long)cpu->model_misa);
         return -EINVAL;
     }
-    /* Translated code and TLB entries were built for the old state. */
+    /* Translated code and TLB entries were built for the old state, and
+     * for the old trigger setting. */
+    cpu->trigger_armed = 0;
     cpu_state_changed(cpu);
+    riscv_trigger_update(cpu);
+    riscv_sstc_rearm(cpu);
     return 0;
 }
+
+/* ---- Sstc ---- */
+
+static bool cpu_sstc_needed(void *opaque)
+{
+    const RISCVCPU *cpu = opaque;
+    return cpu->env.stimecmp != 0;
+}
+
+static const VMStateDescription vmstate_riscv_cpu_sstc = {
+    .name = "cpu/sstc",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = cpu_sstc_needed,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT64(env.stimecmp, RISCVCPU),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+/* ---- Sdtrig ---- */
+
+static bool cpu_trigger_needed(void *opaque)
+{
+    const CPURISCVState *env = &((const RISCVCPU *)opaque)->env;
+    bool set = env->tselect != 0;
+    for (unsigned i = 0; i < TRIGGER_COUNT; i++) {
+        set = set || env->tdata1[i] || env->tdata2[i];
+    }
+    return set;
+}
+
+static int cpu_trigger_post_load(void *opaque, int version_id, Error *err)
+{
+    RISCVCPU *cpu = opaque;
+    const CPURISCVState *env = &cpu->env;
+    if (vmstate_check_max(err, "env.tselect", env->tselect, TRIGGER_COUNT - 1)) {
+        return -EINVAL;
+    }
+    for (unsigned i = 0; i < TRIGGER_COUNT; i++) {
+        if (env->tdata1[i] & ~TRIGGER_TDATA1_WMASK) {
+            error_setf(err, "field 'env.tdata1[%u]' value 0x%llx has bits outside the "
+                       "mcontrol mode and match-kind bits (0x%llx)", i,
+                       (unsigned long long)env->tdata1[i],
+                       (unsigned long long)TRIGGER_TDATA1_WMASK);
+            return -EINVAL;
+        }
+    }
+    return 0;
+}
+
+static const VMStateDescription vmstate_riscv_cpu_trigger = {
+    .name = "cpu/trigger",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = cpu_trigger_needed,
+    .post_load = cpu_trigger_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT64(env.tselect, RISCVCPU),
+        VMSTATE_UINT64_ARRAY(env.tdata1, RISCVCPU, TRIGGER_COUNT),
+        VMSTATE_UINT64_ARRAY(env.tdata2, RISCVCPU, TRIGGER_COUNT),
+        VMSTATE_END_OF_LIST()
+    },
+};
 
 const VMStateDescription vmstate_riscv_cpu = {
     .name = "cpu",
@@ -91,5 +164,10 @@ const VMStateDescription vmstate_riscv_cpu = {
         VMSTATE_UINT64(env.load_res, RISCVCPU),
         VMSTATE_UINT8(env.load_res_valid, RISCVCPU),
         VMSTATE_END_OF_LIST()
+    },
+    .subsections = (const VMStateDescription *const[]) {
+        &vmstate_riscv_cpu_sstc,
+        &vmstate_riscv_cpu_trigger,
+        NULL
     },
 };

@@ -52,6 +52,12 @@ typedef struct CPURISCVState {
     uint64_t scounteren, senvcfg;
     uint64_t pmpcfg[2];          /* pmpcfg0 and pmpcfg2 (RV64) */
     uint64_t pmpaddr[16];
+    uint64_t stimecmp;           /* Sstc */
+    /* Sdtrig: two mcontrol (type 2) triggers. tdata1 holds only the bits a
+     * write can set (m, s, u, execute, store, load); reads add the type. */
+    uint64_t tselect;
+    uint64_t tdata1[2];
+    uint64_t tdata2[2];          /* the address compared */
 
     /* Virtual time base: instructions executed plus time skipped in WFI.
      * mtime and all timers derive from it in icount mode. */
@@ -135,6 +141,12 @@ typedef struct RISCVCPU {
      * set it: cached blocks carry their privilege, and SUM/MXR/MPRV do not
      * affect fetch. */
     bool jc_stale;
+    /* Sstc: raises STIP when time reaches stimecmp; armed while STCE=1
+     * (target/riscv/sstc.c). */
+    Timer stimer;
+    /* Sdtrig: which kinds of trigger are enabled (TRIGGER_ARMED_*). Zero
+     * keeps execution on its fast paths (target/riscv/trigger.c). */
+    uint8_t trigger_armed;
     CPUStats stats;
 } RISCVCPU;
 

@@ -552,6 +552,16 @@ L_TRACE:
     exec_log_tb(cpu, tb, tb_vpc);
     NEXT();
 
+    /* ---- Sdtrig: only in blocks translated while an execute trigger is
+     * armed (one instruction each), so unarmed code pays nothing ---- */
+L_TRIGGER:
+    if (unlikely(riscv_trigger_exec_hit(cpu, tb_vpc))) {
+        cause = EXCP_BREAKPOINT;
+        tval = tb_vpc;
+        goto excp;
+    }
+    NEXT();
+
     /* ---- leaving a block in the middle ---- */
 leave_next:
     /* continue after op, in a fresh lookup (the block may be stale) */

@@ -36,7 +36,8 @@
     /* micro-op only */ \
     X(LI) X(MV) X(J) X(JR) X(GOTO) X(LOAD_X0) \
     X(BEQZ) X(BNEZ) \
-    X(TRACE)        /* -d exec/cpu: first op of a block translated while on */
+    X(TRACE)        /* -d exec/cpu: first op of a block translated while on */ \
+    X(TRIGGER)      /* Sdtrig: execute-address check, while a trigger is armed */
 
 enum {
 #define TB_OP_ENUM(name, ...) OP_##name,
