@@ -1,5 +1,5 @@
 /* CSR access rules, views and masks, and trap entry/return (csr.c, trap.c). */
-#include "target/riscv/cpu-internal.h"
+#include "target/riscv/csr.h"
 #include "tests/unit/unit.h"
 
 #include <stdlib.h>
@@ -322,6 +322,43 @@ static void test_counter_inhibit(void)
     teardown();
 }
 
+/* Zihpm as QEMU shows it: counters 3..31 read 0 under the same gating as
+ * cycle; the machine counters and event selectors are WARL zero. */
+static void test_hpm_counters(void)
+{
+    uint64_t v;
+    setup();
+    CU_ASSERT_EQUAL(rdv(CSR_HPMCOUNTER3), 0);
+    CU_ASSERT_EQUAL(rdv(CSR_HPMCOUNTER3 + 28), 0);          /* hpmcounter31 */
+    CU_ASSERT_EQUAL(wr(CSR_HPMCOUNTER3, 1), EXCP_ILLEGAL_INSN);
+    CU_ASSERT_EQUAL(wr(CSR_MHPMCOUNTER3, 5), EXCP_NONE);
+    CU_ASSERT_EQUAL(rdv(CSR_MHPMCOUNTER3), 0);
+    CU_ASSERT_EQUAL(wr(CSR_MHPMEVENT3 + 28, 7), EXCP_NONE);  /* mhpmevent31 */
+    CU_ASSERT_EQUAL(rdv(CSR_MHPMEVENT3 + 28), 0);
+    CU_ASSERT_EQUAL(cpu_csr_by_name("mhpmevent17"), 0x331);
+    CU_ASSERT_STRING_EQUAL(cpu_csr_name(0xc1f), "hpmcounter31");
+    CU_ASSERT_STRING_EQUAL(cpu_csr_name(0xb1f), "mhpmcounter31");
+    CU_ASSERT_TRUE(cpu_csr_peek(cpu, CSR_HPMCOUNTER3 + 1, &v));
+    /* S needs mcounteren's bit for the counter, U scounteren's too */
+    set_priv(PRV_S);
+    CU_ASSERT_EQUAL(rd(CSR_HPMCOUNTER3, &v), EXCP_ILLEGAL_INSN);
+    CU_ASSERT_EQUAL(rd(CSR_MHPMCOUNTER3, &v), EXCP_ILLEGAL_INSN);
+    cpu->env.mcounteren = 1ull << 3;
+    CU_ASSERT_EQUAL(rd(CSR_HPMCOUNTER3, &v), EXCP_NONE);
+    CU_ASSERT_EQUAL(v, 0);
+    CU_ASSERT_EQUAL(rd(CSR_HPMCOUNTER3 + 1, &v), EXCP_ILLEGAL_INSN);
+    set_priv(PRV_U);
+    CU_ASSERT_EQUAL(rd(CSR_HPMCOUNTER3, &v), EXCP_ILLEGAL_INSN);
+    cpu->env.scounteren = 1ull << 3;
+    CU_ASSERT_EQUAL(rd(CSR_HPMCOUNTER3, &v), EXCP_NONE);
+    cpu->env.mcounteren = 0;
+    CU_ASSERT_EQUAL(rd(CSR_HPMCOUNTER3, &v), EXCP_ILLEGAL_INSN);
+    set_priv(PRV_S);
+    CU_ASSERT_EQUAL(wr(CSR_SCOUNTEREN, ~0ull), EXCP_NONE);
+    CU_ASSERT_EQUAL(rdv(CSR_SCOUNTEREN), 0xffffffffull);
+    teardown();
+}
+
 static void test_pmp_csrs(void)
 {
     setup();
@@ -543,6 +580,7 @@ static const UnitTest tests[] = {
     { "xepc and xtvec", test_epc_tvec },
     { "counters and counter enables", test_counters },
     { "mcountinhibit freezes counters", test_counter_inhibit },
+    { "hpm counters: zero, gated", test_hpm_counters },
     { "pmpcfg/pmpaddr WARL and locks", test_pmp_csrs },
     { "names and peek", test_names },
     { "trap delegation, stacking and returns", test_trap_delegation },
