@@ -171,6 +171,7 @@ static void test_eval_vectors(void)
     RV64B_RR_VECTORS
     RV64B_RI_VECTORS
     RV64B_R_VECTORS
+    RV64B_R_VECTORS_QEMU72_DIFFERS
 #undef RR
 #undef RI
 #undef R1
@@ -259,6 +260,7 @@ static void test_exec_vectors(void)
     RV64B_RR_VECTORS
     RV64B_RI_VECTORS
     RV64B_R_VECTORS
+    RV64B_R_VECTORS_QEMU72_DIFFERS
 #undef RR
 #undef RI
 #undef R1

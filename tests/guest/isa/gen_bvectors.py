@@ -106,10 +106,20 @@ for n, (f, mx) in RI.items():
             if s <= mx:
                 out.append('  RI("%s", %s, %d, %s) \\' % (n, h(a), s, h(f(a, s))))
 out.append('')
+# QEMU 7.2 counts ctzw's trailing zeros past bit 31 when the low word is 0
+# and the high one is not: those vectors go to a list of their own, which
+# the guest leaves out (tests/integration/diff-qemu.sh compares it with
+# QEMU) and the unit test keeps.
+def qemu72_wrong(n, a): return n == 'ctzw' and u32(a) == 0 and a >> 32
 out.append('#define RV64B_R_VECTORS \\')
 extra = [0x8000000000000001, 0x0000000000008080, 0x00000000000000ff, 0x10000]
+odd = []
 for n, f in R1.items():
     for a in VALS + extra:
-        out.append('  R1("%s", %s, %s) \\' % (n, h(a), h(f(a))))
+        line = '  R1("%s", %s, %s) \\' % (n, h(a), h(f(a)))
+        (odd if qemu72_wrong(n, a) else out).append(line)
+out.append('')
+out.append('#define RV64B_R_VECTORS_QEMU72_DIFFERS \\')
+out += odd
 out.append('')
 open(__file__.replace('gen_bvectors.py', 'bvectors.h'), 'w').write('\n'.join(out) + '\n')
