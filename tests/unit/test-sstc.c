@@ -227,6 +227,7 @@ static void test_vmstate(void)
     cpu_destroy(cpu);
     free(cpu);
     cpu = new_cpu();
+    clk.icount_opaque = cpu;            /* the clock counts the new hart */
     CU_ASSERT_EQUAL(clock_next_deadline(&clk), CLOCK_NEVER);
     Error err;
     error_init(&err);
