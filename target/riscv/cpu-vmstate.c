@@ -1,18 +1,22 @@
 /* VM state of the hart: every architectural register, the privilege level,
  * WFI, the LR/SC reservation, pending interrupts (mip) and the instruction
- * counters that virtual time derives from; the F/D registers and fcsr in the
- * "cpu/fpu" subsection. The TLB and translated blocks are host caches: they
- * are dropped after a load, never saved. */
+ * counters that virtual time derives from. The TLB and translated blocks are
+ * host caches: they are dropped after a load, never saved.
+ *
+ * Registers added since the first version go into subsections written only
+ * when they differ from their reset value, so a stream of a hart that never
+ * used them is byte for byte what earlier Amber wrote, and earlier streams
+ * load: "cpu/fpu" (f0..f31, fcsr), "cpu/sstc", "cpu/trigger". */
 #include <errno.h>
 #include <string.h>
 
-#include "target/riscv/cpu-internal.h"
 #include "target/riscv/cpu.h"
+#include "target/riscv/csr.h"
 #include "target/riscv/fpu.h"
 
 /* A field added to CPURISCVState must get a line in the table below (and a
  * new version or subsection): this fails to compile until it does. */
-_Static_assert(sizeof(CPURISCVState) == 904, "CPURISCVState changed: update vmstate_riscv_cpu");
+_Static_assert(sizeof(CPURISCVState) == 952, "CPURISCVState changed: update vmstate_riscv_cpu");
 
 /* Written when the FP state is not the reset one: FS not Off, or any f
  * register or fcsr nonzero. FS alone is not enough: Linux clears sstatus.FS
@@ -51,13 +55,18 @@ static const VMStateDescription vmstate_riscv_cpu_fpu = {
     },
 };
 
-/* A stream without "cpu/fpu" (not needed, or from an Amber before F/D) means
- * the reset FP state, not whatever this hart held before the load. */
+/* A stream without a subsection (not needed, or from an Amber before the
+ * extension) means that state's reset value, not whatever this hart held
+ * before the load. */
 static void cpu_pre_load(void *opaque)
 {
     CPURISCVState *env = &((RISCVCPU *)opaque)->env;
     memset(env->fpr, 0, sizeof(env->fpr));
     env->fcsr = 0;
+    env->stimecmp = 0;
+    env->tselect = 0;
+    memset(env->tdata1, 0, sizeof(env->tdata1));
+    memset(env->tdata2, 0, sizeof(env->tdata2));
 }
 
 static int cpu_post_load(void *opaque, int version_id, Error *err)
@@ -109,10 +118,78 @@ static int cpu_post_load(void *opaque, int version_id, Error *err)
                    (unsigned long long)env->mstatus);
         return -EINVAL;
     }
-    /* Translated code and TLB entries were built for the old state. */
+    /* Translated code and TLB entries were built for the old state, and
+     * for the old trigger setting. */
+    cpu->trigger_armed = 0;
     cpu_state_changed(cpu);
+    riscv_trigger_update(cpu);
+    riscv_sstc_rearm(cpu);
     return 0;
 }
+
+/* ---- Sstc ---- */
+
+static bool cpu_sstc_needed(void *opaque)
+{
+    const RISCVCPU *cpu = opaque;
+    return cpu->env.stimecmp != 0;
+}
+
+static const VMStateDescription vmstate_riscv_cpu_sstc = {
+    .name = "cpu/sstc",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = cpu_sstc_needed,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT64(env.stimecmp, RISCVCPU),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+/* ---- Sdtrig ---- */
+
+static bool cpu_trigger_needed(void *opaque)
+{
+    const CPURISCVState *env = &((const RISCVCPU *)opaque)->env;
+    bool set = env->tselect != 0;
+    for (unsigned i = 0; i < TRIGGER_COUNT; i++) {
+        set = set || env->tdata1[i] || env->tdata2[i];
+    }
+    return set;
+}
+
+static int cpu_trigger_post_load(void *opaque, int version_id, Error *err)
+{
+    RISCVCPU *cpu = opaque;
+    const CPURISCVState *env = &cpu->env;
+    if (vmstate_check_max(err, "env.tselect", env->tselect, TRIGGER_COUNT - 1)) {
+        return -EINVAL;
+    }
+    for (unsigned i = 0; i < TRIGGER_COUNT; i++) {
+        if (env->tdata1[i] & ~TRIGGER_TDATA1_WMASK) {
+            error_setf(err, "field 'env.tdata1[%u]' value 0x%llx has bits outside the "
+                       "mcontrol mode and match-kind bits (0x%llx)", i,
+                       (unsigned long long)env->tdata1[i],
+                       (unsigned long long)TRIGGER_TDATA1_WMASK);
+            return -EINVAL;
+        }
+    }
+    return 0;
+}
+
+static const VMStateDescription vmstate_riscv_cpu_trigger = {
+    .name = "cpu/trigger",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = cpu_trigger_needed,
+    .post_load = cpu_trigger_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT64(env.tselect, RISCVCPU),
+        VMSTATE_UINT64_ARRAY(env.tdata1, RISCVCPU, TRIGGER_COUNT),
+        VMSTATE_UINT64_ARRAY(env.tdata2, RISCVCPU, TRIGGER_COUNT),
+        VMSTATE_END_OF_LIST()
+    },
+};
 
 const VMStateDescription vmstate_riscv_cpu = {
     .name = "cpu",
@@ -159,6 +236,8 @@ const VMStateDescription vmstate_riscv_cpu = {
     },
     .subsections = (const VMStateDescription *const[]) {
         &vmstate_riscv_cpu_fpu,
+        &vmstate_riscv_cpu_sstc,
+        &vmstate_riscv_cpu_trigger,
         NULL
     },
 };

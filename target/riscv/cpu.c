@@ -43,6 +43,9 @@ bool cpu_init(RISCVCPU *cpu, PhysMemory *mem, Error *err)
 
 void cpu_destroy(RISCVCPU *cpu)
 {
+    if (cpu->stimer.clock) {
+        timer_del(&cpu->stimer);
+    }
     exec_destroy(cpu);
     if (cpu->mem) {
         memory_remove_listener(cpu->mem, cpu);
@@ -61,6 +64,8 @@ void cpu_reset(RISCVCPU *cpu, uint64_t reset_pc)
     env->priv = PRV_M;
     env->pc = reset_pc;
     cpu_state_changed(cpu);
+    riscv_sstc_update(cpu);     /* STCE is 0: disarms */
+    riscv_trigger_update(cpu);
 }
 
 void cpu_request_exit(RISCVCPU *cpu)

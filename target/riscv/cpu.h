@@ -52,6 +52,12 @@ typedef struct CPURISCVState {
     uint64_t scounteren, senvcfg;
     uint64_t pmpcfg[2];          /* pmpcfg0 and pmpcfg2 (RV64) */
     uint64_t pmpaddr[16];
+    uint64_t stimecmp;           /* Sstc */
+    /* Sdtrig: two mcontrol (type 2) triggers. tdata1 holds only the bits a
+     * write can set (m, s, u, execute, store, load); reads add the type. */
+    uint64_t tselect;
+    uint64_t tdata1[2];
+    uint64_t tdata2[2];          /* the address compared */
 
     /* Virtual time base: instructions executed plus time skipped in WFI.
      * mtime and all timers derive from it in icount mode. */
@@ -139,6 +145,12 @@ typedef struct RISCVCPU {
      * set it: cached blocks carry their privilege, and SUM/MXR/MPRV do not
      * affect fetch. */
     bool jc_stale;
+    /* Sstc: raises STIP when time reaches stimecmp; armed while STCE=1
+     * (target/riscv/sstc.c). */
+    Timer stimer;
+    /* Sdtrig: which kinds of trigger are enabled (TRIGGER_ARMED_*). Zero
+     * keeps execution on its fast paths (target/riscv/trigger.c). */
+    uint8_t trigger_armed;
     CPUStats stats;
 } RISCVCPU;
 
@@ -164,6 +176,11 @@ void cpu_request_exit(RISCVCPU *cpu);
 void cpu_irq_handler(void *opaque, int n, int level);
 /* Precise instruction count, usable from device callbacks during execution. */
 uint64_t cpu_get_icount(void *opaque /* RISCVCPU * */);
+/* riscv,isa for the device tree: "rv64" and misa's letters in canonical
+ * order, then the implemented multi-letter extensions, '_'-separated
+ * (target/riscv/cpu-isa.c). Writes at most len bytes, NUL-terminated;
+ * returns the full length. */
+size_t cpu_isa_string(const RISCVCPU *cpu, char *buf, size_t len);
 /* Drop host-side caches after the architectural state was replaced (loadvm,
  * reset): TLB and translated blocks. */
 void cpu_state_changed(RISCVCPU *cpu);

@@ -176,7 +176,7 @@ out:
 CPUExitReason cpu_exec(RISCVCPU *cpu, uint64_t max_insns)
 {
     static const void *const labels[OP_COUNT] = {
-#define TB_OP_LABEL(name) [OP_##name] = &&L_##name,
+#define TB_OP_LABEL(name, ...) [OP_##name] = &&L_##name,
         TB_FOR_EACH_OP(TB_OP_LABEL)
 #undef TB_OP_LABEL
     };
@@ -347,6 +347,14 @@ L_REMUW: {
         RD = (uint64_t)(int64_t)(int32_t)(b == 0 ? a : a % b);
         NEXT();
     }
+
+    /* ---- Zba/Zbb/Zbc/Zbs (target/riscv/bitmanip.h) ---- */
+#define BM_SRC_RR RS2
+#define BM_SRC_RI ((uint64_t)op->imm)
+#define BM_SRC_R  0
+#define BM_LABEL(name, fn, form, mn) L_##name: RD = fn(RS1, BM_SRC_##form); NEXT();
+    BITMANIP_OPS(BM_LABEL)
+#undef BM_LABEL
 
     /* ---- loads and stores: inline TLB hit, else the slow path ----
      * After a slow access leave the block if it invalidated the block or a
@@ -554,6 +562,16 @@ L_CSRRCI:
     /* ---- debug log (-d exec/cpu): only in blocks translated with it on ---- */
 L_TRACE:
     exec_log_tb(cpu, tb, tb_vpc);
+    NEXT();
+
+    /* ---- Sdtrig: only in blocks translated while an execute trigger is
+     * armed (one instruction each), so unarmed code pays nothing ---- */
+L_TRIGGER:
+    if (unlikely(riscv_trigger_exec_hit(cpu, tb_vpc))) {
+        cause = EXCP_BREAKPOINT;
+        tval = tb_vpc;
+        goto excp;
+    }
     NEXT();
 
     /* ---- leaving a block in the middle ---- */

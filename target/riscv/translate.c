@@ -1,4 +1,4 @@
-/* Decoder and translator: RV64IMAC + Zicsr + Zifencei guest code into
+/* Decoder and translator: RV64IMAC + Zicsr + Zifencei + Zb[abcs] guest code into
  * translation blocks of micro-ops (see target/riscv/tb.h). Compressed instructions are
  * expanded into the same DecodedInsn as their 32-bit equivalents. */
 #include <string.h>
@@ -376,6 +376,9 @@ unsigned translate_decode(uint32_t insn, DecodedInsn *d)
     } else {
         d->len = 4;
         decode_32(insn, d);
+        if (d->op == OP_ILLEGAL) {
+            bitmanip_decode(insn, d);   /* B encodings are holes in the base ISA */
+        }
     }
     return d->len;
 }
@@ -420,7 +423,8 @@ static void emit_jump(TransCtx *s, unsigned rd, int64_t target, unsigned link,
 
 static bool is_alu(unsigned op)
 {
-    return (op >= OP_ADDI && op <= OP_REMUW) || op == OP_LUI || op == OP_AUIPC;
+    return (op >= OP_ADDI && op <= OP_REMUW) || op == OP_LUI || op == OP_AUIPC ||
+           (op >= BITMANIP_FIRST_OP && op <= BITMANIP_LAST_OP);
 }
 
 /* Emits the micro-op(s) of instruction d at offset off. Returns false when

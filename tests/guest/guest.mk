@@ -22,7 +22,7 @@ G_PICO   := $(G_ARCH) -O2 -g --specs=picolibc.specs --crt0=hosted \
 RVBENCH_SHORT ?= 120
 RVBENCH_LONG  ?= 5000
 
-ISA_PROGS := rv64i rv64m rv64a rvc priv vm irq smc rv64fd
+ISA_PROGS := rv64i rv64m rv64a rvc priv vm irq smc rv64fd rv64b
 GUEST_ISA := $(patsubst %,$(G_OUT)/isa/isa-%.elf,$(ISA_PROGS))
 GUEST_ELFS += $(G_OUT)/hello/hello.elf $(G_OUT)/hello/hello42.elf \
 	$(G_OUT)/demo/demo.elf $(G_OUT)/demo/demo-ticks.elf \
@@ -59,6 +59,9 @@ $(G_OUT)/isa/isa-%.elf: $(G_SRC)/isa/%.c $(G_TEST) $(G_HDRS) $(wildcard $(G_SRC)
 $(G_OUT)/isa/isa-rv64fd.elf: $(G_SRC)/isa/rv64fd.c $(G_TEST) $(G_HDRS) $(wildcard $(G_SRC)/isa/*.h)
 	@mkdir -p $(@D)
 	$(G_CC) $(subst rv64imac,rv64imafdc,$(G_CFLAGS)) -I$(G_SRC)/isa $(G_LDFLAGS) $(G_TEST) $< -lgcc -o $@
+
+# The B extensions and pause need the assembler's names (the last -march wins).
+$(G_OUT)/isa/isa-rv64b.elf: G_CFLAGS += -march=rv64imac_zba_zbb_zbc_zbs_zihintpause
 
 # Host build of the benchmark core: prints the expected checksum.
 $(G_OUT)/bench/host_bench: $(srcdir)/bench/host/host_main.c $(G_SRC)/bench/bench_core.c $(G_SRC)/bench/bench_core.h
@@ -109,3 +112,4 @@ $(G_OUT)/migtest/migtest.elf: $(G_SRC)/migtest/migtest.c $(G_COMMON) $(G_HDRS)
 $(G_OUT)/log/log-paging.elf: $(G_SRC)/log/paging.c $(G_COMMON) $(G_HDRS)
 	@mkdir -p $(@D)
 	$(G_CC) $(G_CFLAGS) $(G_LDFLAGS) $(G_COMMON) $< -lgcc -o $@
+
