@@ -419,10 +419,6 @@ static int write_pmpaddr(RISCVCPU *cpu, int csrno, uint64_t val)
 #define PMPADDR(i) CUSTOM(CSR_PMPADDR0 + i, "pmpaddr" #i, read_pmpaddr, write_pmpaddr)
 
 static const CSRInfo csr_table[] = {
-    /* floating point (fpu-state.c) */
-    CUSTOM(CSR_FFLAGS, "fflags", riscv_fp_csr_read, riscv_fp_csr_write),
-    CUSTOM(CSR_FRM, "frm", riscv_fp_csr_read, riscv_fp_csr_write),
-    CUSTOM(CSR_FCSR, "fcsr", riscv_fp_csr_read, riscv_fp_csr_write),
     /* user counters (read-only by number) */
     CUSTOM(CSR_CYCLE, "cycle", read_counter, NULL),
     CUSTOM(CSR_TIME, "time", read_counter, NULL),
@@ -472,7 +468,7 @@ static const CSRInfo csr_table[] = {
 static const CSRTable csr_table_base = CSR_TABLE(csr_table);
 
 static const CSRTable *const csr_tables[] = {
-    &csr_table_base, &csr_table_hpm, &csr_table_sstc, &csr_table_trigger,
+    &csr_table_base, &csr_table_fp, &csr_table_hpm, &csr_table_sstc, &csr_table_trigger,
 };
 #define CSR_NR_TABLES (sizeof(csr_tables) / sizeof(csr_tables[0]))
 

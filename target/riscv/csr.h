@@ -1,6 +1,7 @@
 /* The CSR tables: the entry type shared by target/riscv/csr.c (the base
  * registers and the lookup) and the files that add one extension's
- * registers (csr-hpm.c, sstc.c, trigger.c). Not for use outside the CPU. */
+ * registers (fpu-state.c, csr-hpm.c, sstc.c, trigger.c). Not for use
+ * outside the CPU. */
 #ifndef TARGET_RISCV_CSR_H
 #define TARGET_RISCV_CSR_H
 
@@ -44,6 +45,7 @@ typedef struct CSRTable {
 #define CSR_TABLE(arr) { (arr), sizeof(arr) / sizeof((arr)[0]) }
 
 /* The extension tables csr.c looks numbers up in besides its own. */
+extern const CSRTable csr_table_fp;       /* F/D: fflags, frm, fcsr: fpu-state.c */
 extern const CSRTable csr_table_hpm;      /* Zihpm: csr-hpm.c */
 extern const CSRTable csr_table_sstc;     /* Sstc: sstc.c */
 extern const CSRTable csr_table_trigger;  /* Sdtrig: trigger.c */

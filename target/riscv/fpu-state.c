@@ -1,7 +1,8 @@
-/* The FP state outside the instructions: the fflags, frm and fcsr CSRs and
- * the register dump of info registers. */
+/* The FP state outside the instructions: the fflags, frm and fcsr CSRs
+ * (their CSR table) and the register dump of info registers. */
 #include <stdio.h>
 
+#include "target/riscv/csr.h"
 #include "target/riscv/fpu.h"
 
 int riscv_fp_csr_read(RISCVCPU *cpu, int csrno, uint64_t *val)
@@ -39,6 +40,14 @@ int riscv_fp_csr_write(RISCVCPU *cpu, int csrno, uint64_t val)
     riscv_fs_set_dirty(env);
     return EXCP_NONE;
 }
+
+static const CSRInfo csr_fp[] = {
+    { CSR_FFLAGS, "fflags", 0, 0, riscv_fp_csr_read, riscv_fp_csr_write },
+    { CSR_FRM, "frm", 0, 0, riscv_fp_csr_read, riscv_fp_csr_write },
+    { CSR_FCSR, "fcsr", 0, 0, riscv_fp_csr_read, riscv_fp_csr_write },
+};
+
+const CSRTable csr_table_fp = CSR_TABLE(csr_fp);
 
 /* QEMU's riscv_fpr_regnames */
 static const char *const fpr_names[32] = {
