@@ -113,3 +113,10 @@ $(G_OUT)/log/log-paging.elf: $(G_SRC)/log/paging.c $(G_COMMON) $(G_HDRS)
 	@mkdir -p $(@D)
 	$(G_CC) $(G_CFLAGS) $(G_LDFLAGS) $(G_COMMON) $< -lgcc -o $@
 
+# Differential test against QEMU (tests/integration/diff-ops.sh): the C code
+# is rv64imac (its operand stream uses integer instructions only), the stubs
+# in ops.S name the F, D and B instructions themselves.
+GUEST_ELFS += $(G_OUT)/opdiff/opdiff.elf
+$(G_OUT)/opdiff/opdiff.elf: $(G_SRC)/opdiff/opdiff.c $(G_SRC)/opdiff/ops.S $(G_COMMON) $(G_HDRS)
+	@mkdir -p $(@D)
+	$(G_CC) $(G_CFLAGS) $(G_LDFLAGS) $(G_COMMON) $(G_SRC)/opdiff/opdiff.c $(G_SRC)/opdiff/ops.S -lgcc -o $@
