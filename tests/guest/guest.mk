@@ -63,6 +63,18 @@ $(G_OUT)/isa/isa-rv64fd.elf: $(G_SRC)/isa/rv64fd.c $(G_TEST) $(G_HDRS) $(wildcar
 # The B extensions and pause need the assembler's names (the last -march wins).
 $(G_OUT)/isa/isa-rv64b.elf: G_CFLAGS += -march=rv64imac_zba_zbb_zbc_zbs_zihintpause
 
+# FP benchmark (bench/fp.sh; the short one runs in diff-qemu.sh): F and D in
+# the FPU, lp64 ABI as isa-rv64fd.
+FPBENCH_SHORT ?= 1
+FPBENCH_LONG  ?= 30
+GUEST_ELFS += $(G_OUT)/bench/fpbench-short.elf $(G_OUT)/bench/fpbench.elf
+$(G_OUT)/bench/fpbench-short.elf: $(G_SRC)/bench/fpbench.c $(G_COMMON) $(G_HDRS)
+	@mkdir -p $(@D)
+	$(G_CC) $(subst rv64imac,rv64imafdc,$(G_CFLAGS)) -fno-math-errno -DITERS=$(FPBENCH_SHORT) $(G_LDFLAGS) $(G_COMMON) $< -lgcc -o $@
+$(G_OUT)/bench/fpbench.elf: $(G_SRC)/bench/fpbench.c $(G_COMMON) $(G_HDRS)
+	@mkdir -p $(@D)
+	$(G_CC) $(subst rv64imac,rv64imafdc,$(G_CFLAGS)) -fno-math-errno -DITERS=$(FPBENCH_LONG) $(G_LDFLAGS) $(G_COMMON) $< -lgcc -o $@
+
 # Host build of the benchmark core: prints the expected checksum.
 $(G_OUT)/bench/host_bench: $(srcdir)/bench/host/host_main.c $(G_SRC)/bench/bench_core.c $(G_SRC)/bench/bench_core.h
 	@mkdir -p $(@D)
