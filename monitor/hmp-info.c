@@ -28,11 +28,19 @@ void hmp_info_registers(Monitor *mon, const MonArgs *a)
             monitor_printf(mon, "\nCPU#%d\n", h);
             cpu_dump_state(&m->harts[h], m->harts[h].env.pc, buf, sizeof(buf));
             monitor_puts(mon, buf);
+            if (cpu_dump_fpu(&m->harts[h], false, buf, sizeof(buf))) {
+                monitor_puts(mon, buf);
+            }
         }
         return;
     }
     cpu_dump_state(cpu, cpu->env.pc, buf, sizeof(buf));
     monitor_puts(mon, buf);
+    /* The FP registers follow while FS is not Off (QEMU shows them always;
+     * a hart without FP state in use keeps QEMU's integer-only layout). */
+    if (cpu_dump_fpu(cpu, false, buf, sizeof(buf))) {
+        monitor_puts(mon, buf);
+    }
 }
 
 bool hmp_reg_lookup(void *opaque, const char *name, uint64_t *val)

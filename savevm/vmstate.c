@@ -306,6 +306,9 @@ int vmstate_load(QEMUFile *f, const VMStateDescription *vmsd, void *opaque, int 
                    vmsd->name, version_id, vmsd->minimum_version_id);
         return -EINVAL;
     }
+    if (vmsd->pre_load) {
+        vmsd->pre_load(opaque);
+    }
     for (const VMStateField *fd = vmsd->fields; !vmstate_field_end(fd); fd++) {
         if (fd->version_id > version_id) {
             continue;

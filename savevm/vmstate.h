@@ -13,7 +13,8 @@
  * Versions: a field declared with _V(n) exists from version n; saving always
  * writes the local version_id; loading accepts minimum_version_id ..
  * version_id and skips fields newer than the stream's version, leaving their
- * current values. Missing subsections leave their state untouched too. */
+ * current values. Missing subsections leave their state untouched too,
+ * unless the section's pre_load gives it a default first. */
 #ifndef SAVEVM_VMSTATE_H
 #define SAVEVM_VMSTATE_H
 
@@ -78,6 +79,9 @@ struct VMStateDescription {
     /* Subsections, and top-level sections too: false leaves it out. */
     bool (*needed)(void *opaque);
     int (*pre_save)(void *opaque);
+    /* Before any field is read: the defaults for state that an optional
+     * subsection may not bring. */
+    void (*pre_load)(void *opaque);
     /* Checks and applies the loaded state: 0, or a negative errno with err
      * naming the field and value it refuses. */
     int (*post_load)(void *opaque, int version_id, Error *err);

@@ -56,7 +56,7 @@ done
 # The house rules: no include runs up a floor, no cycle between directories.
 run_one "scripts/check-layers" python3 "$src/scripts/check-layers" "$src"
 # ... and no mutable global below system/ (one machine's state is its own).
-run_one "scripts/check-globals" bash "$src/scripts/check-globals" "$build"
+run_one "scripts/check-globals" bash "$src/scripts/check-globals" "$build" "$src"
 for t in "$src"/tests/integration/*.sh; do
     [ "$(basename "$t")" = lib.sh ] && continue   # the shared library, not a test
     [ -f "$t" ] || continue

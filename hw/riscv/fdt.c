@@ -12,9 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The ISA we implement; firmware and Linux pick code paths from it. */
-#define FDT_RISCV_ISA "rv64imac_zicsr_zifencei"
-
 typedef struct FdtBuilder {
     void *fdt;
     int rc;                      /* first libfdt error, sticky */
@@ -102,9 +99,13 @@ static void fdt_build_syscon(FdtBuilder *b, const char *node, const char *compat
     fdt_end(b);
 }
 
-static void fdt_build_cpus(FdtBuilder *b, int n)
+static void fdt_build_cpus(FdtBuilder *b, const Machine *m, int n)
 {
     char name[32];
+    /* Exactly what the harts implement; firmware and Linux pick code
+     * paths from it. */
+    char isa[128];
+    cpu_isa_string(&m->harts[0], isa, sizeof(isa));
     fdt_begin(b, "cpus");
     fdt_u32(b, "#address-cells", 1);
     fdt_u32(b, "#size-cells", 0);
@@ -118,7 +119,7 @@ static void fdt_build_cpus(FdtBuilder *b, int n)
         fdt_u32(b, "reg", (uint32_t)h);
         fdt_str(b, "status", "okay");
         fdt_str(b, "compatible", "riscv");
-        fdt_str(b, "riscv,isa", FDT_RISCV_ISA);
+        fdt_str(b, "riscv,isa", isa);
         fdt_str(b, "mmu-type", "riscv,sv48");
         fdt_begin(b, "interrupt-controller");
         fdt_u32(b, "#interrupt-cells", 1);
@@ -261,7 +262,7 @@ bool machine_build_fdt(Machine *m, Error *err)
     fdt_reg(&b, VIRT_DRAM_BASE, m->opts.ram_size);
     fdt_end(&b);
 
-    fdt_build_cpus(&b, n);
+    fdt_build_cpus(&b, m, n);
     fdt_build_soc(&b, n);
     fdt_end(&b);
     fdt_check(&b, fdt_finish(b.fdt));

@@ -8,6 +8,8 @@
 
 /* CSR numbers used across the CPU */
 #define CSR_FFLAGS   0x001
+#define CSR_FRM      0x002
+#define CSR_FCSR     0x003
 #define CSR_SSTATUS  0x100
 #define CSR_SIE      0x104
 #define CSR_STVEC    0x105
@@ -64,6 +66,10 @@
 #define MSTATUS_UXL   (3ull << 32)
 #define MSTATUS_SXL   (3ull << 34)
 #define MSTATUS_SD    (1ull << 63)
+
+/* misa extension bits */
+#define MISA_D        (1ull << ('D' - 'A'))
+#define MISA_F        (1ull << ('F' - 'A'))
 
 /* Memory access kinds for the slow path and the page walker. */
 typedef enum MMUAccess {
@@ -140,6 +146,33 @@ void riscv_update_mmu_idx(RISCVCPU *cpu);
 /* Removes every TLB entry mapping physical page `paddr` for writes (called
  * when translated code is created from that page). */
 void riscv_tlb_flush_phys_write(RISCVCPU *cpu, uint64_t paddr);
+
+/* ---- Sstc (sstc.c) ---- */
+
+/* Recomputes STIP from time and stimecmp and arms the hart's timer for the
+ * deadline while menvcfg.STCE is set; with STCE clear, only disarms. */
+void riscv_sstc_update(RISCVCPU *cpu);
+/* After a load: re-arms the timer for the loaded stimecmp without reading
+ * the clock (the clock section loads after the CPU's). */
+void riscv_sstc_rearm(RISCVCPU *cpu);
+
+/* ---- Sdtrig (trigger.c) ---- */
+
+#define TRIGGER_ARMED_EXEC 1     /* blocks carry OP_TRIGGER, one insn each */
+#define TRIGGER_ARMED_MEM  2     /* no fast-path TLB tags: accesses go slow */
+/* Recomputes cpu->trigger_armed from tdata1 and drops the translated
+ * blocks or TLB entries that were built for the other setting. */
+void riscv_trigger_update(RISCVCPU *cpu);
+/* An execute trigger matches the instruction at pc in the current mode. */
+bool riscv_trigger_exec_hit(RISCVCPU *cpu, uint64_t pc);
+#define TRIGGER_LOAD  1          /* mcontrol's load and store bits */
+#define TRIGGER_STORE 2
+/* An access of size bytes at vaddr of kinds `kinds` (TRIGGER_LOAD and/or
+ * TRIGGER_STORE: an AMO is both) matches a trigger: returns
+ * EXCP_BREAKPOINT with *tval = vaddr, else EXCP_NONE. Called only while
+ * TRIGGER_ARMED_MEM is set. */
+int riscv_trigger_mem_check(RISCVCPU *cpu, uint64_t vaddr, unsigned size, unsigned kinds,
+                            uint64_t *tval);
 
 /* ---- debug log hooks (cpu-log.c), called only when their item is on ---- */
 

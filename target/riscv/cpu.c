@@ -7,8 +7,9 @@
 #include <string.h>
 
 #define MISA_EXT(c) (1ull << ((c) - 'A'))
-#define MISA_VALUE ((2ull << 62) | MISA_EXT('A') | MISA_EXT('C') | MISA_EXT('I') | \
-                    MISA_EXT('M') | MISA_EXT('S') | MISA_EXT('U'))
+#define MISA_VALUE ((2ull << 62) | MISA_EXT('A') | MISA_EXT('C') | MISA_EXT('D') | \
+                    MISA_EXT('F') | MISA_EXT('I') | MISA_EXT('M') | MISA_EXT('S') | \
+                    MISA_EXT('U'))
 
 const char *const cpu_gpr_names[32] = {
     "zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2",
@@ -70,6 +71,9 @@ bool cpu_init(RISCVCPU *cpu, PhysMemory *mem, Error *err)
 
 void cpu_destroy(RISCVCPU *cpu)
 {
+    if (cpu->stimer.clock) {
+        timer_del(&cpu->stimer);
+    }
     if (cpu->mem) {
         cpu_resv_release(cpu);
     }
@@ -91,6 +95,8 @@ void cpu_reset(RISCVCPU *cpu, uint64_t reset_pc)
     env->priv = PRV_M;
     env->pc = reset_pc;
     cpu_state_changed(cpu);
+    riscv_sstc_update(cpu);     /* STCE is 0: disarms */
+    riscv_trigger_update(cpu);
 }
 
 void cpu_request_exit(RISCVCPU *cpu)

@@ -53,6 +53,12 @@ typedef struct CPURISCVState {
     uint64_t scounteren, senvcfg;
     uint64_t pmpcfg[2];          /* pmpcfg0 and pmpcfg2 (RV64) */
     uint64_t pmpaddr[16];
+    uint64_t stimecmp;           /* Sstc */
+    /* Sdtrig: two mcontrol (type 2) triggers. tdata1 holds only the bits a
+     * write can set (m, s, u, execute, store, load); reads add the type. */
+    uint64_t tselect;
+    uint64_t tdata1[2];
+    uint64_t tdata2[2];          /* the address compared */
 
     /* Virtual time base: instructions executed plus time skipped in WFI.
      * mtime and all timers derive from it in icount mode. */
@@ -63,6 +69,10 @@ typedef struct CPURISCVState {
 
     uint64_t load_res;           /* LR reservation address */
     uint8_t load_res_valid;
+
+    /* F and D: singles are NaN-boxed (upper 32 bits all ones). */
+    uint64_t fpr[32];
+    uint32_t fcsr;               /* frm (7:5) and fflags (4:0) */
 } CPURISCVState;
 
 /* Software TLB entry. A tag is the page-aligned virtual address with which the
@@ -128,7 +138,7 @@ typedef struct RISCVCPU {
     uint8_t mmu_idx_data;        /* MMU index for loads/stores (MPRV applied) */
     uint8_t mmu_idx_fetch;       /* MMU index for instruction fetch */
     struct TBCache *tbc;         /* translation cache (target/riscv/exec.c) */
-    uint8_t csr_index[4096];     /* CSR number -> csr_table index + 1 (0: none) */
+    uint16_t csr_index[4096];    /* CSR number -> (table << 8 | entry) + 1 (0: none) */
     /* cpu_exec() returns once env.icount reaches this; set to 0 to ask the
      * executor to stop at the next block boundary (interrupt, monitor). */
     uint64_t icount_limit;
@@ -142,6 +152,12 @@ typedef struct RISCVCPU {
      * set it: cached blocks carry their privilege, and SUM/MXR/MPRV do not
      * affect fetch. */
     bool jc_stale;
+    /* Sstc: raises STIP when time reaches stimecmp; armed while STCE=1
+     * (target/riscv/sstc.c). */
+    Timer stimer;
+    /* Sdtrig: which kinds of trigger are enabled (TRIGGER_ARMED_*). Zero
+     * keeps execution on its fast paths (target/riscv/trigger.c). */
+    uint8_t trigger_armed;
     CPUStats stats;
 } RISCVCPU;
 
@@ -156,7 +172,7 @@ typedef enum CPUExitReason {
 /* False with err set when the translation cache cannot be allocated. */
 bool cpu_init(RISCVCPU *cpu, PhysMemory *mem, Error *err);
 void cpu_destroy(RISCVCPU *cpu);
-/* Power-on / system reset state: M-mode at reset_pc, misa = RV64IMACSU. */
+/* Power-on / system reset state: M-mode at reset_pc, misa = RV64IMAFDCSU, FS Off. */
 void cpu_reset(RISCVCPU *cpu, uint64_t reset_pc);
 /* Runs until env.icount >= env.icount(at entry) + max_insns, WFI, or an exit
  * request. Interrupts are taken between blocks. */
@@ -167,6 +183,11 @@ void cpu_request_exit(RISCVCPU *cpu);
 void cpu_irq_handler(void *opaque, int n, int level);
 /* Precise instruction count, usable from device callbacks during execution. */
 uint64_t cpu_get_icount(void *opaque /* RISCVCPU * */);
+/* riscv,isa for the device tree: "rv64" and misa's letters in canonical
+ * order, then the implemented multi-letter extensions, '_'-separated
+ * (target/riscv/cpu-isa.c). Writes at most len bytes, NUL-terminated;
+ * returns the full length. */
+size_t cpu_isa_string(const RISCVCPU *cpu, char *buf, size_t len);
 /* Drop host-side caches after the architectural state was replaced (loadvm,
  * reset): TLB and translated blocks. */
 void cpu_state_changed(RISCVCPU *cpu);
@@ -207,6 +228,11 @@ size_t cpu_dump_state(RISCVCPU *cpu, uint64_t pc, char *buf, size_t len);
 /* The mask of cpu->log changed from old: flushes translated code when the
  * translation-time items (in_asm, exec, cpu) changed. */
 void cpu_log_mask_changed(RISCVCPU *cpu, unsigned old);
+/* info registers' FP part, QEMU's layout: " fcsr     %016x" then
+ * "f0/ft0" .. "f31/ft11" four to a line. Empty unless FS is not Off or
+ * `all` is set. Writes at most len bytes (NUL-terminated); returns the
+ * length. */
+size_t cpu_dump_fpu(RISCVCPU *cpu, bool all, char *buf, size_t len);
 
 /* Its state table (the section's fields, versions and subsections). */
 extern const VMStateDescription vmstate_riscv_cpu;

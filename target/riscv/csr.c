@@ -1,11 +1,15 @@
-/* Control and status registers. One declarative table lists every implemented
+/* Control and status registers. Declarative tables list every implemented
  * CSR: plain registers are a field offset and a mask of writable bits; views
- * and registers with side effects have handlers. Any number not in the table
- * is an illegal instruction, which is what OpenSBI's feature probes expect. */
-#include "target/riscv/cpu-internal.h"
+ * and registers with side effects have handlers. This file holds the base
+ * registers; an extension's registers sit in the extension's file (see
+ * csr.h). Any number in no table is an illegal instruction, which is what
+ * OpenSBI's feature probes expect. */
+#include "target/riscv/csr.h"
+#include "target/riscv/fpu.h"
 #include "emu/clock.h"
 #include "util/log.h"
 
+#include <assert.h>
 #include <stddef.h>
 #include <string.h>
 #include <strings.h>
@@ -20,7 +24,8 @@
 
 #define SSTATUS_MASK (MSTATUS_SIE | MSTATUS_SPIE | MSTATUS_UBE | MSTATUS_SPP | MSTATUS_FS | \
                       MSTATUS_XS | MSTATUS_SUM | MSTATUS_MXR | MSTATUS_UXL | MSTATUS_SD)
-#define SSTATUS_WMASK (MSTATUS_SIE | MSTATUS_SPIE | MSTATUS_SPP | MSTATUS_SUM | MSTATUS_MXR)
+#define SSTATUS_WMASK (MSTATUS_SIE | MSTATUS_SPIE | MSTATUS_SPP | MSTATUS_FS | MSTATUS_SUM | \
+                       MSTATUS_MXR)
 #define MSTATUS_WMASK (SSTATUS_WMASK | MSTATUS_MIE | MSTATUS_MPIE | MSTATUS_MPP | \
                        MSTATUS_MPRV | MSTATUS_TVM | MSTATUS_TW | MSTATUS_TSR)
 /* Fields that select how addresses are translated. */
@@ -35,11 +40,12 @@
 #define SATP_MODE_SV48 9
 #define SATP_ASID_PPN_MASK ((0xffffull << 44) | ((1ull << 44) - 1))
 
-#define COUNTEREN_MASK 0x7ull      /* CY, TM, IR: no hpm counters */
+#define COUNTEREN_MASK 0xffffffffull  /* CY, TM, IR, HPM3..31 (which read 0) */
 #define MCOUNTINHIBIT_CY   0x1ull
 #define MCOUNTINHIBIT_IR   0x4ull
 #define MCOUNTINHIBIT_MASK (MCOUNTINHIBIT_CY | MCOUNTINHIBIT_IR)
 #define ENVCFG_FIOM 1ull
+#define MENVCFG_WMASK (ENVCFG_FIOM | MENVCFG_STCE)
 
 #define PMPADDR_MASK ((1ull << 54) - 1)
 #define PMP_L 0x80
@@ -47,19 +53,6 @@
 #define PMP_A_TOR 0x08
 #define PMP_R 0x01
 #define PMP_W 0x02
-
-typedef int (*CSRRead)(RISCVCPU *cpu, int csrno, uint64_t *val);
-/* Gets the merged new value; returns EXCP_NONE or EXCP_ILLEGAL_INSN. */
-typedef int (*CSRWrite)(RISCVCPU *cpu, int csrno, uint64_t val);
-
-typedef struct CSRInfo {
-    uint16_t num;
-    const char *name;
-    uint16_t offset;             /* plain register: field in CPURISCVState */
-    uint64_t wmask;              /* plain register: writable bits */
-    CSRRead read;                /* NULL: read the field */
-    CSRWrite write;              /* NULL: masked write of the field */
-} CSRInfo;
 
 #define FIELD(f) offsetof(CPURISCVState, f)
 
@@ -70,7 +63,7 @@ static uint64_t *csr_field(RISCVCPU *cpu, const CSRInfo *ci)
 
 /* A write that may make an interrupt deliverable: leave the running block
  * when one is, so the executor takes it at the next instruction. */
-static void csr_irq_recheck(RISCVCPU *cpu)
+void riscv_csr_irq_recheck(RISCVCPU *cpu)
 {
     CPURISCVState *env = &cpu->env;
     uint64_t pending = env->mip & env->mie;
@@ -107,12 +100,15 @@ static void mstatus_set(RISCVCPU *cpu, uint64_t val)
 {
     CPURISCVState *env = &cpu->env;
     uint64_t old = env->mstatus;
-    uint64_t nv = (old & ~MSTATUS_WMASK) | (val & MSTATUS_WMASK);
+    /* FS stays Off on a hart whose misa has no F (one loaded from an
+     * older Amber: see cpu-vmstate.c). */
+    uint64_t wmask = MSTATUS_WMASK & ~((env->misa & MISA_F) ? 0 : MSTATUS_FS);
+    uint64_t nv = (old & ~wmask) | (val & wmask);
     /* MPP is WARL over the implemented modes: 2 (reserved) keeps the old. */
     if ((nv & MSTATUS_MPP) == (2ull << 11)) {
         nv = (nv & ~MSTATUS_MPP) | (old & MSTATUS_MPP);
     }
-    env->mstatus = nv;
+    env->mstatus = nv = riscv_mstatus_sd(nv);
     if ((old ^ nv) & MSTATUS_XLATE) {
         if ((old ^ nv) & MSTATUS_MXR) {
             /* MXR widens or narrows read permission inside cached entries. */
@@ -121,12 +117,12 @@ static void mstatus_set(RISCVCPU *cpu, uint64_t val)
         riscv_update_mmu_idx(cpu);
         cpu->translation_changed = true;
     }
-    csr_irq_recheck(cpu);
+    riscv_csr_irq_recheck(cpu);
 }
 
 static int read_mstatus(RISCVCPU *cpu, int csrno, uint64_t *val)
 {
-    /* FS and XS are always 0 (no FPU), so SD is 0 too. */
+    /* SD is kept up to date with FS (XS is always 0). */
     *val = cpu->env.mstatus;
     return EXCP_NONE;
 }
@@ -158,22 +154,24 @@ static int read_misa(RISCVCPU *cpu, int csrno, uint64_t *val)
 static int write_mideleg(RISCVCPU *cpu, int csrno, uint64_t val)
 {
     cpu->env.mideleg = val & MIP_S_BITS;
-    csr_irq_recheck(cpu);
+    riscv_csr_irq_recheck(cpu);
     return EXCP_NONE;
 }
 
 static int write_mie(RISCVCPU *cpu, int csrno, uint64_t val)
 {
     cpu->env.mie = val & (MIP_S_BITS | MIP_M_BITS);
-    csr_irq_recheck(cpu);
+    riscv_csr_irq_recheck(cpu);
     return EXCP_NONE;
 }
 
 static int write_mip(RISCVCPU *cpu, int csrno, uint64_t val)
 {
-    /* MEIP/MTIP/MSIP follow the device lines only. */
-    cpu->env.mip = (cpu->env.mip & ~MIP_S_BITS) | (val & MIP_S_BITS);
-    csr_irq_recheck(cpu);
+    /* MEIP/MTIP/MSIP follow the device lines only; so does STIP while
+     * Sstc drives it from stimecmp. */
+    uint64_t m = MIP_S_BITS & ~((cpu->env.menvcfg & MENVCFG_STCE) ? MIP_STIP : 0);
+    cpu->env.mip = (cpu->env.mip & ~m) | (val & m);
+    riscv_csr_irq_recheck(cpu);
     return EXCP_NONE;
 }
 
@@ -187,7 +185,7 @@ static int write_sie(RISCVCPU *cpu, int csrno, uint64_t val)
 {
     uint64_t m = cpu->env.mideleg;
     cpu->env.mie = (cpu->env.mie & ~m) | (val & m);
-    csr_irq_recheck(cpu);
+    riscv_csr_irq_recheck(cpu);
     return EXCP_NONE;
 }
 
@@ -202,7 +200,7 @@ static int write_sip(RISCVCPU *cpu, int csrno, uint64_t val)
     /* Only SSIP is writable from S; STIP/SEIP come from M or devices. */
     uint64_t m = cpu->env.mideleg & MIP_SSIP;
     cpu->env.mip = (cpu->env.mip & ~m) | (val & m);
-    csr_irq_recheck(cpu);
+    riscv_csr_irq_recheck(cpu);
     return EXCP_NONE;
 }
 
@@ -256,7 +254,7 @@ static int write_xepc(RISCVCPU *cpu, int csrno, uint64_t val)
 }
 
 /* Whether a lower mode may read the user counter views. */
-static int counter_allowed(RISCVCPU *cpu, int csrno)
+int riscv_csr_counter_allowed(RISCVCPU *cpu, int csrno)
 {
     uint64_t bit = 1ull << (csrno & 31);
     if (cpu->env.priv < PRV_M && !(cpu->env.mcounteren & bit)) {
@@ -273,7 +271,7 @@ static int read_counter(RISCVCPU *cpu, int csrno, uint64_t *val)
     const CPURISCVState *env = &cpu->env;
     switch (csrno) {
     case CSR_CYCLE: case CSR_TIME: case CSR_INSTRET:
-        if (counter_allowed(cpu, csrno) != EXCP_NONE) {
+        if (riscv_csr_counter_allowed(cpu, csrno) != EXCP_NONE) {
             return EXCP_ILLEGAL_INSN;
         }
         break;
@@ -290,10 +288,15 @@ static int read_counter(RISCVCPU *cpu, int csrno, uint64_t *val)
                                                        : env->instret + env->minstret_delta;
         break;
     default:
-        *val = clock_ns(cpu->clock) / 100;                     /* the CLINT's 10 MHz mtime */
+        *val = riscv_csr_time(cpu);
         break;
     }
     return EXCP_NONE;
+}
+
+uint64_t riscv_csr_time(RISCVCPU *cpu)
+{
+    return clock_ns(cpu->clock) / 100;
 }
 
 static int write_counter(RISCVCPU *cpu, int csrno, uint64_t val)
@@ -337,6 +340,16 @@ static int write_mcountinhibit(RISCVCPU *cpu, int csrno, uint64_t val)
         }
     }
     env->mcountinhibit = new;
+    return EXCP_NONE;
+}
+
+static int write_menvcfg(RISCVCPU *cpu, int csrno, uint64_t val)
+{
+    uint64_t old = cpu->env.menvcfg;
+    cpu->env.menvcfg = val & MENVCFG_WMASK;
+    if ((old ^ cpu->env.menvcfg) & MENVCFG_STCE) {
+        riscv_sstc_update(cpu);
+    }
     return EXCP_NONE;
 }
 
@@ -442,7 +455,7 @@ static const CSRInfo csr_table[] = {
     { CSR_MIE, "mie", FIELD(mie), 0, NULL, write_mie },
     { CSR_MTVEC, "mtvec", FIELD(mtvec), 0, NULL, write_tvec },
     PLAIN(CSR_MCOUNTEREN, "mcounteren", mcounteren, COUNTEREN_MASK),
-    PLAIN(CSR_MENVCFG, "menvcfg", menvcfg, ENVCFG_FIOM),
+    { CSR_MENVCFG, "menvcfg", FIELD(menvcfg), 0, NULL, write_menvcfg },
     CUSTOM(CSR_MCOUNTINHIBIT, "mcountinhibit", read_mcountinhibit, write_mcountinhibit),
     PLAIN(CSR_MSCRATCH, "mscratch", mscratch, ~0ull),
     { CSR_MEPC, "mepc", FIELD(mepc), 0, NULL, write_xepc },
@@ -459,14 +472,22 @@ static const CSRInfo csr_table[] = {
     CUSTOM(CSR_MINSTRET, "minstret", read_counter, write_counter),
 };
 
-#define CSR_COUNT ((int)(sizeof(csr_table) / sizeof(csr_table[0])))
+static const CSRTable csr_table_base = CSR_TABLE(csr_table);
 
+static const CSRTable *const csr_tables[] = {
+    &csr_table_base, &csr_table_fp, &csr_table_hpm, &csr_table_sstc, &csr_table_trigger,
+};
+#define CSR_NR_TABLES ((int)(sizeof(csr_tables) / sizeof(csr_tables[0])))
+
+/* A hart's index holds (table << 8 | entry) + 1, 0 for no such CSR. */
 void riscv_csr_index_build(RISCVCPU *cpu)
 {
-    _Static_assert(CSR_COUNT < 256, "csr_index holds table index + 1 in a byte");
     memset(cpu->csr_index, 0, sizeof(cpu->csr_index));
-    for (int i = 0; i < CSR_COUNT; i++) {
-        cpu->csr_index[csr_table[i].num] = (uint8_t)(i + 1);
+    for (int t = 0; t < CSR_NR_TABLES; t++) {
+        assert(csr_tables[t]->count < 256);
+        for (size_t i = 0; i < csr_tables[t]->count; i++) {
+            cpu->csr_index[csr_tables[t]->csrs[i].num] = (uint16_t)(((unsigned)t << 8 | i) + 1);
+        }
     }
 }
 
@@ -476,16 +497,22 @@ static const CSRInfo *csr_lookup(const RISCVCPU *cpu, int csrno)
     if (csrno < 0 || csrno >= 4096) {
         return NULL;
     }
-    int i = cpu->csr_index[csrno];
-    return i ? &csr_table[i - 1] : NULL;
+    unsigned i = cpu->csr_index[csrno];
+    if (!i) {
+        return NULL;
+    }
+    i--;
+    return &csr_tables[i >> 8]->csrs[i & 0xff];
 }
 
 /* Without a hart (names for the disassembler): a scan of the table. */
 static const CSRInfo *csr_find(int csrno)
 {
-    for (int i = 0; i < CSR_COUNT; i++) {
-        if (csr_table[i].num == csrno) {
-            return &csr_table[i];
+    for (int t = 0; t < CSR_NR_TABLES; t++) {
+        for (size_t i = 0; i < csr_tables[t]->count; i++) {
+            if (csr_tables[t]->csrs[i].num == csrno) {
+                return &csr_tables[t]->csrs[i];
+            }
         }
     }
     return NULL;
@@ -548,9 +575,11 @@ const char *cpu_csr_name(int csrno)
 
 int cpu_csr_by_name(const char *name)
 {
-    for (int i = 0; i < CSR_COUNT; i++) {
-        if (!strcasecmp(csr_table[i].name, name)) {
-            return csr_table[i].num;
+    for (size_t t = 0; t < CSR_NR_TABLES; t++) {
+        for (size_t i = 0; i < csr_tables[t]->count; i++) {
+            if (!strcasecmp(csr_tables[t]->csrs[i].name, name)) {
+                return csr_tables[t]->csrs[i].num;
+            }
         }
     }
     return -1;
@@ -574,7 +603,14 @@ bool cpu_csr_peek(RISCVCPU *cpu, int csrno, uint64_t *val)
         csrno = CSR_MINSTRET;
         break;
     case CSR_TIME:
-        *val = clock_ns(cpu->clock) / 100;
+        *val = riscv_csr_time(cpu);
+        return true;
+    case CSR_STIMECMP:
+        *val = cpu->env.stimecmp;
+        return true;
+    }
+    if (csrno >= CSR_HPMCOUNTER3 && csrno < CSR_HPMCOUNTER3 + 29) {
+        *val = 0;
         return true;
     }
     return csr_read(cpu, csr_lookup(cpu, csrno), val) == EXCP_NONE;

@@ -1,5 +1,5 @@
-/* RISC-V disassembler (monitor x/i, -d in_asm): RV64IMAC, Zicsr, Zifencei
- * and the privileged instructions. Canonical mnemonics (no pseudo-
+/* RISC-V disassembler (monitor x/i, -d in_asm): RV64IMAC, Zicsr, Zifencei,
+ * Zihintpause, Zba/Zbb/Zbc/Zbs and the privileged instructions. Canonical mnemonics (no pseudo-
  * instructions) and operands in the order and style of `objdump -M
  * no-aliases`, so a unit test can compare against binutils; branch targets
  * are absolute addresses. It lives in emu/ so the translator can log what it
@@ -8,8 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "target/riscv/cpu.h"
 #include "target/riscv/disas.h"
+#include "target/riscv/disas-fp.h"
+#include "target/riscv/tb.h"
 
 static const char *const xreg[32] = {
     "zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4",
@@ -72,6 +73,29 @@ static void fence_set(uint32_t v, char *buf)
     if (v & 1) buf[n++] = 'w';
     if (!n) buf[n++] = '0';
     buf[n] = '\0';
+}
+
+/* Zb[abcs]: names and forms from the executor's own list. */
+static bool dis_bitmanip(uint32_t w, Out *o)
+{
+    DecodedInsn d;
+    memset(&d, 0, sizeof(d));
+    if (!bitmanip_decode(w, &d)) {
+        return false;
+    }
+    const char *mn = bitmanip_name(d.op);
+    switch (bitmanip_form(d.op)) {
+    case BITMANIP_FORM_RR:
+        emit(o, mn, "%s,%s,%s", xreg[d.rd], xreg[d.rs1], xreg[d.rs2]);
+        break;
+    case BITMANIP_FORM_RI:
+        emit(o, mn, "%s,%s,0x%x", xreg[d.rd], xreg[d.rs1], (unsigned)d.imm);
+        break;
+    case BITMANIP_FORM_R:
+        emit(o, mn, "%s,%s", xreg[d.rd], xreg[d.rs1]);
+        break;
+    }
+    return true;
 }
 
 static bool dis32(uint64_t pc, uint32_t w, Out *o)
@@ -167,6 +191,10 @@ static bool dis32(uint64_t pc, uint32_t w, Out *o)
             char p[8], s[8];
             if (bits(w, 31, 28) == 8 && bits(w, 27, 20) == 0x33) {
                 emit(o, "fence.tso", "%s", "");
+                return true;
+            }
+            if (w == 0x0100000f) {      /* Zihintpause: fence w,0 */
+                emit(o, "pause", "%s", "");
                 return true;
             }
             fence_set(bits(w, 27, 24), p);
@@ -383,7 +411,7 @@ int disas_riscv(uint64_t pc, const uint8_t *buf, size_t avail, char *out, size_t
     }
     uint32_t h = (uint32_t)buf[0] | (uint32_t)buf[1] << 8;
     if ((h & 3) != 3) {
-        if (!dis16(pc, h, &o)) {
+        if (!dis16(pc, h, &o) && !disas_fp(h, out, outlen)) {
             snprintf(out, outlen, "illegal");
         }
         return 2;
@@ -393,7 +421,7 @@ int disas_riscv(uint64_t pc, const uint8_t *buf, size_t avail, char *out, size_t
         return 2;
     }
     uint32_t w = h | (uint32_t)buf[2] << 16 | (uint32_t)buf[3] << 24;
-    if (!dis32(pc, w, &o)) {
+    if (!dis32(pc, w, &o) && !dis_bitmanip(w, &o) && !disas_fp(w, out, outlen)) {
         snprintf(out, outlen, "illegal");
     }
     return 4;

@@ -218,11 +218,11 @@ static int fetch_page(RISCVCPU *cpu, uint64_t vaddr, uint64_t *paddr, const uint
 /* -d exec/cpu: puts a trace op in front of the block. Blocks made while
  * those items are off have none, so the dispatch loop pays nothing for
  * logging; changing the mask flushes the cache (cpu_log_mask_changed). */
-static void tb_add_trace(TB *tb)
+static void tb_prepend(TB *tb, unsigned opc)
 {
     memmove(&tb->ops[1], &tb->ops[0], tb->n_ops * sizeof(MicroOp));
     memset(&tb->ops[0], 0, sizeof(MicroOp));
-    tb->ops[0].opc = OP_TRACE;
+    tb->ops[0].opc = (uint8_t)opc;
     tb->n_ops++;
 }
 
@@ -230,8 +230,11 @@ static TB *tb_translate(RISCVCPU *cpu, uint64_t vpc, uint64_t phys, const uint8_
                         uint64_t page2, const uint8_t *host2)
 {
     TBCache *c = cpu->tbc;
-    /* Room for the instructions, the block end and a trace op. */
-    size_t need = sizeof(TB) + (TB_MAX_INSNS + 3) * sizeof(MicroOp);
+    /* Room for the instructions, the block end, a trace and a trigger op. */
+    size_t need = sizeof(TB) + (TB_MAX_INSNS + 4) * sizeof(MicroOp);
+    /* An armed execute trigger is checked at the start of each block, so
+     * blocks hold one instruction while one is. */
+    bool trig = cpu->trigger_armed & TRIGGER_ARMED_EXEC;
 
     if (c->arena_used + need > TB_ARENA_SIZE || c->pages_used + 2 > (TB_PAGES_MASK + 1) / 4 * 3) {
         cpu_tb_flush(cpu);
@@ -260,14 +263,17 @@ static TB *tb_translate(RISCVCPU *cpu, uint64_t vpc, uint64_t phys, const uint8_
         code = buf;
         translate_block(tb, buf, 4, off, 1);
     } else {
-        translate_block(tb, code, (unsigned)PAGE_SIZE - off, off, TB_MAX_INSNS);
+        translate_block(tb, code, (unsigned)PAGE_SIZE - off, off, trig ? 1 : TB_MAX_INSNS);
+    }
+    if (trig) {
+        tb_prepend(tb, OP_TRIGGER);
     }
     if (log_enabled(cpu->log, LOG_TB_MASK)) {
         if (cpu->log->mask & LOG_IN_ASM) {
             exec_log_in_asm(cpu, tb, vpc, code);
         }
         if (cpu->log->mask & (LOG_EXEC | LOG_CPU)) {
-            tb_add_trace(tb);
+            tb_prepend(tb, OP_TRACE);
         }
     }
     for (unsigned i = 0; i < tb->n_ops; i++) {

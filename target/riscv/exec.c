@@ -7,6 +7,7 @@
  * the counts are wound back to the current instruction and restored after, so
  * cpu_get_icount() is exact inside device callbacks. Leaving a block early
  * removes the instructions that did not run (a faulting one does not retire). */
+#include "target/riscv/fpu.h"
 #include "target/riscv/tb.h"
 
 #define likely(x)   __builtin_expect(!!(x), 1)
@@ -178,7 +179,7 @@ out:
 CPUExitReason cpu_exec(RISCVCPU *cpu, uint64_t max_insns)
 {
     static const void *const labels[OP_COUNT] = {
-#define TB_OP_LABEL(name) [OP_##name] = &&L_##name,
+#define TB_OP_LABEL(name, ...) [OP_##name] = &&L_##name,
         TB_FOR_EACH_OP(TB_OP_LABEL)
 #undef TB_OP_LABEL
     };
@@ -350,6 +351,14 @@ L_REMUW: {
         NEXT();
     }
 
+    /* ---- Zba/Zbb/Zbc/Zbs (target/riscv/bitmanip.h) ---- */
+#define BM_SRC_RR RS2
+#define BM_SRC_RI ((uint64_t)op->imm)
+#define BM_SRC_R  0
+#define BM_LABEL(name, fn, form, mn) L_##name: RD = fn(RS1, BM_SRC_##form); NEXT();
+    BITMANIP_OPS(BM_LABEL)
+#undef BM_LABEL
+
     /* ---- loads and stores: inline TLB hit, else the slow path ----
      * After a slow access leave the block if it invalidated the block or a
      * device asked for an exit (e.g. raised an interrupt line). */
@@ -420,6 +429,17 @@ L_LR:
 L_SC:
 L_AMO:
     cause = exec_amo(cpu, tb, op, &tval);
+    if (unlikely(cause != EXCP_NONE)) {
+        goto excp;
+    }
+    if (unlikely(cpu->tb_invalidated || env->icount >= cpu->icount_limit)) {
+        goto leave_next;
+    }
+    NEXT();
+
+    /* ---- F and D (exec-fp.c): a store may hit code or a device ---- */
+L_FP:
+    cause = exec_fp(cpu, tb, op, &tval);
     if (unlikely(cause != EXCP_NONE)) {
         goto excp;
     }
@@ -545,6 +565,16 @@ L_CSRRCI:
     /* ---- debug log (-d exec/cpu): only in blocks translated with it on ---- */
 L_TRACE:
     exec_log_tb(cpu, tb, tb_vpc);
+    NEXT();
+
+    /* ---- Sdtrig: only in blocks translated while an execute trigger is
+     * armed (one instruction each), so unarmed code pays nothing ---- */
+L_TRIGGER:
+    if (unlikely(riscv_trigger_exec_hit(cpu, tb_vpc))) {
+        cause = EXCP_BREAKPOINT;
+        tval = tb_vpc;
+        goto excp;
+    }
     NEXT();
 
     /* ---- leaving a block in the middle ---- */

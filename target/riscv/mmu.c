@@ -219,10 +219,12 @@ static void tlb_fill(RISCVCPU *cpu, int idx, uint64_t vaddr, const MMUResult *re
     }
     e->addend = (uintptr_t)host - (uintptr_t)vpage;
     e->paddr = ppage;
-    if (res->can_read && pmp_check(env, ppage, PAGE_SIZE, MMU_READ, priv)) {
+    /* An armed load/store trigger sees every access in the slow path. */
+    bool data_fast = !(cpu->trigger_armed & TRIGGER_ARMED_MEM);
+    if (data_fast && res->can_read && pmp_check(env, ppage, PAGE_SIZE, MMU_READ, priv)) {
         e->tag_read = vpage;
     }
-    if (res->can_write && !is_rom && memory_page_write_fast(cpu->mem, ppage) &&
+    if (data_fast && res->can_write && !is_rom && memory_page_write_fast(cpu->mem, ppage) &&
         pmp_check(env, ppage, PAGE_SIZE, MMU_WRITE, priv)) {
         e->tag_write = vpage;
     }
@@ -363,6 +365,10 @@ int riscv_load_slow(RISCVCPU *cpu, uint64_t vaddr, unsigned size, uint64_t *val,
 {
     uint64_t pa[2];
     unsigned len[2];
+    if ((cpu->trigger_armed & TRIGGER_ARMED_MEM) &&
+        riscv_trigger_mem_check(cpu, vaddr, size, TRIGGER_LOAD, tval) != EXCP_NONE) {
+        return EXCP_BREAKPOINT;
+    }
     int r = mmu_translate_parts(cpu, vaddr, size, MMU_READ, pa, len, tval);
     if (r != EXCP_NONE) {
         return r;
@@ -394,6 +400,10 @@ int riscv_store_slow(RISCVCPU *cpu, uint64_t vaddr, unsigned size, uint64_t val,
 {
     uint64_t pa[2];
     unsigned len[2];
+    if ((cpu->trigger_armed & TRIGGER_ARMED_MEM) &&
+        riscv_trigger_mem_check(cpu, vaddr, size, TRIGGER_STORE, tval) != EXCP_NONE) {
+        return EXCP_BREAKPOINT;
+    }
     int r = mmu_translate_parts(cpu, vaddr, size, MMU_WRITE, pa, len, tval);
     if (r != EXCP_NONE) {
         return r;
@@ -428,6 +438,16 @@ int riscv_store_slow(RISCVCPU *cpu, uint64_t vaddr, unsigned size, uint64_t val,
 int riscv_translate_amo(RISCVCPU *cpu, uint64_t vaddr, unsigned size, bool is_lr,
                         uint64_t *paddr)
 {
+    uint64_t tval;
+    /* An address breakpoint outranks misalignment and page faults. An AMO
+     * both loads and stores; SC, which cannot be told apart here, matches
+     * load triggers too. */
+    if ((cpu->trigger_armed & TRIGGER_ARMED_MEM) &&
+        riscv_trigger_mem_check(cpu, vaddr, size,
+                                is_lr ? TRIGGER_LOAD : TRIGGER_LOAD | TRIGGER_STORE,
+                                &tval) != EXCP_NONE) {
+        return EXCP_BREAKPOINT;
+    }
     if (vaddr & (size - 1)) {
         return is_lr ? EXCP_LOAD_MISALIGNED : EXCP_STORE_MISALIGNED;
     }

@@ -9,11 +9,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "target/riscv/bitmanip.h"
 #include "target/riscv/cpu-internal.h"
 
 /* Every micro-op kind. The first part doubles as the decoder's instruction
  * kinds; the rest exist only as micro-ops. The dispatch loop builds its label
- * table from this list, so order does not matter. */
+ * table from this list, so order does not matter. X takes the name and
+ * ignores the rest (the B list carries its semantics along). */
 #define TB_FOR_EACH_OP(X) \
     X(ILLEGAL) \
     X(ADDI) X(SLTI) X(SLTIU) X(XORI) X(ORI) X(ANDI) X(SLLI) X(SRLI) X(SRAI) \
@@ -22,6 +24,7 @@
     X(ADDW) X(SUBW) X(SLLW) X(SRLW) X(SRAW) \
     X(MUL) X(MULH) X(MULHSU) X(MULHU) X(DIV) X(DIVU) X(REM) X(REMU) \
     X(MULW) X(DIVW) X(DIVUW) X(REMW) X(REMUW) \
+    BITMANIP_OPS(X) \
     X(LUI) X(AUIPC) \
     X(LB) X(LH) X(LW) X(LD) X(LBU) X(LHU) X(LWU) \
     X(SB) X(SH) X(SW) X(SD) \
@@ -30,13 +33,15 @@
     X(FENCE) X(FENCE_I) X(ECALL) X(EBREAK) X(MRET) X(SRET) X(WFI) X(SFENCE_VMA) \
     X(CSRRW) X(CSRRS) X(CSRRC) X(CSRRWI) X(CSRRSI) X(CSRRCI) \
     X(LR) X(SC) X(AMO) \
+    X(FP)           /* every F/D instruction (target/riscv/exec-fp.c) */ \
     /* micro-op only */ \
     X(LI) X(MV) X(J) X(JR) X(GOTO) X(LOAD_X0) \
     X(BEQZ) X(BNEZ) \
-    X(TRACE)        /* -d exec/cpu: first op of a block translated while on */
+    X(TRACE)        /* -d exec/cpu: first op of a block translated while on */ \
+    X(TRIGGER)      /* Sdtrig: execute-address check, while a trigger is armed */
 
 enum {
-#define TB_OP_ENUM(name) OP_##name,
+#define TB_OP_ENUM(name, ...) OP_##name,
     TB_FOR_EACH_OP(TB_OP_ENUM)
 #undef TB_OP_ENUM
     OP_COUNT
@@ -57,6 +62,7 @@ typedef struct DecodedInsn {
     uint8_t size;                /* LR/SC/AMO access size */
     uint8_t funct5;              /* AMO_* */
     uint16_t csr;
+    uint32_t fp;                 /* OP_FP: its MicroOp.aux (target/riscv/fpu.h) */
     int64_t imm;                 /* sign-extended immediate (CSR*I: uimm) */
 } DecodedInsn;
 

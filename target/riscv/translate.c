@@ -1,8 +1,9 @@
-/* Decoder and translator: RV64IMAC + Zicsr + Zifencei guest code into
+/* Decoder and translator: RV64IMAC + Zicsr + Zifencei + Zb[abcs] guest code into
  * translation blocks of micro-ops (see target/riscv/tb.h). Compressed instructions are
  * expanded into the same DecodedInsn as their 32-bit equivalents. */
 #include <string.h>
 
+#include "target/riscv/fpu.h"
 #include "target/riscv/tb.h"
 
 #define BITS(x, hi, lo) (((x) >> (lo)) & ((1u << ((hi) - (lo) + 1)) - 1))
@@ -23,7 +24,7 @@ static void set_insn(DecodedInsn *d, unsigned op, unsigned rd, unsigned rs1,
     d->imm = imm;
 }
 
-/* Compressed (16-bit) instructions, RV64C without the FP loads/stores. */
+/* Compressed (16-bit) instructions, RV64C (the FP loads/stores in translate-fp.c). */
 static void decode_compressed(uint32_t c, DecodedInsn *d)
 {
     unsigned rdp = 8 + BITS(c, 4, 2), rs1p = 8 + BITS(c, 9, 7);
@@ -155,6 +156,7 @@ static void decode_compressed(uint32_t c, DecodedInsn *d)
         set_insn(d, OP_SD, 0, 2, rs2, (int64_t)u);
         break;
     default:    /* FP loads/stores, reserved */
+        translate_decode_fp_c(c, d);
         break;
     }
 }
@@ -358,6 +360,9 @@ static void decode_32(uint32_t insn, DecodedInsn *d)
     case 0x2f:
         decode_amo(insn, d);
         return;
+    case 0x07: case 0x27: case 0x43: case 0x47: case 0x4b: case 0x4f: case 0x53:
+        translate_decode_fp(insn, d);
+        return;
     }
 }
 
@@ -371,6 +376,9 @@ unsigned translate_decode(uint32_t insn, DecodedInsn *d)
     } else {
         d->len = 4;
         decode_32(insn, d);
+        if (d->op == OP_ILLEGAL) {
+            bitmanip_decode(insn, d);   /* B encodings are holes in the base ISA */
+        }
     }
     return d->len;
 }
@@ -415,7 +423,8 @@ static void emit_jump(TransCtx *s, unsigned rd, int64_t target, unsigned link,
 
 static bool is_alu(unsigned op)
 {
-    return (op >= OP_ADDI && op <= OP_REMUW) || op == OP_LUI || op == OP_AUIPC;
+    return (op >= OP_ADDI && op <= OP_REMUW) || op == OP_LUI || op == OP_AUIPC ||
+           (op >= BITMANIP_FIRST_OP && op <= BITMANIP_LAST_OP);
 }
 
 /* Emits the micro-op(s) of instruction d at offset off. Returns false when
@@ -546,6 +555,14 @@ static bool translate_insn(TransCtx *s, const DecodedInsn *d, uint32_t insn,
         o->rs1 = d->rs1;
         o->rs2 = d->rs2;
         o->aux = d->funct5 | (uint32_t)d->size << 8;
+        return true;
+    case OP_FP:
+        o = emit(s, OP_FP, off, idx, len, insn);
+        o->rd = (uint8_t)rd;
+        o->rs1 = d->rs1;
+        o->rs2 = d->rs2;
+        o->imm = d->imm;
+        o->aux = d->fp;
         return true;
     case OP_ECALL: case OP_EBREAK: case OP_MRET: case OP_SRET: case OP_WFI:
     case OP_FENCE_I: case OP_SFENCE_VMA: case OP_ILLEGAL:

@@ -22,7 +22,7 @@ G_PICO   := $(G_ARCH) -O2 -g --specs=picolibc.specs --crt0=hosted \
 RVBENCH_SHORT ?= 120
 RVBENCH_LONG  ?= 5000
 
-ISA_PROGS := rv64i rv64m rv64a rvc priv vm irq smc
+ISA_PROGS := rv64i rv64m rv64a rvc priv vm irq smc rv64fd rv64b
 GUEST_ISA := $(patsubst %,$(G_OUT)/isa/isa-%.elf,$(ISA_PROGS))
 GUEST_ELFS += $(G_OUT)/hello/hello.elf $(G_OUT)/hello/hello42.elf \
 	$(G_OUT)/demo/demo.elf $(G_OUT)/demo/demo-ticks.elf \
@@ -53,6 +53,27 @@ $(G_OUT)/demo/demo-ticks.elf: $(G_SRC)/demo/demo.c $(G_COMMON) $(G_HDRS)
 $(G_OUT)/isa/isa-%.elf: $(G_SRC)/isa/%.c $(G_TEST) $(G_HDRS) $(wildcard $(G_SRC)/isa/*.h)
 	@mkdir -p $(@D)
 	$(G_CC) $(G_CFLAGS) -I$(G_SRC)/isa $(G_LDFLAGS) $(G_TEST) $< -lgcc -o $@
+
+# F and D: the one ISA guest built with the FP extensions (still lp64: its
+# values move through integer registers, the C code never uses the FPU).
+$(G_OUT)/isa/isa-rv64fd.elf: $(G_SRC)/isa/rv64fd.c $(G_TEST) $(G_HDRS) $(wildcard $(G_SRC)/isa/*.h)
+	@mkdir -p $(@D)
+	$(G_CC) $(subst rv64imac,rv64imafdc,$(G_CFLAGS)) -I$(G_SRC)/isa $(G_LDFLAGS) $(G_TEST) $< -lgcc -o $@
+
+# The B extensions and pause need the assembler's names (the last -march wins).
+$(G_OUT)/isa/isa-rv64b.elf: G_CFLAGS += -march=rv64imac_zba_zbb_zbc_zbs_zihintpause
+
+# FP benchmark (bench/fp.sh; the short one runs in diff-qemu.sh): F and D in
+# the FPU, lp64 ABI as isa-rv64fd.
+FPBENCH_SHORT ?= 1
+FPBENCH_LONG  ?= 30
+GUEST_ELFS += $(G_OUT)/bench/fpbench-short.elf $(G_OUT)/bench/fpbench.elf
+$(G_OUT)/bench/fpbench-short.elf: $(G_SRC)/bench/fpbench.c $(G_COMMON) $(G_HDRS)
+	@mkdir -p $(@D)
+	$(G_CC) $(subst rv64imac,rv64imafdc,$(G_CFLAGS)) -fno-math-errno -DITERS=$(FPBENCH_SHORT) $(G_LDFLAGS) $(G_COMMON) $< -lgcc -o $@
+$(G_OUT)/bench/fpbench.elf: $(G_SRC)/bench/fpbench.c $(G_COMMON) $(G_HDRS)
+	@mkdir -p $(@D)
+	$(G_CC) $(subst rv64imac,rv64imafdc,$(G_CFLAGS)) -fno-math-errno -DITERS=$(FPBENCH_LONG) $(G_LDFLAGS) $(G_COMMON) $< -lgcc -o $@
 
 # Host build of the benchmark core: prints the expected checksum.
 $(G_OUT)/bench/host_bench: $(srcdir)/bench/host/host_main.c $(G_SRC)/bench/bench_core.c $(G_SRC)/bench/bench_core.h
@@ -110,3 +131,11 @@ GUEST_ELFS += $(G_OUT)/smp/smptest.elf
 $(G_OUT)/smp/smptest.elf: $(G_SRC)/smp/smptest.c $(G_SRC)/smp/start.S $(G_SRC)/common/fmt.c $(G_HDRS)
 	@mkdir -p $(@D)
 	$(G_CC) $(G_CFLAGS) $(G_LDFLAGS) $(G_SRC)/smp/start.S $(G_SRC)/common/fmt.c $< -lgcc -o $@
+
+# Differential test against QEMU (tests/integration/diff-ops.sh): the C code
+# is rv64imac (its operand stream uses integer instructions only), the stubs
+# in ops.S name the F, D and B instructions themselves.
+GUEST_ELFS += $(G_OUT)/opdiff/opdiff.elf
+$(G_OUT)/opdiff/opdiff.elf: $(G_SRC)/opdiff/opdiff.c $(G_SRC)/opdiff/ops.S $(G_COMMON) $(G_HDRS)
+	@mkdir -p $(@D)
+	$(G_CC) $(G_CFLAGS) $(G_LDFLAGS) $(G_COMMON) $(G_SRC)/opdiff/opdiff.c $(G_SRC)/opdiff/ops.S -lgcc -o $@

@@ -189,7 +189,8 @@ if command -v dtc >/dev/null; then
         for want in 'compatible = "riscv-virtio";' 'model = "riscv-virtio,qemu";' \
             'bootargs = "console=ttyS0 quiet";' 'stdout-path = "/soc/serial@10000000";' \
             'memory@80000000' 'reg = <0x00 0x80000000 0x00 0x8000000>;' \
-            'timebase-frequency = <0x989680>;' 'riscv,isa = "rv64imac_zicsr_zifencei";' \
+            'timebase-frequency = <0x989680>;' \
+            'riscv,isa = "rv64imafdc_zicntr_zicsr_zifencei_zihintpause_zihpm_zba_zbb_zbc_zbs_sstc";' \
             'riscv,cpu-intc' 'clint@2000000' 'plic@c000000' 'serial@10000000' 'test@100000' \
             'rtc@101000' 'syscon-poweroff' 'syscon-reboot' 'interrupts-extended = <0x02 0x0b 0x02 0x09>;' \
             'interrupts-extended = <0x02 0x03 0x02 0x07>;'; do

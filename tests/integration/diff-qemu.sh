@@ -3,13 +3,14 @@
 # reference) and on $AMBER with the same flags and compares the serial
 # output (CR stripped; lines starting with "@" carry timing values and are
 # ignored) and the exit status.  demo-ticks.elf is the demo built to stop
-# by itself after 12 ticks, so it needs no input.
+# by itself after 12 ticks, so it needs no input. fpbench-short.elf prints
+# the bits of its double-precision results.
 . "$(dirname "$0")/lib.sh"
 QEMU=${QEMU:-qemu-system-riscv64}
 TMO=${DIFF_TIMEOUT:-60}
 g=$guests
 elfs=("$g"/hello/hello.elf "$g"/hello/hello42.elf "$g"/demo/demo-ticks.elf
-      "$g"/bench/rvbench-short.elf)
+      "$g"/bench/rvbench-short.elf "$g"/bench/fpbench-short.elf)
 for e in "$g"/isa/isa-*.elf; do [ -f "$e" ] && elfs+=("$e"); done
 have=()
 for e in "${elfs[@]}"; do [ -f "$e" ] && have+=("$e"); done

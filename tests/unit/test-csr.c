@@ -1,5 +1,5 @@
 /* CSR access rules, views and masks, and trap entry/return (csr.c, trap.c). */
-#include "target/riscv/cpu-internal.h"
+#include "target/riscv/csr.h"
 #include "tests/unit/unit.h"
 
 #include <stdlib.h>
@@ -54,7 +54,7 @@ static void set_priv(unsigned priv)
 static void test_reset_and_ids(void)
 {
     setup();
-    CU_ASSERT_EQUAL(rdv(CSR_MISA), 0x8000000000141105ull);
+    CU_ASSERT_EQUAL(rdv(CSR_MISA), 0x800000000014112dull);
     CU_ASSERT_EQUAL(rdv(CSR_MSTATUS), 0xa00000000ull);
     CU_ASSERT_EQUAL(rdv(CSR_MVENDORID), 0);
     CU_ASSERT_EQUAL(rdv(CSR_MARCHID), 0);
@@ -66,7 +66,7 @@ static void test_reset_and_ids(void)
     CU_ASSERT_EQUAL(cpu->mmu_idx_data, MMU_IDX_M);
     /* misa ignores writes */
     CU_ASSERT_EQUAL(wr(CSR_MISA, 0), EXCP_NONE);
-    CU_ASSERT_EQUAL(rdv(CSR_MISA), 0x8000000000141105ull);
+    CU_ASSERT_EQUAL(rdv(CSR_MISA), 0x800000000014112dull);
     teardown();
 }
 
@@ -74,8 +74,9 @@ static void test_illegal_numbers(void)
 {
     /* What OpenSBI probes, and other unimplemented extensions. */
     static const int bad[] = {
-        0x3c0, 0x3ef, 0xb13, 0xb03, 0x323, 0xda0, 0xfb0, 0x30c, 0x001, 0x002, 0x003,
-        0x3a1, 0x3a3, 0x600, 0x680, 0x7b0, 0x7a0, 0x34a, 0x14d, 0xc03, 0xc80, 0x5a8,
+        0x3c0, 0x3ef, 0xb01, 0xb20, 0x321, 0x322, 0xda0, 0xfb0, 0x30c, 0x004, 0x005,
+        0x008, 0x3a1, 0x3a3, 0x600, 0x680, 0x7b0, 0x7a5, 0x34a, 0x15d, 0xc20, 0xc80,
+        0x5a8, 0xb83, 0x7a8,
     };
     setup();
     for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -112,8 +113,10 @@ static void test_mstatus_sstatus(void)
     setup();
     CU_ASSERT_EQUAL(wr(CSR_MSTATUS, ~0ull), EXCP_NONE);
     uint64_t m = rdv(CSR_MSTATUS);
-    /* FS/XS/SD stay 0, UXL/SXL stay 2, UBE 0 */
-    CU_ASSERT_EQUAL(m & (MSTATUS_FS | MSTATUS_XS | MSTATUS_SD | MSTATUS_UBE), 0);
+    /* FS is writable (misa has F) and SD follows it; XS stays 0, UXL/SXL
+     * stay 2, UBE 0 */
+    CU_ASSERT_EQUAL(m & (MSTATUS_FS | MSTATUS_SD), MSTATUS_FS | MSTATUS_SD);
+    CU_ASSERT_EQUAL(m & (MSTATUS_XS | MSTATUS_UBE), 0);
     CU_ASSERT_EQUAL(m & (MSTATUS_UXL | MSTATUS_SXL), 0xa00000000ull);
     CU_ASSERT_EQUAL(m & MSTATUS_MPP, MSTATUS_MPP);
     CU_ASSERT(m & MSTATUS_MPRV && m & MSTATUS_TSR && m & MSTATUS_TVM && m & MSTATUS_TW);
@@ -125,7 +128,7 @@ static void test_mstatus_sstatus(void)
     CU_ASSERT_EQUAL(rdv(CSR_SSTATUS), 2ull << 32);
     CU_ASSERT_EQUAL(wr(CSR_SSTATUS, ~0ull), EXCP_NONE);
     CU_ASSERT_EQUAL(rdv(CSR_SSTATUS), (2ull << 32) | MSTATUS_SIE | MSTATUS_SPIE | MSTATUS_SPP |
-                    MSTATUS_SUM | MSTATUS_MXR);
+                    MSTATUS_FS | MSTATUS_SD | MSTATUS_SUM | MSTATUS_MXR);
     CU_ASSERT_EQUAL(rdv(CSR_MSTATUS) & (MSTATUS_MIE | MSTATUS_MPP | MSTATUS_MPRV | MSTATUS_TVM), 0);
     teardown();
 }
@@ -275,7 +278,7 @@ static void test_counters(void)
     CU_ASSERT_EQUAL(rdv(CSR_MINSTRET), 1000);
     CU_ASSERT_EQUAL(rdv(CSR_INSTRET), 1000);
     CU_ASSERT_EQUAL(wr(CSR_MCOUNTEREN, ~0ull), EXCP_NONE);
-    CU_ASSERT_EQUAL(rdv(CSR_MCOUNTEREN), 7);
+    CU_ASSERT_EQUAL(rdv(CSR_MCOUNTEREN), 0xffffffffull);   /* CY TM IR HPM3..31 */
     CU_ASSERT_EQUAL(wr(CSR_MCOUNTEREN, 1), EXCP_NONE);
     set_priv(PRV_S);
     CU_ASSERT_EQUAL(rd(CSR_CYCLE, &v), EXCP_NONE);
@@ -318,6 +321,43 @@ static void test_counter_inhibit(void)
     CU_ASSERT_EQUAL(rdv(CSR_MCYCLE), cy);
     CU_ASSERT_EQUAL(wr(CSR_MCOUNTINHIBIT, ~0ull), EXCP_NONE);  /* WARL: CY and IR only */
     CU_ASSERT_EQUAL(rdv(CSR_MCOUNTINHIBIT), 0x5);
+    teardown();
+}
+
+/* Zihpm as QEMU shows it: counters 3..31 read 0 under the same gating as
+ * cycle; the machine counters and event selectors are WARL zero. */
+static void test_hpm_counters(void)
+{
+    uint64_t v;
+    setup();
+    CU_ASSERT_EQUAL(rdv(CSR_HPMCOUNTER3), 0);
+    CU_ASSERT_EQUAL(rdv(CSR_HPMCOUNTER3 + 28), 0);          /* hpmcounter31 */
+    CU_ASSERT_EQUAL(wr(CSR_HPMCOUNTER3, 1), EXCP_ILLEGAL_INSN);
+    CU_ASSERT_EQUAL(wr(CSR_MHPMCOUNTER3, 5), EXCP_NONE);
+    CU_ASSERT_EQUAL(rdv(CSR_MHPMCOUNTER3), 0);
+    CU_ASSERT_EQUAL(wr(CSR_MHPMEVENT3 + 28, 7), EXCP_NONE);  /* mhpmevent31 */
+    CU_ASSERT_EQUAL(rdv(CSR_MHPMEVENT3 + 28), 0);
+    CU_ASSERT_EQUAL(cpu_csr_by_name("mhpmevent17"), 0x331);
+    CU_ASSERT_STRING_EQUAL(cpu_csr_name(0xc1f), "hpmcounter31");
+    CU_ASSERT_STRING_EQUAL(cpu_csr_name(0xb1f), "mhpmcounter31");
+    CU_ASSERT_TRUE(cpu_csr_peek(cpu, CSR_HPMCOUNTER3 + 1, &v));
+    /* S needs mcounteren's bit for the counter, U scounteren's too */
+    set_priv(PRV_S);
+    CU_ASSERT_EQUAL(rd(CSR_HPMCOUNTER3, &v), EXCP_ILLEGAL_INSN);
+    CU_ASSERT_EQUAL(rd(CSR_MHPMCOUNTER3, &v), EXCP_ILLEGAL_INSN);
+    cpu->env.mcounteren = 1ull << 3;
+    CU_ASSERT_EQUAL(rd(CSR_HPMCOUNTER3, &v), EXCP_NONE);
+    CU_ASSERT_EQUAL(v, 0);
+    CU_ASSERT_EQUAL(rd(CSR_HPMCOUNTER3 + 1, &v), EXCP_ILLEGAL_INSN);
+    set_priv(PRV_U);
+    CU_ASSERT_EQUAL(rd(CSR_HPMCOUNTER3, &v), EXCP_ILLEGAL_INSN);
+    cpu->env.scounteren = 1ull << 3;
+    CU_ASSERT_EQUAL(rd(CSR_HPMCOUNTER3, &v), EXCP_NONE);
+    cpu->env.mcounteren = 0;
+    CU_ASSERT_EQUAL(rd(CSR_HPMCOUNTER3, &v), EXCP_ILLEGAL_INSN);
+    set_priv(PRV_S);
+    CU_ASSERT_EQUAL(wr(CSR_SCOUNTEREN, ~0ull), EXCP_NONE);
+    CU_ASSERT_EQUAL(rdv(CSR_SCOUNTEREN), 0xffffffffull);
     teardown();
 }
 
@@ -542,6 +582,7 @@ static const UnitTest tests[] = {
     { "xepc and xtvec", test_epc_tvec },
     { "counters and counter enables", test_counters },
     { "mcountinhibit freezes counters", test_counter_inhibit },
+    { "hpm counters: zero, gated", test_hpm_counters },
     { "pmpcfg/pmpaddr WARL and locks", test_pmp_csrs },
     { "names and peek", test_names },
     { "trap delegation, stacking and returns", test_trap_delegation },

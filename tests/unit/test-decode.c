@@ -230,9 +230,7 @@ static void test_compressed(void)
 static void test_compressed_illegal(void)
 {
     CU_ASSERT_EQUAL(dec(0x0000).op, OP_ILLEGAL);              /* addi4spn imm 0 */
-    CU_ASSERT_EQUAL(dec(0x2000).op, OP_ILLEGAL);              /* c.fld */
     CU_ASSERT_EQUAL(dec(0x8000).op, OP_ILLEGAL);              /* reserved */
-    CU_ASSERT_EQUAL(dec(0xa000).op, OP_ILLEGAL);              /* c.fsd */
     CU_ASSERT_EQUAL(dec(0x2001).op, OP_ILLEGAL);              /* c.addiw x0 */
     CU_ASSERT_EQUAL(dec(0x6101).op, OP_ILLEGAL);              /* c.addi16sp 0 */
     CU_ASSERT_EQUAL(dec(0x6781).op, OP_ILLEGAL);              /* c.lui a5, 0 */
@@ -240,8 +238,25 @@ static void test_compressed_illegal(void)
     CU_ASSERT_EQUAL(dec(0x4002).op, OP_ILLEGAL);              /* c.lwsp x0 */
     CU_ASSERT_EQUAL(dec(0x6002).op, OP_ILLEGAL);              /* c.ldsp x0 */
     CU_ASSERT_EQUAL(dec(0x8002).op, OP_ILLEGAL);              /* c.jr x0 */
-    CU_ASSERT_EQUAL(dec(0x2002).op, OP_ILLEGAL);              /* c.fldsp */
-    CU_ASSERT_EQUAL(dec(0xa002).op, OP_ILLEGAL);              /* c.fsdsp */
+}
+
+/* F/D: c.fld/c.fsd/c.fldsp/c.fsdsp and a few 32-bit ones become OP_FP. */
+static void test_fp_decode(void)
+{
+    CHECK_INSN(0x2000, OP_FP, 8, 8, 0, 0);                    /* c.fld fs0, 0(s0) */
+    CHECK_INSN(0xa000, OP_FP, 0, 8, 8, 0);                    /* c.fsd fs0, 0(s0) */
+    CHECK_INSN(0x2002, OP_FP, 0, 2, 0, 0);                    /* c.fldsp ft0, 0(sp) */
+    CHECK_INSN(0xa002, OP_FP, 0, 2, 0, 0);                    /* c.fsdsp ft0, 0(sp) */
+    CHECK_INSN(0x3ffc, OP_FP, 15, 15, 0, 248);                /* c.fld fa5, 248(a5) */
+    CHECK_INSN(0x00853507, OP_FP, 10, 10, 0, 8);              /* fld fa0, 8(a0) */
+    CHECK_INSN(0x00a5b427, OP_FP, 0, 11, 10, 8);              /* fsd fa0, 8(a1) */
+    CHECK_INSN(0x02c5f553, OP_FP, 10, 11, 12, 0);             /* fadd.d fa0, fa1, fa2 */
+    CU_ASSERT_EQUAL(dec(0x02c5d553).op, OP_ILLEGAL);          /* fadd.d rm 5 */
+    CU_ASSERT_EQUAL(dec(0x02c5e553).op, OP_ILLEGAL);          /* fadd.d rm 6 */
+    CU_ASSERT_EQUAL(dec(0x04c5f553).op, OP_ILLEGAL);          /* fadd.h (no Zfh) */
+    CU_ASSERT_EQUAL(dec(0x5a15f553).op, OP_ILLEGAL);          /* fsqrt.d rs2 != 0 */
+    CU_ASSERT_EQUAL(dec(0x22c5b553).op, OP_ILLEGAL);          /* fsgnj.d funct3 3 */
+    CU_ASSERT_EQUAL(dec(0x00004507).op, OP_ILLEGAL);          /* LOAD-FP funct3 4 (flq) */
 }
 
 /* ---- translation ---- */
@@ -408,6 +423,7 @@ static const UnitTest tests[] = {
     { "illegal 32-bit", test_illegal },
     { "compressed", test_compressed },
     { "compressed illegal", test_compressed_illegal },
+    { "F/D decode", test_fp_decode },
     { "block ends", test_block_ends },
     { "block fusion", test_block_fusion },
     { "block page end and cap", test_block_page_end },

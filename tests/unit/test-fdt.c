@@ -20,6 +20,7 @@ static const void *build(uint64_t ram, const char *append, uint64_t initrd_start
     m.opts.append = append;
     m.initrd_start = initrd_start;
     m.initrd_end = initrd_end;
+    cpu_reset(&m.harts[0], 0);      /* the hart's misa names the ISA */
     CU_ASSERT_TRUE_FATAL(machine_build_fdt(&m, ERR));
     CU_ASSERT_EQUAL_FATAL(fdt_check_header(m.fdt), 0);
     CU_ASSERT_EQUAL(fdt_totalsize(m.fdt), m.fdt_size);
@@ -110,7 +111,8 @@ static void test_cpus(void)
     CU_ASSERT_STRING_EQUAL(str(fdt, "/cpus/cpu@0", "device_type"), "cpu");
     CU_ASSERT_STRING_EQUAL(str(fdt, "/cpus/cpu@0", "status"), "okay");
     CU_ASSERT_STRING_EQUAL(str(fdt, "/cpus/cpu@0", "compatible"), "riscv");
-    CU_ASSERT_STRING_EQUAL(str(fdt, "/cpus/cpu@0", "riscv,isa"), "rv64imac_zicsr_zifencei");
+    CU_ASSERT_STRING_EQUAL(str(fdt, "/cpus/cpu@0", "riscv,isa"),
+                           "rv64imafdc_zicntr_zicsr_zifencei_zihintpause_zihpm_zba_zbb_zbc_zbs_sstc");
     CU_ASSERT_STRING_EQUAL(str(fdt, "/cpus/cpu@0", "mmu-type"), "riscv,sv48");
     CU_ASSERT_EQUAL(cell(fdt, "/cpus/cpu@0", "reg", 0), 0);
     CU_ASSERT_TRUE(has_compat(fdt, "/cpus/cpu@0/interrupt-controller", "riscv,cpu-intc"));
@@ -243,8 +245,31 @@ static void test_smp(void)
     CU_ASSERT_EQUAL(cell(fdt, "/poweroff", "regmap", 0), 10);
 }
 
+/* riscv,isa follows misa: single letters in canonical order, then the
+ * multi-letter extensions. */
+static void test_isa_string(void)
+{
+    RISCVCPU *cpu = calloc(1, sizeof(*cpu));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(cpu);
+    cpu_reset(cpu, 0);
+    char buf[128];
+    CU_ASSERT_EQUAL(cpu_isa_string(cpu, buf, sizeof(buf)), strlen(buf));
+    CU_ASSERT_STRING_EQUAL(buf, "rv64imafdc_zicntr_zicsr_zifencei_zihintpause_zihpm_"
+                           "zba_zbb_zbc_zbs_sstc");
+    cpu->model_misa &= ~((1ull << ('F' - 'A')) | (1ull << ('D' - 'A')));
+    cpu_isa_string(cpu, buf, sizeof(buf));
+    CU_ASSERT_STRING_EQUAL(buf, "rv64imac_zicntr_zicsr_zifencei_zihintpause_zihpm_"
+                           "zba_zbb_zbc_zbs_sstc");
+    cpu->model_misa |= (1ull << ('F' - 'A')) | (1ull << ('D' - 'A'));
+    /* a short buffer is cut, NUL-terminated, and the full length returned */
+    CU_ASSERT_EQUAL(cpu_isa_string(cpu, buf, 5), 71);
+    CU_ASSERT_STRING_EQUAL(buf, "rv64");
+    free(cpu);
+}
+
 static const UnitTest tests[] = {
     { "smp 4", test_smp },
+    { "isa_string", test_isa_string },
     { "root_and_chosen", test_root_and_chosen },
     { "memory", test_memory },
     { "cpus", test_cpus },

@@ -176,6 +176,10 @@ static void test_device_round_trips(void)
     m->harts[0].env.load_res_valid = 1;
     m->harts[0].env.pmpaddr[15] = 0x1234;
     m->harts[0].env.senvcfg = 1;
+    m->harts[0].env.stimecmp = 0x1234567;     /* subsection cpu/sstc */
+    m->harts[0].env.tselect = 1;              /* subsection cpu/trigger */
+    m->harts[0].env.tdata1[1] = 0x41;
+    m->harts[0].env.tdata2[0] = 0x80001000;
     uart16550_update_irq(&m->uart0);    /* IIR is derived from the rest */
     round_trip(&vmstate_riscv_cpu, &m->harts[0], &m->harts[0].env, sizeof(m->harts[0].env));
     round_trip(&vmstate_uart16550, &m->uart0, &m->uart0.st, sizeof(m->uart0.st));
