@@ -18,7 +18,7 @@
 set -euo pipefail
 
 # Bump when a change to this script changes what it builds (flags, steps).
-RECIPE=1
+RECIPE=2
 
 say() { echo "build-linux: $*" >&2; }
 
@@ -101,8 +101,8 @@ cleanup() {
 trap cleanup EXIT
 jobs=$(nproc 2>/dev/null || echo 2)
 
-say "building /init (no libc, rv64imac, soft-float)"
-"${cross}gcc" -march=rv64imac -mabi=lp64 -static -nostdlib -nostartfiles -ffreestanding \
+say "building /init (no libc, rv64gc, lp64d)"
+"${cross}gcc" -march=rv64imafdc -mabi=lp64d -static -nostdlib -nostartfiles -ffreestanding \
     -fno-builtin -fno-tree-loop-distribute-patterns -fno-stack-protector -O2 -Wall -Wextra -Werror \
     -Wl,--build-id=none -o "$work/init/init" "$guest/start.S" "$guest/init.c"
 

@@ -125,6 +125,20 @@ $(G_OUT)/log/log-paging.elf: $(G_SRC)/log/paging.c $(G_COMMON) $(G_HDRS)
 	@mkdir -p $(@D)
 	$(G_CC) $(G_CFLAGS) $(G_LDFLAGS) $(G_COMMON) $< -lgcc -o $@
 
+# SMP benchmark guest (bench/smp.sh): rvbench's mix on every hart, each
+# with its own copy of bench_core.c (entry points renamed per hart).
+SMPBENCH_ITERS ?= 1000
+GUEST_ELFS += $(G_OUT)/smpbench/smpbench.elf
+$(G_OUT)/smpbench/smpbench.elf: $(G_SRC)/smpbench/smpbench.c $(G_SRC)/smp/start.S $(G_SRC)/common/fmt.c \
+		$(G_SRC)/bench/bench_core.c $(G_SRC)/bench/bench_core.h $(G_HDRS) $(G_OUT)/bench/host_bench
+	@mkdir -p $(@D)
+	for h in 0 1 2 3 4 5 6 7; do \
+	  $(G_CC) $(G_CFLAGS) -I$(G_SRC)/bench -Dbench_run=bench_run_h$$h -Dbench_init=bench_init_h$$h \
+	    -Dbench_iteration=bench_iteration_h$$h -c $(G_SRC)/bench/bench_core.c -o $(@D)/core$$h.o || exit 1; \
+	done
+	$(G_CC) $(G_CFLAGS) -DITERS=$(SMPBENCH_ITERS) -DEXPECTED=$$($(G_OUT)/bench/host_bench $(SMPBENCH_ITERS)) \
+	  $(G_LDFLAGS) $(G_SRC)/smp/start.S $(G_SRC)/common/fmt.c $< $(patsubst %,$(@D)/core%.o,0 1 2 3 4 5 6 7) -lgcc -o $@
+
 # Multi-hart test guest (tests/integration/smp.sh): its own start (a stack
 # per hart), no crt0.
 GUEST_ELFS += $(G_OUT)/smp/smptest.elf

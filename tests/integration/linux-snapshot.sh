@@ -16,7 +16,7 @@
 #  - the image passes `qemu-img check` (or amber-img check) after each.
 # Skipped with the reason when the kernel cannot be built here.
 set -u
-LINUX_TEST=linux-snapshot
+LINUX_TEST=${LINUX_TEST:-linux-snapshot}
 . "$(dirname "$0")/linux-lib.inc"
 AIMG=$IMG
 linux_need_image
@@ -51,7 +51,7 @@ check $? "amber-img convert: 1 MiB qcow2 disk with a known pattern (first 4 KiB 
 # run NAME [extra args...] < batch: serial in NAME.ser, monitor in NAME.mon
 run() {
     local name=$1; shift
-    timeout $((TMO * 2)) "$AMBER" -icount sleep=off -M virt -m 256M -bios "$FW" -kernel "$image" -append console=ttyS0 \
+    timeout $((TMO * 2)) "$AMBER" -icount sleep=off -M virt "${SMPARGS[@]}" -m 256M -bios "$FW" -kernel "$image" -append console=ttyS0 \
         -drive file=disk.qcow2,format=qcow2,if=virtio -serial "file:$name.ser" -monitor stdio "$@" \
         >"$name.mon" 2>"$name.err"
 }

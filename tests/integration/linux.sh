@@ -8,7 +8,7 @@
 #  - without -bios, the default firmware (fw_dynamic) boots it too.
 # Skipped with the reason when the kernel cannot be built here.
 set -u
-LINUX_TEST=linux
+LINUX_TEST=${LINUX_TEST:-linux}
 . "$(dirname "$0")/linux-lib.inc"
 QEMU=${QEMU:-qemu-system-riscv64}
 linux_need_image
@@ -41,7 +41,7 @@ wait_prompts() {
 # wait_exit: status of the emulator (124 after the timeout)
 wait_exit() { wait "$pid"; local rc=$?; pid=; exec 3>&-; return $rc; }
 
-cmds=("echo hello from the amber console" "sum" "sum" "churn 20" "spawn 6" "cat /proc/interrupts"
+cmds=("echo hello from the amber console" "sum" "sum" "churn 20" "spawn 6" "fp" "fp 6" "cat /proc/interrupts"
       "uptime" "bogus" "disk")
 # session OUT EMULATOR ARGS...: boot, type cmds one prompt at a time, poweroff
 session() {
@@ -58,10 +58,10 @@ session() {
 }
 # transcript FILE: from the first prompt on, without the timing-dependent lines
 transcript() {
-    tr -d '\r' <"$1" | sed -n '/^amber-init:/,$p' | grep -Ev '^uptime |reboot: Power down|^ +CPU0|^ +[0-9]+: '
+    tr -d '\r' <"$1" | sed -n '/^amber-init:/,$p' | grep -Ev '^uptime |reboot: Power down|^ +CPU0|^ +[0-9]+: |^ *IPI[0-9]+: '
 }
 
-common=(-M virt -m 256M -nographic -bios "$FW" -kernel "$image" -append "console=ttyS0")
+common=(-M virt "${SMPARGS[@]}" -m 256M -nographic -bios "$FW" -kernel "$image" -append "console=ttyS0")
 # A raw disk with a known pattern for /init's `disk`, when amber has virtio-blk.
 amber_disk=() qemu_disk=()
 if "$AMBER" -h 2>/dev/null | grep -q -- '-drive file='; then
@@ -83,6 +83,20 @@ s2=$(grep -m1 '^sum .* round 2$' <<<"$out" | awk '{print $2}')
 [ -n "$s1" ] && [ -n "$s2" ] && [ "$s1" != "$s2" ]; check $? "sum changes memory each call ($s1, $s2)"
 grep -q '^sum 0x[0-9a-f]\{16\} round 22$' <<<"$out"; check $? "churn 20 runs 20 rounds"
 grep -Eq '^spawn( [0-9]+){6}$' <<<"$out"; check $? "spawn 6: six children forked, changed their copy-on-write memory, exited"
+if [ "$SMP" = 1 ]; then cpus="1 CPU"; else cpus="$SMP CPUs"; fi
+grep -q "smp: Brought up 1 node, $cpus\$" <<<"$out"; check $? "the kernel brings up $cpus (smp: Brought up 1 node, $cpus)"
+# Double precision in user space (the FPU, lp64d): IEEE results and flags
+# known here; the QEMU comparison below checks every bit again.
+fpl() { grep -m1 "^fp $1 " <<<"$out" | awk '{print $3, $6}'; }
+[ "$(fpl 1/3)" = "0x3fd5555555555555 0x01" ]; check $? "fp: 1/3 rounds to nearest, inexact ($(fpl 1/3))"
+[ "$(fpl sqrt2)" = "0x3ff6a09e667f3bcd 0x01" ]; check $? "fp: fsqrt.d of 2 ($(fpl sqrt2))"
+[ "$(fpl fma)" = "0xbc90000000000000 0x00" ]; check $? "fp: fmadd.d rounds once: (1/3)*3-1 is -2^-54 exactly ($(fpl fma))"
+[ "$(fpl overflow)" = "0x7ff0000000000000 0x05" ]; check $? "fp: overflow to +inf with OF and NX ($(fpl overflow))"
+[ "$(fpl subnormal)" = "0x00000622d925a20e 0x03" ]; check $? "fp: a subnormal result, inexact and underflow ($(fpl subnormal))"
+[ "$(fpl 0/0)" = "0x7ff8000000000000 0x10" ]; check $? "fp: 0/0 is the canonical NaN with NV ($(fpl 0/0))"
+[ "$(fpl fcvt)" = "0x43e0000000000000 0x10" ]; check $? "fp: fcvt.l.d saturates to 2^63-1 with NV ($(fpl fcvt))"
+grep -Eq '^fp work 0x[0-9a-f]{16}$' <<<"$out"; check $? "fp: a 100,000-step FP loop ($(grep -m1 '^fp work' <<<"$out"))"
+grep -Eq '^fp children( [0-9]+){6}$' <<<"$out"; check $? "fp 6: six processes used the FPU at once, each exited with its checksum ($(grep -m1 '^fp children' <<<"$out"))"
 rx=$(grep -E '^ +[0-9]+: .*ttyS0$' <<<"$out" | awk '{print $2}')
 [ "${rx:-0}" -gt 0 ]; check $? "UART receive interrupts counted through the PLIC (${rx:-none})"
 tk=$(grep -E '^ +[0-9]+: .*riscv-timer$' <<<"$out" | awk '{print $2}')
@@ -107,7 +121,7 @@ else
 fi
 
 # The default firmware (no -bios); the words after -- run at the first prompt.
-start "$tmp/d" "$AMBER" -icount sleep=off -M virt -m 256M -nographic -kernel "$image" -append "console=ttyS0 -- poweroff"
+start "$tmp/d" "$AMBER" -icount sleep=off -M virt "${SMPARGS[@]}" -m 256M -nographic -kernel "$image" -append "console=ttyS0 -- poweroff"
 wait_exit; rc=$?
 out=$(tr -d '\r' <"$tmp/d")
 [ $rc = 0 ] && grep -q '^Domain0 Next Mode *: S-mode' <<<"$out" && grep -qx '# poweroff' <<<"$out" &&

@@ -1,5 +1,5 @@
 /* Amber's /init: a tiny shell for the test kernel, without libc (raw Linux
- * syscalls, soft-float, rv64imac). It prints `# ` and answers one command
+ * syscalls, rv64imafdc with the lp64d ABI: `fp` works the FPU). It prints `# ` and answers one command
  * per line on the console. Every answer depends only on the commands typed
  * so far, never on timing (except `uptime`), so a snapshot or a migrated
  * guest can be checked against a run that was never interrupted. */
@@ -164,6 +164,7 @@ static void cmd_help(const char *arg)
         "  sum          change the test memory one round, print its checksum\n"
         "  churn N      change it N rounds (runs a while), print its checksum\n"
         "  spawn N      fork N children that change their copy; print exit codes\n"
+        "  fp [N]       double-precision results and flags; N children at once\n"
         "  disk         checksum of the first 8 sectors of /dev/vda\n"
         "  cat FILE     print a file (/proc/interrupts, /proc/cpuinfo, ...)\n"
         "  uptime       monotonic time and kernel ticks\n"
@@ -323,6 +324,183 @@ static void cmd_poweroff(const char *arg)
     out("poweroff: failed\n");
 }
 
+/* Double precision in user space: results as bits (exact) and in decimal,
+ * so that two emulators running the same Image can be compared line by
+ * line. Each result goes through the FPU: the kernel must have CONFIG_FPU
+ * and switch FP state with the task. */
+static uint64_t dbits(double d)
+{
+    union { double d; uint64_t u; } v = { .d = d };
+    return v.u;
+}
+
+/* Clears fflags before the next operation: the clobber keeps the volatile
+ * inputs' loads, and so the operation, after it. */
+static void fp_flags_clear(void)
+{
+    __asm__ volatile("csrw fflags, zero" ::: "memory");
+}
+
+/* Reads and clears fflags after the operation that produced `after` (the
+ * operand orders the read after it: the compiler may not move it up). */
+static unsigned fp_flags_take(double after)
+{
+    unsigned long f;
+    __asm__ volatile("csrrw %0, fflags, zero" : "=r"(f) : "f"(after));
+    return (unsigned)f;
+}
+
+/* d with 9 decimals, by integer arithmetic on its parts (no libc printf);
+ * the bits printed alongside are the exact value. */
+static void out_double(double d)
+{
+    if (d != d) {
+        out("nan");
+        return;
+    }
+    if (d < 0) {
+        out("-");
+        d = -d;
+    }
+    if (d > 9.0e18) {
+        out("big");
+        return;
+    }
+    uint64_t ip = (uint64_t)d;
+    uint64_t fr = (uint64_t)((d - (double)ip) * 1e9);
+    out_udec(ip);
+    char b[11] = ".000000000";
+    for (int i = 9; i >= 1; i--) {
+        b[i] = (char)('0' + fr % 10);
+        fr /= 10;
+    }
+    out(b);
+}
+
+static void fp_line(const char *name, double d, unsigned flags)
+{
+    out("fp ");
+    out(name);
+    out(" ");
+    out_hex(dbits(d), 16);
+    out(" ");
+    out_double(d);
+    out(" flags ");
+    out_hex(flags, 2);
+    out("\n");
+}
+
+static double fp_sqrt(double x)
+{
+    double r;
+    __asm__ volatile("fsqrt.d %0, %1" : "=f"(r) : "f"(x));
+    return r;
+}
+
+static double fp_fma(double a, double b, double c)
+{
+    double r;
+    __asm__ volatile("fmadd.d %0, %1, %2, %3" : "=f"(r) : "f"(a), "f"(b), "f"(c));
+    return r;
+}
+
+/* A seeded workload of n steps: a leapfrog orbit, a series and a square
+ * root iteration, folded into one checksum of bits. */
+static uint64_t fp_work(unsigned seed, long n)
+{
+    double x = 1.0 + seed * 0.125, y = 0.0, vx = 0.0, vy = 1.0 / (1.0 + seed), dt = 1e-3;
+    double series = 0.0, s = 2.0 + seed;
+    uint64_t h = 1469598103934665603ull;
+    for (long i = 1; i <= n; i++) {
+        double r2 = x * x + y * y;
+        double r = fp_sqrt(r2);
+        double inv = 1.0 / (r2 * r);
+        vx = fp_fma(-x * inv, dt, vx);
+        vy = fp_fma(-y * inv, dt, vy);
+        x += vx * dt;
+        y += vy * dt;
+        series += 1.0 / ((double)i * (double)i);
+        s = 0.5 * (s + (2.0 + seed) / s);
+        if ((i & 1023) == 0) {
+            h = (h ^ dbits(x) ^ dbits(vy) ^ dbits(series) ^ dbits(s)) * 1099511628211ull;
+        }
+    }
+    return h ^ dbits(x) ^ dbits(y) ^ dbits(series);
+}
+
+/* fp: a fixed set of results with their exception flags; fp N: N children
+ * run fp_work at once (their FP registers live across context switches and,
+ * with several harts, migrations between harts) and exit with a byte of
+ * their checksum, printed in fork order. */
+static void cmd_fp(const char *arg)
+{
+    if (*arg) {
+        long n = parse_num(arg);
+        if (n < 1 || n > 64) {
+            out("fp: usage: fp [N] (1..64 children)\n");
+            return;
+        }
+        long pids[64];
+        for (long k = 0; k < n; k++) {
+            pids[k] = sys_call(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+            if (pids[k] == 0) {
+                uint64_t h = fp_work((unsigned)k, 200000);
+                sys_call(SYS_exit, (long)((h ^ h >> 8 ^ h >> 16 ^ h >> 32) & 0xff), 0, 0, 0, 0);
+            }
+            if (pids[k] < 0) {
+                n = k;
+                break;
+            }
+        }
+        out("fp children");
+        for (long k = 0; k < n; k++) {
+            int status = 0;
+            long r = sys_call(SYS_wait4, pids[k], (long)&status, 0, 0, 0);
+            out(" ");
+            if (r != pids[k]) {
+                out("?");
+            } else {
+                out_udec((uint64_t)((status >> 8) & 0xff));
+            }
+        }
+        out("\n");
+        return;
+    }
+    volatile double one = 1.0, three = 3.0, two = 2.0, tiny = 1e-310, huge = 1e308, zero = 0.0;
+    volatile double third = one / three;
+    double d;
+    /* Each: clear fflags (printing itself computes), one operation on
+     * volatile inputs, read fflags. */
+    fp_flags_clear();
+    d = one / three;
+    fp_line("1/3", d, fp_flags_take(d));
+    fp_flags_clear();
+    d = fp_sqrt(two);
+    fp_line("sqrt2", d, fp_flags_take(d));
+    fp_flags_clear();
+    d = fp_fma(third, three, -one);
+    fp_line("fma", d, fp_flags_take(d));
+    fp_flags_clear();
+    d = huge * 10.0;
+    fp_line("overflow", d, fp_flags_take(d));
+    fp_flags_clear();
+    d = tiny / 3.0;
+    fp_line("subnormal", d, fp_flags_take(d));
+    fp_flags_clear();
+    d = zero / zero;
+    fp_line("0/0", d, fp_flags_take(d));
+    fp_flags_clear();
+    long l;
+    double hv = huge;
+    __asm__ volatile("fcvt.l.d %0, %1, rtz" : "=r"(l) : "f"(hv));   /* saturates, NV */
+    unsigned f = fp_flags_take((double)(l & 1));
+    fp_line("fcvt", (double)l, f);
+    uint64_t h = fp_work(0, 100000);
+    out("fp work ");
+    out_hex(h, 16);
+    out("\n");
+}
+
 typedef struct Command {
     const char *name;
     void (*run)(const char *arg);
@@ -334,6 +512,7 @@ static const Command commands[] = {
     { "sum", cmd_sum },
     { "churn", cmd_churn },
     { "spawn", cmd_spawn },
+    { "fp", cmd_fp },
     { "disk", cmd_disk },
     { "cat", cmd_cat },
     { "uptime", cmd_uptime },
@@ -431,7 +610,7 @@ int init_main(int argc, char **argv)
         out("\n");
     }
     sys_call(SYS_mount, (long)"proc", (long)"/proc", (long)"proc", 0, 0);
-    out("amber-init: tiny shell (rv64imac, no libc); type help\n");
+    out("amber-init: tiny shell (rv64gc, no libc); type help\n");
     out("# ");
     if (argc > 1) {
         run_args(argc, argv, line, sizeof(line));
