@@ -1,8 +1,10 @@
 #!/bin/bash
 # Amber's guided tour (`make demo`): what Amber is for, in five steps on a
 # real guest, each printed as it happens:
-#   1. boot a guest to a visible point (the project's Linux when its Image is
-#      cached, else the bare-metal demo guest, saying so);
+#   1. boot a guest to a visible point: the BusyBox/glibc userland on its
+#      ext4 root disk when the full kernel and the disk are cached, else the
+#      project's tiny Linux when its Image is cached, else the bare-metal
+#      demo guest, saying so each time;
 #   2. savevm into a temporary qcow2 (made with tools/amber-img);
 #   3. change the guest's state visibly;
 #   4. loadvm: the guest answers exactly as right after the save;
@@ -12,7 +14,9 @@
 # exits (status 0 only if every step did what it says).
 #
 # Environment: AMBER_BUILD, AMBER_SRCDIR (set by make), AMBER_DEMO_GUEST=
-# auto|linux|bare (default auto), AMBER_DEMO_KEEP=1 keeps the temp dir.
+# auto|userland|linux|bare (default auto), AMBER_DEMO_KEEP=1 keeps the temp
+# dir. AMBER_DEMO_BUILD=1 builds what auto would prefer (the full kernel and
+# the root disk: minutes, the first time only) instead of falling back.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${AMBER_BUILD:-$here}" && pwd)
@@ -57,29 +61,56 @@ die() {
 [ -x "$AIMG" ] || die "$AIMG is not built (run make)"
 
 # ---- which guest ----
-kernel=
-if [ "$want" != bare ]; then
-    kernel=$("$src/scripts/build-linux.sh" --cached-only 2>/dev/null | tail -n 1)
-    if [ ! -f "$kernel" ] || [ ! -f "$FW" ]; then
-        [ "$want" = linux ] && die "AMBER_DEMO_GUEST=linux, but no cached kernel (scripts/build-linux.sh) or no $FW"
-        kernel=
+# cached SCRIPT ARGS...: the script's cached result (or builds it when
+# AMBER_DEMO_BUILD=1, its progress on stderr); empty when there is none.
+cached() {
+    local how=--cached-only out
+    [ -n "${AMBER_DEMO_BUILD:-}" ] && how=
+    out=$(AMBER_IMG=$AIMG "$@" $how 2>"$tmp/build.log") || { [ -n "$how" ] || cat "$tmp/build.log" >&2; return; }
+    out=$(tail -n 1 <<<"$out")
+    [ -f "$out" ] && echo "$out"
+}
+kernel= disk=
+guest=bare
+if [ "$want" = auto ] || [ "$want" = userland ]; then
+    [ -n "${AMBER_DEMO_BUILD:-}" ] && say "building the full kernel and the root disk if they are not cached (minutes, once)"
+    kernel=$(cached "$src/scripts/build-linux.sh" --profile=full)
+    [ -n "$kernel" ] && disk=$(cached "$src/scripts/build-rootfs.sh")
+    if [ -n "$kernel" ] && [ -n "$disk" ] && [ -f "$FW" ]; then
+        guest=userland
+    elif [ "$want" = userland ]; then
+        die "AMBER_DEMO_GUEST=userland, but the full kernel (scripts/build-linux.sh --profile=full), the root disk (scripts/build-rootfs.sh) or $FW is missing"
     fi
 fi
-if [ -n "$kernel" ]; then
-    guest=linux
+if [ $guest = bare ] && [ "$want" != bare ]; then
+    kernel=$(cached "$src/scripts/build-linux.sh")
+    if [ -n "$kernel" ] && [ -f "$FW" ]; then
+        guest=linux
+    elif [ "$want" = linux ]; then
+        die "AMBER_DEMO_GUEST=linux, but no cached kernel (scripts/build-linux.sh) or no $FW"
+    fi
+fi
+case $guest in
+userland)
+    # The root disk is copied: the snapshots go into the copy, the cached
+    # image stays as built. 4 harts, as the README's command.
+    cp "$disk" "$tmp/demo.qcow2" || die "cannot copy $disk to $tmp"
     # sleep=on: the deterministic clock (2^3 ns an instruction) is paced to
     # the wall clock while the guest idles, so its clock is a real one for
     # a person at the console; explicit, whatever the default is.
+    machine=(-M virt -smp 4 -m 512M -bios "$FW" -kernel "$kernel"
+             -append "root=/dev/vda rw console=ttyS0" -icount shift=3,sleep=on
+             -drive "file=$tmp/demo.qcow2,format=qcow2,if=virtio") ;;
+linux)
     machine=(-M virt -m 256M -bios "$FW" -kernel "$kernel" -append console=ttyS0
-             -icount shift=3,sleep=on)
-else
-    guest=bare
+             -icount shift=3,sleep=on -drive "file=$tmp/demo.qcow2,format=qcow2,if=none") ;;
+bare)
     [ -f "$ELF" ] || die "neither a cached Linux kernel nor $ELF (needs the RISC-V cross compiler)"
     # sleep=on: the guest prints a line every 0.25 s of virtual time, and a
     # person should see them at that rate.
-    machine=(-M virt -m 128M -bios none -kernel "$ELF" -icount shift=3,sleep=on)
-fi
-machine+=(-drive "file=$tmp/demo.qcow2,format=qcow2,if=none")
+    machine=(-M virt -m 128M -bios none -kernel "$ELF" -icount shift=3,sleep=on
+             -drive "file=$tmp/demo.qcow2,format=qcow2,if=none") ;;
+esac
 
 # ---- one Amber process driven through its batch monitor on pipes ----
 # start_vm NAME ARGS...: $NAME_in / $NAME_out are its monitor's fds.
@@ -122,12 +153,25 @@ matched() {
         sed -E "s/^expect: matched '//; s/'\$//; s/\\\\r//g; s/\\\\n.*//"
 }
 
+# The userland's shell: r counts rounds in a shell variable (memory) and
+# tells how many files /root has (the ext4 disk). Unquoted echo: the line's
+# own echo on the console shows "$n" and cannot match the answer's regex.
+R_DEF='n=0; r() { n=$((n+1)); echo round $n, files in /root: $(ls /root | wc -l); }'
+# r_round N: type r, wait for round N's answer
+r_round() { mon "$1" 'type "r\n"' "expect \"round $2, files in /root: \\d+\\r?\\n# \$\""; }
+
 say "Amber: freeze a running machine, keep it, restore it, move it. A tour in five steps."
-"$AIMG" create -f qcow2 "$tmp/demo.qcow2" 64M >"$tmp/img.log" 2>&1 ||
-    die "tools/amber-img create: $(cat "$tmp/img.log")"
+if [ $guest != userland ]; then
+    "$AIMG" create -f qcow2 "$tmp/demo.qcow2" 64M >"$tmp/img.log" 2>&1 ||
+        die "tools/amber-img create: $(cat "$tmp/img.log")"
+fi
 
 # ---- 1. boot ----
-if [ $guest = linux ]; then
+if [ $guest = userland ]; then
+    step "1/5 boot: Linux 6.1 (full profile) on 4 harts, BusyBox and glibc on an ext4 root disk in qcow2"
+    show "kernel: $kernel"
+    show "disk:   a copy of $disk (scripts/build-rootfs.sh)"
+elif [ $guest = linux ]; then
     step "1/5 boot: the project's Linux 6.1 (tests/guest/linux) with its /init shell"
     show "kernel: $kernel"
 else
@@ -139,9 +183,18 @@ else
         show " about 2 minutes, and the next make demo boots Linux)"
     fi
 fi
+if [ $guest = linux ] && [ "$want" = auto ]; then
+    show "(the BusyBox userland is not cached: make demo AMBER_DEMO_BUILD=1, or"
+    show " scripts/build-linux.sh --profile=full and scripts/build-rootfs.sh, build it once, about 9 minutes)"
+fi
 start_vm src
 show "source: amber pid $src_pid, snapshots go into $tmp/demo.qcow2 (qcow2, amber-img)"
-if [ $guest = linux ]; then
+if [ $guest = userland ]; then
+    mon src 'expect "\n# $" 120'
+    show "BusyBox init gave a root shell on ttyS0 (console log: $tmp/src.serial)"
+    mon src "type \"$R_DEF; r\\n\"" 'expect "round 1, files in /root: \d+\r?\n# $"'
+    show "# r    -> $(matched)      (r: a round counter in the shell, and ls /root | wc -l)"
+elif [ $guest = linux ]; then
     mon src 'expect "\n# $" 60'
     show "Linux booted to its shell prompt (console log: $tmp/src.serial)"
     mon src 'type "sum\n"' 'expect "sum 0x[0-9a-f]+ round 1\r?\n# $"'
@@ -159,7 +212,11 @@ fi
 step "2/5 savevm tour: the whole machine (RAM, CPU, devices) into the qcow2"
 mon src "savevm tour" "info snapshots"
 show "$(grep -E '^--' <<<"$reply" | head -n 1)"
-if [ $guest = linux ]; then
+if [ $guest = userland ]; then
+    r_round src 2
+    saved=$(matched)
+    show "right after the save: # r -> $saved"
+elif [ $guest = linux ]; then
     mon src 'type "sum\n"' 'expect "sum 0x[0-9a-f]+ round 2\r?\n# $"'
     saved=$(matched)
     show "right after the save: # sum -> $saved"
@@ -170,7 +227,12 @@ else
 fi
 
 # ---- 3. change ----
-if [ $guest = linux ]; then
+if [ $guest = userland ]; then
+    step "3/5 change the guest: 40 more rounds, 40 files written to the ext4 disk, sync"
+    mon src 'type "for i in $(seq 40); do n=$((n+1)); echo $i > /root/f$i; done; sync; r\n"' \
+        'expect "round 43, files in /root: \d+\r?\n# $"'
+    show "# for ...; sync; r -> $(matched)"
+elif [ $guest = linux ]; then
     step "3/5 change the guest: 40 rounds of churn over 512 KiB of its memory"
     mon src 'type "churn 40\n"' 'expect "sum 0x[0-9a-f]+ round 42\r?\n# $"'
     show "# churn 40 -> $(matched)"
@@ -186,7 +248,13 @@ fi
 
 # ---- 4. loadvm ----
 step "4/5 loadvm tour: back to the saved point, in a fraction of a second"
-if [ $guest = linux ]; then
+if [ $guest = userland ]; then
+    mon src "loadvm tour"
+    r_round src 2
+    back=$(matched)
+    show "# r -> $back"
+    show "(memory and disk: the shell's counter and the 40 files on ext4 are as at the save)"
+elif [ $guest = linux ]; then
     mon src "loadvm tour" 'type "sum\n"' 'expect "sum 0x[0-9a-f]+ round 2\r?\n# $"'
     back=$(matched)
     show "# sum -> $back"
@@ -210,7 +278,9 @@ if $interactive; then
         mon src "migrate unix:$sock" "info migrate"
         show "$(grep -E '^Migration status' <<<"$reply"), $(grep -E '^(total time|downtime)' <<<"$reply" | tr '\n' ' ')"
         printf '%s\n' "quit" >&"$src_in"
-        if [ $guest = linux ]; then
+        if [ $guest = userland ]; then
+            say "You are at the guest's root shell (BusyBox; poweroff ends it). Ctrl-A c: monitor (info status, savevm, ...), Ctrl-A x: quit."
+        elif [ $guest = linux ]; then
             say "You are at the guest's console (type help). Ctrl-A c: monitor (info status, savevm, ...), Ctrl-A x: quit."
         else
             say "You are at the guest's console (type keys; q ends it). Ctrl-A c: monitor (info status, savevm, ...), Ctrl-A x: quit."
@@ -230,7 +300,11 @@ grep -q '^Migration status: completed' <<<"$reply" ||
     die "migration did not complete: $(grep '^Migration status' <<<"$reply")"
 show "$(grep -E '^Migration status' <<<"$reply"), $(grep -E '^(total time|downtime)' <<<"$reply" | tr '\n' ' ')"
 show "source: $(grep '^VM status' <<<"$reply")"
-if [ $guest = linux ]; then
+if [ $guest = userland ]; then
+    r_round dst 3
+    show "destination: # r -> $(matched)  (round 3: it goes on from round 2)"
+    mon dst "info status"
+elif [ $guest = linux ]; then
     mon dst 'type "sum\n"' 'expect "sum 0x[0-9a-f]+ round 3\r?\n# $"' "info status"
     show "destination: # sum -> $(matched)  (round 3: it goes on from round 2)"
 else
