@@ -50,7 +50,13 @@ tour() {
         [ "$(awk '{print $3}' <<<"$dst")" -gt "$n" ] && grep -q 'typed=0$' <<<"$dst"
     fi
     check $? "$g: the guest goes on from the loaded state in the destination ($dst)"
-    [ $took -lt 30 ]; check $? "$g: the tour took $took s (under 30 s)"
+    # The issue's budget (30 s after the build) is for the real build; a
+    # sanitizer build is several times slower, so there it is only shown.
+    if [ "${AMBER_SANITIZERS:-no}" = no ]; then
+        [ $took -lt 30 ]; check $? "$g: the tour took $took s (under 30 s)"
+    else
+        echo "NOTE $g: the tour took $took s under sanitizers ($AMBER_SANITIZERS): the 30 s budget is not checked"
+    fi
     [ -z "$(ls -A "$tmp/t-$g")" ]; check $? "$g: the tour's temp dir is removed"
     echo "--- $g tour ---"; sed 's/^/    /' "$out"
 }
