@@ -85,6 +85,18 @@ void hmp_cont(Monitor *mon, const MonArgs *a)
         }
         return;
     }
+    if (runstate_get(&m->run) == RUN_STATE_POSTMIGRATE) {
+        /* As QEMU's qmp_cont: the migration handed the disks over; the
+         * guest runs here again only if they can be taken back (not while
+         * the destination holds them). */
+        MigrationVM *vm = hmp_vm(mon);
+        Error err;
+        error_init(&err);
+        if (vm && migration_block_activate_all(vm->mig, &err) < 0) {
+            monitor_error(mon, "%s", err.msg);
+            return;
+        }
+    }
     runstate_set(&m->run, RUN_STATE_RUNNING);
 }
 

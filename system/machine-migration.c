@@ -76,6 +76,21 @@ static int drive_activate(void *opaque, Error *err)
     if (ret < 0) {
         return ret;
     }
+    /* After a completed migration (cont in postmigrate) the destination
+     * may have written the image: its tables, refcounts and snapshots are
+     * reread, as QEMU's bdrv_co_invalidate_cache. The reopen closes the
+     * fd, and with it the lock taken above, so that is taken again. */
+    int flags = drive_open_flags(&ds->link->m->drive[ds->i]);
+    if (ro) {
+        flags &= ~BDRV_O_RDWR;
+    }
+    ret = bdrv_reopen(bs, flags, err);
+    if (ret == 0) {
+        ret = bdrv_lock(bs, !ro, err);
+    }
+    if (ret < 0) {
+        return ret;
+    }
     bs->read_only = ro;
     return 0;
 }
