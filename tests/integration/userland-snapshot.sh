@@ -16,7 +16,8 @@
 # B. Crash. On a fresh copy: savevm at the prompt, then dd loops of 64 MiB
 #    with conv=fsync; amber gets SIGKILL in the middle of one. Then
 #    qemu-img check exits 0, e2fsck -fy on a raw conversion recovers the
-#    journal and fixes nothing else, and a new amber with -loadvm gives back
+#    journal and fixes nothing else, a file synced before the loop is
+#    intact, and a new amber with -loadvm gives back
 #    the saved shell, which answers a command. (A kill in the few
 #    milliseconds between a refcount block write and the L2 table write at
 #    a flush would leak clusters, exit 3: see doc/block.md, Crash safety.)
@@ -164,7 +165,7 @@ cp "$disk" b.qcow2
 t0=$SECONDS
 start b
 mon 'errexit on' "expect \"\\n# \$\" $TMO" stop 'savevm base' cont \
-    'type "k=0; while :; do k=$((k+1)); dd if=/dev/zero of=/root/big bs=1M count=64 conv=fsync 2>/dev/null; echo big$k; done\n"' \
+    'type "seq 1 20000 >/root/keep; sync; k=0; while :; do k=$((k+1)); dd if=/dev/zero of=/root/big bs=1M count=64 conv=fsync 2>/dev/null; echo big$k; done\n"' \
     "expect \"\\nbig1\" $TMO"
 sync_mon; ok=$?; t1=$(date +%s%N)
 mon "expect \"\\nbig2\" $TMO"
@@ -194,6 +195,8 @@ grep -q 'recovering journal' b.fsck; check $? "e2fsck replays the ext4 journal"
 other=$(grep -Ev '^(Pass [1-5]|Pass 3A: Optimizing directories$|.*recovering journal$|.*: [0-9]+/[0-9]+ files .*blocks$|e2fsck [0-9.]+ |Free (blocks|inodes) count wrong \([0-9]+, counted=[0-9]+\)\.$|Fix\? yes$|.*\*\*\*\*\* FILE SYSTEM WAS MODIFIED \*\*\*\*\*$)' b.fsck | grep -v '^$')
 [ -z "$other" ]; check $? "e2fsck fixes nothing but the journal${other:+: $(head -n 3 <<<"$other" | tr '\n' '|')}"
 e2fsck -fn b.raw >b.fsck2 2>&1; check $? "e2fsck -fn afterwards: clean"
+[ "$(debugfs -R 'cat /root/keep' b.raw 2>/dev/null | sha256sum)" = "$(seq 1 20000 | sha256sum)" ]
+check $? "/root/keep, written and synced before the dd loop, survived the kill"
 rm -f b.raw
 start b -loadvm base
 mon 'errexit on' 'type "echo alive-$((6*7))\n"' "expect \"\\nalive-42\" $TMO" 'info status'
