@@ -95,6 +95,9 @@ static int bdrv_fault_point(BlockFault *f)
 int bdrv_pwrite_full(BlockDriverState *bs, uint64_t off, const void *buf, size_t len, Error *err,
                      const char *what)
 {
+    if (bs->fault.trace) {
+        bs->fault.trace(bs->fault.trace_opaque, what, off, len);
+    }
     int f = bdrv_fault_point(&bs->fault);
     if (f < 0) {
         error_setf(err, "write of %s at offset %llu failed: %s", what,
@@ -106,6 +109,9 @@ int bdrv_pwrite_full(BlockDriverState *bs, uint64_t off, const void *buf, size_t
 
 int bdrv_sync(BlockDriverState *bs, Error *err)
 {
+    if (bs->fault.trace) {
+        bs->fault.trace(bs->fault.trace_opaque, "sync", 0, 0);
+    }
     if (bs->no_flush) {
         return 0;
     }

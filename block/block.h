@@ -20,10 +20,14 @@ typedef struct BlockDriverState BlockDriverState;
 typedef struct BlockVmstate BlockVmstate;
 typedef struct BlockCheckResult BlockCheckResult;
 
-/* Test fault injection (bdrv_fault_configure): mode 0 none, 1 kill, 2 enospc. */
+/* Test fault injection (bdrv_fault_configure): mode 0 none, 1 kill, 2 enospc.
+ * trace (unit tests set it after open): called before every write of the
+ * image file (what, offset, length) and at every ordering point ("sync"). */
 typedef struct BlockFault {
     int mode;
     unsigned long long target, count;
+    void (*trace)(void *opaque, const char *what, uint64_t off, uint64_t len);
+    void *trace_opaque;
 } BlockFault;
 
 /* Open flags. */

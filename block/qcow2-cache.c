@@ -104,6 +104,16 @@ void qcow2_cache_mark_dirty(Qcow2Cache *c, const uint8_t *table)
     }
 }
 
+bool qcow2_cache_dirty(const Qcow2Cache *c)
+{
+    for (int i = 0; i < QCOW2_CACHE_SLOTS; i++) {
+        if (c->offset[i] && c->dirty[i]) {
+            return true;
+        }
+    }
+    return false;
+}
+
 int qcow2_cache_flush(Qcow2State *s, Qcow2Cache *c, Error *err)
 {
     for (int i = 0; i < QCOW2_CACHE_SLOTS; i++) {

@@ -4,7 +4,10 @@
  * Write ordering, so that a killed process leaves at most leaked clusters:
  *  - a cluster's refcount is raised (and the refcount blocks flushed and
  *    synced) before any table points at it: the L2 cache flushes the
- *    refcount cache first (Qcow2State.rb_cache is its dependency);
+ *    refcount cache first (Qcow2State.rb_cache is its dependency). A kill
+ *    between the two leaks the new clusters (qemu-img check: leaked
+ *    clusters, exit 3), which no ordering of two writes avoids; the data
+ *    is synced before the refcount blocks so that this window is short;
  *  - a refcount is lowered only after the pointer to the cluster is gone on
  *    disk: frees are queued (pending_frees) and applied by
  *    qcow2_flush_metadata() after the L2 tables and L1 are flushed;
@@ -226,6 +229,8 @@ void qcow2_cache_destroy(Qcow2Cache *c);
 int qcow2_cache_get(Qcow2State *s, Qcow2Cache *c, uint64_t offset, bool fill, uint8_t **table,
                     Error *err);
 void qcow2_cache_mark_dirty(Qcow2Cache *c, const uint8_t *table);
+/* Whether any slot holds changes not yet written. */
+bool qcow2_cache_dirty(const Qcow2Cache *c);
 int qcow2_cache_flush(Qcow2State *s, Qcow2Cache *c, Error *err);
 void qcow2_cache_discard(Qcow2Cache *c, uint64_t offset);
 void qcow2_cache_drop_all(Qcow2Cache *c);
