@@ -31,20 +31,8 @@ need_cmd qemu-img qemu-utils
 need_cmd e2fsck e2fsprogs
 need_cmd debugfs e2fsprogs
 
-# build SCRIPT ARGS...: sets $built to its last line, or ends the test
-# (as in userland.sh).
-build() {
-    echo "building (or finding cached): $*"
-    local o rc
-    o=$(AMBER_IMG=$IMG "$@"); rc=$?
-    built=$(tail -n 1 <<<"$o")
-    [ "$rc" = 2 ] && skip_all "$(basename "$1") cannot run here: Debian packages or BusyBox's source are missing and cannot be had (see the message above)"
-    [ "$rc" = 0 ] || { fail "$* failed (status $rc)"; finish; }
-    [ -f "$built" ] || { fail "$* printed '$built', not a file"; finish; }
-}
-if [ -n "${AMBER_FULL_IMAGE:-}" ]; then image=$AMBER_FULL_IMAGE; else
-    build "$src/scripts/build-linux.sh" --profile=full; image=$built; fi
-build "$src/scripts/build-rootfs.sh"; disk=$built
+. "$(dirname "$0")/userland-lib.inc"
+userland_need_guest
 
 lib_tmpdir
 pid=

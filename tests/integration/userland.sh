@@ -21,19 +21,8 @@ need_amber
 [ -x "$IMG" ] || { fail "$IMG not built"; finish; }
 [ -f "$FW" ] || skip_all "$FW missing (Debian package opensbi)"
 
-# build SCRIPT ARGS...: sets $built to its last line, or ends the test.
-build() {
-    echo "building (or finding cached): $*"
-    local o rc
-    o=$(AMBER_IMG=$IMG "$@"); rc=$?
-    built=$(tail -n 1 <<<"$o")
-    [ "$rc" = 2 ] && skip_all "$(basename "$1") cannot run here: Debian packages or BusyBox's source are missing and cannot be had (see the message above)"
-    [ "$rc" = 0 ] || { fail "$* failed (status $rc)"; finish; }
-    [ -f "$built" ] || { fail "$* printed '$built', not a file"; finish; }
-}
-if [ -n "${AMBER_FULL_IMAGE:-}" ]; then image=$AMBER_FULL_IMAGE; else
-    build "$src/scripts/build-linux.sh" --profile=full; image=$built; fi
-build "$src/scripts/build-rootfs.sh"; disk=$built
+. "$(dirname "$0")/userland-lib.inc"
+userland_need_guest
 
 lib_tmpdir
 pid=
@@ -127,6 +116,11 @@ if command -v "$QEMU" >/dev/null 2>&1; then
     # by default (rv64imafdch_...), Amber's do not.
     for i in 1 2 6; do
         if [ -n "$(q $i)" ] && [ "$(q $i)" = "$(a $i)" ]; then pass "${cmds[$((i - 1))]}: QEMU's answer"
+        # QEMU 7.2 on a loaded host sometimes fails to bring a secondary
+        # hart online (its own kernel log says so); Amber's 4 harts are
+        # checked above, so the peer's miss is reported, not failed.
+        elif [ $i = 2 ] && ! tr -d '\r' <"$tmp/q" | grep -q 'smp: Brought up 1 node, 4 CPUs$'; then
+            skip "${cmds[$((i - 1))]}: QEMU's answer" "QEMU brought up $(q $i) of 4 harts this run: $(tr -d '\r' <"$tmp/q" | grep -m1 -E 'failed to come online|smp: Brought up')"
         else fail "${cmds[$((i - 1))]}: differs from QEMU's" "amber: $(a $i | head -n 2 | tr '\n' ' ')" "qemu: $(q $i | head -n 2 | tr '\n' ' ')"; fi
     done
 else
