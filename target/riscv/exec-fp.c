@@ -124,6 +124,10 @@ int exec_fp_compute(CPURISCVState *env, uint32_t aux, unsigned rd, unsigned rs1,
     default:
         a = fp_get(env, fmt, rs1);
         b = fp_get(env, fmt, rs2);
+        /* NX is sticky: handed in, the fast path need not decide it again
+         * (fma's only way to it). The result is written either way, so
+         * the FS=Dirty below changes nothing. */
+        fl = env->fcsr & SF_NX;
         switch (fop) {
         case FOP_ADD:  v = sf_add((int)fmt, a, b, rm, &fl); break;
         case FOP_SUB:  v = sf_sub((int)fmt, a, b, rm, &fl); break;
