@@ -553,6 +553,7 @@ int main(int argc, char **argv)
     cl.opts.incoming = cl.incoming != NULL;
     cl.opts.warn = (Reporter){ .fn = main_warn };
     cl.opts.log = &main_log;
+    cl.opts.loop = loop;         /* polls the network back ends */
     Error me;
     error_init(&me);
     MigrationVM *vm = NULL;
