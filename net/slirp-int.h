@@ -28,6 +28,7 @@ typedef struct NetSlirpReg {
 struct NetSlirp {
     NetDev *nd;
     Slirp *slirp;
+    SlirpConfig cfg;             /* to make the stack anew (net_slirp_restart) */
     NetSlirpOptions opts;        /* with the forwards added since */
     VirtClock *clock;
     Loop *loop;

@@ -50,6 +50,11 @@ static int slirp_vms_post_load(void *opaque, int version_id, Error *err)
                    "up to %d", v->version, slirp_version_string(), slirp_state_version());
         return -EINVAL;
     }
+    /* The stack's connections belong to the state being replaced (loadvm
+     * goes back in time): they are closed, not carried over. */
+    if (!net_slirp_restart(v->s, err)) {
+        return -ENOMEM;
+    }
     v->pos = 0;
     int ret = slirp_state_load(v->s->slirp, (int)v->version, vms_read, v);
     if (ret < 0) {

@@ -362,6 +362,30 @@ bool net_slirp_remove_fwd(NetSlirp *s, const NetSlirpFwd *f, Error *err)
     return false;
 }
 
+bool net_slirp_restart(NetSlirp *s, Error *err)
+{
+    bool used = s->nd->tx_frames > 0;
+    for (int i = 0; i < s->opts.nr_fwd; i++) {
+        used |= s->opts.fwd[i].active;
+        s->opts.fwd[i].active = false;
+    }
+    if (!used) {
+        return true;
+    }
+    slirp_cleanup(s->slirp);     /* closes its sockets, frees its timers */
+    net_dev_purge(s->nd);        /* frames of the old connections */
+    s->nr_pfd = 0;
+    net_slirp_sync_epoll(s);     /* forgets the closed fds */
+    timer_del(&s->poll_timer);
+    s->slirp = slirp_new(&s->cfg, &net_slirp_cbs, s);
+    if (!s->slirp) {
+        error_setf(err, "libslirp refused the network configuration");
+        return false;
+    }
+    net_slirp_update(s);
+    return true;
+}
+
 char *net_slirp_connection_info(NetSlirp *s)
 {
     return slirp_connection_info(s->slirp);
@@ -404,7 +428,7 @@ NetSlirp *net_slirp_new(NetDev *nd, const NetSlirpOptions *o, VirtClock *clock, 
     for (int i = 0; i < s->opts.nr_fwd; i++) {
         s->opts.fwd[i].active = false;
     }
-    SlirpConfig cfg = {
+    s->cfg = (SlirpConfig){
         .version = 4,
         .restricted = o->restricted,
         .in_enabled = true,
@@ -423,7 +447,7 @@ NetSlirp *net_slirp_new(NetDev *nd, const NetSlirpOptions *o, VirtClock *clock, 
     timer_init(&s->poll_timer, clock, "slirp-poll", net_slirp_poll_timer, s);
     timer_init(&s->activate, clock, "slirp-hostfwd", net_slirp_activate, s);
     s->warn = warn ? *warn : (Reporter){ 0 };
-    s->slirp = slirp_new(&cfg, &net_slirp_cbs, s);
+    s->slirp = slirp_new(&s->cfg, &net_slirp_cbs, s);
     if (!s->slirp) {
         error_setf(err, "libslirp refused the network configuration");
         close(s->epfd);

@@ -67,6 +67,12 @@ bool net_slirp_bind_forwards(NetSlirp *s, Error *err);
  * migration gave the ports up before it sent its devices); a port still
  * taken is retried every 100 ms of virtual time for 5 s, then reported. */
 void net_slirp_bind_forwards_later(NetSlirp *s);
+/* Replaces the stack with a new one of the same configuration: every
+ * connection through it is closed on the host (a loaded state does not know
+ * them) and the forwards are bound again later. Only when the stack was
+ * used (a frame from the guest, a bound port): an incoming migration's
+ * fresh stack is kept as it is. */
+bool net_slirp_restart(NetSlirp *s, Error *err);
 /* Closes the listening sockets (a migration's source hands the ports over). */
 void net_slirp_release_forwards(NetSlirp *s);
 bool net_slirp_add_fwd(NetSlirp *s, const NetSlirpFwd *f, Error *err);

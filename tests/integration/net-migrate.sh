@@ -81,7 +81,9 @@ grep -q '^ \\ __org.qemu.nic0: index=0,type=user,net=10.0.2.0,restrict=off$' <<<
 check $? "destination: info network shows the NIC and its user back end"
 end=$((SECONDS + 20))
 until ss -ltn 2>/dev/null | grep -q "127.0.0.1:$p_fwd " || [ $SECONDS -ge $end ]; do sleep 0.2; done
-ss -ltnp 2>/dev/null | grep "127.0.0.1:$p_fwd " | grep -q "pid=$pid_dst,"
+# $pid_dst is timeout(1)'s; the listener is its child, the destination Amber
+lpid=$(ss -ltnp 2>/dev/null | grep "127.0.0.1:$p_fwd " | grep -o 'pid=[0-9]*' | head -n 1 | cut -d= -f2)
+[ -n "$lpid" ] && [ "$(ps -o ppid= -p "$lpid" | tr -d ' ')" = "$pid_dst" ]
 check $? "destination: took the hostfwd port 127.0.0.1:$p_fwd over"
 
 wait "$sender"
