@@ -39,7 +39,7 @@ guest_wait src 1 '^# '; check $? "source: boot to the shell with -nic user (10.0
 guest_ask src 1 "ip -4 -o addr show eth0 | awk '{ print \$4 }'"
 [ "$(guest_answer src 1)" = 10.0.2.15/24 ]; check $? "source: eth0 10.0.2.15/24"
 
-guest_type src "nc -l -p 8080 >/tmp/big.bin &"
+guest_type src "nc -l -p 8080 </dev/null >/tmp/big.bin &"
 sleep 1
 # A paced sender (about 4 MiB/s), so the stream spans the migration.
 $PY - "$p_fwd" "$tmp/big.bin" >"$tmp/sender.log" 2>&1 <<'PYEOF' &
@@ -102,7 +102,7 @@ guest_ask dst 3 "wget -q -O- http://10.0.2.2:$p_srv/small.bin | sha256sum"
 [ "$(guest_answer dst 3 | cut -d' ' -f1)" = "$want_small" ]
 check $? "destination: the guest reaches the host (wget, sha256 matches)"
 head -c 1048576 /dev/urandom >"$tmp/after.bin"
-guest_type dst "nc -l -p 8080 >/tmp/after.bin &"
+guest_type dst "nc -l -p 8080 </dev/null >/tmp/after.bin &"
 sleep 1
 $PY "$here/net-client.py" send "$p_fwd" "$tmp/after.bin"
 check $? "host -> 127.0.0.1:$p_fwd -> the destination's guest: a new connection"

@@ -26,7 +26,7 @@ lib_pids+=("$!")
 
 guest_start g -nic "user,hostfwd=tcp::$p_fwd-:8080"
 guest_wait g 1 '^# '; check $? "boot to the shell with -nic user"
-guest_type g "nc -l -p 8080 >/tmp/got.txt &"
+guest_type g "nc -l -p 8080 </dev/null >/tmp/got.txt &"
 sleep 1
 # The host peer: sends "before", waits for "go" on its stdin, sends "after",
 # then reports how its connection ends.
@@ -70,7 +70,7 @@ guest_ask g 2 "ip -4 -o addr show eth0 | awk '{ print \$4 }'; wget -q -O- http:/
 a=$(guest_answer g 2)
 [ "$(head -n 1 <<<"$a")" = 10.0.2.15/24 ] && [ "$(sed -n 2p <<<"$a" | cut -d' ' -f1)" = "$want" ]
 check $? "the loaded guest keeps 10.0.2.15 and reaches the host (wget, sha256 matches)" "$(tr '\n' '|' <<<"$a")"
-guest_type g "kill %1 2>/dev/null; nc -l -p 8080 >/tmp/new.txt &"
+guest_type g "kill %1 2>/dev/null; nc -l -p 8080 </dev/null >/tmp/new.txt &"
 sleep 1
 echo "new connection" >"$tmp/new.txt"
 $PY "$here/net-client.py" send "$p_fwd" "$tmp/new.txt"

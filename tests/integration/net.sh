@@ -91,7 +91,7 @@ body=$($PY "$here/net-client.py" get "$p_http" /index.html)
 
 head -c 1048576 /dev/urandom >"$tmp/up.bin"
 up=$(sha256sum "$tmp/up.bin" | cut -d' ' -f1)
-guest_type g "nc -l -p 8080 >/tmp/up.bin &"
+guest_type g "nc -l -p 8080 </dev/null >/tmp/up.bin &"
 sleep 1
 $PY "$here/net-client.py" send "$p_nc" "$tmp/up.bin"; check $? "host sends 1 MiB through hostfwd to the guest's nc -l"
 guest_ask g 4 "wait; sha256sum /tmp/up.bin"
