@@ -6,7 +6,7 @@
 # the number of inputs.
 . "$(dirname "$0")/lib.sh"
 fuzzer=$build/tests/fuzz/fuzz-virtio-net
-runs=${FUZZ_RUNS:-20000}
+runs=${FUZZ_RUNS:-8000}
 if [ ! -x "$fuzzer" ]; then
     command -v clang >/dev/null || skip_all "clang not installed, no libFuzzer target (apt-get install clang)"
     skip_all "$fuzzer not built (run make fuzz)"
