@@ -1,9 +1,13 @@
 /* virtio-net: the receive and transmit paths (hw/virtio-net.h).
  *
- * Every frame, each way, starts with a 12-byte virtio_net_hdr_v1. Nothing
- * beyond MAC, STATUS and MRG_RXBUF is offered: the back end (slirp) takes
- * and gives whole, checksummed frames of at most 1514 bytes, as QEMU's
- * virtio-net offers a slirp peer no offloads. */
+ * Every frame, each way, starts with a 12-byte virtio_net_hdr_v1. The back
+ * end (slirp) takes and gives whole, checksummed frames of at most 1514
+ * bytes. Beyond MAC, STATUS and MRG_RXBUF, two offloads spare the guest's
+ * CPU (an interpreted guest pays for every byte it sums): CSUM (the guest
+ * leaves a TCP/UDP checksum to the device, which completes it before the
+ * frame goes to the back end) and GUEST_CSUM (received frames are marked
+ * DATA_VALID: slirp's checksums are right by construction). QEMU offers a
+ * slirp peer neither; its guest sums in software. */
 #include "hw/virtio-net.h"
 
 #include <stdio.h>
@@ -11,12 +15,15 @@
 #include <string.h>
 
 #define VIRTIO_INT_CONFIG       2
+#define VIRTIO_NET_HDR_F_NEEDS_CSUM 1
+#define VIRTIO_NET_HDR_F_DATA_VALID 2
 
 static uint64_t virtio_net_features(void *opaque)
 {
     (void)opaque;
     return (1ull << VIRTIO_NET_F_MAC) | (1ull << VIRTIO_NET_F_STATUS) |
-           (1ull << VIRTIO_NET_F_MRG_RXBUF);
+           (1ull << VIRTIO_NET_F_MRG_RXBUF) | (1ull << VIRTIO_NET_F_CSUM) |
+           (1ull << VIRTIO_NET_F_GUEST_CSUM);
 }
 
 static bool virtio_net_driver_has(const VirtioMmio *t, unsigned bit)
@@ -134,6 +141,9 @@ static bool virtio_net_receive(void *opaque, const uint8_t *buf, size_t len)
     }
     uint8_t hdr[VIRTIO_NET_HDR_LEN];
     memset(hdr, 0, sizeof(hdr));
+    if (virtio_net_driver_has(t, VIRTIO_NET_F_GUEST_CSUM)) {
+        hdr[0] = VIRTIO_NET_HDR_F_DATA_VALID;
+    }
     uint16_t num_buffers = (uint16_t)nr;
     memcpy(hdr + 10, &num_buffers, 2);
     uint64_t off = 0;
@@ -169,6 +179,31 @@ static void virtio_net_retry(void *opaque)
     net_dev_flush(n->nd);
 }
 
+/* NEEDS_CSUM: the ones' complement sum from csum_start to the end (the
+ * guest seeded the field with the pseudo-header's sum), stored at
+ * csum_start + csum_offset. false when the offsets lie outside the frame. */
+static bool virtio_net_complete_csum(uint8_t *frame, size_t len, uint16_t start, uint16_t off)
+{
+    if ((size_t)start + off + 2 > len) {
+        return false;
+    }
+    uint32_t sum = 0;
+    size_t i = start;
+    for (; i + 1 < len; i += 2) {
+        sum += (uint32_t)frame[i] << 8 | frame[i + 1];
+    }
+    if (i < len) {
+        sum += (uint32_t)frame[i] << 8;
+    }
+    while (sum >> 16) {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    uint16_t c = (uint16_t)~sum;
+    frame[start + off] = (uint8_t)(c >> 8);
+    frame[start + off + 1] = (uint8_t)c;
+    return true;
+}
+
 /* One frame from the guest: header + frame, in readable buffers only. */
 static bool virtio_net_tx_one(VirtioNet *n, VirtioMmio *t, const VirtQueueElem *e)
 {
@@ -196,8 +231,20 @@ static bool virtio_net_tx_one(VirtioNet *n, VirtioMmio *t, const VirtQueueElem *
         }
         off += e->seg[i].len;
     }
-    if (total > VIRTIO_NET_HDR_LEN) {
-        net_dev_send(n->nd, n->txbuf + VIRTIO_NET_HDR_LEN, total - VIRTIO_NET_HDR_LEN);
+    uint8_t *frame = n->txbuf + VIRTIO_NET_HDR_LEN;
+    size_t len = total - VIRTIO_NET_HDR_LEN;
+    if ((n->txbuf[0] & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
+        virtio_net_driver_has(t, VIRTIO_NET_F_CSUM)) {
+        uint16_t start, off;
+        memcpy(&start, n->txbuf + 6, 2);
+        memcpy(&off, n->txbuf + 8, 2);
+        if (!virtio_net_complete_csum(frame, len, start, off)) {
+            virtio_mmio_set_needs_reset(t, "virtio-net checksum offsets outside the frame");
+            return false;
+        }
+    }
+    if (len) {
+        net_dev_send(n->nd, frame, len);
     }
     return true;
 }
@@ -215,6 +262,7 @@ static void virtio_net_notify(void *opaque, VirtioMmio *t, unsigned q)
         }
         virtq_push(t, 1, &n->tx, 0);
     }
+    net_dev_send_done(n->nd);
 }
 
 static void virtio_net_reset(void *opaque)
@@ -281,6 +329,7 @@ static void virtio_net_announce_round(void *opaque)
     virtio_net_rarp_frame(n->st.mac, frame);
     if (!n->nd->link_down) {
         net_dev_send(n->nd, frame, sizeof(frame));
+        net_dev_send_done(n->nd);
         n->announced++;
     }
     if (--n->announce_left > 0) {

@@ -1,6 +1,6 @@
 /* virtio-net behind a virtio-mmio transport (virtio 1.1 section 5.1):
- * queue 0 receives, queue 1 transmits; features MAC, STATUS and
- * MRG_RXBUF. Frames go to and come from a NetDev (net/net.h), which a
+ * queue 0 receives, queue 1 transmits; features MAC, STATUS, MRG_RXBUF,
+ * CSUM and GUEST_CSUM. Frames go to and come from a NetDev (net/net.h), which a
  * back end (net/slirp.c) serves.
  *
  * The guest state (MAC, link status) is VirtioNetState, saved in its own
@@ -21,6 +21,8 @@
 
 #define VIRTIO_ID_NET           1
 #define VIRTIO_NET_QUEUE_MAX    256
+#define VIRTIO_NET_F_CSUM       0    /* the device completes TX checksums */
+#define VIRTIO_NET_F_GUEST_CSUM 1    /* RX frames come with checked checksums */
 #define VIRTIO_NET_F_MAC        5
 #define VIRTIO_NET_F_MRG_RXBUF  15
 #define VIRTIO_NET_F_STATUS     16

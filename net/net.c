@@ -102,6 +102,13 @@ void net_dev_send(NetDev *nd, const uint8_t *buf, size_t len)
     nd->ops->send(nd->be, buf, len);
 }
 
+void net_dev_send_done(NetDev *nd)
+{
+    if (nd->ops && nd->ops->flush) {
+        nd->ops->flush(nd->be);
+    }
+}
+
 void net_dev_set_link(NetDev *nd, bool up)
 {
     nd->link_down = !up;

@@ -40,6 +40,9 @@ typedef struct NetBackendOps {
     const char *type;            /* "user" */
     /* A frame from the guest. */
     void (*send)(void *be, const uint8_t *buf, size_t len);
+    /* The end of a batch of frames from the guest (optional): the back end
+     * may push what they produced to the host now. */
+    void (*flush)(void *be);
     /* The back end's part of `info network` after "type=user," */
     void (*describe)(void *be, char *buf, size_t size);
     void (*destroy)(void *be);
@@ -82,6 +85,8 @@ void net_dev_flush(NetDev *nd);
 void net_dev_purge(NetDev *nd);
 /* Guest -> back end. */
 void net_dev_send(NetDev *nd, const uint8_t *buf, size_t len);
+/* After a batch of net_dev_send() (a TX notification served). */
+void net_dev_send_done(NetDev *nd);
 void net_dev_set_link(NetDev *nd, bool up);
 
 #endif

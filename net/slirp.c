@@ -252,6 +252,29 @@ static void net_slirp_send(void *be, const uint8_t *buf, size_t len)
 {
     NetSlirp *s = be;
     slirp_input(s->slirp, buf, (int)len);
+    s->need_update = true;       /* once per batch: net_slirp_flush */
+}
+
+/* The guest's batch of frames is in: what slirp holds for host sockets
+ * is written now rather than at the loop's next poll, so the guest's
+ * window reopens without waiting for a CPU slice to end. Only POLLOUT is
+ * reported: nothing is read from the host here (that is input, taken in
+ * net_slirp_fd_ready), so the guest's run does not depend on it. */
+static void net_slirp_flush(void *be)
+{
+    NetSlirp *s = be;
+    net_slirp_update(s);
+    bool out = false;
+    for (int i = 0; i < s->nr_pfd; i++) {
+        out |= (s->pfd[i].events & POLLOUT) != 0;
+    }
+    if (!out || poll(s->pfd, (nfds_t)s->nr_pfd, 0) <= 0) {
+        return;
+    }
+    for (int i = 0; i < s->nr_pfd; i++) {
+        s->pfd[i].revents &= POLLOUT;
+    }
+    slirp_pollfds_poll(s->slirp, 0, get_revents, s);
     net_slirp_update(s);
 }
 
@@ -279,6 +302,7 @@ static void net_slirp_destroy(void *be)
 static const NetBackendOps net_slirp_ops = {
     .type = "user",
     .send = net_slirp_send,
+    .flush = net_slirp_flush,
     .describe = net_slirp_describe,
     .destroy = net_slirp_destroy,
 };

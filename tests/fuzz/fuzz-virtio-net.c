@@ -76,7 +76,8 @@ static void fuzz_setup(unsigned num, bool mrg)
     reg(0x070, 0);                                   /* reset */
     reg(0x070, 1 | 2);                               /* ACKNOWLEDGE | DRIVER */
     reg(0x024, 0);
-    reg(0x020, (1u << VIRTIO_NET_F_MAC) | (1u << VIRTIO_NET_F_STATUS) |
+    reg(0x020, (1u << VIRTIO_NET_F_MAC) | (1u << VIRTIO_NET_F_STATUS) | (1u << VIRTIO_NET_F_CSUM) |
+               (1u << VIRTIO_NET_F_GUEST_CSUM) |
                (mrg ? 1u << VIRTIO_NET_F_MRG_RXBUF : 0));
     reg(0x024, 1);
     reg(0x020, 1);                                   /* VERSION_1 */

@@ -13,6 +13,9 @@
 #    info network shows the NIC, its back end and the link;
 #  - restrict=on: the guest cannot reach the host's server, hostfwd still
 #    reaches the guest;
+#  - without outside traffic a run is deterministic: two boots with -nic
+#    user (DHCP included) print the same console, kernel timestamps and all,
+#    up to the prompt;
 #  - bad -netdev/-nic/-device options and a taken port: a clear message and
 #    exit status 1 before any guest runs.
 # Skipped, saying why, when the kernel or root disk cannot be built here.
@@ -160,4 +163,18 @@ body=$($PY "$here/net-client.py" get "$p_r" /index.html)
 [ "$body" = restricted-ok ]; check $? "restrict=on: hostfwd still reaches the guest's httpd"
 guest_type r poweroff
 wait "$pid_r"
+
+# ---- determinism: the guest's own traffic only (DHCP, ARP) ----
+for k in d1 d2; do
+    guest_start $k -icount shift=3,sleep=off -rtc base=2026-01-01 -nic user
+    guest_wait $k 1 '^# '
+    guest_type $k poweroff
+    eval "wait \$pid_$k"
+done
+upto() { tr -d '\r' <"$tmp/$1.out" | sed -n '1,/^# /p'; }
+if [ "$(upto d1 | grep -c 'rcS: eth0 10.0.2.15/24')" = 1 ] && [ "$(upto d1)" = "$(upto d2)" ]; then
+    pass "two runs with -nic user print the same $(upto d1 | wc -l) console lines up to the prompt (kernel timestamps included)"
+else
+    fail "two runs with -nic user differ before the prompt" "$(diff <(upto d1) <(upto d2) | head -n 4 | tr '\n' '|')"
+fi
 finish
