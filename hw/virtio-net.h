@@ -65,7 +65,7 @@ void virtio_net_destroy(VirtioNet *dev);
 void virtio_net_link_changed(VirtioNet *dev);
 /* Sends VIRTIO_NET_ANNOUNCE_ROUNDS RARP frames with the MAC to the back end
  * (QEMU's announce: after an incoming migration, and announce_self), the
- * first now and then 50, 150, ... ms of virtual time later. */
+ * first now, then 50, 150, 250 and 350 ms of virtual time apart. */
 void virtio_net_announce(VirtioNet *dev);
 /* The RARP frame of QEMU's self-announce for mac (60 bytes). */
 void virtio_net_rarp_frame(const uint8_t mac[6], uint8_t frame[60]);
