@@ -124,8 +124,12 @@ void hmp_hostfwd_remove(Monitor *mon, const MonArgs *a)
     NetSlirpFwd f;
     Error err;
     error_init(&err);
-    if (!net_slirp_parse_fwd_host(rule, &f, &err) || !net_slirp_remove_fwd(s, &f, &err)) {
+    if (!net_slirp_parse_fwd_host(rule, &f, &err)) {
         monitor_error(mon, "%s", err.msg);
+        return;
+    }
+    if (!net_slirp_remove_fwd(s, &f, &err)) {
+        monitor_error(mon, "host forwarding rule for %s not found", rule);   /* QEMU's words */
         return;
     }
     monitor_printf(mon, "host forwarding rule for %s removed\n", rule);
