@@ -111,7 +111,12 @@ if command -v "$QEMU" >/dev/null 2>&1; then
     check $rc "$QEMU: the same session (exit status $rc, $((SECONDS - t0)) s)"
     q() { answer "$tmp/q" "$1"; }
     [ -n "$(q 4)" ] && [ "$(q 4)" = "$(a 4)" ]; check $? "awk prints QEMU's digits ($(q 4))"
-    [ "$(q 5)" = "$(a 5)" ]; check $? "sha256sum equals QEMU's"
+    if [ "$(q 5)" = "$(a 5)" ]; then pass "sha256sum equals QEMU's"
+    # Amber's sum is the host's (checked above); when QEMU's is not, the
+    # peer's session went wrong (seen once on a loaded host), not Amber.
+    elif [ "$(q 5 | cut -d' ' -f1)" != "$host" ] && [ "$(a 5 | cut -d' ' -f1)" = "$host" ]; then
+        skip "sha256sum equals QEMU's" "QEMU's answer is not the host's sum this run: '$(q 5 | head -n 3 | tr '\n' ' ')'"
+    else fail "sha256sum equals QEMU's" "amber: $(a 5)" "qemu: $(q 5)"; fi
     # The isa lines are not compared: QEMU 7.2's harts have the H extension
     # by default (rv64imafdch_...), Amber's do not.
     for i in 1 2 6; do
