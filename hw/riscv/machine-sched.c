@@ -32,6 +32,7 @@ static void sched_next(Machine *m)
 CPUExitReason machine_exec(Machine *m, uint64_t max_insns)
 {
     if (m->nr_harts == 1) {
+        m->debug_hart = 0;
         return cpu_exec(&m->harts[0], max_insns);
     }
     uint64_t budget = max_insns;
@@ -46,6 +47,9 @@ CPUExitReason machine_exec(Machine *m, uint64_t max_insns)
         cpu_resv_release(cpu);
         CPUExitReason r = cpu_exec(cpu, n);
         cpu_resv_protect(cpu);   /* the others may run before it does again */
+        if (r == CPU_EXIT_DEBUG) {
+            m->debug_hart = (int)m->sched_cur;
+        }
         /* A block may run past the limit: the excess counts too. */
         uint64_t ran = cpu->env.icount - before;
         budget -= ran < budget ? ran : budget;
