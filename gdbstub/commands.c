@@ -2,6 +2,7 @@
  * Query Packets"). Anything malformed gets an error reply (E01: syntax,
  * E14: memory, E22: bad thread or register) and anything unknown the empty
  * reply, which tells gdb the packet is not supported. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -213,7 +214,7 @@ static bool cmd_cont_step(GdbStub *gs, const char *p, bool step)
         }
         gs->m->harts[h].env.pc = addr;
     }
-    gdb_resume(gs, step ? h : -1);
+    gdb_resume(gs, step ? h : -1, gs->c_hart >= 0 ? 1u << h : ~0u);
     return false;
 }
 
@@ -223,6 +224,7 @@ static bool cmd_vcont(GdbStub *gs, const char *p)
 {
     int step = -1;
     bool any = false;
+    uint32_t decided = 0, run = 0;   /* harts an action applied to; those that continue */
     while (*p == ';') {
         p++;
         char a = *p++;
@@ -247,8 +249,14 @@ static bool cmd_vcont(GdbStub *gs, const char *p)
                 return true;
             }
         }
-        if (a == 's' && step < 0) {
-            step = h >= 0 ? h : gs->g_hart;
+        uint32_t harts = (h >= 0 ? 1u << h : ~0u) & ~decided;
+        decided |= harts;
+        if (a == 's' && harts) {
+            if (step < 0) {
+                step = h >= 0 ? h : gs->g_hart;
+            }
+        } else if (a == 'c') {
+            run |= harts;
         }
         any = true;
     }
@@ -256,7 +264,7 @@ static bool cmd_vcont(GdbStub *gs, const char *p)
         gdb_buf_puts(&gs->reply, GDB_ERR_SYNTAX);
         return true;
     }
-    gdb_resume(gs, step);
+    gdb_resume(gs, step, run);
     return false;
 }
 
@@ -340,16 +348,25 @@ static void cmd_rcmd(GdbStub *gs, const char *hex)
         gdb_buf_puts(&gs->reply, GDB_ERR_INVAL);
         return;
     }
+    if (gs->m->state_gen != gs->state_gen) {
+        /* loadvm (or system_reset) replaced the state. gdb keeps the
+         * registers it read at the stop (all-stop gdb takes no stop reply
+         * now), so say how to drop them; memory it reads afresh. */
+        size_t n = strlen(out);
+        char *more = realloc(out, n + 160);
+        if (more) {
+            out = more;
+            snprintf(out + n, 160, "amber: the machine's state was replaced: gdb shows the new "
+                     "registers after 'maintenance flush register-cache' or the next step\n");
+        }
+        gs->state_gen = gs->m->state_gen;
+    }
     if (*out) {
         gdb_buf_hex(&gs->reply, out, strlen(out));   /* gdb prints the hex reply */
     } else {
         gdb_buf_puts(&gs->reply, "OK");
     }
     free(out);
-    /* A loadvm replaced the state: gdb re-reads registers at the next stop
-     * only, so the stop gdb knows is made to match it now (the stop reply
-     * of a later resume carries the rest). */
-    gs->state_gen = gs->m->state_gen;
 }
 
 static void cmd_query(GdbStub *gs, char *p)
@@ -453,7 +470,7 @@ bool gdb_handle_packet(GdbStub *gs, char *pkt, size_t len)
         gdb_buf_puts(&gs->reply, "OK");
         gdb_send_reply(gs);
         gs->detached = true;
-        machine_debug_resume(gs->m);
+        machine_debug_resume(gs->m, ~0u);
         if (runstate_get(&gs->m->run) == RUN_STATE_DEBUG ||
             runstate_get(&gs->m->run) == RUN_STATE_PAUSED) {
             runstate_set(&gs->m->run, RUN_STATE_RUNNING);

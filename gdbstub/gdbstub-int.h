@@ -50,8 +50,8 @@ void gdb_report_stop(GdbStub *gs, int h, int sig);
 /* Stops a running machine for the debugger (run state debug). */
 void gdb_stop_machine(GdbStub *gs, RunState st);
 /* Resumes: step (hart >= 0: that hart alone, one instruction, and the
- * stop reply at once) or continue every hart. */
-void gdb_resume(GdbStub *gs, int step_hart);
+ * stop reply at once) or continue the harts of run_mask (bit h: hart h). */
+void gdb_resume(GdbStub *gs, int step_hart, uint32_t run_mask);
 
 /* ---- commands.c ---- */
 /* Handles one packet's data (escapes kept): fills gs->reply and returns

@@ -62,6 +62,7 @@ void gdb_server_disconnect(GdbStub *gs)
     /* The debugger's points go with it; the machine stays as it is (a
      * stopped guest waits for the monitor's cont or the next gdb). */
     cpu_debug_clear(&gs->m->debug);
+    gs->m->debug_run_mask = 0;
     gdb_session_reset(gs);
     if (gs->listen_fd >= 0 && gs->loop) {
         fd_watch_add(&gs->loop->fds, gs->listen_fd, gdb_accept, gs);

@@ -69,7 +69,7 @@ void gdb_stop_machine(GdbStub *gs, RunState st)
     }
 }
 
-void gdb_resume(GdbStub *gs, int step_hart)
+void gdb_resume(GdbStub *gs, int step_hart, uint32_t run_mask)
 {
     Machine *m = gs->m;
     if (step_hart >= 0) {
@@ -84,7 +84,7 @@ void gdb_resume(GdbStub *gs, int step_hart)
         gdb_report_stop(gs, gs->stop_hart, GDB_SIGINT);
         return;
     }
-    machine_debug_resume(m);
+    machine_debug_resume(m, run_mask);
     gs->waiting = true;
     runstate_set(&m->run, RUN_STATE_RUNNING);
 }

@@ -256,6 +256,11 @@ int main_loop_run(Machine *m)
         }
         fd_watch_poll_once(&main_loop.fds, 0);
         clock_run_timers(&m->clock);
+        if (debug_poll_fn) {
+            /* Before the slice: a loadvm the monitor just did stops for a
+             * waiting gdb at the loaded state, not a slice later. */
+            debug_poll_fn(debug_opaque);
+        }
         if (quit_requested || signal_received || m->shutdown_requested || m->reset_requested ||
             !runstate_is_running(&m->run)) {
             continue;

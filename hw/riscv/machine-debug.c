@@ -25,8 +25,10 @@ CPUExitReason machine_debug_step(Machine *m, int h)
     return r;
 }
 
-void machine_debug_resume(Machine *m)
+void machine_debug_resume(Machine *m, uint32_t run_mask)
 {
+    uint32_t all = (1u << m->nr_harts) - 1;
+    m->debug_run_mask = (run_mask & all) == all ? 0 : run_mask & all;
     for (int h = 0; h < m->nr_harts; h++) {
         cpu_debug_apply(&m->harts[h], false);
         cpu_debug_resume(&m->harts[h]);

@@ -41,6 +41,11 @@ CPUExitReason machine_exec(Machine *m, uint64_t max_insns)
         if (m->sched_left == 0) {
             m->sched_left = MACHINE_QUANTUM;
         }
+        if (m->debug_run_mask && !(m->debug_run_mask & (1u << m->sched_cur))) {
+            /* A debugger holds this hart: the turn passes, nothing runs. */
+            sched_next(m);
+            continue;
+        }
         RISCVCPU *cpu = &m->harts[m->sched_cur];
         uint64_t n = budget < m->sched_left ? budget : m->sched_left;
         uint64_t before = cpu->env.icount;
@@ -57,7 +62,7 @@ CPUExitReason machine_exec(Machine *m, uint64_t max_insns)
         if (r == CPU_EXIT_HALTED) {
             idle = ran ? 1 : idle + 1;
             sched_next(m);
-            if (idle >= m->nr_harts) {
+            if (idle >= (m->debug_run_mask ? __builtin_popcount(m->debug_run_mask) : m->nr_harts)) {
                 return CPU_EXIT_HALTED;
             }
             continue;

@@ -161,6 +161,10 @@ typedef struct Machine {
     /* ---- debugger state (machine-debug.c): host side, never saved ---- */
     CPUDebugPoints debug;        /* the debugger's breakpoints and watchpoints */
     int debug_hart;              /* the hart whose CPU_EXIT_DEBUG machine_exec returned */
+    /* The harts a debugger lets run (bit h: hart h; 0: all). The others
+     * keep their state and are passed over in the turn (gdb's
+     * scheduler-locking: vCont;c:N). */
+    uint32_t debug_run_mask;
     /* Bumped whenever the harts' state was replaced from outside the guest
      * (loadvm, an incoming migration, system_reset): a debugger's cached
      * registers are stale. */
@@ -212,7 +216,7 @@ CPUExitReason machine_exec(Machine *m, uint64_t max_insns);
  * leave step mode and gdb's breakpoint at each hart's pc is passed over
  * once. */
 CPUExitReason machine_debug_step(Machine *m, int h);
-void machine_debug_resume(Machine *m);
+void machine_debug_resume(Machine *m, uint32_t run_mask);
 /* Stops the running hart at its next block boundary (async-signal safe). */
 void machine_request_exit(Machine *m);
 /* The virtual time base: the instructions of all harts plus idle time. */
