@@ -194,7 +194,10 @@ static void test_session(void)
     CU_ASSERT_STRING_EQUAL(cmd("M80002000,2:abcd"), "OK");
     CU_ASSERT_STRING_EQUAL(cmd("m80002000,2"), "abcd");
     /* X's data as gdb frames it: '}' escaped as "}]" (no re-escaping here). */
-    gdb_session_input(gs, (const uint8_t *)"$X80002000,1:}]#53", 20);
+    {
+        static const char x[] = "$X80002000,1:}]#53";
+        gdb_session_input(gs, (const uint8_t *)x, sizeof(x) - 1);
+    }
     CU_ASSERT_STRING_EQUAL(read_reply(), "OK");
     CU_ASSERT_STRING_EQUAL(cmd("m80002000,1"), "7d");
     CU_ASSERT_STRING_EQUAL(cmd("M80002000,2:ab"), "E01");       /* short data */
