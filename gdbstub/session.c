@@ -7,7 +7,14 @@
  * from gdb_server_poll (the monitor stopped the guest, or replaced its
  * state), or from Ctrl-C. A step runs one instruction of one hart here,
  * at once, and answers at once: no other hart moves (vCont;s:N;c steps N
- * alone too, a valid all-stop schedule that keeps runs deterministic). */
+ * alone too, a valid all-stop schedule that keeps runs deterministic).
+ *
+ * Reverse execution (bs, bc: issue 17's second part) fits this cycle as a
+ * third kind of resume: restore the nearest checkpoint before the target
+ * instruction count and re-run forward to it (breakpoints and watchpoints
+ * stop exactly, counts are exact), then answer with the same stop reply.
+ * qSupported announces ReverseStep+/ReverseContinue+ only once that works;
+ * until then gdb refuses reverse commands itself. */
 #include <string.h>
 
 #include "emu/runstate.h"
@@ -53,6 +60,7 @@ void gdb_report_stop(GdbStub *gs, int h, int sig)
     }
     gdb_buf_printf(&b, "thread:%x;", h + 1);
     gs->waiting = false;
+    gs->m->debug_run_mask = 0;   /* a later cont (the monitor's) runs every hart */
     gs->stop_hart = h;
     gs->g_hart = h;              /* gdb switches to the thread that stopped */
     gs->state_gen = gs->m->state_gen;

@@ -19,6 +19,11 @@ CPUExitReason machine_debug_step(Machine *m, int h)
     if (m->nr_harts > 1) {
         cpu_resv_protect(cpu);
     }
+    /* Step mode ends with the step: whatever runs the machine next (gdb's
+     * continue, the monitor's cont after gdb left) takes interrupts and
+     * runs whole blocks. Each step costs a cache flush at both ends,
+     * which a thousand stepi pay in well under a second. */
+    cpu_debug_apply(cpu, false);
     if (r == CPU_EXIT_DEBUG) {
         m->debug_hart = h;
     }
