@@ -212,7 +212,13 @@ static bool cmd_cont_step(GdbStub *gs, const char *p, bool step)
             gdb_buf_puts(&gs->reply, GDB_ERR_SYNTAX);
             return true;
         }
-        gs->m->harts[h].env.pc = addr;
+        /* As a P of pc: instructions are 2-aligned (the fuzzer's odd pc
+         * once met the executor's empty jump-cache slot). */
+        uint8_t v[8];
+        for (int i = 0; i < 8; i++) {
+            v[i] = (uint8_t)(addr >> (8 * i));
+        }
+        cpu_gdb_write_reg(&gs->m->harts[h], CPU_GDB_PC, v, 8);
     }
     gdb_resume(gs, step ? h : -1, gs->c_hart >= 0 ? 1u << h : ~0u);
     return false;

@@ -251,6 +251,9 @@ static void test_session(void)
     CU_ASSERT_STRING_EQUAL(cmd("qXfer:features:read:nothing.xml:0,100"), "E00");
     CU_ASSERT_STRING_EQUAL(cmd("qRcmd,6"), "E01");
     CU_ASSERT_STRING_EQUAL(cmd("qC"), "QC1");
+    /* s/c with an odd address: pc stays 2-aligned (the fuzzer's find). */
+    CU_ASSERT_STRING_EQUAL(cmd("s80000001"), "T05thread:1;");
+    CU_ASSERT_EQUAL(machine.harts[0].env.pc & 1, 0);
     session_end();
 }
 
