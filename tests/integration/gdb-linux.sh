@@ -9,8 +9,9 @@
 #    the instruction gdb disassembles;
 #  - watch a kernel variable (jiffies): the stop reply names its virtual
 #    address and the value moves on;
-#  - monitor savevm/loadvm from gdb: after the load the registers are those
-#    of the save point again.
+#  - monitor savevm/loadvm from gdb: after the load the registers of the
+#    hart that hit the breakpoint are those of the save point again (the
+#    watchpoint may have stopped another hart: gdb switches back to it).
 # Skipped with the reason when the kernel, its vmlinux or the disk cannot be
 # built here, or gdb-multiarch is missing.
 set -u
@@ -32,11 +33,12 @@ amber_start k -M virt -smp 4 -m 512M -kernel "$image" -append "root=/dev/vda rw 
 timeout 300 gdb-multiarch -batch -nx -ex 'set confirm off' -ex "target remote :$port" \
     -ex 'break ksys_write' -ex 'continue' -ex 'bt 3' -ex 'p/x $satp' -ex 'p $priv' \
     -ex 'info threads' -ex 'p/x $pc' -ex 'x/1xw $pc' -ex 'x/1i $pc' \
-    -ex 'p/x $sp' -ex 'p/x $a2' -ex 'monitor savevm k1' \
+    -ex 'p/x $sp' -ex 'p/x $a2' -ex 'set $bpt = $_thread' -ex 'monitor savevm k1' \
     -ex 'delete' -ex 'p/x *(unsigned long *)&jiffies' -ex 'watch *(unsigned long *)&jiffies' \
     -ex 'set debug remote 1' -ex 'continue' -ex 'set debug remote 0' -ex 'delete' \
     -ex 'p/x *(unsigned long *)&jiffies' \
-    -ex 'monitor loadvm k1' -ex 'maintenance flush register-cache' -ex 'p/x $pc' -ex 'p/x $sp' \
+    -ex 'monitor loadvm k1' -ex 'maintenance flush register-cache' \
+    -ex 'eval "thread %d", $bpt' -ex 'p/x $pc' -ex 'p/x $sp' \
     -ex 'p/x $a2' -ex 'kill' "$vmlinux" >k.gdb 2>&1
 has() { grep -qE -- "$2" "$1"; }
 val() { sed -n "s/^\\\$[0-9]* = //p" "$1" | sed -n "${2}p"; }
