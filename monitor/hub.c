@@ -40,6 +40,11 @@ void monitor_set_machine(MonitorHub *hub, struct Machine *m, struct MigrationVM 
     hub->vm = vm;
 }
 
+void monitor_set_gdb(MonitorHub *hub, struct GdbStub *gs)
+{
+    hub->gdb = gs;
+}
+
 void monitor_set_vm_name(MonitorHub *hub, const char *name)
 {
     hub->vm_name = name;

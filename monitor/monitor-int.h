@@ -130,6 +130,7 @@ struct MonitorHub {
     struct Console *console;     /* console.c: stdio as the serial console */
     struct HmpSerial *serial;    /* hmp-serial.c: the serial log and expect */
     HmpMigrateWait mwait;        /* hmp-migration.c */
+    struct GdbStub *gdb;         /* hmp-gdb.c: the gdbserver command's stub */
 };
 
 Monitor *monitor_new(MonitorHub *hub, MonitorKind kind, const char *name, int fd_in, int fd_out);

@@ -54,6 +54,14 @@ bool monitor_start(MonitorHub *hub, Error *err);
 /* Ends waiting commands, restores the terminal, writes the readline history
  * and removes the socket files. Idempotent. */
 void monitor_cleanup(MonitorHub *hub);
+/* The machine's GDB stub, for the gdbserver command (NULL: none). */
+struct GdbStub;
+void monitor_set_gdb(MonitorHub *hub, struct GdbStub *gs);
+/* gdb's `monitor CMD` (qRcmd): runs one command line on a monitor of its
+ * own whose current hart is cpu_index, and returns what it printed
+ * (malloc'ed). A command that would wait for an event (expect, a migrate
+ * without -d) is cancelled at once: gdb waits for the answer meanwhile. */
+char *monitor_run_captured(MonitorHub *hub, const char *line, int cpu_index);
 /* SIGINT: cancels commands that wait (expect). True when one was waiting, so
  * the signal is consumed instead of ending amber. */
 bool monitor_interrupt(MonitorHub *hub);

@@ -27,6 +27,16 @@ static int drain_status;
 static Timer drain_timer;        /* ends the slice, or WFI, at the deadline */
 static Loop main_loop;           /* what the floors below see of this loop */
 static Machine *loop_machine;    /* the machine it runs (signals stop its CPU) */
+static void (*debug_stop_fn)(void *opaque);
+static void (*debug_poll_fn)(void *opaque);
+static void *debug_opaque;
+
+void main_loop_set_debugger(void (*stop)(void *opaque), void (*poll)(void *opaque), void *opaque)
+{
+    debug_stop_fn = stop;
+    debug_poll_fn = poll;
+    debug_opaque = opaque;
+}
 
 void main_loop_set_machine_busy(bool (*fn)(void))
 {
@@ -224,6 +234,9 @@ int main_loop_run(Machine *m)
             }
             break;
         }
+        if (debug_poll_fn) {
+            debug_poll_fn(debug_opaque);   /* a waiting gdb hears of stops */
+        }
         if (busy_fn && busy_fn()) {
             /* Another thread owns the machine's state (an incoming load):
              * serve fds only, and look at the machine again afterwards. */
@@ -253,6 +266,11 @@ int main_loop_run(Machine *m)
         }
         fd_watch_poll_once(&main_loop.fds, 0);
         clock_run_timers(&m->clock);
+        if (debug_poll_fn) {
+            /* Before the slice: a loadvm the monitor just did stops for a
+             * waiting gdb at the loaded state, not a slice later. */
+            debug_poll_fn(debug_opaque);
+        }
         if (quit_requested || signal_received || m->shutdown_requested || m->reset_requested ||
             !runstate_is_running(&m->run)) {
             continue;
@@ -280,6 +298,16 @@ int main_loop_run(Machine *m)
             n = 1;               /* a timer re-armed in the past: make progress */
         }
         CPUExitReason r = machine_exec(m, n);
+        if (r == CPU_EXIT_DEBUG) {
+            /* A debugger's breakpoint or watchpoint: the machine stops
+             * before the instruction, timers wait with it. */
+            if (debug_stop_fn) {
+                debug_stop_fn(debug_opaque);
+            } else {
+                runstate_set(&m->run, RUN_STATE_DEBUG);
+            }
+            continue;
+        }
         clock_run_timers(&m->clock);
         /* A timer that fired just now may have woken the harts (its
          * interrupt clears WFI): then they run, and idling would wait for a

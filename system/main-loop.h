@@ -51,6 +51,10 @@ void main_loop_set_machine_busy(bool (*fn)(void));
 /* Asked before each CPU slice while set: ns the vCPU must wait first (the
  * auto-converge throttle); the loop polls its fds meanwhile. NULL: none. */
 void main_loop_set_cpu_gate(uint64_t (*fn)(void));
+/* The debugger (the GDB stub): stop runs when the machine stopped at a
+ * debugger's breakpoint or watchpoint, poll once per iteration (so a
+ * waiting gdb hears of a stop the monitor made). */
+void main_loop_set_debugger(void (*stop)(void *opaque), void (*poll)(void *opaque), void *opaque);
 /* Called once on the way out (restores the terminal). */
 void main_loop_set_cleanup(void (*fn)(void *opaque), void *opaque);
 

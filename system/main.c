@@ -27,6 +27,7 @@
 #include "util/log.h"
 #include "emu/runstate.h"
 #include "monitor/monitor.h"
+#include "gdbstub/gdbstub.h"
 
 #ifndef AMBER_VERSION
 #define AMBER_VERSION "0.0.0"
@@ -44,6 +45,7 @@ typedef struct CmdLine {
     const char *incoming;        /* -incoming URI */
     const char *dump_vmstate;    /* -dump-vmstate FILE */
     const char *loadvm;          /* -loadvm TAG */
+    const char *gdb;             /* -gdb DEV, -s */
 } CmdLine;
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -171,6 +173,11 @@ static void main_usage(void)
            "                        the VM's name (info name, the monitor banner)\n"
            "  -pidfile FILE         write the process id to FILE (locked; removed at exit)\n"
            "  -daemonize            detach once the monitors listen (no stdio back ends)\n"
+           "Debugger (doc/gdb.md):\n"
+           "  -gdb tcp:[HOST]:PORT|unix:PATH[,server]|none\n"
+           "                        wait for gdb's remote protocol there (an empty HOST is\n"
+           "                        127.0.0.1); gdb -ex 'target remote :1234'\n"
+           "  -s                    -gdb tcp::1234\n"
            "Debug log (doc/monitor.md, as QEMU):\n"
            "  -d ITEM[,...]         log items: in_asm,int,exec,cpu,mmu,unimp,guest_errors\n"
            "                        ('-d help' lists them)\n"
@@ -443,7 +450,7 @@ static void parse_args(CmdLine *cl, int argc, char **argv)
         static const char *const with_arg[] = {
             "-M", "-machine", "-m", "-bios", "-kernel", "-append", "-initrd",
             "-display", "-icount", "-rtc", "-dumpdtb", "-smp", "-incoming",
-            "-dump-vmstate", "-drive", "-loadvm", "-d", "-D", NULL,
+            "-dump-vmstate", "-drive", "-loadvm", "-d", "-D", "-gdb", NULL,
         };
         const char *val = NULL;
         for (int k = 0; with_arg[k]; k++) {
@@ -482,6 +489,10 @@ static void parse_args(CmdLine *cl, int argc, char **argv)
             parse_icount(cl, val);
         } else if (!strcmp(opt, "-rtc")) {
             parse_rtc(cl, val);
+        } else if (!strcmp(opt, "-gdb")) {
+            cl->gdb = val;
+        } else if (!strcmp(opt, "-s")) {
+            cl->gdb = GDB_DEFAULT_DEVICE;
         } else if (!strcmp(opt, "-S")) {
             cl->opts.start_paused = true;
         } else if (!strcmp(opt, "-incoming")) {
@@ -537,6 +548,22 @@ static void main_monitor_cleanup(void *opaque)
 static bool main_monitor_interrupt(void *opaque)
 {
     return monitor_interrupt(opaque);
+}
+
+/* The GDB stub's hooks: its monitor passthrough and the main loop's stops. */
+static char *main_gdb_monitor(void *opaque, const char *line, int hart)
+{
+    return monitor_run_captured(opaque, line, hart);
+}
+
+static void main_gdb_stop(void *opaque)
+{
+    gdb_server_debug_stop(opaque);
+}
+
+static void main_gdb_poll(void *opaque)
+{
+    gdb_server_poll(opaque);
 }
 
 int main(int argc, char **argv)
@@ -624,6 +651,18 @@ int main(int argc, char **argv)
                 cl.incoming ? "cannot be combined with -incoming" : e.msg);
         }
     }
+    GdbStub *gdb = gdb_server_new(&machine, loop);
+    gdb_server_set_monitor(gdb, main_gdb_monitor, monitors);
+    monitor_set_gdb(monitors, gdb);
+    main_loop_set_debugger(main_gdb_stop, main_gdb_poll, gdb);
+    if (cl.gdb) {
+        Error ge;
+        error_init(&ge);
+        if (!gdb_server_start(gdb, cl.gdb, &ge)) {
+            monitor_cleanup(monitors);
+            die("-gdb %s: %s", cl.gdb, ge.msg);
+        }
+    }
     main_loop_install_signals();
     main_loop_set_cleanup(main_monitor_cleanup, monitors);
     main_loop_set_interrupt(main_monitor_interrupt, monitors);
@@ -636,9 +675,12 @@ int main(int argc, char **argv)
     }
     main_opts_ready();           /* -daemonize: the parent exits now */
     int status = main_loop_run(&machine);
+    gdb_server_exit(gdb, status);
     monitor_cleanup(monitors);
     migration_incoming_abort(vm->mig);   /* a loader thread must not outlive the machine */
     monitor_hub_free(monitors);  /* before the machine: expect taps its serial port */
+    main_loop_set_debugger(NULL, NULL, NULL);
+    gdb_server_free(gdb);
     machine_vm = NULL;
     machine_migration_detach(vm);
     machine_destroy(&machine);

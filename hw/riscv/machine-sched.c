@@ -32,6 +32,7 @@ static void sched_next(Machine *m)
 CPUExitReason machine_exec(Machine *m, uint64_t max_insns)
 {
     if (m->nr_harts == 1) {
+        m->debug_hart = 0;
         return cpu_exec(&m->harts[0], max_insns);
     }
     uint64_t budget = max_insns;
@@ -40,12 +41,20 @@ CPUExitReason machine_exec(Machine *m, uint64_t max_insns)
         if (m->sched_left == 0) {
             m->sched_left = MACHINE_QUANTUM;
         }
+        if (m->debug_run_mask && !(m->debug_run_mask & (1u << m->sched_cur))) {
+            /* A debugger holds this hart: the turn passes, nothing runs. */
+            sched_next(m);
+            continue;
+        }
         RISCVCPU *cpu = &m->harts[m->sched_cur];
         uint64_t n = budget < m->sched_left ? budget : m->sched_left;
         uint64_t before = cpu->env.icount;
         cpu_resv_release(cpu);
         CPUExitReason r = cpu_exec(cpu, n);
         cpu_resv_protect(cpu);   /* the others may run before it does again */
+        if (r == CPU_EXIT_DEBUG) {
+            m->debug_hart = (int)m->sched_cur;
+        }
         /* A block may run past the limit: the excess counts too. */
         uint64_t ran = cpu->env.icount - before;
         budget -= ran < budget ? ran : budget;
@@ -53,7 +62,7 @@ CPUExitReason machine_exec(Machine *m, uint64_t max_insns)
         if (r == CPU_EXIT_HALTED) {
             idle = ran ? 1 : idle + 1;
             sched_next(m);
-            if (idle >= m->nr_harts) {
+            if (idle >= (m->debug_run_mask ? __builtin_popcount(m->debug_run_mask) : m->nr_harts)) {
                 return CPU_EXIT_HALTED;
             }
             continue;

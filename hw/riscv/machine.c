@@ -250,6 +250,7 @@ bool machine_init(Machine *m, const MachineOptions *opts, Error *err)
         cpu->hartid = (uint32_t)h;
         cpu->clock = &m->clock;
         cpu->log = m->log;
+        cpu_debug_attach(cpu, &m->debug);
     }
     if (nr_harts == 1) {
         /* One hart: its own count is the time base, read directly. */
@@ -336,6 +337,7 @@ void machine_reset(Machine *m)
     m->sched_cur = 0;
     m->sched_left = 0;
     m->reset_requested = false;
+    m->state_gen++;
 }
 
 void machine_log_set_mask(Machine *m, unsigned mask)
@@ -348,6 +350,7 @@ void machine_log_set_mask(Machine *m, unsigned mask)
 
 void machine_state_changed(Machine *m)
 {
+    m->state_gen++;
     for (int h = 0; h < m->nr_harts; h++) {
         cpu_state_changed(&m->harts[h]);
         if (m->nr_harts > 1) {

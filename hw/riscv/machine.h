@@ -186,6 +186,17 @@ typedef struct Machine {
     BoardVMState board_vms;
     ClockVMState clock_vms;
     ConfigVMState config_vms;
+    /* ---- debugger state (machine-debug.c): host side, never saved ---- */
+    CPUDebugPoints debug;        /* the debugger's breakpoints and watchpoints */
+    int debug_hart;              /* the hart whose CPU_EXIT_DEBUG machine_exec returned */
+    /* The harts a debugger lets run (bit h: hart h; 0: all). The others
+     * keep their state and are passed over in the turn (gdb's
+     * scheduler-locking: vCont;c:N). */
+    uint32_t debug_run_mask;
+    /* Bumped whenever the harts' state was replaced from outside the guest
+     * (loadvm, an incoming migration, system_reset): a debugger's cached
+     * registers are stale. */
+    uint64_t state_gen;
 } Machine;
 
 /* Builds the board and loads firmware/kernel. The caller sets up m->serial0
@@ -243,6 +254,15 @@ void machine_destroy_drives(Machine *m);
  * CPU_EXIT_HALTED when every hart waits in WFI. */
 #define MACHINE_QUANTUM 10000
 CPUExitReason machine_exec(Machine *m, uint64_t max_insns);
+/* machine-debug.c: what a debugger does to the harts. step: hart h alone
+ * runs exactly one instruction (interrupts held off; a trap it takes ends
+ * the step at the vector); the others and the turn stay as they are.
+ * Returns CPU_EXIT_DEBUG when a watchpoint stopped it before the access,
+ * CPU_EXIT_HALTED when it waits in WFI (nothing ran). resume: the harts
+ * leave step mode and gdb's breakpoint at each hart's pc is passed over
+ * once. */
+CPUExitReason machine_debug_step(Machine *m, int h);
+void machine_debug_resume(Machine *m, uint32_t run_mask);
 /* Stops the running hart at its next block boundary (async-signal safe). */
 void machine_request_exit(Machine *m);
 /* The virtual time base: the instructions of all harts plus idle time. */

@@ -174,6 +174,23 @@ bool riscv_trigger_exec_hit(RISCVCPU *cpu, uint64_t pc);
 int riscv_trigger_mem_check(RISCVCPU *cpu, uint64_t vaddr, unsigned size, unsigned kinds,
                             uint64_t *tval);
 
+/* ---- debugger (cpu-debug.c) ---- */
+
+/* Not an exception: a debugger's watchpoint matched the access. The
+ * executor stops before the instruction (CPU_EXIT_DEBUG). */
+#define EXCP_DEBUG 0x10000
+/* Re-reads cpu->dbg after its table changed (gen): flushes blocks built
+ * for another breakpoint set, TLB fast paths when watchpoints came or
+ * went. cpu_exec calls it when dbg->gen moved. */
+void riscv_debug_sync(RISCVCPU *cpu);
+/* A breakpoint at pc stops the instruction that would retire as number
+ * icount (not the one gdb resumed at); sets dbg_hit. */
+bool riscv_debug_bp_hit(RISCVCPU *cpu, uint64_t pc, uint64_t icount);
+/* A watchpoint of kinds (CPU_WATCH_READ and/or CPU_WATCH_WRITE) overlaps
+ * the access: EXCP_DEBUG with dbg_hit and the watchpoint recorded. Called
+ * only while cpu->dbg_watch is set. */
+int riscv_debug_watch_check(RISCVCPU *cpu, uint64_t vaddr, unsigned size, unsigned kinds);
+
 /* ---- debug log hooks (cpu-log.c), called only when their item is on ---- */
 
 /* -d int: QEMU's riscv_cpu_do_interrupt line, before the trap is taken. */

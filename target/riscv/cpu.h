@@ -11,6 +11,7 @@
 
 #include "emu/clock.h"
 #include "emu/memory.h"
+#include "target/riscv/cpu-debug.h"
 #include "savevm/vmstate.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -158,6 +159,23 @@ typedef struct RISCVCPU {
     /* Sdtrig: which kinds of trigger are enabled (TRIGGER_ARMED_*). Zero
      * keeps execution on its fast paths (target/riscv/trigger.c). */
     uint8_t trigger_armed;
+    /* Debugger (cpu-debug.c): the machine's breakpoints and watchpoints
+     * (NULL: none). Blocks are translated for the breakpoints of dbg_bp_sig
+     * and, while dbg_step, hold one instruction; dbg_watch keeps loads and
+     * stores off the TLB fast path. The instruction at dbg_skip_pc when
+     * dbg_skip_icount instructions have retired (where gdb resumed) does
+     * not stop at its own breakpoint. dbg_hit says why cpu_exec returned
+     * CPU_EXIT_DEBUG; a watchpoint's address and kind are beside it. */
+    const CPUDebugPoints *dbg;
+    uint64_t dbg_gen;            /* dbg->gen when last looked at */
+    uint64_t dbg_bp_sig;
+    bool dbg_step;
+    bool dbg_watch;
+    bool dbg_skip;
+    uint64_t dbg_skip_pc, dbg_skip_icount;
+    CPUDebugHit dbg_hit;
+    uint64_t dbg_watch_addr;
+    unsigned dbg_watch_kind;
     CPUStats stats;
 } RISCVCPU;
 
@@ -166,6 +184,7 @@ typedef enum CPUExitReason {
     CPU_EXIT_LIMIT,              /* icount reached the limit */
     CPU_EXIT_HALTED,             /* WFI with no interrupt pending */
     CPU_EXIT_REQUEST,            /* cpu_request_exit() */
+    CPU_EXIT_DEBUG,              /* a debugger's breakpoint or watchpoint (dbg_hit) */
 } CPUExitReason;
 
 /* ---- public API ---- */
@@ -233,6 +252,34 @@ void cpu_log_mask_changed(RISCVCPU *cpu, unsigned old);
  * `all` is set. Writes at most len bytes (NUL-terminated); returns the
  * length. */
 size_t cpu_dump_fpu(RISCVCPU *cpu, bool all, char *buf, size_t len);
+
+/* ---- debugger (cpu-debug.c, cpu-gdb.c) ---- */
+/* Points the hart at the machine's debug points (NULL: none), then
+ * cpu_debug_apply makes the hart act on their current contents: drops
+ * translated code built for another breakpoint set or step mode, and TLB
+ * fast paths while watchpoints are set. step: blocks of one instruction,
+ * and cpu_exec(cpu, 1) runs exactly one instruction (a trap taken by it
+ * ends the step at the vector) with interrupts held off, as QEMU's
+ * default single-step. */
+void cpu_debug_attach(RISCVCPU *cpu, const CPUDebugPoints *d);
+void cpu_debug_apply(RISCVCPU *cpu, bool step);
+/* Execution resumes here: a breakpoint at the current pc is not taken by
+ * the first instruction (gdb continues from a breakpoint it stopped at). */
+void cpu_debug_resume(RISCVCPU *cpu);
+/* gdb's register numbers (those of its riscv target: x0..x31 0-31, pc 32,
+ * f0..f31 33-64, CSR n at 65 + n, priv 4161). Read: the value's bytes
+ * (little-endian) into buf, returns their number (8), or 0 for a number
+ * that is no register. Write: false for an unknown number. CSRs are read
+ * and written without privilege checks, with the write's side effects. */
+#define CPU_GDB_PC      32
+#define CPU_GDB_F0      33
+#define CPU_GDB_CSR0    65
+#define CPU_GDB_PRIV    (CPU_GDB_CSR0 + 4096)
+unsigned cpu_gdb_read_reg(RISCVCPU *cpu, int regno, uint8_t *buf);
+bool cpu_gdb_write_reg(RISCVCPU *cpu, int regno, const uint8_t *buf, unsigned len);
+/* The target description gdb reads with qXfer:features:read (annex
+ * "target.xml" and the files it includes); NULL for an unknown annex. */
+const char *cpu_gdb_xml(const char *annex);
 
 /* Its state table (the section's fields, versions and subsections). */
 extern const VMStateDescription vmstate_riscv_cpu;

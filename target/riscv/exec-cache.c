@@ -230,8 +230,9 @@ static TB *tb_translate(RISCVCPU *cpu, uint64_t vpc, uint64_t phys, const uint8_
                         uint64_t page2, const uint8_t *host2)
 {
     TBCache *c = cpu->tbc;
-    /* Room for the instructions, the block end, a trace and a trigger op. */
-    size_t need = sizeof(TB) + (TB_MAX_INSNS + 4) * sizeof(MicroOp);
+    /* Room for the instructions, their breakpoints, the block end, a
+     * trace and a trigger op. */
+    size_t need = sizeof(TB) + (2 * TB_MAX_INSNS + 4) * sizeof(MicroOp);
     /* An armed execute trigger is checked at the start of each block, so
      * blocks hold one instruction while one is. */
     bool trig = cpu->trigger_armed & TRIGGER_ARMED_EXEC;
@@ -261,9 +262,11 @@ static TB *tb_translate(RISCVCPU *cpu, uint64_t vpc, uint64_t phys, const uint8_
         buf[2] = host2[0];
         buf[3] = host2[1];
         code = buf;
-        translate_block(tb, buf, 4, off, 1);
+        translate_block(tb, buf, 4, off, 1, cpu->dbg, vpc);
     } else {
-        translate_block(tb, code, (unsigned)PAGE_SIZE - off, off, trig ? 1 : TB_MAX_INSNS);
+        /* Single-stepping: cpu_exec's limit is checked between blocks. */
+        unsigned max = trig || cpu->dbg_step ? 1 : TB_MAX_INSNS;
+        translate_block(tb, code, (unsigned)PAGE_SIZE - off, off, max, cpu->dbg, vpc);
     }
     if (trig) {
         tb_prepend(tb, OP_TRIGGER);

@@ -196,7 +196,12 @@ CPUExitReason cpu_exec(RISCVCPU *cpu, uint64_t max_insns)
 
     c->labels = labels;
     x[0] = 0;
-    riscv_check_interrupts(cpu);
+    if (unlikely(cpu->dbg && cpu->dbg->gen != cpu->dbg_gen)) {
+        riscv_debug_sync(cpu);   /* the debugger changed its breakpoints */
+    }
+    if (!cpu->dbg_step) {        /* a debugger's step holds interrupts off */
+        riscv_check_interrupts(cpu);
+    }
     if (env->halted) {
         return CPU_EXIT_HALTED;
     }
@@ -577,6 +582,17 @@ L_TRIGGER:
     }
     NEXT();
 
+    /* ---- a debugger's breakpoint: only in blocks translated while it
+     * was set; stops before the instruction retires ---- */
+L_DEBUG_BP:
+    if (unlikely(riscv_debug_bp_hit(cpu, tb_vpc + op->pc_off,
+                                    env->icount - (uint64_t)exec_pending(tb, op)))) {
+        exec_count_adjust(cpu, -exec_pending(tb, op));
+        env->pc = tb_vpc + op->pc_off;
+        return CPU_EXIT_DEBUG;
+    }
+    NEXT();
+
     /* ---- leaving a block in the middle ---- */
 leave_next:
     /* continue after op, in a fresh lookup (the block may be stale) */
@@ -587,8 +603,14 @@ leave_next:
 excp:
     exec_count_adjust(cpu, -exec_pending(tb, op));
     env->pc = tb_vpc + op->pc_off;
+    if (unlikely(cause == EXCP_DEBUG)) {
+        return CPU_EXIT_DEBUG;   /* a watchpoint: the access has not happened */
+    }
 raise:
     riscv_raise_exception(cpu, cause, tval);
+    if (unlikely(cpu->dbg_step)) {
+        return CPU_EXIT_LIMIT;   /* a step that traps ends at the vector */
+    }
     if (env->icount != stuck_icount) {
         stuck_icount = env->icount;
         stuck = 0;
@@ -599,7 +621,9 @@ raise:
     goto lookup_nochain;
 
 out_limit:
-    riscv_check_interrupts(cpu);
+    if (!cpu->dbg_step) {
+        riscv_check_interrupts(cpu);
+    }
     return cpu->icount_limit == limit ? CPU_EXIT_LIMIT : CPU_EXIT_REQUEST;
 #undef NEXT
 #undef RD

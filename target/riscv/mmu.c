@@ -220,7 +220,7 @@ static void tlb_fill(RISCVCPU *cpu, int idx, uint64_t vaddr, const MMUResult *re
     e->addend = (uintptr_t)host - (uintptr_t)vpage;
     e->paddr = ppage;
     /* An armed load/store trigger sees every access in the slow path. */
-    bool data_fast = !(cpu->trigger_armed & TRIGGER_ARMED_MEM);
+    bool data_fast = !(cpu->trigger_armed & TRIGGER_ARMED_MEM) && !cpu->dbg_watch;
     if (data_fast && res->can_read && pmp_check(env, ppage, PAGE_SIZE, MMU_READ, priv)) {
         e->tag_read = vpage;
     }
@@ -369,6 +369,9 @@ int riscv_load_slow(RISCVCPU *cpu, uint64_t vaddr, unsigned size, uint64_t *val,
         riscv_trigger_mem_check(cpu, vaddr, size, TRIGGER_LOAD, tval) != EXCP_NONE) {
         return EXCP_BREAKPOINT;
     }
+    if (cpu->dbg_watch && riscv_debug_watch_check(cpu, vaddr, size, CPU_WATCH_READ) != EXCP_NONE) {
+        return EXCP_DEBUG;
+    }
     int r = mmu_translate_parts(cpu, vaddr, size, MMU_READ, pa, len, tval);
     if (r != EXCP_NONE) {
         return r;
@@ -403,6 +406,9 @@ int riscv_store_slow(RISCVCPU *cpu, uint64_t vaddr, unsigned size, uint64_t val,
     if ((cpu->trigger_armed & TRIGGER_ARMED_MEM) &&
         riscv_trigger_mem_check(cpu, vaddr, size, TRIGGER_STORE, tval) != EXCP_NONE) {
         return EXCP_BREAKPOINT;
+    }
+    if (cpu->dbg_watch && riscv_debug_watch_check(cpu, vaddr, size, CPU_WATCH_WRITE) != EXCP_NONE) {
+        return EXCP_DEBUG;
     }
     int r = mmu_translate_parts(cpu, vaddr, size, MMU_WRITE, pa, len, tval);
     if (r != EXCP_NONE) {
@@ -447,6 +453,11 @@ int riscv_translate_amo(RISCVCPU *cpu, uint64_t vaddr, unsigned size, bool is_lr
                                 is_lr ? TRIGGER_LOAD : TRIGGER_LOAD | TRIGGER_STORE,
                                 &tval) != EXCP_NONE) {
         return EXCP_BREAKPOINT;
+    }
+    if (cpu->dbg_watch &&
+        riscv_debug_watch_check(cpu, vaddr, size,
+                                is_lr ? CPU_WATCH_READ : CPU_WATCH_READ | CPU_WATCH_WRITE) != EXCP_NONE) {
+        return EXCP_DEBUG;
     }
     if (vaddr & (size - 1)) {
         return is_lr ? EXCP_LOAD_MISALIGNED : EXCP_STORE_MISALIGNED;

@@ -38,7 +38,8 @@
     X(LI) X(MV) X(J) X(JR) X(GOTO) X(LOAD_X0) \
     X(BEQZ) X(BNEZ) \
     X(TRACE)        /* -d exec/cpu: first op of a block translated while on */ \
-    X(TRIGGER)      /* Sdtrig: execute-address check, while a trigger is armed */
+    X(TRIGGER)      /* Sdtrig: execute-address check, while a trigger is armed */ \
+    X(DEBUG_BP)     /* a debugger's breakpoint on the next instruction */
 
 enum {
 #define TB_OP_ENUM(name, ...) OP_##name,
@@ -138,9 +139,12 @@ typedef struct TBCache {
  * length. Unknown encodings give OP_ILLEGAL. */
 unsigned translate_decode(uint32_t insn, DecodedInsn *d);
 /* Fills tb->ops from `avail` bytes of guest code at `code` (the block start,
- * at offset page_off in its page). Sets n_ops, n_insns, size, chain_ok. */
+ * at offset page_off in its page). Sets n_ops, n_insns, size, chain_ok.
+ * With dbg, an instruction at a breakpoint (vpc + its offset) gets an
+ * OP_DEBUG_BP in front of it and is never fused with the one before. */
 void translate_block(TB *tb, const uint8_t *code, unsigned avail,
-                     unsigned page_off, unsigned max_insns);
+                     unsigned page_off, unsigned max_insns,
+                     const CPUDebugPoints *dbg, uint64_t vpc);
 
 /* ---- exec-cache.c ---- */
 /* Block for virtual pc in the current mode, translating it if needed.

@@ -596,8 +596,14 @@ static bool fetch_insn(const uint8_t *code, unsigned avail, unsigned off, uint32
     return true;
 }
 
+static bool bp_at(const CPUDebugPoints *dbg, uint64_t vpc, unsigned off)
+{
+    return dbg && dbg->nr_bp && cpu_debug_bp_at(dbg, vpc + off);
+}
+
 void translate_block(TB *tb, const uint8_t *code, unsigned avail,
-                     unsigned page_off, unsigned max_insns)
+                     unsigned page_off, unsigned max_insns,
+                     const CPUDebugPoints *dbg, uint64_t vpc)
 {
     TransCtx s = { .tb = tb, .page_off = page_off };
     unsigned off = 0, n = 0;
@@ -623,8 +629,13 @@ void translate_block(TB *tb, const uint8_t *code, unsigned avail,
         if (have_next) {
             translate_decode(next_insn, &nd);
         }
+        if (bp_at(dbg, vpc, off)) {
+            emit(&s, OP_DEBUG_BP, off, n, d.len, insn);
+        }
+        /* A breakpoint on the next instruction keeps it an instruction of its own. */
+        bool fusable = have_next && !bp_at(dbg, vpc, off + len);
         bool fused;
-        bool more = translate_insn(&s, &d, insn, off, n, have_next ? &nd : NULL, &fused);
+        bool more = translate_insn(&s, &d, insn, off, n, fusable ? &nd : NULL, &fused);
         off += len;
         n++;
         if (fused) {

@@ -31,7 +31,8 @@ GUEST_ELFS += $(G_OUT)/hello/hello.elf $(G_OUT)/hello/hello42.elf \
 	$(G_OUT)/virtio/virtio-blk.elf \
 	$(G_OUT)/snapshot/snap-guest.elf $(G_OUT)/snapshot/snap-touch.elf \
 	$(G_OUT)/snapshot/snap-long.elf \
-	$(G_OUT)/log/log-paging.elf
+	$(G_OUT)/log/log-paging.elf \
+	$(G_OUT)/gdb/gdb-guest.elf
 
 $(G_OUT)/hello/hello.elf: $(G_SRC)/hello/hello.c $(G_SRC)/guest.mk
 	@mkdir -p $(@D)
@@ -153,3 +154,9 @@ GUEST_ELFS += $(G_OUT)/opdiff/opdiff.elf
 $(G_OUT)/opdiff/opdiff.elf: $(G_SRC)/opdiff/opdiff.c $(G_SRC)/opdiff/ops.S $(G_COMMON) $(G_HDRS)
 	@mkdir -p $(@D)
 	$(G_CC) $(G_CFLAGS) $(G_LDFLAGS) $(G_COMMON) $(G_SRC)/opdiff/opdiff.c $(G_SRC)/opdiff/ops.S -lgcc -o $@
+
+# The GDB stub's guest (tests/integration/gdb.sh): -O1 keeps its functions
+# and loops as written, for breakpoints and stepping.
+$(G_OUT)/gdb/gdb-guest.elf: $(G_SRC)/gdb/gdb-guest.c $(G_COMMON) $(G_HDRS)
+	@mkdir -p $(@D)
+	$(G_CC) $(G_CFLAGS) -O1 $(G_LDFLAGS) $(G_COMMON) $< -lgcc -o $@
