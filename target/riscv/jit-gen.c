@@ -312,6 +312,47 @@ static void g_branch(Gen *g, const MicroOp *op, int cc)
     g_slot(g, 0, op->imm);
 }
 
+/* An indirect jump to rax: the dispatch loop's jump cache, inline. A hit
+ * on a valid block of this privilege with host code goes to its linked
+ * entry (which checks the slice and counts); anything else, and a pending
+ * translation change, goes back to the dispatch loop's lookup. */
+static void g_lookup(Gen *g)
+{
+    XBuf *b = &g->b;
+    uint32_t miss[5];
+    x_mem(b, 0, 0x80, 7, RBX, (int32_t)offsetof(RISCVCPU, translation_changed));
+    x_b(b, 0);                                              /* cmp byte [..], 0 */
+    miss[0] = x_jcc(b, CC_NE);
+    x_mov_rr(b, RCX, RAX);
+    x_shift_ri(b, 1, SH_SHR, RCX, 1);
+    x_alu_ri(b, 0, ALU_AND, RCX, (1 << TB_JC_BITS) - 1);
+    x_shift_ri(b, 1, SH_SHL, RCX, 4);
+    _Static_assert(sizeof(JCEntry) == 16, "jump cache entries are 16 bytes");
+    x_load64(b, RDX, RBX, (int32_t)offsetof(RISCVCPU, tbc));
+    x_mem_ex(b, 0, 1, 0x8d, RDX, RDX, RCX, 1, (int32_t)offsetof(TBCache, jc), false);
+    x_alu_rm(b, 1, 0x3b, RAX, RDX, (int32_t)offsetof(JCEntry, pc));
+    miss[1] = x_jcc(b, CC_NE);
+    x_load64(b, RDX, RDX, (int32_t)offsetof(JCEntry, tb));
+    x_mem(b, 0, 0x80, 7, RDX, (int32_t)offsetof(TB, valid));
+    x_b(b, 0);
+    miss[2] = x_jcc(b, CC_E);
+    x_mem(b, 0, 0x0fb6, RCX, RDX, (int32_t)offsetof(TB, priv));   /* movzx ecx, byte */
+    x_mem(b, 0, 0x3a, RCX, RBX, (int32_t)offsetof(RISCVCPU, env.priv)); /* cmp cl, [priv] */
+    miss[3] = x_jcc(b, CC_NE);
+    x_mem(b, 0, 0x8b, RCX, RDX, (int32_t)offsetof(TB, jit.entry));  /* mov ecx, entry */
+    x_test_rr(b, 0, RCX, RCX);
+    miss[4] = x_jcc(b, CC_E);
+    x_mov_rr(b, R12, RAX);
+    x_mov_imm(b, RDX, (uint64_t)(uintptr_t)g->j->rx);
+    x_alu_rr(b, 1, 0x01, RCX, RDX);
+    x_rr(b, 0, 0xff, 4, RCX);                               /* jmp rcx */
+    for (unsigned i = 0; i < 5; i++) {
+        x_patch(b, miss[i], b->pos);
+    }
+    x_store64(b, RAX, R14, EX(npc));
+    g_exit(g, JIT_EXIT_LOOKUP, 0);
+}
+
 static void g_jalr(Gen *g, const MicroOp *op)
 {
     XBuf *b = &g->b;
@@ -324,8 +365,7 @@ static void g_jalr(Gen *g, const MicroOp *op)
         x_lea(b, RCX, R12, (int32_t)op->aux);
         g_st(g, RCX, op->rd);
     }
-    x_store64(b, RAX, R14, EX(npc));
-    g_exit(g, JIT_EXIT_LOOKUP, 0);
+    g_lookup(g);
 }
 
 /* Emits micro-op k; false when it ended the block's host code. */
