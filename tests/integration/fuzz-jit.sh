@@ -23,7 +23,8 @@ for elf in "$guests"/isa/isa-*.elf; do
     n=$((n + 1))
 done
 head -c 1024 /dev/zero >"$tmp/seeds/zero"
-check 0 "seed corpus: $n ISA guests and an empty program"
+[ "$n" -gt 0 ]
+check $? "seed corpus: $n ISA guests and an empty program"
 cd "$tmp"
 "$fuzzer" -runs="$runs" -seed=1 -max_len=8192 -len_control=0 -timeout=20 \
     -rss_limit_mb=2048 "$tmp/corpus" "$tmp/seeds" >"$tmp/log" 2>&1
