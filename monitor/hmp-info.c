@@ -166,7 +166,8 @@ static void hmp_info_jit_host(Monitor *mon, Machine *m)
         sum.unlinks += one.unlinks;
         sum.flushes += one.flushes;
         sum.entries += one.entries;
-        sum.chained += one.chained;
+        sum.slots += one.slots;
+        sum.linked += one.linked;
         sum.exits_to_interpreter += one.exits_to_interpreter;
         sum.exits_slow += one.exits_slow;
         sum.exits_unlinked += one.exits_unlinked;
@@ -184,11 +185,11 @@ static void hmp_info_jit_host(Monitor *mon, Machine *m)
                    (unsigned long long)sum.interpreted_blocks);
     monitor_printf(mon, "JIT direct jumps    %llu patched, %llu restored\n",
                    (unsigned long long)sum.links, (unsigned long long)sum.unlinks);
-    /* Blocks entered through a patched jump, against all entered. */
-    uint64_t all = sum.chained + sum.entries;
-    monitor_printf(mon, "JIT chain rate      %llu%% (%llu of %llu block entries)\n",
-                   (unsigned long long)(all ? sum.chained * 100 / all : 0),
-                   (unsigned long long)sum.chained, (unsigned long long)all);
+    monitor_printf(mon, "JIT chain rate      %llu%% of exit slots linked (%llu of %llu)\n",
+                   (unsigned long long)(sum.slots ? sum.linked * 100 / sum.slots : 0),
+                   (unsigned long long)sum.linked, (unsigned long long)sum.slots);
+    monitor_printf(mon, "JIT entries         %llu from the dispatch loop\n",
+                   (unsigned long long)sum.entries);
     monitor_printf(mon, "JIT exits           %llu to the interpreter, %llu slow, %llu unlinked, "
                    "%llu indirect\n", (unsigned long long)sum.exits_to_interpreter,
                    (unsigned long long)sum.exits_slow, (unsigned long long)sum.exits_unlinked,

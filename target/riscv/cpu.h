@@ -217,7 +217,8 @@ typedef struct CPUJitInfo {
     uint64_t links, unlinks;         /* direct jumps patched, and restored */
     uint64_t flushes;
     uint64_t entries;                /* host code entered from the dispatch loop */
-    uint64_t chained;                /* ... and from host code, through a patched jump */
+    uint64_t slots;                  /* exit slots with a patchable jump */
+    uint64_t linked;                 /* ... of them linked now (the chain rate) */
     uint64_t exits_to_interpreter;   /* at a micro-op host code does not emit */
     uint64_t exits_slow;             /* after a slow access or at a fault */
     uint64_t exits_unlinked;         /* at a block end not (yet) linked */

@@ -428,7 +428,8 @@ bool cpu_jit_info(const RISCVCPU *cpu, CPUJitInfo *info)
     info->unlinks = s->unlinks;
     info->flushes = s->flushes;
     info->entries = s->entries;
-    info->chained = s->chained;
+    info->slots = s->slots;
+    info->linked = s->linked;
     info->exits_to_interpreter = s->exits[JIT_EXIT_OP];
     info->exits_slow = s->exits[JIT_EXIT_NEXT] + s->exits[JIT_EXIT_EXCP];
     info->exits_unlinked = s->exits[JIT_EXIT_CHAIN] + s->exits[JIT_EXIT_ENTER];

@@ -69,6 +69,8 @@ void jit_reset(JitCache *j)
     j->used = j->code_start;
     j->stats.code_used = j->used;
     j->stats.blocks = 0;
+    j->stats.slots = 0;
+    j->stats.linked = 0;
     j->stats.flushes++;
 }
 
@@ -125,6 +127,8 @@ void jit_link(JitCache *j, TB *src, unsigned slot, TB *dst)
     }
     if (src->jit.linked[slot]) {
         in_list_remove(src->jit.linked[slot], src, slot);
+    } else {
+        j->stats.linked++;
     }
     patch_rel32(j, src->jit.slot_jmp[slot], dst->jit.entry);
     src->jit.linked[slot] = dst;
@@ -144,6 +148,7 @@ void jit_unlink_incoming(JitCache *j, TB *tb)
         src->jit.linked[slot] = NULL;
         src->jit.in_next[slot] = 0;
         j->stats.unlinks++;
+        j->stats.linked--;
     }
     tb->jit.in_first = 0;
     /* Its own jumps leave the lists of their targets: it will not run again. */
@@ -152,6 +157,7 @@ void jit_unlink_incoming(JitCache *j, TB *tb)
             in_list_remove(tb->jit.linked[s], tb, s);
             patch_rel32(j, tb->jit.slot_jmp[s], tb->jit.slot_stub[s]);
             tb->jit.linked[s] = NULL;
+            j->stats.linked--;
         }
     }
 }

@@ -2,8 +2,15 @@
  *
  * Registers while host code runs: rbx = the hart (env.gpr at offset 0),
  * r12 = the block's virtual pc, r13 = the data TLB of the current MMU index,
- * r14 = the JitExit to fill. Guest registers stay in env.gpr: every micro-op
- * reads and writes them there, so any exit leaves the state complete.
+ * r14 = the JitExit to fill, r15 and rbp = env.icount and env.instret (a
+ * memory add per block would make a store-forwarding chain through all
+ * blocks; the epilogue writes them back, as does every call into C that may
+ * look at time). Guest registers live in env.gpr; inside a block
+ * up to four of them are cached in r8-r11 (loaded on first use,
+ * written back when evicted), and every cached value that changed is
+ * written back before anything that leaves the block or calls C: an exit,
+ * a helper, a slow path. So no exit leaves architectural state in a host
+ * register.
  *
  * Counting is the interpreter's (target/riscv/exec.c): a block counts all its
  * instructions when entered; the slow-path helpers wind the count back around
@@ -11,6 +18,7 @@
  * the exact micro-op, and it removes what did not run. */
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "target/riscv/jit-internal.h"
 
@@ -28,36 +36,132 @@ _Static_assert(PAGE_BITS == 12, "4 KiB pages");
 
 enum { COLD_LOAD, COLD_STORE, COLD_ENTER };
 
+#define NCACHE 4
+static const int cache_host[NCACHE] = { R8, R9, R10, R11 };
+/* env.icount and env.instret while host code runs (written back by the
+ * epilogue, and around calls into C that look at them). */
+#define R_ICOUNT  R15
+#define R_INSTRET RBP
+
+/* Which guest register each cache register holds (0: none), and whether
+ * env.gpr is behind it. */
+typedef struct RegCache {
+    uint8_t guest[NCACHE];
+    uint8_t dirty[NCACHE];
+    uint32_t used[NCACHE];       /* for least-recently-used eviction */
+} RegCache;
+
 typedef struct Cold {
     uint32_t site;               /* rel32 of the jump to the cold code */
     uint32_t resume;             /* where the fast path goes on */
     const MicroOp *op;
     uint8_t kind;
+    RegCache before, after;      /* the cache at the jump and at resume */
 } Cold;
 
 typedef struct Gen {
     JitCache *j;
     XBuf b;
     TB *tb;
+    RegCache rc;
+    uint32_t clock;
     unsigned n_cold;
     Cold cold[TB_MAX_INSNS + 8];
 } Gen;
 
-/* ---- guest registers ---- */
+/* ---- guest registers: the cache ---- */
 
+static int rc_find(const RegCache *rc, unsigned r)
+{
+    for (int i = 0; i < NCACHE; i++) {
+        if (rc->guest[i] == r) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* Writes back the changed registers of cache state rc (the code it emits
+ * runs where rc holds). */
+static void rc_flush_state(XBuf *b, RegCache *rc)
+{
+    for (int i = 0; i < NCACHE; i++) {
+        if (rc->guest[i] && rc->dirty[i]) {
+            x_store64(b, cache_host[i], RBX, GPR(rc->guest[i]));
+            rc->dirty[i] = 0;
+        }
+    }
+}
+
+static void g_flush(Gen *g)
+{
+    rc_flush_state(&g->b, &g->rc);
+}
+
+/* After a call into C: the caller-saved cache registers are gone, and the
+ * call may have written any guest register. */
+static void g_forget(Gen *g)
+{
+    memset(&g->rc, 0, sizeof(g->rc));
+}
+
+/* A cache register for r: found, or a free / least recently used one
+ * (written back first). load: fill it from env.gpr. */
+static int rc_get(Gen *g, unsigned r, bool load)
+{
+    RegCache *rc = &g->rc;
+    int i = rc_find(rc, r);
+    if (i < 0) {
+        i = 0;
+        for (int k = 0; k < NCACHE; k++) {
+            if (!rc->guest[k]) {
+                i = k;
+                break;
+            }
+            if (rc->used[k] < rc->used[i]) {
+                i = k;
+            }
+        }
+        if (rc->guest[i] && rc->dirty[i]) {
+            x_store64(&g->b, cache_host[i], RBX, GPR(rc->guest[i]));
+        }
+        rc->guest[i] = (uint8_t)r;
+        rc->dirty[i] = 0;
+        if (load) {
+            x_load64(&g->b, cache_host[i], RBX, GPR(r));
+        }
+    }
+    rc->used[i] = ++g->clock;
+    return i;
+}
+
+/* host register h = guest register r */
 static void g_ld(Gen *g, int h, unsigned r)
 {
     if (r == 0) {
         x_mov_imm(&g->b, h, 0);
     } else {
-        x_load64(&g->b, h, RBX, GPR(r));
+        x_mov_rr(&g->b, h, cache_host[rc_get(g, r, true)]);
     }
 }
 
+/* guest register rd = host register h */
 static void g_st(Gen *g, int h, unsigned rd)
 {
     if (rd != 0) {
-        x_store64(&g->b, h, RBX, GPR(rd));
+        int i = rc_get(g, rd, false);
+        x_mov_rr(&g->b, cache_host[i], h);
+        g->rc.dirty[i] = 1;
+    }
+}
+
+/* guest register rd = imm */
+static void g_st_imm(Gen *g, unsigned rd, uint64_t v)
+{
+    if (rd != 0) {
+        int i = rc_get(g, rd, false);
+        x_mov_imm(&g->b, cache_host[i], v);
+        g->rc.dirty[i] = 1;
     }
 }
 
@@ -73,6 +177,7 @@ static void g_jmp_to(Gen *g, uint32_t target)
 static void g_exit(Gen *g, unsigned kind, unsigned arg)
 {
     XBuf *b = &g->b;
+    g_flush(g);
     x_store_imm32(b, R14, EX(kind), kind);
     x_store_imm32(b, R14, EX(arg), arg);
     x_mov_imm(b, RAX, (uint64_t)(uintptr_t)g->tb);
@@ -87,45 +192,68 @@ static void g_exit(Gen *g, unsigned kind, unsigned arg)
 static void g_slot(Gen *g, unsigned n, int64_t off)
 {
     XBuf *b = &g->b;
+    g_flush(g);
     x_lea(b, R12, R12, (int32_t)off);
     uint32_t at = x_jmp(b);
     g->tb->jit.slot_jmp[n] = at;
+    g->j->stats.slots++;
     g->tb->jit.slot_stub[n] = b->pos;
     x_patch(b, at, b->pos);
     x_store64(b, R12, R14, EX(npc));
     g_exit(g, JIT_EXIT_CHAIN, n);
 }
 
+static void g_counts_out(XBuf *b)
+{
+    x_store64(b, R_ICOUNT, RBX, OFF_ICOUNT);
+    x_store64(b, R_INSTRET, RBX, OFF_INSTRET);
+}
+
+static void g_counts_in(XBuf *b)
+{
+    x_load64(b, R_ICOUNT, RBX, OFF_ICOUNT);
+    x_load64(b, R_INSTRET, RBX, OFF_INSTRET);
+}
+
 static void g_call_helper(Gen *g, const MicroOp *op, const void *fn)
 {
     XBuf *b = &g->b;
+    g_flush(g);
+    g_counts_out(b);
     x_mov_rr(b, RDI, RBX);
     x_mov_imm(b, RDX, (uint64_t)(uintptr_t)op);
     x_mov_imm(b, RCX, (uint64_t)(uintptr_t)g->tb);
     x_mov_rr(b, R8, R14);
     x_mov_rr(b, R9, R12);
     x_call_abs(b, fn);
+    g_counts_in(b);
     x_test_rr(b, 0, RAX, RAX);
     x_patch(b, x_jcc(b, CC_NE), g->j->epilogue);
+    g_forget(g);
 }
 
-static void g_add_cold(Gen *g, uint32_t site, const MicroOp *op, unsigned kind)
+static void g_add_cold(Gen *g, uint32_t site, const MicroOp *op, unsigned kind,
+                       const RegCache *before)
 {
     Cold *c = &g->cold[g->n_cold++];
     c->site = site;
     c->resume = g->b.pos;
     c->op = op;
     c->kind = (uint8_t)kind;
+    c->before = *before;
+    c->after = g->rc;
 }
 
 /* ---- memory: the TLB fast path inline ---- */
 
 /* rsi = virtual address; leaves rax = TLB entry index * 5 and jumps to a
  * cold call when the tag at tag_off does not match. Returns that jump. */
-static uint32_t g_tlb_check(Gen *g, const MicroOp *op, unsigned size, int32_t tag_off)
+static uint32_t g_tlb_check(Gen *g, const MicroOp *op, unsigned size, int32_t tag_off,
+                            RegCache *before)
 {
     XBuf *b = &g->b;
     g_ld(g, RSI, op->rs1);
+    *before = g->rc;
     if (op->imm) {
         x_alu_ri(b, 1, ALU_ADD, RSI, (int32_t)op->imm);
     }
@@ -143,6 +271,7 @@ static uint32_t g_tlb_check(Gen *g, const MicroOp *op, unsigned size, int32_t ta
 
 static void g_load(Gen *g, const MicroOp *op)
 {
+    RegCache before;
     static const struct { uint8_t size, w; uint32_t opc; } f[] = {
         [OP_LB - OP_LB] = { 1, 1, 0x0fbe }, [OP_LH - OP_LB] = { 2, 1, 0x0fbf },
         [OP_LW - OP_LB] = { 4, 1, 0x63 },   [OP_LD - OP_LB] = { 8, 1, 0x8b },
@@ -150,20 +279,22 @@ static void g_load(Gen *g, const MicroOp *op)
         [OP_LWU - OP_LB] = { 4, 0, 0x8b },
     };
     unsigned i = op->opc - OP_LB;
-    uint32_t miss = g_tlb_check(g, op, f[i].size, (int32_t)offsetof(TLBEntry, tag_read));
+    uint32_t miss = g_tlb_check(g, op, f[i].size, (int32_t)offsetof(TLBEntry, tag_read), &before);
     x_mem_ex(&g->b, 0, f[i].w, f[i].opc, RCX, RSI, RAX, 1, 0, false);
     g_st(g, RCX, op->rd);
-    g_add_cold(g, miss, op, COLD_LOAD);
+    g_add_cold(g, miss, op, COLD_LOAD, &before);
 }
 
 static void g_store(Gen *g, const MicroOp *op)
 {
     static const uint8_t sizes[] = { 1, 2, 4, 8 };
     unsigned size = sizes[op->opc - OP_SB];
-    uint32_t miss = g_tlb_check(g, op, size, (int32_t)offsetof(TLBEntry, tag_write));
+    RegCache before;
+    /* the value first: the cold path's helper reads it from env.gpr */
     g_ld(g, RCX, op->rs2);
+    uint32_t miss = g_tlb_check(g, op, size, (int32_t)offsetof(TLBEntry, tag_write), &before);
     x_mem_ex(&g->b, size == 2, size == 8, size == 1 ? 0x88 : 0x89, RCX, RSI, RAX, 1, 0, false);
-    g_add_cold(g, miss, op, COLD_STORE);
+    g_add_cold(g, miss, op, COLD_STORE, &before);
 }
 
 static void g_cold(Gen *g, const Cold *c)
@@ -171,12 +302,21 @@ static void g_cold(Gen *g, const Cold *c)
     XBuf *b = &g->b;
     x_patch(b, c->site, b->pos);
     if (c->kind == COLD_ENTER) {
+        g_forget(g);
         g_exit(g, JIT_EXIT_ENTER, 0);
         return;
     }
-    /* rsi still holds the virtual address */
+    /* rsi still holds the virtual address. The helper sees env complete
+     * (the cache as at the jump, written back); after it, the cache as the
+     * fast path leaves it is refilled from env (the helper wrote rd). */
+    g->rc = c->before;
     g_call_helper(g, c->op, c->kind == COLD_LOAD ? (const void *)jit_helper_load
                                                  : (const void *)jit_helper_store);
+    for (int i = 0; i < NCACHE; i++) {
+        if (c->after.guest[i]) {
+            x_load64(b, cache_host[i], RBX, GPR(c->after.guest[i]));
+        }
+    }
     g_jmp_to(g, c->resume);
 }
 
@@ -274,7 +414,9 @@ static void g_pure(Gen *g, const MicroOp *op, int form)
     } else {
         x_mov_imm(b, RSI, form == 1 ? (uint64_t)op->imm : 0);
     }
+    g_flush(g);
     x_call_abs(b, (const void *)jit_pure_fn(op->opc));
+    g_forget(g);
     g_st(g, RAX, op->rd);
 }
 
@@ -299,12 +441,13 @@ static void g_branch(Gen *g, const MicroOp *op, int cc)
 {
     XBuf *b = &g->b;
     g_ld(g, RAX, op->rs1);
-    if (op->opc == OP_BEQZ || op->opc == OP_BNEZ) {
-        x_test_rr(b, 1, RAX, RAX);
-    } else if (op->rs2 == 0) {
+    if (op->opc == OP_BEQZ || op->opc == OP_BNEZ || op->rs2 == 0) {
+        g_flush(g);
         x_test_rr(b, 1, RAX, RAX);             /* compared with x0 */
     } else {
-        x_alu_rm(b, 1, 0x3b, RAX, RBX, GPR(op->rs2));
+        g_ld(g, RCX, op->rs2);
+        g_flush(g);                             /* both exits leave env complete */
+        x_alu_rr(b, 1, 0x39, RAX, RCX);
     }
     uint32_t taken = x_jcc(b, cc);
     g_slot(g, 1, op->aux);
@@ -320,6 +463,7 @@ static void g_lookup(Gen *g)
 {
     XBuf *b = &g->b;
     uint32_t miss[5];
+    g_flush(g);
     x_mem(b, 0, 0x80, 7, RBX, (int32_t)offsetof(RISCVCPU, translation_changed));
     x_b(b, 0);                                              /* cmp byte [..], 0 */
     miss[0] = x_jcc(b, CC_NE);
@@ -377,14 +521,7 @@ static bool g_op(Gen *g, unsigned k)
     switch (op->opc) {
     case OP_LI:
     case OP_LUI:
-        if (x_fits32(op->imm)) {
-            if (op->rd) {
-                x_store_imm64(b, RBX, GPR(op->rd), (int32_t)op->imm);
-            }
-        } else {
-            x_mov_imm(b, RAX, (uint64_t)op->imm);
-            g_st(g, RAX, op->rd);
-        }
+        g_st_imm(g, op->rd, (uint64_t)op->imm);
         return true;
     case OP_MV:
         g_ld(g, RAX, op->rs1);
@@ -497,6 +634,8 @@ bool jit_gen_block(JitCache *j, TB *tb)
     g->j = j;
     g->tb = tb;
     g->n_cold = 0;
+    g->clock = 0;
+    memset(&g->rc, 0, sizeof(g->rc));
     b->base = j->rw;
     b->pos = (j->used + 15) & ~15u;
     b->limit = (uint32_t)j->size;
@@ -504,13 +643,10 @@ bool jit_gen_block(JitCache *j, TB *tb)
 
     /* The linked entry: the dispatch loop's block check and count. */
     tb->jit.entry = b->pos;
-    x_load64(b, RAX, RBX, OFF_ICOUNT);
-    x_alu_rm(b, 1, 0x3b, RAX, RBX, OFF_LIMIT);
-    g_add_cold(g, x_jcc(b, CC_AE), NULL, COLD_ENTER);
-    x_alu_mi(b, ALU_ADD, RBX, OFF_ICOUNT, (int32_t)tb->n_insns);
-    x_alu_mi(b, ALU_ADD, RBX, OFF_INSTRET, (int32_t)tb->n_insns);
-    x_mov_imm(b, RAX, (uint64_t)(uintptr_t)&j->stats.chained);
-    x_mem(b, 1, 0xff, 0, RAX, 0);                /* inc qword [rax] */
+    x_alu_rm(b, 1, 0x3b, R_ICOUNT, RBX, OFF_LIMIT);
+    g_add_cold(g, x_jcc(b, CC_AE), NULL, COLD_ENTER, &g->rc);
+    x_alu_ri(b, 1, ALU_ADD, R_ICOUNT, (int32_t)tb->n_insns);
+    x_alu_ri(b, 1, ALU_ADD, R_INSTRET, (int32_t)tb->n_insns);
     tb->jit.body = b->pos;
 
     for (unsigned k = 0; k < tb->n_ops; k++) {
@@ -545,8 +681,10 @@ void jit_gen_trampoline(JitCache *j)
     x_mov_rr(&b, R12, RDX);
     x_mov_rr(&b, R14, RCX);
     x_mov_rr(&b, R13, R8);
+    g_counts_in(&b);
     x_rr(&b, 0, 0xff, 4, RSI);                  /* jmp rsi */
     j->epilogue = b.pos;
+    g_counts_out(&b);
     x_alu_ri(&b, 1, ALU_ADD, RSP, 8);
     for (int i = 5; i >= 0; i--) {
         x_pop(&b, saved[i]);

@@ -61,7 +61,8 @@ typedef struct JitStats {
     uint64_t unlinks;            /* direct jumps restored on invalidation */
     uint64_t flushes;            /* code buffer resets */
     uint64_t entries;            /* host code entered from the dispatch loop */
-    uint64_t chained;            /* blocks entered through a patched jump */
+    uint64_t slots;              /* exit slots with a patchable jump, since the last flush */
+    uint64_t linked;             /* ... of them linked now */
     uint64_t exits[JIT_EXIT_KINDS];
 } JitStats;
 
