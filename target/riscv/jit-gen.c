@@ -155,6 +155,24 @@ static void g_st(Gen *g, int h, unsigned rd)
     }
 }
 
+/* The host register holding guest register r (x0: temp, zeroed). */
+static int g_src(Gen *g, unsigned r, int temp)
+{
+    if (r == 0) {
+        x_mov_imm(&g->b, temp, 0);
+        return temp;
+    }
+    return cache_host[rc_get(g, r, true)];
+}
+
+/* The cache register that will hold guest register rd (not 0), changed. */
+static int g_dst(Gen *g, unsigned rd)
+{
+    int i = rc_get(g, rd, false);
+    g->rc.dirty[i] = 1;
+    return cache_host[i];
+}
+
 /* guest register rd = imm */
 static void g_st_imm(Gen *g, unsigned rd, uint64_t v)
 {
@@ -252,11 +270,12 @@ static uint32_t g_tlb_check(Gen *g, const MicroOp *op, unsigned size, int32_t ta
                             RegCache *before)
 {
     XBuf *b = &g->b;
-    g_ld(g, RSI, op->rs1);
-    *before = g->rc;
-    if (op->imm) {
-        x_alu_ri(b, 1, ALU_ADD, RSI, (int32_t)op->imm);
+    if (op->rs1 == 0) {
+        x_mov_imm(b, RSI, (uint64_t)op->imm);
+    } else {
+        x_lea(b, RSI, cache_host[rc_get(g, op->rs1, true)], (int32_t)op->imm);
     }
+    *before = g->rc;
     x_mov_rr(b, RAX, RSI);
     x_shift_ri(b, 1, SH_SHR, RAX, PAGE_BITS);
     x_rr(b, 0, 0x0fb6, RAX, RAX);                              /* movzx eax, al */
@@ -280,8 +299,8 @@ static void g_load(Gen *g, const MicroOp *op)
     };
     unsigned i = op->opc - OP_LB;
     uint32_t miss = g_tlb_check(g, op, f[i].size, (int32_t)offsetof(TLBEntry, tag_read), &before);
-    x_mem_ex(&g->b, 0, f[i].w, f[i].opc, RCX, RSI, RAX, 1, 0, false);
-    g_st(g, RCX, op->rd);
+    /* (translate.c makes a load into x0 a LOAD_X0) */
+    x_mem_ex(&g->b, 0, f[i].w, f[i].opc, op->rd ? g_dst(g, op->rd) : RCX, RSI, RAX, 1, 0, false);
     g_add_cold(g, miss, op, COLD_LOAD, &before);
 }
 
@@ -291,9 +310,9 @@ static void g_store(Gen *g, const MicroOp *op)
     unsigned size = sizes[op->opc - OP_SB];
     RegCache before;
     /* the value first: the cold path's helper reads it from env.gpr */
-    g_ld(g, RCX, op->rs2);
+    int v = g_src(g, op->rs2, RCX);
     uint32_t miss = g_tlb_check(g, op, size, (int32_t)offsetof(TLBEntry, tag_write), &before);
-    x_mem_ex(&g->b, size == 2, size == 8, size == 1 ? 0x88 : 0x89, RCX, RSI, RAX, 1, 0, false);
+    x_mem_ex(&g->b, size == 2, size == 8, size == 1 ? 0x88 : 0x89, v, RSI, RAX, 1, 0, false);
     g_add_cold(g, miss, op, COLD_STORE, &before);
 }
 
@@ -322,53 +341,90 @@ static void g_cold(Gen *g, const Cold *c)
 
 /* ---- integer operations ---- */
 
-/* rax = rs1 OP rs2 (64-bit, or 32-bit sign-extended when w32) */
+/* rd = rs1 OP rs2 (64-bit, or 32-bit sign-extended when w32), on the
+ * cache registers: the sources first, so taking rd's cannot evict them. */
 static void g_alu_rr(Gen *g, const MicroOp *op, uint8_t opc, bool w32)
 {
-    g_ld(g, RAX, op->rs1);
-    g_ld(g, RCX, op->rs2);
-    x_alu_rr(&g->b, !w32, opc, RAX, RCX);
-    if (w32) {
-        x_movsxd(&g->b, RAX, RAX);
+    XBuf *b = &g->b;
+    if (!op->rd) {
+        return;
     }
-    g_st(g, RAX, op->rd);
+    int a = g_src(g, op->rs1, RAX), c = g_src(g, op->rs2, RCX);
+    int d = g_dst(g, op->rd);
+    if (w32 || (d == c && d != a)) {
+        x_mov_rr(b, RDX, a);
+        x_alu_rr(b, !w32, opc, RDX, c);
+        if (w32) {
+            x_movsxd(b, d, RDX);
+        } else {
+            x_mov_rr(b, d, RDX);
+        }
+        return;
+    }
+    if (d != a) {
+        x_mov_rr(b, d, a);
+    }
+    x_alu_rr(b, 1, opc, d, c);
 }
 
 static void g_alu_ri(Gen *g, const MicroOp *op, int digit, bool w32)
 {
-    g_ld(g, RAX, op->rs1);
-    x_alu_ri(&g->b, !w32, digit, RAX, (int32_t)op->imm);
-    if (w32) {
-        x_movsxd(&g->b, RAX, RAX);
+    XBuf *b = &g->b;
+    if (!op->rd) {
+        return;
     }
-    g_st(g, RAX, op->rd);
+    int a = g_src(g, op->rs1, RAX);
+    int d = g_dst(g, op->rd);
+    if (w32) {
+        x_mov_rr(b, RDX, a);
+        x_alu_ri(b, 0, digit, RDX, (int32_t)op->imm);
+        x_movsxd(b, d, RDX);
+        return;
+    }
+    if (d != a) {
+        x_mov_rr(b, d, a);
+    }
+    x_alu_ri(b, 1, digit, d, (int32_t)op->imm);
 }
 
 static void g_shift(Gen *g, const MicroOp *op, int digit, bool w32, bool by_reg)
 {
-    g_ld(g, RAX, op->rs1);
+    XBuf *b = &g->b;
+    if (!op->rd) {
+        return;
+    }
+    int a = g_src(g, op->rs1, RAX);
     if (by_reg) {
-        g_ld(g, RCX, op->rs2);
-        x_shift_rcl(&g->b, !w32, digit, RAX);   /* x86 masks the count as RISC-V does */
+        int c = g_src(g, op->rs2, RCX);
+        if (c != RCX) {
+            x_mov_rr(b, RCX, c);
+        }
+    }
+    int d = g_dst(g, op->rd);
+    x_mov_rr(b, RDX, a);
+    if (by_reg) {
+        x_shift_rcl(b, !w32, digit, RDX);       /* x86 masks the count as RISC-V does */
     } else {
-        x_shift_ri(&g->b, !w32, digit, RAX, (uint8_t)op->imm);
+        x_shift_ri(b, !w32, digit, RDX, (uint8_t)op->imm);
     }
     if (w32) {
-        x_movsxd(&g->b, RAX, RAX);
+        x_movsxd(b, d, RDX);
+    } else {
+        x_mov_rr(b, d, RDX);
     }
-    g_st(g, RAX, op->rd);
 }
 
 static void g_set(Gen *g, const MicroOp *op, int cc, bool imm)
 {
-    g_ld(g, RAX, op->rs1);
+    XBuf *b = &g->b;
+    int a = g_src(g, op->rs1, RAX);
     if (imm) {
-        x_alu_ri(&g->b, 1, ALU_CMP, RAX, (int32_t)op->imm);
+        x_alu_ri(b, 1, ALU_CMP, a, (int32_t)op->imm);
     } else {
-        g_ld(g, RCX, op->rs2);
-        x_alu_rr(&g->b, 1, 0x39, RAX, RCX);
+        int c = g_src(g, op->rs2, RCX);
+        x_alu_rr(b, 1, 0x39, a, c);
     }
-    x_setcc_movzx(&g->b, cc, RAX);
+    x_setcc_movzx(b, cc, RAX);
     g_st(g, RAX, op->rd);
 }
 
@@ -440,14 +496,14 @@ static int pure_form(unsigned opc)
 static void g_branch(Gen *g, const MicroOp *op, int cc)
 {
     XBuf *b = &g->b;
-    g_ld(g, RAX, op->rs1);
+    int a = g_src(g, op->rs1, RAX);
     if (op->opc == OP_BEQZ || op->opc == OP_BNEZ || op->rs2 == 0) {
         g_flush(g);
-        x_test_rr(b, 1, RAX, RAX);             /* compared with x0 */
+        x_test_rr(b, 1, a, a);                 /* compared with x0 */
     } else {
-        g_ld(g, RCX, op->rs2);
+        int c = g_src(g, op->rs2, RCX);
         g_flush(g);                             /* both exits leave env complete */
-        x_alu_rr(b, 1, 0x39, RAX, RCX);
+        x_alu_rr(b, 1, 0x39, a, c);
     }
     uint32_t taken = x_jcc(b, cc);
     g_slot(g, 1, op->aux);
@@ -524,8 +580,10 @@ static bool g_op(Gen *g, unsigned k)
         g_st_imm(g, op->rd, (uint64_t)op->imm);
         return true;
     case OP_MV:
-        g_ld(g, RAX, op->rs1);
-        g_st(g, RAX, op->rd);
+        if (op->rd) {
+            int a = g_src(g, op->rs1, RAX);
+            x_mov_rr(b, g_dst(g, op->rd), a);
+        }
         return true;
     case OP_AUIPC:
         if (x_fits32(op->imm)) {
