@@ -586,13 +586,15 @@ static bool g_op(Gen *g, unsigned k)
         }
         return true;
     case OP_AUIPC:
-        if (x_fits32(op->imm)) {
-            x_lea(b, RAX, R12, (int32_t)op->imm);
-        } else {
-            x_mov_imm(b, RAX, (uint64_t)op->imm);
-            x_alu_rr(b, 1, 0x01, RAX, R12);
+        if (op->rd) {
+            int d = g_dst(g, op->rd);
+            if (x_fits32(op->imm)) {
+                x_lea(b, d, R12, (int32_t)op->imm);
+            } else {
+                x_mov_imm(b, d, (uint64_t)op->imm);
+                x_alu_rr(b, 1, 0x01, d, R12);
+            }
         }
-        g_st(g, RAX, op->rd);
         return true;
     case OP_ADDI:  g_alu_ri(g, op, ALU_ADD, false); return true;
     case OP_XORI:  g_alu_ri(g, op, ALU_XOR, false); return true;
@@ -657,8 +659,9 @@ static bool g_op(Gen *g, unsigned k)
     case OP_BEQZ: g_branch(g, op, CC_E); return false;
     case OP_BNEZ: g_branch(g, op, CC_NE); return false;
     case OP_JAL:
-        x_lea(b, RAX, R12, (int32_t)op->aux);
-        g_st(g, RAX, op->rd);
+        if (op->rd) {
+            x_lea(b, g_dst(g, op->rd), R12, (int32_t)op->aux);
+        }
         g_slot(g, 0, op->imm);
         return false;
     case OP_J:
