@@ -206,6 +206,9 @@ void cpu_tb_flush(RISCVCPU *cpu);
  * block. False with err set when the host has no JIT or its code cache
  * cannot be mapped. */
 bool cpu_jit_set(RISCVCPU *cpu, bool on, Error *err);
+/* How many times a block runs in the interpreter before the JIT makes its
+ * host code (default 8; 0: at its first run, as the tests use). */
+void cpu_jit_threshold(RISCVCPU *cpu, unsigned n);
 /* This build has a JIT for this host (x86-64). */
 bool cpu_jit_available(void);
 /* info jit: the code cache of a hart running the JIT (false: interpreter). */

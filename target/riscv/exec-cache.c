@@ -286,9 +286,7 @@ static TB *tb_translate(RISCVCPU *cpu, uint64_t vpc, uint64_t phys, const uint8_
     for (unsigned i = 0; i < tb->n_ops; i++) {
         tb->ops[i].handler = c->labels[tb->ops[i].opc];
     }
-    if (c->jit) {
-        jit_translate(c->jit, tb);   /* no room (cannot happen: checked above): interpreted */
-    }
+    /* Host code comes when the block is hot (tb_jit_ready, jit_warm). */
     c->arena_used += (sizeof(TB) + tb->n_ops * sizeof(MicroOp) + 15) & ~(size_t)15;
 
     unsigned h = tb_hash(phys, tb->priv);
@@ -405,6 +403,13 @@ bool cpu_jit_set(RISCVCPU *cpu, bool on, Error *err)
     c->gen++;
     c->reset_pending = false;
     return true;
+}
+
+void cpu_jit_threshold(RISCVCPU *cpu, unsigned n)
+{
+    if (cpu->tbc->jit) {
+        jit_set_threshold(cpu->tbc->jit, n);
+    }
 }
 
 bool cpu_jit_available(void)

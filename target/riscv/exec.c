@@ -256,7 +256,7 @@ enter:
     env->icount += tb->n_insns;
     env->instret += tb->n_insns;
     op = tb->ops;
-    if (tb->jit.body) {
+    if (tb_jit_ready(c, tb)) {
         goto jit_run;
     }
     goto *op->handler;
@@ -265,6 +265,9 @@ chain:
     {
         TB *nt = tb->jmp[slot];
         if (likely(nt != NULL) && likely(nt->valid)) {
+            if (c->jit) {
+                jit_link(c->jit, tb, slot, nt);   /* both may have host code by now */
+            }
             tb = nt;
             tb_vpc = npc;
             goto enter;
@@ -468,7 +471,7 @@ L_FP:
             env->icount += nt_->n_insns; \
             env->instret += nt_->n_insns; \
             op = nt_->ops; \
-            if (nt_->jit.body) { \
+            if (tb_jit_ready(c, nt_)) { \
                 goto jit_run; \
             } \
             goto *op->handler; \

@@ -44,6 +44,7 @@ JitCache *jit_new(size_t size, Error *err)
     jit_gen_trampoline(j);
     j->code_start = j->used;
     j->stats.code_used = j->used;
+    j->threshold = JIT_DEFAULT_THRESHOLD;
     return j;
 
 fail_fd:
@@ -79,16 +80,33 @@ bool jit_has_room(const JitCache *j)
     return j->size - j->used >= JIT_MAX_BLOCK_BYTES;
 }
 
+void jit_set_threshold(JitCache *j, unsigned n)
+{
+    j->threshold = n;
+}
+
+bool jit_warm(JitCache *j, TB *tb)
+{
+    if (++tb->jit.heat <= j->threshold) {
+        return false;
+    }
+    return jit_translate(j, tb) && tb->jit.body;
+}
+
 bool jit_translate(JitCache *j, TB *tb)
 {
+    /* links into and out of it may already exist (the dispatch loop's
+     * jmp[] only); the host side starts empty */
     memset(&tb->jit, 0, sizeof(tb->jit));
     if (tb->n_ops == 0 || tb->ops[0].opc == OP_TRACE || tb->ops[0].opc == OP_TRIGGER) {
         /* -d exec/cpu and armed execute triggers stay in the interpreter */
         j->stats.skipped++;
+        tb->jit.heat = JIT_HEAT_NEVER;
         return true;
     }
     if (!jit_has_room(j) || !jit_gen_block(j, tb)) {
         memset(&tb->jit, 0, sizeof(tb->jit));
+        tb->jit.heat = JIT_HEAT_NEVER;   /* until the flush the next translation makes */
         return false;
     }
     j->stats.blocks++;
@@ -188,6 +206,8 @@ JitCache *jit_new(size_t size, Error *err)
 }
 
 void jit_free(JitCache *j) { (void)j; }
+bool jit_warm(JitCache *j, TB *tb) { (void)j; (void)tb; return false; }
+void jit_set_threshold(JitCache *j, unsigned n) { (void)j; (void)n; }
 void jit_reset(JitCache *j) { (void)j; }
 bool jit_has_room(const JitCache *j) { (void)j; return true; }
 bool jit_translate(JitCache *j, TB *tb) { (void)j; (void)tb; return false; }

@@ -21,6 +21,7 @@ struct JitCache {
     uint32_t code_start;         /* blocks start here (after the trampoline) */
     uint32_t trampoline;         /* void (*)(cpu, body, vpc, JitExit *, tlb) */
     uint32_t epilogue;           /* every exit ends here */
+    unsigned threshold;          /* interpreted entries before host code */
     JitStats stats;
 };
 

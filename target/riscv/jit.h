@@ -78,7 +78,13 @@ typedef struct TBJit {
     struct TB *linked[2];        /* where each slot's jump goes, or NULL */
     uintptr_t in_first;          /* blocks jumping here: TB pointer | slot */
     uintptr_t in_next[2];        /* next in the list of linked[slot] */
+    uint32_t heat;               /* interpreted entries so far, or JIT_HEAT_NEVER */
 } TBJit;
+
+#define JIT_HEAT_NEVER UINT32_MAX
+/* Interpreted entries of a block before it gets host code: code that runs
+ * once (boot, init) costs less interpreted than translated twice. */
+#define JIT_DEFAULT_THRESHOLD 8
 
 /* ---- jit-cache.c ---- */
 /* A code buffer of `size` bytes mapped twice (RW for writing, RX for
@@ -88,10 +94,15 @@ JitCache *jit_new(size_t size, Error *err);
 void jit_free(JitCache *j);
 /* Drops every block's host code (the TB arena was reset). */
 void jit_reset(JitCache *j);
+/* Counts an interpreted entry of tb; at the threshold makes its host code.
+ * True when tb now has host code. */
+bool jit_warm(JitCache *j, struct TB *tb);
+/* Entries before a block gets host code (0: at its first entry). */
+void jit_set_threshold(JitCache *j, unsigned n);
 /* Room for one more block of the largest size (else the caller flushes). */
 bool jit_has_room(const JitCache *j);
-/* Makes tb->ops into host code (tb->jit_entry/jit_body). False (and no
- * host code) when the buffer is full: the caller flushes and retries once. */
+/* Makes tb->ops into host code (tb->jit.entry/body). False (and no host
+ * code) when the buffer is full: the next translation flushes the cache. */
 bool jit_translate(JitCache *j, struct TB *tb);
 /* Points exit slot `slot` of src at dst's host code (the dispatch loop
  * chained them). */

@@ -140,6 +140,13 @@ typedef struct TBCache {
     PageDesc pages[1 << TB_PAGES_BITS];
 } TBCache;
 
+/* The block runs as host code: it has some, or it has just become hot
+ * enough to get it (jit-cache.c: jit_warm). */
+static inline bool tb_jit_ready(TBCache *c, TB *tb)
+{
+    return tb->jit.body || (c->jit && tb->jit.heat != JIT_HEAT_NEVER && jit_warm(c->jit, tb));
+}
+
 /* ---- translate.c ---- */
 /* Decodes one instruction (the low 16 bits only when compressed); returns its
  * length. Unknown encodings give OP_ILLEGAL. */

@@ -48,6 +48,9 @@ static void side_init(Side *s, bool jit)
         fprintf(stderr, "fuzz-jit: %s\n", err.msg);
         exit(1);
     }
+    if (jit) {
+        cpu_jit_threshold(&s->cpu, 0);       /* every block as host code */
+    }
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

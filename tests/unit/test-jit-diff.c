@@ -353,6 +353,9 @@ static void test_random_blocks(void)
         };
         memcpy(image + (HANDLER - RAM_BASE), handler, sizeof(handler));
         make_start(&start, &reset);
+        /* host code at a block's first run, or after a few interpreted
+         * ones (then the switch between the back ends is tested too) */
+        cpu_jit_threshold(&jt->cpu, rn(2) ? 0 : rn(4));
         load_program(in, image, &start);
         load_program(jt, image, &start);
         programs++;
