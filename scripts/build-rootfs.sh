@@ -209,7 +209,7 @@ chmod 1777 "$tree/tmp"
 chmod 700 "$tree/root"
 cp -R "$guest/etc/." "$tree/etc/"
 chmod 600 "$tree/etc/shadow"
-chmod 755 "$tree/etc/init.d/rcS"
+chmod 755 "$tree/etc/init.d/rcS" "$tree/etc/udhcpc.script"
 ln -s /proc/mounts "$tree/etc/mtab"
 
 # The loader (PT_INTERP) and every library named by DT_NEEDED, followed

@@ -5,7 +5,7 @@
 set -e
 what=${1:-all}
 
-build_pkgs="gcc make pkg-config libreadline-dev libpcre2-dev zlib1g-dev libcunit1-dev libfdt-dev libjansson-dev"
+build_pkgs="gcc make pkg-config libreadline-dev libpcre2-dev zlib1g-dev libcunit1-dev libfdt-dev libjansson-dev libslirp-dev"
 guest_pkgs="gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf picolibc-riscv64-unknown-elf"
 peer_pkgs="qemu-system-misc qemu-utils opensbi u-boot-qemu device-tree-compiler"
 test_pkgs="clang socat tmux hyperfine"

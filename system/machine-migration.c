@@ -95,6 +95,21 @@ static int drive_activate(void *opaque, Error *err)
     return 0;
 }
 
+/* A migration's source gives its hostfwd ports up before the final phase,
+ * so the destination on the same host can bind them when it takes over;
+ * a failed or cancelled migration binds them again. */
+static int net_inactivate(void *opaque, Error *err)
+{
+    (void)err;
+    machine_net_release_forwards(((MachineLink *)opaque)->m);
+    return 0;
+}
+
+static int net_activate(void *opaque, Error *err)
+{
+    return machine_net_bind_forwards(((MachineLink *)opaque)->m, err) ? 0 : -EADDRINUSE;
+}
+
 /* ---- the interface ---- */
 
 static const char *link_drive_name(void *opaque, int i)
@@ -174,6 +189,10 @@ MigrationVM *machine_migration_attach(Machine *m, Loop *loop, Error *err)
         DriveSlot *ds = &l->drive_slots[i];
         *ds = (DriveSlot){ l, i };
         MigrationBlockHooks h = { drive_inactivate, drive_activate, ds };
+        migration_add_block_hooks(l->vm.mig, &h);
+    }
+    if (m->nr_netdevs) {
+        MigrationBlockHooks h = { net_inactivate, net_activate, l };
         migration_add_block_hooks(l->vm.mig, &h);
     }
     return &l->vm;

@@ -152,6 +152,16 @@ static void main_loop_skip_to(Machine *m, uint64_t ns, bool up)
     m->harts[0].env.icount += ((ns - now) + (up ? step - 1 : 0)) >> m->clock.shift;
 }
 
+static bool main_loop_all_halted(const Machine *m)
+{
+    for (int h = 0; h < m->nr_harts; h++) {
+        if (!m->harts[h].env.halted) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* The CPU is in WFI with nothing pending: let time pass until the next
  * timer deadline or host input. */
 static void main_loop_idle(Machine *m)
@@ -271,7 +281,11 @@ int main_loop_run(Machine *m)
         }
         CPUExitReason r = machine_exec(m, n);
         clock_run_timers(&m->clock);
-        if (r == CPU_EXIT_HALTED && !m->shutdown_requested && !m->reset_requested) {
+        /* A timer that fired just now may have woken the harts (its
+         * interrupt clears WFI): then they run, and idling would wait for a
+         * deadline that is gone (poll without end once it was the last). */
+        if (r == CPU_EXIT_HALTED && !m->shutdown_requested && !m->reset_requested &&
+            main_loop_all_halted(m)) {
             main_loop_idle(m);
         }
     }

@@ -331,7 +331,8 @@ int main_opts_parse(MachineOptions *o, int argc, char **argv, int *i, Error *err
     const char *a = argv[*i];
     const char *opt = (a[1] == '-') ? a + 1 : a;     /* --opt == -opt */
     static const char *const with_arg[] = {
-        "-name", "-pidfile", "-hda", "-device", "-chardev", "-mon", "-serial", "-monitor", NULL,
+        "-name", "-pidfile", "-hda", "-device", "-chardev", "-mon", "-serial", "-monitor",
+        "-netdev", "-nic", NULL,
     };
     static const char *const flags[] = {
         "-daemonize", "-no-shutdown", "-nodefaults", "-nographic", NULL,
@@ -371,7 +372,10 @@ int main_opts_parse(MachineOptions *o, int argc, char **argv, int *i, Error *err
     } else if (!strcmp(opt, "-device")) {
         if (!strcmp(val, "help") || !strcmp(val, "?")) {
             printf("Storage devices:\n"
-                   "name \"virtio-blk-device\", bus virtio-bus\n");
+                   "name \"virtio-blk-device\", bus virtio-bus\n"
+                   "\n"
+                   "Network devices:\n"
+                   "name \"virtio-net-device\", bus virtio-bus\n");
             exit(0);
         }
         if (o->nr_devices == MACHINE_MAX_DRIVES) {
@@ -379,6 +383,17 @@ int main_opts_parse(MachineOptions *o, int argc, char **argv, int *i, Error *err
             return -1;
         }
         o->devices[o->nr_devices++] = val;
+    } else if (!strcmp(opt, "-netdev") || !strcmp(opt, "-nic")) {
+        bool nic = !strcmp(opt, "-nic");
+        if ((nic ? o->nr_nics : o->nr_netdevs) == MACHINE_MAX_NETS) {
+            error_setf(err, "%s %s: at most %d", opt, val, MACHINE_MAX_NETS);
+            return -1;
+        }
+        if (nic) {
+            o->nics[o->nr_nics++] = val;
+        } else {
+            o->netdevs[o->nr_netdevs++] = val;
+        }
     } else if (!strcmp(opt, "-chardev")) {
         return parse_chardev(val, err) < 0 ? -1 : 1;
     } else if (!strcmp(opt, "-mon")) {

@@ -120,6 +120,16 @@ static void main_usage(void)
            "  -device virtio-blk-device,drive=ID[,serial=S]\n"
            "                        the if=none drive ID on the next virtio-mmio slot (QEMU's\n"
            "                        spelling: one command line for both); -device help\n"
+           "Network (doc/net.md):\n"
+           "  -netdev user,id=ID[,net=ADDR/MASK][,host=ADDR][,dns=ADDR][,dhcpstart=ADDR]\n"
+           "          [,hostfwd=[tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT]...\n"
+           "          [,restrict=on|off]\n"
+           "                        user-mode network (libslirp): 10.0.2.0/24, gateway .2,\n"
+           "                        DNS .3, DHCP .15; hostfwd without address binds 127.0.0.1\n"
+           "  -device virtio-net-device,netdev=ID[,mac=MAC][,id=NAME]\n"
+           "                        a virtio-net NIC on the next virtio-mmio slot\n"
+           "  -nic user[,mac=MAC][,model=virtio-net-device][,user options]\n"
+           "                        -netdev user and its NIC in one\n"
            "Console:\n"
            "  -nographic            serial console and monitor on stdio (Ctrl-A c switches,\n"
            "                        Ctrl-A x quits, Ctrl-A h helps)\n"
@@ -592,6 +602,7 @@ int main(int argc, char **argv)
     cl.opts.incoming = cl.incoming != NULL;
     cl.opts.warn = (Reporter){ .fn = main_warn };
     cl.opts.log = &main_log;
+    cl.opts.loop = loop;         /* polls the network back ends */
     Error me;
     error_init(&me);
     MigrationVM *vm = NULL;

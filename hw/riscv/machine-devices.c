@@ -1,6 +1,7 @@
 /* -device: QEMU's way to put a disk on virtio-mmio,
  *   -drive file=disk.img,if=none,id=hd0 -device virtio-blk-device,drive=hd0
- * The one device model is virtio-blk-device; each takes the next free
+ * The device models are virtio-blk-device and virtio-net-device (its
+ * options are machine-net.c's); each takes the next free
  * virtio-mmio slot below the if=virtio drives (machine-drives.c). The
  * messages are QEMU's, so a command line written for qemu-system-riscv64
  * fails the same way here. */
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #define DEVICE_VIRTIO_BLK "virtio-blk-device"
+#define DEVICE_VIRTIO_NET "virtio-net-device"
 
 /* The drive whose id is `id`, or -1. */
 static int device_find_drive(const Machine *m, const char *id)
@@ -73,6 +75,15 @@ static bool device_plug(Machine *m, const char *spec, int *slot, const VirtioDev
     }
     if (ok && !driver) {
         ok = device_fail(err, spec, "%s", "Parameter 'driver' is missing");
+    }
+    if (ok && !strcmp(driver, DEVICE_VIRTIO_NET)) {
+        free(copy);              /* a NIC: machine-net.c reads its options */
+        return machine_plug_net_device(m, spec, slot, ops, err);
+    }
+    if (ok && !strcmp(driver, "virtio-net-pci")) {
+        ok = device_fail(err, spec,
+                         "'%s' is not a valid device model name (Amber's virt board has no "
+                         "PCI; use virtio-net-device, on virtio-mmio)", driver);
     }
     if (ok && !strcmp(driver, "virtio-blk-pci")) {
         ok = device_fail(err, spec,

@@ -87,15 +87,17 @@ bool machine_init_drives(Machine *m, Error *err)
             return false;
         }
     }
-    if (!machine_plug_devices(m, &slot, ops, err)) {
+    if (!machine_plug_nics(m, &slot, ops, err) || !machine_plug_devices(m, &slot, ops, err)) {
         return false;
     }
     for (int n = 0; n < VIRT_VIRTIO_COUNT; n++) {
         virtio_mmio_init(&m->virtio[n], &m->mem, VIRT_VIRTIO_BASE + (uint64_t)n * VIRT_VIRTIO_STRIDE,
                          plic_input(&m->plic, VIRT_VIRTIO_IRQ + n), ops[n],
-                         ops[n] ? &m->virtio_blk[n] : NULL, "virtio-mmio");
+                         ops[n] == &virtio_net_ops ? (void *)&m->virtio_net[n]
+                         : ops[n] ? (void *)&m->virtio_blk[n] : NULL, "virtio-mmio");
         m->virtio[n].log = m->log;
     }
+    machine_attach_nics(m);
     return true;
 }
 

@@ -217,6 +217,17 @@ int machine_vmstate_register(Machine *m)
                                               &m->virtio[n]);
         }
     }
+    for (int n = 0; n < VIRT_VIRTIO_COUNT; n++) {
+        if (m->virtio[n].ops == &virtio_net_ops) {
+            ret = ret ? ret : savevm_register(m->sections, "virtio-net", (uint32_t)n,
+                                              &vmstate_virtio_net, &m->virtio_net[n]);
+        }
+    }
+    for (int i = 0; i < m->nr_netdevs; i++) {
+        /* QEMU's "slirp" section: libslirp's own state */
+        ret = ret ? ret : savevm_register(m->sections, "slirp", (uint32_t)i, &vmstate_slirp,
+                                          net_slirp_vmstate_opaque(m->slirp[i]));
+    }
     ret = ret ? ret : savevm_register(m->sections, "virt", 0, &vmstate_virt_board, &m->board_vms);
     return ret;
 }
@@ -240,8 +251,18 @@ int machine_dump_vmstate(Machine *m, const char *path, Error *err)
     vmdesc_end_object(&w);
     vmdesc_start_object(&w, NULL);
     vmdesc_str(&w, "name", "virtio-mmio");
-    vmdesc_str(&w, "registered_when", "a -drive sits in the slot");
+    vmdesc_str(&w, "registered_when", "a -drive or a NIC sits in the slot");
     vmstate_describe(&vmstate_virtio_mmio, &w);
+    vmdesc_end_object(&w);
+    vmdesc_start_object(&w, NULL);
+    vmdesc_str(&w, "name", "virtio-net");
+    vmdesc_str(&w, "registered_when", "a NIC (-nic, -device virtio-net-device) sits in the slot");
+    vmstate_describe(&vmstate_virtio_net, &w);
+    vmdesc_end_object(&w);
+    vmdesc_start_object(&w, NULL);
+    vmdesc_str(&w, "name", "slirp");
+    vmdesc_str(&w, "registered_when", "a -netdev user (or -nic user) exists");
+    vmstate_describe(&vmstate_slirp, &w);
     vmdesc_end_object(&w);
     vmdesc_end_array(&w);
     vmdesc_end_object(&w);

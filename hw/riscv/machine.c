@@ -266,7 +266,7 @@ bool machine_init(Machine *m, const MachineOptions *opts, Error *err)
         clock_init(&m->clock, m->opts.clock_mode, m->opts.icount_shift, machine_icount, m);
     }
     machine_init_devices(m);
-    if (!machine_init_drives(m, err)) {
+    if (!machine_init_netdevs(m, err) || !machine_init_drives(m, err)) {
         return false;
     }
 
@@ -366,6 +366,7 @@ void machine_state_changed(Machine *m)
 void machine_destroy(Machine *m)
 {
     machine_destroy_drives(m);
+    machine_destroy_nets(m);
     savevm_state_free(m->sections);
     m->sections = NULL;
     for (int i = 0; i < m->nr_harts; i++) {

@@ -20,6 +20,10 @@
 #include "hw/uart16550.h"
 #include "hw/virtio-blk.h"
 #include "hw/virtio-mmio.h"
+#include "hw/virtio-net.h"
+#include "emu/loop.h"
+#include "net/net.h"
+#include "net/slirp.h"
 #include "block/drive.h"
 #include "savevm/savevm.h"
 #include "util/error.h"
@@ -43,6 +47,15 @@
 #define MACHINE_DEFAULT_RAM (128ull << 20)
 #define MACHINE_MAX_DRIVES  16
 #define MACHINE_MAX_HARTS   8
+#define MACHINE_MAX_NETS    4
+
+/* A -nic: its back end (netdev index) and NIC options. */
+typedef struct MachineNic {
+    int netdev;                  /* -1: -nic none */
+    bool none;
+    char model[32];              /* "" or virtio-net-device */
+    char mac[32];                /* "" : the default */
+} MachineNic;
 
 /* What the command line asked for. */
 typedef struct MachineOptions {
@@ -66,6 +79,11 @@ typedef struct MachineOptions {
     int nr_drives;
     const char *devices[MACHINE_MAX_DRIVES]; /* -device arguments, in order */
     int nr_devices;
+    const char *netdevs[MACHINE_MAX_NETS];   /* -netdev arguments, in order */
+    int nr_netdevs;
+    const char *nics[MACHINE_MAX_NETS];      /* -nic arguments, in order */
+    int nr_nics;
+    Loop *loop;                  /* the loop that polls the network back ends */
     bool snapshot;               /* -snapshot: snapshot=on unless a drive says off */
     bool incoming;               /* -incoming: disks stay inactive until the load ends */
     Log *log;                    /* the debug log (-d/-D); NULL: the machine's own, off */
@@ -145,6 +163,16 @@ typedef struct Machine {
     int nr_drives;
     VirtioMmio virtio[VIRT_VIRTIO_COUNT];
     VirtioBlk virtio_blk[VIRT_VIRTIO_COUNT];
+    VirtioNet virtio_net[VIRT_VIRTIO_COUNT];
+    /* Network back ends (-netdev, -nic) and the slot of the NIC of each
+     * (-1: none). */
+    NetDev netdev[MACHINE_MAX_NETS];
+    NetSlirp *slirp[MACHINE_MAX_NETS];
+    int net_slot[MACHINE_MAX_NETS];
+    int nr_netdevs;
+    MachineNic nics[MACHINE_MAX_NETS];
+    int nr_nics;
+    int nr_nic_devices;
     uint64_t entry;              /* where the boot ROM jumps */
     uint64_t fdt_addr;
     void *fdt;                   /* generated device tree blob (host memory) */
@@ -188,6 +216,24 @@ bool machine_plug_drive(Machine *m, int i, int *slot, const VirtioDeviceOps **op
 /* machine-devices.c: the -device options (virtio-blk-device,drive=ID). */
 bool machine_plug_devices(Machine *m, int *slot, const VirtioDeviceOps **ops, Error *err);
 void machine_reset_drives(Machine *m);
+/* machine-net.c: the -netdev and -nic back ends (before the drives). */
+bool machine_init_netdevs(Machine *m, Error *err);
+/* The -nic NICs on the next free slots (after the if=virtio drives). */
+bool machine_plug_nics(Machine *m, int *slot, const VirtioDeviceOps **ops, Error *err);
+/* -device virtio-net-device,netdev=ID[,mac=MAC][,id=NAME]. */
+bool machine_plug_net_device(Machine *m, const char *spec, int *slot,
+                             const VirtioDeviceOps **ops, Error *err);
+/* After the transports exist: the NICs learn theirs. */
+void machine_attach_nics(Machine *m);
+int machine_find_netdev(const Machine *m, const char *id);
+VirtioNet *machine_find_nic(Machine *m, const char *name);
+/* A migration's source gives its host ports up, and takes them back when
+ * the migration fails. */
+void machine_net_release_forwards(Machine *m);
+bool machine_net_bind_forwards(Machine *m, Error *err);
+/* announce_self: RARP rounds from every NIC. */
+void machine_net_announce(Machine *m);
+void machine_destroy_nets(Machine *m);
 /* The end of an incoming migration: every disk is reopened with its own
  * flags, so what the source wrote to a shared image (tables, header, new
  * clusters) is read afresh. 0, or -EIO with err naming the drive. */

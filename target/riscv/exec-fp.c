@@ -68,7 +68,10 @@ static int fp_mem(RISCVCPU *cpu, const TB *tb, const MicroOp *op, bool store, un
     return r;
 }
 
-int exec_fp_compute(CPURISCVState *env, uint32_t aux, unsigned rd, unsigned rs1, unsigned rs2)
+/* The register-to-register work, inlined into exec_fp (the hot path: one
+ * call per FP micro-op, not two) and behind exec_fp_compute. */
+static inline __attribute__((always_inline)) int
+fp_compute(CPURISCVState *env, uint32_t aux, unsigned rd, unsigned rs1, unsigned rs2)
 {
     unsigned fop = FP_AUX_FOP(aux), fmt = FP_AUX_FMT(aux), var = FP_AUX_VAR(aux);
     int rm = (int)FP_AUX_RM(aux);
@@ -124,6 +127,10 @@ int exec_fp_compute(CPURISCVState *env, uint32_t aux, unsigned rd, unsigned rs1,
     default:
         a = fp_get(env, fmt, rs1);
         b = fp_get(env, fmt, rs2);
+        /* NX is sticky: handed in, the fast path need not decide it again
+         * (fma's only way to it). The result is written either way, so
+         * the FS=Dirty below changes nothing. */
+        fl = env->fcsr & SF_NX;
         switch (fop) {
         case FOP_ADD:  v = sf_add((int)fmt, a, b, rm, &fl); break;
         case FOP_SUB:  v = sf_sub((int)fmt, a, b, rm, &fl); break;
@@ -147,6 +154,11 @@ int exec_fp_compute(CPURISCVState *env, uint32_t aux, unsigned rd, unsigned rs1,
         riscv_fs_set_dirty(env);
     }
     return EXCP_NONE;
+}
+
+int exec_fp_compute(CPURISCVState *env, uint32_t aux, unsigned rd, unsigned rs1, unsigned rs2)
+{
+    return fp_compute(env, aux, rd, rs1, rs2);
 }
 
 int exec_fp(RISCVCPU *cpu, const TB *tb, const MicroOp *op, uint64_t *tval)
@@ -173,7 +185,7 @@ int exec_fp(RISCVCPU *cpu, const TB *tb, const MicroOp *op, uint64_t *tval)
         v = env->fpr[op->rs2];  /* fsw stores the low bits, boxed or not */
         return fp_mem(cpu, tb, op, true, fmt == SF_D ? 8 : 4, &v, tval);
     default:
-        r = exec_fp_compute(env, op->aux, op->rd, op->rs1, op->rs2);
+        r = fp_compute(env, op->aux, op->rd, op->rs1, op->rs2);
         if (r != EXCP_NONE) {
             *tval = op->insn;
         }

@@ -72,17 +72,17 @@ static uint64_t sf_addsub(int fmt, uint64_t a, uint64_t b, bool negate_b, int rm
     return sf_add_finite(f, x, y, rm, flags);
 }
 
-uint64_t sf_add(int fmt, uint64_t a, uint64_t b, int rm, unsigned *flags)
+uint64_t sf_soft_add(int fmt, uint64_t a, uint64_t b, int rm, unsigned *flags)
 {
     return sf_addsub(fmt, a, b, false, rm, flags);
 }
 
-uint64_t sf_sub(int fmt, uint64_t a, uint64_t b, int rm, unsigned *flags)
+uint64_t sf_soft_sub(int fmt, uint64_t a, uint64_t b, int rm, unsigned *flags)
 {
     return sf_addsub(fmt, a, b, true, rm, flags);
 }
 
-uint64_t sf_mul(int fmt, uint64_t a, uint64_t b, int rm, unsigned *flags)
+uint64_t sf_soft_mul(int fmt, uint64_t a, uint64_t b, int rm, unsigned *flags)
 {
     const SFFormat *f = &sf_formats[fmt];
     SFUnpacked x = sf_unpack(f, a), y = sf_unpack(f, b);
@@ -105,7 +105,7 @@ uint64_t sf_mul(int fmt, uint64_t a, uint64_t b, int rm, unsigned *flags)
     return sf_round_pack128(f, sign, x.exp + y.exp - 2 * SF_SIG_TOP, p, rm, flags);
 }
 
-uint64_t sf_div(int fmt, uint64_t a, uint64_t b, int rm, unsigned *flags)
+uint64_t sf_soft_div(int fmt, uint64_t a, uint64_t b, int rm, unsigned *flags)
 {
     const SFFormat *f = &sf_formats[fmt];
     SFUnpacked x = sf_unpack(f, a), y = sf_unpack(f, b);
@@ -155,7 +155,7 @@ static uint64_t sf_isqrt128(sf_u128 n)
     return r;
 }
 
-uint64_t sf_sqrt(int fmt, uint64_t a, int rm, unsigned *flags)
+uint64_t sf_soft_sqrt(int fmt, uint64_t a, int rm, unsigned *flags)
 {
     const SFFormat *f = &sf_formats[fmt];
     SFUnpacked x = sf_unpack(f, a);

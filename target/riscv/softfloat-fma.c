@@ -2,7 +2,7 @@
  * addend aligned to it in 128 bits, so the sum is rounded once. */
 #include "target/riscv/softfloat-internal.h"
 
-uint64_t sf_fma(int fmt, uint64_t a, uint64_t b, uint64_t c, bool neg_prod, bool neg_c,
+uint64_t sf_soft_fma(int fmt, uint64_t a, uint64_t b, uint64_t c, bool neg_prod, bool neg_c,
                 int rm, unsigned *flags)
 {
     const SFFormat *f = &sf_formats[fmt];

@@ -56,4 +56,25 @@ sf_u128 sf_shift_right_jam128(sf_u128 x, uint32_t s);
 uint64_t sf_nan_result(const SFFormat *f, const SFUnpacked *a, const SFUnpacked *b,
                        unsigned *flags);
 
+/* The integer implementations, the reference (softfloat-arith.c,
+ * softfloat-fma.c); the public sf_add ... sf_fma try the fast path first. */
+uint64_t sf_soft_add(int fmt, uint64_t a, uint64_t b, int rm, unsigned *flags);
+uint64_t sf_soft_sub(int fmt, uint64_t a, uint64_t b, int rm, unsigned *flags);
+uint64_t sf_soft_mul(int fmt, uint64_t a, uint64_t b, int rm, unsigned *flags);
+uint64_t sf_soft_div(int fmt, uint64_t a, uint64_t b, int rm, unsigned *flags);
+uint64_t sf_soft_sqrt(int fmt, uint64_t a, int rm, unsigned *flags);
+uint64_t sf_soft_fma(int fmt, uint64_t a, uint64_t b, uint64_t c, bool neg_prod, bool neg_c,
+                     int rm, unsigned *flags);
+
+/* The host-arithmetic fast path (softfloat-fast.c), round to nearest even
+ * only: true with *res and the flags set when it took the operation, false
+ * (nothing changed) when the integer path must. */
+bool sf_fast_addsub(int fmt, uint64_t a, uint64_t b, bool negate_b, uint64_t *res,
+                    unsigned *flags);
+bool sf_fast_mul(int fmt, uint64_t a, uint64_t b, uint64_t *res, unsigned *flags);
+bool sf_fast_div(int fmt, uint64_t a, uint64_t b, uint64_t *res, unsigned *flags);
+bool sf_fast_sqrt(int fmt, uint64_t a, uint64_t *res, unsigned *flags);
+bool sf_fast_fma(int fmt, uint64_t a, uint64_t b, uint64_t c, bool neg_prod, bool neg_c,
+                 uint64_t *res, unsigned *flags);
+
 #endif

@@ -1,12 +1,19 @@
-/* Soft-float for the F and D extensions: IEEE 754 binary32 and binary64 in
- * integer arithmetic only, with RISC-V's choices where IEEE leaves one open:
+/* Soft-float for the F and D extensions: IEEE 754 binary32 and binary64,
+ * with RISC-V's choices where IEEE leaves one open:
  * tininess is detected after rounding, every NaN result is the canonical
  * NaN, and fmin/fmax follow minimumNumber/maximumNumber. Values travel as raw
- * bits (a single in the low 32 bits); nothing here reads or changes the
- * host's FP environment, so results and flags are the same on every host.
+ * bits (a single in the low 32 bits). The reference is integer arithmetic;
+ * the host's FPU is used only where it gives the same bits and flags, and
+ * nothing here reads or changes the host's FP environment, so results and
+ * flags are the same on every host.
  *
  * Every operation ORs the exception flags it raises into *flags (the fflags
- * bit layout) and never clears any. */
+ * bit layout) and never clears any. *flags may come in holding the sticky
+ * fflags: an operation may then skip working out a flag already set (the
+ * fast path's fused multiply-add does, for NX).
+ *
+ * Round-to-nearest-even on ordinary operands takes the host's arithmetic
+ * (softfloat-fast.c), exact to the bit and to the flag. */
 #ifndef TARGET_RISCV_SOFTFLOAT_H
 #define TARGET_RISCV_SOFTFLOAT_H
 

@@ -1,0 +1,92 @@
+/* The network layer between a NIC (hw/virtio-net.c) and a back end
+ * (net/slirp.c): a NetDev is one -netdev (QEMU's "netdev" client), with its
+ * id, its link state, the frames waiting for the guest and the log of the
+ * frames delivered to it.
+ *
+ * Frames from the back end are queued here until the NIC takes them (the
+ * guest posted receive buffers, the machine runs); each delivered frame is
+ * recorded with the instruction count at which the guest got it
+ * (net/net-log.h), because frames that come from the host are an input from
+ * outside, like typed serial input. */
+#ifndef NET_NET_H
+#define NET_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net/net-log.h"
+#include "util/error.h"
+
+#define NET_ID_MAX          32
+#define NET_FRAME_MAX       65536    /* larger frames are refused (dropped) */
+#define NET_QUEUE_MAX       1024     /* frames waiting for the guest; then dropped */
+
+/* The NIC's side. */
+typedef struct NetPeer {
+    void *opaque;
+    /* Takes one frame: true when it was delivered, false when the guest has
+     * no room now (the frame stays queued and is offered again). */
+    bool (*receive)(void *opaque, const uint8_t *buf, size_t len);
+    /* The link of the netdev changed (set_link on the netdev's id). */
+    void (*link_changed)(void *opaque);
+    const char *name;            /* "virtio-net-device.0" (info network) */
+} NetPeer;
+
+typedef struct NetDev NetDev;
+
+/* The back end's side. */
+typedef struct NetBackendOps {
+    const char *type;            /* "user" */
+    /* A frame from the guest. */
+    void (*send)(void *be, const uint8_t *buf, size_t len);
+    /* The end of a batch of frames from the guest (optional): the back end
+     * may push what they produced to the host now. */
+    void (*flush)(void *be);
+    /* The back end's part of `info network` after "type=user," */
+    void (*describe)(void *be, char *buf, size_t size);
+    void (*destroy)(void *be);
+} NetBackendOps;
+
+typedef struct NetPacket {
+    struct NetPacket *next;
+    size_t len;
+    bool external;               /* see net_dev_receive */
+    uint8_t data[];
+} NetPacket;
+
+struct NetDev {
+    char id[NET_ID_MAX];
+    int index;                   /* among the machine's netdevs */
+    const NetBackendOps *ops;
+    void *be;
+    NetPeer peer;                /* receive NULL: no NIC uses it */
+    bool link_down;
+    NetPacket *head, *tail;
+    unsigned queued;
+    uint64_t rx_frames, tx_frames, rx_dropped;
+    /* The instruction count now (the machine's), for the input log. */
+    uint64_t (*icount)(void *opaque);
+    void *icount_opaque;
+    NetInputLog log;
+};
+
+void net_dev_init(NetDev *nd, const char *id, int index);
+/* Frees the queue and the back end. */
+void net_dev_destroy(NetDev *nd);
+/* Back end -> guest: queues the frame and delivers what the NIC takes.
+ * `external`: the frame carries data from outside the machine (a host
+ * socket), as opposed to the back end's answer to a guest frame. */
+void net_dev_receive(NetDev *nd, const uint8_t *buf, size_t len, bool external);
+/* Delivers queued frames while the NIC takes them (the NIC calls it when
+ * the guest posted buffers or the machine runs again). */
+void net_dev_flush(NetDev *nd);
+/* Drops the queued frames (a NIC reset). */
+void net_dev_purge(NetDev *nd);
+/* Guest -> back end. */
+void net_dev_send(NetDev *nd, const uint8_t *buf, size_t len);
+/* After a batch of net_dev_send() (a TX notification served). */
+void net_dev_send_done(NetDev *nd);
+void net_dev_set_link(NetDev *nd, bool up);
+
+#endif
