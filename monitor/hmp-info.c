@@ -146,6 +146,57 @@ void hmp_info_qtree(Monitor *mon, const MonArgs *a)
     }
 }
 
+/* The back end and, with the JIT, its code caches (all harts summed). */
+static void hmp_info_jit_host(Monitor *mon, Machine *m)
+{
+    CPUJitInfo sum, one;
+    int harts = 0;
+    memset(&sum, 0, sizeof(sum));
+    for (int h = 0; h < m->nr_harts; h++) {
+        if (!cpu_jit_info(&m->harts[h], &one)) {
+            continue;
+        }
+        harts++;
+        sum.code_size += one.code_size;
+        sum.code_used += one.code_used;
+        sum.blocks += one.blocks;
+        sum.blocks_total += one.blocks_total;
+        sum.interpreted_blocks += one.interpreted_blocks;
+        sum.links += one.links;
+        sum.unlinks += one.unlinks;
+        sum.flushes += one.flushes;
+        sum.entries += one.entries;
+        sum.slots += one.slots;
+        sum.linked += one.linked;
+        sum.exits_to_interpreter += one.exits_to_interpreter;
+        sum.exits_slow += one.exits_slow;
+        sum.exits_unlinked += one.exits_unlinked;
+        sum.exits_indirect += one.exits_indirect;
+    }
+    if (!harts) {
+        monitor_printf(mon, "Back end            interpreter\n");
+        return;
+    }
+    monitor_printf(mon, "Back end            x86-64 JIT (%d of %d harts)\n", harts, m->nr_harts);
+    monitor_printf(mon, "JIT code size       %llu KiB\n", (unsigned long long)(sum.code_size >> 10));
+    monitor_printf(mon, "JIT code used       %llu KiB\n", (unsigned long long)(sum.code_used >> 10));
+    monitor_printf(mon, "JIT blocks          %llu (%llu since start, %llu interpreted)\n",
+                   (unsigned long long)sum.blocks, (unsigned long long)sum.blocks_total,
+                   (unsigned long long)sum.interpreted_blocks);
+    monitor_printf(mon, "JIT direct jumps    %llu patched, %llu restored\n",
+                   (unsigned long long)sum.links, (unsigned long long)sum.unlinks);
+    monitor_printf(mon, "JIT chain rate      %llu%% of exit slots linked (%llu of %llu)\n",
+                   (unsigned long long)(sum.slots ? sum.linked * 100 / sum.slots : 0),
+                   (unsigned long long)sum.linked, (unsigned long long)sum.slots);
+    monitor_printf(mon, "JIT entries         %llu from the dispatch loop\n",
+                   (unsigned long long)sum.entries);
+    monitor_printf(mon, "JIT exits           %llu to the interpreter, %llu slow, %llu unlinked, "
+                   "%llu indirect\n", (unsigned long long)sum.exits_to_interpreter,
+                   (unsigned long long)sum.exits_slow, (unsigned long long)sum.exits_unlinked,
+                   (unsigned long long)sum.exits_indirect);
+    monitor_printf(mon, "JIT flush count     %llu\n", (unsigned long long)sum.flushes);
+}
+
 void hmp_info_jit(Monitor *mon, const MonArgs *a)
 {
     Machine *m = hmp_machine(mon);
@@ -162,6 +213,7 @@ void hmp_info_jit(Monitor *mon, const MonArgs *a)
     monitor_printf(mon, "TB direct jumps     %llu\n", (unsigned long long)s->tb_chained);
     monitor_printf(mon, "TB invalidated      %llu\n", (unsigned long long)s->tb_invalidated);
     monitor_printf(mon, "TB flush count      %llu\n", (unsigned long long)s->tb_flushes);
+    hmp_info_jit_host(mon, m);
     monitor_printf(mon, "\nTLB state:\n");
     monitor_printf(mon, "TLB misses          %llu\n", (unsigned long long)s->tlb_misses);
     monitor_printf(mon, "TLB flush count     %llu\n", (unsigned long long)s->tlb_flushes);

@@ -157,6 +157,12 @@ static void main_usage(void)
            "                        time; sleep=off runs flat out (a guest's sleep 1 returns\n"
            "                        at once). Same output and instret either way\n"
            "  -icount shift=auto    host-clock time (not reproducible)\n"
+           "  -accel tcg[,jit=on|off]\n"
+           "                        the CPU back end: jit=on (default) runs x86-64 host code\n"
+           "                        made from the guest's blocks (on other hosts: the\n"
+           "                        interpreter); jit=off the interpreter. Same instruction\n"
+           "                        counts, output and state either way. The environment\n"
+           "                        variable AMBER_JIT=off|on sets the default\n"
            "  -rtc base=utc|localtime|YYYY-MM-DD[THH:MM:SS]\n"
            "                        RTC start (a fixed date makes runs reproducible)\n"
            "  -S                    do not start the CPU (paused in 'prelaunch')\n"
@@ -312,6 +318,33 @@ static void parse_machine(CmdLine *cl, const char *arg)
     free(copy);
 }
 
+/* -accel tcg[,jit=on|off]: TCG is Amber's one accelerator; jit= picks its
+ * back end (x86-64 host code, or the interpreter). */
+static void parse_accel(CmdLine *cl, const char *arg)
+{
+    char *copy = strdup(arg);
+    char *save = NULL;
+    bool first = true;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save), first = false) {
+        if (first && !strchr(tok, '=')) {
+            if (strcmp(tok, "tcg") != 0) {
+                die("-accel %s: accelerator '%s' is not supported by Amber (only tcg)", arg, tok);
+            }
+        } else if (first || strncmp(tok, "accel=", 6) == 0) {
+            die("-accel %s: Parameter 'accel' is missing", arg);
+        } else if (strcmp(tok, "jit=on") == 0) {
+            cl->opts.jit = true;
+        } else if (strcmp(tok, "jit=off") == 0) {
+            cl->opts.jit = false;
+        } else if (strncmp(tok, "jit=", 4) == 0) {
+            die("-accel %s: Parameter 'jit' expects 'on' or 'off'", arg);
+        } else {
+            die("-accel %s: Invalid parameter '%s'", arg, tok);
+        }
+    }
+    free(copy);
+}
+
 static void parse_icount(CmdLine *cl, const char *arg)
 {
     char *copy = strdup(arg);
@@ -450,7 +483,7 @@ static void parse_args(CmdLine *cl, int argc, char **argv)
         static const char *const with_arg[] = {
             "-M", "-machine", "-m", "-bios", "-kernel", "-append", "-initrd",
             "-display", "-icount", "-rtc", "-dumpdtb", "-smp", "-incoming",
-            "-dump-vmstate", "-drive", "-loadvm", "-d", "-D", "-gdb", NULL,
+            "-dump-vmstate", "-drive", "-loadvm", "-d", "-D", "-gdb", "-accel", NULL,
         };
         const char *val = NULL;
         for (int k = 0; with_arg[k]; k++) {
@@ -487,6 +520,8 @@ static void parse_args(CmdLine *cl, int argc, char **argv)
             }
         } else if (!strcmp(opt, "-icount")) {
             parse_icount(cl, val);
+        } else if (!strcmp(opt, "-accel")) {
+            parse_accel(cl, val);
         } else if (!strcmp(opt, "-rtc")) {
             parse_rtc(cl, val);
         } else if (!strcmp(opt, "-gdb")) {
@@ -575,6 +610,10 @@ int main(int argc, char **argv)
     cl.opts.clock_mode = CLOCK_MODE_ICOUNT;
     cl.opts.icount_shift = DEFAULT_ICOUNT_SHIFT;
     cl.opts.icount_sleep = true;     /* QEMU's -icount default: paced to the wall clock */
+    /* The JIT where the host has one; AMBER_JIT=off|on changes the default
+     * (the test scripts run every guest under both back ends with it). */
+    const char *jit_env = getenv("AMBER_JIT");
+    cl.opts.jit = !(jit_env && strcmp(jit_env, "off") == 0);
     parse_args(&cl, argc, argv);
     Loop *loop = main_loop_init();
     MonitorHub *monitors = monitor_hub_new(loop);    /* the machine's monitors, freed at the end */

@@ -62,6 +62,13 @@ for t in "$src"/tests/integration/*.sh; do
     [ -f "$t" ] || continue
     run_one "integration/$(basename "$t" .sh)" bash "$t"
 done
+# The integration tests run with the default back end (the JIT on x86-64);
+# the guest programs' own tests run once more on the interpreter
+# (jit-backends.sh and jit-snapshot.sh compare the two directly).
+for t in isa firmware linux smp; do
+    [ -f "$src/tests/integration/$t.sh" ] || continue
+    run_one "integration/$t (jit=off)" env AMBER_JIT=off bash "$src/tests/integration/$t.sh"
+done
 
 echo
 if [ ${#failed_names[@]} -ne 0 ]; then echo "failed: ${failed_names[*]}"; fi

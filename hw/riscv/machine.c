@@ -251,6 +251,13 @@ bool machine_init(Machine *m, const MachineOptions *opts, Error *err)
         cpu->clock = &m->clock;
         cpu->log = m->log;
         cpu_debug_attach(cpu, &m->debug);
+        if (m->opts.jit && cpu_jit_available()) {
+            Error je;
+            error_init(&je);
+            if (!cpu_jit_set(cpu, true, &je)) {
+                report_printf(&m->opts.warn, "%s; the interpreter runs hart %d", je.msg, h);
+            }
+        }
     }
     if (nr_harts == 1) {
         /* One hart: its own count is the time base, read directly. */

@@ -71,6 +71,7 @@ typedef struct MachineOptions {
     ClockMode clock_mode;
     unsigned icount_shift;
     bool icount_sleep;           /* icount: an idle (WFI) guest waits in real time */
+    bool jit;                    /* -accel tcg,jit=on: host code where the host has a JIT */
     bool no_reboot;              /* -no-reboot: a guest reset request exits instead */
     bool no_shutdown;            /* -no-shutdown: a guest power-off stops, not exits */
     uint64_t rtc_base_ns;        /* 0: host wall time at start */

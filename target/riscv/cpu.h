@@ -220,6 +220,33 @@ void cpu_resv_protect(RISCVCPU *cpu);
 void cpu_resv_release(RISCVCPU *cpu);
 #define RESV_NONE (~0ull)
 void cpu_tb_flush(RISCVCPU *cpu);
+/* The back end: on = x86-64 host code for translated blocks (the JIT,
+ * target/riscv/jit.h), off = the interpreter alone. Drops every translated
+ * block. False with err set when the host has no JIT or its code cache
+ * cannot be mapped. */
+bool cpu_jit_set(RISCVCPU *cpu, bool on, Error *err);
+/* How many times a block runs in the interpreter before the JIT makes its
+ * host code (default 8; 0: at its first run, as the tests use). */
+void cpu_jit_threshold(RISCVCPU *cpu, unsigned n);
+/* This build has a JIT for this host (x86-64). */
+bool cpu_jit_available(void);
+/* info jit: the code cache of a hart running the JIT (false: interpreter). */
+typedef struct CPUJitInfo {
+    uint64_t code_size, code_used;   /* bytes */
+    uint64_t blocks;                 /* blocks with host code since the last flush */
+    uint64_t blocks_total;
+    uint64_t interpreted_blocks;     /* left to the interpreter (-d exec, triggers) */
+    uint64_t links, unlinks;         /* direct jumps patched, and restored */
+    uint64_t flushes;
+    uint64_t entries;                /* host code entered from the dispatch loop */
+    uint64_t slots;                  /* exit slots with a patchable jump */
+    uint64_t linked;                 /* ... of them linked now (the chain rate) */
+    uint64_t exits_to_interpreter;   /* at a micro-op host code does not emit */
+    uint64_t exits_slow;             /* after a slow access or at a fault */
+    uint64_t exits_unlinked;         /* at a block end not (yet) linked */
+    uint64_t exits_indirect;         /* jalr: the target looked up */
+} CPUJitInfo;
+bool cpu_jit_info(const RISCVCPU *cpu, CPUJitInfo *info);
 /* Debugger access (monitor x/, p): translates with the current satp/priv
  * without side effects (no A/D updates, no faults raised). */
 bool cpu_virt_to_phys_debug(RISCVCPU *cpu, uint64_t vaddr, uint64_t *paddr);

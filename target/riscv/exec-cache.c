@@ -106,6 +106,9 @@ static void tb_invalidate(RISCVCPU *cpu, TB *tb)
     tb->valid = 0;
     hash_remove(c, tb);
     cpu->stats.tb_invalidated++;
+    if (c->jit) {
+        jit_unlink_incoming(c->jit, tb);
+    }
     if (tb == c->cur_tb) {
         cpu->tb_invalidated = true;
     }
@@ -237,13 +240,17 @@ static TB *tb_translate(RISCVCPU *cpu, uint64_t vpc, uint64_t phys, const uint8_
      * blocks hold one instruction while one is. */
     bool trig = cpu->trigger_armed & TRIGGER_ARMED_EXEC;
 
-    if (c->arena_used + need > TB_ARENA_SIZE || c->pages_used + 2 > (TB_PAGES_MASK + 1) / 4 * 3) {
+    if (c->arena_used + need > TB_ARENA_SIZE || c->pages_used + 2 > (TB_PAGES_MASK + 1) / 4 * 3 ||
+        (c->jit && !jit_has_room(c->jit))) {
         cpu_tb_flush(cpu);
     }
     if (c->reset_pending) {
         c->arena_used = 0;
         c->gen++;
         c->reset_pending = false;
+        if (c->jit) {
+            jit_reset(c->jit);
+        }
     }
     TB *tb = (TB *)(c->arena + c->arena_used);
     memset(tb, 0, sizeof(*tb));
@@ -282,6 +289,7 @@ static TB *tb_translate(RISCVCPU *cpu, uint64_t vpc, uint64_t phys, const uint8_
     for (unsigned i = 0; i < tb->n_ops; i++) {
         tb->ops[i].handler = c->labels[tb->ops[i].opc];
     }
+    /* Host code comes when the block is hot (tb_jit_ready, jit_warm). */
     c->arena_used += (sizeof(TB) + tb->n_ops * sizeof(MicroOp) + 15) & ~(size_t)15;
 
     unsigned h = tb_hash(phys, tb->priv);
@@ -369,7 +377,70 @@ void exec_destroy(RISCVCPU *cpu)
     if (!c) {
         return;
     }
+    jit_free(c->jit);
     free(c->arena);
     free(c);
     cpu->tbc = NULL;
+}
+
+bool cpu_jit_set(RISCVCPU *cpu, bool on, Error *err)
+{
+    TBCache *c = cpu->tbc;
+    if (on == (c->jit != NULL)) {
+        return true;
+    }
+    if (on) {
+        JitCache *j = jit_new(TB_JIT_SIZE, err);
+        if (!j) {
+            return false;
+        }
+        c->jit = j;
+    } else {
+        jit_free(c->jit);
+        c->jit = NULL;
+    }
+    /* Blocks made with the other back end: drop them all, at once (the
+     * arena's lazy reset would leave blocks pointing into freed code). */
+    cpu_tb_flush(cpu);
+    c->arena_used = 0;
+    c->gen++;
+    c->reset_pending = false;
+    return true;
+}
+
+void cpu_jit_threshold(RISCVCPU *cpu, unsigned n)
+{
+    if (cpu->tbc->jit) {
+        jit_set_threshold(cpu->tbc->jit, n);
+    }
+}
+
+bool cpu_jit_available(void)
+{
+    return JIT_AVAILABLE;
+}
+
+bool cpu_jit_info(const RISCVCPU *cpu, CPUJitInfo *info)
+{
+    const TBCache *c = cpu->tbc;
+    if (!c || !c->jit) {
+        return false;
+    }
+    const JitStats *s = jit_stats(c->jit);
+    info->code_size = s->code_size;
+    info->code_used = s->code_used;
+    info->blocks = s->blocks;
+    info->blocks_total = s->blocks_total;
+    info->interpreted_blocks = s->skipped;
+    info->links = s->links;
+    info->unlinks = s->unlinks;
+    info->flushes = s->flushes;
+    info->entries = s->entries;
+    info->slots = s->slots;
+    info->linked = s->linked;
+    info->exits_to_interpreter = s->exits[JIT_EXIT_OP];
+    info->exits_slow = s->exits[JIT_EXIT_NEXT] + s->exits[JIT_EXIT_EXCP];
+    info->exits_unlinked = s->exits[JIT_EXIT_CHAIN] + s->exits[JIT_EXIT_ENTER];
+    info->exits_indirect = s->exits[JIT_EXIT_LOOKUP];
+    return true;
 }

@@ -245,6 +245,9 @@ lookup:
         if (prev && prev->chain_ok[prev_slot] && nt->page2 == TB_NO_PAGE2) {
             prev->jmp[prev_slot] = nt;
             cpu->stats.tb_chained++;
+            if (c->jit) {
+                jit_link(c->jit, prev, prev_slot, nt);   /* the host code's jump too */
+            }
         }
         tb = nt;
         tb_vpc = npc;
@@ -258,12 +261,18 @@ enter:
     env->icount += tb->n_insns;
     env->instret += tb->n_insns;
     op = tb->ops;
+    if (tb_jit_ready(c, tb)) {
+        goto jit_run;
+    }
     goto *op->handler;
 
 chain:
     {
         TB *nt = tb->jmp[slot];
         if (likely(nt != NULL) && likely(nt->valid)) {
+            if (c->jit) {
+                jit_link(c->jit, tb, slot, nt);   /* both may have host code by now */
+            }
             tb = nt;
             tb_vpc = npc;
             goto enter;
@@ -467,6 +476,9 @@ L_FP:
             env->icount += nt_->n_insns; \
             env->instret += nt_->n_insns; \
             op = nt_->ops; \
+            if (tb_jit_ready(c, nt_)) { \
+                goto jit_run; \
+            } \
             goto *op->handler; \
         } \
         slot = (n); \
@@ -619,6 +631,41 @@ raise:
     }
     npc = env->pc;
     goto lookup_nochain;
+
+    /* ---- host code (target/riscv/jit.h): it counted as `enter` does and
+     * comes back with the place the interpreter goes on from ---- */
+jit_run:
+    {
+        JitExit ex;
+        jit_run(c->jit, cpu, tb, tb_vpc, &ex);
+        tb = ex.tb;
+        switch (ex.kind) {
+        case JIT_EXIT_OP:
+            tb_vpc = ex.vpc;
+            op = &tb->ops[ex.arg];
+            goto *op->handler;
+        case JIT_EXIT_NEXT:
+            tb_vpc = ex.vpc;
+            op = &tb->ops[ex.arg];
+            goto leave_next;
+        case JIT_EXIT_EXCP:
+            tb_vpc = ex.vpc;
+            op = &tb->ops[ex.arg];
+            cause = ex.cause;
+            tval = ex.tval;
+            goto excp;
+        case JIT_EXIT_CHAIN:
+            npc = ex.npc;
+            slot = ex.arg;
+            goto chain;
+        case JIT_EXIT_ENTER:
+            tb_vpc = ex.vpc;
+            goto enter;
+        default:
+            npc = ex.npc;
+            goto lookup_nochain;
+        }
+    }
 
 out_limit:
     if (!cpu->dbg_step) {

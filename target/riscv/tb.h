@@ -11,6 +11,7 @@
 
 #include "target/riscv/bitmanip.h"
 #include "target/riscv/cpu-internal.h"
+#include "target/riscv/jit.h"
 
 /* Every micro-op kind. The first part doubles as the decoder's instruction
  * kinds; the rest exist only as micro-ops. The dispatch loop builds its label
@@ -97,6 +98,7 @@ typedef struct TB {
     uint8_t priv;
     uint8_t valid;
     uint8_t chain_ok[2];         /* exit slot targets the start page */
+    TBJit jit;                   /* host code (target/riscv/jit.h), or none */
     MicroOp ops[];
 } TB;
 
@@ -121,6 +123,10 @@ typedef struct PageDesc {
 #define TB_ARENA_SIZE (64u << 20)    /* full: flush everything */
 #endif
 
+#ifndef TB_JIT_SIZE
+#define TB_JIT_SIZE   (64u << 20)    /* host code per hart: full, flush everything */
+#endif
+
 typedef struct TBCache {
     uint8_t *arena;
     size_t arena_used;
@@ -128,11 +134,19 @@ typedef struct TBCache {
     bool reset_pending;          /* flushed: reset the arena at next translation */
     const void *const *labels;   /* OP_* -> handler, from the dispatch loop */
     TB *cur_tb;                  /* block running a slow-path access, or NULL */
+    JitCache *jit;               /* host code back end, NULL: interpreter only */
     unsigned pages_used;
     TB *hash[1 << TB_HASH_BITS];
     JCEntry jc[1 << TB_JC_BITS];
     PageDesc pages[1 << TB_PAGES_BITS];
 } TBCache;
+
+/* The block runs as host code: it has some, or it has just become hot
+ * enough to get it (jit-cache.c: jit_warm). */
+static inline bool tb_jit_ready(TBCache *c, TB *tb)
+{
+    return tb->jit.body || (c->jit && tb->jit.heat != JIT_HEAT_NEVER && jit_warm(c->jit, tb));
+}
 
 /* ---- translate.c ---- */
 /* Decodes one instruction (the low 16 bits only when compressed); returns its

@@ -2,8 +2,8 @@
 # Golden monitor transcripts: each tests/monitor/NAME.cmd is piped to
 #   amber -M virt -bios none -kernel demo.elf -S -monitor stdio
 # and the filtered output plus "[exit status N]" must equal NAME.out.
-# Filters: the version, thread ids, the translation counters of info jit
-# and the temporary directory (@TMP@ in the .cmd) vary legitimately.
+# Filters: the version, thread ids, the translation counters of info jit,
+# its back end (the JIT or the interpreter: AMBER_JIT) and the temporary directory (@TMP@ in the .cmd) vary legitimately.
 # AMBER_UPDATE_GOLDEN=1 rewrites the .out files instead of comparing.
 . "$(dirname "$0")/lib.sh"
 elf=$guests/demo/demo.elf
@@ -16,7 +16,8 @@ filter() {
         -e "s|Amber $version monitor|Amber VERSION monitor|" \
         -e "s|^$version\$|VERSION|" \
         -e 's/thread_id=[0-9]*/thread_id=N/' \
-        -e 's/^(TB [a-z ]+|TLB [a-z ]+|instructions|MMIO accesses|exceptions|interrupts)( +)[0-9]+( \([0-9]+%\))?$/\1\2N/'
+        -e 's/^(TB [a-z ]+|TLB [a-z ]+|instructions|MMIO accesses|exceptions|interrupts)( +)[0-9]+( \([0-9]+%\))?$/\1\2N/' \
+        -e 's/^Back end( +).*/Back end\1B/' -e '/^JIT /d'
 }
 
 for cmd in "$src"/tests/monitor/*.cmd; do

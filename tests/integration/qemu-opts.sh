@@ -291,10 +291,35 @@ check $(( $? != 0 )) "-device help" && grep -q virtio-blk-device out.txt
 # ---- amber -h lists the new options ----
 "$AMBER" -h >out.txt
 miss=
-for o in -name -pidfile -daemonize -no-shutdown -chardev -mon -nodefaults -hda -device "-bios FILE|default|none" telnet:; do
+for o in -name -pidfile -daemonize -no-shutdown -chardev -mon -nodefaults -hda -device "-bios FILE|default|none" telnet: -accel; do
     grep -q -- "$o" out.txt || miss="$miss $o"
 done
 [ -z "$miss" ]
 check $? "amber -h describes every new option${miss:+ (missing:$miss)}"
+
+# ---- -accel: the CPU back end (doc/cmdline.md) ----
+err_is "-accel kvm refused" "-accel kvm: accelerator 'kvm' is not supported by Amber (only tcg)" \
+    "${BASE[@]}" -kernel "$HELLO" -accel kvm
+err_is "-accel tcg,jit=x refused" "-accel tcg,jit=x: Parameter 'jit' expects 'on' or 'off'" \
+    "${BASE[@]}" -kernel "$HELLO" -accel tcg,jit=x
+err_is "-accel tcg,thread=multi refused" "-accel tcg,thread=multi: Invalid parameter 'thread=multi'" \
+    "${BASE[@]}" -kernel "$HELLO" -accel tcg,thread=multi
+for jit in on off; do
+    printf 'expect "exiting with code" 30\ninfo jit\n' |
+        timeout 30 "$AMBER" "${BASE[@]}" -kernel "$HELLO" -accel "tcg,jit=$jit" -serial null \
+        -monitor stdio >"accel-$jit.out" 2>&1
+done
+if [ "$(uname -m)" = x86_64 ]; then
+    grep -q '^Back end  *x86-64 JIT' accel-on.out
+else
+    grep -q '^Back end  *interpreter' accel-on.out
+fi
+check $? "-accel tcg,jit=on: info jit names the JIT (x86-64) or the interpreter (other hosts)"
+grep -q '^Back end  *interpreter' accel-off.out
+check $? "-accel tcg,jit=off: info jit names the interpreter"
+printf 'expect "exiting with code" 30\ninfo jit\n' | AMBER_JIT=off timeout 30 "$AMBER" \
+    "${BASE[@]}" -kernel "$HELLO" -serial null -monitor stdio >accel-env.out 2>&1
+grep -q '^Back end  *interpreter' accel-env.out
+check $? "AMBER_JIT=off: the interpreter by default"
 
 finish
