@@ -293,7 +293,7 @@ static void test_block_ends(void)
     n += put32(code + n, 0x00012003);       /* lw x0, 0(sp)   -> LOAD_X0 */
     n += put32(code + n, 0xfe209ee3);       /* bne ra, sp, -4 -> ends */
     put32(code + n, 0x00000073);
-    translate_block(tb, code, sizeof(code), 0x100, TB_MAX_INSNS);
+    translate_block(tb, code, sizeof(code), 0x100, TB_MAX_INSNS, NULL, 0);
     CU_ASSERT_EQUAL(tb->n_insns, 6);
     CU_ASSERT_EQUAL(tb->size, n);
     CU_ASSERT_EQUAL_FATAL(tb->n_ops, 5);
@@ -324,7 +324,7 @@ static void test_block_fusion(void)
     n += put32(code + n, 0x01050513);       /* addi a0, a0, 16 */
     n += put32(code + n, 0x00000097);       /* auipc ra, 0 */
     n += put32(code + n, 0x010080e7);       /* jalr ra, 16(ra): call */
-    translate_block(tb, code, sizeof(code), 0, TB_MAX_INSNS);
+    translate_block(tb, code, sizeof(code), 0, TB_MAX_INSNS, NULL, 0);
     CU_ASSERT_EQUAL(tb->n_insns, 6);
     CU_ASSERT_EQUAL_FATAL(tb->n_ops, 3);
     CU_ASSERT_EQUAL(tb->ops[0].opc, OP_LI);
@@ -343,7 +343,7 @@ static void test_block_fusion(void)
     n = 0;
     n += put32(code + n, 0x00000317);       /* auipc t1, 0 */
     n += put32(code + n, 0x00830067);       /* jr 8(t1) */
-    translate_block(tb, code, sizeof(code), 0xff8, TB_MAX_INSNS);
+    translate_block(tb, code, sizeof(code), 0xff8, TB_MAX_INSNS, NULL, 0);
     CU_ASSERT_EQUAL_FATAL(tb->n_ops, 2);
     CU_ASSERT_EQUAL(tb->ops[0].opc, OP_AUIPC);
     CU_ASSERT_EQUAL(tb->ops[1].opc, OP_J);
@@ -359,7 +359,7 @@ static void test_block_page_end(void)
     /* A 32-bit instruction that does not fit: the block stops before it. */
     put16(code, 0x0705);
     put16(code + 2, 0x0013);                /* low half of a 32-bit insn */
-    translate_block(tb, code, 4, 0xffc, TB_MAX_INSNS);
+    translate_block(tb, code, 4, 0xffc, TB_MAX_INSNS, NULL, 0);
     CU_ASSERT_EQUAL(tb->n_insns, 1);
     CU_ASSERT_EQUAL_FATAL(tb->n_ops, 2);
     CU_ASSERT_EQUAL(tb->ops[1].opc, OP_GOTO);
@@ -373,7 +373,7 @@ static void test_block_page_end(void)
     for (int i = 0; i < 8; i++) {
         put16(nops + 2 * i, 0x0705);
     }
-    translate_block(tb, nops, sizeof(nops), 0, 3);
+    translate_block(tb, nops, sizeof(nops), 0, 3, NULL, 0);
     CU_ASSERT_EQUAL(tb->n_insns, 3);
     CU_ASSERT_EQUAL(tb->ops[tb->n_ops - 1].opc, OP_GOTO);
     free(tb);
@@ -387,7 +387,7 @@ static void test_block_x0_and_illegal(void)
 
     n += put32(code + n, 0x00100033);       /* add x0, x0, x1 */
     n += put32(code + n, 0x0000006f);       /* j . -> J (no link) */
-    translate_block(tb, code, sizeof(code), 0, TB_MAX_INSNS);
+    translate_block(tb, code, sizeof(code), 0, TB_MAX_INSNS, NULL, 0);
     CU_ASSERT_EQUAL_FATAL(tb->n_ops, 1);
     CU_ASSERT_EQUAL(tb->ops[0].opc, OP_J);
     CU_ASSERT_EQUAL(tb->ops[0].idx, 1);
@@ -398,7 +398,7 @@ static void test_block_x0_and_illegal(void)
     memset(code, 0, sizeof(code));
     put16(code, 0x0705);
     put16(code + 2, 0x0000);                /* illegal: ends the block */
-    translate_block(tb, code, sizeof(code), 0, TB_MAX_INSNS);
+    translate_block(tb, code, sizeof(code), 0, TB_MAX_INSNS, NULL, 0);
     CU_ASSERT_EQUAL_FATAL(tb->n_ops, 2);
     CU_ASSERT_EQUAL(tb->ops[1].opc, OP_ILLEGAL);
     CU_ASSERT_EQUAL(tb->ops[1].insn, 0);
@@ -407,7 +407,7 @@ static void test_block_x0_and_illegal(void)
 
     tb = tb_new();
     put32(code, 0xffffffff);
-    translate_block(tb, code, sizeof(code), 0, TB_MAX_INSNS);
+    translate_block(tb, code, sizeof(code), 0, TB_MAX_INSNS, NULL, 0);
     CU_ASSERT_EQUAL(tb->ops[0].opc, OP_ILLEGAL);
     CU_ASSERT_EQUAL(tb->ops[0].insn, 0xffffffff);
     free(tb);
