@@ -165,6 +165,9 @@ typedef struct Machine {
      * (loadvm, an incoming migration, system_reset): a debugger's cached
      * registers are stale. */
     uint64_t state_gen;
+    /* Instructions run by machine_debug_step (a debugger's stepi): reverse
+     * execution takes a checkpoint after them (replay/reverse.h). */
+    uint64_t debug_steps;
 } Machine;
 
 /* Builds the board and loads firmware/kernel. The caller sets up m->serial0
