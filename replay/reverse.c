@@ -400,6 +400,12 @@ static bool rev_run(Reverse *rv, size_t k, uint64_t target, uint64_t *hits, uint
             rev_set_debug(m, false);
             machine_exec(m, 1);  /* past the point, as a run without a stop */
             rev_set_debug(m, hits != NULL);
+            if (machine_icount(m) == at) {
+                error_setf(err, "reverse execution: no progress past the debug stop at %llu",
+                           (unsigned long long)at);
+                ok = false;
+                break;
+            }
             continue;
         }
         clock_run_timers(&m->clock);
@@ -503,6 +509,20 @@ int reverse_continue(Reverse *rv, Error *err)
                 error_setf(err, "reverse execution: the hit at %llu did not repeat",
                            (unsigned long long)last);
                 return -1;
+            }
+            RISCVCPU *cpu = &m->harts[m->debug_hart];
+            if (cpu->dbg_hit == CPU_DEBUG_HIT_WATCH) {
+                /* Going backwards, a write is met after it happened: gdb
+                 * (RISC-V watchpoints fire before the access) then steps
+                 * back over the access itself, to the value before it. */
+                uint64_t addr = cpu->dbg_watch_addr;
+                unsigned kind = cpu->dbg_watch_kind;
+                rev_set_debug(m, false);
+                machine_exec(m, 1);
+                rev_set_debug(m, true);
+                cpu->dbg_hit = CPU_DEBUG_HIT_WATCH;
+                cpu->dbg_watch_addr = addr;
+                cpu->dbg_watch_kind = kind;
             }
             return 1;
         }

@@ -94,6 +94,16 @@ static const ReplayOps mr_ops = {
     /* net_frame, set_link: wired with the network (net/net-log.h's sink). */
 };
 
+static void machine_reverse_tick(MachineReplay *mr)
+{
+    Error err;
+    error_init(&err);
+    if (!reverse_tick(&mr->rv, &err) && !mr->warned_reverse) {
+        fprintf(stderr, "amber: %s\n", err.msg);
+        mr->warned_reverse = true;
+    }
+}
+
 /* UART0's host input: logged while recording, dropped while replaying. */
 static void mr_serial_filter(void *opaque, CharBackend *be, const uint8_t *buf, size_t len)
 {
@@ -109,6 +119,7 @@ static void mr_serial_filter(void *opaque, CharBackend *be, const uint8_t *buf, 
             }
             return;
         }
+        reverse_note_input(&mr->rv, REPLAY_EV_SERIAL, buf, n);
         chardev_feed_direct(be, buf, n);
         buf += n;
         len -= n;
@@ -146,6 +157,9 @@ uint64_t machine_replay_limit(void *opaque, bool apply)
     MachineReplay *mr = opaque;
     Replay *r = &mr->r;
     if (r->mode != REPLAY_MODE_PLAY) {
+        if (apply) {
+            machine_reverse_tick(mr);
+        }
         return UINT64_MAX;
     }
     if (!apply) {
@@ -176,9 +190,36 @@ uint64_t machine_replay_limit(void *opaque, bool apply)
 
 uint64_t machine_replay_record_limit(void *opaque, bool apply)
 {
-    (void)opaque;
-    (void)apply;
+    if (apply) {
+        machine_reverse_tick(opaque);
+    }
     return UINT64_MAX;
+}
+
+bool machine_reverse_start(MachineReplay *mr, Machine *m, MigrationVM *vm, uint64_t interval,
+                           uint64_t mem, Error *err)
+{
+    if (mr->r.mode != REPLAY_MODE_NONE) {
+        error_setf(err, "reverse execution cannot be combined with -record or -replay yet");
+        return false;
+    }
+    memset(mr, 0, sizeof(*mr));
+    mr->m = m;
+    mr->vm = vm;
+    replay_init(&mr->r, &mr_ops, mr);
+    if (!reverse_enable(&mr->rv, m, vm, interval, mem, err)) {
+        return false;
+    }
+    m->serial0.input_filter = mr_serial_filter;
+    m->serial0.input_filter_opaque = mr;
+    return true;
+}
+
+void machine_replay_poll(MachineReplay *mr)
+{
+    if (mr->rv.on && mr->m->debug_steps != mr->rv.last_steps) {
+        machine_reverse_tick(mr);
+    }
 }
 
 void machine_replay_finish(MachineReplay *mr)
@@ -199,4 +240,12 @@ void machine_replay_finish(MachineReplay *mr)
             what, r->path, (unsigned long long)machine_icount(mr->m),
             (unsigned long long)r->events, (unsigned long long)machine_state_checksum(mr->m));
     mr->m->serial0.input_filter = NULL;
+}
+
+void machine_replay_free(MachineReplay *mr)
+{
+    if (mr->m) {
+        mr->m->serial0.input_filter = NULL;
+    }
+    reverse_disable(&mr->rv);
 }

@@ -9,6 +9,7 @@
 #include "hw/riscv/machine.h"
 #include "migration/vm.h"
 #include "replay/replay.h"
+#include "replay/reverse.h"
 
 typedef struct MachineReplay {
     Machine *m;
@@ -16,6 +17,8 @@ typedef struct MachineReplay {
     Replay r;
     bool warned_input;           /* play: host input was dropped (said once) */
     bool reported_end;
+    Reverse rv;                  /* -reverse: checkpoints for gdb's bs and bc */
+    bool warned_reverse;
 } MachineReplay;
 
 /* The machine's config text for a log header: what must be the same for a
@@ -29,6 +32,13 @@ bool machine_replay_peek_rtc(const char *path, uint64_t *rtc_base_ns, Error *err
  * mode. Turns on exact positions. */
 bool machine_replay_start(MachineReplay *mr, Machine *m, MigrationVM *vm, ReplayMode mode,
                           const char *path, Error *err);
+/* -reverse: checkpoints every interval instructions within mem bytes (0:
+ * the defaults), and the input filter and main-loop hook they need. */
+bool machine_reverse_start(MachineReplay *mr, Machine *m, MigrationVM *vm, uint64_t interval,
+                           uint64_t mem, Error *err);
+/* Once per main-loop iteration, also while stopped: a debugger's stepi
+ * since the last checkpoint makes one (re-execution cannot redo it). */
+void machine_replay_poll(MachineReplay *mr);
 /* The main loop's hook: gives the machine the events due now and returns
  * the position the CPU may run to (UINT64_MAX: no limit). At the end of a
  * replayed log the machine stops (paused) and the hook says so; a
@@ -40,6 +50,8 @@ uint64_t machine_replay_record_limit(void *opaque, bool apply);
 /* At exit: the recording gets its END; both print the final position and
  * the state checksum (RAM and the harts' registers), to compare runs. */
 void machine_replay_finish(MachineReplay *mr);
+/* Drops the checkpoints (before the machine goes). */
+void machine_replay_free(MachineReplay *mr);
 /* FNV-1a over RAM, then pc and x1..x31 of each hart. */
 uint64_t machine_state_checksum(Machine *m);
 

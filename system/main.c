@@ -48,6 +48,8 @@ typedef struct CmdLine {
     const char *loadvm;          /* -loadvm TAG */
     const char *gdb;             /* -gdb DEV, -s */
     ReplayMode rr_mode;          /* -record, -replay, -icount rr= */
+    bool reverse;                /* -reverse */
+    uint64_t reverse_interval, reverse_mem;
     const char *rr_file;         /* -record FILE, -icount rrfile= */
 } CmdLine;
 
@@ -153,6 +155,8 @@ static void main_usage(void)
            "  -record FILE          record the run's inputs (serial, system_reset, loadvm)\n"
            "  -replay FILE          replay a recorded run: same transcript, same final state\n"
            "  -icount shift=N,rr=record|replay,rrfile=FILE   QEMU's spelling of the two\n"
+           "  -reverse on[,interval=N][,mem=SIZE]   checkpoints for gdb's reverse-stepi and\n"
+           "                        reverse-continue (default every 10M instructions, 512M)\n"
            "  -rtc base=utc|localtime|YYYY-MM-DD[THH:MM:SS]\n"
            "                        RTC start (a fixed date makes runs reproducible)\n"
            "  -S                    do not start the CPU (paused in 'prelaunch')\n"
@@ -351,6 +355,29 @@ static void parse_icount(CmdLine *cl, const char *arg)
     free(copy);
 }
 
+/* -reverse on|off[,interval=N][,mem=SIZE] */
+static void parse_reverse(CmdLine *cl, const char *arg)
+{
+    char *copy = strdup(arg);
+    char *save = NULL;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char *end;
+        if (!strcmp(tok, "on") || !strcmp(tok, "off")) {
+            cl->reverse = tok[1] == 'n';
+        } else if (!strncmp(tok, "interval=", 9)) {
+            cl->reverse_interval = strtoull(tok + 9, &end, 10);
+            if (end == tok + 9 || *end || !cl->reverse_interval) {
+                die("-reverse %s: interval must be a number of instructions above 0", arg);
+            }
+        } else if (!strncmp(tok, "mem=", 4)) {
+            cl->reverse_mem = parse_ram_size(tok + 4);
+        } else {
+            die("-reverse %s: unknown parameter '%s' (on|off, interval=N, mem=SIZE)", arg, tok);
+        }
+    }
+    free(copy);
+}
+
 static uint64_t parse_rtc_date(const char *arg, const char *date)
 {
     struct tm tm;
@@ -454,7 +481,8 @@ static void parse_args(CmdLine *cl, int argc, char **argv)
         static const char *const with_arg[] = {
             "-M", "-machine", "-m", "-bios", "-kernel", "-append", "-initrd",
             "-display", "-icount", "-rtc", "-dumpdtb", "-smp", "-incoming",
-            "-dump-vmstate", "-drive", "-loadvm", "-d", "-D", "-gdb", "-record", "-replay", NULL,
+            "-dump-vmstate", "-drive", "-loadvm", "-d", "-D", "-gdb", "-record", "-replay",
+            "-reverse", NULL,
         };
         const char *val = NULL;
         for (int k = 0; with_arg[k]; k++) {
@@ -495,6 +523,8 @@ static void parse_args(CmdLine *cl, int argc, char **argv)
             parse_rtc(cl, val);
         } else if (!strcmp(opt, "-gdb")) {
             cl->gdb = val;
+        } else if (!strcmp(opt, "-reverse")) {
+            parse_reverse(cl, val);
         } else if (!strcmp(opt, "-record") || !strcmp(opt, "-replay")) {
             cl->rr_mode = opt[2] == 'e' && opt[3] == 'c' ? REPLAY_MODE_RECORD : REPLAY_MODE_PLAY;
             cl->rr_file = val;
@@ -568,8 +598,11 @@ static void main_gdb_stop(void *opaque)
     gdb_server_debug_stop(opaque);
 }
 
+static MachineReplay mreplay;    /* -record, -replay, -reverse */
+
 static void main_gdb_poll(void *opaque)
 {
+    machine_replay_poll(&mreplay);
     gdb_server_poll(opaque);
 }
 
@@ -595,7 +628,6 @@ int main(int argc, char **argv)
         die("%s", oe.msg);
     }
     cl.opts.incoming = cl.incoming != NULL;
-    static MachineReplay mreplay;
     if (cl.rr_mode != REPLAY_MODE_NONE) {
         Error re;
         error_init(&re);
@@ -693,7 +725,18 @@ int main(int argc, char **argv)
             main_loop_set_replay(machine_replay_record_limit, &mreplay);
         }
     }
+    if (cl.reverse) {
+        Error re;
+        error_init(&re);
+        if (!machine_reverse_start(&mreplay, &machine, vm, cl.reverse_interval, cl.reverse_mem,
+                                   &re)) {
+            monitor_cleanup(monitors);
+            die("-reverse: %s", re.msg);
+        }
+        main_loop_set_replay(machine_replay_record_limit, &mreplay);
+    }
     GdbStub *gdb = gdb_server_new(&machine, loop);
+    gdb_server_set_reverse(gdb, cl.reverse ? &mreplay.rv : NULL);
     gdb_server_set_monitor(gdb, main_gdb_monitor, monitors);
     monitor_set_gdb(monitors, gdb);
     main_loop_set_debugger(main_gdb_stop, main_gdb_poll, gdb);
@@ -726,6 +769,7 @@ int main(int argc, char **argv)
     main_loop_set_debugger(NULL, NULL, NULL);
     gdb_server_free(gdb);
     machine_vm = NULL;
+    machine_replay_free(&mreplay);
     machine_migration_detach(vm);
     machine_destroy(&machine);
     return status;

@@ -369,7 +369,8 @@ int riscv_load_slow(RISCVCPU *cpu, uint64_t vaddr, unsigned size, uint64_t *val,
         riscv_trigger_mem_check(cpu, vaddr, size, TRIGGER_LOAD, tval) != EXCP_NONE) {
         return EXCP_BREAKPOINT;
     }
-    if (cpu->dbg_watch && riscv_debug_watch_check(cpu, vaddr, size, CPU_WATCH_READ)) {
+    if (cpu->dbg_watch &&
+        riscv_debug_watch_check(cpu, vaddr, size, CPU_WATCH_READ) != EXCP_NONE) {
         return EXCP_DEBUG;
     }
     int r = mmu_translate_parts(cpu, vaddr, size, MMU_READ, pa, len, tval);
@@ -407,7 +408,8 @@ int riscv_store_slow(RISCVCPU *cpu, uint64_t vaddr, unsigned size, uint64_t val,
         riscv_trigger_mem_check(cpu, vaddr, size, TRIGGER_STORE, tval) != EXCP_NONE) {
         return EXCP_BREAKPOINT;
     }
-    if (cpu->dbg_watch && riscv_debug_watch_check(cpu, vaddr, size, CPU_WATCH_WRITE)) {
+    if (cpu->dbg_watch &&
+        riscv_debug_watch_check(cpu, vaddr, size, CPU_WATCH_WRITE) != EXCP_NONE) {
         return EXCP_DEBUG;
     }
     int r = mmu_translate_parts(cpu, vaddr, size, MMU_WRITE, pa, len, tval);
@@ -456,7 +458,8 @@ int riscv_translate_amo(RISCVCPU *cpu, uint64_t vaddr, unsigned size, bool is_lr
     }
     if (cpu->dbg_watch &&
         riscv_debug_watch_check(cpu, vaddr, size,
-                                is_lr ? CPU_WATCH_READ : CPU_WATCH_READ | CPU_WATCH_WRITE)) {
+                                is_lr ? CPU_WATCH_READ : CPU_WATCH_READ | CPU_WATCH_WRITE) !=
+            EXCP_NONE) {
         return EXCP_DEBUG;
     }
     if (vaddr & (size - 1)) {
