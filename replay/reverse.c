@@ -216,6 +216,9 @@ bool reverse_checkpoint(Reverse *rv, Error *err)
     if (c.pos > rv->horizon) {
         rv->horizon = c.pos;
     }
+    rv->peak_pos = c.pos > rv->peak_pos ? c.pos : rv->peak_pos;
+    rv->peak_mem = rv->mem_used > rv->peak_mem ? rv->mem_used : rv->peak_mem;
+    rv->peak_cp = rv->nr_cp > rv->peak_cp ? rv->nr_cp : rv->peak_cp;
     return true;
 }
 

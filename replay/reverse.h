@@ -59,6 +59,9 @@ typedef struct Reverse {
     size_t ram_at;               /* RAM is checkpoint ram_at's plus the dirty pages */
     bool in_past;                /* put back by reverse_goto: later checkpoints exist */
     size_t cursor;               /* inputs given so far on the way to where it is */
+    /* The largest the history grew (bench/reverse.sh reports them). */
+    uint64_t peak_pos, peak_mem;
+    size_t peak_cp;
 } Reverse;
 
 /* Host-clock mode is refused: its runs cannot be re-executed. */

@@ -247,5 +247,13 @@ void machine_replay_free(MachineReplay *mr)
     if (mr->m) {
         mr->m->serial0.input_filter = NULL;
     }
+    if (mr->rv.on) {
+        fprintf(stderr, "amber: reverse: at most %zu checkpoints up to position %llu, "
+                        "%llu bytes of device state and page deltas, %llu bytes of RAM copy "
+                        "(%llu folded into it)\n",
+                mr->rv.peak_cp, (unsigned long long)mr->rv.peak_pos,
+                (unsigned long long)mr->rv.peak_mem, (unsigned long long)mr->m->mem.ram->size,
+                (unsigned long long)mr->rv.dropped);
+    }
     reverse_disable(&mr->rv);
 }
