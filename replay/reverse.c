@@ -131,8 +131,10 @@ static void rev_fold_oldest(Reverse *rv)
     for (size_t i = 0; i < drop_in; i++) {
         free(rv->in[i].data);
     }
-    memmove(rv->in, rv->in + drop_in, (rv->nr_in - drop_in) * sizeof(*rv->in));
-    rv->nr_in -= drop_in;
+    if (drop_in) {
+        memmove(rv->in, rv->in + drop_in, (rv->nr_in - drop_in) * sizeof(*rv->in));
+        rv->nr_in -= drop_in;
+    }
     for (size_t i = 0; i < rv->nr_cp; i++) {
         rv->cp[i].nr_inputs -= drop_in;
     }
