@@ -380,6 +380,9 @@ static void cmd_query(GdbStub *gs, char *p)
     if (starts(p, "qSupported")) {
         gdb_buf_printf(&gs->reply, "PacketSize=%x;qXfer:features:read+;QStartNoAckMode+;"
                        "vContSupported+", GDB_PACKET_MAX);
+        if (gdb_reverse_on(gs)) {    /* reverse execution (gdbstub/reverse.c) */
+            gdb_buf_puts(&gs->reply, ";ReverseStep+;ReverseContinue+");
+        }
     } else if (starts(p, "qXfer:features:read:")) {
         cmd_xfer_features(gs, p + strlen("qXfer:features:read:"));
     } else if (!strcmp(p, "qAttached") || starts(p, "qAttached:")) {
@@ -462,6 +465,8 @@ bool gdb_handle_packet(GdbStub *gs, char *pkt, size_t len)
         return cmd_cont_step(gs, arg, false);
     case 's':
         return cmd_cont_step(gs, arg, true);
+    case 'b':                    /* bs, bc: reverse execution (gdbstub/reverse.c) */
+        return gdb_reverse_packet(gs, pkt);
     case 'H':
         cmd_set_thread(gs, arg);
         return true;

@@ -36,6 +36,7 @@ struct GdbStub {
     int stop_hart;               /* the hart the last stop is about */
     uint64_t state_gen;          /* Machine.state_gen at the last stop gdb saw */
     bool detached;               /* D or k: the connection ends after the reply */
+    struct Reverse *rev;         /* reverse execution (bs, bc), or NULL */
 };
 
 /* ---- session.c ---- */
@@ -57,6 +58,12 @@ void gdb_resume(GdbStub *gs, int step_hart, uint32_t run_mask);
 /* Handles one packet's data (escapes kept): fills gs->reply and returns
  * true when it is to be sent now (c, s and vCont answer later). */
 bool gdb_handle_packet(GdbStub *gs, char *pkt, size_t len);
+
+/* ---- reverse.c ---- */
+/* bs and bc: fills gs->reply (an error) and returns true, or queues the
+ * stop reply and returns false. */
+bool gdb_reverse_packet(GdbStub *gs, const char *pkt);
+bool gdb_reverse_on(const GdbStub *gs);
 
 /* ---- server.c ---- */
 /* Queues bytes for the client and writes what it takes now. */

@@ -34,6 +34,10 @@ typedef char *(*GdbMonitorFn)(void *opaque, const char *line, int hart);
 GdbStub *gdb_server_new(struct Machine *m, struct Loop *loop);
 void gdb_server_free(GdbStub *gs);
 void gdb_server_set_monitor(GdbStub *gs, GdbMonitorFn fn, void *opaque);
+/* Reverse execution for bs and bc (replay/reverse.h), or NULL: gdb is
+ * offered ReverseStep and ReverseContinue while it is on. */
+struct Reverse;
+void gdb_server_set_reverse(GdbStub *gs, struct Reverse *rv);
 /* Listens on dev: tcp:[HOST]:PORT (HOST empty: 127.0.0.1, loopback as
  * the monitor's sockets should be reached), unix:PATH[,server], or
  * "none" (stops). Replaces a listener already open. */

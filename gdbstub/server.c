@@ -39,6 +39,11 @@ void gdb_server_set_monitor(GdbStub *gs, GdbMonitorFn fn, void *opaque)
     gs->monitor_opaque = opaque;
 }
 
+void gdb_server_set_reverse(GdbStub *gs, struct Reverse *rv)
+{
+    gs->rev = rv;
+}
+
 static void gdb_update_fds(GdbStub *gs)
 {
     if (gs->fd < 0 || !gs->loop) {

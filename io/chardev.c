@@ -82,6 +82,15 @@ void chardev_accept_input(CharBackend *be)
 
 void chardev_feed(CharBackend *be, const uint8_t *buf, size_t len)
 {
+    if (be->input_filter) {
+        be->input_filter(be->input_filter_opaque, be, buf, len);
+        return;
+    }
+    chardev_feed_direct(be, buf, len);
+}
+
+void chardev_feed_direct(CharBackend *be, const uint8_t *buf, size_t len)
+{
     size_t room = sizeof(be->pending) - be->pending_len;
     if (len > room) {
         len = room;     /* host typed faster than the guest reads: drop the excess */

@@ -31,6 +31,11 @@ struct CharBackend {
     void (*receive)(void *fe, const uint8_t *buf, size_t len);
     void *fe;
     bool input_held;             /* input waits in pending (an incoming load runs) */
+    /* Record/replay (replay/replay.h): host input goes to the filter
+     * instead, which logs it and passes it on with chardev_feed_direct, or
+     * drops it while a log drives the machine. NULL: no filter. */
+    void (*input_filter)(void *opaque, CharBackend *be, const uint8_t *buf, size_t len);
+    void *input_filter_opaque;
     CharTap taps[CHARDEV_MAX_TAPS];
     /* Input that arrived while the device could not take it. */
     uint8_t pending[4096];
@@ -42,8 +47,11 @@ void chardev_init_null(CharBackend *be, const char *name);
 void chardev_attach(CharBackend *be, int (*can_receive)(void *fe),
                     void (*receive)(void *fe, const uint8_t *buf, size_t len), void *fe);
 void chardev_write(CharBackend *be, const uint8_t *buf, size_t len);
-/* Queues host input for the device; delivers what the device can take now. */
+/* Queues host input for the device; delivers what the device can take now.
+ * With an input filter set, the input goes to it instead. */
 void chardev_feed(CharBackend *be, const uint8_t *buf, size_t len);
+/* Queues input past the filter (the filter itself, a replayed input). */
+void chardev_feed_direct(CharBackend *be, const uint8_t *buf, size_t len);
 /* Retries delivery of queued input (called when the device drains its FIFO). */
 /* While held (an incoming migration is loading the devices), input stays
  * in the back ends' pending buffers; chardev_accept_input delivers it

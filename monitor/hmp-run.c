@@ -9,6 +9,7 @@
 #include "io/fd-watch.h"
 #include "emu/runstate.h"
 #include "monitor/monitor-int.h"
+#include "replay/replay.h"
 #include "migration/migration.h"
 
 #ifndef AMBER_VERSION
@@ -109,6 +110,9 @@ void hmp_system_reset(Monitor *mon, const MonArgs *a)
 {
     Machine *m = hmp_machine(mon);
     if (!m) {
+        return;
+    }
+    if (!hmp_replay_input(mon, REPLAY_EV_RESET, NULL, 0)) {
         return;
     }
     /* Called from the event loop, never from inside cpu_exec: safe to reset

@@ -1,9 +1,12 @@
 /* Monitor commands for internal snapshots: savevm, loadvm, delvm and
  * info snapshots. The work is in migration/snapshot.c; these parse and print. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "monitor/hmp.h"
 #include "migration/snapshot.h"
+#include "monitor/monitor-int.h"
+#include "replay/replay.h"
 
 void hmp_savevm(Monitor *mon, const MonArgs *a)
 {
@@ -24,9 +27,13 @@ void hmp_loadvm(Monitor *mon, const MonArgs *a)
     if (!vm) {
         return;
     }
+    const char *name = mon_arg_str(a, "name", "");
+    if (!hmp_replay_input(mon, REPLAY_EV_LOADVM, name, strlen(name))) {
+        return;
+    }
     Error err;
     error_init(&err);
-    if (snapshot_load(vm, mon_arg_str(a, "name", ""), &err) < 0) {
+    if (snapshot_load(vm, name, &err) < 0) {
         monitor_error(mon, "%s", err.msg);
     }
 }

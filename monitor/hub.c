@@ -45,6 +45,11 @@ void monitor_set_gdb(MonitorHub *hub, struct GdbStub *gs)
     hub->gdb = gs;
 }
 
+void monitor_set_replay(MonitorHub *hub, struct Replay *r)
+{
+    hub->replay = r;
+}
+
 void monitor_set_vm_name(MonitorHub *hub, const char *name)
 {
     hub->vm_name = name;

@@ -131,7 +131,11 @@ struct MonitorHub {
     struct HmpSerial *serial;    /* hmp-serial.c: the serial log and expect */
     HmpMigrateWait mwait;        /* hmp-migration.c */
     struct GdbStub *gdb;         /* hmp-gdb.c: the gdbserver command's stub */
+    struct Replay *replay;       /* record/replay: logs or refuses guest-changing commands */
 };
+/* Record/replay's word on a command that changes the guest (hmp-run.c):
+ * true to go on (logged when recording); false after printing why not. */
+bool hmp_replay_input(Monitor *mon, int kind, const void *data, size_t len);
 
 Monitor *monitor_new(MonitorHub *hub, MonitorKind kind, const char *name, int fd_in, int fd_out);
 void monitor_write(Monitor *mon, const char *buf, size_t len);

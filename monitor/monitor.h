@@ -57,6 +57,9 @@ void monitor_cleanup(MonitorHub *hub);
 /* The machine's GDB stub, for the gdbserver command (NULL: none). */
 struct GdbStub;
 void monitor_set_gdb(MonitorHub *hub, struct GdbStub *gs);
+/* The machine's record/replay (replay/replay.h), or NULL. */
+struct Replay;
+void monitor_set_replay(MonitorHub *hub, struct Replay *r);
 /* gdb's `monitor CMD` (qRcmd): runs one command line on a monitor of its
  * own whose current hart is cpu_index, and returns what it printed
  * (malloc'ed). A command that would wait for an event (expect, a migrate

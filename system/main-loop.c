@@ -30,6 +30,14 @@ static Machine *loop_machine;    /* the machine it runs (signals stop its CPU) *
 static void (*debug_stop_fn)(void *opaque);
 static void (*debug_poll_fn)(void *opaque);
 static void *debug_opaque;
+static uint64_t (*replay_limit_fn)(void *opaque, bool apply);
+static void *replay_opaque;
+
+void main_loop_set_replay(uint64_t (*limit)(void *opaque, bool apply), void *opaque)
+{
+    replay_limit_fn = limit;
+    replay_opaque = opaque;
+}
 
 void main_loop_set_debugger(void (*stop)(void *opaque), void (*poll)(void *opaque), void *opaque)
 {
@@ -177,6 +185,34 @@ static bool main_loop_all_halted(const Machine *m)
 static void main_loop_idle(Machine *m)
 {
     uint64_t deadline = clock_next_deadline(&m->clock);
+    if (replay_limit_fn) {
+        /* Record/replay: idle time ends at a deadline or at the next
+         * logged input, never at a moment of host time. A host event that
+         * ends the wait early (recording) takes effect where the guest
+         * waits, with no idle time added after it. */
+        uint64_t lim = replay_limit_fn(replay_opaque, false), pos = machine_icount(m);
+        if (lim != UINT64_MAX) {
+            if (lim <= pos) {
+                return;
+            }
+            uint64_t room = clock_ns_to_icount_delta(&m->clock, deadline);
+            if (room > lim - pos) {
+                m->harts[0].env.icount += lim - pos;    /* replay: up to the next input */
+                return;
+            }
+        } else if (m->opts.icount_sleep && deadline != CLOCK_NEVER) {
+            uint64_t wait = clock_pace_delay(&m->clock, deadline);
+            if (wait > 0 && fd_watch_poll_once(&main_loop.fds, (int64_t)wait) > 0) {
+                return;
+            }
+        } else if (deadline == CLOCK_NEVER) {
+            fd_watch_poll_once(&main_loop.fds, -1);
+            return;
+        }
+        main_loop_skip_to(m, deadline, true);
+        clock_run_timers(&m->clock);
+        return;
+    }
     if (deadline == CLOCK_NEVER) {
         fd_watch_poll_once(&main_loop.fds, -1);         /* only input can wake the guest */
         return;
@@ -265,6 +301,11 @@ int main_loop_run(Machine *m)
             continue;
         }
         fd_watch_poll_once(&main_loop.fds, 0);
+        if (replay_limit_fn) {
+            /* Replay: the inputs due now, before the timers, in the order a
+             * recording took them (host input is read just above). */
+            replay_limit_fn(replay_opaque, true);
+        }
         clock_run_timers(&m->clock);
         if (debug_poll_fn) {
             /* Before the slice: a loadvm the monitor just did stops for a
@@ -296,6 +337,17 @@ int main_loop_run(Machine *m)
         }
         if (n == 0) {
             n = 1;               /* a timer re-armed in the past: make progress */
+        }
+        if (replay_limit_fn) {
+            /* Replay: the slice ends where the log's next input is due (the
+             * hook gave the machine those due now). */
+            uint64_t lim = replay_limit_fn(replay_opaque, true), pos = machine_icount(m);
+            if (lim <= pos) {
+                continue;        /* the hook stopped the machine */
+            }
+            if (lim - pos < n) {
+                n = lim - pos;
+            }
         }
         CPUExitReason r = machine_exec(m, n);
         if (r == CPU_EXIT_DEBUG) {

@@ -55,6 +55,11 @@ void main_loop_set_cpu_gate(uint64_t (*fn)(void));
  * debugger's breakpoint or watchpoint, poll once per iteration (so a
  * waiting gdb hears of a stop the monitor made). */
 void main_loop_set_debugger(void (*stop)(void *opaque), void (*poll)(void *opaque), void *opaque);
+/* Record/replay (system/machine-replay.c): limit gives the machine the
+ * logged inputs due now (when apply is set) and returns the position the CPU may run to
+ * (UINT64_MAX: any); idle time then ends at a deadline or at that
+ * position, never at a moment of host time. NULL: none. */
+void main_loop_set_replay(uint64_t (*limit)(void *opaque, bool apply), void *opaque);
 /* Called once on the way out (restores the terminal). */
 void main_loop_set_cleanup(void (*fn)(void *opaque), void *opaque);
 

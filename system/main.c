@@ -22,6 +22,7 @@
 #include "migration/snapshot.h"
 #include "migration/migration.h"
 #include "system/machine-migration.h"
+#include "system/machine-replay.h"
 #include "system/main-loop.h"
 #include "system/main-opts.h"
 #include "util/log.h"
@@ -46,6 +47,10 @@ typedef struct CmdLine {
     const char *dump_vmstate;    /* -dump-vmstate FILE */
     const char *loadvm;          /* -loadvm TAG */
     const char *gdb;             /* -gdb DEV, -s */
+    ReplayMode rr_mode;          /* -record, -replay, -icount rr= */
+    bool reverse;                /* -reverse */
+    uint64_t reverse_interval, reverse_mem;
+    const char *rr_file;         /* -record FILE, -icount rrfile= */
 } CmdLine;
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -163,6 +168,11 @@ static void main_usage(void)
            "                        interpreter); jit=off the interpreter. Same instruction\n"
            "                        counts, output and state either way. The environment\n"
            "                        variable AMBER_JIT=off|on sets the default\n"
+           "  -record FILE          record the run's inputs (serial, system_reset, loadvm)\n"
+           "  -replay FILE          replay a recorded run: same transcript, same final state\n"
+           "  -icount shift=N,rr=record|replay,rrfile=FILE   QEMU's spelling of the two\n"
+           "  -reverse on[,interval=N][,mem=SIZE]   checkpoints for gdb's reverse-stepi and\n"
+           "                        reverse-continue (default every 10M instructions, 512M)\n"
            "  -rtc base=utc|localtime|YYYY-MM-DD[THH:MM:SS]\n"
            "                        RTC start (a fixed date makes runs reproducible)\n"
            "  -S                    do not start the CPU (paused in 'prelaunch')\n"
@@ -369,12 +379,43 @@ static void parse_icount(CmdLine *cl, const char *arg)
             }
             cl->opts.clock_mode = CLOCK_MODE_ICOUNT;
             cl->opts.icount_shift = (unsigned)n;
+        } else if (strcmp(tok, "rr=record") == 0) {
+            cl->rr_mode = REPLAY_MODE_RECORD;
+        } else if (strcmp(tok, "rr=replay") == 0) {
+            cl->rr_mode = REPLAY_MODE_PLAY;
+        } else if (strcmp(tok, "rr=off") == 0) {
+            cl->rr_mode = REPLAY_MODE_NONE;
+        } else if (strncmp(tok, "rrfile=", 7) == 0 && tok[7]) {
+            cl->rr_file = strdup(tok + 7);
         } else if (strcmp(tok, "sleep=on") == 0) {
             cl->opts.icount_sleep = true;
         } else if (strcmp(tok, "sleep=off") == 0) {
             cl->opts.icount_sleep = false;
         } else {
             die("-icount %s: unknown parameter '%s'", arg, tok);
+        }
+    }
+    free(copy);
+}
+
+/* -reverse on|off[,interval=N][,mem=SIZE] */
+static void parse_reverse(CmdLine *cl, const char *arg)
+{
+    char *copy = strdup(arg);
+    char *save = NULL;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char *end;
+        if (!strcmp(tok, "on") || !strcmp(tok, "off")) {
+            cl->reverse = tok[1] == 'n';
+        } else if (!strncmp(tok, "interval=", 9)) {
+            cl->reverse_interval = strtoull(tok + 9, &end, 10);
+            if (end == tok + 9 || *end || !cl->reverse_interval) {
+                die("-reverse %s: interval must be a number of instructions above 0", arg);
+            }
+        } else if (!strncmp(tok, "mem=", 4)) {
+            cl->reverse_mem = parse_ram_size(tok + 4);
+        } else {
+            die("-reverse %s: unknown parameter '%s' (on|off, interval=N, mem=SIZE)", arg, tok);
         }
     }
     free(copy);
@@ -483,7 +524,8 @@ static void parse_args(CmdLine *cl, int argc, char **argv)
         static const char *const with_arg[] = {
             "-M", "-machine", "-m", "-bios", "-kernel", "-append", "-initrd",
             "-display", "-icount", "-rtc", "-dumpdtb", "-smp", "-incoming",
-            "-dump-vmstate", "-drive", "-loadvm", "-d", "-D", "-gdb", "-accel", NULL,
+            "-dump-vmstate", "-drive", "-loadvm", "-d", "-D", "-gdb", "-accel", "-record",
+            "-replay", "-reverse", NULL,
         };
         const char *val = NULL;
         for (int k = 0; with_arg[k]; k++) {
@@ -526,6 +568,11 @@ static void parse_args(CmdLine *cl, int argc, char **argv)
             parse_rtc(cl, val);
         } else if (!strcmp(opt, "-gdb")) {
             cl->gdb = val;
+        } else if (!strcmp(opt, "-reverse")) {
+            parse_reverse(cl, val);
+        } else if (!strcmp(opt, "-record") || !strcmp(opt, "-replay")) {
+            cl->rr_mode = opt[2] == 'e' && opt[3] == 'c' ? REPLAY_MODE_RECORD : REPLAY_MODE_PLAY;
+            cl->rr_file = val;
         } else if (!strcmp(opt, "-s")) {
             cl->gdb = GDB_DEFAULT_DEVICE;
         } else if (!strcmp(opt, "-S")) {
@@ -596,8 +643,11 @@ static void main_gdb_stop(void *opaque)
     gdb_server_debug_stop(opaque);
 }
 
+static MachineReplay mreplay;    /* -record, -replay, -reverse */
+
 static void main_gdb_poll(void *opaque)
 {
+    machine_replay_poll(&mreplay);
     gdb_server_poll(opaque);
 }
 
@@ -627,6 +677,27 @@ int main(int argc, char **argv)
         die("%s", oe.msg);
     }
     cl.opts.incoming = cl.incoming != NULL;
+    if (cl.rr_mode != REPLAY_MODE_NONE) {
+        Error re;
+        error_init(&re);
+        if (!cl.rr_file) {
+            die("-icount rr=%s: needs rrfile=FILE", cl.rr_mode == REPLAY_MODE_RECORD ? "record" : "replay");
+        }
+        if (cl.opts.clock_mode != CLOCK_MODE_ICOUNT) {
+            die("%s: record/replay needs instruction-counted time; host-clock mode "
+                "(-icount shift=auto) is not reproducible", cl.rr_file);
+        }
+        if (cl.incoming) {
+            die("%s: record/replay cannot start from an incoming migration", cl.rr_file);
+        }
+        if (cl.rr_mode == REPLAY_MODE_PLAY) {
+            if (!machine_replay_peek_rtc(cl.rr_file, &cl.opts.rtc_base_ns, &re)) {
+                die("-replay %s", re.msg);
+            }
+        } else if (cl.opts.rtc_base_ns == 0) {
+            cl.opts.rtc_base_ns = clock_realtime_ns();   /* logged: the replay starts from it */
+        }
+    }
     cl.opts.warn = (Reporter){ .fn = main_warn };
     cl.opts.log = &main_log;
     cl.opts.loop = loop;         /* polls the network back ends */
@@ -690,7 +761,32 @@ int main(int argc, char **argv)
                 cl.incoming ? "cannot be combined with -incoming" : e.msg);
         }
     }
+    if (cl.rr_mode != REPLAY_MODE_NONE) {
+        Error re;
+        error_init(&re);
+        if (!machine_replay_start(&mreplay, &machine, vm, cl.rr_mode, cl.rr_file, &re)) {
+            monitor_cleanup(monitors);
+            die("-%s %s", cl.rr_mode == REPLAY_MODE_RECORD ? "record" : "replay", re.msg);
+        }
+        monitor_set_replay(monitors, &mreplay.r);
+        if (cl.rr_mode == REPLAY_MODE_PLAY) {
+            main_loop_set_replay(machine_replay_limit, &mreplay);
+        } else {
+            main_loop_set_replay(machine_replay_record_limit, &mreplay);
+        }
+    }
+    if (cl.reverse) {
+        Error re;
+        error_init(&re);
+        if (!machine_reverse_start(&mreplay, &machine, vm, cl.reverse_interval, cl.reverse_mem,
+                                   &re)) {
+            monitor_cleanup(monitors);
+            die("-reverse: %s", re.msg);
+        }
+        main_loop_set_replay(machine_replay_record_limit, &mreplay);
+    }
     GdbStub *gdb = gdb_server_new(&machine, loop);
+    gdb_server_set_reverse(gdb, cl.reverse ? &mreplay.rv : NULL);
     gdb_server_set_monitor(gdb, main_gdb_monitor, monitors);
     monitor_set_gdb(monitors, gdb);
     main_loop_set_debugger(main_gdb_stop, main_gdb_poll, gdb);
@@ -714,6 +810,8 @@ int main(int argc, char **argv)
     }
     main_opts_ready();           /* -daemonize: the parent exits now */
     int status = main_loop_run(&machine);
+    machine_replay_finish(&mreplay);
+    main_loop_set_replay(NULL, NULL);
     gdb_server_exit(gdb, status);
     monitor_cleanup(monitors);
     migration_incoming_abort(vm->mig);   /* a loader thread must not outlive the machine */
@@ -721,6 +819,7 @@ int main(int argc, char **argv)
     main_loop_set_debugger(NULL, NULL, NULL);
     gdb_server_free(gdb);
     machine_vm = NULL;
+    machine_replay_free(&mreplay);
     machine_migration_detach(vm);
     machine_destroy(&machine);
     return status;

@@ -16,6 +16,7 @@ CPUExitReason machine_debug_step(Machine *m, int h)
         cpu_resv_release(cpu);
     }
     CPUExitReason r = cpu_exec(cpu, 1);
+    m->debug_steps++;
     if (m->nr_harts > 1) {
         cpu_resv_protect(cpu);
     }

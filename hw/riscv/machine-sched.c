@@ -79,3 +79,27 @@ CPUExitReason machine_exec(Machine *m, uint64_t max_insns)
     }
     return CPU_EXIT_LIMIT;
 }
+
+void machine_set_icount_exact(Machine *m, bool exact)
+{
+    for (int h = 0; h < m->nr_harts; h++) {
+        m->harts[h].icount_exact = exact;
+    }
+}
+
+CPUExitReason machine_run_to(Machine *m, uint64_t pos)
+{
+    for (;;) {
+        uint64_t now = machine_icount(m);
+        if (now >= pos) {
+            return CPU_EXIT_LIMIT;
+        }
+        CPUExitReason r = machine_exec(m, pos - now);
+        if (r != CPU_EXIT_LIMIT && r != CPU_EXIT_REQUEST) {
+            return r;
+        }
+        if (r == CPU_EXIT_REQUEST && machine_icount(m) == now) {
+            return r;            /* asked to stop, and nothing ran */
+        }
+    }
+}

@@ -198,6 +198,9 @@ typedef struct Machine {
      * (loadvm, an incoming migration, system_reset): a debugger's cached
      * registers are stale. */
     uint64_t state_gen;
+    /* Instructions run by machine_debug_step (a debugger's stepi): reverse
+     * execution takes a checkpoint after them (replay/reverse.h). */
+    uint64_t debug_steps;
 } Machine;
 
 /* Builds the board and loads firmware/kernel. The caller sets up m->serial0
@@ -268,6 +271,16 @@ void machine_debug_resume(Machine *m, uint32_t run_mask);
 void machine_request_exit(Machine *m);
 /* The virtual time base: the instructions of all harts plus idle time. */
 uint64_t machine_icount(void *opaque /* Machine * */);
+/* Exact positions (record/replay, reverse execution): machine_exec(m, n)
+ * then retires exactly n instructions machine-wide unless it stops sooner
+ * (WFI, an exit request, a debug stop), so a run can stop in the middle of
+ * a block. Off by default: the default run lets a block finish. */
+void machine_set_icount_exact(Machine *m, bool exact);
+/* Runs until machine_icount(m) == pos, or a stop machine_exec reports
+ * (not LIMIT) comes first, which is returned; CPU_EXIT_LIMIT on arrival.
+ * Needs machine_set_icount_exact. Idle time is not skipped here: a
+ * machine whose harts all wait returns CPU_EXIT_HALTED. */
+CPUExitReason machine_run_to(Machine *m, uint64_t pos);
 
 /* Generates the device tree into m->fdt (called by machine_init). Reads
  * opts.ram_size, opts.append, initrd_start/end and the hart count

@@ -110,6 +110,7 @@ typedef struct CPUStats {
     uint64_t tb_lookups;         /* blocks looked up in the cache */
     uint64_t tb_hits;            /* ... and found */
     uint64_t tb_chained;         /* direct links made between blocks */
+    uint64_t tb_capped;          /* blocks cut short for an exact stop (icount_exact) */
     uint64_t tb_invalidated;     /* blocks invalidated (SMC, fence.i, ...) */
     uint64_t tb_flushes;         /* whole-cache flushes */
     uint64_t tlb_misses;         /* slow-path TLB fills */
@@ -143,6 +144,11 @@ typedef struct RISCVCPU {
     /* cpu_exec() returns once env.icount reaches this; set to 0 to ask the
      * executor to stop at the next block boundary (interrupt, monitor). */
     uint64_t icount_limit;
+    /* Exact stops (record/replay, reverse execution): a block that would
+     * run past icount_limit is translated again, cut to the instructions
+     * left, so cpu_exec stops at the limit itself, not at the end of the
+     * block that crosses it. */
+    bool icount_exact;
     bool tb_invalidated;         /* the running block was invalidated: leave it */
     /* Set by trap/CSR code when translation-relevant state changed (priv, satp,
      * mstatus MPRV/SUM/MXR): cached block lookups must be redone. */
@@ -194,7 +200,8 @@ void cpu_destroy(RISCVCPU *cpu);
 /* Power-on / system reset state: M-mode at reset_pc, misa = RV64IMAFDCSU, FS Off. */
 void cpu_reset(RISCVCPU *cpu, uint64_t reset_pc);
 /* Runs until env.icount >= env.icount(at entry) + max_insns, WFI, or an exit
- * request. Interrupts are taken between blocks. */
+ * request. Interrupts are taken between blocks. With icount_exact the run
+ * ends at env.icount == entry + max_insns exactly (unless it stops sooner). */
 CPUExitReason cpu_exec(RISCVCPU *cpu, uint64_t max_insns);
 /* Stop at the next block boundary. */
 void cpu_request_exit(RISCVCPU *cpu);

@@ -229,8 +229,10 @@ static void tb_prepend(TB *tb, unsigned opc)
     tb->n_ops++;
 }
 
+/* cap: at most that many instructions, and the block stays out of the
+ * hash (it is entered once, by an exact stop: exec_find_tb_capped). */
 static TB *tb_translate(RISCVCPU *cpu, uint64_t vpc, uint64_t phys, const uint8_t *host,
-                        uint64_t page2, const uint8_t *host2)
+                        uint64_t page2, const uint8_t *host2, unsigned cap)
 {
     TBCache *c = cpu->tbc;
     /* Room for the instructions, their breakpoints, the block end, a
@@ -273,6 +275,9 @@ static TB *tb_translate(RISCVCPU *cpu, uint64_t vpc, uint64_t phys, const uint8_
     } else {
         /* Single-stepping: cpu_exec's limit is checked between blocks. */
         unsigned max = trig || cpu->dbg_step ? 1 : TB_MAX_INSNS;
+        if (cap && cap < max) {
+            max = cap;
+        }
         translate_block(tb, code, (unsigned)PAGE_SIZE - off, off, max, cpu->dbg, vpc);
     }
     if (trig) {
@@ -292,9 +297,11 @@ static TB *tb_translate(RISCVCPU *cpu, uint64_t vpc, uint64_t phys, const uint8_
     /* Host code comes when the block is hot (tb_jit_ready, jit_warm). */
     c->arena_used += (sizeof(TB) + tb->n_ops * sizeof(MicroOp) + 15) & ~(size_t)15;
 
-    unsigned h = tb_hash(phys, tb->priv);
-    tb->hnext = c->hash[h];
-    c->hash[h] = tb;
+    if (!cap) {
+        unsigned h = tb_hash(phys, tb->priv);
+        tb->hnext = c->hash[h];
+        c->hash[h] = tb;
+    }
     page_add_tb(cpu, phys & PAGE_MASK, tb, 0);
     if (page2 != TB_NO_PAGE2) {
         page_add_tb(cpu, page2, tb, 1);
@@ -336,7 +343,7 @@ TB *exec_find_tb(RISCVCPU *cpu, uint64_t vpc, int *cause, uint64_t *tval)
     if (tb) {
         cpu->stats.tb_hits++;
     } else {
-        tb = tb_translate(cpu, vpc, phys, host, page2, host2);
+        tb = tb_translate(cpu, vpc, phys, host, page2, host2, 0);
     }
     if (page2 == TB_NO_PAGE2) {
         /* Straddling blocks are re-checked on every entry instead. */
@@ -345,6 +352,30 @@ TB *exec_find_tb(RISCVCPU *cpu, uint64_t vpc, int *cause, uint64_t *tval)
         je->tb = tb;
     }
     return tb;
+}
+
+TB *exec_find_tb_capped(RISCVCPU *cpu, uint64_t vpc, unsigned cap, int *cause, uint64_t *tval)
+{
+    uint64_t page, page2 = TB_NO_PAGE2;
+    const uint8_t *host, *host2 = NULL;
+    int r = fetch_page(cpu, vpc, &page, &host);
+
+    if (r != EXCP_NONE) {
+        *cause = r;
+        *tval = vpc;
+        return NULL;
+    }
+    unsigned off = (unsigned)(vpc & ~PAGE_MASK);
+    if (off == PAGE_SIZE - 2 && (host[off] & 3) == 3) {
+        r = fetch_page(cpu, vpc + 2, &page2, &host2);
+        if (r != EXCP_NONE) {
+            *cause = r;
+            *tval = vpc + 2;
+            return NULL;
+        }
+    }
+    cpu->stats.tb_capped++;
+    return tb_translate(cpu, vpc, page | off, host, page2, host2, cap ? cap : 1);
 }
 
 /* ---- setup ---- */

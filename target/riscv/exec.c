@@ -254,9 +254,21 @@ lookup:
     }
 enter:
     /* The one check per block: slice end, exit request, interrupt window. */
-    if (unlikely(env->icount >= cpu->icount_limit)) {
-        env->pc = tb_vpc;
-        goto out_limit;
+    if (unlikely(env->icount + tb->n_insns > cpu->icount_limit)) {
+        if (env->icount >= cpu->icount_limit) {
+            env->pc = tb_vpc;
+            goto out_limit;
+        }
+        if (cpu->icount_exact) {
+            /* The block crosses the limit: run a copy cut at it. */
+            env->pc = tb_vpc;
+            tb = exec_find_tb_capped(cpu, tb_vpc, (unsigned)(cpu->icount_limit - env->icount),
+                                     &cause, &tval);
+            prev = NULL;
+            if (!tb) {
+                goto raise;
+            }
+        }
     }
     env->icount += tb->n_insns;
     env->instret += tb->n_insns;
@@ -470,7 +482,7 @@ L_FP:
         TB *nt_ = tb->jmp[n]; \
         npc = (target); \
         if (likely(nt_ != NULL) && likely(nt_->valid) && \
-            likely(env->icount < cpu->icount_limit)) { \
+            likely(env->icount + nt_->n_insns <= cpu->icount_limit)) { \
             tb = nt_; \
             tb_vpc = npc; \
             env->icount += nt_->n_insns; \

@@ -164,6 +164,9 @@ void translate_block(TB *tb, const uint8_t *code, unsigned avail,
 /* Block for virtual pc in the current mode, translating it if needed.
  * NULL on a fetch fault (cause and tval filled). */
 TB *exec_find_tb(RISCVCPU *cpu, uint64_t vpc, int *cause, uint64_t *tval);
+/* A block of at most cap instructions at vpc, outside the cache (entered
+ * once, by an exact stop: RISCVCPU.icount_exact). */
+TB *exec_find_tb_capped(RISCVCPU *cpu, uint64_t vpc, unsigned cap, int *cause, uint64_t *tval);
 void exec_jc_clear(TBCache *c);
 
 /* ---- cpu-log.c ---- */

@@ -1,0 +1,552 @@
+/* Reverse execution: checkpoints and re-execution (reverse.h). */
+#include "replay/reverse.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/channel.h"
+#include "io/qemu-file.h"
+#include "migration/vm-state.h"
+
+static uint64_t rev_npages(const Reverse *rv)
+{
+    return rv->m->mem.ram->size >> PAGE_BITS;
+}
+
+static void cp_free(Reverse *rv, RevCheckpoint *c)
+{
+    rv->mem_used -= c->dev_len + c->nr_pages * (PAGE_SIZE + sizeof(uint64_t));
+    free(c->dev);
+    free(c->pages);
+    free(c->data);
+    memset(c, 0, sizeof(*c));
+}
+
+static void inputs_drop_from(Reverse *rv, size_t from)
+{
+    for (size_t i = from; i < rv->nr_in; i++) {
+        free(rv->in[i].data);
+    }
+    if (from < rv->nr_in) {
+        rv->nr_in = from;
+    }
+}
+
+void reverse_disable(Reverse *rv)
+{
+    if (!rv->on) {
+        return;
+    }
+    for (size_t i = 0; i < rv->nr_cp; i++) {
+        cp_free(rv, &rv->cp[i]);
+    }
+    inputs_drop_from(rv, 0);
+    free(rv->cp);
+    free(rv->in);
+    free(rv->base);
+    memory_dirty_log_stop(&rv->m->mem);
+    memset(rv, 0, sizeof(*rv));
+}
+
+bool reverse_enable(Reverse *rv, Machine *m, MigrationVM *vm, uint64_t interval,
+                    uint64_t mem_limit, Error *err)
+{
+    memset(rv, 0, sizeof(*rv));
+    if (m->opts.clock_mode != CLOCK_MODE_ICOUNT) {
+        error_setf(err, "reverse execution needs instruction-counted time: host-clock mode "
+                        "(-icount shift=auto) cannot be re-executed");
+        return false;
+    }
+    if (!m->mem.ram) {
+        error_setf(err, "reverse execution: the machine has no RAM");
+        return false;
+    }
+    rv->m = m;
+    rv->vm = vm;
+    rv->interval = interval ? interval : REVERSE_DEFAULT_INTERVAL;
+    rv->mem_limit = mem_limit ? mem_limit : REVERSE_DEFAULT_MEM;
+    rv->base = malloc(m->mem.ram->size);
+    if (!rv->base) {
+        error_setf(err, "reverse execution: no memory for a copy of RAM (%llu bytes)",
+                   (unsigned long long)m->mem.ram->size);
+        return false;
+    }
+    machine_set_icount_exact(m, true);
+    memory_dirty_log_start(&m->mem);
+    memory_dirty_set_all(&m->mem, false);
+    memory_dirty_sync_done(&m->mem);
+    memcpy(rv->base, m->mem.ram->host, m->mem.ram->size);
+    rv->on = true;
+    if (!reverse_checkpoint(rv, err)) {
+        reverse_disable(rv);
+        return false;
+    }
+    return true;
+}
+
+void reverse_note_input(Reverse *rv, uint8_t kind, const void *data, size_t len)
+{
+    if (!rv->on) {
+        return;
+    }
+    if (rv->nr_in == rv->cap_in) {
+        size_t cap = rv->cap_in ? rv->cap_in * 2 : 64;
+        RevInput *n = realloc(rv->in, cap * sizeof(*n));
+        if (!n) {
+            return;              /* the history will stop short of it: reverse_goto says so */
+        }
+        rv->in = n;
+        rv->cap_in = cap;
+    }
+    RevInput *in = &rv->in[rv->nr_in];
+    in->data = malloc(len ? len : 1);
+    if (!in->data) {
+        return;
+    }
+    memcpy(in->data, data, len);
+    in->kind = kind;
+    in->len = (uint32_t)len;
+    in->pos = machine_icount(rv->m);
+    rv->nr_in++;
+}
+
+/* The memory bound: the oldest checkpoint goes; the next one's pages are
+ * folded into the full copy, which then holds RAM at its position. */
+static void rev_fold_oldest(Reverse *rv)
+{
+    RevCheckpoint *c1 = &rv->cp[1];
+    for (size_t i = 0; i < c1->nr_pages; i++) {
+        memcpy(rv->base + (c1->pages[i] << PAGE_BITS), c1->data + i * PAGE_SIZE, PAGE_SIZE);
+    }
+    rv->mem_used -= c1->nr_pages * (PAGE_SIZE + sizeof(uint64_t));
+    free(c1->pages);
+    free(c1->data);
+    c1->pages = NULL;
+    c1->data = NULL;
+    c1->nr_pages = 0;
+    size_t drop_in = c1->nr_inputs;
+    cp_free(rv, &rv->cp[0]);
+    memmove(rv->cp, rv->cp + 1, (rv->nr_cp - 1) * sizeof(*rv->cp));
+    rv->nr_cp--;
+    for (size_t i = 0; i < drop_in; i++) {
+        free(rv->in[i].data);
+    }
+    if (drop_in) {
+        memmove(rv->in, rv->in + drop_in, (rv->nr_in - drop_in) * sizeof(*rv->in));
+        rv->nr_in -= drop_in;
+    }
+    for (size_t i = 0; i < rv->nr_cp; i++) {
+        rv->cp[i].nr_inputs -= drop_in;
+    }
+    rv->dropped++;
+    if (rv->ram_at > 0) {
+        rv->ram_at--;
+    }
+    rv->cursor = rv->cursor > drop_in ? rv->cursor - drop_in : 0;
+}
+
+bool reverse_checkpoint(Reverse *rv, Error *err)
+{
+    Machine *m = rv->m;
+    if (rv->in_past) {
+        reverse_truncate(rv);    /* a new history starts here */
+    }
+    if (rv->nr_cp == rv->cap_cp) {
+        size_t cap = rv->cap_cp ? rv->cap_cp * 2 : 32;
+        RevCheckpoint *n = realloc(rv->cp, cap * sizeof(*n));
+        if (!n) {
+            error_setf(err, "reverse execution: no memory for %zu checkpoints", cap);
+            return false;
+        }
+        rv->cp = n;
+        rv->cap_cp = cap;
+    }
+    RevCheckpoint c = { .pos = machine_icount(m), .nr_inputs = rv->nr_in };
+    ChannelBuffer b = { 0 };
+    QEMUFile *f = channel_buffer_writer(&b);
+    int ret = vm_save_devices_state(rv->vm, f, err);
+    qemu_file_close(f, NULL);
+    if (ret < 0) {
+        channel_buffer_free(&b);
+        error_prependf(err, "reverse execution: checkpoint: ");
+        return false;
+    }
+    c.dev = b.data;
+    c.dev_len = b.len;
+    /* The pages written since the checkpoint before, as they are now. */
+    uint64_t np = rev_npages(rv), n = 0;
+    for (uint64_t p = 0; p < np; p++) {
+        n += memory_page_dirty(&m->mem, p);
+    }
+    c.pages = malloc((n ? n : 1) * sizeof(uint64_t));
+    c.data = malloc(n ? n * PAGE_SIZE : 1);
+    if (!c.pages || !c.data) {
+        free(c.dev);
+        free(c.pages);
+        free(c.data);
+        error_setf(err, "reverse execution: no memory for a checkpoint of %llu pages",
+                   (unsigned long long)n);
+        return false;
+    }
+    for (uint64_t p = 0; p < np && c.nr_pages < n; p++) {
+        if (memory_dirty_test_and_clear(&m->mem, p)) {
+            c.pages[c.nr_pages] = p;
+            memcpy(c.data + c.nr_pages * PAGE_SIZE, m->mem.ram->host + (p << PAGE_BITS), PAGE_SIZE);
+            c.nr_pages++;
+        }
+    }
+    memory_dirty_sync_done(&m->mem);
+    memcpy(c.pending, m->serial0.pending, m->serial0.pending_len);
+    c.pending_len = m->serial0.pending_len;
+    if (rv->nr_cp == 0) {
+        /* The first: RAM is the full copy. */
+        free(c.pages);
+        free(c.data);
+        c.pages = NULL;
+        c.data = NULL;
+        c.nr_pages = 0;
+    }
+    rv->mem_used += c.dev_len + c.nr_pages * (PAGE_SIZE + sizeof(uint64_t));
+    rv->cp[rv->nr_cp++] = c;
+    while (rv->mem_used > rv->mem_limit && rv->nr_cp > 2) {
+        rev_fold_oldest(rv);
+    }
+    rv->ram_at = rv->nr_cp - 1;
+    rv->cursor = rv->nr_in;
+    rv->last_steps = m->debug_steps;
+    rv->last_gen = m->state_gen;
+    if (c.pos > rv->horizon) {
+        rv->horizon = c.pos;
+    }
+    rv->peak_pos = c.pos > rv->peak_pos ? c.pos : rv->peak_pos;
+    rv->peak_mem = rv->mem_used > rv->peak_mem ? rv->mem_used : rv->peak_mem;
+    rv->peak_cp = rv->nr_cp > rv->peak_cp ? rv->nr_cp : rv->peak_cp;
+    return true;
+}
+
+bool reverse_tick(Reverse *rv, Error *err)
+{
+    if (!rv->on) {
+        return true;
+    }
+    Machine *m = rv->m;
+    if (rv->in_past) {
+        reverse_truncate(rv);    /* running forward from the past: a new history */
+    }
+    uint64_t pos = machine_icount(m);
+    const RevCheckpoint *last = &rv->cp[rv->nr_cp - 1];
+    if (pos > rv->horizon) {
+        rv->horizon = pos;
+    }
+    if (pos >= last->pos + rv->interval || m->debug_steps != rv->last_steps ||
+        m->state_gen != rv->last_gen) {
+        return reverse_checkpoint(rv, err);
+    }
+    return true;
+}
+
+uint64_t reverse_begin(const Reverse *rv)
+{
+    return rv->nr_cp ? rv->cp[0].pos : 0;
+}
+
+/* RAM back to checkpoint k: every page written after it (in a later
+ * delta, or dirty now) gets its content at k (the last delta at or before
+ * k that holds it, else the full copy). */
+static bool rev_restore_ram(Reverse *rv, size_t k, Error *err)
+{
+    Machine *m = rv->m;
+    uint64_t np = rev_npages(rv);
+    uint64_t *src = calloc(np, sizeof(uint64_t));     /* (cp << 32 | index) + 1; 0: base */
+    uint8_t *want = calloc(np, 1);
+    if (!src || !want) {
+        free(src);
+        free(want);
+        error_setf(err, "reverse execution: no memory to restore RAM");
+        return false;
+    }
+    for (size_t j = 1; j <= k; j++) {
+        for (size_t i = 0; i < rv->cp[j].nr_pages; i++) {
+            src[rv->cp[j].pages[i]] = ((uint64_t)j << 32 | i) + 1;
+        }
+    }
+    size_t lo = k < rv->ram_at ? k : rv->ram_at, hi = k < rv->ram_at ? rv->ram_at : k;
+    for (size_t j = lo + 1; j <= hi; j++) {
+        for (size_t i = 0; i < rv->cp[j].nr_pages; i++) {
+            want[rv->cp[j].pages[i]] = 1;
+        }
+    }
+    for (uint64_t p = 0; p < np; p++) {
+        if (memory_page_dirty(&m->mem, p)) {
+            want[p] = 1;
+        }
+    }
+    for (uint64_t p = 0; p < np; p++) {
+        if (!want[p]) {
+            continue;
+        }
+        const uint8_t *from = rv->base + (p << PAGE_BITS);
+        if (src[p]) {
+            const RevCheckpoint *c = &rv->cp[(src[p] - 1) >> 32];
+            from = c->data + ((src[p] - 1) & 0xffffffffu) * PAGE_SIZE;
+        }
+        memcpy(m->mem.ram->host + (p << PAGE_BITS), from, PAGE_SIZE);
+    }
+    free(src);
+    free(want);
+    memory_dirty_set_all(&m->mem, false);
+    memory_dirty_sync_done(&m->mem);
+    rv->ram_at = k;
+    return true;
+}
+
+static bool rev_restore(Reverse *rv, size_t k, Error *err)
+{
+    Machine *m = rv->m;
+    const RevCheckpoint *c = &rv->cp[k];
+    rv->in_past = true;
+    if (!rev_restore_ram(rv, k, err)) {
+        return false;
+    }
+    QEMUFile *f = channel_buffer_reader(c->dev, c->dev_len);
+    int ret = vm_load_devices_state(rv->vm, f, err);
+    qemu_file_close(f, NULL);
+    if (ret < 0) {
+        error_prependf(err, "reverse execution: restoring the checkpoint at %llu: ",
+                       (unsigned long long)c->pos);
+        return false;
+    }
+    memcpy(m->serial0.pending, c->pending, c->pending_len);
+    m->serial0.pending_len = c->pending_len;
+    m->shutdown_requested = m->reset_requested = false;
+    for (int h = 0; h < m->nr_harts; h++) {
+        m->harts[h].dbg_skip = false;
+        m->harts[h].dbg_hit = CPU_DEBUG_HIT_NONE;
+    }
+    if (machine_icount(m) != c->pos) {
+        error_setf(err, "reverse execution: the checkpoint at %llu restored to %llu",
+                   (unsigned long long)c->pos, (unsigned long long)machine_icount(m));
+        return false;
+    }
+    return true;
+}
+
+/* The last checkpoint at or before pos. */
+static size_t rev_find(const Reverse *rv, uint64_t pos)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < rv->nr_cp; i++) {
+        if (rv->cp[i].pos <= pos) {
+            k = i;
+        }
+    }
+    return k;
+}
+
+static void rev_set_debug(Machine *m, bool on)
+{
+    /* Without its points a hart passes the breakpoints compiled into its
+     * blocks and checks no watchpoint: nothing is retranslated. */
+    for (int h = 0; h < m->nr_harts; h++) {
+        m->harts[h].dbg = on ? &m->debug : NULL;
+    }
+}
+
+/* Re-executes from the restored checkpoint k to target, as the main loop
+ * ran: the inputs at their positions before the timers, slices to the
+ * next deadline, idle time to the deadline or the next input. With hits,
+ * stops at each debug point on the way, counts it in *hits and keeps the
+ * position of the last one (before target) in *last_hit, then passes it. */
+static bool rev_run(Reverse *rv, size_t k, uint64_t target, uint64_t *hits, uint64_t *last_hit,
+                    Error *err)
+{
+    Machine *m = rv->m;
+    size_t ii = rv->cp[k].nr_inputs;
+    rev_set_debug(m, hits != NULL);
+    bool ok = true;
+    for (;;) {
+        uint64_t pos = machine_icount(m);
+        while (ii < rv->nr_in && rv->in[ii].pos == pos) {
+            chardev_feed_direct(&m->serial0, rv->in[ii].data, rv->in[ii].len);
+            ii++;
+        }
+        if (pos >= target) {
+            break;
+        }
+        if (m->reset_requested && !m->opts.no_reboot) {
+            machine_reset(m);
+        }
+        clock_run_timers(&m->clock);
+        uint64_t lim = target;
+        if (ii < rv->nr_in && rv->in[ii].pos < lim) {
+            lim = rv->in[ii].pos;
+        }
+        if (m->shutdown_requested || lim <= pos) {
+            error_setf(err, "reverse execution: re-execution stopped at %llu short of %llu (%s)",
+                       (unsigned long long)pos, (unsigned long long)target,
+                       m->shutdown_requested ? "the guest powered off" : "an input was missed");
+            ok = false;
+            break;
+        }
+        uint64_t n = clock_ns_to_icount_delta(&m->clock, clock_next_deadline(&m->clock));
+        if (n == 0) {
+            n = 1;
+        }
+        if (n > lim - pos) {
+            n = lim - pos;
+        }
+        CPUExitReason r = machine_exec(m, n);
+        if (r == CPU_EXIT_DEBUG) {
+            uint64_t at = machine_icount(m);
+            if (hits && at < target) {
+                (*hits)++;
+                *last_hit = at;
+            }
+            rev_set_debug(m, false);
+            machine_exec(m, 1);  /* past the point, as a run without a stop */
+            rev_set_debug(m, hits != NULL);
+            if (machine_icount(m) == at) {
+                error_setf(err, "reverse execution: no progress past the debug stop at %llu",
+                           (unsigned long long)at);
+                ok = false;
+                break;
+            }
+            continue;
+        }
+        clock_run_timers(&m->clock);
+        if (r == CPU_EXIT_HALTED && !m->shutdown_requested && !m->reset_requested) {
+            pos = machine_icount(m);
+            uint64_t deadline = clock_next_deadline(&m->clock);
+            uint64_t room = deadline == CLOCK_NEVER ? UINT64_MAX
+                                                    : clock_ns_to_icount_delta(&m->clock, deadline);
+            if (room > lim - pos) {
+                m->harts[0].env.icount += lim - pos;
+            } else {
+                m->harts[0].env.icount += room;
+                clock_run_timers(&m->clock);
+            }
+        }
+    }
+    rev_set_debug(m, true);
+    rv->cursor = ii;
+    return ok;
+}
+
+/* Before going back from the live end: the state now becomes a checkpoint
+ * when anything but re-execution changed it since the last one. */
+static bool rev_capture(Reverse *rv, Error *err)
+{
+    Machine *m = rv->m;
+    const RevCheckpoint *last = &rv->cp[rv->nr_cp - 1];
+    if (!rv->in_past &&
+        (m->debug_steps != rv->last_steps || m->state_gen != rv->last_gen ||
+         machine_icount(m) > last->pos)) {
+        return reverse_checkpoint(rv, err);
+    }
+    return true;
+}
+
+bool reverse_goto(Reverse *rv, uint64_t target, Error *err)
+{
+    if (!rv->on) {
+        error_setf(err, "reverse execution is off");
+        return false;
+    }
+    if (!rev_capture(rv, err)) {
+        return false;
+    }
+    if (target < reverse_begin(rv)) {
+        error_setf(err, "position %llu is before the beginning of history (%llu)",
+                   (unsigned long long)target, (unsigned long long)reverse_begin(rv));
+        return false;
+    }
+    uint64_t now = machine_icount(rv->m);
+    if (target > (now > rv->horizon ? now : rv->horizon)) {
+        error_setf(err, "position %llu is after the end of history (%llu)",
+                   (unsigned long long)target,
+                   (unsigned long long)(now > rv->horizon ? now : rv->horizon));
+        return false;
+    }
+    size_t k = rev_find(rv, target);
+    return rev_restore(rv, k, err) && rev_run(rv, k, target, NULL, NULL, err) &&
+           (rv->last_gen = rv->m->state_gen, rv->last_steps = rv->m->debug_steps, true);
+}
+
+int reverse_stepi(Reverse *rv, Error *err)
+{
+    if (!rev_capture(rv, err)) {
+        return -1;
+    }
+    uint64_t pos = machine_icount(rv->m);
+    if (pos <= reverse_begin(rv)) {
+        return 0;
+    }
+    return reverse_goto(rv, pos - 1, err) ? 1 : -1;
+}
+
+int reverse_continue(Reverse *rv, Error *err)
+{
+    if (!rev_capture(rv, err)) {
+        return -1;
+    }
+    Machine *m = rv->m;
+    uint64_t now = machine_icount(m);
+    /* Interval by interval, newest first: the last hit in the newest
+     * interval that has one is the answer. */
+    for (size_t k = rev_find(rv, now ? now - 1 : 0) + 1; k-- > 0;) {
+        uint64_t end = k + 1 < rv->nr_cp && rv->cp[k + 1].pos < now ? rv->cp[k + 1].pos : now;
+        if (rv->cp[k].pos >= now) {
+            continue;
+        }
+        uint64_t hits = 0, last = 0;
+        if (!rev_restore(rv, k, err) || !rev_run(rv, k, end, &hits, &last, err)) {
+            return -1;
+        }
+        if (hits) {
+            if (!rev_restore(rv, k, err) || !rev_run(rv, k, last, NULL, NULL, err)) {
+                return -1;
+            }
+            /* Stop there as a forward run does: the point reports itself. */
+            CPUExitReason r = machine_exec(m, 1);
+            rv->last_gen = m->state_gen;
+            rv->last_steps = m->debug_steps;
+            if (r != CPU_EXIT_DEBUG || machine_icount(m) != last) {
+                error_setf(err, "reverse execution: the hit at %llu did not repeat",
+                           (unsigned long long)last);
+                return -1;
+            }
+            RISCVCPU *cpu = &m->harts[m->debug_hart];
+            if (cpu->dbg_hit == CPU_DEBUG_HIT_WATCH) {
+                /* Going backwards, a write is met after it happened: gdb
+                 * (RISC-V watchpoints fire before the access) then steps
+                 * back over the access itself, to the value before it. */
+                uint64_t addr = cpu->dbg_watch_addr;
+                unsigned kind = cpu->dbg_watch_kind;
+                rev_set_debug(m, false);
+                machine_exec(m, 1);
+                rev_set_debug(m, true);
+                cpu->dbg_hit = CPU_DEBUG_HIT_WATCH;
+                cpu->dbg_watch_addr = addr;
+                cpu->dbg_watch_kind = kind;
+            }
+            return 1;
+        }
+    }
+    if (!reverse_goto(rv, reverse_begin(rv), err)) {
+        return -1;
+    }
+    return 0;
+}
+
+void reverse_truncate(Reverse *rv)
+{
+    if (!rv->on) {
+        return;
+    }
+    while (rv->nr_cp > rv->ram_at + 1) {
+        cp_free(rv, &rv->cp[--rv->nr_cp]);
+    }
+    inputs_drop_from(rv, rv->cursor);
+    rv->horizon = machine_icount(rv->m);
+    rv->in_past = false;
+}

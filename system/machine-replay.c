@@ -1,0 +1,259 @@
+/* Record/replay glue for the process's machine (machine-replay.h). */
+#include "system/machine-replay.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "emu/runstate.h"
+#include "migration/snapshot.h"
+
+static void config_image(char *buf, size_t len, const char *what, const char *path)
+{
+    size_t used = strlen(buf);
+    if (!path || used >= len) {
+        return;
+    }
+    struct stat st;
+    const char *base = strrchr(path, '/');
+    long long size = stat(path, &st) == 0 ? (long long)st.st_size : -1;
+    snprintf(buf + used, len - used, " %s=%s:%lld", what, base ? base + 1 : path, size);
+}
+
+void machine_replay_config(const MachineOptions *o, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s ram=%llu smp=%d shift=%u", o->machine ? o->machine : "virt",
+             (unsigned long long)o->ram_size, o->smp ? o->smp : 1, o->icount_shift);
+    config_image(buf, len, "bios", o->bios);
+    config_image(buf, len, "kernel", o->kernel);
+    config_image(buf, len, "initrd", o->initrd);
+    size_t used = strlen(buf);
+    if (o->append && used < len) {
+        snprintf(buf + used, len - used, " append=%s", o->append);
+    }
+}
+
+bool machine_replay_peek_rtc(const char *path, uint64_t *rtc_base_ns, Error *err)
+{
+    ReplayLog log;
+    if (!replay_log_load(&log, path, NULL, err)) {
+        return false;
+    }
+    *rtc_base_ns = log.rtc_base_ns;
+    replay_log_free(&log);
+    return true;
+}
+
+uint64_t machine_state_checksum(Machine *m)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    const MemoryRegion *ram = m->mem.ram;
+    for (uint64_t i = 0; ram && i < ram->size; i++) {
+        h = (h ^ ram->host[i]) * 0x100000001b3ull;
+    }
+    for (int k = 0; k < m->nr_harts; k++) {
+        const CPURISCVState *env = &m->harts[k].env;
+        uint64_t regs[33];
+        regs[0] = env->pc;
+        memcpy(regs + 1, env->gpr, sizeof(env->gpr));
+        const uint8_t *p = (const uint8_t *)regs;
+        for (size_t i = 0; i < sizeof(regs); i++) {
+            h = (h ^ p[i]) * 0x100000001b3ull;
+        }
+    }
+    return h;
+}
+
+/* ---- what the replay does to the machine ---- */
+
+static uint64_t mr_position(void *opaque)
+{
+    return machine_icount(((MachineReplay *)opaque)->m);
+}
+
+static void mr_serial(void *opaque, const uint8_t *buf, size_t len)
+{
+    chardev_feed_direct(&((MachineReplay *)opaque)->m->serial0, buf, len);
+}
+
+static void mr_reset(void *opaque)
+{
+    machine_reset(((MachineReplay *)opaque)->m);
+}
+
+static bool mr_loadvm(void *opaque, const char *name, Error *err)
+{
+    return snapshot_load(((MachineReplay *)opaque)->vm, name, err) >= 0;
+}
+
+static const ReplayOps mr_ops = {
+    .position = mr_position,
+    .serial = mr_serial,
+    .reset = mr_reset,
+    .loadvm = mr_loadvm,
+    /* net_frame, set_link: wired with the network (net/net-log.h's sink). */
+};
+
+static void machine_reverse_tick(MachineReplay *mr)
+{
+    Error err;
+    error_init(&err);
+    if (!reverse_tick(&mr->rv, &err) && !mr->warned_reverse) {
+        fprintf(stderr, "amber: %s\n", err.msg);
+        mr->warned_reverse = true;
+    }
+}
+
+/* UART0's host input: logged while recording, dropped while replaying. */
+static void mr_serial_filter(void *opaque, CharBackend *be, const uint8_t *buf, size_t len)
+{
+    MachineReplay *mr = opaque;
+    Error err;
+    error_init(&err);
+    while (len) {
+        size_t n = len > 4096 ? 4096 : len;   /* a serial event's payload limit */
+        if (!replay_input(&mr->r, REPLAY_EV_SERIAL, buf, n, &err)) {
+            if (!mr->warned_input) {
+                fprintf(stderr, "amber: %s (dropped)\n", err.msg);
+                mr->warned_input = true;
+            }
+            return;
+        }
+        reverse_note_input(&mr->rv, REPLAY_EV_SERIAL, buf, n);
+        chardev_feed_direct(be, buf, n);
+        buf += n;
+        len -= n;
+    }
+}
+
+bool machine_replay_start(MachineReplay *mr, Machine *m, MigrationVM *vm, ReplayMode mode,
+                          const char *path, Error *err)
+{
+    memset(mr, 0, sizeof(*mr));
+    mr->m = m;
+    mr->vm = vm;
+    replay_init(&mr->r, &mr_ops, mr);
+    if (m->opts.clock_mode != CLOCK_MODE_ICOUNT) {
+        error_setf(err, "record/replay needs instruction-counted time: host-clock mode "
+                        "(-icount shift=auto) is not reproducible");
+        return false;
+    }
+    char config[1024];
+    machine_replay_config(&m->opts, config, sizeof(config));
+    bool ok = mode == REPLAY_MODE_RECORD
+                  ? replay_start_record(&mr->r, path, config, m->opts.rtc_base_ns, err)
+                  : replay_start_play(&mr->r, path, config, err);
+    if (!ok) {
+        return false;
+    }
+    machine_set_icount_exact(m, true);
+    m->serial0.input_filter = mr_serial_filter;
+    m->serial0.input_filter_opaque = mr;
+    return true;
+}
+
+uint64_t machine_replay_limit(void *opaque, bool apply)
+{
+    MachineReplay *mr = opaque;
+    Replay *r = &mr->r;
+    if (r->mode != REPLAY_MODE_PLAY) {
+        if (apply) {
+            machine_reverse_tick(mr);
+        }
+        return UINT64_MAX;
+    }
+    if (!apply) {
+        return replay_run_limit(r);
+    }
+    Error err;
+    error_init(&err);
+    if (replay_apply_due(r, &err) < 0) {
+        fprintf(stderr, "amber: %s\n", err.msg);
+        runstate_set(&mr->m->run, RUN_STATE_PAUSED);
+        replay_go_live(r);
+        return 0;
+    }
+    if (replay_at_end(r)) {
+        fprintf(stderr, "amber: replay of %s: end of the log at position %llu (%llu events), "
+                        "state checksum %016llx; the machine is paused (cont goes on live)\n",
+                r->path, (unsigned long long)machine_icount(mr->m),
+                (unsigned long long)r->events,
+                (unsigned long long)machine_state_checksum(mr->m));
+        mr->reported_end = true;
+        runstate_set(&mr->m->run, RUN_STATE_PAUSED);
+        replay_go_live(r);
+        mr->m->serial0.input_filter = NULL;
+        return 0;
+    }
+    return replay_run_limit(r);
+}
+
+uint64_t machine_replay_record_limit(void *opaque, bool apply)
+{
+    if (apply) {
+        machine_reverse_tick(opaque);
+    }
+    return UINT64_MAX;
+}
+
+bool machine_reverse_start(MachineReplay *mr, Machine *m, MigrationVM *vm, uint64_t interval,
+                           uint64_t mem, Error *err)
+{
+    if (mr->r.mode != REPLAY_MODE_NONE) {
+        error_setf(err, "reverse execution cannot be combined with -record or -replay yet");
+        return false;
+    }
+    memset(mr, 0, sizeof(*mr));
+    mr->m = m;
+    mr->vm = vm;
+    replay_init(&mr->r, &mr_ops, mr);
+    if (!reverse_enable(&mr->rv, m, vm, interval, mem, err)) {
+        return false;
+    }
+    m->serial0.input_filter = mr_serial_filter;
+    m->serial0.input_filter_opaque = mr;
+    return true;
+}
+
+void machine_replay_poll(MachineReplay *mr)
+{
+    if (mr->rv.on && mr->m->debug_steps != mr->rv.last_steps) {
+        machine_reverse_tick(mr);
+    }
+}
+
+void machine_replay_finish(MachineReplay *mr)
+{
+    Replay *r = &mr->r;
+    const char *what = r->mode == REPLAY_MODE_RECORD ? "record" :
+                       r->mode == REPLAY_MODE_PLAY ? "replay" : NULL;
+    if (!what) {
+        return;
+    }
+    Error err;
+    error_init(&err);
+    if (!replay_finish(r, &err)) {
+        fprintf(stderr, "amber: %s\n", err.msg);
+    }
+    fprintf(stderr, "amber: %s of %s: ended at position %llu (%llu events), "
+                    "state checksum %016llx\n",
+            what, r->path, (unsigned long long)machine_icount(mr->m),
+            (unsigned long long)r->events, (unsigned long long)machine_state_checksum(mr->m));
+    mr->m->serial0.input_filter = NULL;
+}
+
+void machine_replay_free(MachineReplay *mr)
+{
+    if (mr->m) {
+        mr->m->serial0.input_filter = NULL;
+    }
+    if (mr->rv.on) {
+        fprintf(stderr, "amber: reverse: at most %zu checkpoints up to position %llu, "
+                        "%llu bytes of device state and page deltas, %llu bytes of RAM copy "
+                        "(%llu folded into it)\n",
+                mr->rv.peak_cp, (unsigned long long)mr->rv.peak_pos,
+                (unsigned long long)mr->rv.peak_mem, (unsigned long long)mr->m->mem.ram->size,
+                (unsigned long long)mr->rv.dropped);
+    }
+    reverse_disable(&mr->rv);
+}

@@ -1,0 +1,199 @@
+/* Reverse execution (replay/reverse.c) on the demo guest (timer ticks
+ * every 0.25 s of virtual time, WFI between them, UART receive interrupts
+ * for typed keys), on one hart and on two: the machine is run forward as
+ * the main loop runs it, with checkpoints every 3M instructions and keys
+ * typed at two points; then going back to any earlier position gives the
+ * state (RAM and registers, and the guest's output from there on) the
+ * forward run had there, also across a typed key, and reverse-stepi is
+ * one instruction back. A tight memory bound drops old checkpoints and
+ * moves the beginning of history. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "emu/loop.h"
+#include "replay/reverse.h"
+#include "system/machine-migration.h"
+#include "system/machine-replay.h"
+#include "tests/unit/unit.h"
+
+static char guest_path[512];
+
+typedef struct Box {
+    Machine m;
+    Loop loop;
+    MigrationVM *vm;
+    Reverse rv;
+} Box;
+
+static Box *box_up(int smp, uint64_t mem_limit)
+{
+    Box *b = calloc(1, sizeof(*b));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    MachineOptions o = {
+        .machine = "virt", .ram_size = 32ull << 20, .bios = "none", .kernel = guest_path,
+        .clock_mode = CLOCK_MODE_ICOUNT, .icount_shift = 3, .rtc_base_ns = 1000000000ull,
+        .smp = smp,
+    };
+    Error err;
+    error_init(&err);
+    chardev_init_null(&b->m.serial0, "serial0");
+    CU_ASSERT_FATAL(machine_init(&b->m, &o, &err));
+    loop_init(&b->loop, NULL, NULL);
+    b->vm = machine_migration_attach(&b->m, &b->loop, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b->vm);
+    CU_ASSERT_FATAL(reverse_enable(&b->rv, &b->m, b->vm, 3000000, mem_limit, &err));
+    runstate_set(&b->m.run, RUN_STATE_DEBUG);    /* loads need a stopped machine */
+    return b;
+}
+
+static void box_down(Box *b)
+{
+    reverse_disable(&b->rv);
+    machine_migration_detach(b->vm);
+    machine_destroy(&b->m);
+    free(b);
+}
+
+/* As the main loop: inputs, timers, a slice to the deadline, timers, idle
+ * time to the deadline; a checkpoint when due; stops exactly at pos. */
+static void forward_to(Box *b, uint64_t pos)
+{
+    Machine *m = &b->m;
+    Error err;
+    error_init(&err);
+    while (machine_icount(m) < pos) {
+        CU_ASSERT_FATAL(reverse_tick(&b->rv, &err));
+        clock_run_timers(&m->clock);
+        uint64_t now = machine_icount(m);
+        uint64_t n = clock_ns_to_icount_delta(&m->clock, clock_next_deadline(&m->clock));
+        n = n == 0 ? 1 : n;
+        n = n > pos - now ? pos - now : n;
+        CPUExitReason r = machine_exec(m, n);
+        clock_run_timers(&m->clock);
+        if (r == CPU_EXIT_HALTED) {
+            now = machine_icount(m);
+            uint64_t room = clock_ns_to_icount_delta(&m->clock, clock_next_deadline(&m->clock));
+            if (room > pos - now) {
+                m->harts[0].env.icount += pos - now;
+            } else {
+                m->harts[0].env.icount += room;
+                clock_run_timers(&m->clock);
+            }
+        }
+    }
+}
+
+static void type_key(Box *b, char c)
+{
+    reverse_note_input(&b->rv, REPLAY_EV_SERIAL, &c, 1);
+    chardev_feed_direct(&b->m.serial0, (const uint8_t *)&c, 1);
+}
+
+static void back_and_forth(int smp)
+{
+    if (access(guest_path, R_OK) != 0) {
+        return;
+    }
+    Box *b = box_up(smp, 0);
+    Error err;
+    error_init(&err);
+    static const uint64_t at[] = { 1000, 2999999, 3000000, 7654321, 31250000, 31250001,
+                                   40000003, 62500000, 70000000 };
+    enum { N = sizeof(at) / sizeof(at[0]) };
+    uint64_t sum[N];
+    for (int i = 0; i < N; i++) {
+        forward_to(b, at[i]);
+        /* A key typed at a position is given at it again when re-executing
+         * up to a later one; the sum is taken before it. */
+        sum[i] = machine_state_checksum(&b->m);
+        if (i == 4) {
+            type_key(b, 'x');
+        }
+        if (i == 6) {
+            type_key(b, 'y');
+        }
+    }
+    forward_to(b, 80000000);
+    CU_ASSERT_TRUE(b->rv.nr_cp >= 4);
+    uint64_t end_sum = machine_state_checksum(&b->m);
+    /* Back, out of order, across the typed keys. */
+    static const int order[] = { 5, 0, 8, 3, 7, 1, 6, 2, 4 };
+    for (int j = 0; j < N; j++) {
+        int i = order[j];
+        CU_ASSERT_TRUE(reverse_goto(&b->rv, at[i], &err));
+        CU_ASSERT_EQUAL(machine_icount(&b->m), at[i]);
+        if (machine_state_checksum(&b->m) != sum[i]) {
+            printf("position %llu: state differs (%s)\n", (unsigned long long)at[i], err.msg);
+        }
+        CU_ASSERT_EQUAL(machine_state_checksum(&b->m), sum[i]);
+    }
+    /* And forward again to the end, by re-execution: the same end state. */
+    CU_ASSERT_TRUE(reverse_goto(&b->rv, 80000000, &err));
+    CU_ASSERT_EQUAL(machine_state_checksum(&b->m), end_sum);
+    /* reverse-stepi: one instruction back, where the guest runs (the
+     * tick's handler after 31250000; at the end it idles in WFI). */
+    uint64_t prev_sum, t = 31260000;
+    CU_ASSERT_TRUE(reverse_goto(&b->rv, t - 1, &err));
+    prev_sum = machine_state_checksum(&b->m);
+    CU_ASSERT_TRUE(reverse_goto(&b->rv, t, &err));
+    CU_ASSERT_EQUAL(reverse_stepi(&b->rv, &err), 1);
+    CU_ASSERT_EQUAL(machine_icount(&b->m), t - 1);
+    CU_ASSERT_EQUAL(machine_state_checksum(&b->m), prev_sum);
+    CU_ASSERT_NOT_EQUAL(prev_sum, sum[5]);
+    box_down(b);
+}
+
+static void test_one_hart(void)
+{
+    back_and_forth(1);
+}
+
+static void test_two_harts(void)
+{
+    back_and_forth(2);
+}
+
+static void test_memory_bound(void)
+{
+    if (access(guest_path, R_OK) != 0) {
+        return;
+    }
+    Box *b = box_up(1, 1);     /* every checkpoint over the bound: two are kept */
+    Error err;
+    error_init(&err);
+    forward_to(b, 100000000);
+    CU_ASSERT_EQUAL(b->rv.nr_cp, 2);
+    CU_ASSERT_TRUE(reverse_goto(&b->rv, 100000000, &err));   /* the state now: a checkpoint */
+    CU_ASSERT_TRUE(b->rv.dropped > 0);
+    uint64_t begin = reverse_begin(&b->rv);
+    CU_ASSERT_TRUE(begin > 0);
+    CU_ASSERT_FALSE(reverse_goto(&b->rv, begin - 1, &err));
+    CU_ASSERT_TRUE(strstr(err.msg, "beginning of history") != NULL);
+    error_init(&err);
+    uint64_t sum_now = machine_state_checksum(&b->m);
+    CU_ASSERT_TRUE(reverse_goto(&b->rv, begin, &err));
+    CU_ASSERT_EQUAL(machine_icount(&b->m), begin);
+    CU_ASSERT_TRUE(reverse_goto(&b->rv, 100000000, &err));
+    if (err.set) {
+        printf("%s\n", err.msg);
+    }
+    CU_ASSERT_EQUAL(machine_state_checksum(&b->m), sum_now);
+    box_down(b);
+}
+
+static const UnitTest tests[] = {
+    { "back to any position, one hart: the state the forward run had", test_one_hart },
+    { "back to any position, two harts: the state the forward run had", test_two_harts },
+    { "a memory bound drops old checkpoints; history begins later", test_memory_bound },
+    { NULL, NULL },
+};
+
+int main(void)
+{
+    snprintf(guest_path, sizeof(guest_path), "%s/tests/guest/demo/demo.elf", AMBER_SRCDIR);
+    if (access(guest_path, R_OK) != 0) {
+        printf("SKIP: %s not built\n", guest_path);
+    }
+    return unit_run("reverse", tests);
+}
