@@ -702,10 +702,14 @@ bool jit_gen_block(JitCache *j, TB *tb)
     b->limit = (uint32_t)j->size;
     b->full = false;
 
-    /* The linked entry: the dispatch loop's block check and count. */
+    /* The linked entry: the dispatch loop's block check and count. A
+     * block that would run past the limit goes back to the dispatch loop,
+     * which ends the slice there or, in exact mode, runs a copy cut at it
+     * (exec.c's `enter`). */
     tb->jit.entry = b->pos;
-    x_alu_rm(b, 1, 0x3b, R_ICOUNT, RBX, OFF_LIMIT);
-    g_add_cold(g, x_jcc(b, CC_AE), NULL, COLD_ENTER, &g->rc);
+    x_lea(b, RAX, R_ICOUNT, (int32_t)tb->n_insns);
+    x_alu_rm(b, 1, 0x3b, RAX, RBX, OFF_LIMIT);
+    g_add_cold(g, x_jcc(b, CC_A), NULL, COLD_ENTER, &g->rc);
     x_alu_ri(b, 1, ALU_ADD, R_ICOUNT, (int32_t)tb->n_insns);
     x_alu_ri(b, 1, ALU_ADD, R_INSTRET, (int32_t)tb->n_insns);
     tb->jit.body = b->pos;

@@ -20,11 +20,16 @@ static const uint32_t prog[] = {
     0x00733023, 0xfadff06f,
 };
 
+/* The back end the machines get: the interpreter, or the JIT (whose
+ * linked blocks must stop at the same places). */
+static bool use_jit;
+
 static Machine *up(Machine *m, int smp, bool exact)
 {
     MachineOptions o = {
         .machine = "virt", .ram_size = 16ull << 20, .bios = "none", .smp = smp,
         .clock_mode = CLOCK_MODE_ICOUNT, .icount_shift = 0, .rtc_base_ns = 1,
+        .jit = use_jit,
     };
     Error err;
     error_init(&err);
@@ -112,10 +117,24 @@ static void test_stops_4(void)
     stops_match(4);
 }
 
+static void test_jit(void)
+{
+    if (!cpu_jit_available()) {
+        fprintf(stderr, "no JIT on this host: the interpreter's runs above cover it\n");
+        return;
+    }
+    use_jit = true;
+    test_mid_block();
+    stops_match(1);
+    stops_match(4);
+    use_jit = false;
+}
+
 static const UnitTest tests[] = {
     { "an exact run stops in the middle of a block", test_mid_block },
     { "stopped anywhere, one hart: the same state as never stopped", test_stops_1 },
     { "stopped anywhere, four harts: the same state as never stopped", test_stops_4 },
+    { "the same three with the JIT", test_jit },
     { NULL, NULL },
 };
 
