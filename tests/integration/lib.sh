@@ -95,6 +95,33 @@ lib_tmpdir() {
     trap lib_cleanup EXIT
 }
 
+# A bounded libFuzzer run (tests/fuzz/fuzz-NAME.c, built by `make fuzz`
+# with ASan and UBSan when clang is there). fuzz_setup NAME sets $fuzzer and
+# $tmp with empty corpus/ and seeds/ (skipping, with the reason, when the
+# target is not built); the script writes its seeds; then
+# fuzz_run RUNS MAX_LEN TIMEOUT WHAT [LOG_PATTERN] runs RUNS inputs from the
+# seeds alone (new inputs go to the scratch corpus, so every run does the
+# same work) and checks that none crashed, leaked or tripped a sanitizer.
+fuzz_setup() {
+    fuzzer=$build/tests/fuzz/$1
+    if [ ! -x "$fuzzer" ]; then
+        command -v clang >/dev/null || skip_all "clang not installed, no libFuzzer target (apt-get install clang)"
+        skip_all "$fuzzer not built (run make fuzz)"
+    fi
+    lib_tmpdir
+    mkdir "$tmp/corpus" "$tmp/seeds"
+    export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+}
+fuzz_run() {
+    local runs=$1 max_len=$2 tmo=$3 what=$4 pat=${5:-} rc
+    (cd "$tmp" && "$fuzzer" -runs="$runs" -seed=1 -max_len="$max_len" -len_control=0 \
+        -timeout="$tmo" -rss_limit_mb=2048 "$tmp/corpus" "$tmp/seeds" >"$tmp/log" 2>&1)
+    rc=$?
+    grep -E "^#[0-9]+[[:space:]]+DONE|ERROR|SUMMARY${pat:+|$pat}" "$tmp/log" | head -5
+    check $rc "$what"
+    [ $rc -ne 0 ] && tail -n 40 "$tmp/log"
+}
+
 # free_port: a TCP port on 127.0.0.1 that nothing listens on now.
 free_port() {
     $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
