@@ -310,27 +310,46 @@ static TB *tb_translate(RISCVCPU *cpu, uint64_t vpc, uint64_t phys, const uint8_
     return tb;
 }
 
-TB *exec_find_tb(RISCVCPU *cpu, uint64_t vpc, int *cause, uint64_t *tval)
-{
-    TBCache *c = cpu->tbc;
-    uint64_t page, page2 = TB_NO_PAGE2;
-    const uint8_t *host, *host2 = NULL;
-    int r = fetch_page(cpu, vpc, &page, &host);
+/* The code a block at vpc starts with: its page, and the next one when
+ * its first instruction straddles the boundary (page2 TB_NO_PAGE2 if not).
+ * False on a fetch fault, with cause and tval set. */
+typedef struct CodeAt {
+    uint64_t page, page2;
+    const uint8_t *host, *host2;
+} CodeAt;
 
+static bool fetch_block_code(RISCVCPU *cpu, uint64_t vpc, CodeAt *at, int *cause, uint64_t *tval)
+{
+    at->page2 = TB_NO_PAGE2;
+    at->host2 = NULL;
+    int r = fetch_page(cpu, vpc, &at->page, &at->host);
     if (r != EXCP_NONE) {
         *cause = r;
         *tval = vpc;
-        return NULL;
+        return false;
     }
     unsigned off = (unsigned)(vpc & ~PAGE_MASK);
-    if (off == PAGE_SIZE - 2 && (host[off] & 3) == 3) {
-        r = fetch_page(cpu, vpc + 2, &page2, &host2);
+    if (off == PAGE_SIZE - 2 && (at->host[off] & 3) == 3) {
+        r = fetch_page(cpu, vpc + 2, &at->page2, &at->host2);
         if (r != EXCP_NONE) {
             *cause = r;
             *tval = vpc + 2;
-            return NULL;
+            return false;
         }
     }
+    return true;
+}
+
+TB *exec_find_tb(RISCVCPU *cpu, uint64_t vpc, int *cause, uint64_t *tval)
+{
+    TBCache *c = cpu->tbc;
+    CodeAt at;
+    if (!fetch_block_code(cpu, vpc, &at, cause, tval)) {
+        return NULL;
+    }
+    uint64_t page = at.page, page2 = at.page2;
+    const uint8_t *host = at.host, *host2 = at.host2;
+    unsigned off = (unsigned)(vpc & ~PAGE_MASK);
     uint64_t phys = page | off;
     uint8_t priv = cpu->env.priv;
     TB *tb;
@@ -356,24 +375,13 @@ TB *exec_find_tb(RISCVCPU *cpu, uint64_t vpc, int *cause, uint64_t *tval)
 
 TB *exec_find_tb_capped(RISCVCPU *cpu, uint64_t vpc, unsigned cap, int *cause, uint64_t *tval)
 {
-    uint64_t page, page2 = TB_NO_PAGE2;
-    const uint8_t *host, *host2 = NULL;
-    int r = fetch_page(cpu, vpc, &page, &host);
-
-    if (r != EXCP_NONE) {
-        *cause = r;
-        *tval = vpc;
+    CodeAt at;
+    if (!fetch_block_code(cpu, vpc, &at, cause, tval)) {
         return NULL;
     }
+    uint64_t page = at.page, page2 = at.page2;
+    const uint8_t *host = at.host, *host2 = at.host2;
     unsigned off = (unsigned)(vpc & ~PAGE_MASK);
-    if (off == PAGE_SIZE - 2 && (host[off] & 3) == 3) {
-        r = fetch_page(cpu, vpc + 2, &page2, &host2);
-        if (r != EXCP_NONE) {
-            *cause = r;
-            *tval = vpc + 2;
-            return NULL;
-        }
-    }
     cpu->stats.tb_capped++;
     return tb_translate(cpu, vpc, page | off, host, page2, host2, cap ? cap : 1);
 }
