@@ -303,6 +303,11 @@ uint64_t bdrv_getlength(const BlockDriverState *bs)
     return bs->total_size;
 }
 
+const char *bdrv_device_name(const BlockDriverState *bs)
+{
+    return bs->id[0] ? bs->id : bs->filename;
+}
+
 const char *bdrv_format_name(const BlockDriverState *bs)
 {
     return bs->drv->format_name;
@@ -354,7 +359,7 @@ bool bdrv_can_snapshot(const BlockDriverState *bs)
 static int bdrv_no_snapshots(BlockDriverState *bs, Error *err)
 {
     error_setf(err, "Device '%s' does not support internal snapshots (format %s)",
-               bs->id[0] ? bs->id : bs->filename, bs->drv->format_name);
+               bdrv_device_name(bs), bs->drv->format_name);
     return -ENOTSUP;
 }
 

@@ -131,6 +131,8 @@ void bdrv_close(BlockDriverState *bs);
 int bdrv_create(const char *path, const BlockCreateOptions *opts, Error *err);
 
 uint64_t bdrv_getlength(const BlockDriverState *bs);
+/* The name messages give a disk: its -drive id, else its file. */
+const char *bdrv_device_name(const BlockDriverState *bs);
 const char *bdrv_format_name(const BlockDriverState *bs);
 int bdrv_pread(BlockDriverState *bs, uint64_t off, void *buf, uint64_t len, Error *err);
 int bdrv_pwrite(BlockDriverState *bs, uint64_t off, const void *buf, uint64_t len, Error *err);

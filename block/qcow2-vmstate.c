@@ -252,7 +252,7 @@ BlockVmstate *qcow2_vmstate_reader(BlockDriverState *bs, const char *name, Error
     }
     if (i < 0) {
         error_setf(err, "Snapshot '%s' does not exist in device '%s'", name,
-                   bs->id[0] ? bs->id : bs->filename);
+                   bdrv_device_name(bs));
         return NULL;
     }
     const Qcow2Snapshot *sn = &s->snapshots[i];

@@ -5,7 +5,6 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,88 +15,12 @@
 #include "emu/runstate.h"
 #include "migration/globalstate.h"
 #include "savevm/savevm.h"
-#include "block/snapshot-dump.h"
+#include "block/snapshot-all.h"
 
-/* ---- the disks that take part ---- */
-
-static const char *snap_dev_name(const MigrationVM *vm, int i)
-{
-    return vm->drive_name(vm->opaque, i);
-}
-
-static bool snap_writable(const MigrationVM *vm, int i)
-{
-    return vm->drives[i] && !vm->drives[i]->read_only;
-}
-
-/* QEMU's bdrv_all_can_snapshot(): a writable disk that cannot hold
- * snapshots makes the whole operation impossible. */
-static int snap_check_disks(MigrationVM *vm, Error *err)
-{
-    for (int i = 0; i < vm->nr_drives; i++) {
-        if (snap_writable(vm, i) && !bdrv_can_snapshot(vm->drives[i])) {
-            error_setf(err, "Device '%s' is writable but does not support snapshots%s",
-                       snap_dev_name(vm, i),
-                       bdrv_is_overlay(vm->drives[i])
-                           ? " (snapshot=on: its writes are in a temporary overlay in memory)"
-                           : "");
-            return -ENOTSUP;
-        }
-    }
-    return 0;
-}
-
-/* The disk that holds the VM state: the first writable one that can
- * snapshot (QEMU's bdrv_all_find_vmstate_bs()); -1 if none. */
-static int snap_vmstate_disk(const MigrationVM *vm)
-{
-    for (int i = 0; i < vm->nr_drives; i++) {
-        if (snap_writable(vm, i) && bdrv_can_snapshot(vm->drives[i])) {
-            return i;
-        }
-    }
-    return -1;
-}
-
-static int snap_flush_all(MigrationVM *vm, Error *err)
-{
-    for (int i = 0; i < vm->nr_drives; i++) {
-        if (snap_writable(vm, i)) {
-            int ret = bdrv_flush(vm->drives[i], err);
-            if (ret < 0) {
-                return ret;
-            }
-        }
-    }
-    return 0;
-}
-
-/* Snapshots named `name` on disk i (0 when it has none or cannot list). */
-static int snap_count_named(MigrationVM *vm, int i, const char *name)
-{
-    BlockSnapshotInfo *list;
-    int n = bdrv_snapshot_list(vm->drives[i], &list, NULL);
-    int count = 0;
-    for (int k = 0; k < n; k++) {
-        count += strcmp(list[k].name, name) == 0;
-    }
-    if (n >= 0) {
-        free(list);
-    }
-    return count;
-}
+/* The machine's disks, as the block layer's set operations take them. */
+#define SNAP_DISKS(vm) (vm)->drives, (vm)->nr_drives
 
 /* ---- savevm ---- */
-
-static bool snap_name_taken(MigrationVM *vm, const char *name)
-{
-    for (int i = 0; i < vm->nr_drives; i++) {
-        if (snap_writable(vm, i) && snap_count_named(vm, i, name) > 0) {
-            return true;
-        }
-    }
-    return false;
-}
 
 /* QEMU's vm-YYYYMMDDHHMMSS, with -2, -3, ... when that is taken: QEMU's HMP
  * savevm replaces a snapshot that has the generated name (two tagless saves
@@ -110,7 +33,7 @@ static int snap_default_name(MigrationVM *vm, char *buf, size_t len, Error *err)
     localtime_r(&now, &tm);
     strftime(base, sizeof(base), "vm-%Y%m%d%H%M%S", &tm);
     snprintf(buf, len, "%s", base);
-    for (unsigned n = 2; snap_name_taken(vm, buf); n++) {
+    for (unsigned n = 2; bdrv_all_has_snapshot(SNAP_DISKS(vm), buf); n++) {
         if (n > 9999) {
             error_setf(err, "No free snapshot name %s-N: name the snapshot", base);
             return -EEXIST;
@@ -147,8 +70,8 @@ static BlockVmstate *snap_write_vmstate(MigrationVM *vm, int vi, Error *err)
 
 static int snap_save_stopped(MigrationVM *vm, const char *name, Error *err)
 {
-    int vi = snap_vmstate_disk(vm);
-    int ret = snap_flush_all(vm, err);
+    int vi = bdrv_all_find_vmstate_bs(SNAP_DISKS(vm));
+    int ret = bdrv_all_flush(SNAP_DISKS(vm), err);
     if (ret < 0) {
         return ret;
     }
@@ -165,38 +88,7 @@ static int snap_save_stopped(MigrationVM *vm, const char *name, Error *err)
     if (!bvm) {
         return -EIO;
     }
-    /* The VM state disk first: if it fails nothing refers to the state. */
-    for (int pass = 0; pass < 2; pass++) {
-        for (int i = 0; i < vm->nr_drives; i++) {
-            if (!snap_writable(vm, i) || (pass == 0) != (i == vi)) {
-                continue;
-            }
-            BlockSnapshotInfo one = sn;
-            ret = bdrv_snapshot_create(vm->drives[i], &one, i == vi ? bvm : NULL, err);
-            if (ret < 0) {
-                error_prependf(err, "Error while creating snapshot on '%s': ",
-                               snap_dev_name(vm, i));
-                return ret;
-            }
-        }
-    }
-    /* Replace older snapshots of the same name only now that the new one is
-     * committed (QEMU deletes first; a crash then would lose both). The new
-     * entry is the last of its name, and delete removes the first. */
-    for (int i = 0; i < vm->nr_drives; i++) {
-        if (!snap_writable(vm, i)) {
-            continue;
-        }
-        for (int n = snap_count_named(vm, i, name); n > 1; n--) {
-            ret = bdrv_snapshot_delete(vm->drives[i], name, err);
-            if (ret < 0) {
-                error_prependf(err, "Error while deleting the older snapshot '%s' on '%s': ",
-                               name, snap_dev_name(vm, i));
-                return ret;
-            }
-        }
-    }
-    return 0;
+    return bdrv_all_create_snapshot(SNAP_DISKS(vm), vi, &sn, bvm, err);
 }
 
 int snapshot_save(MigrationVM *vm, const char *name, Error *err)
@@ -221,11 +113,11 @@ int snapshot_save(MigrationVM *vm, const char *name, Error *err)
     if (ret < 0) {
         return ret;
     }
-    ret = snap_check_disks(vm, err);
+    ret = bdrv_all_can_snapshot(SNAP_DISKS(vm), err);
     if (ret < 0) {
         return ret;
     }
-    if (snap_vmstate_disk(vm) < 0) {
+    if (bdrv_all_find_vmstate_bs(SNAP_DISKS(vm)) < 0) {
         error_setf(err, "No block device can accept snapshots");
         return -ENOTSUP;
     }
@@ -265,7 +157,7 @@ static RunState snap_after_load(RunState before)
 
 static int snap_load_stopped(MigrationVM *vm, int vi, const BlockSnapshotInfo *sn, Error *err)
 {
-    int ret = snap_flush_all(vm, err);
+    int ret = bdrv_all_flush(SNAP_DISKS(vm), err);
     if (ret < 0) {
         return ret;
     }
@@ -290,18 +182,9 @@ static int snap_load_stopped(MigrationVM *vm, int vi, const BlockSnapshotInfo *s
     }
     /* From here on disks change: any failure leaves the machine unrunnable. */
     runstate_set(vm->run, RUN_STATE_INTERNAL_ERROR);
-    for (int i = 0; i < vm->nr_drives; i++) {
-        if (!snap_writable(vm, i)) {
-            continue;
-        }
-        Error gerr;
-        error_init(&gerr);
-        ret = bdrv_snapshot_goto(vm->drives[i], i == vi ? sn->id : sn->name, &gerr);
-        if (ret < 0) {
-            error_setf(err, "Error %d while activating snapshot '%s' on '%s': %s", ret,
-                       sn->name, snap_dev_name(vm, i), gerr.msg);
-            return ret;
-        }
+    ret = bdrv_all_goto_snapshot(SNAP_DISKS(vm), vi, sn, err);
+    if (ret < 0) {
+        return ret;
     }
     BlockVmstate *bvm = bdrv_vmstate_reader_open(vm->drives[vi], sn->id, err);
     if (!bvm) {
@@ -337,27 +220,15 @@ int snapshot_load(MigrationVM *vm, const char *name, Error *err)
         error_setf(err, "There's a migration process in progress");
         return -EBUSY;
     }
-    int ret = snap_check_disks(vm, err);
+    int ret = bdrv_all_can_snapshot(SNAP_DISKS(vm), err);
     if (ret < 0) {
         return ret;
     }
-    int vi = snap_vmstate_disk(vm);
-    if (vi < 0) {
-        error_setf(err, "No block device can accept snapshots");
-        return -ENOTSUP;
-    }
+    int vi;
     BlockSnapshotInfo sn;
-    if (bdrv_snapshot_find(vm->drives[vi], name, false, &sn, NULL) < 0) {
-        error_setf(err, "Snapshot '%s' does not exist in one or more devices", name);
-        return -ENOENT;
-    }
-    for (int i = 0; i < vm->nr_drives; i++) {
-        BlockSnapshotInfo other;
-        if (snap_writable(vm, i) && i != vi &&
-            bdrv_snapshot_find(vm->drives[i], sn.name, true, &other, NULL) < 0) {
-            error_setf(err, "Snapshot '%s' does not exist in one or more devices", name);
-            return -ENOENT;
-        }
+    ret = bdrv_all_find_snapshot(SNAP_DISKS(vm), name, &vi, &sn, err);
+    if (ret < 0) {
+        return ret;
     }
     if (sn.vm_state_size == 0) {
         error_setf(err, "This is a disk-only snapshot. Revert to it  offline using qemu-img");
@@ -380,187 +251,22 @@ int snapshot_load(MigrationVM *vm, const char *name, Error *err)
     return 0;
 }
 
-/* ---- delvm ---- */
+/* ---- delvm, info snapshots ---- */
 
 int snapshot_delete_vm(MigrationVM *vm, const char *name, Error *err)
 {
-    int found = 0;
-    for (int i = 0; i < vm->nr_drives; i++) {
-        if (!snap_writable(vm, i) || !bdrv_can_snapshot(vm->drives[i])) {
-            continue;
-        }
-        BlockSnapshotInfo sn;
-        if (bdrv_snapshot_find(vm->drives[i], name, true, &sn, NULL) < 0) {
-            continue;
-        }
-        found++;
-        Error derr;
-        error_init(&derr);
-        int ret = bdrv_snapshot_delete(vm->drives[i], name, &derr);
-        if (ret < 0) {
-            error_setf(err, "Error while deleting snapshot on device '%s': %s",
-                       snap_dev_name(vm, i), derr.msg);
-            return ret;
-        }
-    }
-    if (!found) {
-        if (snap_vmstate_disk(vm) < 0) {
-            error_setf(err, "No block device supports snapshots");
-            return -ENOTSUP;
-        }
-        error_setf(err, "Snapshot '%s' does not exist", name);
-        return -ENOENT;
-    }
-    return 0;
-}
-
-/* ---- info snapshots ---- */
-
-typedef struct SnapText {
-    char *buf;
-    size_t len, cap;
-} SnapText;
-
-static void snap_printf(SnapText *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void snap_printf(SnapText *t, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        return;
-    }
-    if (t->len + (size_t)n + 1 > t->cap) {
-        size_t cap = (t->len + (size_t)n + 1) * 2;
-        char *p = realloc(t->buf, cap);
-        if (!p) {
-            return;
-        }
-        t->buf = p;
-        t->cap = cap;
-    }
-    va_start(ap, fmt);
-    vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
-    va_end(ap);
-    t->len += (size_t)n;
-}
-
-static void snap_put(void *opaque, const char *line)
-{
-    snap_printf(opaque, "%s", line);
-}
-
-static void snap_header(SnapText *t)
-{
-    bdrv_snapshot_dump_header(snap_put, t);
-}
-
-static void snap_row(SnapText *t, const BlockSnapshotInfo *sn, const char *id)
-{
-    bdrv_snapshot_dump(sn, id, snap_put, t);
-}
-
-/* True when every other snapshot disk has a snapshot of this name. */
-static bool snap_on_all(MigrationVM *vm, const char *name)
-{
-    for (int i = 0; i < vm->nr_drives; i++) {
-        if (snap_writable(vm, i) && bdrv_can_snapshot(vm->drives[i]) &&
-            snap_count_named(vm, i, name) == 0) {
-            return false;
-        }
-    }
-    return true;
+    return bdrv_all_delete_snapshot(SNAP_DISKS(vm), name, err);
 }
 
 int snapshot_info(MigrationVM *vm, char **out, Error *err)
 {
-    *out = NULL;
-    int vi = snap_vmstate_disk(vm);
-    if (vi < 0) {
-        error_setf(err, "No available block device supports snapshots");
-        return -ENOTSUP;
-    }
-    BlockSnapshotInfo *lists[MIGRATION_VM_MAX_DRIVES] = { NULL };
-    int counts[MIGRATION_VM_MAX_DRIVES] = { 0 };
-    int total = 0, ret = 0;
-    for (int i = 0; i < vm->nr_drives && ret == 0; i++) {
-        if (snap_writable(vm, i) && bdrv_can_snapshot(vm->drives[i])) {
-            counts[i] = bdrv_snapshot_list(vm->drives[i], &lists[i], err);
-            if (counts[i] < 0) {
-                ret = counts[i];
-                counts[i] = 0;
-                lists[i] = NULL;
-            }
-            total += counts[i];
-        }
-    }
-    SnapText t = { NULL, 0, 0 };
-    if (ret < 0) {
-        goto out;
-    }
-    if (total == 0) {
-        snap_printf(&t, "There is no snapshot available.\n");
-        goto out;
-    }
-    snap_printf(&t, "List of snapshots present on all disks:\n");
-    snap_header(&t);
-    int shown = 0;
-    for (int k = 0; k < counts[vi]; k++) {
-        if (snap_on_all(vm, lists[vi][k].name)) {
-            snap_row(&t, &lists[vi][k], "--");     /* ids may differ per disk */
-            shown++;
-        }
-    }
-    if (!shown) {
-        snap_printf(&t, "None\n");
-    }
-    for (int i = 0; i < vm->nr_drives; i++) {
-        int partial = 0;
-        for (int k = 0; k < counts[i]; k++) {
-            if (snap_on_all(vm, lists[i][k].name)) {
-                continue;
-            }
-            if (!partial++) {
-                snap_printf(&t, "\nList of partial (non-loadable) snapshots on '%s':\n",
-                            snap_dev_name(vm, i));
-                snap_header(&t);
-            }
-            snap_row(&t, &lists[i][k], lists[i][k].id);
-        }
-    }
-out:
-    for (int i = 0; i < vm->nr_drives; i++) {
-        free(lists[i]);
-    }
-    if (ret < 0) {
-        free(t.buf);
-        return ret;
-    }
-    if (!t.buf) {
-        error_setf(err, "out of memory");
-        return -ENOMEM;
-    }
-    *out = t.buf;
-    return 0;
+    return bdrv_all_snapshot_info(SNAP_DISKS(vm), out, err);
 }
 
 void snapshot_complete_tags(MigrationVM *vm, const char *prefix,
                             void (*add)(void *opaque, const char *tag), void *opaque)
 {
-    int vi = vm ? snap_vmstate_disk(vm) : -1;
-    if (vi < 0) {
-        return;
-    }
-    BlockSnapshotInfo *list;
-    int n = bdrv_snapshot_list(vm->drives[vi], &list, NULL);
-    for (int k = 0; k < n; k++) {
-        if (strncmp(list[k].name, prefix, strlen(prefix)) == 0) {
-            add(opaque, list[k].name);
-        }
-    }
-    if (n >= 0) {
-        free(list);
+    if (vm) {
+        bdrv_all_snapshot_tags(SNAP_DISKS(vm), prefix, add, opaque);
     }
 }

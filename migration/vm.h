@@ -33,8 +33,6 @@ typedef struct MigrationVM {
     BlockDriverState *const *drives;
     int nr_drives;
     void *opaque;                /* the board */
-    /* The name a message gives drive i (its id, else its file). */
-    const char *(*drive_name)(void *opaque, int i);
     /* Instructions retired (a snapshot's icount). */
     uint64_t (*instret)(void *opaque);
     /* System reset: CPU and devices to power-on state. */

@@ -112,12 +112,6 @@ static int net_activate(void *opaque, Error *err)
 
 /* ---- the interface ---- */
 
-static const char *link_drive_name(void *opaque, int i)
-{
-    Machine *m = ((MachineLink *)opaque)->m;
-    return m->drive[i].id[0] ? m->drive[i].id : m->drive_bs[i]->filename;
-}
-
 static uint64_t link_instret(void *opaque)
 {
     return ((MachineLink *)opaque)->m->harts[0].env.instret;
@@ -156,7 +150,7 @@ MigrationVM *machine_migration_attach(Machine *m, Loop *loop, Error *err)
         .sections = m->sections, .clock = &m->clock, .run = &m->run, .mem = &m->mem,
         .serial = &m->serial0,
         .drives = m->drive_bs, .nr_drives = m->nr_drives, .opaque = l,
-        .drive_name = link_drive_name, .instret = link_instret, .reset = link_reset,
+        .instret = link_instret, .reset = link_reset,
         .state_changed = link_state_changed, .activate_drives = link_activate_drives,
     };
     l->vm.loop = loop;
