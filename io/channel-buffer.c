@@ -32,13 +32,13 @@ static int channel_buffer_writev(void *opaque, const struct iovec *iov, int iovc
     return 0;
 }
 
-static const QEMUFileOps channel_buffer_write_ops = {
+static const IOChannelOps channel_buffer_write_ops = {
     .writev = channel_buffer_writev,
 };
 
-QEMUFile *channel_buffer_writer(ChannelBuffer *b)
+IOChannel channel_buffer_new_writer(ChannelBuffer *b)
 {
-    return qemu_file_new(&channel_buffer_write_ops, b, true);
+    return (IOChannel){ &channel_buffer_write_ops, b };
 }
 
 void channel_buffer_free(ChannelBuffer *b)
@@ -70,22 +70,25 @@ static int channel_buffer_reader_close(void *opaque, Error *err)
     return 0;
 }
 
-static const QEMUFileOps channel_buffer_read_ops = {
+static void channel_buffer_reader_abandon(void *opaque)
+{
+    free(opaque);
+}
+
+static const IOChannelOps channel_buffer_read_ops = {
     .read = channel_buffer_read,
     .close = channel_buffer_reader_close,
+    .abandon = channel_buffer_reader_abandon,
 };
 
-QEMUFile *channel_buffer_reader(const void *data, size_t len)
+IOChannel channel_buffer_new_reader(const void *data, size_t len, Error *err)
 {
     ChannelBufferReader *r = calloc(1, sizeof(*r));
     if (!r) {
-        return NULL;
+        error_setf(err, "out of memory");
+        return (IOChannel){ NULL, NULL };
     }
     r->data = data;
     r->len = len;
-    QEMUFile *f = qemu_file_new(&channel_buffer_read_ops, r, false);
-    if (!f) {
-        free(r);
-    }
-    return f;
+    return (IOChannel){ &channel_buffer_read_ops, r };
 }

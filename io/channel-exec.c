@@ -52,10 +52,19 @@ static int channel_exec_close(void *opaque, Error *err)
     return ret;
 }
 
-static const QEMUFileOps channel_exec_ops = {
+static void channel_exec_abandon(void *opaque)
+{
+    ChannelExec *c = opaque;
+    close(c->fd);
+    waitpid(c->pid, NULL, 0);
+    free(c);
+}
+
+static const IOChannelOps channel_exec_ops = {
     .writev = channel_exec_writev,
     .read = channel_exec_read,
     .close = channel_exec_close,
+    .abandon = channel_exec_abandon,
 };
 
 int channel_exec_spawn(const char *cmd, bool writable, pid_t *pid_out, Error *err)
@@ -90,24 +99,22 @@ int channel_exec_spawn(const char *cmd, bool writable, pid_t *pid_out, Error *er
     return mine;
 }
 
-QEMUFile *channel_exec_open(const char *cmd, bool writable, Error *err)
+IOChannel channel_exec_new(const char *cmd, bool writable, Error *err)
 {
     pid_t pid;
     int mine = channel_exec_spawn(cmd, writable, &pid, err);
     if (mine < 0) {
-        return NULL;
+        return (IOChannel){ NULL, NULL };
     }
     ChannelExec *c = calloc(1, sizeof(*c));
-    QEMUFile *f = c ? qemu_file_new(&channel_exec_ops, c, writable) : NULL;
-    if (!f) {
+    if (!c) {
         error_setf(err, "out of memory");
         close(mine);
         waitpid(pid, NULL, 0);
-        free(c);
-        return NULL;
+        return (IOChannel){ NULL, NULL };
     }
     c->fd = mine;
     c->pid = pid;
     snprintf(c->cmd, sizeof(c->cmd), "%s", cmd);
-    return f;
+    return (IOChannel){ &channel_exec_ops, c };
 }

@@ -42,8 +42,8 @@ static int channel_fd_wait(int fd, short events, Error *err)
 static int channel_fd_writev_common(int fd, bool is_socket, const struct iovec *iov_in,
                                     int iovcnt, Error *err)
 {
-    struct iovec iov[QEMU_FILE_MAX_IOV];
-    if (iovcnt > QEMU_FILE_MAX_IOV) {
+    struct iovec iov[IO_CHANNEL_MAX_IOV];
+    if (iovcnt > IO_CHANNEL_MAX_IOV) {
         error_setf(err, "too many iovecs (%d)", iovcnt);
         return -EINVAL;
     }
@@ -154,24 +154,31 @@ static int channel_fd_op_shutdown(void *opaque)
     return 0;
 }
 
-static const QEMUFileOps channel_fd_ops = {
+/* The fd stays the caller's, as when the constructor fails. */
+static void channel_fd_op_abandon(void *opaque)
+{
+    free(opaque);
+}
+
+static const IOChannelOps channel_fd_ops = {
     .writev = channel_fd_op_writev,
     .read = channel_fd_op_read,
     .close = channel_fd_op_close,
     .shutdown = channel_fd_op_shutdown,
+    .abandon = channel_fd_op_abandon,
 };
 
-QEMUFile *channel_fd_open(int fd, bool writable, bool close_fd, Error *err)
+IOChannel channel_fd_new(int fd, bool writable, bool close_fd, Error *err)
 {
     struct stat st;
     if (fd < 0 || fstat(fd, &st) < 0) {
         error_setf(err, "invalid file descriptor %d", fd);
-        return NULL;
+        return (IOChannel){ NULL, NULL };
     }
     ChannelFd *c = calloc(1, sizeof(*c));
     if (!c) {
         error_setf(err, "out of memory");
-        return NULL;
+        return (IOChannel){ NULL, NULL };
     }
     c->fd = fd;
     c->close_fd = close_fd;
@@ -179,10 +186,5 @@ QEMUFile *channel_fd_open(int fd, bool writable, bool close_fd, Error *err)
     if (writable && !c->is_socket) {
         channel_fd_ignore_sigpipe();
     }
-    QEMUFile *f = qemu_file_new(&channel_fd_ops, c, writable);
-    if (!f) {
-        free(c);
-        error_setf(err, "out of memory");
-    }
-    return f;
+    return (IOChannel){ &channel_fd_ops, c };
 }

@@ -42,12 +42,12 @@ static int vm_file_close(void *opaque, Error *err)
     return 0;
 }
 
-static const QEMUFileOps vm_file_write_ops = {
+static const IOChannelOps vm_file_write_ops = {
     .writev = vm_file_writev,
     .close = vm_file_close,
 };
 
-static const QEMUFileOps vm_file_read_ops = {
+static const IOChannelOps vm_file_read_ops = {
     .read = vm_file_read,
     .close = vm_file_close,
 };

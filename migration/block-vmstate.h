@@ -3,7 +3,7 @@
 #define MIGRATION_BLOCK_VMSTATE_H
 
 #include "block/block.h"
-#include "io/qemu-file.h"
+#include "savevm/qemu-file.h"
 
 /* The state as a QEMUFile from offset 0: a writer gives a writable file, a
  * reader a readable one. Closing the file does not close vm. NULL when out

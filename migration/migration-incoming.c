@@ -81,7 +81,7 @@ static int incoming_load_stream(Migration *mig, int fd, bool *file_ok, Error *er
     int ret = -EIO;
     /* A socket keeps its fd past the file, for the verdict to the source. */
     bool rp = migration_rp_usable(mig, fd);
-    QEMUFile *f = channel_fd_open(fd, false, !rp, err);
+    QEMUFile *f = qemu_file_open_fd(fd, false, !rp, err);
     if (f) {
         ret = vm_load_stream(mig->vm, f, err);
         if (ret == 0) {

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "io/channel.h"
-#include "io/qemu-file.h"
+#include "savevm/qemu-file.h"
 #include "migration/migration-sender.h"
 #include "migration/migration-transport.h"
 #include "migration/migration.h"

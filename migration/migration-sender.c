@@ -174,7 +174,7 @@ static int sender_writev(void *opaque, const struct iovec *iov, int iovcnt, Erro
     return 0;
 }
 
-static const QEMUFileOps sender_fd_ops = { .writev = sender_writev };
+static const IOChannelOps sender_fd_ops = { .writev = sender_writev };
 
 /* Writes out what the main thread queued. 0, or -1 with res filled in. */
 static int sender_flush_queue(MigSender *s, MigSenderResult *res)

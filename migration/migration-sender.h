@@ -22,7 +22,7 @@
 
 #include "io/channel.h"
 #include "savevm/savevm.h"
-#include "io/qemu-file.h"
+#include "savevm/qemu-file.h"
 
 typedef enum MigSenderJob {
     MIG_JOB_NONE,

@@ -480,7 +480,7 @@ int migration_start(Migration *mig, const char *uri, Error *err)
         o->end_ns = clock_host_ns();
         return -EIO;
     }
-    o->f = channel_buffer_writer(&o->q);
+    o->f = qemu_file_buffer_writer(&o->q);
     o->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
     struct itimerspec its = {
         .it_interval = { .tv_nsec = MIG_TICK_NS },

@@ -90,7 +90,7 @@ static int vm_close(QEMUFile *f, int ret, Error *err)
 
 int vm_save_devices_file(MigrationVM *vm, const char *path, Error *err)
 {
-    QEMUFile *f = channel_file_open(path, true, err);
+    QEMUFile *f = qemu_file_open_path(path, true, err);
     if (!f) {
         return -EIO;
     }
@@ -104,7 +104,7 @@ int vm_load_devices_file(MigrationVM *vm, const char *path, Error *err)
         error_setf(err, "Cannot update device state while vm is running");
         return -EBUSY;
     }
-    QEMUFile *f = channel_file_open(path, false, err);
+    QEMUFile *f = qemu_file_open_path(path, false, err);
     if (!f) {
         return -EIO;
     }

@@ -3,7 +3,7 @@
 #define MIGRATION_VM_STATE_H
 
 #include "migration/vm.h"
-#include "io/qemu-file.h"
+#include "savevm/qemu-file.h"
 #include "util/error.h"
 
 /* A complete stream (RAM included) of the stopped machine. */

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "io/channel.h"
-#include "io/qemu-file.h"
+#include "savevm/qemu-file.h"
 #include "migration/vm-state.h"
 
 static uint64_t rev_npages(const Reverse *rv)
@@ -163,7 +163,7 @@ bool reverse_checkpoint(Reverse *rv, Error *err)
     }
     RevCheckpoint c = { .pos = machine_icount(m), .nr_inputs = rv->nr_in };
     ChannelBuffer b = { 0 };
-    QEMUFile *f = channel_buffer_writer(&b);
+    QEMUFile *f = qemu_file_buffer_writer(&b);
     int ret = vm_save_devices_state(rv->vm, f, err);
     qemu_file_close(f, NULL);
     if (ret < 0) {
@@ -308,7 +308,7 @@ static bool rev_restore(Reverse *rv, size_t k, Error *err)
     if (!rev_restore_ram(rv, k, err)) {
         return false;
     }
-    QEMUFile *f = channel_buffer_reader(c->dev, c->dev_len);
+    QEMUFile *f = qemu_file_buffer_reader(c->dev, c->dev_len);
     int ret = vm_load_devices_state(rv->vm, f, err);
     qemu_file_close(f, NULL);
     if (ret < 0) {

@@ -910,7 +910,7 @@ static void savevm_backup_take(SaveVMState *s, SaveVMBackup *b)
         if (!savevm_backs_up(se)) {
             continue;
         }
-        QEMUFile *f = channel_buffer_writer(&b->bufs[i]);
+        QEMUFile *f = qemu_file_buffer_writer(&b->bufs[i]);
         if (f) {
             vmstate_save(f, se->vmsd, se->opaque, NULL, NULL);
             if (qemu_file_close(f, NULL) < 0) {
@@ -927,7 +927,7 @@ static void savevm_backup_restore(SaveVMState *s, SaveVMBackup *b)
         if (!savevm_backs_up(se) || !b->bufs[i].data) {
             continue;
         }
-        QEMUFile *f = channel_buffer_reader(b->bufs[i].data, b->bufs[i].len);
+        QEMUFile *f = qemu_file_buffer_reader(b->bufs[i].data, b->bufs[i].len);
         if (f) {
             vmstate_load(f, se->vmsd, se->opaque, se->vmsd->version_id, NULL);
             qemu_file_close(f, NULL);

@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #include "util/error.h"
-#include "io/qemu-file.h"
+#include "savevm/qemu-file.h"
 #include "savevm/vmstate.h"
 
 /* A machine's registry of sections and the state of a stream being saved

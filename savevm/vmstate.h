@@ -23,7 +23,7 @@
 #include <stdint.h>
 
 #include "util/error.h"
-#include "io/qemu-file.h"
+#include "savevm/qemu-file.h"
 #include "savevm/vmdesc.h"
 
 typedef struct VMStateField VMStateField;

@@ -15,7 +15,7 @@
 
 #include "hw/riscv/machine.h"
 #include "util/error.h"
-#include "io/qemu-file.h"
+#include "savevm/qemu-file.h"
 #include "savevm/vmstate.h"
 
 extern const VMStateDescription vmstate_timer;

@@ -26,7 +26,7 @@ static MigrationVM *machine_vm;
 static void fuzz_write_seed(const char *path)
 {
     ChannelBuffer b = { 0 };
-    QEMUFile *f = channel_buffer_writer(&b);
+    QEMUFile *f = qemu_file_buffer_writer(&b);
     Error err;
     error_init(&err);
     int ret = vm_save_state(machine_vm, f, &err);
@@ -72,12 +72,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     Error err;
     error_init(&err);
-    QEMUFile *f = channel_buffer_reader(data, size);
+    QEMUFile *f = qemu_file_buffer_reader(data, size);
     vm_load_state(machine_vm, f, &err);
     qemu_file_close(f, NULL);
     error_init(&err);
     runstate_set(machine_vm->run, RUN_STATE_PAUSED);
-    f = channel_buffer_reader(data, size);
+    f = qemu_file_buffer_reader(data, size);
     vm_load_devices_state(machine_vm, f, &err);
     qemu_file_close(f, NULL);
     return 0;

@@ -1,7 +1,7 @@
 /* CLINT: msip, mtime at 10 MHz, mtimecmp deadlines on the virtual clock. */
 #include "hw/clint.h"
 #include "io/channel.h"
-#include "io/qemu-file.h"
+#include "savevm/qemu-file.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -301,7 +301,7 @@ static void test_smp_mtimecmp(void)
 static size_t save_clint(ChannelBuffer *b)
 {
     memset(b, 0, sizeof(*b));
-    QEMUFile *f = channel_buffer_writer(b);
+    QEMUFile *f = qemu_file_buffer_writer(b);
     Error err;
     error_init(&err);
     CU_ASSERT_EQUAL(vmstate_save(f, &vmstate_clint, &clint, NULL, &err), 0);
@@ -311,7 +311,7 @@ static size_t save_clint(ChannelBuffer *b)
 
 static int load_clint(const ChannelBuffer *b, Error *err)
 {
-    QEMUFile *f = channel_buffer_reader(b->data, b->len);
+    QEMUFile *f = qemu_file_buffer_reader(b->data, b->len);
     int ret = vmstate_load(f, &vmstate_clint, &clint, 1, err);
     if (ret == 0 && qemu_file_tell(f) != b->len) {
         ret = -E2BIG;

@@ -210,7 +210,7 @@ static size_t save(ChannelBuffer *b, const VMStateDescription *vmsd)
 {
     channel_buffer_free(b);
     memset(b, 0, sizeof(*b));
-    QEMUFile *f = channel_buffer_writer(b);
+    QEMUFile *f = qemu_file_buffer_writer(b);
     CU_ASSERT_EQUAL(vmstate_save(f, vmsd, cpu, NULL, NULL), 0);
     qemu_file_close(f, NULL);
     return b->len;
@@ -218,7 +218,7 @@ static size_t save(ChannelBuffer *b, const VMStateDescription *vmsd)
 
 static int load(const ChannelBuffer *b, const VMStateDescription *vmsd, Error *err)
 {
-    QEMUFile *f = channel_buffer_reader(b->data, b->len);
+    QEMUFile *f = qemu_file_buffer_reader(b->data, b->len);
     int ret = vmstate_load(f, vmsd, cpu, vmsd->version_id, err);
     if (ret == 0) {
         CU_ASSERT_EQUAL(qemu_file_tell(f), b->len);

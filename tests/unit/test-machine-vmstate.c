@@ -108,7 +108,7 @@ static void run_until(uint64_t stop)
 static int save_to(ChannelBuffer *b, bool devices_only, Error *err)
 {
     memset(b, 0, sizeof(*b));
-    QEMUFile *f = channel_buffer_writer(b);
+    QEMUFile *f = qemu_file_buffer_writer(b);
     int ret = devices_only ? vm_save_devices_state(machine_vm, f, err)
                            : vm_save_state(machine_vm, f, err);
     int cret = qemu_file_close(f, NULL);
@@ -117,7 +117,7 @@ static int save_to(ChannelBuffer *b, bool devices_only, Error *err)
 
 static int load_from(const uint8_t *data, size_t len, bool devices_only, Error *err)
 {
-    QEMUFile *f = channel_buffer_reader(data, len);
+    QEMUFile *f = qemu_file_buffer_reader(data, len);
     int ret = devices_only ? vm_load_devices_state(machine_vm, f, err)
                            : vm_load_state(machine_vm, f, err);
     qemu_file_close(f, NULL);
@@ -129,13 +129,13 @@ static int load_from(const uint8_t *data, size_t len, bool devices_only, Error *
 static void round_trip(const VMStateDescription *vmsd, void *obj, void *st, size_t len)
 {
     ChannelBuffer b = { 0 };
-    QEMUFile *f = channel_buffer_writer(&b);
+    QEMUFile *f = qemu_file_buffer_writer(&b);
     CU_ASSERT_EQUAL_FATAL(vmstate_save(f, vmsd, obj, NULL, NULL), 0);
     qemu_file_close(f, NULL);
     uint8_t *saved = malloc(len);
     memcpy(saved, st, len);
     memset(st, 0, len);
-    f = channel_buffer_reader(b.data, b.len);
+    f = qemu_file_buffer_reader(b.data, b.len);
     Error err;
     error_init(&err);
     int ret = vmstate_load(f, vmsd, obj, vmsd->version_id, &err);
@@ -283,7 +283,7 @@ static void test_exec_migration_continues(void)
     snprintf(cmd, sizeof(cmd), "cat > '%s'", stream);
     Error err;
     error_init(&err);
-    QEMUFile *f = channel_exec_open(cmd, true, &err);
+    QEMUFile *f = qemu_file_open_exec(cmd, true, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(f);
     int ret = vm_save_state(machine_vm, f, &err);
     int cret = qemu_file_close(f, &err);
@@ -306,7 +306,7 @@ static void test_exec_migration_continues(void)
     machine_up();
     snprintf(cmd, sizeof(cmd), "cat '%s'", stream);
     error_init(&err);
-    f = channel_exec_open(cmd, false, &err);
+    f = qemu_file_open_exec(cmd, false, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(f);
     ret = vm_load_state(machine_vm, f, &err);
     cret = qemu_file_close(f, &err);

@@ -123,7 +123,7 @@ static void test_ram_xbzrle_live(void)
     ram_set_iterate_max_pages(sv, 16);
     ram_set_xbzrle(sv, 16 * PG);
     ChannelBuffer b = { 0 };
-    QEMUFile *f = channel_buffer_writer(&b);
+    QEMUFile *f = qemu_file_buffer_writer(&b);
     Error err;
     error_init(&err);
     CU_ASSERT_EQUAL_FATAL(savevm_save_begin(sv, f, &err), 0);
@@ -154,7 +154,7 @@ static void test_ram_xbzrle_live(void)
 
     sv_reset();
     CU_ASSERT_EQUAL_FATAL(ram_register(sv, &dst, NULL), 0);
-    QEMUFile *r = channel_buffer_reader(b.data, b.len);
+    QEMUFile *r = qemu_file_buffer_reader(b.data, b.len);
     int ret = savevm_load(sv, r, &err);
     CU_ASSERT_EQUAL(ret, 0);
     if (ret) {

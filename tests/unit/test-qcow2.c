@@ -16,7 +16,7 @@
 
 #include "block/block.h"
 #include "block/qcow2.h"
-#include "io/qemu-file.h"
+#include "savevm/qemu-file.h"
 #include "migration/block-vmstate.h"
 #include "tests/unit/unit.h"
 

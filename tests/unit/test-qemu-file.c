@@ -13,7 +13,7 @@
 #include <netinet/in.h>
 
 #include "io/channel.h"
-#include "io/qemu-file.h"
+#include "savevm/qemu-file.h"
 #include "tests/unit/unit.h"
 
 static void put_sample(QEMUFile *f)
@@ -47,7 +47,7 @@ static void check_sample(QEMUFile *f)
 static void test_buffer_round_trip(void)
 {
     ChannelBuffer b = { 0 };
-    QEMUFile *f = channel_buffer_writer(&b);
+    QEMUFile *f = qemu_file_buffer_writer(&b);
     put_sample(f);
     CU_ASSERT_EQUAL(qemu_file_tell(f), SAMPLE_LEN);
     CU_ASSERT_EQUAL(qemu_file_transferred(f), 0);    /* still buffered */
@@ -57,7 +57,7 @@ static void test_buffer_round_trip(void)
     CU_ASSERT_EQUAL(b.len, SAMPLE_LEN);
     CU_ASSERT_EQUAL(b.data[1], 0x12);                /* big-endian */
 
-    f = channel_buffer_reader(b.data, b.len);
+    f = qemu_file_buffer_reader(b.data, b.len);
     uint8_t peek[3];
     CU_ASSERT_EQUAL(qemu_file_peek(f, peek, 3, 1), 3);
     CU_ASSERT_EQUAL(peek[0], 0x12);
@@ -84,7 +84,7 @@ static void test_large_buffer(void)
         src[i] = (uint8_t)(i * 7);
     }
     ChannelBuffer b = { 0 };
-    QEMUFile *f = channel_buffer_writer(&b);
+    QEMUFile *f = qemu_file_buffer_writer(&b);
     qemu_file_put_buffer(f, src, n);
     for (int i = 0; i < 100; i++) {
         qemu_file_put_u8(f, (uint8_t)i);
@@ -92,7 +92,7 @@ static void test_large_buffer(void)
     }
     CU_ASSERT_EQUAL(qemu_file_close(f, NULL), 0);
     CU_ASSERT_EQUAL(b.len, n + 100 * 4097);
-    f = channel_buffer_reader(b.data, b.len);
+    f = qemu_file_buffer_reader(b.data, b.len);
     uint8_t *dst = malloc(n);
     CU_ASSERT_EQUAL(qemu_file_get_buffer(f, dst, n), n);
     CU_ASSERT_EQUAL(memcmp(src, dst, n), 0);
@@ -110,7 +110,7 @@ static void test_large_buffer(void)
 static void test_sticky_write_error(void)
 {
     ChannelBuffer b = { .limit = 10 };
-    QEMUFile *f = channel_buffer_writer(&b);
+    QEMUFile *f = qemu_file_buffer_writer(&b);
     put_sample(f);
     CU_ASSERT_EQUAL(qemu_file_flush(f), -ENOSPC);
     /* Later writes are dropped and the first error stays. */
@@ -132,7 +132,7 @@ static void test_str8_too_long(void)
     memset(s, 'a', sizeof(s) - 1);
     s[sizeof(s) - 1] = '\0';
     ChannelBuffer b = { 0 };
-    QEMUFile *f = channel_buffer_writer(&b);
+    QEMUFile *f = qemu_file_buffer_writer(&b);
     qemu_file_put_str8(f, s);
     CU_ASSERT_EQUAL(qemu_file_get_error(f), -EINVAL);
     qemu_file_close(f, NULL);
@@ -146,7 +146,7 @@ static int null_writev(void *opaque, const struct iovec *iov, int iovcnt, Error 
     return 0;
 }
 
-static const QEMUFileOps null_ops = { .writev = null_writev };
+static const IOChannelOps null_ops = { .writev = null_writev };
 
 static void test_counters_64bit(void)
 {
@@ -169,10 +169,10 @@ static void test_fd_pipe_round_trip(void)
 {
     int p[2];
     CU_ASSERT_EQUAL_FATAL(pipe(p), 0);
-    QEMUFile *w = channel_fd_open(p[1], true, true, NULL);
+    QEMUFile *w = qemu_file_open_fd(p[1], true, true, NULL);
     put_sample(w);
     CU_ASSERT_EQUAL(qemu_file_close(w, NULL), 0);
-    QEMUFile *r = channel_fd_open(p[0], false, true, NULL);
+    QEMUFile *r = qemu_file_open_fd(p[0], false, true, NULL);
     check_sample(r);
     qemu_file_get_u8(r);
     CU_ASSERT_TRUE(qemu_file_is_truncated(r));
@@ -198,7 +198,7 @@ static void test_fd_nonblocking(void)
     }
     close(p[0]);
     fcntl(p[1], F_SETFL, O_NONBLOCK);
-    QEMUFile *w = channel_fd_open(p[1], true, true, NULL);
+    QEMUFile *w = qemu_file_open_fd(p[1], true, true, NULL);
     static uint8_t block[1 << 20];
     qemu_file_put_buffer(w, block, sizeof(block));
     CU_ASSERT_EQUAL(qemu_file_close(w, NULL), 0);
@@ -212,7 +212,7 @@ static void test_fd_epipe(void)
     int p[2];
     CU_ASSERT_EQUAL_FATAL(pipe(p), 0);
     close(p[0]);
-    QEMUFile *w = channel_fd_open(p[1], true, true, NULL);
+    QEMUFile *w = qemu_file_open_fd(p[1], true, true, NULL);
     put_sample(w);
     /* We are still alive: SIGPIPE was not delivered as a kill. */
     CU_ASSERT_EQUAL(qemu_file_flush(w), -EPIPE);
@@ -226,7 +226,7 @@ static void test_socket_epipe(void)
     int sv[2];
     CU_ASSERT_EQUAL_FATAL(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
     close(sv[1]);
-    QEMUFile *w = channel_fd_open(sv[0], true, true, NULL);
+    QEMUFile *w = qemu_file_open_fd(sv[0], true, true, NULL);
     put_sample(w);
     CU_ASSERT_EQUAL(qemu_file_flush(w), -EPIPE);
     qemu_file_close(w, NULL);
@@ -241,16 +241,16 @@ static void test_exec_round_trip(void)
     snprintf(cmd, sizeof(cmd), "cat > %s", path);
     Error err;
     error_init(&err);
-    QEMUFile *w = channel_exec_open(cmd, true, &err);
+    QEMUFile *w = qemu_file_open_exec(cmd, true, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(w);
     put_sample(w);
     CU_ASSERT_EQUAL(qemu_file_close(w, &err), 0);
     snprintf(cmd, sizeof(cmd), "cat %s", path);
-    QEMUFile *r = channel_exec_open(cmd, false, &err);
+    QEMUFile *r = qemu_file_open_exec(cmd, false, &err);
     check_sample(r);
     CU_ASSERT_EQUAL(qemu_file_close(r, &err), 0);
     /* The file channel reads the same bytes. */
-    r = channel_file_open(path, false, &err);
+    r = qemu_file_open_path(path, false, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(r);
     check_sample(r);
     CU_ASSERT_EQUAL(qemu_file_close(r, NULL), 0);
@@ -261,7 +261,7 @@ static void test_exec_exit_status(void)
 {
     Error err;
     error_init(&err);
-    QEMUFile *w = channel_exec_open("cat >/dev/null; exit 3", true, &err);
+    QEMUFile *w = qemu_file_open_exec("cat >/dev/null; exit 3", true, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(w);
     put_sample(w);
     CU_ASSERT_EQUAL(qemu_file_close(w, &err), -EIO);
@@ -269,14 +269,14 @@ static void test_exec_exit_status(void)
 
     /* A reader whose command fails before writing: truncated, then status. */
     error_init(&err);
-    QEMUFile *r = channel_exec_open("exit 4", false, &err);
+    QEMUFile *r = qemu_file_open_exec("exit 4", false, &err);
     qemu_file_get_be32(r);
     CU_ASSERT_TRUE(qemu_file_is_truncated(r));
     CU_ASSERT_TRUE(qemu_file_close(r, &err) < 0);
 
     /* A writer whose command exits without reading: EPIPE, not death. */
     error_init(&err);
-    w = channel_exec_open("exit 0", true, &err);
+    w = qemu_file_open_exec("exit 0", true, &err);
     static uint8_t block[1 << 20];
     qemu_file_put_buffer(w, block, sizeof(block));
     CU_ASSERT_EQUAL(qemu_file_close(w, &err), -EPIPE);
@@ -286,7 +286,7 @@ static void test_file_errors(void)
 {
     Error err;
     error_init(&err);
-    CU_ASSERT_PTR_NULL(channel_file_open("/nonexistent/dir/x", false, &err));
+    CU_ASSERT_PTR_NULL(qemu_file_open_path("/nonexistent/dir/x", false, &err));
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "/nonexistent/dir/x"));
 }
 
@@ -302,8 +302,8 @@ static void test_socket_unix_and_tcp(void)
     CU_ASSERT_TRUE_FATAL(c >= 0);
     int a = channel_socket_accept(l, &err);
     CU_ASSERT_TRUE_FATAL(a >= 0);
-    QEMUFile *w = channel_fd_open(c, true, true, NULL);
-    QEMUFile *r = channel_fd_open(a, false, true, NULL);
+    QEMUFile *w = qemu_file_open_fd(c, true, true, NULL);
+    QEMUFile *r = qemu_file_open_fd(a, false, true, NULL);
     put_sample(w);
     CU_ASSERT_EQUAL(qemu_file_close(w, NULL), 0);
     check_sample(r);
@@ -321,8 +321,8 @@ static void test_socket_unix_and_tcp(void)
     c = channel_socket_connect(uri, &err);
     CU_ASSERT_TRUE_FATAL(c >= 0);
     a = channel_socket_accept(l, &err);
-    w = channel_fd_open(c, true, true, NULL);
-    r = channel_fd_open(a, false, true, NULL);
+    w = qemu_file_open_fd(c, true, true, NULL);
+    r = qemu_file_open_fd(a, false, true, NULL);
     put_sample(w);
     CU_ASSERT_EQUAL(qemu_file_close(w, NULL), 0);
     check_sample(r);

@@ -146,7 +146,7 @@ static void scramble(void)
 static ChannelBuffer save_stream(void)
 {
     ChannelBuffer b = { 0 };
-    QEMUFile *f = channel_buffer_writer(&b);
+    QEMUFile *f = qemu_file_buffer_writer(&b);
     Error err;
     error_init(&err);
     CU_ASSERT_EQUAL(savevm_save(sv, f, &err), 0);
@@ -159,7 +159,7 @@ static ChannelBuffer save_stream(void)
 
 static int load_stream(const uint8_t *data, size_t len, Error *err)
 {
-    QEMUFile *f = channel_buffer_reader(data, len);
+    QEMUFile *f = qemu_file_buffer_reader(data, len);
     int ret = savevm_load(sv, f, err);
     qemu_file_close(f, NULL);
     return ret;
@@ -205,7 +205,7 @@ static void test_live_iteration(void)
 {
     setup();
     ChannelBuffer b = { 0 };
-    QEMUFile *f = channel_buffer_writer(&b);
+    QEMUFile *f = qemu_file_buffer_writer(&b);
     Error err;
     error_init(&err);
     CU_ASSERT_EQUAL(savevm_save_begin(sv, f, &err), 0);
@@ -501,7 +501,7 @@ static void test_unmigratable_and_write_errors(void)
 {
     setup();
     ChannelBuffer b = { .limit = 1000 };
-    QEMUFile *f = channel_buffer_writer(&b);
+    QEMUFile *f = qemu_file_buffer_writer(&b);
     Error err;
     error_init(&err);
     CU_ASSERT_EQUAL(savevm_save(sv, f, &err), -ENOSPC);
@@ -512,7 +512,7 @@ static void test_unmigratable_and_write_errors(void)
 
     int dummy;
     savevm_register(sv, "blocker", 0, &vmstate_blocker, &dummy);
-    f = channel_buffer_writer(&b);
+    f = qemu_file_buffer_writer(&b);
     error_init(&err);
     CU_ASSERT_TRUE(savevm_save(sv, f, &err) < 0);
     CU_ASSERT_STRING_EQUAL(err.msg, "State blocked by non-migratable device 'blocker'");

@@ -296,14 +296,14 @@ static void test_amo(void)
 static void save(RISCVCPU *c, ChannelBuffer *b)
 {
     memset(b, 0, sizeof(*b));
-    QEMUFile *f = channel_buffer_writer(b);
+    QEMUFile *f = qemu_file_buffer_writer(b);
     CU_ASSERT_EQUAL_FATAL(vmstate_save(f, &vmstate_riscv_cpu, c, NULL, NULL), 0);
     qemu_file_close(f, NULL);
 }
 
 static int load(RISCVCPU *c, const ChannelBuffer *b, Error *err)
 {
-    QEMUFile *f = channel_buffer_reader(b->data, b->len);
+    QEMUFile *f = qemu_file_buffer_reader(b->data, b->len);
     int ret = vmstate_load(f, &vmstate_riscv_cpu, c, vmstate_riscv_cpu.version_id, err);
     qemu_file_close(f, NULL);
     return ret;

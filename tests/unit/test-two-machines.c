@@ -162,14 +162,14 @@ static void test_save_one_into_the_other(void)
     ChannelBuffer buf = { 0 };
     Error err;
     error_init(&err);
-    QEMUFile *f = channel_buffer_writer(&buf);
+    QEMUFile *f = qemu_file_buffer_writer(&buf);
     int ret = vm_save_state(a->vm, f, &err);
     CU_ASSERT_EQUAL(qemu_file_close(f, NULL), 0);
     if (ret < 0) {
         printf("save: %s\n", err.msg);
     }
     CU_ASSERT_EQUAL_FATAL(ret, 0);
-    f = channel_buffer_reader(buf.data, buf.len);
+    f = qemu_file_buffer_reader(buf.data, buf.len);
     ret = vm_load_state(b->vm, f, &err);
     qemu_file_close(f, NULL);
     if (ret < 0) {
@@ -330,7 +330,7 @@ static void test_hart_count_mismatch(void)
         ChannelBuffer buf = { 0 };
         Error err;
         error_init(&err);
-        QEMUFile *f = channel_buffer_writer(&buf);
+        QEMUFile *f = qemu_file_buffer_writer(&buf);
         CU_ASSERT_EQUAL_FATAL(vm_save_state(a->vm, f, &err), 0);
         CU_ASSERT_EQUAL(qemu_file_close(f, NULL), 0);
 
@@ -339,7 +339,7 @@ static void test_hart_count_mismatch(void)
         CU_ASSERT_PTR_NOT_NULL_FATAL(ram_before);
         memcpy(ram_before, ram->host, ram->size);
         CPURISCVState env_before = b->m.harts[0].env;
-        f = channel_buffer_reader(buf.data, buf.len);
+        f = qemu_file_buffer_reader(buf.data, buf.len);
         error_init(&err);
         CU_ASSERT_TRUE(vm_load_state(b->vm, f, &err) < 0);
         qemu_file_close(f, NULL);

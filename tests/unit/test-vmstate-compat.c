@@ -149,7 +149,7 @@ static void save_with(const VMStateDescription *vmsd, ChannelBuffer *b)
 {
     build(vmsd);
     memset(b, 0, sizeof(*b));
-    QEMUFile *f = channel_buffer_writer(b);
+    QEMUFile *f = qemu_file_buffer_writer(b);
     Error err;
     error_init(&err);
     int ret = savevm_save(sv, f, &err);
@@ -163,7 +163,7 @@ static void save_with(const VMStateDescription *vmsd, ChannelBuffer *b)
 static int load_with(const VMStateDescription *vmsd, const ChannelBuffer *b, Error *err)
 {
     build(vmsd);
-    QEMUFile *f = channel_buffer_reader(b->data, b->len);
+    QEMUFile *f = qemu_file_buffer_reader(b->data, b->len);
     int ret = savevm_load(sv, f, err);
     qemu_file_close(f, NULL);
     return ret;

@@ -78,7 +78,7 @@ static int save_to(ChannelBuffer *b, const VMStateDescription *vmsd, void *opaqu
                    Error *err)
 {
     memset(b, 0, sizeof(*b));
-    QEMUFile *f = channel_buffer_writer(b);
+    QEMUFile *f = qemu_file_buffer_writer(b);
     VMDescWriter w;
     vmdesc_init(&w);
     vmdesc_start_object(&w, NULL);
@@ -97,7 +97,7 @@ static int save_to(ChannelBuffer *b, const VMStateDescription *vmsd, void *opaqu
 static int load_from(const ChannelBuffer *b, const VMStateDescription *vmsd, void *opaque,
                      int version, Error *err)
 {
-    QEMUFile *f = channel_buffer_reader(b->data, b->len);
+    QEMUFile *f = qemu_file_buffer_reader(b->data, b->len);
     int ret = vmstate_load(f, vmsd, opaque, version, err);
     /* Everything must have been consumed. */
     if (ret == 0 && qemu_file_tell(f) != b->len) {
@@ -499,7 +499,7 @@ static void test_truncated_field(void)
     ChannelBuffer b;
     CU_ASSERT_EQUAL_FATAL(save_to(&b, &vmstate_all, &s, NULL, NULL), 0);
     for (size_t len = 0; len < b.len; len++) {
-        QEMUFile *f = channel_buffer_reader(b.data, len);
+        QEMUFile *f = qemu_file_buffer_reader(b.data, len);
         All d;
         memset(&d, 0, sizeof(d));
         Error err;

@@ -11,8 +11,8 @@
  *
  * Nothing seeks. qemu_file_tell() is the logical position: bytes put so far on
  * a writer, bytes consumed so far on a reader (the offset error messages use). */
-#ifndef IO_QEMU_FILE_H
-#define IO_QEMU_FILE_H
+#ifndef SAVEVM_QEMU_FILE_H
+#define SAVEVM_QEMU_FILE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -20,25 +20,26 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
+#include "io/channel.h"
 #include "util/error.h"
 
 #define QEMU_FILE_BUF_SIZE 32768
-#define QEMU_FILE_MAX_IOV  64
+#define QEMU_FILE_MAX_IOV  IO_CHANNEL_MAX_IOV
 
-typedef struct QEMUFileOps {
-    /* Writes all of iov or fails: returns 0, or a negative errno with err set. */
-    int (*writev)(void *opaque, const struct iovec *iov, int iovcnt, Error *err);
-    /* Reads up to len bytes: the count, 0 at end of stream, or a negative errno. */
-    ssize_t (*read)(void *opaque, uint8_t *buf, size_t len, Error *err);
-    /* Releases the channel and opaque; 0 or a negative errno (with err set). */
-    int (*close)(void *opaque, Error *err);
-    /* Optional: makes pending and later I/O fail at once (cancel). */
-    int (*shutdown)(void *opaque);
-} QEMUFileOps;
 
 typedef struct QEMUFile QEMUFile;
 
-QEMUFile *qemu_file_new(const QEMUFileOps *ops, void *opaque, bool writable);
+QEMUFile *qemu_file_new(const IOChannelOps *ops, void *opaque, bool writable);
+
+/* savevm/qemu-file-channel.c: a file over a channel of io/channel.h, which it
+ * owns from then on; NULL with err set when the channel cannot be made or
+ * memory runs out (what the channel made is then released). */
+QEMUFile *qemu_file_open_channel(IOChannel ch, bool writable, Error *err);
+QEMUFile *qemu_file_open_fd(int fd, bool writable, bool close_fd, Error *err);
+QEMUFile *qemu_file_open_path(const char *path, bool writable, Error *err);
+QEMUFile *qemu_file_open_exec(const char *cmd, bool writable, Error *err);
+QEMUFile *qemu_file_buffer_writer(ChannelBuffer *b);
+QEMUFile *qemu_file_buffer_reader(const void *data, size_t len);
 /* Flushes (writers), closes the channel and frees f. Returns the first error
  * of the file's life (0 if none); err gets its message. */
 int qemu_file_close(QEMUFile *f, Error *err);

@@ -1,4 +1,4 @@
-#include "io/qemu-file.h"
+#include "savevm/qemu-file.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 
 struct QEMUFile {
-    const QEMUFileOps *ops;
+    const IOChannelOps *ops;
     void *opaque;
     bool writable;
 
@@ -28,7 +28,7 @@ struct QEMUFile {
     char error_msg[sizeof(((Error *)0)->msg)];
 };
 
-QEMUFile *qemu_file_new(const QEMUFileOps *ops, void *opaque, bool writable)
+QEMUFile *qemu_file_new(const IOChannelOps *ops, void *opaque, bool writable)
 {
     QEMUFile *f = calloc(1, sizeof(*f));
     if (!f) {
