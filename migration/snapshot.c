@@ -70,11 +70,6 @@ static BlockVmstate *snap_write_vmstate(MigrationVM *vm, int vi, Error *err)
 
 static int snap_save_stopped(MigrationVM *vm, const char *name, Error *err)
 {
-    int vi = bdrv_all_find_vmstate_bs(SNAP_DISKS(vm));
-    int ret = bdrv_all_flush(SNAP_DISKS(vm), err);
-    if (ret < 0) {
-        return ret;
-    }
     BlockSnapshotInfo sn;
     memset(&sn, 0, sizeof(sn));
     snprintf(sn.name, sizeof(sn.name), "%s", name);
@@ -83,6 +78,11 @@ static int snap_save_stopped(MigrationVM *vm, const char *name, Error *err)
     sn.date_nsec = (uint32_t)(now % 1000000000ull / 1000 * 1000);   /* QEMU: µs */
     sn.vm_clock_nsec = clock_ns(vm->clock);
     sn.icount = vm->instret(vm->opaque);          /* instructions retired */
+    int vi = bdrv_all_find_vmstate_bs(SNAP_DISKS(vm));
+    int ret = bdrv_all_flush(SNAP_DISKS(vm), err);
+    if (ret < 0) {
+        return ret;
+    }
 
     BlockVmstate *bvm = snap_write_vmstate(vm, vi, err);
     if (!bvm) {
@@ -93,25 +93,29 @@ static int snap_save_stopped(MigrationVM *vm, const char *name, Error *err)
 
 int snapshot_save(MigrationVM *vm, const char *name, Error *err)
 {
-    char tag[64];
-    if (!name || !name[0]) {
-        int ret = snap_default_name(vm, tag, sizeof(tag), err);
-        if (ret < 0) {
-            return ret;
-        }
-        name = tag;
+    /* Checks from the top floor down: the migration, the machine's run state
+     * and blockers, then the disks. The migration owns the dirty log and
+     * the stopped state while it runs. */
+    if (migration_is_running(vm->mig)) {
+        error_setf(err, "There's a migration process in progress");
+        return -EBUSY;
     }
-    if (strlen(name) >= sizeof(((BlockSnapshotInfo *)0)->name)) {
+    if (name && strlen(name) >= sizeof(((BlockSnapshotInfo *)0)->name)) {
         error_setf(err, "Snapshot name '%.40s...' is too long (at most %zu bytes)", name,
                    sizeof(((BlockSnapshotInfo *)0)->name) - 1);
         return -EINVAL;
     }
-    /* Blockers first, as QEMU's save_snapshot(): a snapshot=on drive's
-     * blocker names the drive and why, which beats the generic
+    /* Blockers before the disks, as QEMU's save_snapshot(): a snapshot=on
+     * drive's blocker names the drive and why, which beats the generic
      * "does not support snapshots". */
     int ret = savevm_check_blocked(vm->sections, err);
     if (ret < 0) {
         return ret;
+    }
+    RunState before = runstate_get(vm->run);
+    if (before == RUN_STATE_INMIGRATE) {
+        error_setf(err, "Guest is waiting for an incoming migration");
+        return -EBUSY;
     }
     ret = bdrv_all_can_snapshot(SNAP_DISKS(vm), err);
     if (ret < 0) {
@@ -121,15 +125,13 @@ int snapshot_save(MigrationVM *vm, const char *name, Error *err)
         error_setf(err, "No block device can accept snapshots");
         return -ENOTSUP;
     }
-    /* The migration owns the dirty log and the stopped state while it runs. */
-    if (migration_is_running(vm->mig)) {
-        error_setf(err, "There's a migration process in progress");
-        return -EBUSY;
-    }
-    RunState before = runstate_get(vm->run);
-    if (before == RUN_STATE_INMIGRATE) {
-        error_setf(err, "Guest is waiting for an incoming migration");
-        return -EBUSY;
+    char tag[64];
+    if (!name || !name[0]) {
+        ret = snap_default_name(vm, tag, sizeof(tag), err);
+        if (ret < 0) {
+            return ret;
+        }
+        name = tag;
     }
     /* The run state before stopping goes into the stream (globalstate). */
     globalstate_store_state(vm->sections, before);
