@@ -70,8 +70,12 @@ void hmp_set_link(Monitor *mon, const MonArgs *a)
 
 /* The netdev a hostfwd command means: its first argument when there are
  * two, else the only (first) one. */
-static NetSlirp *hmp_fwd_target(Monitor *mon, Machine *m, const MonArgs *a, const char **rule)
+static NetSlirp *hmp_fwd_target(Monitor *mon, const MonArgs *a, const char **rule)
 {
+    Machine *m = hmp_machine(mon);
+    if (!m) {
+        return NULL;
+    }
     const char *a1 = mon_arg_str(a, "arg1", ""), *a2 = mon_arg_str(a, "arg2", NULL);
     int i = 0;
     if (a2) {
@@ -93,12 +97,8 @@ static NetSlirp *hmp_fwd_target(Monitor *mon, Machine *m, const MonArgs *a, cons
 
 void hmp_hostfwd_add(Monitor *mon, const MonArgs *a)
 {
-    Machine *m = hmp_machine(mon);
-    if (!m) {
-        return;
-    }
     const char *rule = NULL;
-    NetSlirp *s = hmp_fwd_target(mon, m, a, &rule);
+    NetSlirp *s = hmp_fwd_target(mon, a, &rule);
     if (!s) {
         return;
     }
@@ -112,12 +112,8 @@ void hmp_hostfwd_add(Monitor *mon, const MonArgs *a)
 
 void hmp_hostfwd_remove(Monitor *mon, const MonArgs *a)
 {
-    Machine *m = hmp_machine(mon);
-    if (!m) {
-        return;
-    }
     const char *rule = NULL;
-    NetSlirp *s = hmp_fwd_target(mon, m, a, &rule);
+    NetSlirp *s = hmp_fwd_target(mon, a, &rule);
     if (!s) {
         return;
     }
