@@ -24,6 +24,7 @@
 #define VIRTIO_NET_F_CSUM       0    /* the device completes TX checksums */
 #define VIRTIO_NET_F_GUEST_CSUM 1    /* RX frames come with checked checksums */
 #define VIRTIO_NET_F_MAC        5
+#define VIRTIO_NET_F_HOST_TSO4  11   /* the device takes TCPv4 frames of up to 64 KiB */
 #define VIRTIO_NET_F_MRG_RXBUF  15
 #define VIRTIO_NET_F_STATUS     16
 #define VIRTIO_NET_S_LINK_UP    1
