@@ -154,10 +154,11 @@ typedef struct RISCVCPU {
      * mstatus MPRV/SUM/MXR): cached block lookups must be redone. */
     bool translation_changed;
     /* Set with translation_changed when virtual-to-physical fetch mappings
-     * may have changed (satp, sfence.vma, PMP, state load): the jump cache,
-     * keyed by virtual pc, is cleared. Privilege and mstatus changes do not
-     * set it: cached blocks carry their privilege, and SUM/MXR/MPRV do not
-     * affect fetch. */
+     * may have changed (sfence.vma, PMP, state load): the jump cache, keyed
+     * by virtual pc, is cleared with every copy kept for other address
+     * spaces. A satp write alone switches caches instead (exec-jc.c).
+     * Privilege and mstatus changes do not set it: cached blocks carry
+     * their privilege, and SUM/MXR/MPRV do not affect fetch. */
     bool jc_stale;
     /* Sstc: raises STIP when time reaches stimecmp; armed while STCE=1
      * (target/riscv/sstc.c). */

@@ -241,8 +241,8 @@ static int write_satp(RISCVCPU *cpu, int csrno, uint64_t val)
     if (nv != cpu->env.satp) {
         cpu->env.satp = nv;
         cpu_tlb_flush(cpu);
+        /* The jump cache follows satp (exec_jc_switch), not emptied. */
         cpu->translation_changed = true;
-        cpu->jc_stale = true;
     }
     return EXCP_NONE;
 }

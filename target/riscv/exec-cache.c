@@ -13,18 +13,13 @@
 #define TB_PAGES_MASK ((1u << TB_PAGES_BITS) - 1)
 #define TB_GRANULE_BITS 6        /* 64-byte code granules: 64 per page */
 
+/* Fibonacci hashing: every bit of the address reaches the bucket index,
+ * so a guest's many small processes (code at scattered physical pages) do
+ * not pile into a few chains. */
 static inline unsigned tb_hash(uint64_t phys, unsigned priv)
 {
-    uint64_t h = (phys >> 1) ^ (phys >> (TB_HASH_BITS + 1)) ^ ((uint64_t)priv << 7);
-    return (unsigned)h & TB_HASH_MASK;
-}
-
-void exec_jc_clear(TBCache *c)
-{
-    for (unsigned i = 0; i <= TB_JC_MASK; i++) {
-        c->jc[i].pc = 1;
-        c->jc[i].tb = NULL;
-    }
+    uint64_t h = ((phys >> 1) ^ ((uint64_t)priv << 62)) * 0x9e3779b97f4a7c15ull;
+    return (unsigned)(h >> (64 - TB_HASH_BITS));
 }
 
 /* ---- page descriptors (open addressing, never deleted until a flush) ---- */
@@ -364,8 +359,10 @@ TB *exec_find_tb(RISCVCPU *cpu, uint64_t vpc, int *cause, uint64_t *tval)
     } else {
         tb = tb_translate(cpu, vpc, phys, host, page2, host2, 0);
     }
-    if (page2 == TB_NO_PAGE2) {
-        /* Straddling blocks are re-checked on every entry instead. */
+    if (page2 == TB_NO_PAGE2 && c->jc_satp == cpu->env.satp) {
+        /* Straddling blocks are re-checked on every entry instead; a lookup
+         * before the dispatch loop took a satp change in (exec_jc_switch)
+         * would file the block under the old address space. */
         JCEntry *je = &c->jc[(vpc >> 1) & TB_JC_MASK];
         je->pc = vpc;
         je->tb = tb;
@@ -418,6 +415,7 @@ void exec_destroy(RISCVCPU *cpu)
     }
     jit_free(c->jit);
     free(c->arena);
+    free(c->jc_spaces);
     free(c);
     cpu->tbc = NULL;
 }

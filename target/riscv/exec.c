@@ -225,6 +225,9 @@ lookup:
         if (cpu->jc_stale) {
             cpu->jc_stale = false;
             exec_jc_clear(c);
+            c->jc_satp = env->satp;
+        } else if (env->satp != c->jc_satp) {
+            exec_jc_switch(c, env->satp);
         }
     }
     tlbd = cpu->tlb[cpu->mmu_idx_data];
@@ -576,6 +579,7 @@ L_SFENCE_VMA:
         goto excp;
     }
     exec_jc_clear(c);   /* mappings may have changed under the same satp */
+    c->jc_satp = env->satp;
     goto leave_next;
 L_CSRRW:
 L_CSRRS:

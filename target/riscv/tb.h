@@ -116,7 +116,7 @@ typedef struct PageDesc {
     uintptr_t first;             /* TB list (tagged with the page slot) */
 } PageDesc;
 
-#define TB_HASH_BITS  15
+#define TB_HASH_BITS  17
 #define TB_JC_BITS    12
 #define TB_PAGES_BITS 14
 #ifndef TB_ARENA_SIZE
@@ -126,6 +126,10 @@ typedef struct PageDesc {
 #ifndef TB_JIT_SIZE
 #define TB_JIT_SIZE   (64u << 20)    /* host code per hart: full, flush everything */
 #endif
+
+/* exec-jc.c: the jump cache of an address space the hart left. */
+typedef struct JCSpace JCSpace;
+#define TB_JC_SPACES 8
 
 typedef struct TBCache {
     uint8_t *arena;
@@ -138,6 +142,9 @@ typedef struct TBCache {
     unsigned pages_used;
     TB *hash[1 << TB_HASH_BITS];
     JCEntry jc[1 << TB_JC_BITS];
+    uint64_t jc_satp;            /* the address space jc belongs to */
+    JCSpace *jc_spaces;          /* TB_JC_SPACES others, NULL until a switch */
+    uint64_t jc_clock;           /* for least-recently-left replacement */
     PageDesc pages[1 << TB_PAGES_BITS];
 } TBCache;
 
@@ -167,7 +174,13 @@ TB *exec_find_tb(RISCVCPU *cpu, uint64_t vpc, int *cause, uint64_t *tval);
 /* A block of at most cap instructions at vpc, outside the cache (entered
  * once, by an exact stop: RISCVCPU.icount_exact). */
 TB *exec_find_tb_capped(RISCVCPU *cpu, uint64_t vpc, unsigned cap, int *cause, uint64_t *tval);
+
+/* ---- exec-jc.c ---- */
+/* Empties the jump cache and every kept copy (mappings may have changed). */
 void exec_jc_clear(TBCache *c);
+/* The hart now runs under satp: the current jump cache is kept as the old
+ * address space's, and the new one's comes back if it was kept. */
+void exec_jc_switch(TBCache *c, uint64_t satp);
 
 /* ---- cpu-log.c ---- */
 /* -d exec and cpu: the trace line and register dump of a block entered at
