@@ -147,6 +147,15 @@ void riscv_update_mmu_idx(RISCVCPU *cpu);
  * when translated code is created from that page). */
 void riscv_tlb_flush_phys_write(RISCVCPU *cpu, uint64_t paddr);
 
+/* ---- tlb-space.c: the TLB kept per address space ---- */
+/* The hart now translates under satp: the current TLB is kept as the old
+ * address space's, and the new one's comes back if it was kept. */
+void cpu_tlb_switch(RISCVCPU *cpu, uint64_t satp);
+/* sfence.vma of one page: in the current TLB and every kept one. */
+void cpu_tlb_flush_vpage(RISCVCPU *cpu, uint64_t vaddr);
+/* Every kept TLB is dropped (cpu_tlb_flush). */
+void tlb_space_drop_all(RISCVCPU *cpu);
+
 /* ---- Sstc (sstc.c) ---- */
 
 /* Recomputes STIP from time and stimecmp and arms the hart's timer for the

@@ -78,6 +78,8 @@ void cpu_destroy(RISCVCPU *cpu)
         cpu_resv_release(cpu);
     }
     exec_destroy(cpu);
+    free(cpu->tlb_spaces);
+    cpu->tlb_spaces = NULL;
     if (cpu->mem) {
         memory_remove_listener(cpu->mem, cpu);
     }
@@ -156,6 +158,8 @@ void cpu_tlb_flush(RISCVCPU *cpu)
 {
     /* TLB_INVALID is all ones, so a byte fill gives it in every tag. */
     memset(cpu->tlb, 0xff, sizeof(cpu->tlb));
+    tlb_space_drop_all(cpu);
+    cpu->tlb_satp = cpu->env.satp;
     cpu->stats.tlb_flushes++;
 }
 

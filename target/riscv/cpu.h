@@ -123,6 +123,7 @@ typedef struct CPUStats {
 } CPUStats;
 
 struct TBCache;
+typedef struct TLBSpace TLBSpace;
 
 typedef struct RISCVCPU {
     CPURISCVState env;           /* saved state */
@@ -184,6 +185,10 @@ typedef struct RISCVCPU {
     uint64_t dbg_watch_addr;
     unsigned dbg_watch_kind;
     CPUStats stats;
+    /* The TLBs of address spaces the hart left (tlb-space.c): */
+    uint64_t tlb_satp;           /* the satp tlb was filled under */
+    TLBSpace *tlb_spaces;        /* NULL until the first switch */
+    uint64_t tlb_clock;
 } RISCVCPU;
 
 /* Why cpu_exec() returned. */

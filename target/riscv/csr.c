@@ -240,8 +240,9 @@ static int write_satp(RISCVCPU *cpu, int csrno, uint64_t val)
     uint64_t nv = ((uint64_t)mode << SATP_MODE_SHIFT) | (val & SATP_ASID_PPN_MASK);
     if (nv != cpu->env.satp) {
         cpu->env.satp = nv;
-        cpu_tlb_flush(cpu);
-        /* The jump cache follows satp (exec_jc_switch), not emptied. */
+        /* The TLB and the jump cache follow satp (cpu_tlb_switch,
+         * exec_jc_switch): kept, not emptied. */
+        cpu_tlb_switch(cpu, nv);
         cpu->translation_changed = true;
     }
     return EXCP_NONE;

@@ -233,19 +233,6 @@ static void tlb_fill(RISCVCPU *cpu, int idx, uint64_t vaddr, const MMUResult *re
     }
 }
 
-void riscv_tlb_flush_phys_write(RISCVCPU *cpu, uint64_t paddr)
-{
-    uint64_t page = paddr & PAGE_MASK;
-    for (int i = 0; i < MMU_IDX_COUNT; i++) {
-        for (int j = 0; j < TLB_SIZE; j++) {
-            TLBEntry *e = &cpu->tlb[i][j];
-            if (e->tag_write != TLB_INVALID && e->paddr == page) {
-                e->tag_write = TLB_INVALID;
-            }
-        }
-    }
-}
-
 /* -d mmu: QEMU's riscv_cpu_tlb_fill lines for a failed translation (Amber
  * logs failures only; QEMU also logs every successful fill). ret is QEMU's
  * TRANSLATE_FAIL (1) for a page fault, TRANSLATE_PMP_FAIL (2) for an access

@@ -175,16 +175,10 @@ int riscv_do_sfence_vma(RISCVCPU *cpu, uint64_t vaddr, bool has_vaddr,
     if (env->priv == PRV_U || (env->priv == PRV_S && (env->mstatus & MSTATUS_TVM))) {
         return EXCP_ILLEGAL_INSN;
     }
-    /* No ASIDs are cached separately, so an ASID-only fence flushes all. */
+    /* Kept TLBs are keyed by satp, not ASID: an ASID-only fence flushes
+     * all, and a page's fence applies to every kept TLB. */
     if (has_vaddr) {
-        uint64_t page = vaddr & PAGE_MASK;
-        for (int i = 0; i < MMU_IDX_COUNT; i++) {
-            TLBEntry *e = &cpu->tlb[i][(vaddr >> PAGE_BITS) & (TLB_SIZE - 1)];
-            if ((e->tag_read & PAGE_MASK) == page || (e->tag_write & PAGE_MASK) == page ||
-                (e->tag_exec & PAGE_MASK) == page) {
-                e->tag_read = e->tag_write = e->tag_exec = TLB_INVALID;
-            }
-        }
+        cpu_tlb_flush_vpage(cpu, vaddr);
     } else {
         cpu_tlb_flush(cpu);
     }
