@@ -22,6 +22,7 @@ struct JitCache {
     uint32_t trampoline;         /* void (*)(cpu, body, vpc, JitExit *, tlb) */
     uint32_t epilogue;           /* every exit ends here */
     unsigned threshold;          /* interpreted entries before host code */
+    bool host_fma;               /* the host has FMA3 (and the OS the AVX state) */
     JitStats stats;
 };
 
