@@ -481,9 +481,27 @@ static void test_fp_edges(void)
     cpu_reset(&in->cpu, RAM_BASE);
     cpu_jit_threshold(&jt->cpu, 0);
     CPURISCVState reset = in->cpu.env, start;
+    /* Cases chance rarely builds: f1 = op(f2, f3), FS and fcsr as given. */
+#define FOP(f7, rm) ((uint32_t)(f7) << 25 | 3u << 20 | 2u << 15 | (uint32_t)(rm) << 12 | 1u << 7 | 0x53)
+    static const struct { uint32_t insn; uint64_t a, b; unsigned fs; uint32_t fcsr; } fixed[] = {
+        /* rounds up to the smallest normal, yet tiny: UF */
+        { FOP(0x09, 7), 0x0010000000000000ull, 0x3fefffffffffffffull, 3, 1 },
+        { FOP(0x08, 7), 0xffffffff00800000ull, 0xffffffff3f7fffffull, 3, 1 },
+        /* min and max of zeros of either sign */
+        { FOP(0x15, 0), 0, 1ull << 63, 3, 0 }, { FOP(0x15, 1), 0, 1ull << 63, 3, 0 },
+        { FOP(0x15, 0), 1ull << 63, 0, 3, 0 }, { FOP(0x15, 1), 1ull << 63, 0, 3, 0 },
+        { FOP(0x14, 0), 0xffffffff00000000ull, 0xffffffff80000000ull, 3, 0 },
+        { FOP(0x14, 1), 0xffffffff00000000ull, 0xffffffff80000000ull, 3, 0 },
+        /* the first FP write makes FS Dirty */
+        { FOP(0x11, 0), 0x3ff0000000000000ull, 0xbff0000000000000ull, 1, 0 },
+        { FOP(0x11, 0), 0x3ff0000000000000ull, 0xbff0000000000000ull, 2, 0 },
+        { FOP(0x01, 7), 0x3ff0000000000000ull, 0x3ff8000000000000ull, 1, 1 },
+        { FOP(0x15, 1), 0x3ff0000000000000ull, 0x3ff8000000000000ull, 2, 0 },
+    };
+#undef FOP
     uint64_t mismatches = 0;
     rng_state = 0x5eed;
-    for (uint64_t n = 0; n < cases && !mismatches; n++) {
+    for (uint64_t n = 0; n < cases + sizeof(fixed) / sizeof(fixed[0]) && !mismatches; n++) {
         uint32_t code[4];
         for (unsigned i = 0; i < 3; i++) {
             /* gen_fp's instructions on a few registers, so that results
@@ -512,6 +530,15 @@ static void test_fp_edges(void)
         start.mstatus |= (uint64_t)rn(4) << 13;
         start.mstatus = riscv_mstatus_sd(start.mstatus);
         start.fcsr = (uint32_t)(rn(2) ? 0 : rn(8)) << 5 | rn(32) | (rn(4) ? 1 : 0);
+        if (n < sizeof(fixed) / sizeof(fixed[0])) {
+            code[0] = fixed[n].insn;
+            code[1] = code[2] = 0x00000013;                 /* nop */
+            start.fpr[2] = fixed[n].a;
+            start.fpr[3] = fixed[n].b;
+            start.mstatus = riscv_mstatus_sd((start.mstatus & ~MSTATUS_FS) |
+                                             (uint64_t)fixed[n].fs << 13);
+            start.fcsr = fixed[n].fcsr;
+        }
         Side *sides[2] = { in, jt };
         for (unsigned k = 0; k < 2; k++) {
             memcpy(sides[k]->ram, code, sizeof(code));
