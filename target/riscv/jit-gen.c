@@ -28,6 +28,7 @@
 #define OFF_ICOUNT  ((int32_t)offsetof(RISCVCPU, env.icount))
 #define OFF_INSTRET ((int32_t)offsetof(RISCVCPU, env.instret))
 #define OFF_LIMIT   ((int32_t)offsetof(RISCVCPU, icount_limit))
+#define OFF_GUARD   ((int32_t)offsetof(RISCVCPU, jit_guard))
 #define EX(f)       ((int32_t)offsetof(JitExit, f))
 
 _Static_assert(sizeof(TLBEntry) == 40, "the TLB index scaling assumes 40-byte entries");
@@ -709,14 +710,14 @@ bool jit_gen_block(JitCache *j, TB *tb)
     b->limit = (uint32_t)j->size;
     b->full = false;
 
-    /* The linked entry: the dispatch loop's block check and count. A
-     * block that would run past the limit goes back to the dispatch loop,
-     * which ends the slice there or, in exact mode, runs a copy cut at it
+    /* The linked entry: the dispatch loop's block check and count. From
+     * the guard on (the limit; in exact mode the limit less the largest
+     * block) the block goes back to the dispatch loop, which ends the
+     * slice there, runs it or, in exact mode, runs a copy cut at the limit
      * (exec.c's `enter`). */
     tb->jit.entry = b->pos;
-    x_lea(b, RAX, R_ICOUNT, (int32_t)tb->n_insns);
-    x_alu_rm(b, 1, 0x3b, RAX, RBX, OFF_LIMIT);
-    g_add_cold(g, x_jcc(b, CC_A), NULL, JG_COLD_ENTER, &g->rc);
+    x_alu_rm(b, 1, 0x3b, R_ICOUNT, RBX, OFF_GUARD);           /* cmp icount, guard */
+    g_add_cold(g, x_jcc(b, CC_AE), NULL, JG_COLD_ENTER, &g->rc);
     x_alu_ri(b, 1, ALU_ADD, R_ICOUNT, (int32_t)tb->n_insns);
     x_alu_ri(b, 1, ALU_ADD, R_INSTRET, (int32_t)tb->n_insns);
     tb->jit.body = b->pos;
