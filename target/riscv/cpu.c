@@ -104,6 +104,7 @@ void cpu_reset(RISCVCPU *cpu, uint64_t reset_pc)
 void cpu_request_exit(RISCVCPU *cpu)
 {
     cpu->icount_limit = 0;
+    cpu->jit_guard = 0;
 }
 
 void cpu_irq_handler(void *opaque, int n, int level)
@@ -123,6 +124,7 @@ void cpu_irq_handler(void *opaque, int n, int level)
     if (cpu->env.mip & cpu->env.mie) {
         cpu->env.halted = 0;
         cpu->icount_limit = 0;
+        cpu->jit_guard = 0;
     }
 }
 

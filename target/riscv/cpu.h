@@ -145,6 +145,11 @@ typedef struct RISCVCPU {
     /* cpu_exec() returns once env.icount reaches this; set to 0 to ask the
      * executor to stop at the next block boundary (interrupt, monitor). */
     uint64_t icount_limit;
+    /* Host code's linked block entries go back to the dispatch loop once
+     * env.icount reaches this: icount_limit, or in exact mode
+     * icount_limit - TB_MAX_INSNS (no block entered below it can cross the
+     * limit); zeroed wherever icount_limit is. One compare per block. */
+    uint64_t jit_guard;
     /* Exact stops (record/replay, reverse execution): a block that would
      * run past icount_limit is translated again, cut to the instructions
      * left, so cpu_exec stops at the limit itself, not at the end of the

@@ -74,6 +74,7 @@ void riscv_csr_irq_recheck(RISCVCPU *cpu)
     bool s_on = env->priv < PRV_S || (env->priv == PRV_S && (env->mstatus & MSTATUS_SIE));
     if ((m_on && (pending & ~env->mideleg)) || (s_on && (pending & env->mideleg))) {
         cpu->icount_limit = 0;
+        cpu->jit_guard = 0;
     }
 }
 

@@ -210,6 +210,7 @@ CPUExitReason cpu_exec(RISCVCPU *cpu, uint64_t max_insns)
         limit = UINT64_MAX;
     }
     cpu->icount_limit = limit;
+    cpu->jit_guard = !cpu->icount_exact ? limit : limit > TB_MAX_INSNS ? limit - TB_MAX_INSNS : 0;
     npc = env->pc;
 
 #define NEXT() do { op++; goto *op->handler; } while (0)

@@ -45,6 +45,9 @@ JitCache *jit_new(size_t size, Error *err)
     j->code_start = j->used;
     j->stats.code_used = j->used;
     j->threshold = JIT_DEFAULT_THRESHOLD;
+    /* jit-fp.c emits fused multiply-adds inline only with FMA3 */
+    __builtin_cpu_init();
+    j->host_fma = __builtin_cpu_supports("fma");
     return j;
 
 fail_fd:

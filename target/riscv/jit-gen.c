@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "target/riscv/jit-internal.h"
+#include "target/riscv/jit-gen.h"
 
 #if JIT_AVAILABLE
 
@@ -28,46 +28,19 @@
 #define OFF_ICOUNT  ((int32_t)offsetof(RISCVCPU, env.icount))
 #define OFF_INSTRET ((int32_t)offsetof(RISCVCPU, env.instret))
 #define OFF_LIMIT   ((int32_t)offsetof(RISCVCPU, icount_limit))
+#define OFF_GUARD   ((int32_t)offsetof(RISCVCPU, jit_guard))
 #define EX(f)       ((int32_t)offsetof(JitExit, f))
 
 _Static_assert(sizeof(TLBEntry) == 40, "the TLB index scaling assumes 40-byte entries");
 _Static_assert(TLB_SIZE == 256, "the TLB index is one byte");
 _Static_assert(PAGE_BITS == 12, "4 KiB pages");
 
-enum { COLD_LOAD, COLD_STORE, COLD_ENTER };
-
-#define NCACHE 4
-static const int cache_host[NCACHE] = { R8, R9, R10, R11 };
+static const int cache_host[JG_NCACHE] = { R8, R9, R10, R11 };
+#define NCACHE JG_NCACHE
 /* env.icount and env.instret while host code runs (written back by the
  * epilogue, and around calls into C that look at them). */
 #define R_ICOUNT  R15
 #define R_INSTRET RBP
-
-/* Which guest register each cache register holds (0: none), and whether
- * env.gpr is behind it. */
-typedef struct RegCache {
-    uint8_t guest[NCACHE];
-    uint8_t dirty[NCACHE];
-    uint32_t used[NCACHE];       /* for least-recently-used eviction */
-} RegCache;
-
-typedef struct Cold {
-    uint32_t site;               /* rel32 of the jump to the cold code */
-    uint32_t resume;             /* where the fast path goes on */
-    const MicroOp *op;
-    uint8_t kind;
-    RegCache before, after;      /* the cache at the jump and at resume */
-} Cold;
-
-typedef struct Gen {
-    JitCache *j;
-    XBuf b;
-    TB *tb;
-    RegCache rc;
-    uint32_t clock;
-    unsigned n_cold;
-    Cold cold[TB_MAX_INSNS + 8];
-} Gen;
 
 /* ---- guest registers: the cache ---- */
 
@@ -155,8 +128,7 @@ static void g_st(Gen *g, int h, unsigned rd)
     }
 }
 
-/* The host register holding guest register r (x0: temp, zeroed). */
-static int g_src(Gen *g, unsigned r, int temp)
+int jg_src(Gen *g, unsigned r, int temp)
 {
     if (r == 0) {
         x_mov_imm(&g->b, temp, 0);
@@ -165,8 +137,7 @@ static int g_src(Gen *g, unsigned r, int temp)
     return cache_host[rc_get(g, r, true)];
 }
 
-/* The cache register that will hold guest register rd (not 0), changed. */
-static int g_dst(Gen *g, unsigned rd)
+int jg_dst(Gen *g, unsigned rd)
 {
     int i = rc_get(g, rd, false);
     g->rc.dirty[i] = 1;
@@ -233,7 +204,7 @@ static void g_counts_in(XBuf *b)
     x_load64(b, R_INSTRET, RBX, OFF_INSTRET);
 }
 
-static void g_call_helper(Gen *g, const MicroOp *op, const void *fn)
+void jg_call_helper(Gen *g, const MicroOp *op, const void *fn)
 {
     XBuf *b = &g->b;
     g_flush(g);
@@ -250,11 +221,14 @@ static void g_call_helper(Gen *g, const MicroOp *op, const void *fn)
     g_forget(g);
 }
 
-static void g_add_cold(Gen *g, uint32_t site, const MicroOp *op, unsigned kind,
-                       const RegCache *before)
+void jg_add_cold(Gen *g, const uint32_t *sites, unsigned n, const MicroOp *op, unsigned kind,
+                 const RegCache *before)
 {
     Cold *c = &g->cold[g->n_cold++];
-    c->site = site;
+    for (unsigned i = 0; i < n; i++) {
+        c->site[i] = sites[i];
+    }
+    c->n_sites = (uint8_t)n;
     c->resume = g->b.pos;
     c->op = op;
     c->kind = (uint8_t)kind;
@@ -262,20 +236,31 @@ static void g_add_cold(Gen *g, uint32_t site, const MicroOp *op, unsigned kind,
     c->after = g->rc;
 }
 
+static void g_add_cold(Gen *g, uint32_t site, const MicroOp *op, unsigned kind,
+                       const RegCache *before)
+{
+    jg_add_cold(g, &site, 1, op, kind, before);
+}
+
 /* ---- memory: the TLB fast path inline ---- */
 
-/* rsi = virtual address; leaves rax = TLB entry index * 5 and jumps to a
- * cold call when the tag at tag_off does not match. Returns that jump. */
-static uint32_t g_tlb_check(Gen *g, const MicroOp *op, unsigned size, int32_t tag_off,
-                            RegCache *before)
+int32_t jg_off_limit(void)
+{
+    return OFF_LIMIT;
+}
+
+void jg_addr(Gen *g, const MicroOp *op)
+{
+    if (op->rs1 == 0) {
+        x_mov_imm(&g->b, RSI, (uint64_t)op->imm);
+    } else {
+        x_lea(&g->b, RSI, cache_host[rc_get(g, op->rs1, true)], (int32_t)op->imm);
+    }
+}
+
+uint32_t jg_tlb_probe(Gen *g, unsigned size, int32_t tag_off)
 {
     XBuf *b = &g->b;
-    if (op->rs1 == 0) {
-        x_mov_imm(b, RSI, (uint64_t)op->imm);
-    } else {
-        x_lea(b, RSI, cache_host[rc_get(g, op->rs1, true)], (int32_t)op->imm);
-    }
-    *before = g->rc;
     x_mov_rr(b, RAX, RSI);
     x_shift_ri(b, 1, SH_SHR, RAX, PAGE_BITS);
     x_rr(b, 0, 0x0fb6, RAX, RAX);                              /* movzx eax, al */
@@ -286,6 +271,16 @@ static uint32_t g_tlb_check(Gen *g, const MicroOp *op, unsigned size, int32_t ta
     uint32_t miss = x_jcc(b, CC_NE);
     x_mem_ex(b, 0, 1, 0x8b, RAX, R13, RAX, 8, (int32_t)offsetof(TLBEntry, addend), false);
     return miss;
+}
+
+/* rsi = virtual address; leaves rax = the host addend and jumps to a
+ * cold call when the tag at tag_off does not match. Returns that jump. */
+static uint32_t g_tlb_check(Gen *g, const MicroOp *op, unsigned size, int32_t tag_off,
+                            RegCache *before)
+{
+    jg_addr(g, op);
+    *before = g->rc;
+    return jg_tlb_probe(g, size, tag_off);
 }
 
 static void g_load(Gen *g, const MicroOp *op)
@@ -300,8 +295,8 @@ static void g_load(Gen *g, const MicroOp *op)
     unsigned i = op->opc - OP_LB;
     uint32_t miss = g_tlb_check(g, op, f[i].size, (int32_t)offsetof(TLBEntry, tag_read), &before);
     /* (translate.c makes a load into x0 a LOAD_X0) */
-    x_mem_ex(&g->b, 0, f[i].w, f[i].opc, op->rd ? g_dst(g, op->rd) : RCX, RSI, RAX, 1, 0, false);
-    g_add_cold(g, miss, op, COLD_LOAD, &before);
+    x_mem_ex(&g->b, 0, f[i].w, f[i].opc, op->rd ? jg_dst(g, op->rd) : RCX, RSI, RAX, 1, 0, false);
+    g_add_cold(g, miss, op, JG_COLD_LOAD, &before);
 }
 
 static void g_store(Gen *g, const MicroOp *op)
@@ -310,27 +305,38 @@ static void g_store(Gen *g, const MicroOp *op)
     unsigned size = sizes[op->opc - OP_SB];
     RegCache before;
     /* the value first: the cold path's helper reads it from env.gpr */
-    int v = g_src(g, op->rs2, RCX);
+    int v = jg_src(g, op->rs2, RCX);
     uint32_t miss = g_tlb_check(g, op, size, (int32_t)offsetof(TLBEntry, tag_write), &before);
     x_mem_ex(&g->b, size == 2, size == 8, size == 1 ? 0x88 : 0x89, v, RSI, RAX, 1, 0, false);
-    g_add_cold(g, miss, op, COLD_STORE, &before);
+    g_add_cold(g, miss, op, JG_COLD_STORE, &before);
 }
 
 static void g_cold(Gen *g, const Cold *c)
 {
+    static const void *const helpers[] = {
+        [JG_COLD_LOAD] = (const void *)jit_helper_load,
+        [JG_COLD_STORE] = (const void *)jit_helper_store,
+        [JG_COLD_FP] = (const void *)jit_helper_fp,
+    };
     XBuf *b = &g->b;
-    x_patch(b, c->site, b->pos);
-    if (c->kind == COLD_ENTER) {
+    for (unsigned i = 0; i < c->n_sites; i++) {
+        x_patch(b, c->site[i], b->pos);
+    }
+    if (c->kind == JG_COLD_ENTER) {
         g_forget(g);
         g_exit(g, JIT_EXIT_ENTER, 0);
+        return;
+    }
+    if (c->kind == JG_COLD_NEXT) {
+        g->rc = c->before;
+        g_exit(g, JIT_EXIT_NEXT, (unsigned)(c->op - g->tb->ops));
         return;
     }
     /* rsi still holds the virtual address. The helper sees env complete
      * (the cache as at the jump, written back); after it, the cache as the
      * fast path leaves it is refilled from env (the helper wrote rd). */
     g->rc = c->before;
-    g_call_helper(g, c->op, c->kind == COLD_LOAD ? (const void *)jit_helper_load
-                                                 : (const void *)jit_helper_store);
+    jg_call_helper(g, c->op, helpers[c->kind]);
     for (int i = 0; i < NCACHE; i++) {
         if (c->after.guest[i]) {
             x_load64(b, cache_host[i], RBX, GPR(c->after.guest[i]));
@@ -349,8 +355,8 @@ static void g_alu_rr(Gen *g, const MicroOp *op, uint8_t opc, bool w32)
     if (!op->rd) {
         return;
     }
-    int a = g_src(g, op->rs1, RAX), c = g_src(g, op->rs2, RCX);
-    int d = g_dst(g, op->rd);
+    int a = jg_src(g, op->rs1, RAX), c = jg_src(g, op->rs2, RCX);
+    int d = jg_dst(g, op->rd);
     if (w32 || (d == c && d != a)) {
         x_mov_rr(b, RDX, a);
         x_alu_rr(b, !w32, opc, RDX, c);
@@ -373,8 +379,8 @@ static void g_alu_ri(Gen *g, const MicroOp *op, int digit, bool w32)
     if (!op->rd) {
         return;
     }
-    int a = g_src(g, op->rs1, RAX);
-    int d = g_dst(g, op->rd);
+    int a = jg_src(g, op->rs1, RAX);
+    int d = jg_dst(g, op->rd);
     if (w32) {
         x_mov_rr(b, RDX, a);
         x_alu_ri(b, 0, digit, RDX, (int32_t)op->imm);
@@ -393,14 +399,14 @@ static void g_shift(Gen *g, const MicroOp *op, int digit, bool w32, bool by_reg)
     if (!op->rd) {
         return;
     }
-    int a = g_src(g, op->rs1, RAX);
+    int a = jg_src(g, op->rs1, RAX);
     if (by_reg) {
-        int c = g_src(g, op->rs2, RCX);
+        int c = jg_src(g, op->rs2, RCX);
         if (c != RCX) {
             x_mov_rr(b, RCX, c);
         }
     }
-    int d = g_dst(g, op->rd);
+    int d = jg_dst(g, op->rd);
     x_mov_rr(b, RDX, a);
     if (by_reg) {
         x_shift_rcl(b, !w32, digit, RDX);       /* x86 masks the count as RISC-V does */
@@ -417,11 +423,11 @@ static void g_shift(Gen *g, const MicroOp *op, int digit, bool w32, bool by_reg)
 static void g_set(Gen *g, const MicroOp *op, int cc, bool imm)
 {
     XBuf *b = &g->b;
-    int a = g_src(g, op->rs1, RAX);
+    int a = jg_src(g, op->rs1, RAX);
     if (imm) {
         x_alu_ri(b, 1, ALU_CMP, a, (int32_t)op->imm);
     } else {
-        int c = g_src(g, op->rs2, RCX);
+        int c = jg_src(g, op->rs2, RCX);
         x_alu_rr(b, 1, 0x39, a, c);
     }
     x_setcc_movzx(b, cc, RAX);
@@ -496,12 +502,12 @@ static int pure_form(unsigned opc)
 static void g_branch(Gen *g, const MicroOp *op, int cc)
 {
     XBuf *b = &g->b;
-    int a = g_src(g, op->rs1, RAX);
+    int a = jg_src(g, op->rs1, RAX);
     if (op->opc == OP_BEQZ || op->opc == OP_BNEZ || op->rs2 == 0) {
         g_flush(g);
         x_test_rr(b, 1, a, a);                 /* compared with x0 */
     } else {
-        int c = g_src(g, op->rs2, RCX);
+        int c = jg_src(g, op->rs2, RCX);
         g_flush(g);                             /* both exits leave env complete */
         x_alu_rr(b, 1, 0x39, a, c);
     }
@@ -581,13 +587,13 @@ static bool g_op(Gen *g, unsigned k)
         return true;
     case OP_MV:
         if (op->rd) {
-            int a = g_src(g, op->rs1, RAX);
-            x_mov_rr(b, g_dst(g, op->rd), a);
+            int a = jg_src(g, op->rs1, RAX);
+            x_mov_rr(b, jg_dst(g, op->rd), a);
         }
         return true;
     case OP_AUIPC:
         if (op->rd) {
-            int d = g_dst(g, op->rd);
+            int d = jg_dst(g, op->rd);
             if (x_fits32(op->imm)) {
                 x_lea(b, d, R12, (int32_t)op->imm);
             } else {
@@ -643,10 +649,10 @@ static bool g_op(Gen *g, unsigned k)
         if (op->imm) {
             x_alu_ri(b, 1, ALU_ADD, RSI, (int32_t)op->imm);
         }
-        g_call_helper(g, op, (const void *)jit_helper_load);
+        jg_call_helper(g, op, (const void *)jit_helper_load);
         return true;
     case OP_FP:
-        g_call_helper(g, op, (const void *)jit_helper_fp);
+        jit_fp_gen(g, op);
         return true;
     case OP_FENCE:
         return true;
@@ -660,7 +666,7 @@ static bool g_op(Gen *g, unsigned k)
     case OP_BNEZ: g_branch(g, op, CC_NE); return false;
     case OP_JAL:
         if (op->rd) {
-            x_lea(b, g_dst(g, op->rd), R12, (int32_t)op->aux);
+            x_lea(b, jg_dst(g, op->rd), R12, (int32_t)op->aux);
         }
         g_slot(g, 0, op->imm);
         return false;
@@ -696,20 +702,22 @@ bool jit_gen_block(JitCache *j, TB *tb)
     g->tb = tb;
     g->n_cold = 0;
     g->clock = 0;
+    g->fs_on = false;
+    g->fs_dirty = false;
     memset(&g->rc, 0, sizeof(g->rc));
     b->base = j->rw;
     b->pos = (j->used + 15) & ~15u;
     b->limit = (uint32_t)j->size;
     b->full = false;
 
-    /* The linked entry: the dispatch loop's block check and count. A
-     * block that would run past the limit goes back to the dispatch loop,
-     * which ends the slice there or, in exact mode, runs a copy cut at it
+    /* The linked entry: the dispatch loop's block check and count. From
+     * the guard on (the limit; in exact mode the limit less the largest
+     * block) the block goes back to the dispatch loop, which ends the
+     * slice there, runs it or, in exact mode, runs a copy cut at the limit
      * (exec.c's `enter`). */
     tb->jit.entry = b->pos;
-    x_lea(b, RAX, R_ICOUNT, (int32_t)tb->n_insns);
-    x_alu_rm(b, 1, 0x3b, RAX, RBX, OFF_LIMIT);
-    g_add_cold(g, x_jcc(b, CC_A), NULL, COLD_ENTER, &g->rc);
+    x_alu_rm(b, 1, 0x3b, R_ICOUNT, RBX, OFF_GUARD);           /* cmp icount, guard */
+    g_add_cold(g, x_jcc(b, CC_AE), NULL, JG_COLD_ENTER, &g->rc);
     x_alu_ri(b, 1, ALU_ADD, R_ICOUNT, (int32_t)tb->n_insns);
     x_alu_ri(b, 1, ALU_ADD, R_INSTRET, (int32_t)tb->n_insns);
     tb->jit.body = b->pos;

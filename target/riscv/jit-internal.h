@@ -9,8 +9,10 @@
 #include "target/riscv/tb.h"
 
 /* The most host code one micro-op may take, stubs included; a block is
- * translated only with room for its worst case. */
-#define JIT_MAX_OP_BYTES   192
+ * translated only with room for its worst case. An F/D micro-op with its
+ * guards, the call of its cold path and the slice exit of a block's first
+ * one comes to about 270. */
+#define JIT_MAX_OP_BYTES   320
 #define JIT_MAX_BLOCK_BYTES ((TB_MAX_INSNS + 8) * JIT_MAX_OP_BYTES)
 
 struct JitCache {
@@ -22,6 +24,7 @@ struct JitCache {
     uint32_t trampoline;         /* void (*)(cpu, body, vpc, JitExit *, tlb) */
     uint32_t epilogue;           /* every exit ends here */
     unsigned threshold;          /* interpreted entries before host code */
+    bool host_fma;               /* the host has FMA3 (and the OS the AVX state) */
     JitStats stats;
 };
 

@@ -18,7 +18,7 @@ enum {
 /* Condition codes (the low nibble of Jcc / SETcc / CMOVcc). */
 enum {
     CC_O = 0x0, CC_NO = 0x1, CC_B = 0x2, CC_AE = 0x3, CC_E = 0x4, CC_NE = 0x5,
-    CC_BE = 0x6, CC_A = 0x7, CC_S = 0x8, CC_NS = 0x9, CC_L = 0xc, CC_GE = 0xd,
+    CC_BE = 0x6, CC_A = 0x7, CC_S = 0x8, CC_NS = 0x9, CC_P = 0xa, CC_L = 0xc, CC_GE = 0xd,
     CC_LE = 0xe, CC_G = 0xf,
 };
 
@@ -80,16 +80,10 @@ static inline void x_opc(XBuf *b, uint32_t opc)
     x_b(b, (uint8_t)opc);
 }
 
-/* opc reg, [base + index * scale + disp] (reg may be a /digit). prefix66 for
- * 16-bit operands; rexb forces a REX prefix (byte registers sil, dil). */
-static inline void x_mem_ex(XBuf *b, int prefix66, int w, uint32_t opc, int reg, int base,
-                            int index, int scale, int32_t disp, bool rexb)
+/* The ModRM byte (with SIB and displacement) of reg, [base + index * scale +
+ * disp]. */
+static inline void x_modrm_mem(XBuf *b, int reg, int base, int index, int scale, int32_t disp)
 {
-    if (prefix66) {
-        x_b(b, 0x66);
-    }
-    x_rex(b, w, reg, index, base, rexb);
-    x_opc(b, opc);
     int mod = (disp == 0 && (base & 7) != RBP) ? 0 : (disp == (int8_t)disp ? 1 : 2);
     if (index >= 0 || (base & 7) == RSP) {
         int ss = scale == 8 ? 3 : scale == 4 ? 2 : scale == 2 ? 1 : 0;
@@ -103,6 +97,19 @@ static inline void x_mem_ex(XBuf *b, int prefix66, int w, uint32_t opc, int reg,
     } else if (mod == 2) {
         x_u32(b, (uint32_t)disp);
     }
+}
+
+/* opc reg, [base + index * scale + disp] (reg may be a /digit). prefix66 for
+ * 16-bit operands; rexb forces a REX prefix (byte registers sil, dil). */
+static inline void x_mem_ex(XBuf *b, int prefix66, int w, uint32_t opc, int reg, int base,
+                            int index, int scale, int32_t disp, bool rexb)
+{
+    if (prefix66) {
+        x_b(b, 0x66);
+    }
+    x_rex(b, w, reg, index, base, rexb);
+    x_opc(b, opc);
+    x_modrm_mem(b, reg, base, index, scale, disp);
 }
 
 static inline void x_mem(XBuf *b, int w, uint32_t opc, int reg, int base, int32_t disp)
@@ -258,6 +265,41 @@ static inline void x_pop(XBuf *b, int r)
         x_b(b, 0x41);
     }
     x_b(b, (uint8_t)(0x58 + (r & 7)));
+}
+
+
+/* ---- SSE2 scalars and FMA3 (jit-fp.c) ---- */
+enum { XMM0, XMM1, XMM2 };
+enum { SSE_NONE = 0, SSE_66 = 0x66, SSE_F2 = 0xf2, SSE_F3 = 0xf3 };
+
+/* pfx opc xmm, [base + disp] (the mandatory prefix goes before REX). */
+static inline void x_sse_m(XBuf *b, uint8_t pfx, int w, uint32_t opc, int xr, int base,
+                           int32_t disp)
+{
+    if (pfx) {
+        x_b(b, pfx);
+    }
+    x_mem_ex(b, 0, w, opc, xr, base, XNONE, 1, disp, false);
+}
+
+/* pfx opc reg, rm, register direct (either may be an xmm register). */
+static inline void x_sse_r(XBuf *b, uint8_t pfx, int w, uint32_t opc, int reg, int rm)
+{
+    if (pfx) {
+        x_b(b, pfx);
+    }
+    x_rr(b, w, opc, reg, rm);
+}
+
+/* VEX.LIG.66.0F38 opc xr, vr, [base + disp]: the FMA3 scalar forms (W1 sd,
+ * W0 ss). */
+static inline void x_vex_m(XBuf *b, int w, uint8_t opc, int xr, int vr, int base, int32_t disp)
+{
+    x_b(b, 0xc4);
+    x_b(b, (uint8_t)(((xr & 8) ? 0 : 0x80) | 0x40 | ((base & 8) ? 0 : 0x20) | 0x02));
+    x_b(b, (uint8_t)((w ? 0x80 : 0) | ((~vr & 15) << 3) | 0x01));
+    x_b(b, opc);
+    x_modrm_mem(b, xr, base, XNONE, 1, disp);
 }
 
 #endif

@@ -112,6 +112,7 @@ static void riscv_return_done(RISCVCPU *cpu)
 {
     if (cpu->env.mip & cpu->env.mie) {
         cpu->icount_limit = 0;
+        cpu->jit_guard = 0;
     }
 }
 

@@ -21,7 +21,10 @@
 set -u
 LINUX_TEST=${LINUX_TEST:-linux-migrate}
 . "$(dirname "$0")/linux-lib.inc"
-N=${LINUX_CHURN:-2000}
+# churn is the window the migration must land in: long enough to outlast a
+# loaded host's migration now that `fp 8` (F/D in the JIT's host code) is
+# over in a moment.
+N=${LINUX_CHURN:-6000}
 linux_need_image
 if ! "$AMBER" -help 2>&1 | grep -A2 -- '-incoming' | grep -q 'tcp:'; then
     skip "$AMBER has no -incoming tcp:"; finish

@@ -12,6 +12,7 @@
  * On a mismatch it prints the program's seed, the block number and both
  * states, and stops. */
 #include "target/riscv/cpu-internal.h"
+#include "target/riscv/fpu.h"
 #include "tests/unit/unit.h"
 
 #include <inttypes.h>
@@ -170,7 +171,9 @@ static uint32_t gen_fp(void)
     static const uint8_t f5[] = { 0x00, 0x01, 0x02, 0x03, 0x0b, 0x04, 0x05, 0x08, 0x14, 0x18,
                                   0x1a, 0x1c, 0x1e };
     unsigned rd = rn(4) ? rn(8) : reg(), rs1 = rn(2) ? rn(8) : reg(), rs2 = rn(8);
-    unsigned fmt = rn(2), rm = rn(8) == 0 ? 5 : rn(5);
+    /* mostly dynamic (what compilers emit), else static, now and then
+     * reserved */
+    unsigned fmt = rn(2), rm = rn(8) == 0 ? 5 + rn(2) : rn(2) ? 7 : rn(5);
     if (rn(5) == 0) {               /* fused multiply-add */
         return (uint32_t)rn(8) << 27 | fmt << 25 | rs2 << 20 | rs1 << 15 | rm << 12 | rd << 7 |
                (0x43 + 4 * rn(4));
@@ -282,12 +285,63 @@ static void load_program(Side *s, const uint8_t *image, const CPURISCVState *sta
     cpu_state_changed(&s->cpu);
 }
 
+/* A double or a NaN-boxed single: mostly ordinary numbers, so that the
+ * JIT's inline arithmetic runs, and the edges its guards must catch: zeros,
+ * subnormals, the smallest normals, the largest, infinities, NaNs (quiet,
+ * signalling, odd payloads), singles that are not NaN-boxed; and now and then
+ * random bits. */
+static uint64_t fp_value(void)
+{
+    static const uint64_t d_edge[] = {
+        0, 1ull << 63, 1, 0x000fffffffffffffull, 0x0010000000000000ull, 0x0010000000000001ull,
+        0x0020000000000000ull, 0x001fffffffffffffull, 0x7fefffffffffffffull, 0x7fe0000000000000ull,
+        0x7ff0000000000000ull, 0xfff0000000000000ull, 0x7ff8000000000000ull, 0x7ff0000000000001ull,
+        0xfff8000000000123ull, 0x3ff0000000000000ull, 0xbff0000000000000ull, 0x43e0000000000000ull,
+        0xc3e0000000000000ull, 0x41e0000000000000ull, 0xc1e0000000000000ull, 0x3fe0000000000000ull,
+    };
+    static const uint32_t s_edge[] = {
+        0, 0x80000000u, 1, 0x007fffffu, 0x00800000u, 0x00800001u, 0x01000000u, 0x7f7fffffu,
+        0x7f800000u, 0xff800000u, 0x7fc00000u, 0x7f800001u, 0x3f800000u, 0xbf800000u,
+        0x4f000000u, 0xcf000000u, 0x5f000000u, 0x3f000000u,
+    };
+    bool dbl = rn(2);
+    uint64_t v;
+    switch (rn(8)) {
+    case 0:
+        v = dbl ? d_edge[rn(sizeof(d_edge) / sizeof(d_edge[0]))]
+                : s_edge[rn(sizeof(s_edge) / sizeof(s_edge[0]))];
+        break;
+    case 1:
+        v = rnd();                  /* any bits */
+        break;
+    default:                        /* +-(1 + m) * 2^e, e small */
+        if (dbl) {
+            v = (rnd() & 0x800fffffffffffffull) | (uint64_t)(1023 - 8 + rn(17)) << 52;
+            if (rn(2)) {
+                v &= ~0xffffffffull;    /* short mantissas: exact results too */
+            }
+        } else {
+            v = (rnd() & 0x807fffffu) | (uint64_t)(127 - 8 + rn(17)) << 23;
+            if (rn(2)) {
+                v &= ~0xffffull;
+            }
+        }
+        break;
+    }
+    if (!dbl) {
+        v = (uint32_t)v | (rn(16) ? 0xffffffff00000000ull : (uint64_t)rnd() << 32);
+    }
+    return v;
+}
+
 static void make_start(CPURISCVState *env, const CPURISCVState *reset)
 {
     *env = *reset;
     for (unsigned i = 1; i < 32; i++) {
         env->gpr[i] = rn(4) ? rnd() : rnd() % 64;
-        env->fpr[i] = rn(2) ? rnd() : (0xffffffff00000000ull | (uint32_t)rnd());
+    }
+    for (unsigned i = 0; i < 32; i++) {
+        env->fpr[i] = fp_value();
     }
     env->gpr[R_DATA] = DATA_BASE + 0x1000 + 0x1000 * rn(2) + (rn(2) ? 0 : rn(4096));
     env->gpr[R_DATA2] = DATA_BASE + 0x1000 + rn(2);
@@ -295,8 +349,12 @@ static void make_start(CPURISCVState *env, const CPURISCVState *reset)
     env->gpr[R_EDGE] = rn(2) ? RAM_BASE + RAM_SIZE - rn(8) : 0x10000000ull + rn(16);
     env->pc = RAM_BASE;
     env->mtvec = rn(4) ? HANDLER : RAM_BASE + rn(64) * 4;
-    env->mstatus |= MSTATUS_FS;                       /* FP on (dirty) */
-    env->fcsr = (uint32_t)rn(5) << 5;
+    /* FP mostly on (Dirty, or Initial/Clean so that the first FP write
+     * must make it Dirty), now and then Off */
+    env->mstatus |= (uint64_t)(rn(8) == 0 ? 0 : rn(2) ? 3 : 1 + rn(2)) << 13;
+    env->mstatus = riscv_mstatus_sd(env->mstatus);
+    /* frm mostly RNE; NX (the inline arithmetic's condition) half the time */
+    env->fcsr = (uint32_t)(rn(2) ? 0 : rn(8)) << 5 | rn(32) | (rn(2) ? 1 : 0);
 }
 
 static void dump(const char *who, const CPURISCVState *e)
@@ -342,6 +400,13 @@ static void test_random_blocks(void)
         gen_program(image, CODE_SIZE);
         for (unsigned i = CODE_SIZE; i < DATA_BASE + DATA_SIZE - RAM_BASE; i++) {
             image[i] = (uint8_t)rnd();
+        }
+        /* FP loads mostly find numbers */
+        for (unsigned i = DATA_BASE - RAM_BASE; i < DATA_BASE + DATA_SIZE - RAM_BASE; i += 8) {
+            if (rn(2)) {
+                uint64_t v = fp_value();
+                memcpy(image + i, &v, 8);
+            }
         }
         /* The handler steps over the trapping instruction (4 bytes: after a
          * compressed one it lands wherever that is) and returns. */
@@ -397,10 +462,114 @@ static void test_random_blocks(void)
     free(image);
 }
 
+/* F and D at their edges: three FP instructions on f1-f4 / x5-x6 (values
+ * from fp_value, rounding modes and flags that steer the JIT's inline code
+ * into and out of its fast path, FS Off, Initial, Clean or Dirty), then a
+ * tight loop; both back ends run the three from their first entry. */
+static void test_fp_edges(void)
+{
+    const char *nb = getenv("JIT_DIFF_BLOCKS"), *sd = getenv("JIT_DIFF_SEED");
+    uint64_t cases = (nb ? strtoull(nb, NULL, 0) : 200000) / 4;
+    uint64_t seed = sd ? strtoull(sd, NULL, 0) : 1;
+    if (!cpu_jit_available()) {
+        printf("no JIT on this host: nothing to compare\n");
+        return;
+    }
+    Side *in = calloc(1, sizeof(*in)), *jt = calloc(1, sizeof(*jt));
+    CU_ASSERT_FATAL(in && jt);
+    CU_ASSERT_FATAL(side_init(in, false));
+    CU_ASSERT_FATAL(side_init(jt, true));
+    cpu_reset(&in->cpu, RAM_BASE);
+    cpu_jit_threshold(&jt->cpu, 0);
+    CPURISCVState reset = in->cpu.env, start;
+    /* Cases chance rarely builds: f1 = op(f2, f3), FS and fcsr as given. */
+#define FOP(f7, rm) ((uint32_t)(f7) << 25 | 3u << 20 | 2u << 15 | (uint32_t)(rm) << 12 | 1u << 7 | 0x53)
+    static const struct { uint32_t insn; uint64_t a, b; unsigned fs; uint32_t fcsr; } fixed[] = {
+        /* rounds up to the smallest normal, yet tiny: UF */
+        { FOP(0x09, 7), 0x0010000000000000ull, 0x3fefffffffffffffull, 3, 1 },
+        { FOP(0x08, 7), 0xffffffff00800000ull, 0xffffffff3f7fffffull, 3, 1 },
+        /* min and max of zeros of either sign */
+        { FOP(0x15, 0), 0, 1ull << 63, 3, 0 }, { FOP(0x15, 1), 0, 1ull << 63, 3, 0 },
+        { FOP(0x15, 0), 1ull << 63, 0, 3, 0 }, { FOP(0x15, 1), 1ull << 63, 0, 3, 0 },
+        { FOP(0x14, 0), 0xffffffff00000000ull, 0xffffffff80000000ull, 3, 0 },
+        { FOP(0x14, 1), 0xffffffff00000000ull, 0xffffffff80000000ull, 3, 0 },
+        /* the first FP write makes FS Dirty */
+        { FOP(0x11, 0), 0x3ff0000000000000ull, 0xbff0000000000000ull, 1, 0 },
+        { FOP(0x11, 0), 0x3ff0000000000000ull, 0xbff0000000000000ull, 2, 0 },
+        { FOP(0x01, 7), 0x3ff0000000000000ull, 0x3ff8000000000000ull, 1, 1 },
+        { FOP(0x15, 1), 0x3ff0000000000000ull, 0x3ff8000000000000ull, 2, 0 },
+    };
+#undef FOP
+    uint64_t mismatches = 0;
+    rng_state = 0x5eed + seed * 0x9e3779b97f4a7c15ull;
+    for (uint64_t n = 0; n < cases + sizeof(fixed) / sizeof(fixed[0]) && !mismatches; n++) {
+        uint32_t code[4];
+        for (unsigned i = 0; i < 3; i++) {
+            /* gen_fp's instructions on a few registers, so that results
+             * feed the next instruction */
+            uint32_t w = gen_fp(), f5 = w >> 27;
+            bool fma = (w & 0x73) == 0x43;
+            bool sel = !fma && (f5 == 0x08 || f5 == 0x0b || f5 == 0x18 || f5 == 0x1a ||
+                                f5 == 0x1c || f5 == 0x1e);
+            w = (w & ~(0x1fu << 7 | 0x1fu << 15)) | (1 + rn(3)) << 7 | (2 + rn(3)) << 15;
+            if (!sel) {
+                w = (w & ~(0x1fu << 20)) | (2 + rn(3)) << 20;
+            }
+            if (fma) {
+                w = (w & ~(0x1fu << 27)) | (2 + rn(3)) << 27;
+            }
+            code[i] = w;
+        }
+        code[3] = 0x0000006f;                               /* j . */
+        start = reset;
+        for (unsigned i = 1; i < 8; i++) {
+            start.fpr[i] = fp_value();
+            start.gpr[i] = rn(2) ? rnd() : (uint64_t)(int64_t)(int32_t)rnd() >> rn(40);
+        }
+        start.pc = RAM_BASE;
+        start.mtvec = HANDLER;
+        start.mstatus |= (uint64_t)rn(4) << 13;
+        start.mstatus = riscv_mstatus_sd(start.mstatus);
+        start.fcsr = (uint32_t)(rn(2) ? 0 : rn(8)) << 5 | rn(32) | (rn(4) ? 1 : 0);
+        if (n < sizeof(fixed) / sizeof(fixed[0])) {
+            code[0] = fixed[n].insn;
+            code[1] = code[2] = 0x00000013;                 /* nop */
+            start.fpr[2] = fixed[n].a;
+            start.fpr[3] = fixed[n].b;
+            start.mstatus = riscv_mstatus_sd((start.mstatus & ~MSTATUS_FS) |
+                                             (uint64_t)fixed[n].fs << 13);
+            start.fcsr = fixed[n].fcsr;
+        }
+        Side *sides[2] = { in, jt };
+        for (unsigned k = 0; k < 2; k++) {
+            memcpy(sides[k]->ram, code, sizeof(code));
+            memory_ram_written(&sides[k]->mem, RAM_BASE, sizeof(code));
+            sides[k]->cpu.env = start;
+            cpu_state_changed(&sides[k]->cpu);
+        }
+        CPUExitReason ra = cpu_exec(&in->cpu, 3);
+        CPUExitReason rb = cpu_exec(&jt->cpu, 3);
+        if (ra != rb || memcmp(&in->cpu.env, &jt->cpu.env, sizeof(in->cpu.env)) != 0) {
+            mismatches++;
+            printf("MISMATCH: case %" PRIu64 ": %08x %08x %08x\n", n, code[0], code[1], code[2]);
+            dump("start", &start);
+            dump("interpreter", &in->cpu.env);
+            dump("jit", &jt->cpu.env);
+        }
+    }
+    printf("fp edges: %" PRIu64 " cases, %" PRIu64 " mismatches\n", cases, mismatches);
+    CU_ASSERT_EQUAL(mismatches, 0);
+    side_destroy(in);
+    side_destroy(jt);
+    free(in);
+    free(jt);
+}
+
 int main(void)
 {
     static const UnitTest tests[] = {
         { "random blocks: JIT = interpreter", test_random_blocks },
+        { "F and D edges: JIT = interpreter", test_fp_edges },
         { NULL, NULL },
     };
     return unit_run("jit-diff", tests);
