@@ -677,6 +677,7 @@ int main(int argc, char **argv)
         die("%s", oe.msg);
     }
     cl.opts.incoming = cl.incoming != NULL;
+    cl.opts.replaying = cl.rr_mode == REPLAY_MODE_PLAY;
     if (cl.rr_mode != REPLAY_MODE_NONE) {
         Error re;
         error_init(&re);
@@ -783,7 +784,9 @@ int main(int argc, char **argv)
             monitor_cleanup(monitors);
             die("-reverse: %s", re.msg);
         }
-        main_loop_set_replay(machine_replay_record_limit, &mreplay);
+        if (cl.rr_mode == REPLAY_MODE_NONE) {
+            main_loop_set_replay(machine_replay_record_limit, &mreplay);
+        }
     }
     GdbStub *gdb = gdb_server_new(&machine, loop);
     gdb_server_set_reverse(gdb, cl.reverse ? &mreplay.rv : NULL);
