@@ -175,6 +175,23 @@ static uint64_t mrv_mark(void *opaque)
 static void mrv_moved(void *opaque, uint64_t mark)
 {
     MachineReplay *mr = opaque;
+    if (mr->r.mode == REPLAY_MODE_RECORD) {
+        /* A log has one timeline: it ends where the run got furthest, and
+         * what runs forward from the past is not recorded. */
+        Replay *r = &mr->r;
+        uint64_t end = mr->rv.horizon > r->writer.last_pos ? mr->rv.horizon
+                                                           : r->writer.last_pos;
+        Error err;
+        error_init(&err);
+        if (!replay_writer_close(&r->writer, end, &err)) {
+            fprintf(stderr, "amber: %s\n", err.msg);
+        }
+        fprintf(stderr, "amber: record of %s: ended at position %llu (%llu events): reverse "
+                        "execution went back, the run from there is not recorded\n",
+                r->path, (unsigned long long)end, (unsigned long long)r->events);
+        r->mode = REPLAY_MODE_NONE;
+        return;
+    }
     if (mr->r.mode != REPLAY_MODE_PLAY) {
         return;
     }
