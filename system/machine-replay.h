@@ -1,8 +1,8 @@
 /* Record/replay for the process's machine (system/machine-replay.c):
  * -record FILE, -replay FILE and -icount ...,rr=record|replay,rrfile=FILE.
  * Builds the machine's config text (checked against a log's), gives the
- * replay its ReplayOps (UART0 input, reset, loadvm,
- * network frames, set_link) and reverse execution its ReverseOps, filters UART0's host
+ * replay its ReplayOps (UART0 input, reset, loadvm, network frames,
+ * set_link) and reverse execution its ReverseOps, filters UART0's host
  * input, and hands the main loop the position it may run to. */
 #ifndef SYSTEM_MACHINE_REPLAY_H
 #define SYSTEM_MACHINE_REPLAY_H
