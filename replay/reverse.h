@@ -1,8 +1,9 @@
 /* Reverse execution (doc/replay.md): automatic in-memory checkpoints of
  * the machine while it runs, and deterministic re-execution from the one
  * before a target position to the target, giving back the inputs that
- * were applied on the way (the typed bytes), so it also works while a
- * person types into the guest.
+ * were applied on the way (typed bytes, network frames, link changes, or
+ * what a replay's log gave), so it also works while a person types into
+ * the guest.
  *
  * A checkpoint holds the device state (CPU, devices, board: the savevm
  * engine's device-only stream into a buffer), the pages of RAM written
