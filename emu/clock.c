@@ -30,6 +30,8 @@ void clock_init(VirtClock *c, ClockMode mode, unsigned shift,
     c->host_start_ns = clock_host_ns();
     c->offset_ns = 0;
     c->timers = NULL;
+    c->deadline_cb = NULL;
+    c->deadline_opaque = NULL;
     c->pace_anchored = false;
 }
 
@@ -149,6 +151,9 @@ void timer_mod(Timer *t, uint64_t expire_ns)
     t->next = *p;
     *p = t;
     t->armed = true;
+    if (c->timers == t && c->deadline_cb) {
+        c->deadline_cb(c->deadline_opaque, expire_ns);
+    }
 }
 
 uint64_t clock_next_deadline(VirtClock *c)

@@ -37,6 +37,10 @@ struct VirtClock {
     uint64_t host_start_ns;      /* host mode: CLOCK_MONOTONIC at clock start */
     uint64_t offset_ns;          /* added to the raw clock; set on restore */
     Timer *timers;
+    /* Called when a timer becomes the earliest (optional): a CPU running a
+     * slice computed before must stop at the new deadline, not after it. */
+    void (*deadline_cb)(void *opaque, uint64_t expire_ns);
+    void *deadline_opaque;
     /* sleep=on pacing: wall = virtual + pace_offset (mod 2^64) */
     bool pace_anchored;
     uint64_t pace_offset;

@@ -115,7 +115,9 @@ static bool virtio_net_receive(void *opaque, const uint8_t *buf, size_t len)
 {
     VirtioNet *n = opaque;
     VirtioMmio *t = n->t;
-    if (!virtio_net_ready(n) || !runstate_is_running(n->run)) {
+    /* A frame injected by a replay or a reverse re-execution is taken on a
+     * stopped machine too: re-execution runs it while a debugger holds it. */
+    if (!virtio_net_ready(n) || (!runstate_is_running(n->run) && !n->nd->injecting)) {
         if (virtio_net_ready(n)) {
             /* the virtual clock stands still until the machine runs again */
             timer_mod(&n->retry, clock_ns(n->clock) + 1);

@@ -6,6 +6,8 @@
 
 #include "hw/riscv/machine.h"
 #include "monitor/hmp.h"
+#include "monitor/monitor-int.h"
+#include "replay/replay-log.h"
 
 void hmp_info_network(Monitor *mon, const MonArgs *a)
 {
@@ -62,6 +64,14 @@ void hmp_set_link(Monitor *mon, const MonArgs *a)
     VirtioNet *n = i < 0 ? machine_find_nic(m, name) : NULL;
     if (i < 0 && !n) {
         monitor_error(mon, "Device '%s' not found", name);
+        return;
+    }
+    /* Logged where it takes effect while recording, refused replaying. */
+    uint8_t ev[1 + 64];
+    size_t len = strlen(name) < 64 ? strlen(name) : 64;
+    ev[0] = up;
+    memcpy(ev + 1, name, len);
+    if (!hmp_replay_input(mon, REPLAY_EV_SET_LINK, ev, 1 + len)) {
         return;
     }
     /* One link joins a NIC and its back end: naming either pulls it. */

@@ -8,7 +8,7 @@
  *
  * The log keeps a ring of the last NET_LOG_RING entries (info network shows
  * the counts) and hands every entry, bytes included, to a sink when one is
- * set (the record/replay work attaches there). */
+ * set (system/machine-replay-net.c: record/replay and reverse execution). */
 #ifndef NET_NET_LOG_H
 #define NET_NET_LOG_H
 

@@ -45,12 +45,13 @@ static bool net_dev_deliver(NetDev *nd, const uint8_t *buf, size_t len, bool ext
     return true;
 }
 
-void net_dev_flush(NetDev *nd)
+static unsigned net_dev_deliver_queue(NetDev *nd)
 {
+    unsigned n = 0;
     while (nd->head && nd->peer.receive) {
         NetPacket *p = nd->head;
         if (!net_dev_deliver(nd, p->data, p->len, p->external)) {
-            return;
+            return n;
         }
         nd->head = p->next;
         if (!nd->head) {
@@ -58,18 +59,63 @@ void net_dev_flush(NetDev *nd)
         }
         nd->queued--;
         free(p);
+        n++;
     }
+    return n;
+}
+
+void net_dev_flush(NetDev *nd)
+{
+    if (nd->input == NET_INPUT_HELD) {
+        nd->kick = nd->head != NULL;
+        return;
+    }
+    net_dev_deliver_queue(nd);
+}
+
+unsigned net_dev_release(NetDev *nd)
+{
+    nd->kick = false;
+    return net_dev_deliver_queue(nd);
+}
+
+bool net_dev_inject(NetDev *nd, const uint8_t *buf, size_t len)
+{
+    if (!nd->peer.receive || len > NET_FRAME_MAX) {
+        return false;
+    }
+    nd->injecting = true;
+    bool ok = net_dev_deliver(nd, buf, len, true);
+    nd->injecting = false;
+    return ok;
+}
+
+void net_dev_set_input(NetDev *nd, NetInputMode mode)
+{
+    nd->input = mode;
+    nd->kick = nd->head != NULL;
+}
+
+void net_dev_set_link_sink(NetDev *nd, NetLinkSink sink, void *opaque)
+{
+    nd->link_sink = sink;
+    nd->link_sink_opaque = opaque;
 }
 
 void net_dev_receive(NetDev *nd, const uint8_t *buf, size_t len, bool external)
 {
-    if (!nd->peer.receive || nd->link_down || len > NET_FRAME_MAX) {
-        nd->rx_dropped++;        /* no NIC, or a cable pulled: frames are lost */
+    if (!nd->peer.receive || nd->link_down || len > NET_FRAME_MAX ||
+        nd->input == NET_INPUT_LOG || nd->muted) {
+        nd->rx_dropped++;        /* no NIC, a cable pulled, or the log replaces us */
         return;
     }
-    net_dev_flush(nd);
-    if (!nd->head && net_dev_deliver(nd, buf, len, external)) {
-        return;
+    if (nd->input == NET_INPUT_HELD) {
+        nd->kick = true;         /* net_dev_release delivers it between slices */
+    } else {
+        net_dev_flush(nd);
+        if (!nd->head && net_dev_deliver(nd, buf, len, external)) {
+            return;
+        }
     }
     if (nd->queued >= NET_QUEUE_MAX) {
         nd->rx_dropped++;        /* TCP in the back end retransmits */
@@ -98,13 +144,17 @@ void net_dev_send(NetDev *nd, const uint8_t *buf, size_t len)
     if (nd->link_down || !nd->ops) {
         return;
     }
+    if (nd->input == NET_INPUT_LOG || nd->muted) {
+        nd->tx_swallowed++;      /* the recording's back end answered it; the log has that */
+        return;
+    }
     nd->tx_frames++;
     nd->ops->send(nd->be, buf, len);
 }
 
 void net_dev_send_done(NetDev *nd)
 {
-    if (nd->ops && nd->ops->flush) {
+    if (nd->ops && nd->ops->flush && nd->input != NET_INPUT_LOG && !nd->muted) {
         nd->ops->flush(nd->be);
     }
 }
@@ -117,5 +167,8 @@ void net_dev_set_link(NetDev *nd, bool up)
     }
     if (nd->peer.link_changed) {
         nd->peer.link_changed(nd->peer.opaque);
+    }
+    if (nd->link_sink) {
+        nd->link_sink(nd->link_sink_opaque, nd, up);
     }
 }

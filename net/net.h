@@ -35,6 +35,22 @@ typedef struct NetPeer {
 
 typedef struct NetDev NetDev;
 
+/* Where the NIC's frames come from (record/replay, doc/replay.md). */
+typedef enum NetInputMode {
+    NET_INPUT_LIVE,              /* the back end's frames reach the NIC at once */
+    /* Recording or -reverse: the back end's frames wait in the queue until
+     * net_dev_release, which the main loop calls between CPU slices, so each
+     * reaches the guest at a position a replay can give it at (never in the
+     * middle of an instruction, e.g. the guest's TX notification). */
+    NET_INPUT_HELD,
+    /* Replaying: the log replaces the back end. Its frames are dropped, the
+     * guest's are swallowed, net_dev_inject gives the logged ones. */
+    NET_INPUT_LOG,
+} NetInputMode;
+
+/* A link change (net_dev_set_link), for record/replay. */
+typedef void (*NetLinkSink)(void *opaque, NetDev *nd, bool up);
+
 /* The back end's side. */
 typedef struct NetBackendOps {
     const char *type;            /* "user" */
@@ -65,6 +81,13 @@ struct NetDev {
     NetPacket *head, *tail;
     unsigned queued;
     uint64_t rx_frames, tx_frames, rx_dropped;
+    NetInputMode input;
+    bool kick;                   /* HELD: a frame came or the guest posted buffers */
+    bool muted;                  /* re-execution (reverse): the back end hears nothing */
+    bool injecting;              /* net_dev_inject: the NIC takes it while stopped too */
+    uint64_t tx_swallowed;       /* LOG or muted: guest frames no back end saw */
+    NetLinkSink link_sink;
+    void *link_sink_opaque;
     /* The instruction count now (the machine's), for the input log. */
     uint64_t (*icount)(void *opaque);
     void *icount_opaque;
@@ -79,8 +102,17 @@ void net_dev_destroy(NetDev *nd);
  * socket), as opposed to the back end's answer to a guest frame. */
 void net_dev_receive(NetDev *nd, const uint8_t *buf, size_t len, bool external);
 /* Delivers queued frames while the NIC takes them (the NIC calls it when
- * the guest posted buffers or the machine runs again). */
+ * the guest posted buffers or the machine runs again). HELD: only notes
+ * that a delivery may now succeed (nd->kick); net_dev_release delivers. */
 void net_dev_flush(NetDev *nd);
+/* HELD: delivers the queued frames the NIC takes now; how many. */
+unsigned net_dev_release(NetDev *nd);
+/* A frame from a replay log or a reverse history, given to the NIC now,
+ * past the back end and the queue (and the run state: re-execution runs a
+ * stopped machine). false when the NIC did not take it. */
+bool net_dev_inject(NetDev *nd, const uint8_t *buf, size_t len);
+void net_dev_set_input(NetDev *nd, NetInputMode mode);
+void net_dev_set_link_sink(NetDev *nd, NetLinkSink sink, void *opaque);
 /* Drops the queued frames (a NIC reset). */
 void net_dev_purge(NetDev *nd);
 /* Guest -> back end. */

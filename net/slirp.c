@@ -325,6 +325,9 @@ static bool net_slirp_bind(NetSlirp *s, NetSlirpFwd *f, Error *err)
 
 bool net_slirp_bind_forwards(NetSlirp *s, Error *err)
 {
+    if (s->nd->input == NET_INPUT_LOG) {
+        return true;             /* replaying: the log replaces the host's side */
+    }
     for (int i = 0; i < s->opts.nr_fwd; i++) {
         if (!s->opts.fwd[i].active && !net_slirp_bind(s, &s->opts.fwd[i], err)) {
             net_slirp_update(s);
@@ -349,6 +352,11 @@ void net_slirp_release_forwards(NetSlirp *s)
 
 bool net_slirp_add_fwd(NetSlirp *s, const NetSlirpFwd *f, Error *err)
 {
+    if (s->nd->input == NET_INPUT_LOG) {
+        error_setf(err, "replaying: the network back end is replaced by the log, no port "
+                        "is forwarded");
+        return false;
+    }
     if (s->opts.nr_fwd == NET_SLIRP_MAX_FWD) {
         error_setf(err, "at most %d hostfwd rules", NET_SLIRP_MAX_FWD);
         return false;

@@ -176,6 +176,10 @@ bool replay_log_parse(ReplayLog *log, uint8_t *buf, size_t len, const char *conf
             error_setf(err, "offset %zu: set-link state %u is neither 0 nor 1", off, ev.data[0]);
             goto fail;
         }
+        if (ev.kind == REPLAY_EV_SET_LINK && memchr(ev.data + 1, 0, ev.len - 1)) {
+            error_setf(err, "offset %zu: set-link name holds a NUL byte", off);
+            goto fail;
+        }
         last = ev.pos;
         off += REPLAY_LOG_EVENT_HEADER + ev.len;
         if (ev.kind == REPLAY_EV_END) {

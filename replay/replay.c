@@ -174,3 +174,18 @@ void replay_go_live(Replay *r)
         r->mode = REPLAY_MODE_NONE;
     }
 }
+
+size_t replay_cursor(const Replay *r)
+{
+    return r->mode == REPLAY_MODE_PLAY ? r->next : 0;
+}
+
+void replay_rewind(Replay *r, size_t next)
+{
+    if (r->mode != REPLAY_MODE_PLAY) {
+        return;
+    }
+    r->next = next < r->log.nr_events ? next : r->log.nr_events;
+    r->events = r->next;         /* each given once on the way that is now history */
+    r->ended = false;
+}

@@ -27,8 +27,8 @@ typedef struct ReplayOps {
     void (*serial)(void *opaque, const uint8_t *buf, size_t len);
     void (*reset)(void *opaque);
     bool (*loadvm)(void *opaque, const char *name, Error *err);
-    /* A network frame for NIC nic (the lead wires it to net/ after merging
-     * the network branch: its NetInputLog sink calls replay_input). */
+    /* A network frame for network nic (its index among the machine's
+     * netdevs), given to its NIC past the back end. */
     bool (*net_frame)(void *opaque, uint32_t nic, const uint8_t *buf, size_t len, Error *err);
     bool (*set_link)(void *opaque, const char *name, bool up, Error *err);
 } ReplayOps;
@@ -69,5 +69,10 @@ uint64_t replay_run_limit(const Replay *r);
  * may go on live: replay_go_live). */
 bool replay_at_end(const Replay *r);
 void replay_go_live(Replay *r);
+/* Play: the next event to give (its index in log.events). Reverse
+ * execution moved the machine back: next is the first event not given at
+ * the position it is now at (from the reverse history's marks). */
+size_t replay_cursor(const Replay *r);
+void replay_rewind(Replay *r, size_t next);
 
 #endif

@@ -84,10 +84,41 @@ bool reverse_enable(Reverse *rv, Machine *m, MigrationVM *vm, uint64_t interval,
     return true;
 }
 
-void reverse_note_input(Reverse *rv, uint8_t kind, const void *data, size_t len)
+void reverse_set_ops(Reverse *rv, const ReverseOps *ops, void *opaque)
+{
+    rv->ops = ops;
+    rv->ops_opaque = opaque;
+}
+
+static uint64_t rev_owner_mark(const Reverse *rv)
+{
+    return rv->ops && rv->ops->mark ? rv->ops->mark(rv->ops_opaque) : 0;
+}
+
+static void rev_quiet(Reverse *rv, bool on)
+{
+    if (rv->ops && rv->ops->quiet) {
+        rv->ops->quiet(rv->ops_opaque, on);
+    }
+}
+
+/* The end of a reverse operation: the owner's cursor follows the machine. */
+static void rev_moved(Reverse *rv)
+{
+    rev_quiet(rv, false);
+    if (rv->ops && rv->ops->moved) {
+        rv->ops->moved(rv->ops_opaque, rv->mark);
+    }
+}
+
+void reverse_note_input(Reverse *rv, uint8_t kind, const void *data, size_t len,
+                        uint64_t mark)
 {
     if (!rv->on) {
         return;
+    }
+    if (rv->in_past) {
+        reverse_truncate(rv);    /* an input here: the later ones are another history */
     }
     if (rv->nr_in == rv->cap_in) {
         size_t cap = rv->cap_in ? rv->cap_in * 2 : 64;
@@ -107,6 +138,7 @@ void reverse_note_input(Reverse *rv, uint8_t kind, const void *data, size_t len)
     in->kind = kind;
     in->len = (uint32_t)len;
     in->pos = machine_icount(rv->m);
+    in->mark = mark;
     rv->nr_in++;
 }
 
@@ -161,7 +193,8 @@ bool reverse_checkpoint(Reverse *rv, Error *err)
         rv->cp = n;
         rv->cap_cp = cap;
     }
-    RevCheckpoint c = { .pos = machine_icount(m), .nr_inputs = rv->nr_in };
+    RevCheckpoint c = { .pos = machine_icount(m), .nr_inputs = rv->nr_in,
+                        .mark = rev_owner_mark(rv) };
     ChannelBuffer b = { 0 };
     QEMUFile *f = qemu_file_buffer_writer(&b);
     int ret = vm_save_devices_state(rv->vm, f, err);
@@ -319,6 +352,7 @@ static bool rev_restore(Reverse *rv, size_t k, Error *err)
     memcpy(m->serial0.pending, c->pending, c->pending_len);
     m->serial0.pending_len = c->pending_len;
     m->shutdown_requested = m->reset_requested = false;
+    rv->mark = c->mark;
     for (int h = 0; h < m->nr_harts; h++) {
         m->harts[h].dbg_skip = false;
         m->harts[h].dbg_hit = CPU_DEBUG_HIT_NONE;
@@ -367,8 +401,13 @@ static bool rev_run(Reverse *rv, size_t k, uint64_t target, uint64_t *hits, uint
     for (;;) {
         uint64_t pos = machine_icount(m);
         while (ii < rv->nr_in && rv->in[ii].pos == pos) {
-            chardev_feed_direct(&m->serial0, rv->in[ii].data, rv->in[ii].len);
-            ii++;
+            const RevInput *in = &rv->in[ii++];
+            if (rv->ops && rv->ops->give) {
+                rv->ops->give(rv->ops_opaque, in);
+            } else if (in->kind == REPLAY_EV_SERIAL) {
+                chardev_feed_direct(&m->serial0, in->data, in->len);
+            }
+            rv->mark = in->mark;
         }
         if (pos >= target) {
             break;
@@ -468,8 +507,14 @@ bool reverse_goto(Reverse *rv, uint64_t target, Error *err)
         return false;
     }
     size_t k = rev_find(rv, target);
-    return rev_restore(rv, k, err) && rev_run(rv, k, target, NULL, NULL, err) &&
-           (rv->last_gen = rv->m->state_gen, rv->last_steps = rv->m->debug_steps, true);
+    rev_quiet(rv, true);
+    bool ok = rev_restore(rv, k, err) && rev_run(rv, k, target, NULL, NULL, err);
+    if (ok) {
+        rv->last_gen = rv->m->state_gen;
+        rv->last_steps = rv->m->debug_steps;
+    }
+    rev_moved(rv);
+    return ok;
 }
 
 int reverse_stepi(Reverse *rv, Error *err)
@@ -484,11 +529,8 @@ int reverse_stepi(Reverse *rv, Error *err)
     return reverse_goto(rv, pos - 1, err) ? 1 : -1;
 }
 
-int reverse_continue(Reverse *rv, Error *err)
+static int rev_continue(Reverse *rv, Error *err)
 {
-    if (!rev_capture(rv, err)) {
-        return -1;
-    }
     Machine *m = rv->m;
     uint64_t now = machine_icount(m);
     /* Interval by interval, newest first: the last hit in the newest
@@ -532,10 +574,24 @@ int reverse_continue(Reverse *rv, Error *err)
             return 1;
         }
     }
-    if (!reverse_goto(rv, reverse_begin(rv), err)) {
+    size_t k0 = rev_find(rv, reverse_begin(rv));
+    if (!rev_restore(rv, k0, err) || !rev_run(rv, k0, reverse_begin(rv), NULL, NULL, err)) {
         return -1;
     }
+    rv->last_gen = m->state_gen;
+    rv->last_steps = m->debug_steps;
     return 0;
+}
+
+int reverse_continue(Reverse *rv, Error *err)
+{
+    if (!rev_capture(rv, err)) {
+        return -1;
+    }
+    rev_quiet(rv, true);
+    int r = rev_continue(rv, err);
+    rev_moved(rv);
+    return r;
 }
 
 void reverse_truncate(Reverse *rv)

@@ -1,8 +1,9 @@
 /* Reverse execution (doc/replay.md): automatic in-memory checkpoints of
  * the machine while it runs, and deterministic re-execution from the one
  * before a target position to the target, giving back the inputs that
- * were applied on the way (the typed bytes), so it also works while a
- * person types into the guest.
+ * were applied on the way (typed bytes, network frames, link changes, or
+ * what a replay's log gave), so it also works while a person types into
+ * the guest.
  *
  * A checkpoint holds the device state (CPU, devices, board: the savevm
  * engine's device-only stream into a buffer), the pages of RAM written
@@ -31,14 +32,30 @@ typedef struct RevCheckpoint {
     uint8_t pending[sizeof(((CharBackend *)0)->pending)];
     size_t pending_len;
     size_t nr_inputs;            /* inputs applied before it was taken */
+    uint64_t mark;               /* ReverseOps.mark when it was taken */
 } RevCheckpoint;
 
 typedef struct RevInput {
-    uint8_t kind;                /* REPLAY_EV_SERIAL */
+    uint8_t kind;                /* REPLAY_EV_SERIAL, _NET_FRAME, _SET_LINK */
     uint64_t pos;
     uint32_t len;
     uint8_t *data;
+    uint64_t mark;               /* the caller's cursor once it was given */
 } RevInput;
+
+/* What the owner does for re-execution (all optional). The mark is the
+ * owner's own cursor (a replay: the next event of its log), kept with each
+ * checkpoint and input, so that after going back the owner learns where
+ * its cursor was at the new position. */
+typedef struct ReverseOps {
+    /* An input again (without: serial bytes into UART0). */
+    void (*give)(void *opaque, const RevInput *in);
+    /* Re-execution starts (on) or ends: the back ends must hear nothing. */
+    void (*quiet)(void *opaque, bool on);
+    uint64_t (*mark)(void *opaque);
+    /* The machine was put at another position; mark is the cursor there. */
+    void (*moved)(void *opaque, uint64_t mark);
+} ReverseOps;
 
 typedef struct Reverse {
     Machine *m;
@@ -59,6 +76,9 @@ typedef struct Reverse {
     size_t ram_at;               /* RAM is checkpoint ram_at's plus the dirty pages */
     bool in_past;                /* put back by reverse_goto: later checkpoints exist */
     size_t cursor;               /* inputs given so far on the way to where it is */
+    uint64_t mark;               /* the owner's cursor where it is (ReverseOps) */
+    const ReverseOps *ops;
+    void *ops_opaque;
     /* The largest the history grew (bench/reverse.sh reports them). */
     uint64_t peak_pos, peak_mem;
     size_t peak_cp;
@@ -68,8 +88,11 @@ typedef struct Reverse {
 bool reverse_enable(Reverse *rv, Machine *m, MigrationVM *vm, uint64_t interval,
                     uint64_t mem_limit, Error *err);
 void reverse_disable(Reverse *rv);
-/* An input given to the machine now (it is given again on re-execution). */
-void reverse_note_input(Reverse *rv, uint8_t kind, const void *data, size_t len);
+void reverse_set_ops(Reverse *rv, const ReverseOps *ops, void *opaque);
+/* An input given to the machine now (it is given again on re-execution);
+ * mark: the owner's cursor after it. In the past it starts a new history. */
+void reverse_note_input(Reverse *rv, uint8_t kind, const void *data, size_t len,
+                        uint64_t mark);
 /* From the main loop, between slices: a checkpoint when the interval has
  * passed, or the state was changed from outside (loadvm, reset, a
  * debugger's step). */

@@ -168,11 +168,14 @@ static void main_usage(void)
            "                        interpreter); jit=off the interpreter. Same instruction\n"
            "                        counts, output and state either way. The environment\n"
            "                        variable AMBER_JIT=off|on sets the default\n"
-           "  -record FILE          record the run's inputs (serial, system_reset, loadvm)\n"
-           "  -replay FILE          replay a recorded run: same transcript, same final state\n"
+           "  -record FILE          record the run's inputs (serial, system_reset, loadvm,\n"
+           "                        network frames, set_link)\n"
+           "  -replay FILE          replay a recorded run: same transcript, same final state;\n"
+           "                        the log replaces the network back end\n"
            "  -icount shift=N,rr=record|replay,rrfile=FILE   QEMU's spelling of the two\n"
            "  -reverse on[,interval=N][,mem=SIZE]   checkpoints for gdb's reverse-stepi and\n"
-           "                        reverse-continue (default every 10M instructions, 512M)\n"
+           "                        reverse-continue (default every 10M instructions, 512M);\n"
+           "                        with -replay it re-executes with the log's inputs\n"
            "  -rtc base=utc|localtime|YYYY-MM-DD[THH:MM:SS]\n"
            "                        RTC start (a fixed date makes runs reproducible)\n"
            "  -S                    do not start the CPU (paused in 'prelaunch')\n"
@@ -677,6 +680,7 @@ int main(int argc, char **argv)
         die("%s", oe.msg);
     }
     cl.opts.incoming = cl.incoming != NULL;
+    cl.opts.replaying = cl.rr_mode == REPLAY_MODE_PLAY;
     if (cl.rr_mode != REPLAY_MODE_NONE) {
         Error re;
         error_init(&re);
@@ -783,7 +787,9 @@ int main(int argc, char **argv)
             monitor_cleanup(monitors);
             die("-reverse: %s", re.msg);
         }
-        main_loop_set_replay(machine_replay_record_limit, &mreplay);
+        if (cl.rr_mode == REPLAY_MODE_NONE) {
+            main_loop_set_replay(machine_replay_record_limit, &mreplay);
+        }
     }
     GdbStub *gdb = gdb_server_new(&machine, loop);
     gdb_server_set_reverse(gdb, cl.reverse ? &mreplay.rv : NULL);

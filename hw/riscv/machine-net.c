@@ -137,6 +137,10 @@ static bool net_new_backend(Machine *m, const char *what, const char *spec, Mach
         net_dev_init(nd, id, i);
         nd->icount = machine_icount;
         nd->icount_opaque = m;
+        if (m->opts.replaying) {
+            /* Before the back end binds its forwards: it binds none. */
+            net_dev_set_input(nd, NET_INPUT_LOG);
+        }
         m->nr_netdevs++;
         m->slirp[i] = net_slirp_new(nd, &so, &m->clock, m->opts.loop, m->opts.incoming,
                                   &m->opts.warn, &e);

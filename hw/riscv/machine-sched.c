@@ -80,11 +80,32 @@ CPUExitReason machine_exec(Machine *m, uint64_t max_insns)
     return CPU_EXIT_LIMIT;
 }
 
+/* A timer armed during a slice with a deadline before the slice's end (a
+ * guest's stimecmp or mtimecmp write, a device): with exact positions the
+ * running hart stops where the deadline falls, so the timer fires at the
+ * same position however the slices were cut (other timers, a replay's
+ * events, a back end's timers that a replay does not have). */
+static void machine_clock_deadline(void *opaque, uint64_t expire_ns)
+{
+    Machine *m = opaque;
+    RISCVCPU *cpu = &m->harts[m->nr_harts == 1 ? 0 : m->sched_cur];
+    if (!cpu->icount_exact || m->clock.mode != CLOCK_MODE_ICOUNT) {
+        return;
+    }
+    uint64_t d = clock_ns_to_icount_delta(&m->clock, expire_ns);
+    uint64_t at = cpu->env.icount + d;
+    if (at >= cpu->env.icount && at < cpu->icount_limit) {
+        cpu->icount_limit = at;  /* outside a slice: cpu_exec sets its own */
+    }
+}
+
 void machine_set_icount_exact(Machine *m, bool exact)
 {
     for (int h = 0; h < m->nr_harts; h++) {
         m->harts[h].icount_exact = exact;
     }
+    m->clock.deadline_cb = exact ? machine_clock_deadline : NULL;
+    m->clock.deadline_opaque = m;
 }
 
 CPUExitReason machine_run_to(Machine *m, uint64_t pos)

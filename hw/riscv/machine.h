@@ -86,6 +86,7 @@ typedef struct MachineOptions {
     Loop *loop;                  /* the loop that polls the network back ends */
     bool snapshot;               /* -snapshot: snapshot=on unless a drive says off */
     bool incoming;               /* -incoming: disks stay inactive until the load ends */
+    bool replaying;              /* -replay: the log replaces the network back ends */
     Log *log;                    /* the debug log (-d/-D); NULL: the machine's own, off */
     Reporter warn;               /* warnings while building (a probed raw image); the
                                   * system prints them */

@@ -108,4 +108,74 @@ refused "a log of another machine names both configs" "recorded on a machine 'vi
     "${ARGS[@]}" -m 256M -replay "$tmp/rec.log"
 refused "host-clock mode refuses record/replay" 'host-clock mode' "${ARGS[@]}" -icount shift=auto -record "$tmp/x.log"
 refused "rr=record without rrfile is refused" 'needs rrfile' "${ARGS[@]}" -icount 3,rr=record
+
+# ---- reverse execution of the replay in gdb (-replay with -reverse) ----
+# The recorded session (typed keys, a reset) is replayed stopped at reset
+# with checkpoints; gdb runs it forward to the 12th trap (timer ticks and
+# the typed keys' UART interrupts), then reverse-continues to each earlier
+# trap: every one has the registers and globals the forward run had there,
+# also across the keys the log gave and the logged reset; continuing from
+# there replays the log again and meets the forward run's traps. 60 stepi then 60 reverse-stepi give
+# the registers back in reverse order; a forward-only replay (no -reverse)
+# stops at the same 12 traps with the same state.
+if ! command -v gdb-multiarch >/dev/null 2>&1; then
+    skip "reverse execution of a replay in gdb" "gdb-multiarch not installed (apt-get install gdb-multiarch)"
+    finish
+fi
+sock=$tmp/gdb.sock
+rr_gdb() {   # rr_gdb NAME CMDFILE EXTRA-ARGS...: a replay stopped at reset, gdb through CMDFILE
+    local name=$1 cmd=$2
+    shift 2
+    rm -f "$sock"
+    timeout 300 "$AMBER" "${ARGS[@]}" -replay "$tmp/rec.log" -S -gdb "unix:$sock,server" "$@" \
+        </dev/null >"$tmp/$name.out" 2>"$tmp/$name.err" &
+    pid=$!
+    local end=$((SECONDS + 10))
+    while [ ! -S "$sock" ] && [ $SECONDS -lt $end ]; do sleep 0.05; done
+    timeout 240 gdb-multiarch -nx -batch -x "$cmd" "$elf" >"$tmp/$name.gdb" 2>&1
+    kill $pid 2>/dev/null
+    wait $pid 2>/dev/null
+    pid=
+}
+regs='%lx %lx %lx %lx %lx %lu %lu %lu\n", $pc, $sp, $ra, $a0, $a5, (unsigned long)ticks, (unsigned long)typed, (unsigned long)rx_head'
+{
+    echo "set pagination off"
+    echo "target remote $sock"
+    echo "break trap_handler"
+    for i in $(seq 12); do echo "continue"; echo "printf \"H $regs"; done
+} >"$tmp/fwd.cmd"
+{
+    cat "$tmp/fwd.cmd"
+    for i in $(seq 10); do echo "reverse-continue"; echo "printf \"B $regs"; done
+    for i in $(seq 5); do echo "continue"; echo "printf \"C $regs"; done
+    echo "delete"
+    for i in $(seq 60); do echo "printf \"F $regs"; echo "stepi"; done
+    echo "printf \"F $regs"
+    for i in $(seq 60); do echo "reverse-stepi"; echo "printf \"R $regs"; done
+    echo "kill"
+} >"$tmp/rev.cmd"
+echo kill >>"$tmp/fwd.cmd"
+rr_gdb fwd "$tmp/fwd.cmd"
+rr_gdb rev "$tmp/rev.cmd" -reverse on,interval=300000
+grep '^H ' "$tmp/fwd.gdb" >"$tmp/h-fwd"
+grep '^H ' "$tmp/rev.gdb" >"$tmp/h-rev"
+[ "$(wc -l <"$tmp/h-fwd")" = 12 ] && [ "$(awk '{ print $8 }' "$tmp/h-fwd" | sort -u | wc -l)" -gt 1 ] &&
+    cmp -s "$tmp/h-fwd" "$tmp/h-rev"
+check $? "replay with -reverse on: 12 traps forward, the same as a replay without it (typed up to $(tail -n 1 "$tmp/h-fwd" | awk '{ print $8 }'))"
+# the reset stops gdb too (at 0x1000): reverse-continue passes it
+grep -v '^H 1000 ' "$tmp/h-rev" | head -n 10 | tac >"$tmp/h-back"
+grep '^B ' "$tmp/rev.gdb" | sed 's/^B/H/' >"$tmp/b"
+[ "$(wc -l <"$tmp/b")" = 10 ] && cmp -s "$tmp/h-back" "$tmp/b"
+check $? "reverse-continue through the replay: each earlier trap with the forward run's registers and globals" \
+    "$(diff "$tmp/h-back" "$tmp/b" | head -n 4 | tr '\n' '|')"
+grep -v '^H 1000 ' "$tmp/h-rev" | sed -n 2,6p >"$tmp/h-again"
+grep '^C ' "$tmp/rev.gdb" | sed 's/^C/H/' >"$tmp/c"
+[ "$(wc -l <"$tmp/c")" = 5 ] && [ "$(tail -n 1 "$tmp/c" | awk '{ print $8 }')" != 0 ] && cmp -s "$tmp/h-again" "$tmp/c"
+check $? "continue from the past follows the log again (its cursor went back): the forward run's next 5 traps, typed keys included"
+grep '^F ' "$tmp/rev.gdb" >"$tmp/f"
+grep '^R ' "$tmp/rev.gdb" | sed 's/^R/F/' >"$tmp/r"
+head -n 60 "$tmp/f" | tac >"$tmp/f-rev"
+[ "$(wc -l <"$tmp/f")" = 61 ] && cmp -s "$tmp/f-rev" "$tmp/r"
+check $? "60 stepi then 60 reverse-stepi in the replay (in the trap handler) give the registers back in reverse order" \
+    "$(grep -i 'error\|E05' "$tmp/rev.gdb" | head -n 2 | tr '\n' '|')"
 finish

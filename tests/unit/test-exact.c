@@ -2,7 +2,8 @@
  * a run stops at the instruction asked for, also in the middle of a
  * block, on one hart and on four; a run stopped at many such points ends
  * as one that never stopped, and a position reached in one go holds the
- * same state as one reached instruction by instruction. */
+ * same state as one reached instruction by instruction; a timer armed
+ * during a slice stops the hart at its deadline. */
 #include <string.h>
 
 #include "hw/riscv/machine.h"
@@ -130,8 +131,40 @@ static void test_jit(void)
     use_jit = false;
 }
 
+/* At 0x80000000: mtimecmp = 500 ticks (50 us: instruction 50000 at
+ * shift 0), then a loop of addi. The CLINT arms its timer during the
+ * store, inside a slice asked for 200000 instructions: an exact run stops
+ * where the deadline falls, so the timer fires at the same position however
+ * the slices were cut (a replay without the recording's other timers). */
+static const uint32_t timer_prog[] = {
+    0x020042b7,                  /* lui t0, 0x2004: CLINT mtimecmp, hart 0 */
+    0x1f400313,                  /* li t1, 500 */
+    0x0062b023,                  /* sd t1, 0(t0) */
+    0x00138393,                  /* loop: addi t2, t2, 1 */
+    0xffdff06f,                  /* j loop */
+};
+
+static void test_timer_armed_in_slice(void)
+{
+    static Machine a, b;
+    for (int exact = 0; exact < 2; exact++) {
+        Machine *m = up(exact ? &b : &a, 1, exact);
+        CU_ASSERT_FATAL(memory_rw(&m->mem, VIRT_DRAM_BASE, (void *)timer_prog,
+                                  sizeof(timer_prog), true, false));
+        machine_exec(m, 200000);
+    }
+    CU_ASSERT_TRUE(machine_icount(&a) >= 200000);   /* the default runs its slice out */
+    CU_ASSERT_EQUAL(machine_icount(&b), 50000);   /* exact: stops at the deadline */
+    CU_ASSERT_EQUAL(clock_next_deadline(&b.clock), 50000);
+    CU_ASSERT_EQUAL(clock_run_timers(&b.clock), 1);
+    CU_ASSERT_TRUE(b.harts[0].env.mip & (1ull << 7));   /* MTIP */
+    machine_destroy(&a);
+    machine_destroy(&b);
+}
+
 static const UnitTest tests[] = {
     { "an exact run stops in the middle of a block", test_mid_block },
+    { "a timer armed during an exact slice stops it at its deadline", test_timer_armed_in_slice },
     { "stopped anywhere, one hart: the same state as never stopped", test_stops_1 },
     { "stopped anywhere, four harts: the same state as never stopped", test_stops_4 },
     { "the same three with the JIT", test_jit },

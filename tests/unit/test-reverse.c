@@ -86,7 +86,7 @@ static void forward_to(Box *b, uint64_t pos)
 
 static void type_key(Box *b, char c)
 {
-    reverse_note_input(&b->rv, REPLAY_EV_SERIAL, &c, 1);
+    reverse_note_input(&b->rv, REPLAY_EV_SERIAL, &c, 1, 0);
     chardev_feed_direct(&b->m.serial0, (const uint8_t *)&c, 1);
 }
 

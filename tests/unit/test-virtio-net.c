@@ -385,7 +385,52 @@ static void test_tx_tso(void)
     }
 }
 
+/* Record/replay's input modes: HELD keeps the back end's frames until
+ * net_dev_release (never in the guest's notification), LOG cuts the back
+ * end off both ways and takes injected frames, also while paused. */
+static void test_input_modes(void)
+{
+    setup(ALL_FEATURES);
+    net_dev_set_input(&nd, NET_INPUT_HELD);
+    desc(Q0D, 0, BUF, 2048, VIRTQ_DESC_F_WRITE, 0);
+    offer(0, 0);
+    uint8_t frame[64] = { 7 };
+    net_dev_receive(&nd, frame, sizeof(frame), true);
+    CU_ASSERT_EQUAL(nd.queued, 1);
+    CU_ASSERT_TRUE(nd.kick);
+    wr(0x050, 0);                                /* a notification delivers nothing */
+    CU_ASSERT_EQUAL(used_idx(0), 0);
+    icount = 777;
+    CU_ASSERT_EQUAL(net_dev_release(&nd), 1);
+    CU_ASSERT_FALSE(nd.kick);
+    CU_ASSERT_EQUAL(used_idx(0), 1);
+    CU_ASSERT_EQUAL(net_log_get(&nd.log, 0)->icount, 777);
+
+    net_dev_set_input(&nd, NET_INPUT_LOG);
+    desc(Q0D, 1, BUF + 0x1000, 2048, VIRTQ_DESC_F_WRITE, 0);
+    offer(0, 1);
+    net_dev_receive(&nd, frame, sizeof(frame), true);
+    CU_ASSERT_EQUAL(nd.queued, 0);               /* the back end's frame is dropped */
+    CU_ASSERT_EQUAL(used_idx(0), 1);
+    desc(Q1D, 0, BUF + 0x8000, 12 + 60, 0, 0);
+    offer(1, 0);
+    wr(0x050, 1);
+    CU_ASSERT_EQUAL(nsent, 0);                   /* and the guest's swallowed */
+    CU_ASSERT_EQUAL(nd.tx_swallowed, 1);
+    runstate_set(&run, RUN_STATE_PAUSED);
+    frame[0] = 9;
+    CU_ASSERT_TRUE(net_dev_inject(&nd, frame, sizeof(frame)));
+    CU_ASSERT_EQUAL(used_idx(0), 2);
+    uint8_t got = 0;
+    get(BUF + 0x1000 + 12, &got, 1);
+    CU_ASSERT_EQUAL(got, 9);
+    CU_ASSERT_FALSE(net_dev_inject(&nd, frame, sizeof(frame)));   /* no buffer left */
+    runstate_set(&run, RUN_STATE_RUNNING);
+    teardown();
+}
+
 static const UnitTest tests[] = {
+    { "input modes: held, log, inject", test_input_modes },
     { "config space and transmit", test_config_and_tx },
     { "transmit checksum offload", test_tx_checksum },
     { "transmit segmentation offload (HOST_TSO4)", test_tx_tso },
