@@ -97,7 +97,9 @@ check $? "replay with jit=$other: same output, same end ($(end_line "$tmp/rep2.e
 ramsize=$((256 << 20))
 start mrec "${common[@]}" -record "$tmp/m.log"
 type_cmds; tc=$?
-hmp mrec stop "pmemsave 0x80000000 $ramsize $tmp/rec.ram" quit >/dev/null
+info=$(hmp mrec stop 'info replay' "pmemsave 0x80000000 $ramsize $tmp/rec.ram" quit)
+check_that "info replay shows the recording ($(head -n 2 <<<"$info" | tr '\n' ' '))" \
+    "grep -q \"^Recording execution '$tmp/m.log': instruction count = [1-9][0-9]*\$\" <<<\"\$info\" && grep -q '^[1-9][0-9]* events recorded\$' <<<\"\$info\""
 wait_exit; rc=$?
 check_that "second recording ended from the monitor (exit status $rc)" "[ $tc = 0 ] && [ $rc = 0 ] && [ -s '$tmp/rec.ram' ]"
 mrec_end=$(end_line "$tmp/mrec.err")
