@@ -50,9 +50,9 @@ void hmp_info_replay(Monitor *mon, const MonArgs *a)
         return;
     }
     unsigned long long last = rv->nr_cp ? (unsigned long long)rv->cp[rv->nr_cp - 1].pos : 0;
-    monitor_printf(mon, "Reverse execution: %zu checkpoints from position %llu to %llu, "
-                        "every %llu instructions\n",
-                   rv->nr_cp, (unsigned long long)reverse_begin(rv), last,
+    monitor_printf(mon, "Reverse execution at instruction count = %llu: %zu checkpoints from "
+                        "position %llu to %llu, every %llu instructions\n",
+                   pos, rv->nr_cp, (unsigned long long)reverse_begin(rv), last,
                    (unsigned long long)rv->interval);
     monitor_printf(mon, "Checkpoint memory: %llu bytes of device state and page deltas "
                         "(bound %llu), %llu bytes of RAM copy, %llu checkpoints folded into it\n",
