@@ -1,53 +1,157 @@
 #!/bin/bash
-# Reverse execution on the project's Linux guest (doc/PERFORMANCE.md):
-# boots with -reverse on (checkpoints every 10M instructions, 512M bound),
-# types `churn 1000000` into its shell once it is up (an idle tickless
-# kernel's virtual time does not move), lets it run SECONDS more, stops it
-# from the monitor, then times N reverse-stepi and one
-# reverse-continue to the start of history through gdb-multiarch. Amber's
-# exit line gives the checkpoints' count and memory.
-# Usage: bench/reverse.sh [SECONDS] [N]
+# Reverse execution on the project's Linux guest (doc/PERFORMANCE.md,
+# "Reverse execution on Linux"), on each CPU back end:
+#  1. boots with -reverse on (a checkpoint every 10M instructions, 512M
+#     bound) and -icount sleep=off; /init runs `churn 3000 ; churn 300 ;
+#     churn 1000000` from the kernel command line (11 s, 1 s, then on and on
+#     of guest time rewriting 512 KiB);
+#  2. gdb-multiarch attaches during the last churn, times N reverse-stepi,
+#     then one reverse-continue with no breakpoint back to the start of
+#     history (re-executing all of it); `monitor info replay` gives the
+#     positions and the checkpoints' memory;
+#  3. a second boot: gdb breaks at /init's sum_print (the end of each churn;
+#     its ELF is beside the Image), reverse-continues to the end of churn
+#     300, then times one reverse-continue back across that second.
+# Then a 60 s run (churn 16000, to poweroff) gives the checkpoints' count and
+# memory over 60 s of guest time (Amber's exit line) and the process's peak
+# RSS. Writes $BENCH_RESULTS/reverse.md.
+# Usage: bench/reverse.sh [N] [ROUNDS60]
 set -u
-src=$(cd "$(dirname "$0")/.." && pwd)
-AMBER=${AMBER:-$src/amber}
-secs=${1:-10}
-n=${2:-50}
-FW=/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin
-image=$("$src/scripts/build-linux.sh" --cached-only | tail -n 1) || { echo "no cached kernel"; exit 2; }
+src=${AMBER_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+build=${AMBER_BUILD:-$src}
+AMBER=${AMBER:-$build/amber}
+BENCH_NAME=reverse
+. "$(dirname "$0")/linux-lib.inc"
+n=${1:-50}
+rounds60=${2:-16000}
+command -v gdb-multiarch >/dev/null || skip "gdb-multiarch not installed"
+bench_linux_image
+elf=$(dirname "$image")/init
+sp=$(nm "$elf" 2>/dev/null | awk '$3 == "sum_print" { print $1 }')
+[ -n "$sp" ] || skip "no sum_print in $elf (nm, /init's ELF beside the Image)"
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-"$AMBER" -M virt -m 256M -nographic -bios "$FW" -kernel "$image" -append console=ttyS0 \
-    -reverse on -gdb "unix:$tmp/g.sock,server" -monitor "unix:$tmp/m.sock,server,nowait" \
-    </dev/null >"$tmp/out" 2>"$tmp/err" &
-pid=$!
-hmp() {
-    python3 - "$tmp/m.sock" "$1" <<'PY'
-import socket, sys, time
-s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); time.sleep(0.3); s.recv(4096)
-s.send(sys.argv[2].encode() + b'\n'); time.sleep(0.5)
-PY
+pid=
+trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
+hmp() { timeout 60 python3 "$src/tests/integration/hmp.py" "$tmp/m.sock" "$@"; }
+ms() { echo $(( ($2 - $1) / 1000000 )); }
+posof() { sed -n "/^$1\$/,/^Reverse execution at/p" "$tmp/g.out" | grep -o 'instruction count = [0-9]*' | tail -n 1 | tr -dc 0-9; }
+
+# boot JIT APPEND: amber in the background with gdb and monitor sockets;
+# returns once /init printed PROMPTS prompts
+boot() {
+    rm -f "$tmp/g.sock" "$tmp/m.sock"
+    "$AMBER" -accel "tcg,jit=$1" -icount sleep=off -M virt -m "$RAM" -nographic -bios "$FW" \
+        -kernel "$image" -append "console=ttyS0 -- $2" \
+        -reverse on -gdb "unix:$tmp/g.sock,server" -monitor "unix:$tmp/m.sock,server,nowait" \
+        </dev/null >"$tmp/out" 2>"$tmp/err" &
+    pid=$!
+    local end=$((SECONDS + 300))
+    until [ "$(tr -d '\r' <"$tmp/out" | grep -c '^# ')" -ge "$3" ] || [ $SECONDS -ge $end ]; do sleep 0.2; done
 }
-end=$((SECONDS + 120))
-until grep -q 'amber-init' "$tmp/out" || [ $SECONDS -ge $end ]; do sleep 0.2; done
-hmp 'type "churn 1000000\n"'
-sleep "$secs"
-hmp stop
-{
+gdb_run() {   # gdb_run NAME: runs $tmp/NAME.cmd, output in $tmp/g.out, then ends amber
+    timeout "${BENCH_GDB_TIMEOUT:-900}" gdb-multiarch -nx -batch -x "$tmp/$1.cmd" >"$tmp/g.out" 2>&1
+    [ -n "${BENCH_KEEP:-}" ] && cp "$tmp/g.out" "$BENCH_KEEP/g-$1.out" && cp "$tmp/err" "$BENCH_KEEP/err-$1"
+    hmp quit >/dev/null
+    wait $pid
+    pid=
+}
+gdb_head() {
     echo "set pagination off"
+    echo "set architecture riscv:rv64"
     echo "target remote $tmp/g.sock"
-    echo 'shell date +%s%N'
-    for _ in $(seq "$n"); do echo reverse-stepi; done
-    echo 'shell date +%s%N'
-    echo 'reverse-continue'
-    echo 'shell date +%s%N'
-    echo detach
-} >"$tmp/g.cmd"
-gdb-multiarch -nx -batch -x "$tmp/g.cmd" >"$tmp/g.out" 2>&1
-mapfile -t t < <(grep -E '^[0-9]{15,}$' "$tmp/g.out")
-hmp quit
-wait $pid
-echo "reverse-stepi: $n in $(( (t[1] - t[0]) / 1000000 )) ms, $(( (t[1] - t[0]) / n / 1000 )) us each (gdb round trips included)"
-echo "reverse-continue to the start of history: $(( (t[2] - t[1]) / 1000000 )) ms"
-grep -o 'reverse: .*' "$tmp/err"
-pos=$(grep -o 'up to position [0-9]*' "$tmp/err" | tr -dc 0-9)
-echo "guest time at the last checkpoint: $((pos * 8 / 1000000)) ms (position $pos, 8 ns per instruction)"
+}
+
+one() {   # one JIT: the two gdb sessions on one back end; appends rows to $md.tmp
+    local jit=$1 t
+    # 1. Attached while `churn 1000000` runs (after 12.5 s of guest time):
+    #    N reverse-stepi, then back to the start of history.
+    boot "$jit" "churn 3000 ; churn 300 ; churn 1000000" 3
+    {
+        gdb_head
+        echo "echo AT-ATTACH\\n"
+        echo "monitor info replay"
+        echo 'shell date +%s%N'
+        for _ in $(seq "$n"); do echo reverse-stepi; done
+        echo 'shell date +%s%N'
+        echo "echo AT-STEPPED\\n"
+        echo "monitor info replay"
+        echo 'shell date +%s%N'
+        echo 'reverse-continue'
+        echo 'shell date +%s%N'
+        echo "echo AT-BEGIN\\n"
+        echo "monitor info replay"
+        echo detach
+    } >"$tmp/s$jit.cmd"
+    gdb_run "s$jit"
+    mapfile -t t < <(grep -E '^[0-9]{15,}$' "$tmp/g.out")
+    if [ ${#t[@]} -lt 4 ]; then
+        echo "jit=$jit: the gdb session did not finish:" >&2
+        tail -n 20 "$tmp/g.out" >&2
+        return 1
+    fi
+    local pa ps pb
+    pa=$(posof AT-ATTACH) ps=$(posof AT-STEPPED) pb=$(posof AT-BEGIN)
+    {
+        echo "| jit=$jit | \`reverse-stepi\` at $((pa / 125000)) ms of guest time (position $pa), gdb round trip included | $(( (t[1] - t[0]) / n / 1000 )) us each ($n in $(ms "${t[0]}" "${t[1]}") ms, $((pa - ps)) instructions back) |"
+        echo "| jit=$jit | \`reverse-continue\` with no breakpoint to the start of history ($pb), re-executing $(( (ps - pb) / 125000 )) ms | $(ms "${t[2]}" "${t[3]}") ms |"
+    } >>"$md.tmp"
+    sed -n '/^AT-STEPPED$/,/^Largest/p' "$tmp/g.out" | grep -E '^(Reverse|Checkpoint)' | sed "s/^/jit=$jit: /" >>"$tmp/notes"
+
+    # 2. Across 1 s: breakpoint at the end of each churn (sum_print), back to
+    #    the end of churn 300, then timed back across it to the end of churn
+    #    3000.
+    boot "$jit" "churn 3000 ; churn 300 ; churn 1000000" 3
+    {
+        gdb_head
+        echo "break *0x$sp"
+        echo 'reverse-continue'
+        echo "echo AT-END2\\n"
+        echo "monitor info replay"
+        echo 'shell date +%s%N'
+        echo 'reverse-continue'
+        echo 'shell date +%s%N'
+        echo "echo AT-END1\\n"
+        echo "monitor info replay"
+        echo detach
+    } >"$tmp/c$jit.cmd"
+    gdb_run "c$jit"
+    mapfile -t t < <(grep -E '^[0-9]{15,}$' "$tmp/g.out")
+    local p2 p1 e
+    p2=$(posof AT-END2) p1=$(posof AT-END1)
+    e=$(grep -m1 -o 'reverse execution: .*' "$tmp/err")
+    if [ -n "$e" ] || [ ${#t[@]} -lt 2 ]; then
+        echo "| jit=$jit | \`reverse-continue\` to a breakpoint 1 s back (the end of churn 300 to the end of churn 3000) | fails: ${e:-no answer} |" >>"$md.tmp"
+    else
+        echo "| jit=$jit | \`reverse-continue\` to a breakpoint 1 s back: positions $p2 to $p1, $(( (p2 - p1) / 125000 )) ms of guest time | $(ms "${t[0]}" "${t[1]}") ms |" >>"$md.tmp"
+    fi
+}
+
+{
+    echo "Linux, -m $RAM, one hart, -reverse on (every 10M instructions, 512M bound), -icount sleep=off; $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo
+    echo "| back end | what | time |"
+    echo "|---|---|---|"
+} >"$md.tmp"
+: >"$tmp/notes"
+one on || exit 1
+one off || exit 1
+
+# 60 s of guest time: the checkpoints' count and memory, the peak RSS.
+/usr/bin/time -f 'maxrss %M' -o "$tmp/time" "$AMBER" -icount sleep=off -M virt -m "$RAM" -nographic \
+    -bios "$FW" -kernel "$image" -append "console=ttyS0 -- churn $rounds60 ; uptime ; poweroff" \
+    -reverse on </dev/null >"$tmp/out60" 2>"$tmp/err60"
+up=$(tr -d '\r' <"$tmp/out60" | grep -m1 '^uptime ' | awk '{print $2}')
+line=$(grep -o 'reverse: .*' "$tmp/err60")
+rss=$(sed -n 's/^maxrss //p' "$tmp/time")
+/usr/bin/time -f 'maxrss %M' -o "$tmp/time0" "$AMBER" -icount sleep=off -M virt -m "$RAM" -nographic \
+    -bios "$FW" -kernel "$image" -append "console=ttyS0 -- churn $rounds60 ; uptime ; poweroff" \
+    </dev/null >/dev/null 2>&1
+rss0=$(sed -n 's/^maxrss //p' "$tmp/time0")
+{
+    echo "| jit=on | $rounds60 rounds of churn to uptime $up s, -reverse on | $line |"
+    echo "| jit=on | peak RSS of that run, and without -reverse | $((rss / 1024)) MiB, $((rss0 / 1024)) MiB |"
+    echo
+    sed 's/^/    /' "$tmp/notes"
+} >>"$md.tmp"
+mv "$md.tmp" "$md"
+cat "$md"

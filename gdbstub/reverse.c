@@ -5,6 +5,7 @@
  * "T05replaylog:begin;" (gdb then prints "No more reverse-execution
  * history."). gdb derives reverse-next, reverse-step and reverse-finish
  * from these two. */
+#include <stdio.h>
 #include <string.h>
 
 #include "emu/runstate.h"
@@ -53,6 +54,7 @@ bool gdb_reverse_packet(GdbStub *gs, const char *pkt)
     error_init(&err);
     int r = pkt[1] == 's' ? reverse_stepi(gs->rev, &err) : reverse_continue(gs->rev, &err);
     if (r < 0) {
+        fprintf(stderr, "amber: %s\n", err.msg);   /* gdb only shows the number */
         gdb_buf_puts(&gs->reply, "E05");
         return true;
     }

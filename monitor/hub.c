@@ -50,6 +50,11 @@ void monitor_set_replay(MonitorHub *hub, struct Replay *r)
     hub->replay = r;
 }
 
+void monitor_set_reverse(MonitorHub *hub, struct Reverse *rv)
+{
+    hub->reverse = rv;
+}
+
 void monitor_set_vm_name(MonitorHub *hub, const char *name)
 {
     hub->vm_name = name;

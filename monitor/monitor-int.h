@@ -132,6 +132,7 @@ struct MonitorHub {
     HmpMigrateWait mwait;        /* hmp-migration.c */
     struct GdbStub *gdb;         /* hmp-gdb.c: the gdbserver command's stub */
     struct Replay *replay;       /* record/replay: logs or refuses guest-changing commands */
+    struct Reverse *reverse;     /* -reverse's checkpoints (info replay), or NULL */
 };
 /* Record/replay's word on a command that changes the guest (hmp-run.c):
  * true to go on (logged when recording); false after printing why not. */

@@ -60,6 +60,9 @@ void monitor_set_gdb(MonitorHub *hub, struct GdbStub *gs);
 /* The machine's record/replay (replay/replay.h), or NULL. */
 struct Replay;
 void monitor_set_replay(MonitorHub *hub, struct Replay *r);
+/* -reverse's checkpoints (replay/reverse.h), for info replay, or NULL. */
+struct Reverse;
+void monitor_set_reverse(MonitorHub *hub, struct Reverse *rv);
 /* gdb's `monitor CMD` (qRcmd): runs one command line on a monitor of its
  * own whose current hart is cpu_index, and returns what it printed
  * (malloc'ed). A command that would wait for an event (expect, a migrate

@@ -396,7 +396,12 @@ static bool rev_run(Reverse *rv, size_t k, uint64_t target, uint64_t *hits, uint
 {
     Machine *m = rv->m;
     size_t ii = rv->cp[k].nr_inputs;
-    rev_set_debug(m, hits != NULL);
+    /* The points stay on: a block translated without them would be kept
+     * in the translation cache and pass a breakpoint later, at the stop
+     * reverse_continue repeats. Without hits, each stop is passed. */
+    for (int h = 0; h < m->nr_harts; h++) {
+        cpu_debug_attach(&m->harts[h], &m->debug);
+    }
     bool ok = true;
     for (;;) {
         uint64_t pos = machine_icount(m);
@@ -441,9 +446,14 @@ static bool rev_run(Reverse *rv, size_t k, uint64_t target, uint64_t *hits, uint
                 (*hits)++;
                 *last_hit = at;
             }
+            RISCVCPU *cpu = &m->harts[m->debug_hart];
+            if (cpu->dbg_hit != CPU_DEBUG_HIT_WATCH) {
+                cpu_debug_resume(cpu);   /* a breakpoint is passed once, as by continue */
+                continue;
+            }
             rev_set_debug(m, false);
-            machine_exec(m, 1);  /* past the point, as a run without a stop */
-            rev_set_debug(m, hits != NULL);
+            machine_exec(m, 1);  /* past the access, as a run without a stop */
+            rev_set_debug(m, true);
             if (machine_icount(m) == at) {
                 error_setf(err, "reverse execution: no progress past the debug stop at %llu",
                            (unsigned long long)at);

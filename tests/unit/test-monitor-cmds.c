@@ -232,7 +232,7 @@ static void test_complete(void)
     CU_ASSERT(has(&cs, "registers") && has(&cs, "mtree"));
     cs = complete("help inf");
     CU_ASSERT(cs.n == 1 && has(&cs, "info"));
-    cs = complete("help info re");
+    cs = complete("help info reg");
     CU_ASSERT(cs.n == 1 && has(&cs, "registers"));
     cs = complete("errexit o");
     CU_ASSERT(cs.n == 0);                        /* a string: nothing to offer */
