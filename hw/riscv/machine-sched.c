@@ -95,7 +95,7 @@ static void machine_clock_deadline(void *opaque, uint64_t expire_ns)
     uint64_t d = clock_ns_to_icount_delta(&m->clock, expire_ns);
     uint64_t at = cpu->env.icount + d;
     if (at >= cpu->env.icount && at < cpu->icount_limit) {
-        cpu->icount_limit = at;  /* outside a slice: cpu_exec sets its own */
+        cpu_set_icount_limit(cpu, at);  /* outside a slice: cpu_exec sets its own */
     }
 }
 

@@ -216,6 +216,9 @@ void cpu_reset(RISCVCPU *cpu, uint64_t reset_pc);
 CPUExitReason cpu_exec(RISCVCPU *cpu, uint64_t max_insns);
 /* Stop at the next block boundary. */
 void cpu_request_exit(RISCVCPU *cpu);
+/* The running slice ends at instruction count limit (a timer's deadline
+ * that falls inside it); the JIT's entry guard follows. */
+void cpu_set_icount_limit(RISCVCPU *cpu, uint64_t limit);
 /* IRQHandler for device lines: n is the mip bit (IRQ_M_EXT, IRQ_M_TIMER, ...). */
 void cpu_irq_handler(void *opaque, int n, int level);
 /* Precise instruction count, usable from device callbacks during execution. */

@@ -176,6 +176,13 @@ out:
     return r;
 }
 
+void cpu_set_icount_limit(RISCVCPU *cpu, uint64_t limit)
+{
+    cpu->icount_limit = limit;
+    /* In exact mode no block entered below the guard can cross the limit. */
+    cpu->jit_guard = !cpu->icount_exact ? limit : limit > TB_MAX_INSNS ? limit - TB_MAX_INSNS : 0;
+}
+
 CPUExitReason cpu_exec(RISCVCPU *cpu, uint64_t max_insns)
 {
     static const void *const labels[OP_COUNT] = {
@@ -209,8 +216,7 @@ CPUExitReason cpu_exec(RISCVCPU *cpu, uint64_t max_insns)
     if (limit < env->icount) {
         limit = UINT64_MAX;
     }
-    cpu->icount_limit = limit;
-    cpu->jit_guard = !cpu->icount_exact ? limit : limit > TB_MAX_INSNS ? limit - TB_MAX_INSNS : 0;
+    cpu_set_icount_limit(cpu, limit);
     npc = env->pc;
 
 #define NEXT() do { op++; goto *op->handler; } while (0)
