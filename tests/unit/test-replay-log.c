@@ -44,7 +44,9 @@ static size_t ev(uint8_t kind, uint64_t pos, const void *data, uint32_t n)
     buf[len] = kind;
     put_be(buf + len + 1, pos, 8);
     put_be(buf + len + 9, n, 4);
-    memcpy(buf + len + 13, data, n);
+    if (n) {
+        memcpy(buf + len + 13, data, n);     /* data may be NULL when n is 0 */
+    }
     len += 13 + n;
     return at;
 }
