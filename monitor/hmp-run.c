@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "block/snapshot-all.h"
 #include "hw/riscv/machine.h"
 #include "emu/loop.h"
 #include "io/fd-watch.h"
@@ -58,6 +59,13 @@ void hmp_stop(Monitor *mon, const MonArgs *a)
     } else if (runstate_is_running(&m->run)) {
         runstate_set(&m->run, RUN_STATE_PAUSED);
         machine_request_exit(m);
+        /* As QEMU's vm_stop: a stopped machine's disks are complete on the
+         * host, so qemu-img -U or a copy sees a consistent image. */
+        Error err;
+        error_init(&err);
+        if (bdrv_all_flush(m->drive_bs, MACHINE_MAX_DRIVES, &err) < 0) {
+            monitor_error(mon, "%s", err.msg);
+        }
     }
 }
 
