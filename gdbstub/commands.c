@@ -9,6 +9,7 @@
 #include "emu/loop.h"
 #include "emu/runstate.h"
 #include "gdbstub/gdbstub-int.h"
+#include "replay/replay.h"
 
 #define GDB_ERR_SYNTAX "E01"
 #define GDB_ERR_MEM    "E14"
@@ -54,6 +55,53 @@ static RISCVCPU *g_cpu(GdbStub *gs)
     return &gs->m->harts[gs->g_hart];
 }
 
+/* ---- writes: inputs to the machine, as typed bytes are ---- */
+
+/* A replay takes its inputs from the log: a write would make another run.
+ * gdb shows the text ("remote failure reply 'E.replaying ...'"). */
+static bool write_refused(GdbStub *gs)
+{
+    if (gs->replay && gs->replay->mode == REPLAY_MODE_PLAY) {
+        gdb_buf_puts(&gs->reply, "E.replaying a recording: the log drives the machine, a "
+                                 "debugger's write would change the run");
+        return true;
+    }
+    return false;
+}
+
+/* A write that took effect, into a recording's log (a replay makes it at
+ * the same position); false when the log cannot take it. */
+static bool write_logged(GdbStub *gs, ReplayEventKind kind, int hart, uint64_t where,
+                         const uint8_t *data, size_t len)
+{
+    if (!gs->replay || gs->replay->mode != REPLAY_MODE_RECORD) {
+        return true;
+    }
+    size_t head = kind == REPLAY_EV_DEBUG_REG ? 6 : 12;
+    uint8_t *ev = malloc(head + len);
+    if (!ev) {
+        return false;
+    }
+    for (int i = 0; i < 4; i++) {
+        ev[i] = (uint8_t)((uint32_t)hart >> (24 - 8 * i));
+    }
+    for (size_t i = 0; i < head - 4; i++) {
+        ev[4 + i] = (uint8_t)(where >> (8 * (head - 5 - i)));
+    }
+    memcpy(ev + head, data, len);
+    Error err;
+    error_init(&err);
+    bool ok = replay_input(gs->replay, kind, ev, head + len, &err);
+    free(ev);
+    return ok;
+}
+
+static bool write_reg(GdbStub *gs, int h, int regno, const uint8_t *v, unsigned len)
+{
+    return machine_debug_write_reg(gs->m, h, regno, v, len) &&
+           write_logged(gs, REPLAY_EV_DEBUG_REG, h, (uint64_t)regno, v, len);
+}
+
 /* ---- registers ---- */
 
 static void cmd_read_all_regs(GdbStub *gs)
@@ -77,10 +125,14 @@ static void cmd_write_all_regs(GdbStub *gs, const char *hex)
         gdb_buf_puts(&gs->reply, GDB_ERR_SYNTAX);
         return;
     }
-    for (size_t r = 0; r < n / 16; r++) {
-        cpu_gdb_write_reg(g_cpu(gs), (int)r, v + 8 * r, 8);
+    if (write_refused(gs)) {
+        return;
     }
-    gdb_buf_puts(&gs->reply, "OK");
+    bool ok = true;
+    for (size_t r = 0; r < n / 16; r++) {
+        ok &= write_reg(gs, gs->g_hart, (int)r, v + 8 * r, 8);
+    }
+    gdb_buf_puts(&gs->reply, ok ? "OK" : GDB_ERR_INVAL);
 }
 
 static void cmd_read_reg(GdbStub *gs, const char *p)
@@ -113,7 +165,14 @@ static void cmd_write_reg(GdbStub *gs, const char *p)
         gdb_buf_puts(&gs->reply, GDB_ERR_SYNTAX);
         return;
     }
-    bool ok = r <= CPU_GDB_PRIV && cpu_gdb_write_reg(g_cpu(gs), (int)r, v, (unsigned)n / 2);
+    if (r > CPU_GDB_PRIV) {
+        gdb_buf_puts(&gs->reply, GDB_ERR_INVAL);
+        return;
+    }
+    if (write_refused(gs)) {
+        return;
+    }
+    bool ok = write_reg(gs, gs->g_hart, (int)r, v, (unsigned)n / 2);
     gdb_buf_puts(&gs->reply, ok ? "OK" : GDB_ERR_INVAL);
 }
 
@@ -161,11 +220,19 @@ static void cmd_write_mem(GdbStub *gs, char *p, size_t plen, bool binary)
         gdb_buf_puts(&gs->reply, GDB_ERR_SYNTAX);
         return;
     }
-    if (len && !cpu_memory_rw_debug(g_cpu(gs), addr, buf, len, true)) {
+    if (len == 0) {
+        gdb_buf_puts(&gs->reply, "OK");    /* gdb's probe for X: no write */
+        return;
+    }
+    if (write_refused(gs)) {
+        return;
+    }
+    if (!machine_debug_write_mem(gs->m, gs->g_hart, addr, buf, len)) {
         gdb_buf_puts(&gs->reply, GDB_ERR_MEM);
         return;
     }
-    gdb_buf_puts(&gs->reply, "OK");
+    bool ok = write_logged(gs, REPLAY_EV_DEBUG_MEM, gs->g_hart, addr, buf, len);
+    gdb_buf_puts(&gs->reply, ok ? "OK" : GDB_ERR_MEM);
 }
 
 /* ---- breakpoints and watchpoints: Z/z TYPE,ADDR,KIND ---- */
@@ -218,7 +285,10 @@ static bool cmd_cont_step(GdbStub *gs, const char *p, bool step)
         for (int i = 0; i < 8; i++) {
             v[i] = (uint8_t)(addr >> (8 * i));
         }
-        cpu_gdb_write_reg(&gs->m->harts[h], CPU_GDB_PC, v, 8);
+        if (write_refused(gs)) {
+            return true;
+        }
+        write_reg(gs, h, CPU_GDB_PC, v, 8);
     }
     gdb_resume(gs, step ? h : -1, gs->c_hart >= 0 ? 1u << h : ~0u);
     return false;

@@ -37,6 +37,7 @@ struct GdbStub {
     uint64_t state_gen;          /* Machine.state_gen at the last stop gdb saw */
     bool detached;               /* D or k: the connection ends after the reply */
     struct Reverse *rev;         /* reverse execution (bs, bc), or NULL */
+    struct Replay *replay;       /* record/replay: writes are inputs, or NULL */
 };
 
 /* ---- session.c ---- */

@@ -38,6 +38,11 @@ void gdb_server_set_monitor(GdbStub *gs, GdbMonitorFn fn, void *opaque);
  * offered ReverseStep and ReverseContinue while it is on. */
 struct Reverse;
 void gdb_server_set_reverse(GdbStub *gs, struct Reverse *rv);
+/* The record/replay cursor (replay/replay.h), or NULL: gdb's writes to
+ * registers and memory are inputs, logged while recording and refused
+ * while replaying. */
+struct Replay;
+void gdb_server_set_replay(GdbStub *gs, struct Replay *r);
 /* Listens on dev: tcp:[HOST]:PORT (HOST empty: 127.0.0.1, loopback as
  * the monitor's sockets should be reached), unix:PATH[,server], or
  * "none" (stops). Replaces a listener already open. */

@@ -44,6 +44,11 @@ void gdb_server_set_reverse(GdbStub *gs, struct Reverse *rv)
     gs->rev = rv;
 }
 
+void gdb_server_set_replay(GdbStub *gs, struct Replay *r)
+{
+    gs->replay = r;
+}
+
 static void gdb_update_fds(GdbStub *gs)
 {
     if (gs->fd < 0 || !gs->loop) {

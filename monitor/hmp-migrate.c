@@ -4,6 +4,8 @@
 #include "migration/vm-state.h"
 #include "emu/runstate.h"
 #include "monitor/hmp.h"
+#include "monitor/monitor-int.h"
+#include "replay/replay.h"
 
 void hmp_save_devices_state(Monitor *mon, const MonArgs *a)
 {
@@ -28,6 +30,14 @@ void hmp_load_devices_state(Monitor *mon, const MonArgs *a)
     }
     if (runstate_is_running(vm->run)) {
         monitor_error(mon, "Cannot update device state while vm is running");
+        return;
+    }
+    const Replay *r = mon->hub->replay;
+    if (r && r->mode != REPLAY_MODE_NONE) {
+        /* The log has no event for a state file: the replay would differ. */
+        monitor_error(mon, "load_devices_state: refused while %s %s (a device state file is "
+                      "not an input the log can carry)",
+                      r->mode == REPLAY_MODE_RECORD ? "recording" : "replaying", r->path);
         return;
     }
     Error err;

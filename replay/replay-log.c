@@ -18,6 +18,8 @@ static const KindInfo *kind_info(uint8_t kind)
     static const KindInfo loadvm = { "loadvm", 1, 256 };
     static const KindInfo net = { "net-frame", 4 + 1, 4 + 65536 };
     static const KindInfo link = { "set-link", 1 + 1, 1 + 64 };
+    static const KindInfo dreg = { "debug-reg", 4 + 2 + 1, 4 + 2 + 8 };
+    static const KindInfo dmem = { "debug-mem", 4 + 8 + 1, 4 + 8 + 65536 };
     static const KindInfo end = { "end", 0, 0 };
     switch (kind) {
     case REPLAY_EV_SERIAL: return &serial;
@@ -25,6 +27,8 @@ static const KindInfo *kind_info(uint8_t kind)
     case REPLAY_EV_LOADVM: return &loadvm;
     case REPLAY_EV_NET_FRAME: return &net;
     case REPLAY_EV_SET_LINK: return &link;
+    case REPLAY_EV_DEBUG_REG: return &dreg;
+    case REPLAY_EV_DEBUG_MEM: return &dmem;
     case REPLAY_EV_END: return &end;
     default: return NULL;
     }

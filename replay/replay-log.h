@@ -35,6 +35,8 @@ typedef enum ReplayEventKind {
     REPLAY_EV_LOADVM = 3,        /* loadvm NAME */
     REPLAY_EV_NET_FRAME = 4,     /* u32 NIC index | frame: a frame given to the guest */
     REPLAY_EV_SET_LINK = 5,      /* u8 up | NIC name */
+    REPLAY_EV_DEBUG_REG = 6,     /* u32 hart | u16 gdb register number | value (LE, 1-8) */
+    REPLAY_EV_DEBUG_MEM = 7,     /* u32 hart | u64 address (the hart's view) | bytes */
     REPLAY_EV_END = 0xff,        /* where the recording stopped */
 } ReplayEventKind;
 

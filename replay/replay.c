@@ -113,6 +113,24 @@ static bool replay_give(Replay *r, const ReplayEvent *ev, Error *err)
             return false;
         }
         return o->set_link(r->opaque, name, ev->data[0] != 0, err);
+    case REPLAY_EV_DEBUG_REG:
+    case REPLAY_EV_DEBUG_MEM: {
+        uint32_t hart = (uint32_t)ev->data[0] << 24 | (uint32_t)ev->data[1] << 16 |
+                        (uint32_t)ev->data[2] << 8 | ev->data[3];
+        if (!o->debug_reg || !o->debug_mem) {
+            error_setf(err, "the log holds a debugger's write and this machine takes none");
+            return false;
+        }
+        if (ev->kind == REPLAY_EV_DEBUG_REG) {
+            uint16_t regno = (uint16_t)(ev->data[4] << 8 | ev->data[5]);
+            return o->debug_reg(r->opaque, hart, regno, ev->data + 6, ev->len - 6, err);
+        }
+        uint64_t vaddr = 0;
+        for (int i = 0; i < 8; i++) {
+            vaddr = vaddr << 8 | ev->data[4 + i];
+        }
+        return o->debug_mem(r->opaque, hart, vaddr, ev->data + 12, ev->len - 12, err);
+    }
     default:
         error_setf(err, "event kind %u cannot be replayed", ev->kind);
         return false;

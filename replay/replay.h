@@ -31,6 +31,12 @@ typedef struct ReplayOps {
      * netdevs), given to its NIC past the back end. */
     bool (*net_frame)(void *opaque, uint32_t nic, const uint8_t *buf, size_t len, Error *err);
     bool (*set_link)(void *opaque, const char *name, bool up, Error *err);
+    /* A debugger's register or memory write (the gdb stub's P, G, M, X);
+     * only writes that took effect are logged, so a failure is an error. */
+    bool (*debug_reg)(void *opaque, uint32_t hart, uint16_t regno, const uint8_t *v,
+                      unsigned len, Error *err);
+    bool (*debug_mem)(void *opaque, uint32_t hart, uint64_t vaddr, const uint8_t *buf,
+                      size_t len, Error *err);
 } ReplayOps;
 
 typedef struct Replay {

@@ -248,6 +248,7 @@ bool reverse_checkpoint(Reverse *rv, Error *err)
     rv->cursor = rv->nr_in;
     rv->last_steps = m->debug_steps;
     rv->last_gen = m->state_gen;
+    rv->last_writes = m->debug_writes;
     if (c.pos > rv->horizon) {
         rv->horizon = c.pos;
     }
@@ -272,7 +273,7 @@ bool reverse_tick(Reverse *rv, Error *err)
         rv->horizon = pos;
     }
     if (pos >= last->pos + rv->interval || m->debug_steps != rv->last_steps ||
-        m->state_gen != rv->last_gen) {
+        m->state_gen != rv->last_gen || m->debug_writes != rv->last_writes) {
         return reverse_checkpoint(rv, err);
     }
     return true;
@@ -489,7 +490,7 @@ static bool rev_capture(Reverse *rv, Error *err)
     const RevCheckpoint *last = &rv->cp[rv->nr_cp - 1];
     if (!rv->in_past &&
         (m->debug_steps != rv->last_steps || m->state_gen != rv->last_gen ||
-         machine_icount(m) > last->pos)) {
+         m->debug_writes != rv->last_writes || machine_icount(m) > last->pos)) {
         return reverse_checkpoint(rv, err);
     }
     return true;
@@ -521,6 +522,7 @@ bool reverse_goto(Reverse *rv, uint64_t target, Error *err)
     bool ok = rev_restore(rv, k, err) && rev_run(rv, k, target, NULL, NULL, err);
     if (ok) {
         rv->last_gen = rv->m->state_gen;
+        rv->last_writes = rv->m->debug_writes;
         rv->last_steps = rv->m->debug_steps;
     }
     rev_moved(rv);
@@ -561,6 +563,7 @@ static int rev_continue(Reverse *rv, Error *err)
             /* Stop there as a forward run does: the point reports itself. */
             CPUExitReason r = machine_exec(m, 1);
             rv->last_gen = m->state_gen;
+            rv->last_writes = m->debug_writes;
             rv->last_steps = m->debug_steps;
             if (r != CPU_EXIT_DEBUG || machine_icount(m) != last) {
                 error_setf(err, "reverse execution: the hit at %llu did not repeat",
@@ -589,6 +592,7 @@ static int rev_continue(Reverse *rv, Error *err)
         return -1;
     }
     rv->last_gen = m->state_gen;
+    rv->last_writes = m->debug_writes;
     rv->last_steps = m->debug_steps;
     return 0;
 }

@@ -71,6 +71,7 @@ typedef struct Reverse {
     size_t nr_in, cap_in;
     uint64_t last_steps;         /* Machine.debug_steps at the last checkpoint */
     uint64_t last_gen;           /* Machine.state_gen at the last checkpoint */
+    uint64_t last_writes;        /* Machine.debug_writes at the last checkpoint */
     uint64_t dropped;            /* checkpoints folded into base */
     uint64_t horizon;            /* the furthest position the history holds */
     size_t ram_at;               /* RAM is checkpoint ram_at's plus the dirty pages */
@@ -95,7 +96,7 @@ void reverse_note_input(Reverse *rv, uint8_t kind, const void *data, size_t len,
                         uint64_t mark);
 /* From the main loop, between slices: a checkpoint when the interval has
  * passed, or the state was changed from outside (loadvm, reset, a
- * debugger's step). */
+ * debugger's step or write). */
 bool reverse_tick(Reverse *rv, Error *err);
 /* Takes a checkpoint at the current position (replacing one there). */
 bool reverse_checkpoint(Reverse *rv, Error *err);

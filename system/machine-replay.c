@@ -108,6 +108,30 @@ static bool mr_set_link(void *opaque, const char *name, bool up, Error *err)
     return machine_replay_net_set_link(opaque, name, up, err);
 }
 
+static bool mr_debug_reg(void *opaque, uint32_t hart, uint16_t regno, const uint8_t *v,
+                         unsigned len, Error *err)
+{
+    Machine *m = ((MachineReplay *)opaque)->m;
+    if (hart >= (uint32_t)m->nr_harts || !machine_debug_write_reg(m, (int)hart, regno, v, len)) {
+        error_setf(err, "the debugger's write of register %u on hart %u failed (the machine "
+                   "has %d harts)", regno, hart, m->nr_harts);
+        return false;
+    }
+    return true;
+}
+
+static bool mr_debug_mem(void *opaque, uint32_t hart, uint64_t vaddr, const uint8_t *buf,
+                         size_t len, Error *err)
+{
+    Machine *m = ((MachineReplay *)opaque)->m;
+    if (hart >= (uint32_t)m->nr_harts || !machine_debug_write_mem(m, (int)hart, vaddr, buf, len)) {
+        error_setf(err, "the debugger's write of %zu bytes at %#llx on hart %u failed (the "
+                   "machine has %d harts)", len, (unsigned long long)vaddr, hart, m->nr_harts);
+        return false;
+    }
+    return true;
+}
+
 static const ReplayOps mr_ops = {
     .position = mr_position,
     .serial = mr_serial,
@@ -115,6 +139,8 @@ static const ReplayOps mr_ops = {
     .loadvm = mr_loadvm,
     .net_frame = mr_net_frame,
     .set_link = mr_set_link,
+    .debug_reg = mr_debug_reg,
+    .debug_mem = mr_debug_mem,
 };
 
 /* Play: the log's events due now; false (the machine paused, live) when

@@ -793,6 +793,7 @@ int main(int argc, char **argv)
     }
     GdbStub *gdb = gdb_server_new(&machine, loop);
     gdb_server_set_reverse(gdb, cl.reverse ? &mreplay.rv : NULL);
+    gdb_server_set_replay(gdb, cl.rr_mode != REPLAY_MODE_NONE ? &mreplay.r : NULL);
     monitor_set_reverse(monitors, cl.reverse ? &mreplay.rv : NULL);
     gdb_server_set_monitor(gdb, main_gdb_monitor, monitors);
     monitor_set_gdb(monitors, gdb);

@@ -1,5 +1,6 @@
 /* The board's side of a debugger (hw/riscv/machine.h): stepping one hart
- * outside the round-robin turn and resuming all of them. Breakpoints and
+ * outside the round-robin turn, resuming all of them, and writing
+ * registers and memory. Breakpoints and
  * watchpoints are in m->debug, which every hart reads (cpu-debug.h); a
  * hart that stops at one makes machine_exec return CPU_EXIT_DEBUG with
  * m->debug_hart naming it. */
@@ -39,4 +40,23 @@ void machine_debug_resume(Machine *m, uint32_t run_mask)
         cpu_debug_apply(&m->harts[h], false);
         cpu_debug_resume(&m->harts[h]);
     }
+}
+
+bool machine_debug_write_reg(Machine *m, int h, int regno, const uint8_t *v, unsigned len)
+{
+    if (h < 0 || h >= m->nr_harts || regno < 0 || regno > CPU_GDB_PRIV ||
+        !cpu_gdb_write_reg(&m->harts[h], regno, v, len)) {
+        return false;
+    }
+    m->debug_writes++;
+    return true;
+}
+
+bool machine_debug_write_mem(Machine *m, int h, uint64_t vaddr, const void *buf, uint64_t len)
+{
+    if (h < 0 || h >= m->nr_harts) {
+        return false;
+    }
+    m->debug_writes++;           /* a fault may come after some bytes were written */
+    return len == 0 || cpu_memory_rw_debug(&m->harts[h], vaddr, (void *)buf, len, true);
 }

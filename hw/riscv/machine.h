@@ -202,6 +202,10 @@ typedef struct Machine {
     /* Instructions run by machine_debug_step (a debugger's stepi): reverse
      * execution takes a checkpoint after them (replay/reverse.h). */
     uint64_t debug_steps;
+    /* A debugger's writes to registers or memory (machine_debug_write_*):
+     * reverse execution takes a checkpoint after them, as re-execution
+     * would not make them again. */
+    uint64_t debug_writes;
 } Machine;
 
 /* Builds the board and loads firmware/kernel. The caller sets up m->serial0
@@ -268,6 +272,12 @@ CPUExitReason machine_exec(Machine *m, uint64_t max_insns);
  * once. */
 CPUExitReason machine_debug_step(Machine *m, int h);
 void machine_debug_resume(Machine *m, uint32_t run_mask);
+/* A debugger's write to hart h's register regno (cpu_gdb_write_reg's
+ * numbers) or to memory through hart h's view (virtual when its satp
+ * translates); false for no such hart or register, or a fault. The record
+ * and replay log carries them (replay/replay.h). */
+bool machine_debug_write_reg(Machine *m, int h, int regno, const uint8_t *v, unsigned len);
+bool machine_debug_write_mem(Machine *m, int h, uint64_t vaddr, const void *buf, uint64_t len);
 /* Stops the running hart at its next block boundary (async-signal safe). */
 void machine_request_exit(Machine *m);
 /* The virtual time base: the instructions of all harts plus idle time. */

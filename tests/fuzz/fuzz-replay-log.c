@@ -3,11 +3,12 @@
  * match; a log that parses is then given event by event through a Replay
  * (replay/replay.c) whose ops check what reaches them: a network frame of
  * at least one byte with its NIC index, a set-link name without a NUL of
- * at most 64 bytes. Parses may fail; they must never crash, leak or read
+ * at most 64 bytes, a debugger's write of 1 to 8 register bytes or 1 to
+ * 65536 memory bytes. Parses may fail; they must never crash, leak or read
  * out of bounds (built by `make fuzz` with ASan and UBSan).
  *
  * FUZZ_WRITE_SEED=PATH: writes a real log (header, serial, reset, loadvm,
- * set-link and network events, END) to PATH and exits. */
+ * set-link, network and debugger-write events, END) to PATH and exits. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,12 +28,16 @@ static void fuzz_write_seed(const char *path)
     error_init(&err);
     static const uint8_t frame[] = { 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1, 2 };
     static const uint8_t link[] = { 1, 'n', 'e', 't', '0' };
+    static const uint8_t dreg[] = { 0, 0, 0, 0, 0, 10, 5, 0, 0, 0, 0, 0, 0, 0 };
+    static const uint8_t dmem[] = { 0, 0, 0, 0, 0, 0, 0, 0, 0x80, 0, 0x10, 0, 1, 2, 3, 4 };
     if (!replay_writer_open(&w, path, FUZZ_CONFIG, 100, 1, &err) ||
         !replay_writer_event(&w, REPLAY_EV_SERIAL, 150, "ls\n", 3, &err) ||
         !replay_writer_event(&w, REPLAY_EV_RESET, 200, NULL, 0, &err) ||
         !replay_writer_event(&w, REPLAY_EV_LOADVM, 200, "s1", 2, &err) ||
         !replay_writer_event(&w, REPLAY_EV_NET_FRAME, 300, frame, sizeof(frame), &err) ||
         !replay_writer_event(&w, REPLAY_EV_SET_LINK, 400, link, sizeof(link), &err) ||
+        !replay_writer_event(&w, REPLAY_EV_DEBUG_REG, 400, dreg, sizeof(dreg), &err) ||
+        !replay_writer_event(&w, REPLAY_EV_DEBUG_MEM, 450, dmem, sizeof(dmem), &err) ||
         !replay_writer_close(&w, 500, &err)) {
         fprintf(stderr, "fuzz-replay-log: cannot write seed %s: %s\n", path, err.msg);
         exit(1);
@@ -83,9 +88,43 @@ static bool fz_set_link(void *o, const char *name, bool up, Error *err)
     return true;
 }
 
+static bool fz_debug_reg(void *o, uint32_t hart, uint16_t regno, const uint8_t *v, unsigned n,
+                         Error *err)
+{
+    (void)o;
+    (void)regno;
+    if (!n || n > 8) {
+        abort();
+    }
+    volatile uint8_t last = v[n - 1];
+    (void)last;
+    if (hart > 3) {
+        error_setf(err, "no hart %u", hart);
+        return false;
+    }
+    return true;
+}
+static bool fz_debug_mem(void *o, uint32_t hart, uint64_t vaddr, const uint8_t *b, size_t n,
+                         Error *err)
+{
+    (void)o;
+    (void)vaddr;
+    if (!n || n > 65536) {
+        abort();
+    }
+    volatile uint8_t last = b[n - 1];
+    (void)last;
+    if (hart > 3) {
+        error_setf(err, "no hart %u", hart);
+        return false;
+    }
+    return true;
+}
+
 static const ReplayOps fz_ops = {
     .position = fz_position, .serial = fz_serial, .reset = fz_reset, .loadvm = fz_loadvm,
     .net_frame = fz_net_frame, .set_link = fz_set_link,
+    .debug_reg = fz_debug_reg, .debug_mem = fz_debug_mem,
 };
 
 /* Gives every event at its position, as the main loop would. */

@@ -102,8 +102,8 @@ refused "a truncated log is refused at its offset" 'offset .*: truncated event\|
 printf 'NOTALOG-0000000000000000000000000000000000000000000' >"$tmp/magic.log"
 refused "a file without the magic is refused" "not an Amber record/replay log" "${ARGS[@]}" -replay "$tmp/magic.log"
 cp "$tmp/rec.log" "$tmp/flip.log"
-printf '\x07' | dd of="$tmp/flip.log" bs=1 seek=$(( $(stat -c %s "$tmp/rec.log") - 13 )) conv=notrunc 2>/dev/null
-refused "an END event turned into an unknown kind is refused" 'unknown event kind 7' "${ARGS[@]}" -replay "$tmp/flip.log"
+printf '\x2a' | dd of="$tmp/flip.log" bs=1 seek=$(( $(stat -c %s "$tmp/rec.log") - 13 )) conv=notrunc 2>/dev/null
+refused "an END event turned into an unknown kind is refused" 'unknown event kind 42' "${ARGS[@]}" -replay "$tmp/flip.log"
 refused "a log of another machine names both configs" "recorded on a machine 'virt ram=134217728.*this one is 'virt ram=268435456" \
     "${ARGS[@]}" -m 256M -replay "$tmp/rec.log"
 refused "host-clock mode refuses record/replay" 'host-clock mode' "${ARGS[@]}" -icount shift=auto -record "$tmp/x.log"

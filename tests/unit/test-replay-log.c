@@ -2,7 +2,8 @@
  * replay/replay.c): malformed kind 4 (u32 NIC + frame) and kind 5 (u8 up +
  * NIC name) events are refused with the byte offset of the event; good
  * ones reach ReplayOps.net_frame and .set_link decoded, at their
- * positions, and an op's refusal names the event and its position. */
+ * positions, and an op's refusal names the event and its position. So do
+ * a debugger's writes (kinds 6 and 7). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -157,9 +158,40 @@ static bool op_set_link(void *o, const char *name, bool up, Error *err)
     return true;
 }
 
+static uint32_t got_hart, got_regno;
+static uint64_t got_vaddr;
+static uint8_t got_bytes[16];
+static size_t got_nbytes;
+static bool op_debug_reg(void *o, uint32_t hart, uint16_t regno, const uint8_t *v, unsigned n,
+                         Error *err)
+{
+    (void)o;
+    (void)err;
+    got_hart = hart;
+    got_regno = regno;
+    got_nbytes = n < sizeof(got_bytes) ? n : sizeof(got_bytes);
+    memcpy(got_bytes, v, got_nbytes);
+    return true;
+}
+static bool op_debug_mem(void *o, uint32_t hart, uint64_t vaddr, const uint8_t *b, size_t n,
+                         Error *err)
+{
+    (void)o;
+    if (refuse) {
+        error_setf(err, "the debugger's write at %#llx failed", (unsigned long long)vaddr);
+        return false;
+    }
+    got_hart = hart;
+    got_vaddr = vaddr;
+    got_nbytes = n < sizeof(got_bytes) ? n : sizeof(got_bytes);
+    memcpy(got_bytes, b, got_nbytes);
+    return true;
+}
+
 static const ReplayOps ops = {
     .position = op_position, .serial = op_serial, .reset = op_reset, .loadvm = op_loadvm,
     .net_frame = op_net_frame, .set_link = op_set_link,
+    .debug_reg = op_debug_reg, .debug_mem = op_debug_mem,
 };
 
 static void play(Replay *r)
@@ -227,11 +259,70 @@ static void test_give_net_events(void)
     replay_finish(&r, &err);
 }
 
+/* kind 6: u32 hart | u16 register | 1-8 value bytes; kind 7: u32 hart |
+ * u64 address | bytes (gdb's P/G and M/X under -record) */
+static void test_debug_events(void)
+{
+    static const uint8_t reg[] = { 0, 0, 0, 1, 0x00, 0x20, 0x78, 0x56, 0x34, 0x12 };
+    static const uint8_t mem[] = { 0, 0, 0, 3, 0, 0, 0, 0, 0x80, 0, 0x10, 0x08, 7, 0, 0 };
+    header();
+    ev(REPLAY_EV_DEBUG_REG, 200, reg, sizeof(reg));
+    ev(REPLAY_EV_DEBUG_MEM, 250, mem, sizeof(mem));
+    ev(REPLAY_EV_END, 300, NULL, 0);
+    Replay r;
+    play(&r);
+    Error err;
+    error_init(&err);
+    now = 200;
+    CU_ASSERT_EQUAL(replay_apply_due(&r, &err), 1);
+    CU_ASSERT_EQUAL(got_hart, 1);
+    CU_ASSERT_EQUAL(got_regno, 32);          /* pc */
+    CU_ASSERT_EQUAL(got_nbytes, 4);
+    CU_ASSERT_EQUAL(memcmp(got_bytes, reg + 6, 4), 0);
+    now = 250;
+    CU_ASSERT_EQUAL(replay_apply_due(&r, &err), 1);
+    CU_ASSERT_EQUAL(got_hart, 3);
+    CU_ASSERT_EQUAL(got_vaddr, 0x80001008ull);
+    CU_ASSERT_EQUAL(got_nbytes, 3);
+    CU_ASSERT_EQUAL(got_bytes[0], 7);
+    replay_finish(&r, &err);
+
+    /* a write that fails on replay is a divergence, named with its event */
+    play(&r);
+    refuse = true;
+    now = 200;
+    CU_ASSERT_EQUAL(replay_apply_due(&r, &err), 1);
+    now = 250;
+    error_init(&err);
+    CU_ASSERT_EQUAL(replay_apply_due(&r, &err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "event 2 at position 250: the debugger's write at "
+                                           "0x80001008 failed"));
+    refuse = false;
+    replay_finish(&r, &err);
+
+    /* malformed: no value, a value of 9 bytes, an address without bytes */
+    header();
+    size_t at = ev(REPLAY_EV_DEBUG_REG, 200, reg, 6);
+    ev(REPLAY_EV_END, 300, NULL, 0);
+    refused_at(at, "debug-reg event with a payload of 6 bytes (allowed 7 to 14)");
+    uint8_t big[15] = { 0 };
+    header();
+    at = ev(REPLAY_EV_DEBUG_REG, 200, big, sizeof(big));
+    ev(REPLAY_EV_END, 300, NULL, 0);
+    refused_at(at, "debug-reg event with a payload of 15 bytes");
+    header();
+    at = ev(REPLAY_EV_DEBUG_MEM, 200, mem, 12);
+    ev(REPLAY_EV_END, 300, NULL, 0);
+    refused_at(at, "debug-mem event with a payload of 12 bytes (allowed 13 to 65548)");
+}
+
 static const UnitTest tests[] = {
     { "malformed net-frame and set-link events: refused at their offset",
       test_malformed_net_events },
     { "net-frame and set-link events given decoded, and again after a rewind",
       test_give_net_events },
+    { "debug-reg and debug-mem events given decoded; malformed ones refused",
+      test_debug_events },
     { NULL, NULL },
 };
 
