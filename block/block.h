@@ -172,7 +172,6 @@ int64_t bdrv_vmstate_pread(BlockVmstate *vm, uint64_t off, void *buf, uint64_t l
 uint64_t bdrv_vmstate_size(const BlockVmstate *vm);
 /* Closes a reader, or abandons a writer (its clusters are freed). */
 void bdrv_vmstate_close(BlockVmstate *vm);
-bool bdrv_vmstate_is_writer(const BlockVmstate *vm);
 
 /* snapshot=on (block/overlay.c): a writable disk over base, an image opened
  * read-only, that keeps the guest's writes in this process's memory (4 KiB

@@ -295,11 +295,6 @@ int64_t bdrv_vmstate_pread(BlockVmstate *vm, uint64_t off, void *buf, uint64_t l
     return ret < 0 ? ret : (int64_t)len;
 }
 
-bool bdrv_vmstate_is_writer(const BlockVmstate *vm)
-{
-    return vm->writer;
-}
-
 uint64_t bdrv_vmstate_size(const BlockVmstate *vm)
 {
     return vm->size;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "block/snapshot-dump.h"
 
@@ -110,6 +111,62 @@ int bdrv_all_create_snapshot(BlockDriverState *const *bs, int nr, int vi,
         }
     }
     return 0;
+}
+
+/* QEMU's vm-YYYYMMDDHHMMSS, with -2, -3, ... when that is taken: QEMU's HMP
+ * savevm replaces a snapshot that has the generated name (two tagless saves
+ * in one second), but nothing the user did not name is replaced here. */
+static int all_default_name(BlockDriverState *const *bs, int nr, char *buf, size_t len,
+                            Error *err)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    char base[32];
+    localtime_r(&now, &tm);
+    strftime(base, sizeof(base), "vm-%Y%m%d%H%M%S", &tm);
+    snprintf(buf, len, "%s", base);
+    for (unsigned n = 2; bdrv_all_has_snapshot(bs, nr, buf); n++) {
+        if (n > 9999) {
+            error_setf(err, "No free snapshot name %s-N: name the snapshot", base);
+            return -EEXIST;
+        }
+        snprintf(buf, len, "%s-%u", base, n);
+    }
+    return 0;
+}
+
+int bdrv_all_save_snapshot(BlockDriverState *const *bs, int nr, BlockSnapshotInfo *sn,
+                           BlockVmstateFill fill, void *opaque, Error *err)
+{
+    int ret = bdrv_all_can_snapshot(bs, nr, err);
+    if (ret < 0) {
+        return ret;
+    }
+    int vi = bdrv_all_find_vmstate_bs(bs, nr);
+    if (vi < 0) {
+        error_setf(err, "No block device can accept snapshots");
+        return -ENOTSUP;
+    }
+    if (!sn->name[0]) {
+        ret = all_default_name(bs, nr, sn->name, sizeof(sn->name), err);
+        if (ret < 0) {
+            return ret;
+        }
+    }
+    ret = bdrv_all_flush(bs, nr, err);
+    if (ret < 0) {
+        return ret;
+    }
+    BlockVmstate *bvm = bdrv_vmstate_writer_open(bs[vi], err);
+    if (!bvm) {
+        return -EIO;
+    }
+    ret = fill(opaque, bvm, err);
+    if (ret < 0) {
+        bdrv_vmstate_close(bvm);    /* the area is reachable from no snapshot */
+        return ret;
+    }
+    return bdrv_all_create_snapshot(bs, nr, vi, sn, bvm, err);
 }
 
 int bdrv_all_find_snapshot(BlockDriverState *const *bs, int nr, const char *name, int *vi,

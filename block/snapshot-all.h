@@ -30,6 +30,18 @@ bool bdrv_all_has_snapshot(BlockDriverState *const *bs, int nr, const char *name
  * after the commit means a crash never loses both. */
 int bdrv_all_create_snapshot(BlockDriverState *const *bs, int nr, int vi,
                              const BlockSnapshotInfo *sn, BlockVmstate *bvm, Error *err);
+/* Writes the VM state into a fresh vmstate area (the stream engine is
+ * above this floor, so the caller gives the writer); negative with err on
+ * failure, and the area is then dropped. */
+typedef int (*BlockVmstateFill)(void *opaque, BlockVmstate *bvm, Error *err);
+/* savevm's disk side in one call: the checks (every writable disk can
+ * snapshot, and one can hold the VM state: "No block device can accept
+ * snapshots"), a default name when sn->name is empty (QEMU's
+ * vm-YYYYMMDDHHMMSS, then -2, -3, ... when taken; written into sn->name),
+ * a flush, the VM state by fill, then sn on every disk
+ * (bdrv_all_create_snapshot). */
+int bdrv_all_save_snapshot(BlockDriverState *const *bs, int nr, BlockSnapshotInfo *sn,
+                           BlockVmstateFill fill, void *opaque, Error *err);
 /* loadvm's lookup: *vi is the VM state disk and *sn its snapshot called
  * name; every other writable disk must have one of that name too. */
 int bdrv_all_find_snapshot(BlockDriverState *const *bs, int nr, const char *name, int *vi,

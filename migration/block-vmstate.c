@@ -52,15 +52,15 @@ static const IOChannelOps vm_file_read_ops = {
     .close = vm_file_close,
 };
 
-QEMUFile *block_vmstate_open_file(BlockVmstate *vm)
+QEMUFile *block_vmstate_open_file(BlockVmstate *vm, bool writable)
 {
     BlockVmstateFile *vf = calloc(1, sizeof(*vf));
     if (!vf) {
         return NULL;
     }
     vf->vm = vm;
-    bool w = bdrv_vmstate_is_writer(vm);
-    QEMUFile *f = qemu_file_new(w ? &vm_file_write_ops : &vm_file_read_ops, vf, w);
+    QEMUFile *f = qemu_file_new(writable ? &vm_file_write_ops : &vm_file_read_ops, vf,
+                                writable);
     if (!f) {
         free(vf);
     }

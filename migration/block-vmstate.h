@@ -2,12 +2,14 @@
 #ifndef MIGRATION_BLOCK_VMSTATE_H
 #define MIGRATION_BLOCK_VMSTATE_H
 
+#include <stdbool.h>
+
 #include "block/block.h"
 #include "savevm/qemu-file.h"
 
-/* The state as a QEMUFile from offset 0: a writer gives a writable file, a
- * reader a readable one. Closing the file does not close vm. NULL when out
- * of memory. */
-QEMUFile *block_vmstate_open_file(BlockVmstate *vm);
+/* The state as a QEMUFile from offset 0: writable over a writer
+ * (bdrv_vmstate_writer_open), else readable over a reader. Closing the
+ * file does not close vm. NULL when out of memory. */
+QEMUFile *block_vmstate_open_file(BlockVmstate *vm, bool writable);
 
 #endif

@@ -16,6 +16,7 @@ typedef struct GlobalState {
     uint8_t vm_was_suspended;
     uint8_t unused[66];
     bool stored;                 /* set for the next save by globalstate_store_state */
+    RunState stored_state;
     bool received;               /* the last load carried a valid one */
     RunState received_state;
     const VMRunState *run;       /* the machine's: sent when none was stored */
@@ -38,11 +39,19 @@ static GlobalState *globalstate_of(SaveVMState *s)
 void globalstate_store_state(SaveVMState *s, RunState rs)
 {
     GlobalState *gs = globalstate_of(s);
-    if (!gs) {
-        return;
+    if (gs) {
+        gs->stored_state = rs;
+        gs->stored = true;
     }
-    globalstate_fill(gs, rs);
-    gs->stored = true;
+}
+
+void globalstate_store_current(SaveVMState *s)
+{
+    GlobalState *gs = globalstate_of(s);
+    if (gs) {
+        gs->stored_state = runstate_get(gs->run);
+        gs->stored = true;
+    }
 }
 
 bool globalstate_received(SaveVMState *s, RunState *out)
@@ -72,10 +81,14 @@ static void globalstate_load_begin(void *opaque)
 static int globalstate_pre_save(void *opaque)
 {
     GlobalState *gs = opaque;
-    if (!gs->stored) {
-        /* Nobody recorded the state before stopping: send the current one. */
-        globalstate_fill(gs, runstate_get(gs->run));
+    RunState rs = runstate_get(gs->run);
+    /* A save stopped the VM (savevm, a migration's last phase): the state
+     * stored before it. In any other state (a store whose save never came
+     * left it behind, or nobody stored one) the current one. */
+    if (gs->stored && (rs == RUN_STATE_SAVE_VM || rs == RUN_STATE_FINISH_MIGRATE)) {
+        rs = gs->stored_state;
     }
+    globalstate_fill(gs, rs);
     return 0;
 }
 

@@ -13,9 +13,12 @@
 /* Adds the record to s (it is freed when unregistered); run is the
  * machine's run state, sent when none was stored. */
 int globalstate_register(SaveVMState *s, const VMRunState *run);
-/* Records the run state for the next save of s; call it before stopping the
- * VM. Without it, the state at save time is sent. */
+/* Records the run state for the next save of s that runs while the VM is
+ * stopped for it (save-vm, finish-migrate); call it before stopping the
+ * VM. Without it, or for a save in another state, the state at save time
+ * is sent. _current records the machine's run state now. */
 void globalstate_store_state(SaveVMState *s, RunState rs);
+void globalstate_store_current(SaveVMState *s);
 /* After a load into s: true and *out set if the stream carried a valid
  * globalstate. QEMU treats a stream without one as "running". */
 bool globalstate_received(SaveVMState *s, RunState *out);

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "migration/vm-state.h"
 #include "migration/vm.h"
@@ -22,39 +21,15 @@
 
 /* ---- savevm ---- */
 
-/* QEMU's vm-YYYYMMDDHHMMSS, with -2, -3, ... when that is taken: QEMU's HMP
- * savevm replaces a snapshot that has the generated name (two tagless saves
- * in one second), but nothing the user did not name is replaced here. */
-static int snap_default_name(MigrationVM *vm, char *buf, size_t len, Error *err)
+/* The VM state stream into the fresh vmstate area the block layer opened
+ * (bdrv_all_save_snapshot's fill). */
+static int snap_fill_vmstate(void *opaque, BlockVmstate *bvm, Error *err)
 {
-    time_t now = time(NULL);
-    struct tm tm;
-    char base[32];
-    localtime_r(&now, &tm);
-    strftime(base, sizeof(base), "vm-%Y%m%d%H%M%S", &tm);
-    snprintf(buf, len, "%s", base);
-    for (unsigned n = 2; bdrv_all_has_snapshot(SNAP_DISKS(vm), buf); n++) {
-        if (n > 9999) {
-            error_setf(err, "No free snapshot name %s-N: name the snapshot", base);
-            return -EEXIST;
-        }
-        snprintf(buf, len, "%s-%u", base, n);
-    }
-    return 0;
-}
-
-/* Writes the VM state stream into a fresh vmstate area of disk vi. Returns
- * the writer (not yet reachable from any snapshot) or NULL. */
-static BlockVmstate *snap_write_vmstate(MigrationVM *vm, int vi, Error *err)
-{
-    BlockVmstate *bvm = bdrv_vmstate_writer_open(vm->drives[vi], err);
-    if (!bvm) {
-        return NULL;
-    }
-    QEMUFile *f = block_vmstate_open_file(bvm);
+    MigrationVM *vm = opaque;
+    QEMUFile *f = block_vmstate_open_file(bvm, true);
     Error ferr;
     error_init(&ferr);
-    int ret = f ? vm_save_state(vm, f, &ferr) : -ENOMEM;
+    int ret = f ? savevm_save(vm->sections, f, &ferr) : -ENOMEM;
     if (f) {
         int cret = qemu_file_close(f, ret < 0 ? NULL : &ferr);
         ret = ret < 0 ? ret : cret;
@@ -62,49 +37,29 @@ static BlockVmstate *snap_write_vmstate(MigrationVM *vm, int vi, Error *err)
     if (ret < 0) {
         error_setf(err, "Error while writing VM state: %s",
                    ferr.set ? ferr.msg : strerror(-ret));
-        bdrv_vmstate_close(bvm);
-        return NULL;
     }
-    return bvm;
-}
-
-static int snap_save_stopped(MigrationVM *vm, const char *name, Error *err)
-{
-    BlockSnapshotInfo sn;
-    memset(&sn, 0, sizeof(sn));
-    snprintf(sn.name, sizeof(sn.name), "%s", name);
-    uint64_t now = clock_realtime_ns();
-    sn.date_sec = (uint32_t)(now / 1000000000ull);
-    sn.date_nsec = (uint32_t)(now % 1000000000ull / 1000 * 1000);   /* QEMU: µs */
-    sn.vm_clock_nsec = clock_ns(vm->clock);
-    sn.icount = vm->instret(vm->opaque);          /* instructions retired */
-    int vi = bdrv_all_find_vmstate_bs(SNAP_DISKS(vm));
-    int ret = bdrv_all_flush(SNAP_DISKS(vm), err);
-    if (ret < 0) {
-        return ret;
-    }
-
-    BlockVmstate *bvm = snap_write_vmstate(vm, vi, err);
-    if (!bvm) {
-        return -EIO;
-    }
-    return bdrv_all_create_snapshot(SNAP_DISKS(vm), vi, &sn, bvm, err);
+    return ret;
 }
 
 int snapshot_save(MigrationVM *vm, const char *name, Error *err)
 {
-    /* Checks from the top floor down: the migration, the machine's run state
-     * and blockers, then the disks. The migration owns the dirty log and
-     * the stopped state while it runs. */
+    /* The migration owns the dirty log and the stopped state while it
+     * runs. */
     if (migration_is_running(vm->mig)) {
         error_setf(err, "There's a migration process in progress");
         return -EBUSY;
     }
-    if (name && strlen(name) >= sizeof(((BlockSnapshotInfo *)0)->name)) {
+    BlockSnapshotInfo sn;
+    memset(&sn, 0, sizeof(sn));
+    if (name && strlen(name) >= sizeof(sn.name)) {
         error_setf(err, "Snapshot name '%.40s...' is too long (at most %zu bytes)", name,
-                   sizeof(((BlockSnapshotInfo *)0)->name) - 1);
+                   sizeof(sn.name) - 1);
         return -EINVAL;
     }
+    snprintf(sn.name, sizeof(sn.name), "%s", name ? name : "");
+    /* The run state before stopping goes into the stream (globalstate); a
+     * store whose save is refused below is never used. */
+    globalstate_store_current(vm->sections);
     /* Blockers before the disks, as QEMU's save_snapshot(): a snapshot=on
      * drive's blocker names the drive and why, which beats the generic
      * "does not support snapshots". */
@@ -117,26 +72,15 @@ int snapshot_save(MigrationVM *vm, const char *name, Error *err)
         error_setf(err, "Guest is waiting for an incoming migration");
         return -EBUSY;
     }
-    ret = bdrv_all_can_snapshot(SNAP_DISKS(vm), err);
-    if (ret < 0) {
-        return ret;
-    }
-    if (bdrv_all_find_vmstate_bs(SNAP_DISKS(vm)) < 0) {
-        error_setf(err, "No block device can accept snapshots");
-        return -ENOTSUP;
-    }
-    char tag[64];
-    if (!name || !name[0]) {
-        ret = snap_default_name(vm, tag, sizeof(tag), err);
-        if (ret < 0) {
-            return ret;
-        }
-        name = tag;
-    }
-    /* The run state before stopping goes into the stream (globalstate). */
-    globalstate_store_state(vm->sections, before);
+    /* Stopped from here: the disk checks that refuse come first in
+     * bdrv_all_save_snapshot and change nothing. */
     runstate_set(vm->run, RUN_STATE_SAVE_VM);
-    ret = snap_save_stopped(vm, name, err);
+    uint64_t now = clock_realtime_ns();
+    sn.date_sec = (uint32_t)(now / 1000000000ull);
+    sn.date_nsec = (uint32_t)(now % 1000000000ull / 1000 * 1000);   /* QEMU: µs */
+    sn.vm_clock_nsec = clock_ns(vm->clock);
+    sn.icount = vm->instret(vm->opaque);          /* instructions retired */
+    ret = bdrv_all_save_snapshot(SNAP_DISKS(vm), &sn, snap_fill_vmstate, vm, err);
     runstate_set(vm->run, before);
     return ret;
 }
@@ -169,7 +113,7 @@ static int snap_load_stopped(MigrationVM *vm, int vi, const BlockSnapshotInfo *s
     if (!hdr) {
         return -EIO;
     }
-    QEMUFile *hf = block_vmstate_open_file(hdr);
+    QEMUFile *hf = block_vmstate_open_file(hdr, false);
     Error herr;
     error_init(&herr);
     ret = hf ? savevm_check_header(vm->sections, hf, &herr) : -ENOMEM;
@@ -192,7 +136,7 @@ static int snap_load_stopped(MigrationVM *vm, int vi, const BlockSnapshotInfo *s
     if (!bvm) {
         return -EIO;
     }
-    QEMUFile *f = block_vmstate_open_file(bvm);
+    QEMUFile *f = block_vmstate_open_file(bvm, false);
     Error lerr;
     error_init(&lerr);
     if (f) {

@@ -172,4 +172,19 @@ if command -v python3 >/dev/null 2>&1; then
     check $? "device state follows analyze-migration.py's rules"
 fi
 
+# globalstate: a savevm refused (no disk) after recording the run state
+# "running" leaves nothing behind; device state saved once stopped says
+# "paused", the state it was saved in.
+run gs <<CMDS
+expect "tick +1 "
+savevm s1
+stop
+save_devices_state $tmp/gs.state
+quit
+CMDS
+grep -q "No block device can accept snapshots" "$tmp/gs.mon" &&
+    LC_ALL=C grep -aqP '\x00\x07paused\x00' "$tmp/gs.state" &&
+    ! LC_ALL=C grep -aqP '\x00\x08running\x00' "$tmp/gs.state"   # size, then the name
+check $? "a refused savevm's run state does not reach a later save (globalstate: paused)"
+
 finish

@@ -278,7 +278,7 @@ static void test_vmstate_qemufile(void)
     Error err;
     error_init(&err);
     BlockVmstate *vm = bdrv_vmstate_writer_open(bs, &err);
-    QEMUFile *f = block_vmstate_open_file(vm);
+    QEMUFile *f = block_vmstate_open_file(vm, true);
     CU_ASSERT_PTR_NOT_NULL_FATAL(f);
     static uint8_t page[4096];
     fill(page, sizeof(page), 77);
@@ -294,7 +294,7 @@ static void test_vmstate_qemufile(void)
     snap(bs, "qf", vm);
     vm = bdrv_vmstate_reader_open(bs, "qf", &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(vm);
-    f = block_vmstate_open_file(vm);
+    f = block_vmstate_open_file(vm, false);
     CU_ASSERT_EQUAL(qemu_file_get_be32(f), 0x5145564d);
     CU_ASSERT_EQUAL(qemu_file_get_be32(f), 3);
     static uint8_t back[4096];

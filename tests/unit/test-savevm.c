@@ -180,8 +180,13 @@ static bool state_is_initial(void)
 static void test_round_trip(void)
 {
     setup();
+    /* As savevm: the state before stopping is stored, the save runs in
+     * save-vm and sends the stored one. */
+    RunState prev = runstate_get(&run);
     globalstate_store_state(sv, RUN_STATE_PAUSED);
+    runstate_set(&run, RUN_STATE_SAVE_VM);
     ChannelBuffer b = save_stream();
+    runstate_set(&run, prev);
     /* Header, configuration, then the RAM START section. */
     static const uint8_t head[] = { 'Q', 'E', 'V', 'M', 0, 0, 0, 3, 7, 0, 0, 0, 4, 'v', 'i',
                                     'r', 't', 1 };
