@@ -81,15 +81,19 @@ CPUExitReason machine_exec(Machine *m, uint64_t max_insns)
 }
 
 /* A timer armed during a slice with a deadline before the slice's end (a
- * guest's stimecmp or mtimecmp write, a device): with exact positions the
- * running hart stops where the deadline falls, so the timer fires at the
- * same position however the slices were cut (other timers, a replay's
- * events, a back end's timers that a replay does not have). */
+ * guest's stimecmp or mtimecmp write, a device): the running hart stops
+ * where the deadline falls (with exact positions at it, else at the end of
+ * the block that reaches it), as QEMU's icount stops the CPU for a timer
+ * that now expires sooner. Otherwise it would fire at the slice's end, up
+ * to a slice late (a 250 Hz tick would come every 8 ms instead of 4), and
+ * with exact positions where it fires would depend on how the slices were
+ * cut (other timers, a replay's events, a back end's timers that a replay
+ * does not have). */
 static void machine_clock_deadline(void *opaque, uint64_t expire_ns)
 {
     Machine *m = opaque;
     RISCVCPU *cpu = &m->harts[m->nr_harts == 1 ? 0 : m->sched_cur];
-    if (!cpu->icount_exact || m->clock.mode != CLOCK_MODE_ICOUNT) {
+    if (m->clock.mode != CLOCK_MODE_ICOUNT) {
         return;
     }
     uint64_t d = clock_ns_to_icount_delta(&m->clock, expire_ns);
@@ -104,7 +108,7 @@ void machine_set_icount_exact(Machine *m, bool exact)
     for (int h = 0; h < m->nr_harts; h++) {
         m->harts[h].icount_exact = exact;
     }
-    m->clock.deadline_cb = exact ? machine_clock_deadline : NULL;
+    m->clock.deadline_cb = machine_clock_deadline;
     m->clock.deadline_opaque = m;
 }
 

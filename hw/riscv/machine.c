@@ -266,6 +266,7 @@ bool machine_init(Machine *m, const MachineOptions *opts, Error *err)
     } else {
         clock_init(&m->clock, m->opts.clock_mode, m->opts.icount_shift, machine_icount, m);
     }
+    machine_set_icount_exact(m, false);   /* timers stop the hart at their deadline */
     machine_init_devices(m);
     if (!machine_init_netdevs(m, err) || !machine_init_drives(m, err)) {
         return false;

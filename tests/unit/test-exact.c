@@ -135,7 +135,8 @@ static void test_jit(void)
  * shift 0), then a loop of addi. The CLINT arms its timer during the
  * store, inside a slice asked for 200000 instructions: an exact run stops
  * where the deadline falls, so the timer fires at the same position however
- * the slices were cut (a replay without the recording's other timers). */
+ * the slices were cut (a replay without the recording's other timers); the
+ * default run stops with the block, so the timer is not a slice late. */
 static const uint32_t timer_prog[] = {
     0x020042b7,                  /* lui t0, 0x2004: CLINT mtimecmp, hart 0 */
     0x1f400313,                  /* li t1, 500 */
@@ -153,7 +154,9 @@ static void test_timer_armed_in_slice(void)
                                   sizeof(timer_prog), true, false));
         machine_exec(m, 200000);
     }
-    CU_ASSERT_TRUE(machine_icount(&a) >= 200000);   /* the default runs its slice out */
+    /* The default stops too, at the end of the block that reaches the
+     * deadline (a two-instruction loop here), not at the slice's end. */
+    CU_ASSERT_TRUE(machine_icount(&a) >= 50000 && machine_icount(&a) <= 50002);
     CU_ASSERT_EQUAL(machine_icount(&b), 50000);   /* exact: stops at the deadline */
     CU_ASSERT_EQUAL(clock_next_deadline(&b.clock), 50000);
     CU_ASSERT_EQUAL(clock_run_timers(&b.clock), 1);
@@ -164,7 +167,7 @@ static void test_timer_armed_in_slice(void)
 
 static const UnitTest tests[] = {
     { "an exact run stops in the middle of a block", test_mid_block },
-    { "a timer armed during an exact slice stops it at its deadline", test_timer_armed_in_slice },
+    { "a timer armed during a slice stops it at its deadline", test_timer_armed_in_slice },
     { "stopped anywhere, one hart: the same state as never stopped", test_stops_1 },
     { "stopped anywhere, four harts: the same state as never stopped", test_stops_4 },
     { "the same three with the JIT", test_jit },
