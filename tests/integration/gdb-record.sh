@@ -16,26 +16,12 @@ lib_tmpdir
 cd "$tmp" || exit 1
 
 base=(-M virt -bios none -kernel "$ELF" -serial null -display none -rtc base=2020-01-01)
-# start NAME ARGS...: amber paused (-S) with gdb on port $port_NAME.
-start() {
-    local name=$1; shift
-    local port; port=$(free_port)
-    eval "port_$name=$port"
-    amber_start "$name" "${base[@]}" -S -gdb "tcp::$port" "$@"
-}
-gdbrun() {   # gdbrun NAME PORT CMD...: one batch gdb session; output in NAME.gdb
-    local name=$1 port=$2; shift 2
-    local args=() c
-    for c in "$@"; do args+=(-ex "$c"); done
-    timeout 120 gdb-multiarch -batch -nx -ex "set confirm off" -ex "target remote :$port" \
-        "${args[@]}" "$ELF" >"$name.gdb" 2>&1
-}
 has() { grep -qE -- "$2" "$1"; }
 ended() { grep -o 'ended at position .*' "$1" | head -1; }
 
 # a0 = 5 in the first bump() (+4), then counter += 1010 at the first peek():
 # counter ends 501514, the exit status (counter & 0x7f) | 1 = 11.
-start rec -record "$tmp/rec.log"
+gdb_start rec -record "$tmp/rec.log"
 gdbrun rec "$port_rec" 'break bump' 'continue' 'set $a0 = 5' 'delete' 'break peek' 'continue' \
     'set var counter = counter + 1010' "monitor save_devices_state $tmp/dev.state" \
     "monitor load_devices_state $tmp/dev.state" 'delete' 'continue'
@@ -53,7 +39,7 @@ check_that "and ends at the recorded position with the same state checksum" \
     "[ -n \"$rec_end\" ] && [ \"$(ended play.err)\" = \"$rec_end\" ]" \
     "recorded: $rec_end; replayed: $(ended play.err)"
 
-start play2 -replay "$tmp/rec.log"
+gdb_start play2 -replay "$tmp/rec.log"
 gdbrun play2 "$port_play2" 'break peek' 'continue' 'set var counter = 1' 'set $a0 = 3' \
     'p counter' 'delete' 'continue'
 wait "$pid_play2"; st=$?
@@ -66,7 +52,7 @@ check_that "and the replay ends as recorded (status 11, same position and checks
 # Reverse: counter = 7 at the first touch() (i = 10), then forward to the
 # bump() of i = 12 and reverse-continue to that of i = 11: counter is 7
 # there (before the write the guest had 55).
-start rev -reverse on
+gdb_start rev -reverse on
 gdbrun rev "$port_rev" 'break touch' 'continue' 'set var counter = 7' 'delete' 'break bump' \
     'continue' 'continue' 'p i' 'reverse-continue' 'p i' 'p counter' 'kill'
 vals=$(sed -n 's/^\$[0-9]* = //p' rev.gdb | tr '\n' ' ')

@@ -21,27 +21,12 @@ cd "$tmp" || exit 1
 
 base=(-M virt -bios none -kernel "$ELF" -icount sleep=off -serial null -display none
       -rtc base=2020-01-01)
-# start NAME ARGS...: amber paused (-S) with gdb on port $port_NAME and
-# its monitor on $tmp/NAME.sock.
-start() {
-    local name=$1; shift
-    local port; port=$(free_port)
-    eval "port_$name=$port"
-    amber_start "$name" "${base[@]}" -S -gdb "tcp::$port" "$@"
-}
-# gdbrun NAME PORT CMD...: one batch gdb session; output in NAME.gdb.
-gdbrun() {
-    local name=$1 port=$2; shift 2
-    local args=() c
-    for c in "$@"; do args+=(-ex "$c"); done
-    timeout 120 gdb-multiarch -batch -nx -ex "set confirm off" -ex "target remote :$port" \
-        "${args[@]}" "$ELF" >"$name.gdb" 2>&1
-}
+# gdb_start and gdbrun (lib.sh): amber paused with its stub, batch gdb.
 has() { grep -qE -- "$2" "$1"; }
 val() { sed -n "s/^\\\$[0-9]* = //p" "$1" | sed -n "${2}p"; }   # the Nth "$N = V"
 
 # ---- break, bt, globals, registers ----
-start a
+gdb_start a
 gdbrun a "$port_a" 'break bump' 'continue' 'bt' 'p counter' 'continue' 'p counter' \
     'info registers' 'info all-registers' 'p/x $mstatus' 'p/x $misa' 'p $priv' \
     'monitor info registers' 'kill'
@@ -61,7 +46,7 @@ check_that "p \$priv is M-mode" "[ \"\$(val a.gdb 5)\" = 'prv:3 [Machine]' ] || 
 wait "$pid_a" 2>/dev/null
 
 # ---- stepi, register writes, memory ----
-start b
+gdb_start b
 gdbrun b "$port_b" 'break bump' 'continue' 'x/2i $pc' 'stepi' 'p/x $pc' \
     'set var $a0 = 5' 'set var $mscratch = 0x1234' 'p/x $mscratch' \
     'monitor info registers' 'x/4xb &readme' 'set var readme = 9' 'p readme' 'x/1xg 0' \
@@ -83,7 +68,7 @@ check_that "a register write takes effect (the guest exits with 25)" \
     "[ $st = 25 ] && has b.gdb 'exited with code 031'" "status $st"
 
 # ---- watchpoints ----
-start c
+gdb_start c
 gdbrun c "$port_c" 'watch watched' 'set debug remote-packet-max-chars unlimited' \
     'set debug remote 1' 'continue' 'set debug remote 0' \
     'p watched' 'continue' 'delete' 'rwatch readme' 'continue' 'delete' 'awatch readme' \
@@ -123,7 +108,7 @@ else
 fi
 
 # ---- harts as threads (-smp 2): step one hart, the other stays ----
-start d -smp 2
+gdb_start d -smp 2
 gdbrun d "$port_d" 'info threads' 'break bump' 'continue' 'set scheduler-locking on' \
     'thread 2' 'p/x $pc' 'thread 1' 'p/x $pc' 'thread 2' 'stepi' 'p/x $pc' 'thread 1' 'p/x $pc' \
     'thread 1' 'stepi' 'p/x $pc' 'thread 2' 'p/x $pc' 'kill'
@@ -138,7 +123,7 @@ check_that "stepping hart 0 leaves hart 1" "[ '$t1b' != '$t1c' ] && [ '$t2b' = '
 
 # ---- monitor passthrough: savevm, info snapshots, loadvm ----
 "$IMG" create -f qcow2 e.qcow2 16M >/dev/null
-start e -drive file=e.qcow2,if=none,id=d0
+gdb_start e -drive file=e.qcow2,if=none,id=d0
 gdbrun e "$port_e" 'break touch' 'continue' 'p counter' 'p/x $s0' 'monitor savevm s1' \
     'monitor info snapshots' 'continue' 'p counter' 'p/x $s0' 'monitor loadvm s1' 'p counter' \
     'maintenance flush register-cache' 'p/x $s0' 'bt 1' 'monitor info status' \
@@ -162,7 +147,7 @@ wait "$pid_e" 2>/dev/null
 # ---- Ctrl-C (a raw client: gdb -batch runs no event loop to take an
 # asynchronous stop), a unix socket, -s and -gdb none ----
 spin=$(gdb-multiarch -batch -nx -ex 'p/x &spin' "$ELF" 2>/dev/null | sed -n 's/.* = 0x\([0-9a-f]*\).*/\1/p')
-start f
+gdb_start f
 $PY "$here/gdb-raw.py" "$port_f" interrupt "$spin" >f.raw 2>&1
 check $? "Ctrl-C stops a running guest with T02 and leaves it paused"
 grep -v '^ok' f.raw
@@ -180,8 +165,8 @@ check_that "-gdb none after -s opens nothing" "! (exec 3<>/dev/tcp/127.0.0.1/123
 check_that "a bad -gdb device is refused, naming it" "has g.err 'gdbstub bogus:1: expected tcp'"
 
 # ---- breakpoints are debugger state: savevm streams are the same ----
-start h
-start i
+gdb_start h
+gdb_start i
 $PY "$here/gdb-raw.py" "$port_h" points "$tmp/h.mig" >h.raw 2>&1
 check $? "breakpoints and watchpoints set over a raw connection"
 
@@ -191,7 +176,7 @@ check_that "the machine's stream is byte-identical with and without breakpoints"
 hmp h quit >/dev/null; hmp i quit >/dev/null
 
 # ---- malformed input never crashes the stub ----
-start j
+gdb_start j
 $PY "$here/gdb-raw.py" "$port_j" bad >j.raw 2>&1
 check $? "malformed, oversized and unknown packets: nacks, errors, empty replies"
 grep -v '^ok' j.raw

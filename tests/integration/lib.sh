@@ -142,5 +142,22 @@ amber_start() {
         sleep 0.02
     done
 }
+# gdb_start NAME ARGS...: amber_start NAME with "${base[@]}" ARGS, paused
+# (-S), gdb's stub on a free port: $port_NAME.
+gdb_start() {
+    local name=$1; shift
+    local port; port=$(free_port)
+    eval "port_$name=$port"
+    amber_start "$name" "${base[@]}" -S -gdb "tcp::$port" "$@"
+}
+# gdbrun NAME PORT CMD...: one batch gdb-multiarch session on $ELF against
+# the stub on PORT, in the current directory; its output in NAME.gdb.
+gdbrun() {
+    local name=$1 port=$2; shift 2
+    local args=() c
+    for c in "$@"; do args+=(-ex "$c"); done
+    timeout 120 gdb-multiarch -batch -nx -ex "set confirm off" -ex "target remote :$port" \
+        "${args[@]}" "$ELF" >"$name.gdb" 2>&1
+}
 # hmp NAME CMD...: one monitor session on $tmp/NAME.sock (hmp.py), the answers.
 hmp() { local name=$1; shift; timeout 150 $PY "$here/hmp.py" "$tmp/$name.sock" "$@"; }
