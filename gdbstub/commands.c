@@ -70,30 +70,15 @@ static bool write_refused(GdbStub *gs)
 }
 
 /* A write that took effect, into a recording's log (a replay makes it at
- * the same position); false when the log cannot take it. */
+ * the same position); false when the log cannot take it (gdb gets an
+ * error reply). */
 static bool write_logged(GdbStub *gs, ReplayEventKind kind, int hart, uint64_t where,
                          const uint8_t *data, size_t len)
 {
-    if (!gs->replay || gs->replay->mode != REPLAY_MODE_RECORD) {
-        return true;
-    }
-    size_t head = kind == REPLAY_EV_DEBUG_REG ? 6 : 12;
-    uint8_t *ev = malloc(head + len);
-    if (!ev) {
-        return false;
-    }
-    for (int i = 0; i < 4; i++) {
-        ev[i] = (uint8_t)((uint32_t)hart >> (24 - 8 * i));
-    }
-    for (size_t i = 0; i < head - 4; i++) {
-        ev[4 + i] = (uint8_t)(where >> (8 * (head - 5 - i)));
-    }
-    memcpy(ev + head, data, len);
     Error err;
     error_init(&err);
-    bool ok = replay_input(gs->replay, kind, ev, head + len, &err);
-    free(ev);
-    return ok;
+    return !gs->replay ||
+           replay_input_debug_write(gs->replay, kind, (uint32_t)hart, where, data, len, &err);
 }
 
 static bool write_reg(GdbStub *gs, int h, int regno, const uint8_t *v, unsigned len)

@@ -2,6 +2,7 @@
  * (replay.h). */
 #include "replay/replay.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 void replay_init(Replay *r, const ReplayOps *ops, void *opaque)
@@ -79,6 +80,30 @@ bool replay_input(Replay *r, ReplayEventKind kind, const void *data, size_t len,
     default:
         return true;
     }
+}
+
+bool replay_input_debug_write(Replay *r, ReplayEventKind kind, uint32_t hart, uint64_t where,
+                              const uint8_t *data, size_t len, Error *err)
+{
+    if (r->mode != REPLAY_MODE_RECORD) {
+        return true;
+    }
+    size_t head = kind == REPLAY_EV_DEBUG_REG ? 4 + 2 : 4 + 8;
+    uint8_t *ev = malloc(head + len);
+    if (!ev) {
+        error_setf(err, "out of memory for a %zu-byte debugger write", len);
+        return false;
+    }
+    for (int i = 0; i < 4; i++) {
+        ev[i] = (uint8_t)(hart >> (24 - 8 * i));
+    }
+    for (size_t i = 4; i < head; i++) {
+        ev[i] = (uint8_t)(where >> (8 * (head - 1 - i)));
+    }
+    memcpy(ev + head, data, len);
+    bool ok = replay_input(r, kind, ev, head + len, err);
+    free(ev);
+    return ok;
 }
 
 static bool replay_give(Replay *r, const ReplayEvent *ev, Error *err)

@@ -65,6 +65,12 @@ bool replay_finish(Replay *r, Error *err);
  * caller applies it when true. */
 bool replay_input(Replay *r, ReplayEventKind kind, const void *data, size_t len, Error *err);
 
+/* A debugger's write that took effect (kind REPLAY_EV_DEBUG_REG: where is
+ * the gdb register number; REPLAY_EV_DEBUG_MEM: the address): logged while
+ * recording, in the payload replay_give decodes; true otherwise. */
+bool replay_input_debug_write(Replay *r, ReplayEventKind kind, uint32_t hart, uint64_t where,
+                              const uint8_t *data, size_t len, Error *err);
+
 /* Play: gives the machine every event due at the current position; -1
  * with err when the run has passed an event's position (it diverged from
  * the recording), else how many it gave. Then the position the CPU may
