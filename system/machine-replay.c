@@ -58,7 +58,14 @@ uint64_t machine_state_checksum(Machine *m)
 {
     uint64_t h = 0xcbf29ce484222325ull;
     const MemoryRegion *ram = m->mem.ram;
-    for (uint64_t i = 0; ram && i < ram->size; i++) {
+    /* A word a step: byte by byte took 0.3 s for 256 MiB at every exit. */
+    uint64_t i = 0;
+    for (; ram && i + 8 <= ram->size; i += 8) {
+        uint64_t w;
+        memcpy(&w, ram->host + i, 8);
+        h = (h ^ w) * 0x100000001b3ull;
+    }
+    for (; ram && i < ram->size; i++) {
         h = (h ^ ram->host[i]) * 0x100000001b3ull;
     }
     for (int k = 0; k < m->nr_harts; k++) {

@@ -79,7 +79,8 @@ void machine_replay_net_quiet(MachineReplay *mr, bool on);
 bool machine_replay_net_frame(MachineReplay *mr, uint32_t nic, const uint8_t *buf, size_t len,
                               Error *err);
 bool machine_replay_net_set_link(MachineReplay *mr, const char *name, bool up, Error *err);
-/* FNV-1a over RAM, then pc and x1..x31 of each hart. */
+/* FNV-1a over RAM in host-order 64-bit words, then the bytes of pc and
+ * x1..x31 of each hart. */
 uint64_t machine_state_checksum(Machine *m);
 
 #endif
