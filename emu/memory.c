@@ -464,6 +464,24 @@ bool memory_dirty_test_and_clear(PhysMemory *m, uint64_t page_index)
     return was;
 }
 
+uint64_t memory_dirty_next(const PhysMemory *m, uint64_t from)
+{
+    uint64_t pages = m->ram ? m->ram->size >> PAGE_BITS : 0;
+    if (from >= pages) {
+        return pages;
+    }
+    uint64_t i = from >> 6;
+    uint64_t w = m->dirty[i] & (~0ull << (from & 63));
+    while (!w) {
+        if (++i >= (pages + 63) / 64) {
+            return pages;
+        }
+        w = m->dirty[i];
+    }
+    uint64_t p = i * 64 + (uint64_t)__builtin_ctzll(w);
+    return p < pages ? p : pages;
+}
+
 void memory_dirty_sync_done(PhysMemory *m)
 {
     memory_withdraw_fast_writes(m);

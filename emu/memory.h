@@ -148,6 +148,9 @@ static inline bool memory_page_dirty(const PhysMemory *m, uint64_t page_index)
  * from the CPU when any bit is cleared (call memory_dirty_sync_done after a
  * batch). */
 bool memory_dirty_test_and_clear(PhysMemory *m, uint64_t page_index);
+/* The first dirty page at or after from, or the number of RAM pages when
+ * none is: a word of the bitmap at a time. */
+uint64_t memory_dirty_next(const PhysMemory *m, uint64_t from);
 void memory_dirty_sync_done(PhysMemory *m);
 static inline void memory_mark_dirty(PhysMemory *m, uint64_t paddr, uint64_t len)
 {

@@ -57,7 +57,7 @@ void hmp_info_replay(Monitor *mon, const MonArgs *a)
     monitor_printf(mon, "Checkpoint memory: %llu bytes of device state and page deltas "
                         "(bound %llu), %llu bytes of RAM copy, %llu checkpoints folded into it\n",
                    (unsigned long long)rv->mem_used, (unsigned long long)rv->mem_limit,
-                   rv->base ? (unsigned long long)m->mem.ram->size : 0ull,
+                   (unsigned long long)(rv->base_pages * PAGE_SIZE),
                    (unsigned long long)rv->dropped);
     monitor_printf(mon, "Largest history: %zu checkpoints, %llu bytes, up to position %llu\n",
                    rv->peak_cp, (unsigned long long)rv->peak_mem,

@@ -13,12 +13,25 @@ static uint64_t rev_npages(const Reverse *rv)
     return rv->m->mem.ram->size >> PAGE_BITS;
 }
 
+static void cp_free_pages(Reverse *rv, RevCheckpoint *c)
+{
+    if (c->slots) {
+        for (size_t i = 0; i < c->nr_pages; i++) {
+            rev_pages_put(&rv->pool, c->slots[i]);
+        }
+    }
+    free(c->pages);
+    free(c->slots);
+    c->pages = NULL;
+    c->slots = NULL;
+    c->nr_pages = 0;
+}
+
 static void cp_free(Reverse *rv, RevCheckpoint *c)
 {
-    rv->mem_used -= c->dev_len + c->nr_pages * (PAGE_SIZE + sizeof(uint64_t));
+    rv->mem_used -= c->bytes;
+    cp_free_pages(rv, c);
     free(c->dev);
-    free(c->pages);
-    free(c->data);
     memset(c, 0, sizeof(*c));
 }
 
@@ -44,8 +57,42 @@ void reverse_disable(Reverse *rv)
     free(rv->cp);
     free(rv->in);
     free(rv->base);
+    free(rv->rs_src);
+    free(rv->rs_want);
+    rev_pages_free_all(&rv->pool);
     memory_dirty_log_stop(&rv->m->mem);
     memset(rv, 0, sizeof(*rv));
+}
+
+/* The copy of RAM the history starts from. Pages the host never populated
+ * are not read at all (reading them would fault each one in), and pages of
+ * zeroes take no slot: a booting guest's RAM is mostly both. */
+static bool rev_base_fill(Reverse *rv, Error *err)
+{
+    const uint8_t *host = rv->m->mem.ram->host;
+    uint64_t np = rev_npages(rv);
+    uint8_t *untouched = rv->rs_want;             /* free until the first restore */
+    bool known = rev_pages_untouched(host, np, untouched);
+    rv->base_pages = 0;
+    for (uint64_t p = 0; p < np; p++) {
+        rv->base[p] = REV_SLOT_NONE;
+    }
+    for (uint64_t p = 0; p < np; p++) {
+        const uint8_t *page = host + (p << PAGE_BITS);
+        if ((known && untouched[p]) || rev_page_is_zero(page)) {
+            continue;
+        }
+        uint32_t slot = rev_pages_get(&rv->pool);
+        if (slot == REV_SLOT_NONE) {
+            error_setf(err, "reverse execution: no memory for a copy of RAM (%llu pages so far)",
+                       (unsigned long long)rv->base_pages);
+            return false;
+        }
+        memcpy(rev_pages_at(&rv->pool, slot), page, PAGE_SIZE);
+        rv->base[p] = slot;
+        rv->base_pages++;
+    }
+    return true;
 }
 
 bool reverse_enable(Reverse *rv, Machine *m, MigrationVM *vm, uint64_t interval,
@@ -65,18 +112,24 @@ bool reverse_enable(Reverse *rv, Machine *m, MigrationVM *vm, uint64_t interval,
     rv->vm = vm;
     rv->interval = interval ? interval : REVERSE_DEFAULT_INTERVAL;
     rv->mem_limit = mem_limit ? mem_limit : REVERSE_DEFAULT_MEM;
-    rv->base = malloc(m->mem.ram->size);
-    if (!rv->base) {
-        error_setf(err, "reverse execution: no memory for a copy of RAM (%llu bytes)",
-                   (unsigned long long)m->mem.ram->size);
+    uint64_t np = rev_npages(rv);
+    rv->base = malloc(np * sizeof(uint32_t));
+    rv->rs_src = malloc(np * sizeof(uint32_t));
+    rv->rs_want = malloc(np);
+    rv->on = true;               /* from here reverse_disable frees what there is */
+    if (!rv->base || !rv->rs_src || !rv->rs_want) {
+        error_setf(err, "reverse execution: no memory for the page tables of %llu pages",
+                   (unsigned long long)np);
+        reverse_disable(rv);
         return false;
     }
     machine_set_icount_exact(m, true);
     memory_dirty_log_start(&m->mem);
     memory_dirty_set_all(&m->mem, false);
-    memory_dirty_sync_done(&m->mem);
-    memcpy(rv->base, m->mem.ram->host, m->mem.ram->size);
-    rv->on = true;
+    if (!rev_base_fill(rv, err)) {
+        reverse_disable(rv);
+        return false;
+    }
     if (!reverse_checkpoint(rv, err)) {
         reverse_disable(rv);
         return false;
@@ -142,20 +195,24 @@ void reverse_note_input(Reverse *rv, uint8_t kind, const void *data, size_t len,
     rv->nr_in++;
 }
 
-/* The memory bound: the oldest checkpoint goes; the next one's pages are
- * folded into the full copy, which then holds RAM at its position. */
+/* The memory bound: the oldest checkpoint goes; the next one's pages
+ * become the copy's (their slots move, nothing is copied), which then
+ * holds RAM at its position. */
 static void rev_fold_oldest(Reverse *rv)
 {
     RevCheckpoint *c1 = &rv->cp[1];
     for (size_t i = 0; i < c1->nr_pages; i++) {
-        memcpy(rv->base + (c1->pages[i] << PAGE_BITS), c1->data + i * PAGE_SIZE, PAGE_SIZE);
+        uint64_t p = c1->pages[i];
+        rv->base_pages -= rv->base[p] != REV_SLOT_NONE;
+        rev_pages_put(&rv->pool, rv->base[p]);
+        rv->base[p] = c1->slots[i];
+        rv->base_pages += rv->base[p] != REV_SLOT_NONE;
     }
-    rv->mem_used -= c1->nr_pages * (PAGE_SIZE + sizeof(uint64_t));
-    free(c1->pages);
-    free(c1->data);
-    c1->pages = NULL;
-    c1->data = NULL;
-    c1->nr_pages = 0;
+    free(c1->slots);
+    c1->slots = NULL;                 /* the slots are the copy's now */
+    cp_free_pages(rv, c1);
+    rv->mem_used -= c1->bytes - c1->dev_len;
+    c1->bytes = c1->dev_len;
     size_t drop_in = c1->nr_inputs;
     cp_free(rv, &rv->cp[0]);
     memmove(rv->cp, rv->cp + 1, (rv->nr_cp - 1) * sizeof(*rv->cp));
@@ -208,38 +265,44 @@ bool reverse_checkpoint(Reverse *rv, Error *err)
     c.dev_len = b.len;
     /* The pages written since the checkpoint before, as they are now. */
     uint64_t np = rev_npages(rv), n = 0;
-    for (uint64_t p = 0; p < np; p++) {
-        n += memory_page_dirty(&m->mem, p);
+    for (uint64_t p = memory_dirty_next(&m->mem, 0); p < np; p = memory_dirty_next(&m->mem, p + 1)) {
+        n++;
+    }
+    if (rv->nr_cp == 0) {
+        n = 0;                        /* the first: RAM is the copy */
     }
     c.pages = malloc((n ? n : 1) * sizeof(uint64_t));
-    c.data = malloc(n ? n * PAGE_SIZE : 1);
-    if (!c.pages || !c.data) {
-        free(c.dev);
-        free(c.pages);
-        free(c.data);
+    c.slots = malloc((n ? n : 1) * sizeof(uint32_t));
+    if (!c.pages || !c.slots) {
+        cp_free(rv, &c);
         error_setf(err, "reverse execution: no memory for a checkpoint of %llu pages",
                    (unsigned long long)n);
         return false;
     }
-    for (uint64_t p = 0; p < np && c.nr_pages < n; p++) {
-        if (memory_dirty_test_and_clear(&m->mem, p)) {
-            c.pages[c.nr_pages] = p;
-            memcpy(c.data + c.nr_pages * PAGE_SIZE, m->mem.ram->host + (p << PAGE_BITS), PAGE_SIZE);
-            c.nr_pages++;
+    size_t stored = 0;
+    for (uint64_t p = memory_dirty_next(&m->mem, 0); c.nr_pages < n;
+         p = memory_dirty_next(&m->mem, p + 1)) {
+        const uint8_t *page = m->mem.ram->host + (p << PAGE_BITS);
+        uint32_t slot = REV_SLOT_NONE;
+        if (!rev_page_is_zero(page)) {
+            slot = rev_pages_get(&rv->pool);
+            if (slot == REV_SLOT_NONE) {
+                cp_free(rv, &c);
+                error_setf(err, "reverse execution: no memory for a checkpoint of %llu pages",
+                           (unsigned long long)n);
+                return false;
+            }
+            memcpy(rev_pages_at(&rv->pool, slot), page, PAGE_SIZE);
+            stored++;
         }
+        c.pages[c.nr_pages] = p;
+        c.slots[c.nr_pages++] = slot;
     }
-    memory_dirty_sync_done(&m->mem);
+    memory_dirty_set_all(&m->mem, false);
     memcpy(c.pending, m->serial0.pending, m->serial0.pending_len);
     c.pending_len = m->serial0.pending_len;
-    if (rv->nr_cp == 0) {
-        /* The first: RAM is the full copy. */
-        free(c.pages);
-        free(c.data);
-        c.pages = NULL;
-        c.data = NULL;
-        c.nr_pages = 0;
-    }
-    rv->mem_used += c.dev_len + c.nr_pages * (PAGE_SIZE + sizeof(uint64_t));
+    c.bytes = c.dev_len + c.nr_pages * (sizeof(uint64_t) + sizeof(uint32_t)) + stored * PAGE_SIZE;
+    rv->mem_used += c.bytes;
     rv->cp[rv->nr_cp++] = c;
     while (rv->mem_used > rv->mem_limit && rv->nr_cp > 2) {
         rev_fold_oldest(rv);
@@ -286,52 +349,47 @@ uint64_t reverse_begin(const Reverse *rv)
 
 /* RAM back to checkpoint k: every page written after it (in a later
  * delta, or dirty now) gets its content at k (the last delta at or before
- * k that holds it, else the full copy). */
-static bool rev_restore_ram(Reverse *rv, size_t k, Error *err)
+ * k that holds it, else the copy). want[p]: 1 to restore, 2 with its slot
+ * in src[p] from a delta. */
+static void rev_restore_ram(Reverse *rv, size_t k)
 {
     Machine *m = rv->m;
     uint64_t np = rev_npages(rv);
-    uint64_t *src = calloc(np, sizeof(uint64_t));     /* (cp << 32 | index) + 1; 0: base */
-    uint8_t *want = calloc(np, 1);
-    if (!src || !want) {
-        free(src);
-        free(want);
-        error_setf(err, "reverse execution: no memory to restore RAM");
-        return false;
-    }
-    for (size_t j = 1; j <= k; j++) {
-        for (size_t i = 0; i < rv->cp[j].nr_pages; i++) {
-            src[rv->cp[j].pages[i]] = ((uint64_t)j << 32 | i) + 1;
-        }
-    }
+    uint32_t *src = rv->rs_src;
+    uint8_t *want = rv->rs_want;
+    memset(want, 0, np);
     size_t lo = k < rv->ram_at ? k : rv->ram_at, hi = k < rv->ram_at ? rv->ram_at : k;
     for (size_t j = lo + 1; j <= hi; j++) {
         for (size_t i = 0; i < rv->cp[j].nr_pages; i++) {
             want[rv->cp[j].pages[i]] = 1;
         }
     }
-    for (uint64_t p = 0; p < np; p++) {
-        if (memory_page_dirty(&m->mem, p)) {
-            want[p] = 1;
+    for (uint64_t p = memory_dirty_next(&m->mem, 0); p < np; p = memory_dirty_next(&m->mem, p + 1)) {
+        want[p] = 1;
+    }
+    for (size_t j = 1; j <= k; j++) {
+        for (size_t i = 0; i < rv->cp[j].nr_pages; i++) {
+            uint64_t p = rv->cp[j].pages[i];
+            if (want[p]) {
+                want[p] = 2;
+                src[p] = rv->cp[j].slots[i];
+            }
         }
     }
     for (uint64_t p = 0; p < np; p++) {
         if (!want[p]) {
             continue;
         }
-        const uint8_t *from = rv->base + (p << PAGE_BITS);
-        if (src[p]) {
-            const RevCheckpoint *c = &rv->cp[(src[p] - 1) >> 32];
-            from = c->data + ((src[p] - 1) & 0xffffffffu) * PAGE_SIZE;
+        uint32_t slot = want[p] == 2 ? src[p] : rv->base[p];
+        uint8_t *to = m->mem.ram->host + (p << PAGE_BITS);
+        if (slot == REV_SLOT_NONE) {
+            memset(to, 0, PAGE_SIZE);
+        } else {
+            memcpy(to, rev_pages_at(&rv->pool, slot), PAGE_SIZE);
         }
-        memcpy(m->mem.ram->host + (p << PAGE_BITS), from, PAGE_SIZE);
     }
-    free(src);
-    free(want);
     memory_dirty_set_all(&m->mem, false);
-    memory_dirty_sync_done(&m->mem);
     rv->ram_at = k;
-    return true;
 }
 
 static bool rev_restore(Reverse *rv, size_t k, Error *err)
@@ -339,9 +397,7 @@ static bool rev_restore(Reverse *rv, size_t k, Error *err)
     Machine *m = rv->m;
     const RevCheckpoint *c = &rv->cp[k];
     rv->in_past = true;
-    if (!rev_restore_ram(rv, k, err)) {
-        return false;
-    }
+    rev_restore_ram(rv, k);
     QEMUFile *f = qemu_file_buffer_reader(c->dev, c->dev_len);
     int ret = vm_load_devices_state(rv->vm, f, err);
     qemu_file_close(f, NULL);

@@ -7,8 +7,8 @@
  *
  * A checkpoint holds the device state (CPU, devices, board: the savevm
  * engine's device-only stream into a buffer), the pages of RAM written
- * since the checkpoint before (dirty-page deltas over one full copy of
- * RAM at the oldest checkpoint), UART0's queued host input and how many
+ * since the checkpoint before (dirty-page deltas over one copy of RAM at
+ * the oldest checkpoint, where pages of zeroes take no room), UART0's queued host input and how many
  * inputs had been applied. When the checkpoints pass the memory bound the
  * oldest is folded into the full copy and dropped. All of it is host side:
  * none of it is ever saved or migrated. */
@@ -18,6 +18,7 @@
 #include "hw/riscv/machine.h"
 #include "migration/vm.h"
 #include "replay/replay-log.h"
+#include "replay/rev-pages.h"
 
 #define REVERSE_DEFAULT_INTERVAL 10000000ull      /* instructions between checkpoints */
 #define REVERSE_DEFAULT_MEM (512ull << 20)        /* bytes of checkpoints at most */
@@ -27,8 +28,9 @@ typedef struct RevCheckpoint {
     uint8_t *dev;                /* device-only stream */
     size_t dev_len;
     uint64_t *pages;             /* RAM page indexes written since the one before */
-    uint8_t *data;               /* their contents at pos, PAGE_SIZE each */
+    uint32_t *slots;             /* their contents at pos (REV_SLOT_NONE: zeroes) */
     size_t nr_pages;
+    size_t bytes;                /* what it counts against the bound */
     uint8_t pending[sizeof(((CharBackend *)0)->pending)];
     size_t pending_len;
     size_t nr_inputs;            /* inputs applied before it was taken */
@@ -64,7 +66,11 @@ typedef struct Reverse {
     uint64_t interval;
     uint64_t mem_limit;
     uint64_t mem_used;           /* deltas and device streams (not the full copy) */
-    uint8_t *base;               /* RAM at the oldest checkpoint */
+    uint32_t *base;              /* RAM at the oldest checkpoint: a slot a page */
+    uint64_t base_pages;         /* the pages of it that are not zeroes */
+    RevPagePool pool;            /* where the pages of base and deltas live */
+    uint32_t *rs_src;            /* rev_restore_ram's work arrays, a page each */
+    uint8_t *rs_want;
     RevCheckpoint *cp;
     size_t nr_cp, cap_cp;
     RevInput *in;                /* inputs applied since the oldest checkpoint */

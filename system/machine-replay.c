@@ -421,7 +421,8 @@ void machine_replay_free(MachineReplay *mr)
                         "%llu bytes of device state and page deltas, %llu bytes of RAM copy "
                         "(%llu folded into it)\n",
                 mr->rv.peak_cp, (unsigned long long)mr->rv.peak_pos,
-                (unsigned long long)mr->rv.peak_mem, (unsigned long long)mr->m->mem.ram->size,
+                (unsigned long long)mr->rv.peak_mem,
+                (unsigned long long)(mr->rv.base_pages * PAGE_SIZE),
                 (unsigned long long)mr->rv.dropped);
     }
     reverse_disable(&mr->rv);
