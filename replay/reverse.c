@@ -387,6 +387,9 @@ static void rev_restore_ram(Reverse *rv, size_t k)
         } else {
             memcpy(to, rev_pages_at(&rv->pool, slot), PAGE_SIZE);
         }
+        /* Code translated from the page goes; the rest stays (the load
+         * below keeps it: machine_load_keeps_code). */
+        memory_ram_written(&m->mem, m->mem.ram->base + (p << PAGE_BITS), PAGE_SIZE);
     }
     memory_dirty_set_all(&m->mem, false);
     rv->ram_at = k;
@@ -399,7 +402,9 @@ static bool rev_restore(Reverse *rv, size_t k, Error *err)
     rv->in_past = true;
     rev_restore_ram(rv, k);
     QEMUFile *f = qemu_file_buffer_reader(c->dev, c->dev_len);
+    machine_load_keeps_code(m, true);
     int ret = vm_load_devices_state(rv->vm, f, err);
+    machine_load_keeps_code(m, false);
     qemu_file_close(f, NULL);
     if (ret < 0) {
         error_prependf(err, "reverse execution: restoring the checkpoint at %llu: ",

@@ -356,6 +356,13 @@ void machine_log_set_mask(Machine *m, unsigned mask)
     }
 }
 
+void machine_load_keeps_code(Machine *m, bool on)
+{
+    for (int h = 0; h < m->nr_harts; h++) {
+        m->harts[h].load_keeps_code = on;
+    }
+}
+
 void machine_state_changed(Machine *m)
 {
     m->state_gen++;

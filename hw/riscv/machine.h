@@ -221,6 +221,10 @@ void machine_reset(Machine *m);
 /* After the machine's state was loaded or changed from outside the guest:
  * drops the host caches built on the old state (TLBs, translated code). */
 void machine_state_changed(Machine *m);
+/* While on, a state load keeps translated code (RISCVCPU.load_keeps_code):
+ * for a caller that reported every RAM page it changed through
+ * memory_ram_written, as reverse execution's restore does. */
+void machine_load_keeps_code(Machine *m, bool on);
 /* Sets the debug log's items; retranslates the harts' code when the
  * translation-time items (in_asm, exec, cpu) changed. */
 void machine_log_set_mask(Machine *m, unsigned mask);

@@ -119,8 +119,11 @@ static int cpu_post_load(void *opaque, int version_id, Error *err)
         return -EINVAL;
     }
     /* Translated code and TLB entries were built for the old state, and
-     * for the old trigger setting. */
-    cpu->trigger_armed = 0;
+     * for the old trigger setting. Kept code: the update compares the
+     * triggers with the ones it was translated for. */
+    if (!cpu->load_keeps_code) {
+        cpu->trigger_armed = 0;
+    }
     cpu_state_changed(cpu);
     riscv_trigger_update(cpu);
     riscv_sstc_rearm(cpu);

@@ -131,7 +131,7 @@ void cpu_irq_handler(void *opaque, int n, int level)
 void cpu_state_changed(RISCVCPU *cpu)
 {
     cpu_tlb_flush(cpu);
-    if (cpu->tbc) {
+    if (cpu->tbc && !cpu->load_keeps_code) {
         cpu_tb_flush(cpu);
     }
     riscv_update_mmu_idx(cpu);

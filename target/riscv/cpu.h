@@ -166,6 +166,11 @@ typedef struct RISCVCPU {
      * Privilege and mstatus changes do not set it: cached blocks carry
      * their privilege, and SUM/MXR/MPRV do not affect fetch. */
     bool jc_stale;
+    /* Set by reverse execution around a restore, whose RAM pages told the
+     * translator themselves (memory_ram_written): a state change then
+     * keeps translated code, which is keyed by physical address and
+     * privilege (machine_load_keeps_code). */
+    bool load_keeps_code;
     /* Sstc: raises STIP when time reaches stimecmp; armed while STCE=1
      * (target/riscv/sstc.c). */
     Timer stimer;

@@ -6,7 +6,9 @@
  * state (RAM and registers, and the guest's output from there on) the
  * forward run had there, also across a typed key, and reverse-stepi is
  * one instruction back. A tight memory bound drops old checkpoints and
- * moves the beginning of history. */
+ * moves the beginning of history. Translated code survives a restore
+ * except on the pages it puts back: code a debugger patched later, or the
+ * guest rewrote, does not run in the past. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,6 +20,7 @@
 #include "tests/unit/unit.h"
 
 static char guest_path[512];
+static char smc_path[512];
 
 typedef struct Box {
     Machine m;
@@ -26,12 +29,12 @@ typedef struct Box {
     Reverse rv;
 } Box;
 
-static Box *box_up(int smp, uint64_t mem_limit)
+static Box *box_up_guest(const char *elf, int smp, uint64_t interval, uint64_t mem_limit)
 {
     Box *b = calloc(1, sizeof(*b));
     CU_ASSERT_PTR_NOT_NULL_FATAL(b);
     MachineOptions o = {
-        .machine = "virt", .ram_size = 32ull << 20, .bios = "none", .kernel = guest_path,
+        .machine = "virt", .ram_size = 32ull << 20, .bios = "none", .kernel = elf,
         .clock_mode = CLOCK_MODE_ICOUNT, .icount_shift = 3, .rtc_base_ns = 1000000000ull,
         .smp = smp,
     };
@@ -42,9 +45,14 @@ static Box *box_up(int smp, uint64_t mem_limit)
     loop_init(&b->loop, NULL, NULL);
     b->vm = machine_migration_attach(&b->m, &b->loop, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(b->vm);
-    CU_ASSERT_FATAL(reverse_enable(&b->rv, &b->m, b->vm, 3000000, mem_limit, &err));
+    CU_ASSERT_FATAL(reverse_enable(&b->rv, &b->m, b->vm, interval, mem_limit, &err));
     runstate_set(&b->m.run, RUN_STATE_DEBUG);    /* loads need a stopped machine */
     return b;
+}
+
+static Box *box_up(int smp, uint64_t mem_limit)
+{
+    return box_up_guest(guest_path, smp, 3000000, mem_limit);
 }
 
 static void box_down(Box *b)
@@ -182,18 +190,95 @@ static void test_memory_bound(void)
     box_down(b);
 }
 
+/* isa-smc rewrites code and runs it (about 19K instructions): going back
+ * into it, out of order, with a checkpoint every 700 instructions, gives
+ * the states the forward run had. */
+static void test_self_modifying(void)
+{
+    if (access(smc_path, R_OK) != 0) {
+        return;
+    }
+    Box *b = box_up_guest(smc_path, 1, 700, 0);
+    Error err;
+    error_init(&err);
+    static const uint64_t at[] = { 500, 3000, 6000, 9000, 12000, 15000, 18000 };
+    enum { N = sizeof(at) / sizeof(at[0]) };
+    uint64_t sum[N];
+    for (int i = 0; i < N; i++) {
+        /* In steps, as slices of the main loop: a checkpoint is due at
+         * the start of a slice. */
+        while (machine_icount(&b->m) + 300 < at[i]) {
+            forward_to(b, machine_icount(&b->m) + 300);
+        }
+        forward_to(b, at[i]);
+        sum[i] = machine_state_checksum(&b->m);
+    }
+    CU_ASSERT_TRUE(b->rv.nr_cp >= 20);
+    static const int order[] = { 0, 6, 1, 5, 2, 4, 3, 0, 6 };
+    for (size_t j = 0; j < sizeof(order) / sizeof(order[0]); j++) {
+        int i = order[j];
+        CU_ASSERT_TRUE(reverse_goto(&b->rv, at[i], &err));
+        CU_ASSERT_EQUAL(machine_icount(&b->m), at[i]);
+        if (machine_state_checksum(&b->m) != sum[i]) {
+            printf("isa-smc at %llu: state differs (%s)\n", (unsigned long long)at[i], err.msg);
+        }
+        CU_ASSERT_EQUAL(machine_state_checksum(&b->m), sum[i]);
+    }
+    box_down(b);
+}
+
+/* Code changed behind the guest's back (a debugger's write) and run for a
+ * while: its blocks are in the translation cache when the machine goes
+ * back to before the write. The restored page must drop them, or the
+ * re-execution runs the patched code in the past. */
+static void test_code_patched_later(void)
+{
+    if (access(guest_path, R_OK) != 0) {
+        return;
+    }
+    Box *b = box_up(1, 0);
+    Error err;
+    error_init(&err);
+    /* Just after the first tick (31.25M): its return runs the code
+     * after the wfi. */
+    forward_to(b, 31300000);
+    uint64_t sum_mid = machine_state_checksum(&b->m);
+    forward_to(b, 40000000);
+    /* It idles after wfi: the instruction there (csrc mstatus, MIE) runs
+     * at each wake-up. addi t6, t6, 1 in its place counts them in t6. */
+    uint64_t pc = b->m.harts[0].env.pc;
+    uint32_t insn = 0;
+    CU_ASSERT_FATAL(memory_rw(&b->m.mem, pc, &insn, 4, false, false));
+    CU_ASSERT_EQUAL_FATAL(insn & 3, 3);
+    const uint32_t addi_t6 = 0x001f8f93;
+    CU_ASSERT_FATAL(machine_debug_write_mem(&b->m, 0, pc, &addi_t6, 4));
+    forward_to(b, 70000000);
+    CU_ASSERT_NOT_EQUAL(b->m.harts[0].env.gpr[31], 0);     /* the patch ran (62.5M) */
+    CU_ASSERT_TRUE(reverse_goto(&b->rv, 31300000, &err));
+    CU_ASSERT_EQUAL(machine_icount(&b->m), 31300000);
+    CU_ASSERT_EQUAL(b->m.harts[0].env.gpr[31], 0);
+    CU_ASSERT_EQUAL(machine_state_checksum(&b->m), sum_mid);
+    box_down(b);
+}
+
 static const UnitTest tests[] = {
     { "back to any position, one hart: the state the forward run had", test_one_hart },
     { "back to any position, two harts: the state the forward run had", test_two_harts },
     { "a memory bound drops old checkpoints; history begins later", test_memory_bound },
+    { "self-modifying code: re-execution runs the code of its time", test_self_modifying },
+    { "code patched later: going back runs the code of the time", test_code_patched_later },
     { NULL, NULL },
 };
 
 int main(void)
 {
     snprintf(guest_path, sizeof(guest_path), "%s/tests/guest/demo/demo.elf", AMBER_SRCDIR);
+    snprintf(smc_path, sizeof(smc_path), "%s/tests/guest/isa/isa-smc.elf", AMBER_SRCDIR);
     if (access(guest_path, R_OK) != 0) {
         printf("SKIP: %s not built\n", guest_path);
+    }
+    if (access(smc_path, R_OK) != 0) {
+        printf("SKIP: %s not built\n", smc_path);
     }
     return unit_run("reverse", tests);
 }
