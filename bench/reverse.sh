@@ -9,9 +9,11 @@
 #     then one reverse-continue with no breakpoint back to the start of
 #     history (re-executing all of it); `monitor info replay` gives the
 #     positions and the checkpoints' memory;
-#  3. a second boot: gdb breaks at /init's sum_print (the end of each churn;
-#     its ELF is beside the Image), reverse-continues to the end of churn
-#     300, then times one reverse-continue back across that second.
+#  3. a second boot, stopped at reset: gdb breaks at /init's sum_print (the
+#     end of each churn; its ELF is beside the Image), times the forward
+#     `continue` from the end of churn 3000 to the end of churn 300 (1 s of
+#     guest time), then one reverse-continue back across that second; a
+#     third boot without -reverse times the same forward second.
 # Then a 60 s run (churn 16000, to poweroff) gives the checkpoints' count and
 # memory over 60 s of guest time (Amber's exit line) and the process's peak
 # RSS. Writes $BENCH_RESULTS/reverse.md.
@@ -36,17 +38,23 @@ hmp() { timeout 60 python3 "$src/tests/integration/hmp.py" "$tmp/m.sock" "$@"; }
 ms() { echo $(( ($2 - $1) / 1000000 )); }
 posof() { sed -n "/^$1\$/,/^Reverse execution at/p" "$tmp/g.out" | grep -o 'instruction count = [0-9]*' | tail -n 1 | tr -dc 0-9; }
 
-# boot JIT APPEND: amber in the background with gdb and monitor sockets;
-# returns once /init printed PROMPTS prompts
+# boot JIT APPEND PROMPTS ARGS...: amber in the background with gdb and
+# monitor sockets; returns once /init printed PROMPTS prompts (0: once the
+# sockets are there)
 boot() {
+    local jit=$1 append=$2 prompts=$3
+    shift 3
     rm -f "$tmp/g.sock" "$tmp/m.sock"
-    "$AMBER" -accel "tcg,jit=$1" -icount sleep=off -M virt -m "$RAM" -nographic -bios "$FW" \
-        -kernel "$image" -append "console=ttyS0 -- $2" \
-        -reverse on -gdb "unix:$tmp/g.sock,server" -monitor "unix:$tmp/m.sock,server,nowait" \
+    "$AMBER" -accel "tcg,jit=$jit" -icount sleep=off -M virt -m "$RAM" -nographic -bios "$FW" \
+        -kernel "$image" -append "console=ttyS0 -- $append" "$@" \
+        -gdb "unix:$tmp/g.sock,server" -monitor "unix:$tmp/m.sock,server,nowait" \
         </dev/null >"$tmp/out" 2>"$tmp/err" &
     pid=$!
     local end=$((SECONDS + 300))
-    until [ "$(tr -d '\r' <"$tmp/out" | grep -c '^# ')" -ge "$3" ] || [ $SECONDS -ge $end ]; do sleep 0.2; done
+    until { [ -S "$tmp/g.sock" ] && [ -S "$tmp/m.sock" ] &&
+            [ "$(tr -d '\r' <"$tmp/out" | grep -c '^# ')" -ge "$prompts" ]; } || [ $SECONDS -ge $end ]; do
+        sleep 0.2
+    done
 }
 gdb_run() {   # gdb_run NAME: runs $tmp/NAME.cmd, output in $tmp/g.out, then ends amber
     timeout "${BENCH_GDB_TIMEOUT:-900}" gdb-multiarch -nx -batch -x "$tmp/$1.cmd" >"$tmp/g.out" 2>&1
@@ -65,7 +73,7 @@ one() {   # one JIT: the two gdb sessions on one back end; appends rows to $md.t
     local jit=$1 t
     # 1. Attached while `churn 1000000` runs (after 12.5 s of guest time):
     #    N reverse-stepi, then back to the start of history.
-    boot "$jit" "churn 3000 ; churn 300 ; churn 1000000" 3
+    boot "$jit" "churn 3000 ; churn 300 ; churn 1000000" 3 -reverse on
     {
         gdb_head
         echo "echo AT-ATTACH\\n"
@@ -97,33 +105,51 @@ one() {   # one JIT: the two gdb sessions on one back end; appends rows to $md.t
     } >>"$md.tmp"
     sed -n '/^AT-STEPPED$/,/^Largest/p' "$tmp/g.out" | grep -E '^(Reverse|Checkpoint)' | sed "s/^/jit=$jit: /" >>"$tmp/notes"
 
-    # 2. Across 1 s: breakpoint at the end of each churn (sum_print), back to
-    #    the end of churn 300, then timed back across it to the end of churn
-    #    3000.
-    boot "$jit" "churn 3000 ; churn 300 ; churn 1000000" 3
-    {
+    # 2. Across 1 s: from reset, a breakpoint at the end of each churn
+    #    (sum_print); the forward second from the end of churn 3000 to the
+    #    end of churn 300 is timed, then the reverse-continue back across it.
+    across() {   # across NAME: the gdb script, with reverse-continue if $1 = r
         gdb_head
         echo "break *0x$sp"
-        echo 'reverse-continue'
+        echo 'continue'
+        echo "echo AT-END1F\\n"
+        echo "monitor info replay"
+        echo 'shell date +%s%N'
+        echo 'continue'
+        echo 'shell date +%s%N'
         echo "echo AT-END2\\n"
         echo "monitor info replay"
-        echo 'shell date +%s%N'
-        echo 'reverse-continue'
-        echo 'shell date +%s%N'
-        echo "echo AT-END1\\n"
-        echo "monitor info replay"
+        if [ "$1" = r ]; then
+            echo 'shell date +%s%N'
+            echo 'reverse-continue'
+            echo 'shell date +%s%N'
+            echo "echo AT-END1\\n"
+            echo "monitor info replay"
+        fi
         echo detach
-    } >"$tmp/c$jit.cmd"
+    }
+    boot "$jit" "churn 3000 ; churn 300 ; churn 1000000" 0 -S -reverse on
+    across r >"$tmp/c$jit.cmd"
     gdb_run "c$jit"
     mapfile -t t < <(grep -E '^[0-9]{15,}$' "$tmp/g.out")
-    local p2 p1 e
-    p2=$(posof AT-END2) p1=$(posof AT-END1)
+    local p2 p1 p1f e
+    p1f=$(posof AT-END1F) p2=$(posof AT-END2) p1=$(posof AT-END1)
     e=$(grep -m1 -o 'reverse execution: .*' "$tmp/err")
-    if [ -n "$e" ] || [ ${#t[@]} -lt 2 ]; then
-        echo "| jit=$jit | \`reverse-continue\` to a breakpoint 1 s back (the end of churn 300 to the end of churn 3000) | fails: ${e:-no answer} |" >>"$md.tmp"
-    else
-        echo "| jit=$jit | \`reverse-continue\` to a breakpoint 1 s back: positions $p2 to $p1, $(( (p2 - p1) / 125000 )) ms of guest time | $(ms "${t[0]}" "${t[1]}") ms |" >>"$md.tmp"
+    if [ -n "$e" ] || [ ${#t[@]} -lt 4 ] || [ "$p1" != "$p1f" ]; then
+        echo "| jit=$jit | \`reverse-continue\` to a breakpoint 1 s back (the end of churn 300 to the end of churn 3000) | fails: ${e:-no answer or another position ($p1, forward $p1f)} |" >>"$md.tmp"
+        return 0
     fi
+    local fwd_rev back
+    fwd_rev=$(ms "${t[0]}" "${t[1]}") back=$(ms "${t[2]}" "${t[3]}")
+    boot "$jit" "churn 3000 ; churn 300 ; churn 1000000" 0 -S
+    across f >"$tmp/f$jit.cmd"
+    gdb_run "f$jit"
+    mapfile -t t < <(grep -E '^[0-9]{15,}$' "$tmp/g.out")
+    local fwd=${t[1]:+$(ms "${t[0]}" "${t[1]}")}
+    {
+        echo "| jit=$jit | forward \`continue\` across that second (positions $p1 to $p2, $(( (p2 - p1) / 125000 )) ms of guest time): plain, and with -reverse on | ${fwd:-?} ms, $fwd_rev ms |"
+        echo "| jit=$jit | \`reverse-continue\` back across it to the breakpoint | $back ms ($(awk -v b="$back" -v f="${fwd:-0}" 'BEGIN { if (f > 0) printf "%.2fx plain", b / f; else printf "?" }'), $(awk -v b="$back" -v f="$fwd_rev" 'BEGIN { if (f > 0) printf "%.2fx", b / f; else printf "?" }') with -reverse on) |"
+    } >>"$md.tmp"
 }
 
 {
