@@ -21,7 +21,7 @@ void memory_destroy(PhysMemory *m)
     free(m->page_flags);
     free(m->code_users);
     free(m->resv_users);
-    free(m->dirty);
+    free(m->dirty[0]);           /* one block for every client's bitmap */
     memset(m, 0, sizeof(*m));
 }
 
@@ -113,7 +113,8 @@ MemoryRegion *memory_add_ram(PhysMemory *m, const char *name, uint64_t base, uin
     uint8_t *flags = calloc(pages, 1);
     uint8_t *users = calloc(pages, 1);
     uint8_t *resv = calloc(pages, 1);
-    uint64_t *dirty = calloc((pages + 63) / 64, sizeof(uint64_t));
+    uint64_t words = (pages + 63) / 64;
+    uint64_t *dirty = calloc(words * MEMORY_DIRTY_NR, sizeof(uint64_t));
     if (!host || !flags || !users || !resv || !dirty) {
         if (host) {
             munmap(host, size);
@@ -129,7 +130,9 @@ MemoryRegion *memory_add_ram(PhysMemory *m, const char *name, uint64_t base, uin
     m->page_flags = flags;
     m->code_users = users;
     m->resv_users = resv;
-    m->dirty = dirty;
+    for (int c = 0; c < MEMORY_DIRTY_NR; c++) {
+        m->dirty[c] = dirty + c * words;
+    }
     MemoryRegion *mr = memory_insert(m, &r);
     if (!mr) {
         munmap(host, size);
@@ -140,7 +143,7 @@ MemoryRegion *memory_add_ram(PhysMemory *m, const char *name, uint64_t base, uin
         m->page_flags = NULL;
         m->code_users = NULL;
         m->resv_users = NULL;
-        m->dirty = NULL;
+        memset(m->dirty, 0, sizeof(m->dirty));
         return NULL;
     }
     memory_mark_io_pages(m);
@@ -223,7 +226,12 @@ bool memory_page_write_fast(PhysMemory *m, uint64_t paddr)
     if (m->page_flags[p] & (MEM_PAGE_CODE | MEM_PAGE_IO | MEM_PAGE_RESV)) {
         return false;
     }
-    return !m->dirty_log || memory_page_dirty(m, p);
+    for (int c = 0; c < MEMORY_DIRTY_NR; c++) {
+        if ((m->dirty_log >> c & 1) && !memory_page_dirty(m, (MemoryDirtyClient)c, p)) {
+            return false;
+        }
+    }
+    return true;
 }
 
 void memory_ram_written(PhysMemory *m, uint64_t paddr, uint64_t len)
@@ -429,54 +437,55 @@ void memory_remove_listener(PhysMemory *m, void *opaque)
     }
 }
 
-void memory_dirty_set_all(PhysMemory *m, bool dirty)
+void memory_dirty_set_all(PhysMemory *m, MemoryDirtyClient c, bool dirty)
 {
     if (!m->ram) {
         return;
     }
     uint64_t pages = m->ram->size >> PAGE_BITS;
-    memset(m->dirty, dirty ? 0xff : 0, ((pages + 63) / 64) * sizeof(uint64_t));
+    memset(m->dirty[c], dirty ? 0xff : 0, ((pages + 63) / 64) * sizeof(uint64_t));
     if (dirty && (pages & 63)) {
-        m->dirty[pages / 64] = (1ull << (pages & 63)) - 1;
+        m->dirty[c][pages / 64] = (1ull << (pages & 63)) - 1;
     }
     if (!dirty) {
         memory_withdraw_fast_writes(m);
     }
 }
 
-void memory_dirty_log_start(PhysMemory *m)
+void memory_dirty_log_start(PhysMemory *m, MemoryDirtyClient c)
 {
-    m->dirty_log = true;
+    m->dirty_log |= (uint8_t)(1u << c);
     memory_withdraw_fast_writes(m);
 }
 
-void memory_dirty_log_stop(PhysMemory *m)
+void memory_dirty_log_stop(PhysMemory *m, MemoryDirtyClient c)
 {
-    m->dirty_log = false;
+    m->dirty_log &= (uint8_t)~(1u << c);
 }
 
-bool memory_dirty_test_and_clear(PhysMemory *m, uint64_t page_index)
+bool memory_dirty_test_and_clear(PhysMemory *m, MemoryDirtyClient c, uint64_t page_index)
 {
     uint64_t bit = 1ull << (page_index & 63);
-    uint64_t *w = &m->dirty[page_index >> 6];
+    uint64_t *w = &m->dirty[c][page_index >> 6];
     bool was = (*w & bit) != 0;
     *w &= ~bit;
     return was;
 }
 
-uint64_t memory_dirty_next(const PhysMemory *m, uint64_t from)
+uint64_t memory_dirty_next(const PhysMemory *m, MemoryDirtyClient c, uint64_t from)
 {
     uint64_t pages = m->ram ? m->ram->size >> PAGE_BITS : 0;
     if (from >= pages) {
         return pages;
     }
+    const uint64_t *d = m->dirty[c];
     uint64_t i = from >> 6;
-    uint64_t w = m->dirty[i] & (~0ull << (from & 63));
+    uint64_t w = d[i] & (~0ull << (from & 63));
     while (!w) {
         if (++i >= (pages + 63) / 64) {
             return pages;
         }
-        w = m->dirty[i];
+        w = d[i];
     }
     uint64_t p = i * 64 + (uint64_t)__builtin_ctzll(w);
     return p < pages ? p : pages;

@@ -3,7 +3,9 @@
  * RAM pages carry two kinds of host-side bookkeeping that are never saved:
  *  - a CODE flag per page, set when translated code was made from the page,
  *    so writes to it invalidate that code (self-modifying code);
- *  - a dirty bitmap, kept while dirty logging is on (live migration).
+ *  - dirty bitmaps, one per client that logs (live migration and savevm,
+ *    reverse execution), so that one client's passes neither clear nor
+ *    stop the other's.
  * A write that must update either goes through memory_write()/memory_rw(), so
  * the CPU only installs a fast-path write TLB entry for a page when
  * memory_page_write_fast() says that page needs no bookkeeping. */
@@ -68,6 +70,13 @@ typedef struct MemoryListener {
 
 #define MEMORY_MAX_LISTENERS 16
 
+/* Who logs dirty pages. */
+typedef enum MemoryDirtyClient {
+    MEMORY_DIRTY_MIGRATION,      /* live migration, savevm (migration/ram.c) */
+    MEMORY_DIRTY_REVERSE,        /* reverse execution's checkpoints */
+    MEMORY_DIRTY_NR
+} MemoryDirtyClient;
+
 typedef struct PhysMemory {
     MemoryRegion regions[MEMORY_MAX_REGIONS];
     int nr_regions;
@@ -79,8 +88,8 @@ typedef struct PhysMemory {
     uint8_t *code_users;
     /* Per RAM page: how many waiting harts protect a reservation there. */
     uint8_t *resv_users;
-    uint64_t *dirty;             /* one bit per RAM page */
-    bool dirty_log;
+    uint64_t *dirty[MEMORY_DIRTY_NR];   /* one bit per RAM page, per client */
+    uint8_t dirty_log;           /* a bit per client that logs */
     MemoryListener listeners[MEMORY_MAX_LISTENERS];
     int nr_listeners;
 } PhysMemory;
@@ -135,22 +144,24 @@ void memory_clear_code_page(PhysMemory *m, uint64_t paddr);
 void memory_get_resv_page(PhysMemory *m, uint64_t paddr);
 void memory_put_resv_page(PhysMemory *m, uint64_t paddr);
 
-/* Dirty logging (migration). */
-void memory_dirty_log_start(PhysMemory *m);
-void memory_dirty_log_stop(PhysMemory *m);
-/* Marks every RAM page dirty/clean in the bitmap. */
-void memory_dirty_set_all(PhysMemory *m, bool dirty);
-static inline bool memory_page_dirty(const PhysMemory *m, uint64_t page_index)
+/* Dirty logging, by client: a page is written through the fast path only
+ * when it is dirty for every client that logs. */
+void memory_dirty_log_start(PhysMemory *m, MemoryDirtyClient c);
+void memory_dirty_log_stop(PhysMemory *m, MemoryDirtyClient c);
+/* Marks every RAM page dirty/clean in the client's bitmap. */
+void memory_dirty_set_all(PhysMemory *m, MemoryDirtyClient c, bool dirty);
+static inline bool memory_page_dirty(const PhysMemory *m, MemoryDirtyClient c,
+                                     uint64_t page_index)
 {
-    return (m->dirty[page_index >> 6] >> (page_index & 63)) & 1;
+    return (m->dirty[c][page_index >> 6] >> (page_index & 63)) & 1;
 }
 /* Clears and returns the dirty bit of one page; withdraws fast-path writes
  * from the CPU when any bit is cleared (call memory_dirty_sync_done after a
  * batch). */
-bool memory_dirty_test_and_clear(PhysMemory *m, uint64_t page_index);
+bool memory_dirty_test_and_clear(PhysMemory *m, MemoryDirtyClient c, uint64_t page_index);
 /* The first dirty page at or after from, or the number of RAM pages when
  * none is: a word of the bitmap at a time. */
-uint64_t memory_dirty_next(const PhysMemory *m, uint64_t from);
+uint64_t memory_dirty_next(const PhysMemory *m, MemoryDirtyClient c, uint64_t from);
 void memory_dirty_sync_done(PhysMemory *m);
 static inline void memory_mark_dirty(PhysMemory *m, uint64_t paddr, uint64_t len)
 {
@@ -160,7 +171,9 @@ static inline void memory_mark_dirty(PhysMemory *m, uint64_t paddr, uint64_t len
     uint64_t first = (paddr - m->ram->base) >> PAGE_BITS;
     uint64_t last = (paddr + len - 1 - m->ram->base) >> PAGE_BITS;
     for (uint64_t p = first; p <= last; p++) {
-        m->dirty[p >> 6] |= 1ull << (p & 63);
+        for (int c = 0; c < MEMORY_DIRTY_NR; c++) {
+            m->dirty[c][p >> 6] |= 1ull << (p & 63);
+        }
     }
 }
 

@@ -294,7 +294,7 @@ static uint64_t ram_count_bits(const uint64_t *map, uint64_t pages)
 static void ram_save_sync(void *opaque)
 {
     RamState *rs = opaque;
-    uint64_t *dirty = rs->m->dirty;
+    uint64_t *dirty = rs->m->dirty[MEMORY_DIRTY_MIGRATION];
     uint64_t moved = 0, left = 0;
     for (uint64_t i = 0; i < (rs->pages + 63) / 64; i++) {
         moved += (uint64_t)__builtin_popcountll(dirty[i] & ~rs->round[i]);
@@ -321,8 +321,8 @@ static int ram_save_setup(QEMUFile *f, void *opaque, Error *err)
         return -ENOMEM;
     }
     atomic_store(&rs->round_left, 0);
-    memory_dirty_log_start(rs->m);
-    memory_dirty_set_all(rs->m, true);
+    memory_dirty_log_start(rs->m, MEMORY_DIRTY_MIGRATION);
+    memory_dirty_set_all(rs->m, MEMORY_DIRTY_MIGRATION, true);
     rs->cursor = 0;
     rs->block_sent = false;
     rs->iterate_max = rs->iterate_max_next;
@@ -377,13 +377,13 @@ static int ram_save_complete(QEMUFile *f, void *opaque, Error *err)
 static uint64_t ram_save_pending(void *opaque)
 {
     RamState *rs = opaque;
-    return (ram_count_bits(rs->m->dirty, rs->pages) + atomic_load(&rs->round_left)) << PAGE_BITS;
+    return (ram_count_bits(rs->m->dirty[MEMORY_DIRTY_MIGRATION], rs->pages) + atomic_load(&rs->round_left)) << PAGE_BITS;
 }
 
 static void ram_save_cleanup(void *opaque)
 {
     RamState *rs = opaque;
-    memory_dirty_log_stop(rs->m);
+    memory_dirty_log_stop(rs->m, MEMORY_DIRTY_MIGRATION);
     ram_xbzrle_free(rs);
     free(rs->round);
     rs->round = NULL;

@@ -13,6 +13,12 @@ static uint64_t rev_npages(const Reverse *rv)
     return rv->m->mem.ram->size >> PAGE_BITS;
 }
 
+/* The next page written since the last checkpoint or restore. */
+static uint64_t rev_dirty_next(const Reverse *rv, uint64_t from)
+{
+    return memory_dirty_next(&rv->m->mem, MEMORY_DIRTY_REVERSE, from);
+}
+
 static void cp_free_pages(Reverse *rv, RevCheckpoint *c)
 {
     if (c->slots) {
@@ -60,7 +66,7 @@ void reverse_disable(Reverse *rv)
     free(rv->rs_src);
     free(rv->rs_want);
     rev_pages_free_all(&rv->pool);
-    memory_dirty_log_stop(&rv->m->mem);
+    memory_dirty_log_stop(&rv->m->mem, MEMORY_DIRTY_REVERSE);
     memset(rv, 0, sizeof(*rv));
 }
 
@@ -124,8 +130,8 @@ bool reverse_enable(Reverse *rv, Machine *m, MigrationVM *vm, uint64_t interval,
         return false;
     }
     machine_set_icount_exact(m, true);
-    memory_dirty_log_start(&m->mem);
-    memory_dirty_set_all(&m->mem, false);
+    memory_dirty_log_start(&m->mem, MEMORY_DIRTY_REVERSE);
+    memory_dirty_set_all(&m->mem, MEMORY_DIRTY_REVERSE, false);
     if (!rev_base_fill(rv, err)) {
         reverse_disable(rv);
         return false;
@@ -265,7 +271,7 @@ bool reverse_checkpoint(Reverse *rv, Error *err)
     c.dev_len = b.len;
     /* The pages written since the checkpoint before, as they are now. */
     uint64_t np = rev_npages(rv), n = 0;
-    for (uint64_t p = memory_dirty_next(&m->mem, 0); p < np; p = memory_dirty_next(&m->mem, p + 1)) {
+    for (uint64_t p = rev_dirty_next(rv, 0); p < np; p = rev_dirty_next(rv, p + 1)) {
         n++;
     }
     if (rv->nr_cp == 0) {
@@ -280,8 +286,7 @@ bool reverse_checkpoint(Reverse *rv, Error *err)
         return false;
     }
     size_t stored = 0;
-    for (uint64_t p = memory_dirty_next(&m->mem, 0); c.nr_pages < n;
-         p = memory_dirty_next(&m->mem, p + 1)) {
+    for (uint64_t p = rev_dirty_next(rv, 0); c.nr_pages < n; p = rev_dirty_next(rv, p + 1)) {
         const uint8_t *page = m->mem.ram->host + (p << PAGE_BITS);
         uint32_t slot = REV_SLOT_NONE;
         if (!rev_page_is_zero(page)) {
@@ -298,7 +303,7 @@ bool reverse_checkpoint(Reverse *rv, Error *err)
         c.pages[c.nr_pages] = p;
         c.slots[c.nr_pages++] = slot;
     }
-    memory_dirty_set_all(&m->mem, false);
+    memory_dirty_set_all(&m->mem, MEMORY_DIRTY_REVERSE, false);
     memcpy(c.pending, m->serial0.pending, m->serial0.pending_len);
     c.pending_len = m->serial0.pending_len;
     c.bytes = c.dev_len + c.nr_pages * (sizeof(uint64_t) + sizeof(uint32_t)) + stored * PAGE_SIZE;
@@ -364,7 +369,7 @@ static void rev_restore_ram(Reverse *rv, size_t k)
             want[rv->cp[j].pages[i]] = 1;
         }
     }
-    for (uint64_t p = memory_dirty_next(&m->mem, 0); p < np; p = memory_dirty_next(&m->mem, p + 1)) {
+    for (uint64_t p = rev_dirty_next(rv, 0); p < np; p = rev_dirty_next(rv, p + 1)) {
         want[p] = 1;
     }
     for (size_t j = 1; j <= k; j++) {
@@ -391,7 +396,7 @@ static void rev_restore_ram(Reverse *rv, size_t k)
          * below keeps it: machine_load_keeps_code). */
         memory_ram_written(&m->mem, m->mem.ram->base + (p << PAGE_BITS), PAGE_SIZE);
     }
-    memory_dirty_set_all(&m->mem, false);
+    memory_dirty_set_all(&m->mem, MEMORY_DIRTY_REVERSE, false);
     rv->ram_at = k;
 }
 

@@ -287,33 +287,66 @@ static void test_dirty_log(void)
 {
     setup();
     CU_ASSERT_TRUE(memory_page_write_fast(&mem, RAM));
-    memory_dirty_log_start(&mem);
+    memory_dirty_log_start(&mem, MEMORY_DIRTY_MIGRATION);
     CU_ASSERT_EQUAL(flushes, 1);            /* fast writes withdrawn */
     CU_ASSERT_FALSE(memory_page_write_fast(&mem, RAM));     /* clean page */
     CU_ASSERT_TRUE(memory_write(&mem, RAM + 3 * PAGE_SIZE + 4, 4, 1));
-    CU_ASSERT_TRUE(memory_page_dirty(&mem, 3));
-    CU_ASSERT_FALSE(memory_page_dirty(&mem, 2));
+    CU_ASSERT_TRUE(memory_page_dirty(&mem, MEMORY_DIRTY_MIGRATION, 3));
+    CU_ASSERT_FALSE(memory_page_dirty(&mem, MEMORY_DIRTY_MIGRATION, 2));
     CU_ASSERT_TRUE(memory_page_write_fast(&mem, RAM + 3 * PAGE_SIZE));   /* already dirty */
     uint8_t buf[PAGE_SIZE + 2];
     memset(buf, 1, sizeof(buf));
     CU_ASSERT_TRUE(memory_rw(&mem, RAM + 70 * PAGE_SIZE - 1, buf, sizeof(buf), true, false));
-    CU_ASSERT_TRUE(memory_page_dirty(&mem, 69));
-    CU_ASSERT_TRUE(memory_page_dirty(&mem, 70));
-    CU_ASSERT_TRUE(memory_page_dirty(&mem, 71));
-    CU_ASSERT_FALSE(memory_page_dirty(&mem, 72));
-    CU_ASSERT_TRUE(memory_dirty_test_and_clear(&mem, 70));
-    CU_ASSERT_FALSE(memory_dirty_test_and_clear(&mem, 70));
-    CU_ASSERT_FALSE(memory_page_dirty(&mem, 70));
+    CU_ASSERT_TRUE(memory_page_dirty(&mem, MEMORY_DIRTY_MIGRATION, 69));
+    CU_ASSERT_TRUE(memory_page_dirty(&mem, MEMORY_DIRTY_MIGRATION, 70));
+    CU_ASSERT_TRUE(memory_page_dirty(&mem, MEMORY_DIRTY_MIGRATION, 71));
+    CU_ASSERT_FALSE(memory_page_dirty(&mem, MEMORY_DIRTY_MIGRATION, 72));
+    CU_ASSERT_TRUE(memory_dirty_test_and_clear(&mem, MEMORY_DIRTY_MIGRATION, 70));
+    CU_ASSERT_FALSE(memory_dirty_test_and_clear(&mem, MEMORY_DIRTY_MIGRATION, 70));
+    CU_ASSERT_FALSE(memory_page_dirty(&mem, MEMORY_DIRTY_MIGRATION, 70));
     memory_dirty_sync_done(&mem);
     CU_ASSERT_EQUAL(flushes, 2);
-    memory_dirty_set_all(&mem, true);
-    CU_ASSERT_TRUE(memory_page_dirty(&mem, 0));
-    CU_ASSERT_TRUE(memory_page_dirty(&mem, 255));
-    memory_dirty_set_all(&mem, false);
+    memory_dirty_set_all(&mem, MEMORY_DIRTY_MIGRATION, true);
+    CU_ASSERT_TRUE(memory_page_dirty(&mem, MEMORY_DIRTY_MIGRATION, 0));
+    CU_ASSERT_TRUE(memory_page_dirty(&mem, MEMORY_DIRTY_MIGRATION, 255));
+    memory_dirty_set_all(&mem, MEMORY_DIRTY_MIGRATION, false);
     CU_ASSERT_EQUAL(flushes, 3);
-    CU_ASSERT_FALSE(memory_page_dirty(&mem, 3));
-    memory_dirty_log_stop(&mem);
+    CU_ASSERT_FALSE(memory_page_dirty(&mem, MEMORY_DIRTY_MIGRATION, 3));
+    memory_dirty_log_stop(&mem, MEMORY_DIRTY_MIGRATION);
     CU_ASSERT_TRUE(memory_page_write_fast(&mem, RAM));
+    teardown();
+}
+
+/* Migration (or a savevm) and reverse execution log at once: one's pass
+ * neither clears nor stops the other's, and a page is fast to write only
+ * when it is dirty for both. */
+static void test_dirty_two_clients(void)
+{
+    setup();
+    memory_dirty_log_start(&mem, MEMORY_DIRTY_REVERSE);
+    memory_dirty_set_all(&mem, MEMORY_DIRTY_REVERSE, false);
+    CU_ASSERT_TRUE(memory_write(&mem, RAM + 5 * PAGE_SIZE, 8, 1));
+    memory_dirty_log_start(&mem, MEMORY_DIRTY_MIGRATION);
+    memory_dirty_set_all(&mem, MEMORY_DIRTY_MIGRATION, true);
+    CU_ASSERT_FALSE(memory_page_dirty(&mem, MEMORY_DIRTY_REVERSE, 6));
+    /* The migration's pass takes its bits; reverse's stay. */
+    memory_dirty_set_all(&mem, MEMORY_DIRTY_MIGRATION, false);
+    CU_ASSERT_TRUE(memory_page_dirty(&mem, MEMORY_DIRTY_REVERSE, 5));
+    CU_ASSERT_FALSE(memory_page_write_fast(&mem, RAM + 5 * PAGE_SIZE));  /* clean for migration */
+    CU_ASSERT_TRUE(memory_write(&mem, RAM + 5 * PAGE_SIZE, 8, 2));
+    CU_ASSERT_TRUE(memory_page_write_fast(&mem, RAM + 5 * PAGE_SIZE));
+    CU_ASSERT_TRUE(memory_page_dirty(&mem, MEMORY_DIRTY_MIGRATION, 5));
+    /* The migration ends: reverse still logs, so a clean page stays slow
+     * and a write to it is seen. */
+    memory_dirty_log_stop(&mem, MEMORY_DIRTY_MIGRATION);
+    CU_ASSERT_FALSE(memory_page_write_fast(&mem, RAM + 9 * PAGE_SIZE));
+    CU_ASSERT_TRUE(memory_write(&mem, RAM + 9 * PAGE_SIZE, 8, 3));
+    CU_ASSERT_TRUE(memory_page_dirty(&mem, MEMORY_DIRTY_REVERSE, 9));
+    CU_ASSERT_EQUAL(memory_dirty_next(&mem, MEMORY_DIRTY_REVERSE, 0), 5);
+    CU_ASSERT_EQUAL(memory_dirty_next(&mem, MEMORY_DIRTY_REVERSE, 6), 9);
+    CU_ASSERT_EQUAL(memory_dirty_next(&mem, MEMORY_DIRTY_REVERSE, 10), RAM_SIZE / PAGE_SIZE);
+    memory_dirty_log_stop(&mem, MEMORY_DIRTY_REVERSE);
+    CU_ASSERT_TRUE(memory_page_write_fast(&mem, RAM + 9 * PAGE_SIZE));
     teardown();
 }
 
@@ -321,9 +354,9 @@ static void test_dirty_odd_size(void)
 {
     memory_init(&mem);
     CU_ASSERT_PTR_NOT_NULL_FATAL(memory_add_ram(&mem, "ram", RAM, 70 * PAGE_SIZE));
-    memory_dirty_set_all(&mem, true);
-    CU_ASSERT_TRUE(memory_page_dirty(&mem, 69));
-    CU_ASSERT_EQUAL(mem.dirty[1], (1ull << 6) - 1);   /* no bits past the end */
+    memory_dirty_set_all(&mem, MEMORY_DIRTY_MIGRATION, true);
+    CU_ASSERT_TRUE(memory_page_dirty(&mem, MEMORY_DIRTY_MIGRATION, 69));
+    CU_ASSERT_EQUAL(mem.dirty[MEMORY_DIRTY_MIGRATION][1], (1ull << 6) - 1);   /* no bits past the end */
     memory_destroy(&mem);
 }
 
@@ -474,6 +507,7 @@ static const UnitTest tests[] = {
     { "MMIO over RAM", test_mmio_over_ram },
     { "memory_rw across regions", test_rw_across_regions },
     { "dirty log", test_dirty_log },
+    { "dirty log: migration and reverse execution at once", test_dirty_two_clients },
     { "dirty bitmap of an odd size", test_dirty_odd_size },
     { "code pages", test_code_pages },
     { "region limit", test_region_limit },

@@ -160,7 +160,7 @@ static void test_machine_physical(void)
     uint64_t flushes = cpu->stats.tlb_flushes;
     CU_ASSERT_EQUAL(st(0x80310000, 8, 1, &tval), EXCP_NONE);
     CU_ASSERT_EQUAL(tlbe(MMU_IDX_M, 0x80310000)->tag_write, 0x80310000);
-    memory_dirty_log_start(&mem);
+    memory_dirty_log_start(&mem, MEMORY_DIRTY_MIGRATION);
     CU_ASSERT_EQUAL(cpu->stats.tlb_flushes, flushes + 1);
     CU_ASSERT_EQUAL(tlbe(MMU_IDX_M, 0x80310000)->tag_write, TLB_INVALID);
     teardown();
@@ -236,7 +236,7 @@ static void test_sv39_ad_bits(void)
     CU_ASSERT_EQUAL(get64(0x80200010), 7);
     CU_ASSERT_EQUAL(e->tag_write, 0x1000);
     /* a PTE write goes through memory_write: dirty logging sees it */
-    CU_ASSERT(memory_page_dirty(&mem, (L0 - RAM_BASE) >> PAGE_BITS));
+    CU_ASSERT(memory_page_dirty(&mem, MEMORY_DIRTY_MIGRATION, (L0 - RAM_BASE) >> PAGE_BITS));
     /* read-only page */
     CU_ASSERT_EQUAL(st(0xc000, 4, 1, &tval), EXCP_STORE_PAGE_FAULT);
     CU_ASSERT_EQUAL(tval, 0xc000);

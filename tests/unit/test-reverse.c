@@ -14,6 +14,9 @@
 #include <unistd.h>
 
 #include "emu/loop.h"
+#include "io/channel.h"
+#include "migration/vm-state.h"
+#include "savevm/qemu-file.h"
 #include "replay/reverse.h"
 #include "system/machine-migration.h"
 #include "system/machine-replay.h"
@@ -261,12 +264,44 @@ static void test_code_patched_later(void)
     box_down(b);
 }
 
+/* A whole-machine save (savevm, a migration) in the middle: its RAM pass
+ * logs dirty pages too, and stops when it ends; reverse execution's own
+ * log goes on, so going back across it and before it gives the forward
+ * run's states. */
+static void test_save_in_between(void)
+{
+    if (access(guest_path, R_OK) != 0) {
+        return;
+    }
+    Box *b = box_up(1, 0);
+    Error err;
+    error_init(&err);
+    forward_to(b, 10000000);
+    uint64_t sum10 = machine_state_checksum(&b->m);
+    forward_to(b, 20000000);
+    ChannelBuffer buf = { 0 };
+    QEMUFile *f = qemu_file_buffer_writer(&buf);
+    CU_ASSERT_EQUAL(vm_save_state(b->vm, f, &err), 0);
+    qemu_file_close(f, NULL);
+    CU_ASSERT_TRUE(buf.len > 16 * PAGE_SIZE);       /* RAM went into it */
+    channel_buffer_free(&buf);
+    forward_to(b, 35000000);
+    uint64_t sum35 = machine_state_checksum(&b->m);
+    forward_to(b, 70000000);
+    CU_ASSERT_TRUE(reverse_goto(&b->rv, 35000000, &err));
+    CU_ASSERT_EQUAL(machine_state_checksum(&b->m), sum35);
+    CU_ASSERT_TRUE(reverse_goto(&b->rv, 10000000, &err));
+    CU_ASSERT_EQUAL(machine_state_checksum(&b->m), sum10);
+    box_down(b);
+}
+
 static const UnitTest tests[] = {
     { "back to any position, one hart: the state the forward run had", test_one_hart },
     { "back to any position, two harts: the state the forward run had", test_two_harts },
     { "a memory bound drops old checkpoints; history begins later", test_memory_bound },
     { "self-modifying code: re-execution runs the code of its time", test_self_modifying },
     { "code patched later: going back runs the code of the time", test_code_patched_later },
+    { "a savevm in between: going back across it and before it", test_save_in_between },
     { NULL, NULL },
 };
 

@@ -169,16 +169,16 @@ static void test_read_write(void)
 {
     setup();
     bring_up();
-    memory_dirty_log_start(&mem);
-    memory_dirty_set_all(&mem, false);
+    memory_dirty_log_start(&mem, MEMORY_DIRTY_MIGRATION);
+    memory_dirty_set_all(&mem, MEMORY_DIRTY_MIGRATION, false);
     request(0, 3, 1024, true);                       /* sectors 3 and 4 */
     CU_ASSERT_EQUAL(status_byte(), 0);
     uint8_t buf[1024];
     memory_rw(&mem, DATA, buf, sizeof(buf), false, false);
     CU_ASSERT_EQUAL(buf[0], 3);
     CU_ASSERT_EQUAL(buf[1023], 4);
-    CU_ASSERT_TRUE(memory_page_dirty(&mem, (DATA - RAM) >> PAGE_BITS));
-    CU_ASSERT_TRUE(memory_page_dirty(&mem, (USED - RAM) >> PAGE_BITS));
+    CU_ASSERT_TRUE(memory_page_dirty(&mem, MEMORY_DIRTY_MIGRATION, (DATA - RAM) >> PAGE_BITS));
+    CU_ASSERT_TRUE(memory_page_dirty(&mem, MEMORY_DIRTY_MIGRATION, (USED - RAM) >> PAGE_BITS));
     CU_ASSERT_EQUAL(irq_level, 1);
     CU_ASSERT_EQUAL(rd(BASE + 0x60), 1);
     wr(BASE + 0x64, 1);
