@@ -104,8 +104,12 @@ static bool ram_page_is_zero(const uint8_t *p)
 
 /* Zero test that avoids faulting in pages never touched. The batch cache
  * is dropped at each section end, since the guest runs in between. */
-static void ram_pagemap_written(RamState *rs, const uint8_t *host)
+/* A page the load is about to write: the pagemap batch over it is stale,
+ * and the page is dirty for whoever logs (reverse execution's checkpoint
+ * after a loadvm must hold it). */
+static void ram_load_writes(RamState *rs, const uint8_t *host)
 {
+    memory_mark_dirty(rs->m, rs->m->ram->base + (uint64_t)(host - rs->m->ram->host), PAGE_SIZE);
     uintptr_t first = (uintptr_t)host / PAGE_SIZE;
     first -= first % PAGEMAP_BATCH;
     if (rs->pagemap.valid && (uintptr_t)rs->pagemap.base == first) {
@@ -477,7 +481,7 @@ static int ram_load_page(QEMUFile *f, RamState *rs, uint64_t addr, uint64_t flag
         if (qemu_file_get_error(f)) {
             return qemu_file_get_error(f);
         }
-        ram_pagemap_written(rs, host);
+        ram_load_writes(rs, host);
         if (xbzrle_decode(rs->xb_buf, len, host, PAGE_SIZE) < 0) {
             error_setf(err, "Failed to load XBZRLE page - decode error! (page 0x%llx at "
                        "stream offset %llu)", (unsigned long long)addr, (unsigned long long)at);
@@ -497,11 +501,12 @@ static int ram_load_page(QEMUFile *f, RamState *rs, uint64_t addr, uint64_t flag
         }
         /* Untouched pages stay unallocated: only clear what is not zero. */
         if (!ram_page_is_zero_fast(rs, host)) {
+            ram_load_writes(rs, host);
             memset(host, 0, PAGE_SIZE);
         }
         return 0;
     }
-    ram_pagemap_written(rs, host);
+    ram_load_writes(rs, host);
     qemu_file_get_buffer(f, host, PAGE_SIZE);
     return qemu_file_get_error(f);
 }
