@@ -1,35 +1,25 @@
 /* Page storage for reverse execution (rev-pages.h). */
 #include "replay/rev-pages.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
-#define REV_CHUNK_PAGES 512u                  /* 2 MiB: slot >> 9 is the chunk */
-#define REV_CHUNK_BYTES ((size_t)REV_CHUNK_PAGES << PAGE_BITS)
+#define REV_GROW_PAGES 512u                   /* the file grows 2 MiB at a time */
 
-static bool rev_pages_add_chunk(RevPagePool *pp)
+bool rev_pages_open(RevPagePool *pp, Error *err)
 {
-    if ((uint64_t)(pp->nr_chunks + 1) * REV_CHUNK_PAGES >= REV_SLOT_NONE) {
+    memset(pp, 0, sizeof(*pp));
+    pp->fd = memfd_create("amber-reverse", MFD_CLOEXEC);
+    if (pp->fd < 0) {
+        error_setf(err, "reverse execution: cannot create the page store (memfd_create: %s)",
+                   strerror(errno));
         return false;
     }
-    if (pp->nr_chunks == pp->cap_chunks) {
-        size_t cap = pp->cap_chunks ? pp->cap_chunks * 2 : 16;
-        uint8_t **n = realloc(pp->chunks, cap * sizeof(*n));
-        if (!n) {
-            return false;
-        }
-        pp->chunks = n;
-        pp->cap_chunks = cap;
-    }
-    void *p = mmap(NULL, REV_CHUNK_BYTES, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-    if (p == MAP_FAILED) {
-        return false;
-    }
-    pp->chunks[pp->nr_chunks++] = p;
     return true;
 }
 
@@ -39,8 +29,12 @@ uint32_t rev_pages_get(RevPagePool *pp)
     if (pp->nr_free) {
         slot = pp->free[--pp->nr_free];
     } else {
-        if (pp->next == pp->nr_chunks * REV_CHUNK_PAGES && !rev_pages_add_chunk(pp)) {
-            return REV_SLOT_NONE;
+        if (pp->next == pp->size) {
+            if ((uint64_t)pp->size + REV_GROW_PAGES >= REV_SLOT_NONE ||
+                ftruncate(pp->fd, (off_t)((uint64_t)(pp->size + REV_GROW_PAGES) << PAGE_BITS))) {
+                return REV_SLOT_NONE;
+            }
+            pp->size += REV_GROW_PAGES;
         }
         slot = pp->next++;
     }
@@ -57,7 +51,7 @@ void rev_pages_put(RevPagePool *pp, uint32_t slot)
         size_t cap = pp->cap_free ? pp->cap_free * 2 : 1024;
         uint32_t *n = realloc(pp->free, cap * sizeof(*n));
         if (!n) {
-            pp->in_use--;        /* the slot is lost until the pool is freed */
+            pp->in_use--;        /* the slot is lost until the store is closed */
             return;
         }
         pp->free = n;
@@ -67,14 +61,74 @@ void rev_pages_put(RevPagePool *pp, uint32_t slot)
     pp->in_use--;
 }
 
+bool rev_pages_flush(RevPagePool *pp, Error *err)
+{
+    struct iovec *iov = pp->iov;
+    unsigned left = pp->nr_iov;
+    off_t off = (off_t)((uint64_t)pp->first << PAGE_BITS);
+    pp->nr_iov = 0;
+    while (left) {
+        ssize_t r = pp->writing ? pwritev(pp->fd, iov, (int)left, off)
+                                : preadv(pp->fd, iov, (int)left, off);
+        if (r <= 0) {
+            if (r < 0 && errno == EINTR) {
+                continue;
+            }
+            error_setf(err, "%s slot %llu of the page store: %s", pp->writing ? "writing" : "reading",
+                       (unsigned long long)(off >> PAGE_BITS), r < 0 ? strerror(errno) : "end of file");
+            return false;
+        }
+        /* A short transfer: on from where it stopped (pages are whole). */
+        off += r;
+        while (left && (size_t)r >= iov->iov_len) {
+            r -= (ssize_t)iov->iov_len;
+            iov++;
+            left--;
+        }
+        if (left && r) {
+            iov->iov_base = (uint8_t *)iov->iov_base + r;
+            iov->iov_len -= (size_t)r;
+        }
+    }
+    return true;
+}
+
+static bool rev_pages_queue(RevPagePool *pp, uint32_t slot, void *mem, bool writing, Error *err)
+{
+    if (pp->nr_iov && (pp->writing != writing || slot != pp->first + pp->nr_iov ||
+                       pp->nr_iov == REV_PAGES_BATCH)) {
+        if (!rev_pages_flush(pp, err)) {
+            return false;
+        }
+    }
+    if (!pp->nr_iov) {
+        pp->first = slot;
+        pp->writing = writing;
+    }
+    pp->iov[pp->nr_iov].iov_base = mem;
+    pp->iov[pp->nr_iov].iov_len = PAGE_SIZE;
+    pp->nr_iov++;
+    return true;
+}
+
+bool rev_pages_write(RevPagePool *pp, uint32_t slot, const uint8_t *src, Error *err)
+{
+    return rev_pages_queue(pp, slot, (void *)(uintptr_t)src, true, err);
+}
+
+bool rev_pages_read(RevPagePool *pp, uint32_t slot, uint8_t *dst, Error *err)
+{
+    return rev_pages_queue(pp, slot, dst, false, err);
+}
+
 void rev_pages_free_all(RevPagePool *pp)
 {
-    for (size_t i = 0; i < pp->nr_chunks; i++) {
-        munmap(pp->chunks[i], REV_CHUNK_BYTES);
+    if (pp->fd >= 0) {
+        close(pp->fd);
     }
-    free(pp->chunks);
     free(pp->free);
     memset(pp, 0, sizeof(*pp));
+    pp->fd = -1;
 }
 
 bool rev_pages_untouched(const uint8_t *host, uint64_t npages, uint8_t *known)

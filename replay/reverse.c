@@ -94,9 +94,16 @@ static bool rev_base_fill(Reverse *rv, Error *err)
                        (unsigned long long)rv->base_pages);
             return false;
         }
-        memcpy(rev_pages_at(&rv->pool, slot), page, PAGE_SIZE);
         rv->base[p] = slot;
         rv->base_pages++;
+        if (!rev_pages_write(&rv->pool, slot, page, err)) {
+            error_prependf(err, "reverse execution: the copy of RAM: ");
+            return false;
+        }
+    }
+    if (!rev_pages_flush(&rv->pool, err)) {
+        error_prependf(err, "reverse execution: the copy of RAM: ");
+        return false;
     }
     return true;
 }
@@ -119,10 +126,15 @@ bool reverse_enable(Reverse *rv, Machine *m, MigrationVM *vm, uint64_t interval,
     rv->interval = interval ? interval : REVERSE_DEFAULT_INTERVAL;
     rv->mem_limit = mem_limit ? mem_limit : REVERSE_DEFAULT_MEM;
     uint64_t np = rev_npages(rv);
+    rv->pool.fd = -1;
+    rv->on = true;               /* from here reverse_disable frees what there is */
+    if (!rev_pages_open(&rv->pool, err)) {
+        reverse_disable(rv);
+        return false;
+    }
     rv->base = malloc(np * sizeof(uint32_t));
     rv->rs_src = malloc(np * sizeof(uint32_t));
     rv->rs_want = malloc(np);
-    rv->on = true;               /* from here reverse_disable frees what there is */
     if (!rv->base || !rv->rs_src || !rv->rs_want) {
         error_setf(err, "reverse execution: no memory for the page tables of %llu pages",
                    (unsigned long long)np);
@@ -286,6 +298,7 @@ bool reverse_checkpoint(Reverse *rv, Error *err)
         return false;
     }
     size_t stored = 0;
+    bool written = true;
     for (uint64_t p = rev_dirty_next(rv, 0); c.nr_pages < n; p = rev_dirty_next(rv, p + 1)) {
         const uint8_t *page = m->mem.ram->host + (p << PAGE_BITS);
         uint32_t slot = REV_SLOT_NONE;
@@ -297,11 +310,19 @@ bool reverse_checkpoint(Reverse *rv, Error *err)
                            (unsigned long long)n);
                 return false;
             }
-            memcpy(rev_pages_at(&rv->pool, slot), page, PAGE_SIZE);
             stored++;
         }
         c.pages[c.nr_pages] = p;
         c.slots[c.nr_pages++] = slot;
+        if (slot != REV_SLOT_NONE && !rev_pages_write(&rv->pool, slot, page, err)) {
+            written = false;
+            break;
+        }
+    }
+    if (!written || !rev_pages_flush(&rv->pool, err)) {
+        cp_free(rv, &c);
+        error_prependf(err, "reverse execution: checkpoint at %llu: ", (unsigned long long)c.pos);
+        return false;
     }
     memory_dirty_set_all(&m->mem, MEMORY_DIRTY_REVERSE, false);
     memcpy(c.pending, m->serial0.pending, m->serial0.pending_len);
@@ -356,7 +377,7 @@ uint64_t reverse_begin(const Reverse *rv)
  * delta, or dirty now) gets its content at k (the last delta at or before
  * k that holds it, else the copy). want[p]: 1 to restore, 2 with its slot
  * in src[p] from a delta. */
-static void rev_restore_ram(Reverse *rv, size_t k)
+static bool rev_restore_ram(Reverse *rv, size_t k, Error *err)
 {
     Machine *m = rv->m;
     uint64_t np = rev_npages(rv);
@@ -389,15 +410,19 @@ static void rev_restore_ram(Reverse *rv, size_t k)
         uint8_t *to = m->mem.ram->host + (p << PAGE_BITS);
         if (slot == REV_SLOT_NONE) {
             memset(to, 0, PAGE_SIZE);
-        } else {
-            memcpy(to, rev_pages_at(&rv->pool, slot), PAGE_SIZE);
+        } else if (!rev_pages_read(&rv->pool, slot, to, err)) {
+            return false;
         }
         /* Code translated from the page goes; the rest stays (the load
          * below keeps it: machine_load_keeps_code). */
         memory_ram_written(&m->mem, m->mem.ram->base + (p << PAGE_BITS), PAGE_SIZE);
     }
+    if (!rev_pages_flush(&rv->pool, err)) {
+        return false;
+    }
     memory_dirty_set_all(&m->mem, MEMORY_DIRTY_REVERSE, false);
     rv->ram_at = k;
+    return true;
 }
 
 static bool rev_restore(Reverse *rv, size_t k, Error *err)
@@ -405,7 +430,11 @@ static bool rev_restore(Reverse *rv, size_t k, Error *err)
     Machine *m = rv->m;
     const RevCheckpoint *c = &rv->cp[k];
     rv->in_past = true;
-    rev_restore_ram(rv, k);
+    if (!rev_restore_ram(rv, k, err)) {
+        error_prependf(err, "reverse execution: restoring RAM at %llu: ",
+                       (unsigned long long)c->pos);
+        return false;
+    }
     QEMUFile *f = qemu_file_buffer_reader(c->dev, c->dev_len);
     machine_load_keeps_code(m, true);
     int ret = vm_load_devices_state(rv->vm, f, err);
