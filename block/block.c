@@ -244,6 +244,7 @@ int bdrv_reopen(BlockDriverState *bs, int flags, Error *err)
     if (bs->fd < 0) {
         return 0;
     }
+    bs->content_gen++;           /* another process may have written it */
     if (bs->drv->close) {
         bs->drv->close(bs);
     }
@@ -340,6 +341,9 @@ int bdrv_pwrite(BlockDriverState *bs, uint64_t off, const void *buf, uint64_t le
         error_setf(err, "%s: image is read-only", bs->filename);
         return -EROFS;
     }
+    if (bs->write_watch) {
+        bs->write_watch(bs->write_watch_opaque, bs, off, buf, len);
+    }
     return bs->drv->pwrite(bs, off, buf, len, err);
 }
 
@@ -422,7 +426,9 @@ int bdrv_snapshot_goto(BlockDriverState *bs, const char *id_or_name, Error *err)
         return bdrv_no_snapshots(bs, err);
     }
     int ret = bdrv_check_writable(bs, err);
-    return ret < 0 ? ret : bs->drv->snapshot_goto(bs, id_or_name, err);
+    ret = ret < 0 ? ret : bs->drv->snapshot_goto(bs, id_or_name, err);
+    bs->content_gen++;           /* even a failed goto may have changed it */
+    return ret;
 }
 
 int bdrv_snapshot_delete(BlockDriverState *bs, const char *name, Error *err)

@@ -19,6 +19,8 @@
 typedef struct BlockDriverState BlockDriverState;
 typedef struct BlockVmstate BlockVmstate;
 typedef struct BlockCheckResult BlockCheckResult;
+typedef void BdrvWriteWatch(void *opaque, BlockDriverState *bs, uint64_t off, const void *buf,
+                            uint64_t len);
 
 /* Test fault injection (bdrv_fault_configure): mode 0 none, 1 kill, 2 enospc.
  * trace (unit tests set it after open): called before every write of the
@@ -96,6 +98,13 @@ struct BlockDriverState {
      * by the opener (bdrv_open_report); none: dropped. */
     Reporter report;
     BlockFault fault;            /* AMBER_BLOCK_FAULT at open (tests) */
+    /* Sees each bdrv_pwrite before it is done, with the bytes it writes
+     * (reverse execution keeps an undo log of the guest's writes). */
+    BdrvWriteWatch *write_watch;
+    void *write_watch_opaque;
+    /* Counts changes of the contents not made by bdrv_pwrite (a snapshot
+     * gone to, the image reopened): what a write watch cannot see. */
+    uint64_t content_gen;
 };
 
 /* Drops everything the driver knows of the image (header, tables, caches)

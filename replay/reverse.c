@@ -60,6 +60,12 @@ void reverse_disable(Reverse *rv)
         cp_free(rv, &rv->cp[i]);
     }
     inputs_drop_from(rv, 0);
+    for (int i = 0; i < rv->m->nr_drives; i++) {
+        if (rv->m->drive_bs[i]) {
+            rev_disk_detach(&rv->disk, rv->m->drive_bs[i]);
+        }
+    }
+    rev_disk_free(&rv->disk);
     free(rv->cp);
     free(rv->in);
     free(rv->base);
@@ -68,6 +74,16 @@ void reverse_disable(Reverse *rv)
     rev_pages_free_all(&rv->pool);
     memory_dirty_log_stop(&rv->m->mem, MEMORY_DIRTY_REVERSE);
     memset(rv, 0, sizeof(*rv));
+}
+
+/* The drives' changes that their write watch does not see. */
+static uint64_t rev_disk_gen(const Reverse *rv)
+{
+    uint64_t g = 0;
+    for (int i = 0; i < rv->m->nr_drives; i++) {
+        g += rv->m->drive_bs[i] ? rv->m->drive_bs[i]->content_gen : 0;
+    }
+    return g;
 }
 
 /* The copy of RAM the history starts from. Pages the host never populated
@@ -142,6 +158,11 @@ bool reverse_enable(Reverse *rv, Machine *m, MigrationVM *vm, uint64_t interval,
         return false;
     }
     machine_set_icount_exact(m, true);
+    for (int i = 0; i < m->nr_drives; i++) {
+        if (m->drive_bs[i]) {
+            rev_disk_attach(&rv->disk, m->drive_bs[i]);
+        }
+    }
     memory_dirty_log_start(&m->mem, MEMORY_DIRTY_REVERSE);
     memory_dirty_set_all(&m->mem, MEMORY_DIRTY_REVERSE, false);
     if (!rev_base_fill(rv, err)) {
@@ -231,7 +252,8 @@ static void rev_fold_oldest(Reverse *rv)
     cp_free_pages(rv, c1);
     rv->mem_used -= c1->bytes - c1->dev_len;
     c1->bytes = c1->dev_len;
-    size_t drop_in = c1->nr_inputs;
+    size_t drop_in = c1->nr_inputs, drop_disk = c1->disk_mark;
+    rev_disk_drop_first(&rv->disk, drop_disk);   /* counted in c1->bytes, just taken off */
     cp_free(rv, &rv->cp[0]);
     memmove(rv->cp, rv->cp + 1, (rv->nr_cp - 1) * sizeof(*rv->cp));
     rv->nr_cp--;
@@ -244,6 +266,7 @@ static void rev_fold_oldest(Reverse *rv)
     }
     for (size_t i = 0; i < rv->nr_cp; i++) {
         rv->cp[i].nr_inputs -= drop_in;
+        rv->cp[i].disk_mark -= drop_disk;
     }
     rv->dropped++;
     if (rv->ram_at > 0) {
@@ -252,11 +275,43 @@ static void rev_fold_oldest(Reverse *rv)
     rv->cursor = rv->cursor > drop_in ? rv->cursor - drop_in : 0;
 }
 
+/* A new history from the state now: every checkpoint, input and disk
+ * write goes, and the copy of RAM is taken again. */
+static bool rev_restart(Reverse *rv, Error *err)
+{
+    while (rv->nr_cp) {
+        cp_free(rv, &rv->cp[--rv->nr_cp]);
+    }
+    inputs_drop_from(rv, 0);
+    rev_disk_truncate(&rv->disk, 0);
+    rv->disk.lost = rv->disk.diverged = false;
+    uint64_t np = rev_npages(rv);
+    for (uint64_t p = 0; p < np; p++) {
+        rev_pages_put(&rv->pool, rv->base[p]);
+        rv->base[p] = REV_SLOT_NONE;
+    }
+    memory_dirty_set_all(&rv->m->mem, MEMORY_DIRTY_REVERSE, false);
+    rv->ram_at = 0;
+    rv->cursor = 0;
+    rv->in_past = false;
+    rv->horizon = machine_icount(rv->m);
+    rv->restarts++;
+    return rev_base_fill(rv, err);
+}
+
 bool reverse_checkpoint(Reverse *rv, Error *err)
 {
     Machine *m = rv->m;
     if (rv->in_past) {
         reverse_truncate(rv);    /* a new history starts here */
+    }
+    if (rv->nr_cp && (rev_disk_gen(rv) != rv->cp[rv->nr_cp - 1].disk_gen || rv->disk.lost)) {
+        /* A drive changed under the log (loadvm's snapshot, a reopen), or
+         * a write could not be logged: nothing before can be put back. */
+        if (!rev_restart(rv, err)) {
+            error_prependf(err, "reverse execution: a new history: ");
+            return false;
+        }
     }
     if (rv->nr_cp == rv->cap_cp) {
         size_t cap = rv->cap_cp ? rv->cap_cp * 2 : 32;
@@ -269,7 +324,8 @@ bool reverse_checkpoint(Reverse *rv, Error *err)
         rv->cap_cp = cap;
     }
     RevCheckpoint c = { .pos = machine_icount(m), .nr_inputs = rv->nr_in,
-                        .mark = rev_owner_mark(rv) };
+                        .mark = rev_owner_mark(rv), .disk_mark = rv->disk.cursor,
+                        .disk_gen = rev_disk_gen(rv) };
     ChannelBuffer b = { 0 };
     QEMUFile *f = qemu_file_buffer_writer(&b);
     int ret = vm_save_devices_state(rv->vm, f, err);
@@ -328,6 +384,10 @@ bool reverse_checkpoint(Reverse *rv, Error *err)
     memcpy(c.pending, m->serial0.pending, m->serial0.pending_len);
     c.pending_len = m->serial0.pending_len;
     c.bytes = c.dev_len + c.nr_pages * (sizeof(uint64_t) + sizeof(uint32_t)) + stored * PAGE_SIZE;
+    size_t from = rv->nr_cp ? rv->cp[rv->nr_cp - 1].disk_mark : c.disk_mark;
+    for (size_t i = from; i < c.disk_mark; i++) {
+        c.bytes += 2 * rv->disk.w[i].len;      /* the disk writes of its interval */
+    }
     rv->mem_used += c.bytes;
     rv->cp[rv->nr_cp++] = c;
     while (rv->mem_used > rv->mem_limit && rv->nr_cp > 2) {
@@ -435,6 +495,11 @@ static bool rev_restore(Reverse *rv, size_t k, Error *err)
                        (unsigned long long)c->pos);
         return false;
     }
+    if (!rev_disk_move_to(&rv->disk, c->disk_mark, err)) {
+        error_prependf(err, "reverse execution: restoring the checkpoint at %llu: ",
+                       (unsigned long long)c->pos);
+        return false;
+    }
     QEMUFile *f = qemu_file_buffer_reader(c->dev, c->dev_len);
     machine_load_keeps_code(m, true);
     int ret = vm_load_devices_state(rv->vm, f, err);
@@ -536,6 +601,12 @@ static bool rev_run(Reverse *rv, size_t k, uint64_t target, uint64_t *hits, uint
             n = lim - pos;
         }
         CPUExitReason r = machine_exec(m, n);
+        if (rv->disk.diverged) {
+            error_setf(err, "reverse execution: re-execution wrote a disk otherwise than the run "
+                            "it repeats (by position %llu)", (unsigned long long)machine_icount(m));
+            ok = false;
+            break;
+        }
         if (r == CPU_EXIT_DEBUG) {
             uint64_t at = machine_icount(m);
             if (hits && at < target) {
@@ -712,6 +783,7 @@ void reverse_truncate(Reverse *rv)
         cp_free(rv, &rv->cp[--rv->nr_cp]);
     }
     inputs_drop_from(rv, rv->cursor);
+    rev_disk_truncate(&rv->disk, rv->disk.cursor);
     rv->horizon = machine_icount(rv->m);
     rv->in_past = false;
 }

@@ -9,7 +9,10 @@
  * engine's device-only stream into a buffer), the pages of RAM written
  * since the checkpoint before (dirty-page deltas over one copy of RAM at
  * the oldest checkpoint, where pages of zeroes take no room), UART0's queued host input and how many
- * inputs had been applied. When the checkpoints pass the memory bound the
+ * inputs had been applied, and where the log of disk writes was (rev-disk.h:
+ * going back puts the disks back too). A drive changed otherwise (loadvm's
+ * snapshot, a reopen) starts a new history. When the checkpoints pass the
+ * memory bound the
  * oldest is folded into the full copy and dropped. All of it is host side:
  * none of it is ever saved or migrated. */
 #ifndef REPLAY_REVERSE_H
@@ -18,6 +21,7 @@
 #include "hw/riscv/machine.h"
 #include "migration/vm.h"
 #include "replay/replay-log.h"
+#include "replay/rev-disk.h"
 #include "replay/rev-pages.h"
 
 #define REVERSE_DEFAULT_INTERVAL 10000000ull      /* instructions between checkpoints */
@@ -34,6 +38,8 @@ typedef struct RevCheckpoint {
     uint8_t pending[sizeof(((CharBackend *)0)->pending)];
     size_t pending_len;
     size_t nr_inputs;            /* inputs applied before it was taken */
+    size_t disk_mark;            /* disk writes made before it (RevDisk) */
+    uint64_t disk_gen;           /* the drives' content_gen then */
     uint64_t mark;               /* ReverseOps.mark when it was taken */
 } RevCheckpoint;
 
@@ -69,6 +75,8 @@ typedef struct Reverse {
     uint32_t *base;              /* RAM at the oldest checkpoint: a slot a page */
     uint64_t base_pages;         /* the pages of it that are not zeroes */
     RevPagePool pool;            /* where the pages of base and deltas live */
+    RevDisk disk;                /* the guest's disk writes, undoable */
+    uint64_t restarts;           /* histories begun anew (a disk switched) */
     uint32_t *rs_src;            /* rev_restore_ram's work arrays, a page each */
     uint8_t *rs_want;
     RevCheckpoint *cp;

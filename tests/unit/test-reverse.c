@@ -9,6 +9,7 @@
  * moves the beginning of history. Translated code survives a restore
  * except on the pages it puts back: code a debugger patched later, or the
  * guest rewrote, does not run in the past. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,6 +25,7 @@
 
 static char guest_path[512];
 static char smc_path[512];
+static char snap_path[512];
 
 typedef struct Box {
     Machine m;
@@ -32,7 +34,8 @@ typedef struct Box {
     Reverse rv;
 } Box;
 
-static Box *box_up_guest(const char *elf, int smp, uint64_t interval, uint64_t mem_limit)
+static Box *box_up_full(const char *elf, int smp, uint64_t interval, uint64_t mem_limit,
+                        const char *drive)
 {
     Box *b = calloc(1, sizeof(*b));
     CU_ASSERT_PTR_NOT_NULL_FATAL(b);
@@ -41,6 +44,10 @@ static Box *box_up_guest(const char *elf, int smp, uint64_t interval, uint64_t m
         .clock_mode = CLOCK_MODE_ICOUNT, .icount_shift = 3, .rtc_base_ns = 1000000000ull,
         .smp = smp,
     };
+    if (drive) {
+        o.drives[0] = drive;
+        o.nr_drives = 1;
+    }
     Error err;
     error_init(&err);
     chardev_init_null(&b->m.serial0, "serial0");
@@ -51,6 +58,11 @@ static Box *box_up_guest(const char *elf, int smp, uint64_t interval, uint64_t m
     CU_ASSERT_FATAL(reverse_enable(&b->rv, &b->m, b->vm, interval, mem_limit, &err));
     runstate_set(&b->m.run, RUN_STATE_DEBUG);    /* loads need a stopped machine */
     return b;
+}
+
+static Box *box_up_guest(const char *elf, int smp, uint64_t interval, uint64_t mem_limit)
+{
+    return box_up_full(elf, smp, interval, mem_limit, NULL);
 }
 
 static Box *box_up(int smp, uint64_t mem_limit)
@@ -332,6 +344,85 @@ static void test_load_in_between(void)
     box_down(b);
 }
 
+/* FNV-1a of the guest's sectors (64..95) of the raw image at path. */
+static uint64_t disk_sum(const char *path)
+{
+    uint8_t buf[32 * 512];
+    FILE *f = fopen(path, "rb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    CU_ASSERT_EQUAL(fseek(f, 64 * 512, SEEK_SET), 0);
+    CU_ASSERT_EQUAL(fread(buf, 1, sizeof(buf), f), sizeof(buf));
+    fclose(f);
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < sizeof(buf); i++) {
+        h = (h ^ buf[i]) * 0x100000001b3ull;
+    }
+    return h;
+}
+
+/* snap-guest writes a sector each tick and reads back an earlier one into
+ * its state. Going back puts the disk back too (rev-disk.c): the image
+ * holds what it held at that position, and re-execution reads the sectors
+ * of the time, so RAM and registers match the forward run. Running on
+ * from the past forgets the later writes, and a disk changed under the
+ * log (as by a snapshot's goto) starts a new history there. */
+static void test_disk_writes(void)
+{
+    if (access(snap_path, R_OK) != 0) {
+        return;
+    }
+    char img[] = "/tmp/amber-rev-disk-XXXXXX";
+    int fd = mkstemp(img);
+    CU_ASSERT_FATAL(fd >= 0);
+    CU_ASSERT_EQUAL(ftruncate(fd, 1 << 20), 0);
+    close(fd);
+    char drive[128];
+    snprintf(drive, sizeof(drive), "file=%s,format=raw,if=virtio", img);
+    Box *b = box_up_full(snap_path, 1, 300000, 0, drive);
+    Error err;
+    error_init(&err);
+    static const uint64_t at[] = { 200000, 900000, 1700000, 2600000, 3300000, 4100000 };
+    enum { N = sizeof(at) / sizeof(at[0]) };
+    uint64_t sum[N], dsum[N];
+    for (int i = 0; i < N; i++) {
+        while (machine_icount(&b->m) + 100000 < at[i]) {
+            forward_to(b, machine_icount(&b->m) + 100000);
+        }
+        forward_to(b, at[i]);
+        sum[i] = machine_state_checksum(&b->m);
+        dsum[i] = disk_sum(img);
+    }
+    CU_ASSERT_TRUE(b->rv.disk.nr >= 30);          /* a write a tick, about 100K apart */
+    CU_ASSERT_NOT_EQUAL(dsum[0], dsum[N - 1]);
+    static const int order[] = { 2, 0, 5, 1, 4, 3, 0, 5 };
+    for (size_t j = 0; j < sizeof(order) / sizeof(order[0]); j++) {
+        int i = order[j];
+        CU_ASSERT_TRUE(reverse_goto(&b->rv, at[i], &err));
+        if (err.set) {
+            printf("%s\n", err.msg);
+        }
+        CU_ASSERT_EQUAL(disk_sum(img), dsum[i]);
+        CU_ASSERT_EQUAL(machine_state_checksum(&b->m), sum[i]);
+    }
+    /* Forward from the past: a new history, the later writes forgotten. */
+    CU_ASSERT_TRUE(reverse_goto(&b->rv, at[2], &err));
+    size_t mark = b->rv.disk.cursor;
+    forward_to(b, at[2] + 150000);
+    CU_ASSERT_FALSE(b->rv.in_past);
+    CU_ASSERT_TRUE(b->rv.disk.nr > mark && b->rv.disk.nr < mark + 4);
+    /* A drive changed outside the log: the next checkpoint starts anew. */
+    uint64_t restarts = b->rv.restarts;
+    b->m.drive_bs[0]->content_gen++;
+    forward_to(b, at[2] + 200000);
+    CU_ASSERT_TRUE(reverse_checkpoint(&b->rv, &err));
+    CU_ASSERT_EQUAL(b->rv.restarts, restarts + 1);
+    CU_ASSERT_EQUAL(b->rv.disk.nr, 0);
+    CU_ASSERT_TRUE(reverse_begin(&b->rv) >= at[2] + 150000);   /* history begins at it */
+    CU_ASSERT_FALSE(reverse_goto(&b->rv, at[2] + 100000, &err));
+    box_down(b);
+    unlink(img);
+}
+
 static const UnitTest tests[] = {
     { "back to any position, one hart: the state the forward run had", test_one_hart },
     { "back to any position, two harts: the state the forward run had", test_two_harts },
@@ -340,6 +431,7 @@ static const UnitTest tests[] = {
     { "code patched later: going back runs the code of the time", test_code_patched_later },
     { "a savevm in between: going back across it and before it", test_save_in_between },
     { "a loaded state in between: going back before it", test_load_in_between },
+    { "disk writes: going back puts the disk back", test_disk_writes },
     { NULL, NULL },
 };
 
@@ -347,11 +439,15 @@ int main(void)
 {
     snprintf(guest_path, sizeof(guest_path), "%s/tests/guest/demo/demo.elf", AMBER_SRCDIR);
     snprintf(smc_path, sizeof(smc_path), "%s/tests/guest/isa/isa-smc.elf", AMBER_SRCDIR);
+    snprintf(snap_path, sizeof(snap_path), "%s/tests/guest/snapshot/snap-guest.elf", AMBER_SRCDIR);
     if (access(guest_path, R_OK) != 0) {
         printf("SKIP: %s not built\n", guest_path);
     }
     if (access(smc_path, R_OK) != 0) {
         printf("SKIP: %s not built\n", smc_path);
+    }
+    if (access(snap_path, R_OK) != 0) {
+        printf("SKIP: %s not built\n", snap_path);
     }
     return unit_run("reverse", tests);
 }
