@@ -175,7 +175,7 @@ rss=$(sed -n 's/^maxrss //p' "$tmp/time")
 rss0=$(sed -n 's/^maxrss //p' "$tmp/time0")
 {
     echo "| jit=on | $rounds60 rounds of churn to uptime $up s, -reverse on | $line |"
-    echo "| jit=on | peak RSS of that run, and without -reverse | $((rss / 1024)) MiB, $((rss0 / 1024)) MiB |"
+    echo "| jit=on | peak RSS of that run, and without -reverse (the checkpoints' pages live in a memfd, outside RSS: the line above gives them) | $((rss / 1024)) MiB, $((rss0 / 1024)) MiB |"
     echo
     sed 's/^/    /' "$tmp/notes"
 } >>"$md.tmp"
