@@ -1,9 +1,11 @@
 #include "emu/memory.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 void memory_init(PhysMemory *m)
 {
@@ -494,4 +496,47 @@ uint64_t memory_dirty_next(const PhysMemory *m, MemoryDirtyClient c, uint64_t fr
 void memory_dirty_sync_done(PhysMemory *m)
 {
     memory_withdraw_fast_writes(m);
+}
+
+bool memory_host_untouched(const uint8_t *host, uint64_t npages, uint8_t *known)
+{
+    /* /proc/self/pagemap: one 64-bit entry per host page; bit 63 present,
+     * bit 62 swapped. Neither: never written since mapped (or discarded),
+     * which for private anonymous memory means zeroes. */
+    if (sysconf(_SC_PAGESIZE) != (long)PAGE_SIZE) {
+        return false;
+    }
+    int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return false;
+    }
+    enum { BATCH = 4096 };
+    uint64_t buf[BATCH];
+    uint64_t first = (uintptr_t)host >> PAGE_BITS;
+    for (uint64_t i = 0; i < npages;) {
+        uint64_t n = npages - i < BATCH ? npages - i : BATCH;
+        ssize_t r = pread(fd, buf, n * sizeof(uint64_t), (off_t)((first + i) * sizeof(uint64_t)));
+        if (r != (ssize_t)(n * sizeof(uint64_t))) {
+            close(fd);
+            return false;
+        }
+        for (uint64_t j = 0; j < n; j++) {
+            known[i + j] = !(buf[j] >> 62);
+        }
+        i += n;
+    }
+    close(fd);
+    return true;
+}
+
+bool memory_page_is_zero(const uint8_t *page)
+{
+    /* Host pages are page aligned: 64 bytes a step, out at the first word. */
+    const uint64_t *w = (const uint64_t *)(const void *)page;
+    for (size_t i = 0; i < PAGE_SIZE / 8; i += 8) {
+        if (w[i] | w[i + 1] | w[i + 2] | w[i + 3] | w[i + 4] | w[i + 5] | w[i + 6] | w[i + 7]) {
+            return false;
+        }
+    }
+    return true;
 }

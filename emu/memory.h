@@ -177,6 +177,13 @@ static inline void memory_mark_dirty(PhysMemory *m, uint64_t paddr, uint64_t len
     }
 }
 
+/* Host-side probes of RAM's host pages. Which pages of a private anonymous
+ * mapping the host never populated (they read as zeroes, and reading them
+ * would fault each one in): known[i] = 1 for page i of [host, host +
+ * npages pages). False when the host cannot tell (then nothing is known). */
+bool memory_host_untouched(const uint8_t *host, uint64_t npages, uint8_t *known);
+bool memory_page_is_zero(const uint8_t *page);
+
 /* True when [addr, addr+len) lies inside main RAM. */
 static inline bool memory_in_ram(const PhysMemory *m, uint64_t addr, uint64_t len)
 {

@@ -90,20 +90,6 @@ static bool ram_page_untouched(RamState *rs, const uint8_t *host)
     return !(pm->entries[hp - first] & (PAGEMAP_PRESENT | PAGEMAP_SWAPPED));
 }
 
-static bool ram_page_is_zero(const uint8_t *p)
-{
-    /* Host pages are page aligned; check 64 bytes per step with early exit. */
-    const uint64_t *w = (const uint64_t *)p;
-    for (size_t i = 0; i < PAGE_SIZE / 8; i += 8) {
-        if (w[i] | w[i + 1] | w[i + 2] | w[i + 3] | w[i + 4] | w[i + 5] | w[i + 6] | w[i + 7]) {
-            return false;
-        }
-    }
-    return true;
-}
-
-/* Zero test that avoids faulting in pages never touched. The batch cache
- * is dropped at each section end, since the guest runs in between. */
 /* A page the load is about to write: the pagemap batch over it is stale,
  * and the page is dirty for whoever logs (reverse execution's checkpoint
  * after a loadvm must hold it). */
@@ -117,9 +103,11 @@ static void ram_load_writes(RamState *rs, const uint8_t *host)
     }
 }
 
+/* Zero test that avoids faulting in pages never touched. The batch cache
+ * is dropped at each section end, since the guest runs in between. */
 static bool ram_page_is_zero_fast(RamState *rs, const uint8_t *host)
 {
-    return ram_page_untouched(rs, host) || ram_page_is_zero(host);
+    return ram_page_untouched(rs, host) || memory_page_is_zero(host);
 }
 
 void ram_stats_get(SaveVMState *s, RamStats *out)

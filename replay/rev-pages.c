@@ -2,7 +2,6 @@
 #include "replay/rev-pages.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -129,45 +128,4 @@ void rev_pages_free_all(RevPagePool *pp)
     free(pp->free);
     memset(pp, 0, sizeof(*pp));
     pp->fd = -1;
-}
-
-bool rev_pages_untouched(const uint8_t *host, uint64_t npages, uint8_t *known)
-{
-    /* /proc/self/pagemap: one 64-bit entry per host page; bit 63 present,
-     * bit 62 swapped. Neither: never written since mapped (or discarded),
-     * which for private anonymous memory means zeroes. */
-    if (sysconf(_SC_PAGESIZE) != (long)PAGE_SIZE) {
-        return false;
-    }
-    int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        return false;
-    }
-    enum { BATCH = 4096 };
-    uint64_t buf[BATCH];
-    uint64_t first = (uintptr_t)host >> PAGE_BITS;
-    for (uint64_t i = 0; i < npages;) {
-        uint64_t n = npages - i < BATCH ? npages - i : BATCH;
-        ssize_t r = pread(fd, buf, n * sizeof(uint64_t), (off_t)((first + i) * sizeof(uint64_t)));
-        if (r != (ssize_t)(n * sizeof(uint64_t))) {
-            close(fd);
-            return false;
-        }
-        for (uint64_t j = 0; j < n; j++) {
-            known[i + j] = !(buf[j] >> 62);
-        }
-        i += n;
-    }
-    close(fd);
-    return true;
-}
-
-bool rev_page_is_zero(const uint8_t *page)
-{
-    const uint64_t *w = (const uint64_t *)(const void *)page;
-    uint64_t acc = 0;
-    for (size_t i = 0; i < PAGE_SIZE / 8; i++) {
-        acc |= w[i];
-    }
-    return acc == 0;
 }

@@ -46,10 +46,4 @@ bool rev_pages_flush(RevPagePool *pp, Error *err);
 /* Closes the file. */
 void rev_pages_free_all(RevPagePool *pp);
 
-/* Which pages of a private anonymous mapping the host never populated
- * (they read as zeroes): known[i] = 1 for page i of [host, host + npages
- * pages). False when the host cannot tell (then nothing is known). */
-bool rev_pages_untouched(const uint8_t *host, uint64_t npages, uint8_t *known);
-bool rev_page_is_zero(const uint8_t *page);
-
 #endif

@@ -94,14 +94,14 @@ static bool rev_base_fill(Reverse *rv, Error *err)
     const uint8_t *host = rv->m->mem.ram->host;
     uint64_t np = rev_npages(rv);
     uint8_t *untouched = rv->rs_want;             /* free until the first restore */
-    bool known = rev_pages_untouched(host, np, untouched);
+    bool known = memory_host_untouched(host, np, untouched);
     rv->base_pages = 0;
     for (uint64_t p = 0; p < np; p++) {
         rv->base[p] = REV_SLOT_NONE;
     }
     for (uint64_t p = 0; p < np; p++) {
         const uint8_t *page = host + (p << PAGE_BITS);
-        if ((known && untouched[p]) || rev_page_is_zero(page)) {
+        if ((known && untouched[p]) || memory_page_is_zero(page)) {
             continue;
         }
         uint32_t slot = rev_pages_get(&rv->pool);
@@ -358,7 +358,7 @@ bool reverse_checkpoint(Reverse *rv, Error *err)
     for (uint64_t p = rev_dirty_next(rv, 0); c.nr_pages < n; p = rev_dirty_next(rv, p + 1)) {
         const uint8_t *page = m->mem.ram->host + (p << PAGE_BITS);
         uint32_t slot = REV_SLOT_NONE;
-        if (!rev_page_is_zero(page)) {
+        if (!memory_page_is_zero(page)) {
             slot = rev_pages_get(&rv->pool);
             if (slot == REV_SLOT_NONE) {
                 cp_free(rv, &c);

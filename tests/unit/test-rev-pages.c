@@ -85,15 +85,15 @@ static void test_untouched(void)
     m[5 * PAGE_SIZE] = 1;
     m[40 * PAGE_SIZE + 100] = 2;
     uint8_t known[P];
-    if (!rev_pages_untouched(m, P, known)) {
+    if (!memory_host_untouched(m, P, known)) {
         printf("SKIP: /proc/self/pagemap not readable here\n");
     } else {
         CU_ASSERT_FALSE(known[5]);
         CU_ASSERT_FALSE(known[40]);
         CU_ASSERT_TRUE(known[6] || known[7] || known[63]);   /* THP may fill around them */
     }
-    CU_ASSERT_FALSE(rev_page_is_zero(m + 40 * PAGE_SIZE));
-    CU_ASSERT_TRUE(rev_page_is_zero(m + 41 * PAGE_SIZE));
+    CU_ASSERT_FALSE(memory_page_is_zero(m + 40 * PAGE_SIZE));
+    CU_ASSERT_TRUE(memory_page_is_zero(m + 41 * PAGE_SIZE));
     munmap(m, P * PAGE_SIZE);
 }
 
