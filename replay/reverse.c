@@ -76,6 +76,17 @@ void reverse_disable(Reverse *rv)
     memset(rv, 0, sizeof(*rv));
 }
 
+/* Instructions run so far: what re-execution costs, unlike positions,
+ * which idle time moves on by billions without any. */
+static uint64_t rev_retired(const Reverse *rv)
+{
+    uint64_t n = 0;
+    for (int h = 0; h < rv->m->nr_harts; h++) {
+        n += rv->m->harts[h].env.instret;
+    }
+    return n;
+}
+
 /* The drives' changes that their write watch does not see. */
 static uint64_t rev_disk_gen(const Reverse *rv)
 {
@@ -323,7 +334,8 @@ bool reverse_checkpoint(Reverse *rv, Error *err)
         rv->cp = n;
         rv->cap_cp = cap;
     }
-    RevCheckpoint c = { .pos = machine_icount(m), .nr_inputs = rv->nr_in,
+    RevCheckpoint c = { .pos = machine_icount(m), .retired = rev_retired(rv),
+                        .nr_inputs = rv->nr_in,
                         .mark = rev_owner_mark(rv), .disk_mark = rv->disk.cursor,
                         .disk_gen = rev_disk_gen(rv) };
     ChannelBuffer b = { 0 };
@@ -421,7 +433,7 @@ bool reverse_tick(Reverse *rv, Error *err)
     if (pos > rv->horizon) {
         rv->horizon = pos;
     }
-    if (pos >= last->pos + rv->interval || m->debug_steps != rv->last_steps ||
+    if (rev_retired(rv) - last->retired >= rv->interval || m->debug_steps != rv->last_steps ||
         m->state_gen != rv->last_gen || m->debug_writes != rv->last_writes) {
         return reverse_checkpoint(rv, err);
     }

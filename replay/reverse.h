@@ -24,11 +24,12 @@
 #include "replay/rev-disk.h"
 #include "replay/rev-pages.h"
 
-#define REVERSE_DEFAULT_INTERVAL 10000000ull      /* instructions between checkpoints */
+#define REVERSE_DEFAULT_INTERVAL 10000000ull      /* instructions run between checkpoints */
 #define REVERSE_DEFAULT_MEM (512ull << 20)        /* bytes of checkpoints at most */
 
 typedef struct RevCheckpoint {
     uint64_t pos;
+    uint64_t retired;            /* instructions the harts retired (idle time is not) */
     uint8_t *dev;                /* device-only stream */
     size_t dev_len;
     uint64_t *pages;             /* RAM page indexes written since the one before */

@@ -1,7 +1,8 @@
 /* Reverse execution (replay/reverse.c) on the demo guest (timer ticks
  * every 0.25 s of virtual time, WFI between them, UART receive interrupts
  * for typed keys), on one hart and on two: the machine is run forward as
- * the main loop runs it, with checkpoints every 3M instructions and keys
+ * the main loop runs it, with a checkpoint every 5000 instructions run
+ * (idle time does not count: about ten over the 80M positions) and keys
  * typed at two points; then going back to any earlier position gives the
  * state (RAM and registers, and the guest's output from there on) the
  * forward run had there, also across a typed key, and reverse-stepi is
@@ -67,7 +68,9 @@ static Box *box_up_guest(const char *elf, int smp, uint64_t interval, uint64_t m
 
 static Box *box_up(int smp, uint64_t mem_limit)
 {
-    return box_up_guest(guest_path, smp, 3000000, mem_limit);
+    /* The demo guest runs about 51K instructions in 80M positions (it
+     * idles in wfi between ticks): a checkpoint every 5000 of them. */
+    return box_up_guest(guest_path, smp, 5000, mem_limit);
 }
 
 static void box_down(Box *b)
@@ -91,6 +94,7 @@ static void forward_to(Box *b, uint64_t pos)
         uint64_t now = machine_icount(m);
         uint64_t n = clock_ns_to_icount_delta(&m->clock, clock_next_deadline(&m->clock));
         n = n == 0 ? 1 : n;
+        n = n > 2000 ? 2000 : n;    /* short slices: a checkpoint is due at a slice's start */
         n = n > pos - now ? pos - now : n;
         CPUExitReason r = machine_exec(m, n);
         clock_run_timers(&m->clock);
@@ -454,6 +458,25 @@ static void test_checksum_untouched(void)
     box_down(b);
 }
 
+/* The interval counts instructions run: a guest idling in wfi between
+ * ticks moves positions on by millions a slice and takes no checkpoint
+ * for it (one every slice before, with positions). */
+static void test_idle_interval(void)
+{
+    if (access(guest_path, R_OK) != 0) {
+        return;
+    }
+    Box *b = box_up_guest(guest_path, 1, 1000000, 0);
+    forward_to(b, 80000000);
+    size_t n = b->rv.nr_cp;
+    uint64_t ran = b->m.harts[0].env.instret;
+    forward_to(b, 400000000);                /* ten more ticks, 320M positions */
+    ran = b->m.harts[0].env.instret - ran;
+    CU_ASSERT_TRUE(ran < 1000000);           /* the ticks' handlers and output */
+    CU_ASSERT_TRUE(b->rv.nr_cp - n <= 1);
+    box_down(b);
+}
+
 static const UnitTest tests[] = {
     { "back to any position, one hart: the state the forward run had", test_one_hart },
     { "back to any position, two harts: the state the forward run had", test_two_harts },
@@ -464,6 +487,7 @@ static const UnitTest tests[] = {
     { "a loaded state in between: going back before it", test_load_in_between },
     { "disk writes: going back puts the disk back", test_disk_writes },
     { "the state checksum hashes untouched pages as zeroes", test_checksum_untouched },
+    { "idle time takes no checkpoints", test_idle_interval },
     { NULL, NULL },
 };
 
