@@ -99,7 +99,9 @@ uint64_t rev_disk_drop_first(RevDisk *rd, size_t n)
         freed += 2 * rd->w[i].len;
         free(rd->w[i].old);
     }
-    memmove(rd->w, rd->w + n, (rd->nr - n) * sizeof(*rd->w));
+    if (n) {
+        memmove(rd->w, rd->w + n, (rd->nr - n) * sizeof(*rd->w));
+    }
     rd->nr -= n;
     rd->cursor = rd->cursor > n ? rd->cursor - n : 0;
     rd->bytes -= freed;
